@@ -1,0 +1,133 @@
+/**
+ * Elementwise kernels, generated from a WGSL expression per op.
+ *
+ * - `unaryMap`: `y[i] = f(x[i])` with attributes `p.a0`, `p.a1`.
+ *   Bindings: 0 uniform {n, a0, a1}, 1 x, 2 y. Grid: ceil(n/256), tiled.
+ * - `binaryMap`: `out[i] = f(a[ia], b[ib], g[i])` with NumPy broadcasting;
+ *   a strided variant (rank ≤ 8) and a same-shape fast path.
+ *   Bindings: 0 uniform {n, rank, shape, strides of a, b}, 1 a, 2 b, 3 g, 4 out.
+ * - `sumToShape`: reduces a broadcast gradient back to an input's shape by a
+ *   sequential sum over the broadcast positions (accuracy class T3, k = count).
+ *
+ * Accuracy: one rounding per arithmetic op (T1) for + − ×; WGSL builtins
+ * (exp, log, tanh, division) carry the WGSL spec's bounds (T2; see the ledger).
+ *
+ * @module
+ */
+import { WGSL_LINEAR_WORKGROUP } from "../gpu/grid.ts";
+
+export const ELEMENTWISE_WORKGROUP = 256;
+const WG = ELEMENTWISE_WORKGROUP;
+
+const HEADER = `${WGSL_LINEAR_WORKGROUP}
+fn dim(v: array<vec4u, 2>, d: u32) -> u32 { return v[d / 4u][d % 4u]; }
+`;
+
+/** `y = f(x)` where `expr` uses `x`, `p.a0`, `p.a1`; `g` (and `y`) are available in backward forms. */
+export function unaryMapWgsl(expr: string, withGrad: boolean): string {
+  return `
+struct Params { n: u32, a0: f32, a1: f32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> xs: array<f32>;
+${
+    withGrad
+      ? `@group(0) @binding(2) var<storage, read> ys: array<f32>;
+@group(0) @binding(3) var<storage, read> gs: array<f32>;
+@group(0) @binding(4) var<storage, read_write> out: array<f32>;`
+      : "@group(0) @binding(2) var<storage, read_write> out: array<f32>;"
+  }
+${HEADER}
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let i = linear_workgroup(wid, nwg) * ${WG}u + lid;
+  if (i >= p.n) { return; }
+  let x = xs[i];
+  ${withGrad ? "let y = ys[i];\n  let g = gs[i];" : "let y = 0.0; let g = 0.0;"}
+  out[i] = ${expr};
+}
+`;
+}
+
+/** `out = f(a, b)` (forward) or `f(a, b, g)` (backward) with broadcasting; `strided` false means all operands share out's shape. */
+export function binaryMapWgsl(expr: string, strided: boolean, withGrad: boolean): string {
+  const index = strided
+    ? `var ia = 0u; var ib = 0u; var rem = i;
+  for (var d = i32(p.rank) - 1; d >= 0; d--) {
+    let du = u32(d);
+    let size = dim(p.shape, du);
+    let c = rem % size;
+    rem = rem / size;
+    ia += c * dim(p.sa, du);
+    ib += c * dim(p.sb, du);
+  }`
+    : "let ia = i; let ib = i;";
+  return `
+struct Params { n: u32, rank: u32, shape: array<vec4u, 2>, sa: array<vec4u, 2>, sb: array<vec4u, 2> }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> as_: array<f32>;
+@group(0) @binding(2) var<storage, read> bs: array<f32>;
+${
+    withGrad
+      ? `@group(0) @binding(3) var<storage, read> gs: array<f32>;
+@group(0) @binding(4) var<storage, read_write> out: array<f32>;`
+      : "@group(0) @binding(3) var<storage, read_write> out: array<f32>;"
+  }
+${HEADER}
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let i = linear_workgroup(wid, nwg) * ${WG}u + lid;
+  if (i >= p.n) { return; }
+  ${index}
+  let a = as_[ia];
+  let b = bs[ib];
+  ${withGrad ? "let g = gs[i];" : ""}
+  out[i] = ${expr};
+}
+`;
+}
+
+/**
+ * Sums `x` (of the broadcast shape) down to a target shape. For output `j`,
+ * `base` gives x's offset of the kept coordinates; the loop walks the
+ * `count` reduced positions.
+ */
+export const SUM_TO_SHAPE_WGSL = `
+struct Params {
+  n: u32, rank: u32, count: u32, rrank: u32,
+  tshape: array<vec4u, 2>, tstride_x: array<vec4u, 2>,
+  rshape: array<vec4u, 2>, rstride_x: array<vec4u, 2>,
+}
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> xs: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+${HEADER}
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let j = linear_workgroup(wid, nwg) * ${WG}u + lid;
+  if (j >= p.n) { return; }
+  var base = 0u;
+  var rem = j;
+  for (var d = i32(p.rank) - 1; d >= 0; d--) {
+    let du = u32(d);
+    let size = dim(p.tshape, du);
+    base += (rem % size) * dim(p.tstride_x, du);
+    rem = rem / size;
+  }
+  var acc = 0.0;
+  for (var r = 0u; r < p.count; r++) {
+    var off = base;
+    var rr = r;
+    for (var d = i32(p.rrank) - 1; d >= 0; d--) {
+      let du = u32(d);
+      let size = dim(p.rshape, du);
+      off += (rr % size) * dim(p.rstride_x, du);
+      rr = rr / size;
+    }
+    acc += xs[off];
+  }
+  out[j] = acc;
+}
+`;

@@ -1,0 +1,98 @@
+/**
+ * Shape helpers shared by the ops: validation with messages naming the op and
+ * both shapes, broadcasting, strides.
+ *
+ * @module
+ */
+import { formatShape, type Tensor } from "../tensor.ts";
+
+/** Highest rank the strided kernels accept (two vec4u of dimensions in a uniform). */
+export const MAX_RANK = 8;
+
+/** Row-major strides of a shape. */
+export function stridesOf(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i]!;
+  }
+  return s;
+}
+
+/** Throws a TypeError when `t` has more than {@link MAX_RANK} dimensions. */
+export function assertMaxRank(op: string, t: Tensor): void {
+  if (t.rank > MAX_RANK) {
+    throw new TypeError(
+      `Cannot ${op} a tensor of shape ${formatShape(t.shape)}: rank ${t.rank} exceeds the ` +
+        `maximum rank ${MAX_RANK}`,
+    );
+  }
+}
+
+/** Throws a TypeError naming `op` unless `t` has rank `rank`. */
+export function assertRank(op: string, t: Tensor, rank: number, which = "input"): void {
+  if (t.rank !== rank) {
+    throw new TypeError(
+      `Cannot ${op}: ${which} of shape ${formatShape(t.shape)} has rank ${t.rank}, expected rank ${rank}`,
+    );
+  }
+}
+
+/** NumPy broadcasting of two shapes; TypeError naming `op` and both shapes when incompatible. */
+export function broadcastShapes(
+  op: string,
+  a: readonly number[],
+  b: readonly number[],
+): number[] {
+  const rank = Math.max(a.length, b.length);
+  const out = new Array<number>(rank);
+  for (let i = 0; i < rank; i++) {
+    const da = a[a.length - rank + i] ?? 1;
+    const db = b[b.length - rank + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new TypeError(
+        `Cannot ${op} tensors of shapes ${formatShape(a)} and ${formatShape(b)}: dimension ` +
+          `${i} of the broadcast shape differs (${da} != ${db}) and neither is 1`,
+      );
+    }
+    out[i] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+/**
+ * Strides for reading a tensor of `shape` as if broadcast to `outShape`:
+ * zero along broadcast dimensions, aligned to the right.
+ */
+export function broadcastStrides(shape: readonly number[], outShape: readonly number[]): number[] {
+  const own = stridesOf(shape);
+  const off = outShape.length - shape.length;
+  return outShape.map((_, i) => {
+    const j = i - off;
+    if (j < 0) return 0;
+    return shape[j] === 1 ? 0 : own[j]!;
+  });
+}
+
+/** Pads an array of dimension values to {@link MAX_RANK} entries for a uniform. */
+export function padDims(values: readonly number[], fill = 0): number[] {
+  const out = [...values];
+  while (out.length < MAX_RANK) out.push(fill);
+  return out;
+}
+
+/** Normalises a possibly negative axis; RangeError naming `op` when out of range. */
+export function normaliseAxis(op: string, axis: number, rank: number): number {
+  if (!Number.isInteger(axis) || axis < -rank || axis >= rank || rank === 0) {
+    throw new RangeError(
+      `Cannot ${op} along axis ${axis}: expected an integer in [${-rank}, ${rank - 1}] for rank ${rank}`,
+    );
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
+/** Whether two shapes are equal. */
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}

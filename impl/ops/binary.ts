@@ -1,0 +1,119 @@
+/**
+ * Broadcasting binary elementwise ops: add, sub, mul, div. Gradients are
+ * computed at the broadcast shape, then summed back to each operand's shape.
+ *
+ * @example
+ * ```ts
+ * import { add, initGpu, tensor } from "../mod.ts";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await initGpu();
+ * const y = add(tensor([1, 2, 3, 4], [2, 2]), tensor([10, 20], [2]));
+ * deepStrictEqual(Array.from(await y.toArray()), [11, 22, 13, 24]);
+ * ```
+ *
+ * @module
+ */
+import { launch } from "../gpu/batch.ts";
+import { recordOp } from "../autograd.ts";
+import { assertDType, emptyLike, type Tensor } from "../tensor.ts";
+import { binaryMapWgsl, ELEMENTWISE_WORKGROUP } from "../kernels/elementwise.ts";
+import {
+  assertMaxRank,
+  broadcastShapes,
+  broadcastStrides,
+  padDims,
+  sameShape,
+} from "./_shape.ts";
+import { sumToShape } from "./sum_to_shape.ts";
+
+/** A binary op: forward in `a`, `b`; gradient expressions in `a`, `b`, `g`. */
+export interface BinaryDef {
+  readonly forward: string;
+  readonly gradA: string;
+  readonly gradB: string;
+}
+
+/** Every binary op, by name. */
+export const BINARY_OPS = {
+  add: { forward: "a + b", gradA: "g", gradB: "g" },
+  sub: { forward: "a - b", gradA: "g", gradB: "-g" },
+  mul: { forward: "a * b", gradA: "g * b", gradB: "g * a" },
+  div: { forward: "a / b", gradA: "g / b", gradB: "-g * a / (b * b)" },
+} as const satisfies Record<string, BinaryDef>;
+
+/** Names of the binary ops. */
+export type BinaryOpName = keyof typeof BINARY_OPS;
+
+function runBinary(
+  name: string,
+  expr: string,
+  a: Tensor,
+  b: Tensor,
+  g: Tensor | null,
+  outShape: readonly number[],
+): Tensor {
+  const out = emptyLike(outShape, "f32", name);
+  const strided = !(sameShape(a.shape, outShape) && sameShape(b.shape, outShape));
+  const n = out.size;
+  launch({
+    name,
+    code: binaryMapWgsl(expr, strided, g !== null),
+    uniforms: [
+      n,
+      outShape.length,
+      0,
+      0, // pad: the array<vec4u> members start at a 16-byte offset
+      ...padDims(outShape, 1),
+      ...padDims(broadcastStrides(a.shape, outShape)),
+      ...padDims(broadcastStrides(b.shape, outShape)),
+    ],
+    buffers: g === null ? [a.buffer, b.buffer, out.buffer] : [a.buffer, b.buffer, g.buffer, out.buffer],
+    workgroups: Math.ceil(n / ELEMENTWISE_WORKGROUP),
+  });
+  return out;
+}
+
+/**
+ * Applies the binary op `name` with broadcasting.
+ *
+ * @throws {TypeError} when shapes do not broadcast, ranks exceed 8, or dtypes are not f32.
+ */
+export function binary(name: BinaryOpName, a: Tensor, b: Tensor): Tensor {
+  assertDType(a, "f32", name, "first input");
+  assertDType(b, "f32", name, "second input");
+  assertMaxRank(name, a);
+  assertMaxRank(name, b);
+  const shape = broadcastShapes(name, a.shape, b.shape);
+  const def: BinaryDef = BINARY_OPS[name];
+  const y = runBinary(name, def.forward, a, b, null, shape);
+  return recordOp(y, name, [a, b], (g) => {
+    const grad = (expr: string, target: Tensor): Tensor => {
+      if (expr === "g" && sameShape(target.shape, shape)) return g;
+      const full = runBinary(`${name}_backward`, expr, a, b, g, shape);
+      const reduced = sumToShape(full, target.shape);
+      if (reduced !== full) full.dispose();
+      return reduced;
+    };
+    return [
+      a.requiresGrad ? grad(def.gradA, a) : null,
+      b.requiresGrad ? grad(def.gradB, b) : null,
+    ];
+  });
+}
+
+/** a + b, broadcasting. */
+export function add(a: Tensor, b: Tensor): Tensor {
+  return binary("add", a, b);
+}
+/** a − b, broadcasting. */
+export function sub(a: Tensor, b: Tensor): Tensor {
+  return binary("sub", a, b);
+}
+/** a · b, broadcasting. */
+export function mul(a: Tensor, b: Tensor): Tensor {
+  return binary("mul", a, b);
+}
+/** a / b, broadcasting. */
+export function div(a: Tensor, b: Tensor): Tensor {
+  return binary("div", a, b);
+}
