@@ -170,14 +170,20 @@ export function tensor(
     for (let i = 0; i < n; i++) {
       const v = data[i]!;
       if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) {
-        throw new TypeError(`Cannot create an i32 tensor: value ${v} at index ${i} is not an int32`);
+        throw new TypeError(
+          `Cannot create an i32 tensor: value ${v} at index ${i} is not an int32`,
+        );
       }
       host[i] = v;
     }
   } else {
     host = data instanceof Float32Array ? data : Float32Array.from(data);
   }
-  const t = new Tensor(createStorageBuffer(n * 4, `tensor ${formatShape(shape)}`, host), shape, dtype);
+  const t = new Tensor(
+    createStorageBuffer(n * 4, `tensor ${formatShape(shape)}`, host),
+    shape,
+    dtype,
+  );
   t.requiresGrad = options.requiresGrad ?? false;
   return t;
 }
@@ -185,13 +191,21 @@ export function tensor(
 /** A zero-filled tensor (WebGPU zero-initialises new buffers). */
 export function zeros(shape: readonly number[], options: TensorOptions = {}): Tensor {
   const n = shapeSize(shape);
-  const t = new Tensor(createStorageBuffer(n * 4, `zeros ${formatShape(shape)}`), shape, options.dtype ?? "f32");
+  const t = new Tensor(
+    createStorageBuffer(n * 4, `zeros ${formatShape(shape)}`),
+    shape,
+    options.dtype ?? "f32",
+  );
   t.requiresGrad = options.requiresGrad ?? false;
   return t;
 }
 
 /** An output tensor for a kernel to fill. Same as {@link zeros}; named for intent. */
-export function emptyLike(shape: readonly number[], dtype: DType = "f32", label = "output"): Tensor {
+export function emptyLike(
+  shape: readonly number[],
+  dtype: DType = "f32",
+  label = "output",
+): Tensor {
   const n = shapeSize(shape);
   return new Tensor(createStorageBuffer(n * 4, `${label} ${formatShape(shape)}`), shape, dtype);
 }
@@ -202,7 +216,7 @@ function collect(value: unknown, out: Set<Tensor>): void {
   if (value instanceof Tensor) {
     out.add(value);
     if (value.grad) out.add(value.grad);
-  } else if (Array.isArray(value)) for (const v of value) collect(v, out);
+  } else if (Array.isArray(value)) { for (const v of value) collect(v, out); }
   else if (value !== null && typeof value === "object" && !(ArrayBuffer.isView(value))) {
     for (const v of Object.values(value)) collect(v, out);
   }

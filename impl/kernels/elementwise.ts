@@ -2,7 +2,7 @@
  * Elementwise kernels, generated from a WGSL expression per op.
  *
  * - `unaryMap`: `y[i] = f(x[i])` with attributes `p.a0`, `p.a1`.
- *   Bindings: 0 uniform {n, a0, a1}, 1 x, 2 y. Grid: ceil(n/256), tiled.
+ *   Bindings: 0 uniform {n, a0, a1}, 1 x, 2 y. Grid: ceil(n/64), tiled.
  * - `binaryMap`: `out[i] = f(a[ia], b[ib], g[i])` with NumPy broadcasting;
  *   a strided variant (rank ≤ 8) and a same-shape fast path.
  *   Bindings: 0 uniform {n, rank, shape, strides of a, b}, 1 a, 2 b, 3 g, 4 out.
@@ -16,7 +16,7 @@
  */
 import { WGSL_LINEAR_WORKGROUP } from "../gpu/grid.ts";
 
-export const ELEMENTWISE_WORKGROUP = 256;
+export const ELEMENTWISE_WORKGROUP = 64;
 const WG = ELEMENTWISE_WORKGROUP;
 
 const HEADER = `${WGSL_LINEAR_WORKGROUP}

@@ -34,7 +34,9 @@ export function assertMaxRank(op: string, t: Tensor): void {
 export function assertRank(op: string, t: Tensor, rank: number, which = "input"): void {
   if (t.rank !== rank) {
     throw new TypeError(
-      `Cannot ${op}: ${which} of shape ${formatShape(t.shape)} has rank ${t.rank}, expected rank ${rank}`,
+      `Cannot ${op}: ${which} of shape ${
+        formatShape(t.shape)
+      } has rank ${t.rank}, expected rank ${rank}`,
     );
   }
 }
@@ -86,7 +88,9 @@ export function padDims(values: readonly number[], fill = 0): number[] {
 export function normaliseAxis(op: string, axis: number, rank: number): number {
   if (!Number.isInteger(axis) || axis < -rank || axis >= rank || rank === 0) {
     throw new RangeError(
-      `Cannot ${op} along axis ${axis}: expected an integer in [${-rank}, ${rank - 1}] for rank ${rank}`,
+      `Cannot ${op} along axis ${axis}: expected an integer in [${-rank}, ${
+        rank - 1
+      }] for rank ${rank}`,
     );
   }
   return axis < 0 ? axis + rank : axis;

@@ -17,13 +17,7 @@ import { launch } from "../gpu/batch.ts";
 import { recordOp } from "../autograd.ts";
 import { assertDType, emptyLike, type Tensor } from "../tensor.ts";
 import { binaryMapWgsl, ELEMENTWISE_WORKGROUP } from "../kernels/elementwise.ts";
-import {
-  assertMaxRank,
-  broadcastShapes,
-  broadcastStrides,
-  padDims,
-  sameShape,
-} from "./_shape.ts";
+import { assertMaxRank, broadcastShapes, broadcastStrides, padDims, sameShape } from "./_shape.ts";
 import { sumToShape } from "./sum_to_shape.ts";
 
 /** A binary op: forward in `a`, `b`; gradient expressions in `a`, `b`, `g`. */
@@ -67,7 +61,9 @@ function runBinary(
       ...padDims(broadcastStrides(a.shape, outShape)),
       ...padDims(broadcastStrides(b.shape, outShape)),
     ],
-    buffers: g === null ? [a.buffer, b.buffer, out.buffer] : [a.buffer, b.buffer, g.buffer, out.buffer],
+    buffers: g === null
+      ? [a.buffer, b.buffer, out.buffer]
+      : [a.buffer, b.buffer, g.buffer, out.buffer],
     workgroups: Math.ceil(n / ELEMENTWISE_WORKGROUP),
   });
   return out;

@@ -79,7 +79,14 @@ fn gelu_grad(x: f32) -> f32 {
 }
 `;
 
-function run(name: string, expr: string, withGrad: boolean, buffers: GPUBuffer[], n: number, attrs: [number, number]) {
+function run(
+  name: string,
+  expr: string,
+  withGrad: boolean,
+  buffers: GPUBuffer[],
+  n: number,
+  attrs: [number, number],
+) {
   launch({
     name: `${name}${withGrad ? "_backward" : ""}`,
     code: HELPERS + unaryMapWgsl(expr, withGrad),

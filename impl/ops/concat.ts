@@ -1,0 +1,2 @@
+// Owned by its author; filled in progress.
+export {};

@@ -1,0 +1,9 @@
+/**
+ * Every family's claim declarations. The gate imports this to list all
+ * declared claims, so a claim without a test shows as pending.
+ *
+ * @module
+ */
+import "./ops/claims.ts";
+import "./ops/optim_claims.ts";
+import "./ops/fault_claims.ts";
