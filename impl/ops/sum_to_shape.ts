@@ -5,7 +5,7 @@
  * @module
  */
 import { launch } from "../gpu/batch.ts";
-import { emptyLike, formatShape, Tensor } from "../tensor.ts";
+import { emptyLike, formatShape, type Tensor } from "../tensor.ts";
 import { ELEMENTWISE_WORKGROUP, SUM_TO_SHAPE_WGSL } from "../kernels/elementwise.ts";
 import { MAX_RANK, padDims, sameShape, stridesOf } from "./_shape.ts";
 

@@ -1,7 +1,8 @@
 /**
  * Claims: one declaration (id, family, statement, source, bound, kind,
  * divergence) bound to one test. The test measures a figure and compares it
- * with the bound; the verdict goes to `deno test` (a failing claim fails the
+ * with the bound; every claim must also leave the live GPU buffer count where
+ * it found it. The verdict goes to `deno test` (a failing claim fails the
  * test with its figure) and, when the gate runs, to a results file the gate
  * turns into its report. A declared claim no test has run shows as pending.
  *
@@ -20,6 +21,7 @@
  *
  * @module
  */
+import { liveBufferCount } from "../../impl/gpu/buffers.ts";
 
 /** What kind of statement a claim makes. */
 export type ClaimKind =
@@ -148,9 +150,16 @@ export function claimTest(
     sanitizeResources: sanitize,
     fn: async () => {
       const t0 = performance.now();
+      const buffersBefore = liveBufferCount();
       let m: Measurement;
       try {
         m = await fn();
+        const leaked = liveBufferCount() - buffersBefore;
+        if (leaked !== 0) {
+          throw new Error(
+            `the test left ${leaked} GPU buffers alive (live-buffer count ${buffersBefore} before)`,
+          );
+        }
       } catch (e) {
         const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
         record({
