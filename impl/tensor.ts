@@ -118,13 +118,25 @@ export class Tensor {
   }
 }
 
-/** Throws a TypeError naming `op` when `t` is not of dtype `dtype`. */
+/**
+ * Throws a TypeError naming `op` when `t` is not of dtype `dtype`, and a
+ * {@link DisposedTensorError} when it was disposed.
+ */
 export function assertDType(t: Tensor, dtype: DType, op: string, which = "input"): void {
+  // Checked first so that an op given a disposed tensor fails before allocating its output.
+  assertLive(t, op, which);
   if (t.dtype !== dtype) {
     throw new TypeError(
       `Cannot ${op} a tensor of dtype ${t.dtype} as ${which}: expected dtype ${dtype} ` +
         `(shape ${formatShape(t.shape)})`,
     );
+  }
+}
+
+/** Throws a {@link DisposedTensorError} naming `op` when `t` was disposed. */
+export function assertLive(t: Tensor, op: string, which = "input"): void {
+  if (t.disposed) {
+    throw new DisposedTensorError(`${which} of ${op} (shape ${formatShape(t.shape)})`);
   }
 }
 

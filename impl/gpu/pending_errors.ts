@@ -24,7 +24,11 @@ export async function throwPendingErrors(): Promise<void> {
   const checks = pending.splice(0, pending.length);
   const results = await Promise.all(checks);
   const first = results.find((e) => e !== null);
-  if (first) throw first;
+  if (first) {
+    // The same fault may also have been reported unscoped; it must not resurface later.
+    takeUncapturedErrors();
+    throw first;
+  }
   const stray = takeUncapturedErrors()[0];
   if (stray !== undefined) {
     if (stray instanceof GPUOutOfMemoryError) {

@@ -1,16 +1,28 @@
 /**
  * Elementwise kernels, generated from a WGSL expression per op.
  *
- * - `unaryMap`: `y[i] = f(x[i])` with attributes `p.a0`, `p.a1`.
- *   Bindings: 0 uniform {n, a0, a1}, 1 x, 2 y. Grid: ceil(n/64), tiled.
- * - `binaryMap`: `out[i] = f(a[ia], b[ib], g[i])` with NumPy broadcasting;
- *   a strided variant (rank ≤ 8) and a same-shape fast path.
- *   Bindings: 0 uniform {n, rank, shape, strides of a, b}, 1 a, 2 b, 3 g, 4 out.
+ * - `unaryMap`: `out[i] = f(x[i])` (forward) or `f(x[i], y[i], g[i])`
+ *   (backward, y the forward output) with attributes `p.a0`, `p.a1`.
+ *   Bindings: 0 uniform {n, a0, a1}, 1 x, then 2 out (forward) or 2 y, 3 g,
+ *   4 out (backward). Grid: ceil(n/64) workgroups of 64, tiled.
+ * - `binaryMap`: `out[i] = f(a[ia], b[ib])` (forward) or `f(a[ia], b[ib], g[i])`
+ *   (backward) with NumPy broadcasting; a strided variant (rank ≤ 8) and a
+ *   same-shape fast path. Bindings: 0 uniform {n, rank, shape, strides of a, b},
+ *   1 a, 2 b, then 3 out (forward) or 3 g, 4 out (backward). Grid as unaryMap.
  * - `sumToShape`: reduces a broadcast gradient back to an input's shape by a
- *   sequential sum over the broadcast positions (accuracy class T3, k = count).
+ *   sequential sum over the broadcast positions, one invocation per output.
+ *   Bindings: 0 uniform, 1 x, 2 out. Grid: ceil(outputs/64), tiled.
+ *   Accuracy class T3: count − 1 roundings per output.
  *
  * Accuracy: one rounding per arithmetic op (T1) for + − ×; WGSL builtins
- * (exp, log, tanh, division) carry the WGSL spec's bounds (T2; see the ledger).
+ * (exp, log, tanh, division) carry the WGSL spec's bounds (T2; see the ledger's
+ * `f32Err`, which composes them per expression).
+ *
+ * Non-finite values: WGSL lets implementations assume no NaN or infinity is
+ * present (§15.7.2), and its `max`/`clamp` return the non-NaN operand. Unary
+ * kernels therefore get {@link WGSL_IS_NAN}, a NaN test on the bit pattern
+ * (a comparison such as `x != x` may be folded away under that assumption),
+ * to propagate NaN deliberately where a builtin would swallow it.
  *
  * @module
  */
@@ -21,6 +33,14 @@ const WG = ELEMENTWISE_WORKGROUP;
 
 const HEADER = `${WGSL_LINEAR_WORKGROUP}
 fn dim(v: array<vec4u, 2>, d: u32) -> u32 { return v[d / 4u][d % 4u]; }
+`;
+
+/**
+ * WGSL `is_nan(x)`: true for every NaN bit pattern (exponent all ones, mantissa
+ * non-zero), tested on the bits so no finite-math assumption can fold it away.
+ */
+export const WGSL_IS_NAN = `
+fn is_nan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
 `;
 
 /** `y = f(x)` where `expr` uses `x`, `p.a0`, `p.a1`; `g` (and `y`) are available in backward forms. */
@@ -36,7 +56,7 @@ ${
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;`
       : "@group(0) @binding(2) var<storage, read_write> out: array<f32>;"
   }
-${HEADER}
+${HEADER}${WGSL_IS_NAN}
 @compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {

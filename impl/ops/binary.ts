@@ -1,6 +1,27 @@
 /**
  * Broadcasting binary elementwise ops: add, sub, mul, div. Gradients are
- * computed at the broadcast shape, then summed back to each operand's shape.
+ * computed at the broadcast shape (add: g, sub: g and −g, mul: g·b and g·a,
+ * div: g / b and −g·a / (b·b)), then summed back to each operand's shape by
+ * {@link sumToShape}'s sequential loop.
+ *
+ * ## Non-finite policy
+ *
+ * As for the unary ops (see impl/ops/unary.ts; WGSL itself guarantees none of
+ * it), results are the IEEE-754 evaluation of those formulas, checked by claim
+ * `ops.faults.nonfinite_policy`. Entries are `forward / grad a / grad b` for an
+ * output gradient of 1:
+ *
+ * - add: NaN in either operand → NaN / 1 / 1; (±∞, 1) → ±∞ / 1 / 1;
+ *   (0, 0) → 0 / 1 / 1; (+∞, −∞) → NaN / 1 / 1; (3e38, 3e38) overflows → +∞ / 1 / 1.
+ * - sub: as add with gradients 1 / −1; (+∞, +∞) → NaN; (3e38, −3e38) → +∞.
+ * - mul: (NaN, 1) → NaN / 1 / NaN; (1, NaN) → NaN / NaN / 1; (±∞, 1) → ±∞ / 1 / ±∞;
+ *   (0, 0) → 0 / 0 / 0; (0, +∞) → NaN / +∞ / 0; (1e30, 1e30) → +∞ / 1e30 / 1e30.
+ * - div: (NaN, 1) → NaN / 1 / NaN; (1, NaN) → NaN / NaN / NaN; (±∞, 1) → ±∞ / 1 / ∓∞;
+ *   (0, 1) → 0 / 1 / 0; (1, 0) → +∞ / +∞ / −∞; (0, 0) → NaN / +∞ / NaN;
+ *   (1e30, 1e-30) → +∞ / 1e30 / −∞ (b·b underflows to 0).
+ *
+ * The gradients of add and sub do not depend on the operands, so they stay
+ * finite even where the output is NaN (as in PyTorch).
  *
  * @example
  * ```ts

@@ -1,2 +1,545 @@
-// Owned by its author; filled in progress.
-export {};
+/**
+ * Batched matrix multiplication, `C = op(A) · op(B)` with `op(X) = X` or `Xᵀ`
+ * on the last two dims, and NumPy broadcasting of the batch dims in front.
+ *
+ * Kernels (all record into the shared batch; nothing syncs):
+ *
+ * - `tiled`: workgroup-memory tiles, 64×64 per workgroup (real GPUs);
+ * - `register`: register-blocked 16×16 per invocation, no barriers, operands
+ *   packed into rgba32f textures first (fallback adapters such as llvmpipe:
+ *   every storage-buffer load there is a per-lane loop, texel fetches are
+ *   vectorised gathers). Falls back to `register-buffer` when an operand
+ *   exceeds the device's texture limits (2D size, array layers);
+ * - `register-buffer`: register-blocked 8×4, reading the storage buffers.
+ *
+ * `kernel: "auto"` (the default) picks `tiled` on real GPUs and `register` on
+ * fallback adapters, `register-buffer` there for products too small to repay
+ * packing. The other values force a family, for tests and benches.
+ *
+ * Folding: when B has no batch dims and A is not transposed, A's batch dims
+ * are folded into its rows (one [batch·M, K] × [K, N] product, same memory),
+ * and B's gradient becomes one product over batch·M instead of a sum of
+ * per-batch products.
+ *
+ * @example
+ * ```ts
+ * import { initGpu, matmul, tensor } from "../mod.ts";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await initGpu();
+ * const c = matmul(tensor([1, 2, 3, 4, 5, 6], [2, 3]), tensor([1, 0, 0, 1, 1, 1], [3, 2]));
+ * deepStrictEqual(Array.from(await c.toArray()), [4, 5, 10, 11]);
+ * ```
+ *
+ * @module
+ */
+import { deferDestroy, launch, openEncoder, packUniforms, pipelineFor } from "../gpu/batch.ts";
+import { gpu } from "../gpu/device.ts";
+import { tileGrid } from "../gpu/grid.ts";
+import { recordOp } from "../autograd.ts";
+import { assertDType, emptyLike, formatShape, type Tensor } from "../tensor.ts";
+import { REGISTER_BLOCKING, registerBlockedWgsl } from "../kernels/matmul_register_blocked.ts";
+import { TILED_BLOCK, tiledMatmulWgsl } from "../kernels/matmul_tiled.ts";
+import { MATMUL_PACK_WGSL, MATMUL_PACK_WORKGROUP } from "../kernels/matmul_transpose.ts";
+import { assertMaxRank, padDims, sameShape } from "./_shape.ts";
+import { sumToShape } from "./sum_to_shape.ts";
+
+/** Kernel family of a matmul; see the module documentation. */
+export type MatmulKernel = "auto" | "tiled" | "register" | "register-buffer";
+
+/** Options of {@link matmul}. */
+export interface MatmulOptions {
+  /** Use Aᵀ: A is [..., K, M]. Default false. */
+  transA?: boolean;
+  /** Use Bᵀ: B is [..., N, K]. Default false. */
+  transB?: boolean;
+  /** Force a kernel family; default "auto". Gradients use the same family. */
+  kernel?: MatmulKernel;
+}
+
+/** The code path a matmul takes: the family and, for `register`, where operands are read from. */
+export type MatmulPath = "tiled" | "register-texture" | "register-buffer";
+
+const KERNELS: readonly MatmulKernel[] = ["auto", "tiled", "register", "register-buffer"];
+
+/**
+ * Products with M·N·K below this run on `register-buffer` under "auto" on
+ * fallback adapters: packing costs two extra dispatches (~35 µs each on
+ * llvmpipe), more than texture fetches save on small products
+ * (bench/matmul_bench.ts).
+ */
+export const PACK_MIN_WORK = 64 * 64 * 64;
+
+/** A storage buffer read as a stack of matrices of `shape` (its batch dims in front). */
+interface Operand {
+  readonly buffer: GPUBuffer;
+  readonly shape: readonly number[];
+}
+
+/** The batch layout of one product: collapsed output batch dims and matrix-index steps. */
+interface Plan {
+  m: number;
+  n: number;
+  k: number;
+  /** Output matrices. */
+  batch: number;
+  bshape: number[];
+  sa: number[];
+  sb: number[];
+  /** Matrices stored in A and in B. */
+  aMats: number;
+  bMats: number;
+}
+
+const product = (xs: readonly number[]) => xs.reduce((p, d) => p * d, 1);
+
+function describe(a: readonly number[], b: readonly number[], transA: boolean, transB: boolean) {
+  const flags = [transA ? "transA" : "", transB ? "transB" : ""].filter((f) => f !== "");
+  return `Cannot matmul tensors of shapes ${formatShape(a)} and ${formatShape(b)}` +
+    (flags.length > 0 ? ` with ${flags.join(" and ")}` : "");
+}
+
+/** Output shape of a matmul; TypeError naming both shapes when they do not fit. */
+function matmulShape(
+  a: readonly number[],
+  b: readonly number[],
+  transA: boolean,
+  transB: boolean,
+): number[] {
+  const what = describe(a, b, transA, transB);
+  if (a.length < 2 || b.length < 2) {
+    throw new TypeError(
+      `${what}: both inputs need rank >= 2 (got ranks ${a.length} and ${b.length}); ` +
+        `use outer() or add a dimension of size 1 for vectors`,
+    );
+  }
+  const [m, ka] = transA ? [a.at(-1)!, a.at(-2)!] : [a.at(-2)!, a.at(-1)!];
+  const [kb, n] = transB ? [b.at(-1)!, b.at(-2)!] : [b.at(-2)!, b.at(-1)!];
+  if (ka !== kb) {
+    throw new TypeError(`${what}: inner dimensions must match (${ka} != ${kb})`);
+  }
+  const ba = a.slice(0, -2);
+  const bb = b.slice(0, -2);
+  const rank = Math.max(ba.length, bb.length);
+  const batch: number[] = [];
+  for (let i = 0; i < rank; i++) {
+    const da = ba[ba.length - rank + i] ?? 1;
+    const db = bb[bb.length - rank + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new TypeError(
+        `${what}: batch dimensions ${formatShape(ba)} and ${formatShape(bb)} do not broadcast ` +
+          `(${da} != ${db} and neither is 1)`,
+      );
+    }
+    batch.push(da === 1 ? db : da);
+  }
+  return [...batch, m, n];
+}
+
+/** Batch plan of `op(a) · op(b)` for operands whose shapes already fit. */
+function planOf(a: Operand, b: Operand, transA: boolean, transB: boolean): Plan {
+  const m = transA ? a.shape.at(-1)! : a.shape.at(-2)!;
+  const k = transA ? a.shape.at(-2)! : a.shape.at(-1)!;
+  const n = transB ? b.shape.at(-2)! : b.shape.at(-1)!;
+  const ba = a.shape.slice(0, -2);
+  const bb = b.shape.slice(0, -2);
+  const rank = Math.max(ba.length, bb.length);
+  const pa = [...new Array<number>(rank - ba.length).fill(1), ...ba];
+  const pb = [...new Array<number>(rank - bb.length).fill(1), ...bb];
+  // Per output batch dim: size, and the step of A's / B's matrix index (0 where broadcast).
+  const dims: [number, number, number][] = [];
+  let strideA = 1;
+  let strideB = 1;
+  for (let d = rank - 1; d >= 0; d--) {
+    const da = pa[d]!;
+    const db = pb[d]!;
+    const size = Math.max(da, db);
+    dims.unshift([size, da === 1 ? 0 : strideA, db === 1 ? 0 : strideB]);
+    strideA *= da;
+    strideB *= db;
+  }
+  // Drop size-1 dims; merge neighbours whose steps chain (outer = inner · inner size).
+  const merged: [number, number, number][] = [];
+  for (const [size, sa, sb] of dims) {
+    if (size === 1) continue;
+    const last = merged.at(-1);
+    if (last !== undefined && last[1] === sa * size && last[2] === sb * size) {
+      merged[merged.length - 1] = [last[0] * size, sa, sb];
+    } else merged.push([size, sa, sb]);
+  }
+  return {
+    m,
+    n,
+    k,
+    batch: product(merged.map((d) => d[0])),
+    bshape: merged.map((d) => d[0]),
+    sa: merged.map((d) => d[1]),
+    sb: merged.map((d) => d[2]),
+    aMats: strideA,
+    bMats: strideB,
+  };
+}
+
+/** Whether the texture path can hold both operands of `plan` on this device. */
+function texturesFit(plan: Plan): boolean {
+  const { limits } = gpu();
+  const side = limits.maxTextureDimension2D;
+  const kp = Math.ceil(plan.k / 4) * 4;
+  return Math.ceil(plan.k / 4) <= side && plan.m <= side && Math.ceil(plan.n / 4) <= side &&
+    kp <= side && arrayLayers(plan.aMats) <= limits.maxTextureArrayLayers &&
+    arrayLayers(plan.bMats) <= limits.maxTextureArrayLayers;
+}
+
+function pathFor(kernel: MatmulKernel, plan: Plan): MatmulPath {
+  const fits = texturesFit(plan);
+  switch (kernel) {
+    case "tiled":
+      return "tiled";
+    case "register-buffer":
+      return "register-buffer";
+    case "register":
+      return fits ? "register-texture" : "register-buffer";
+    case "auto":
+      if (!gpu().isFallbackAdapter) return "tiled";
+      return fits && plan.batch * plan.m * plan.n * plan.k >= PACK_MIN_WORK
+        ? "register-texture"
+        : "register-buffer";
+  }
+}
+
+/** The operand of a folded product: A's batch dims merged into its rows. */
+function folded(a: Operand): Operand {
+  return { buffer: a.buffer, shape: [product(a.shape.slice(0, -1)), a.shape.at(-1)!] };
+}
+
+/** Chooses the plan (folded where allowed and useful) and path of `op(a) · op(b)`. */
+function choose(
+  a: Operand,
+  b: Operand,
+  transA: boolean,
+  transB: boolean,
+  kernel: MatmulKernel,
+): { a: Operand; plan: Plan; path: MatmulPath } {
+  const plan = planOf(a, b, transA, transB);
+  const path = pathFor(kernel, plan);
+  if (transA || b.shape.length !== 2 || a.shape.length <= 2) return { a, plan, path };
+  const fa = folded(a);
+  const fplan = planOf(fa, b, transA, transB);
+  const fpath = pathFor(kernel, fplan);
+  // Folded rows may exceed the texture height where A's matrices still fit as layers.
+  if (fpath === "register-buffer" && path === "register-texture") return { a, plan, path };
+  return { a: fa, plan: fplan, path: fpath };
+}
+
+function matmulUniforms(plan: Plan, tilesM: number, tilesN: number): number[] {
+  return [
+    plan.m,
+    plan.n,
+    plan.k,
+    plan.batch * tilesM * tilesN,
+    tilesM,
+    tilesN,
+    plan.bshape.length,
+    0, // pad: the array<vec4u> members start at a 16-byte offset
+    ...padDims(plan.bshape, 1),
+    ...padDims(plan.sa),
+    ...padDims(plan.sb),
+  ];
+}
+
+/** One dispatch with arbitrary binding resources (launch() binds buffers only). */
+interface ResourceDispatch {
+  name: string;
+  code: string;
+  uniforms: number[];
+  resources: GPUBindingResource[];
+  workgroups: number;
+}
+
+/** An operand's texture and how it gets filled: a buffer copy, or a pack dispatch. */
+interface PackedOperand {
+  texture: GPUTexture;
+  copy: { source: GPUTexelCopyBufferInfo; size: [number, number, number] } | null;
+  pack: ResourceDispatch | null;
+}
+
+/**
+ * Records the texture path: buffer-to-texture copies, then the pack and
+ * matmul dispatches (their bind groups hold textures, which launch() does not
+ * bind) in their own compute pass of the shared batch; the batch reopens its
+ * pass for the next launch. Textures are destroyed after the next submit.
+ */
+function recordTexturePath(operands: readonly PackedOperand[], main: ResourceDispatch): void {
+  const { device, limits } = gpu();
+  const encoder = openEncoder();
+  for (const o of operands) {
+    if (o.copy !== null) {
+      encoder.copyBufferToTexture(o.copy.source, { texture: o.texture }, o.copy.size);
+    }
+  }
+  const dispatches = [...operands.flatMap((o) => (o.pack === null ? [] : [o.pack])), main];
+  const pass = encoder.beginComputePass({ label: "matmul texture path" });
+  for (const d of dispatches) {
+    const pipeline = pipelineFor(d.name, d.code);
+    const data = packUniforms(d.uniforms);
+    const ub = device.createBuffer({
+      label: `${d.name} uniforms`,
+      size: data.byteLength,
+      usage: GPUBufferUsage.UNIFORM,
+      mappedAtCreation: true,
+    });
+    new Uint8Array(ub.getMappedRange()).set(new Uint8Array(data));
+    ub.unmap();
+    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: ub } }];
+    d.resources.forEach((resource, i) => entries.push({ binding: i + 1, resource }));
+    const grid = tileGrid(d.workgroups, limits.maxComputeWorkgroupsPerDimension);
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(
+      0,
+      device.createBindGroup({ label: d.name, layout: pipeline.getBindGroupLayout(0), entries }),
+    );
+    pass.dispatchWorkgroups(grid[0], grid[1], grid[2]);
+    deferDestroy(ub);
+  }
+  pass.end();
+  // deferDestroy only calls destroy(), which textures have too.
+  for (const o of operands) deferDestroy(o.texture as unknown as GPUBuffer);
+}
+
+/**
+ * Layers to allocate for `layers` matrices. wgpu's GL backend fixes a texture's
+ * view dimension at creation from its layer count alone: 1 layer is taken as
+ * "2d", 6 as "cube", other multiples of 6 as "cube-array". A "2d-array" view
+ * then samples the wrong image, so those counts get one unused extra layer.
+ */
+function arrayLayers(layers: number): number {
+  let n = Math.max(2, layers);
+  while (n % 6 === 0) n++;
+  return n;
+}
+
+/**
+ * The texture of one operand: `layers` matrices of rows × cols (stored
+ * transposed when `transposed`) as texels of 4 columns, `height` ≥ rows texel
+ * rows (zero past rows). A buffer copy fills it when the layout already
+ * matches (row-major, whole texels, rows a multiple of 256 bytes as copies
+ * require), the pack kernel otherwise.
+ */
+function packOperand(
+  src: GPUBuffer,
+  rows: number,
+  cols: number,
+  height: number,
+  layers: number,
+  transposed: boolean,
+  label: string,
+): PackedOperand {
+  const width = Math.ceil(cols / 4);
+  const byCopy = !transposed && height === rows && (cols * 4) % 256 === 0;
+  const texture = gpu().device.createTexture({
+    label,
+    size: [width, height, arrayLayers(layers)],
+    format: "rgba32float",
+    usage: GPUTextureUsage.TEXTURE_BINDING |
+      (byCopy ? GPUTextureUsage.COPY_DST : GPUTextureUsage.STORAGE_BINDING),
+  });
+  if (byCopy) {
+    return {
+      texture,
+      copy: {
+        source: { buffer: src, bytesPerRow: cols * 4, rowsPerImage: rows },
+        size: [width, rows, layers],
+      },
+      pack: null,
+    };
+  }
+  const texels = width * height * layers;
+  return {
+    texture,
+    copy: null,
+    pack: {
+      name: "matmul_pack",
+      code: MATMUL_PACK_WGSL,
+      uniforms: [texels, width, height, rows, cols, transposed ? 1 : cols, transposed ? rows : 1],
+      resources: [{ buffer: src }, texture.createView({ dimension: "2d-array" })],
+      workgroups: Math.ceil(texels / MATMUL_PACK_WORKGROUP),
+    },
+  };
+}
+
+/**
+ * Records `op(a) · op(b)` into a new tensor of `outShape` (default: the
+ * broadcast batch dims then [M, N]). Shapes must already be validated.
+ */
+function recordMatmul(
+  a0: Operand,
+  b: Operand,
+  transA: boolean,
+  transB: boolean,
+  kernel: MatmulKernel,
+  outShape?: readonly number[],
+): Tensor {
+  const shape = outShape ?? matmulShape(a0.shape, b.shape, transA, transB);
+  const out = emptyLike(shape, "f32", "matmul");
+  const { a, plan, path } = choose(a0, b, transA, transB, kernel);
+  if (out.size === 0 || plan.k === 0) return out; // a fresh buffer is already zero
+  const vec4Store = plan.n % 4 === 0;
+  if (path === "register-texture") {
+    const blocking = REGISTER_BLOCKING.texture;
+    const kp = Math.ceil(plan.k / 4) * 4;
+    const pa = packOperand(a.buffer, plan.m, plan.k, plan.m, plan.aMats, transA, "matmul A");
+    const pb = packOperand(b.buffer, plan.k, plan.n, kp, plan.bMats, transB, "matmul B");
+    const tilesM = Math.ceil(plan.m / (blocking.wy * blocking.tm));
+    const tilesN = Math.ceil(plan.n / (blocking.wx * 4 * blocking.tnv));
+    recordTexturePath([pa, pb], {
+      name: "matmul_register_texture",
+      code: registerBlockedWgsl({
+        operands: "texture",
+        transA: false,
+        transB: false,
+        vec4Store,
+        ...blocking,
+      }),
+      uniforms: matmulUniforms(plan, tilesM, tilesN),
+      resources: [
+        pa.texture.createView({ dimension: "2d-array" }),
+        pb.texture.createView({ dimension: "2d-array" }),
+        { buffer: out.buffer },
+      ],
+      workgroups: plan.batch * tilesM * tilesN,
+    });
+    return out;
+  }
+  let name: string;
+  let code: string;
+  let tilesM: number;
+  let tilesN: number;
+  if (path === "tiled") {
+    name = "matmul_tiled";
+    code = tiledMatmulWgsl(transA, transB);
+    tilesM = Math.ceil(plan.m / TILED_BLOCK.tile);
+    tilesN = Math.ceil(plan.n / TILED_BLOCK.tile);
+  } else {
+    const blocking = REGISTER_BLOCKING.buffer;
+    name = "matmul_register_buffer";
+    code = registerBlockedWgsl({ operands: "buffer", transA, transB, vec4Store, ...blocking });
+    tilesM = Math.ceil(plan.m / (blocking.wy * blocking.tm));
+    tilesN = Math.ceil(plan.n / (blocking.wx * 4 * blocking.tnv));
+  }
+  launch({
+    name,
+    code,
+    uniforms: matmulUniforms(plan, tilesM, tilesN),
+    buffers: [a.buffer, b.buffer, out.buffer],
+    workgroups: plan.batch * tilesM * tilesN,
+  });
+  return out;
+}
+
+function readOptions(options: MatmulOptions): Required<MatmulOptions> {
+  const { transA = false, transB = false, kernel = "auto" } = options;
+  if (typeof transA !== "boolean" || typeof transB !== "boolean") {
+    throw new TypeError(
+      `Cannot matmul with transA=${String(transA)}, transB=${String(transB)}: ` +
+        `expected booleans`,
+    );
+  }
+  if (!KERNELS.includes(kernel)) {
+    throw new RangeError(
+      `Cannot matmul with kernel "${String(kernel)}": expected one of ${KERNELS.join(", ")}`,
+    );
+  }
+  return { transA, transB, kernel };
+}
+
+/**
+ * The code path `matmul(a, b, options)` takes on this device, without running
+ * it (for tests and benches).
+ *
+ * @throws {TypeError} as {@link matmul} for shapes that do not fit.
+ */
+export function matmulPath(
+  aShape: readonly number[],
+  bShape: readonly number[],
+  options: MatmulOptions = {},
+): MatmulPath {
+  const { transA, transB, kernel } = readOptions(options);
+  matmulShape(aShape, bShape, transA, transB);
+  const fake = {} as GPUBuffer;
+  return choose(
+    { buffer: fake, shape: aShape },
+    { buffer: fake, shape: bShape },
+    transA,
+    transB,
+    kernel,
+  )
+    .path;
+}
+
+/**
+ * Matrix product `op(a) · op(b)` over the last two dims, with the batch dims
+ * in front broadcast (NumPy `matmul` rules; both inputs need rank ≥ 2).
+ * Gradients: dA = dC · op(B)ᵀ and dB = op(A)ᵀ · dC (transposed back where the
+ * input was read transposed), summed over the batch dims an input was
+ * broadcast along.
+ *
+ * @example Batched, with B transposed and broadcast
+ * ```ts
+ * import { initGpu, matmul, tensor } from "../mod.ts";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await initGpu();
+ * const a = tensor([1, 2, 3, 4], [2, 1, 2]); // two 1×2 matrices
+ * const b = tensor([1, 1, 0, 1], [2, 2]); // rows of Bᵀ
+ * const c = matmul(a, b, { transB: true });
+ * deepStrictEqual(c.shape, [2, 1, 2]);
+ * deepStrictEqual(Array.from(await c.toArray()), [3, 2, 7, 4]);
+ * ```
+ *
+ * @throws {TypeError} when a rank is below 2 or above 8, the inner dimensions
+ *   differ, the batch dims do not broadcast, a dtype is not f32, or a flag is
+ *   not a boolean.
+ * @throws {RangeError} for an unknown kernel, or an output beyond the device's
+ *   buffer limits.
+ */
+export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+  const { transA, transB, kernel } = readOptions(options);
+  assertDType(a, "f32", "matmul", "first input");
+  assertDType(b, "f32", "matmul", "second input");
+  assertMaxRank("matmul", a);
+  assertMaxRank("matmul", b);
+  const shape = matmulShape(a.shape, b.shape, transA, transB);
+  const out = recordMatmul(a, b, transA, transB, kernel, shape);
+  return recordOp(out, "matmul", [a, b], (g) => {
+    const reduce = (full: Tensor, target: Tensor): Tensor => {
+      if (sameShape(full.shape, target.shape)) return full;
+      const r = sumToShape(full, target.shape);
+      full.dispose();
+      return r;
+    };
+    let da: Tensor | null = null;
+    let db: Tensor | null = null;
+    if (a.requiresGrad) {
+      // dop(A) = dC · op(B)ᵀ; when A is read transposed, dA = op(B) · dCᵀ.
+      const full = transA
+        ? recordMatmul(b, g, transB, true, kernel)
+        : recordMatmul(g, b, false, !transB, kernel);
+      da = reduce(full, a);
+    }
+    if (b.requiresGrad) {
+      if (!transA && b.rank === 2 && a.rank > 2) {
+        // B was shared by every matrix of A: one product over the folded rows.
+        const fa = folded(a);
+        const fg = folded(g);
+        db = transB
+          ? recordMatmul(fg, fa, true, false, kernel, b.shape)
+          : recordMatmul(fa, fg, true, false, kernel, b.shape);
+      } else {
+        // dop(B) = op(A)ᵀ · dC; when B is read transposed, dB = dCᵀ · op(A).
+        const full = transB
+          ? recordMatmul(g, a, true, transA, kernel)
+          : recordMatmul(a, g, !transA, false, kernel);
+        db = reduce(full, b);
+      }
+    }
+    return [da, db];
+  });
+}

@@ -1,2 +1,148 @@
-// Owned by its author; filled in progress.
-export {};
+/**
+ * Batched outer product: `outer(a [..., m], b [..., n]) → [..., m, n]` with
+ * `out[..., i, j] = a[..., i] · b[..., j]` and NumPy broadcasting of the batch
+ * dims in front. Gradients are batched matrix-vector products,
+ * `da[..., i] = Σ_j g[..., i, j] · b[..., j]` and
+ * `db[..., j] = Σ_i g[..., i, j] · a[..., i]`, summed over the batch dims an
+ * input was broadcast along.
+ *
+ * @example
+ * ```ts
+ * import { initGpu, outer, tensor } from "../mod.ts";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await initGpu();
+ * const y = outer(tensor([1, 2], [2]), tensor([3, 4, 5], [3]));
+ * deepStrictEqual(y.shape, [2, 3]);
+ * deepStrictEqual(Array.from(await y.toArray()), [3, 4, 5, 6, 8, 10]);
+ * ```
+ *
+ * @module
+ */
+import { launch } from "../gpu/batch.ts";
+import { recordOp } from "../autograd.ts";
+import { assertDType, emptyLike, formatShape, type Tensor } from "../tensor.ts";
+import { OUTER_WORKGROUP, type OuterMode, outerWgsl } from "../kernels/outer.ts";
+import { assertMaxRank, padDims, sameShape } from "./_shape.ts";
+import { sumToShape } from "./sum_to_shape.ts";
+
+/** Collapsed batch dims with the element steps of a's and b's vectors (0 where broadcast). */
+interface VectorBatch {
+  bshape: number[];
+  sa: number[];
+  sb: number[];
+}
+
+function vectorBatch(
+  ba: readonly number[],
+  bb: readonly number[],
+  m: number,
+  n: number,
+): VectorBatch {
+  const rank = Math.max(ba.length, bb.length);
+  const pa = [...new Array<number>(rank - ba.length).fill(1), ...ba];
+  const pb = [...new Array<number>(rank - bb.length).fill(1), ...bb];
+  const dims: [number, number, number][] = [];
+  let strideA = m;
+  let strideB = n;
+  for (let d = rank - 1; d >= 0; d--) {
+    const da = pa[d]!;
+    const db = pb[d]!;
+    dims.unshift([Math.max(da, db), da === 1 ? 0 : strideA, db === 1 ? 0 : strideB]);
+    strideA *= da;
+    strideB *= db;
+  }
+  const merged: [number, number, number][] = [];
+  for (const [size, sa, sb] of dims) {
+    if (size === 1) continue;
+    const last = merged.at(-1);
+    if (last !== undefined && last[1] === sa * size && last[2] === sb * size) {
+      merged[merged.length - 1] = [last[0] * size, sa, sb];
+    } else merged.push([size, sa, sb]);
+  }
+  return {
+    bshape: merged.map((d) => d[0]),
+    sa: merged.map((d) => d[1]),
+    sb: merged.map((d) => d[2]),
+  };
+}
+
+function runOuter(
+  mode: OuterMode,
+  first: Tensor,
+  second: Tensor,
+  vb: VectorBatch,
+  m: number,
+  n: number,
+  outShape: readonly number[],
+): Tensor {
+  const out = emptyLike(outShape, "f32", `outer ${mode}`);
+  const total = out.size;
+  launch({
+    name: `outer_${mode}`,
+    code: outerWgsl(mode),
+    uniforms: [
+      total,
+      m,
+      n,
+      vb.bshape.length,
+      ...padDims(vb.bshape, 1),
+      ...padDims(vb.sa),
+      ...padDims(vb.sb),
+    ],
+    buffers: [first.buffer, second.buffer, out.buffer],
+    workgroups: Math.ceil(total / OUTER_WORKGROUP),
+  });
+  return out;
+}
+
+/**
+ * Outer product of the last dims, batched over the dims in front (which broadcast).
+ *
+ * @throws {TypeError} when an input has rank 0 or above 7, the batch dims do
+ *   not broadcast, or a dtype is not f32.
+ * @throws {RangeError} when the output exceeds the device's buffer limits.
+ */
+export function outer(a: Tensor, b: Tensor): Tensor {
+  assertDType(a, "f32", "outer", "first input");
+  assertDType(b, "f32", "outer", "second input");
+  const what = `Cannot outer tensors of shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`;
+  if (a.rank < 1 || b.rank < 1) {
+    throw new TypeError(`${what}: both inputs need rank >= 1 (got ranks ${a.rank} and ${b.rank})`);
+  }
+  assertMaxRank("outer", a);
+  assertMaxRank("outer", b);
+  const ba = a.shape.slice(0, -1);
+  const bb = b.shape.slice(0, -1);
+  const rank = Math.max(ba.length, bb.length);
+  const batch: number[] = [];
+  for (let i = 0; i < rank; i++) {
+    const da = ba[ba.length - rank + i] ?? 1;
+    const db = bb[bb.length - rank + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new TypeError(
+        `${what}: batch dimensions ${formatShape(ba)} and ${formatShape(bb)} do not broadcast ` +
+          `(${da} != ${db} and neither is 1)`,
+      );
+    }
+    batch.push(da === 1 ? db : da);
+  }
+  if (batch.length + 2 > 8) {
+    throw new TypeError(`${what}: the output rank ${batch.length + 2} exceeds the maximum rank 8`);
+  }
+  const m = a.shape.at(-1)!;
+  const n = b.shape.at(-1)!;
+  const vb = vectorBatch(ba, bb, m, n);
+  const y = runOuter("forward", a, b, vb, m, n, [...batch, m, n]);
+  return recordOp(y, "outer", [a, b], (g) => {
+    const reduce = (full: Tensor, target: Tensor): Tensor => {
+      if (sameShape(full.shape, target.shape)) return full;
+      const r = sumToShape(full, target.shape);
+      full.dispose();
+      return r;
+    };
+    return [
+      a.requiresGrad ? reduce(runOuter("grad_a", g, b, vb, m, n, [...batch, m]), a) : null,
+      b.requiresGrad ? reduce(runOuter("grad_b", g, a, vb, m, n, [...batch, n]), b) : null,
+    ];
+  });
+}

@@ -5,15 +5,20 @@
  * @module
  */
 import { launch } from "../gpu/batch.ts";
-import { emptyLike, formatShape, type Tensor } from "../tensor.ts";
+import { assertDType, emptyLike, formatShape, type Tensor } from "../tensor.ts";
 import { ELEMENTWISE_WORKGROUP, SUM_TO_SHAPE_WGSL } from "../kernels/elementwise.ts";
 import { MAX_RANK, padDims, sameShape, stridesOf } from "./_shape.ts";
 
 /**
  * Sums `x` down to `shape`, which must broadcast to `x.shape`. Returns `x`
  * itself when the shapes are equal (callers must not dispose it twice).
+ * Each output is one invocation's sequential sum over its broadcast copies,
+ * in row-major order (count − 1 roundings).
+ *
+ * @throws {TypeError} when `x` is not f32 or `shape` does not broadcast to `x.shape`.
  */
 export function sumToShape(x: Tensor, shape: readonly number[]): Tensor {
+  assertDType(x, "f32", "sumToShape");
   if (sameShape(x.shape, shape)) return x;
   const rank = x.rank;
   if (shape.length > rank || rank > MAX_RANK) {

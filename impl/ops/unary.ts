@@ -3,12 +3,53 @@
  * `forward` in terms of `x` (and attributes `p.a0`, `p.a1`), `backward` in
  * terms of `x`, `y` (the forward output) and `g` (the output gradient).
  *
- * Numerical choices (each mirrored by the oracle):
+ * Numerical choices (each covered by the spec's error bound):
  * - `tanh` clamps its argument to [-15, 15]: exact in f32 (tanh(15) rounds to
  *   1) and it keeps exp-based builtins from overflowing to NaN.
  * - `gelu` is the tanh approximation (PyTorch `approximate="tanh"`); WGSL has no erf.
  * - `softplus` is max(x, 0) + log(1 + exp(−|x|)), switching to the series
  *   e − e²/2 once e = exp(−|x|) < 2⁻¹² so tiny results keep their relative accuracy.
+ * - `sqrt` and `rsqrt` are WGSL's `sqrt` and `inverseSqrt`.
+ *
+ * ## Non-finite policy
+ *
+ * WGSL guarantees nothing here: implementations may assume no overflow, NaN or
+ * infinity occurs (WGSL §15.7.2, "finite math assumption"), may flush
+ * subnormals to zero and may ignore the sign of zero. memspec's policy is the
+ * IEEE-754 evaluation of each op's formula, as PyTorch gives it, with NaN
+ * propagated deliberately where `max`/`clamp` would return the other operand
+ * (relu, clamp, tanh test the bit pattern with `is_nan`). Claim
+ * `ops.faults.nonfinite_policy` checks every entry below on the adapter in
+ * use; on an adapter that exploits the finite-math assumption it may fail.
+ * Entries are `forward / gradient` for an output gradient g = 1; zeros are
+ * unsigned (±0 both satisfy 0); clamp's row is for lo ≤ hi.
+ *
+ * | op       | NaN       | +∞       | −∞        | 0           | out of domain, extreme |
+ * | -------- | --------- | -------- | --------- | ----------- | ---------------------- |
+ * | neg      | NaN / −1  | −∞ / −1  | +∞ / −1   | 0 / −1      | —                      |
+ * | exp      | NaN / NaN | +∞ / +∞  | 0 / 0     | 1 / 1       | 100: +∞ / +∞           |
+ * | log      | NaN / NaN | +∞ / 0   | NaN / 0   | −∞ / +∞     | −1: NaN / −1           |
+ * | tanh     | NaN / NaN | 1 / 0    | −1 / 0    | 0 / 1       | 100: 1 / 0             |
+ * | sigmoid  | NaN / NaN | 1 / 0    | 0 / 0     | 0.5 / 0.25  | −100: 0 / 0            |
+ * | relu     | NaN / 0   | +∞ / 1   | 0 / 0     | 0 / 0       | —                      |
+ * | silu     | NaN / NaN | +∞ / NaN | NaN / NaN | 0 / 0.5     | −100: 0 / 0            |
+ * | gelu     | NaN / NaN | +∞ / NaN | NaN / NaN | 0 / 0.5     | −100: 0 / 0            |
+ * | softplus | NaN / NaN | +∞ / 1   | 0 / 0     | log 2 / 0.5 | 100: 100 / 1           |
+ * | square   | NaN / NaN | +∞ / +∞  | +∞ / −∞   | 0 / 0       | 1e20: +∞ / 2e20        |
+ * | sqrt     | NaN / NaN | +∞ / 0   | NaN / NaN | 0 / +∞      | −1: NaN / NaN          |
+ * | rsqrt    | NaN / NaN | 0 / 0    | NaN / NaN | +∞ / −∞     | −1: NaN / NaN          |
+ * | abs      | NaN / 0   | +∞ / 1   | +∞ / −1   | 0 / 0       | —                      |
+ * | clamp    | NaN / 0   | hi / 0   | lo / 0    | clamp(0) / 1 if lo ≤ 0 ≤ hi, else 0 | — |
+ *
+ * exp(100) and square(1e20) overflow; sigmoid(−100) has exp(100) = +∞ inside
+ * and still returns 0; tanh and gelu saturate through their clamp.
+ * The NaNs of silu and gelu at ±∞ come from a 0·∞ inside their formulas
+ * (PyTorch evaluates the same formulas). Masks (relu, abs, clamp) give 0 at
+ * NaN: their comparisons are false for NaN. Not covered by the policy,
+ * because WGSL leaves them to the adapter: subnormal inputs and outputs (may
+ * be flushed; llvmpipe keeps them, but its `log` of a subnormal x returns
+ * log(2⁻¹²⁷ + x/2), from −88.03 to −87.3: it decodes the bits as a normal
+ * number, so it is neither flushed nor accurate) and the sign of zero results.
  *
  * @example
  * ```ts
@@ -42,9 +83,12 @@ export const UNARY_OPS = {
   neg: { forward: "-x", backward: "-g" },
   exp: { forward: "exp(x)", backward: "g * y" },
   log: { forward: "log(x)", backward: "g / x" },
-  tanh: { forward: "tanh(clamp(x, -15.0, 15.0))", backward: "g * (1.0 - y * y)" },
+  tanh: {
+    forward: "select(tanh(clamp(x, -15.0, 15.0)), x, is_nan(x))",
+    backward: "g * (1.0 - y * y)",
+  },
   sigmoid: { forward: SIG, backward: "g * y * (1.0 - y)" },
-  relu: { forward: "max(x, 0.0)", backward: "select(0.0, g, x > 0.0)" },
+  relu: { forward: "select(max(x, 0.0), x, is_nan(x))", backward: "select(0.0, g, x > 0.0)" },
   silu: { forward: `x * ${SIG}`, backward: `g * (${SIG} * (1.0 + x * (1.0 - ${SIG})))` },
   gelu: {
     forward: `0.5 * x * (1.0 + tanh(clamp(${GELU_INNER}, -15.0, 15.0)))`,
@@ -54,9 +98,10 @@ export const UNARY_OPS = {
   square: { forward: "x * x", backward: "g * 2.0 * x" },
   sqrt: { forward: "sqrt(x)", backward: "g * 0.5 / y" },
   rsqrt: { forward: "inverseSqrt(x)", backward: "g * -0.5 * y * y * y" },
-  abs: { forward: "abs(x)", backward: "g * sign(x)" },
+  // Two selects rather than g * sign(x): WGSL leaves sign(NaN) unspecified.
+  abs: { forward: "abs(x)", backward: "select(0.0, g, x > 0.0) - select(0.0, g, x < 0.0)" },
   clamp: {
-    forward: "clamp(x, p.a0, p.a1)",
+    forward: "select(clamp(x, p.a0, p.a1), x, is_nan(x))",
     backward: "select(0.0, g, x >= p.a0 && x <= p.a1)",
   },
 } as const satisfies Record<string, UnaryDef>;
@@ -121,7 +166,7 @@ export function exp(x: Tensor): Tensor {
 export function log(x: Tensor): Tensor {
   return unary("log", x);
 }
-/** Hyperbolic tangent. */
+/** Hyperbolic tangent; exactly ±1 once |x| ≥ 15 (argument clamped, NaN propagated). */
 export function tanh(x: Tensor): Tensor {
   return unary("tanh", x);
 }
@@ -129,7 +174,7 @@ export function tanh(x: Tensor): Tensor {
 export function sigmoid(x: Tensor): Tensor {
   return unary("sigmoid", x);
 }
-/** max(x, 0); gradient 0 at x = 0. */
+/** max(x, 0); NaN stays NaN; gradient 0 at x = 0 (and at NaN). */
 export function relu(x: Tensor): Tensor {
   return unary("relu", x);
 }
@@ -157,7 +202,7 @@ export function sqrt(x: Tensor): Tensor {
 export function rsqrt(x: Tensor): Tensor {
   return unary("rsqrt", x);
 }
-/** |x|; gradient sign(x), 0 at 0. */
+/** |x|; gradient sign(x), 0 at 0 (and at NaN). */
 export function abs(x: Tensor): Tensor {
   return unary("abs", x);
 }

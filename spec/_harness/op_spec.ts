@@ -289,7 +289,7 @@ export function registerOpClaims(spec: OpSpec): void {
     };
   });
   claimTest(parity!, async () => {
-    let worst = 0;
+    let worst = -1;
     let worstDetail = "";
     let runs = 0;
     const consider = (c: OpCase, r: CaseResult) => {

@@ -1,1 +1,91 @@
-export {};
+/**
+ * Claims of the optimisers (SGD, Adam/AdamW), global-norm gradient clipping,
+ * and (through ./rng_claims.ts) the RNG. Tested in ./optim_test.ts and ./rng_test.ts.
+ *
+ * @module
+ */
+import { declareClaim } from "../_harness/claim.ts";
+import "./rng_claims.ts";
+
+const TORCH_SGD = "PyTorch torch.optim.SGD (dampening 0, nesterov off)";
+const TORCH_ADAM = "Kingma & Ba 2015, Algorithm 1; PyTorch torch.optim.Adam and AdamW; " +
+  "shared/claims/fastweights-decepticons.md (Optimiser: eps after the square root, bias-corrected)";
+const BOUND = "per element |gpu − oracle| <= running error bound (tolerance.ts `track`: " +
+  "1 rounding per + − ×, WGSL 2.5 ulp `/`, 1/inverseSqrt `sqrt`, f32 uniforms); " +
+  "figure = worst error/bound, pass <= 1";
+
+/** SGD parity, one step at a time from the GPU's f32 state. */
+export const SGD_PARITY = declareClaim({
+  id: "ops.optim.sgd_parity",
+  family: "ops",
+  kind: "parity",
+  statement: "SGD (momentum, weight decay) updates weights and momentum buffers in place as the " +
+    "f64 oracle does, step by step, on fuzzed shapes and hyperparameters",
+  source: TORCH_SGD,
+  bound: BOUND,
+});
+
+/** Adam / AdamW parity, one step at a time from the GPU's f32 state. */
+export const ADAM_PARITY = declareClaim({
+  id: "ops.optim.adam_parity",
+  family: "ops",
+  kind: "parity",
+  statement: "Adam and AdamW update weights and both moments in place as the f64 oracle does, " +
+    "step by step, on fuzzed shapes, hyperparameters and gradient scales",
+  source: TORCH_ADAM,
+  bound: BOUND,
+});
+
+/** Global-norm clipping parity. */
+export const CLIP_PARITY = declareClaim({
+  id: "ops.optim.clip_parity",
+  family: "ops",
+  kind: "parity",
+  statement: "clipGradNorm returns the global L2 norm and scales every gradient by " +
+    "min(1, maxNorm / (norm + 1e-6)) on the GPU, matching the f64 oracle",
+  source: "PyTorch torch.nn.utils.clip_grad_norm_; shared/claims/fastweights-decepticons.md " +
+    "(Optimiser: global-norm clip)",
+  bound: BOUND + "; the sum of squares is T3 with γ_k, k = 1 + 16 + 8 + ceil(P/256) + 8",
+  divergence: "The fastweights original clips only when ‖g‖ > 1, scaling by 1/(‖g‖ + 1e-12); " +
+    "PyTorch (and memspec) always scale by min(1, maxNorm/(‖g‖ + 1e-6)). The two differ by " +
+    "at most 1e-6 relative, and only when ‖g‖ > maxNorm.",
+});
+
+/** Bias correction, checked against its closed form. */
+export const ADAM_BIAS_CORRECTION = declareClaim({
+  id: "ops.optim.adam_bias_correction",
+  family: "ops",
+  kind: "property",
+  statement: "with a constant gradient g, every bias-corrected Adam step moves each weight by " +
+    "exactly lr·|g|/(|g| + eps) (m̂ = g, v̂ = g²), from the first step on, at any gradient scale",
+  source: TORCH_ADAM,
+  bound: "per step |Δw − (−lr·g/(|g| + eps))| <= running error bound (tolerance.ts `track`) of " +
+    "the kernel's moment recurrence over t steps from zero, the step's roundings and the " +
+    "weight's own rounding; figure = worst error/bound, pass <= 1",
+});
+
+/** Argument validation of the optimisers. */
+export const OPTIM_ARGUMENT_ERRORS = declareClaim({
+  id: "ops.optim.argument_errors",
+  family: "ops",
+  kind: "fault",
+  statement: "optimisers and clipGradNorm reject bad hyperparameters with RangeError and bad " +
+    "parameter lists or missing/mismatched gradients with a TypeError naming the parameter, " +
+    "before any GPU work, leaking no buffer; the valid control call succeeds",
+  source: "memspec error policy (README: Errors); PyTorch optimiser argument checks",
+  bound: "figure = fault cases not raising the documented error (or leaking, or recording " +
+    "GPU work), pass = 0",
+});
+
+/** In-place, batched, disposable: the runtime contract of a step. */
+export const OPTIM_STEP_CONTRACT = declareClaim({
+  id: "ops.optim.step_contract",
+  family: "ops",
+  kind: "behaviour",
+  statement: "a step records one dispatch per parameter tensor and no submit (no host sync), " +
+    "updates the parameter buffers in place, allocates state on a parameter's first step only, " +
+    "and dispose() releases every state buffer; with skipParamsWithoutGrad a parameter without " +
+    "a gradient gets no dispatch and no state",
+  source: "memspec batching model (README: Using the implementation)",
+  bound: "figure = contract violations, pass = 0",
+});

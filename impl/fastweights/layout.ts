@@ -1,0 +1,99 @@
+/**
+ * Sizes and the flat parameter layout of the unknown-delay slow net, as the
+ * GPU kernels address it. Per seed the parameters are one f32 vector:
+ * W_xh [H, p+2], b_h [H], W_hk [d_k, H], b_k [d_k], W_hv [p, H], b_v [p],
+ * W_hq [d_k, H], b_q [d_k], w_hg [H], b_g [1], each row-major, in this order;
+ * GPU buffers pad each seed's vector with zeros to `stride` (a multiple of 4)
+ * so it can be mirrored into a uniform buffer as vec4 rows.
+ *
+ * @example
+ * ```ts
+ * import { udLayout, UNKNOWN_DELAY_DEFAULTS } from "./layout.ts";
+ * console.log(udLayout(UNKNOWN_DELAY_DEFAULTS).total); // 917
+ * ```
+ *
+ * @module
+ */
+
+/** Sizes and write strength of the unknown-delay model. */
+export interface UnknownDelayConfig {
+  /** Pattern bits p; inputs have p + 2 entries (pattern, store flag, recall flag). */
+  readonly p: number;
+  /** Hidden units H. */
+  readonly hidden: number;
+  /** Key and query size d_k. */
+  readonly keyDim: number;
+  /** Write strength η. */
+  readonly eta: number;
+}
+
+/** The original's defaults: p = 4, H = 32, d_k = 8, η = 0.5. */
+export const UNKNOWN_DELAY_DEFAULTS: UnknownDelayConfig = { p: 4, hidden: 32, keyDim: 8, eta: 0.5 };
+
+/** Offsets of every parameter in the flat per-seed vector, and its length. */
+export interface UdLayout {
+  readonly wxh: number;
+  readonly bh: number;
+  readonly whk: number;
+  readonly bk: number;
+  readonly whv: number;
+  readonly bv: number;
+  readonly whq: number;
+  readonly bq: number;
+  readonly whg: number;
+  readonly bg: number;
+  /** Parameters per seed: H(p+3) + (2d_k + p + 1)(H + 1). */
+  readonly total: number;
+  /** Per-seed stride of GPU parameter buffers: `total` rounded up to a multiple of 4 (zero padding). */
+  readonly stride: number;
+  /** Head outputs per step: d_k (key) + p (value) + d_k (query) + 1 (gate). */
+  readonly heads: number;
+}
+
+/**
+ * Validates a configuration: integer sizes ≥ 1, finite η.
+ *
+ * @throws {RangeError} naming the bad field.
+ */
+export function checkUdConfig(cfg: UnknownDelayConfig, op: string): void {
+  for (const k of ["p", "hidden", "keyDim"] as const) {
+    const v = cfg[k];
+    if (!Number.isInteger(v) || v < 1 || v > 256) {
+      throw new RangeError(`Cannot ${op}: ${k} must be an integer in [1, 256], got ${v}`);
+    }
+  }
+  if (!Number.isFinite(cfg.eta)) {
+    throw new RangeError(`Cannot ${op}: eta must be finite, got ${cfg.eta}`);
+  }
+}
+
+/** The flat layout for `cfg`. */
+export function udLayout(cfg: UnknownDelayConfig): UdLayout {
+  const { p, hidden: h, keyDim: dk } = cfg;
+  const wxh = 0;
+  const bh = wxh + h * (p + 2);
+  const whk = bh + h;
+  const bk = whk + dk * h;
+  const whv = bk + dk;
+  const bv = whv + p * h;
+  const whq = bv + p;
+  const bq = whq + dk * h;
+  const whg = bq + dk;
+  const bg = whg + h;
+  const total = bg + 1;
+  return {
+    wxh,
+    bh,
+    whk,
+    bk,
+    whv,
+    bv,
+    whq,
+    bq,
+    whg,
+    bg,
+    total,
+    stride: Math.ceil(total / 4) * 4,
+    heads: 2 * dk + p + 1,
+  };
+}

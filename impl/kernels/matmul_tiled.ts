@@ -1,0 +1,116 @@
+/**
+ * matmul, workgroup-memory tiled family (for real GPUs): a workgroup of 16×16
+ * invocations computes a 64×64 block of C. Per step of 16 along K it stages
+ * a 64×16 tile of A and a 16×64 tile of B in workgroup memory (zero-filled
+ * past the matrix edges, so any M, N, K works), synchronises, and each
+ * invocation accumulates its 4×4 outputs in vec4 registers.
+ *
+ * Transposed operands are read with their own strides while staging; the
+ * staging order follows the contiguous dimension so neighbouring invocations
+ * read neighbouring addresses.
+ *
+ * Bindings: 0 uniform (the shared matmul params, see
+ * `matmul_register_blocked.ts`), 1 a (read), 2 b (read), 3 c (write).
+ * Grid: batch · ⌈M/64⌉ · ⌈N/64⌉ workgroups of (16, 16), linear, tiled past
+ * 65,535 per dimension.
+ *
+ * Accuracy: class T3, a dot product of length K accumulated in order with fma
+ * (plus exact zeros from the padding): |c − Σ a·b| ≤ γ_K · Σ|a|·|b|.
+ *
+ * On llvmpipe this family is slow (every barrier suspends and resumes each
+ * SIMD group of the workgroup); it is selected there only on request.
+ *
+ * @module
+ */
+import { MATMUL_PARAMS_WGSL } from "./matmul_register_blocked.ts";
+
+/** Rows and columns of C per workgroup, and the K step. */
+export const TILED_BLOCK = { tile: 64, bk: 16, wg: 16 } as const;
+
+/** WGSL of the tiled kernel for one operand layout. */
+export function tiledMatmulWgsl(transA: boolean, transB: boolean): string {
+  const { tile, bk, wg } = TILED_BLOCK;
+  const per = (tile * bk) / (wg * wg);
+  // Tile coordinates of staging element e, fastest along the stored contiguous dim.
+  const aCoord = transA
+    ? `let mm = e % ${tile}u; let kk = e / ${tile}u;`
+    : `let kk = e % ${bk}u; let mm = e / ${bk}u;`;
+  const bCoord = transB
+    ? `let kk = e % ${bk}u; let nn = e / ${bk}u;`
+    : `let nn = e % ${tile}u; let kk = e / ${tile}u;`;
+  const aIdx = transA ? "kg * p.m + r" : "r * p.k + kg";
+  const bIdx = transB ? "cg * p.k + kg" : "kg * p.n + cg";
+  return `${MATMUL_PARAMS_WGSL}
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(3) var<storage, read_write> c: array<f32>;
+var<workgroup> tile_a: array<f32, ${tile * bk}>;
+var<workgroup> tile_b: array<f32, ${tile * bk}>;
+
+@compute @workgroup_size(${wg}, ${wg})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_id) lid: vec3u,
+        @builtin(local_invocation_index) lidx: u32) {
+  let w = linear_workgroup(wid, nwg);
+  if (w >= p.workgroups) { return; }
+  let per = p.tiles_m * p.tiles_n;
+  let bi = w / per;
+  let t = w - bi * per;
+  let tr = t / p.tiles_n;
+  let tc = t - tr * p.tiles_n;
+  let mats = batch_matrices(bi);
+  let a_off = mats.x * p.m * p.k;
+  let b_off = mats.y * p.k * p.n;
+  let row0 = tr * ${tile}u;
+  let col0 = tc * ${tile}u;
+  var acc0 = vec4f(0.0);
+  var acc1 = vec4f(0.0);
+  var acc2 = vec4f(0.0);
+  var acc3 = vec4f(0.0);
+  for (var k0 = 0u; k0 < p.k; k0 += ${bk}u) {
+    for (var j = 0u; j < ${per}u; j++) {
+      let e = lidx + ${wg * wg}u * j;
+      {
+        ${aCoord}
+        let r = row0 + mm;
+        let kg = k0 + kk;
+        var v = 0.0;
+        if (r < p.m && kg < p.k) { v = a[a_off + ${aIdx}]; }
+        tile_a[kk * ${tile}u + mm] = v;
+      }
+      {
+        ${bCoord}
+        let cg = col0 + nn;
+        let kg = k0 + kk;
+        var v = 0.0;
+        if (cg < p.n && kg < p.k) { v = b[b_off + ${bIdx}]; }
+        tile_b[kk * ${tile}u + nn] = v;
+      }
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < ${bk}u; kk++) {
+      let ia = kk * ${tile}u + lid.y * 4u;
+      let ib = kk * ${tile}u + lid.x * 4u;
+      let av = vec4f(tile_a[ia], tile_a[ia + 1u], tile_a[ia + 2u], tile_a[ia + 3u]);
+      let bv = vec4f(tile_b[ib], tile_b[ib + 1u], tile_b[ib + 2u], tile_b[ib + 3u]);
+      acc0 = fma(vec4f(av.x), bv, acc0);
+      acc1 = fma(vec4f(av.y), bv, acc1);
+      acc2 = fma(vec4f(av.z), bv, acc2);
+      acc3 = fma(vec4f(av.w), bv, acc3);
+    }
+    workgroupBarrier();
+  }
+  let r0 = row0 + lid.y * 4u;
+  let c0 = col0 + lid.x * 4u;
+  let c_off = bi * p.m * p.n;
+  var accs = array<vec4f, 4>(acc0, acc1, acc2, acc3);
+  for (var i = 0u; i < 4u; i++) {
+    if (r0 + i < p.m) {
+      for (var j = 0u; j < 4u; j++) {
+        if (c0 + j < p.n) { c[c_off + (r0 + i) * p.n + c0 + j] = accs[i][j]; }
+      }
+    }
+  }
+}
+`;
+}
