@@ -203,3 +203,169 @@ export const RNG_SIGMAS = 6;
 
 /** Chi-square goodness-of-fit of RNG histograms: reject above the (1 − 10⁻⁶) quantile. */
 export const RNG_CHI2_TAIL = 1e-6;
+
+// --- elementwise ---
+
+/*
+ * WGSL f32 builtin accuracy (WGSL §15.7.4.1), in ULP of the exact result at the f32 argument.
+ * ULP(y), the gap between the two f32 values around y, is ≤ 2u·|y| for normal y (u = 2⁻²⁴) and
+ * 2⁻¹⁴⁹ for subnormal y, so k ULP ≤ 2k·u·|y| + 2⁻¹²⁶ (that slack also covers a flushed result).
+ * Inherited builtins are bounded by composing their defining expressions: sqrt(x) as
+ * 1.0 / inverseSqrt(x) (`track.sqrt`), tanh(x) as sinh(x) / cosh(x) with sinh, cosh as
+ * (exp(x) ∓ exp(−x)) · 0.5 (`trackBuiltins.tanh`). inverseSqrt's 2 ULP and x / y's 2.5 ULP
+ * are WGSL_INVERSE_SQRT_REL and WGSL_DIV_REL above.
+ */
+
+/** WGSL `log(x)`: 3 ULP outside [0.5, 2]. */
+export const WGSL_LOG_ULPS = 3;
+
+/** WGSL `log(x)`: absolute error < 2⁻²¹ inside [0.5, 2], where log(x) may be near 0. */
+export const WGSL_LOG_ABS = 2 ** -21;
+
+/** WGSL `exp(x)`: 3 + 2·|x| ULP. */
+export function wgslExpUlps(x: number): number {
+  return 3 + 2 * Math.abs(x);
+}
+
+/** Largest finite f32, (2 − 2⁻²³)·2¹²⁷. */
+export const F32_MAX = (2 - 2 ** -23) * 2 ** 127;
+
+/** k ULP of a result of magnitude ≤ m: 2k·u·m + 2⁻¹²⁶. */
+export function wgslUlpError(k: number, m: number): number {
+  return 2 * k * U32 * m + F32_MIN_NORMAL;
+}
+
+/**
+ * Error of a sequential f32 sum `((t₁ + t₂) + t₃) + …` of n computed terms with exact values
+ * t_i and errors e_i (e.g. `sumToShape`): Σ e_i, plus γ_{n−1}·Σ|t̃_i| ≤ γ_{n−1}·(Σ|t_i| + Σ e_i)
+ * for the n − 1 additions (Higham, Accuracy and Stability, eq. 4.4), plus 2⁻¹²⁶ per addition
+ * for a flushed subnormal partial sum.
+ */
+export function sequentialSumError(n: number, sumAbs: number, sumErr: number): number {
+  if (n <= 1) return sumErr;
+  return sumErr + gamma32(n - 1) * (sumAbs + sumErr) + (n - 1) * F32_MIN_NORMAL;
+}
+
+/** A {@link Tracked} value, optionally with a bound on |computed| itself (e.g. after a clamp). */
+export interface TrackedArg extends Tracked {
+  readonly maxAbs?: number;
+}
+
+/** Largest |change| of a monotone f over [v − e, v + e]. */
+function monotoneSpread(f: (x: number) => number, a: Tracked): number {
+  const y = f(a.v);
+  return Math.max(Math.abs(f(a.v + a.e) - y), Math.abs(f(a.v - a.e) - y));
+}
+
+/** Largest |argument| a builtin may see: |v| + e, or the clamp's range when tighter. */
+function argBound(a: TrackedArg): number {
+  return Math.min(Math.abs(a.v) + a.e, a.maxAbs ?? Infinity);
+}
+
+/**
+ * Absolute error of WGSL's tanh at an exact argument p: the inherited expression
+ * (e^p − e^−p)·0.5 / ((e^p + e^−p)·0.5) followed step by step. It grows with |p| (exp's ULP
+ * count and both exponentials do), so its value at the largest |argument| bounds every smaller one.
+ */
+function inheritedTanhError(p: number): number {
+  const x = track.input(p);
+  const ep = trackBuiltins.exp(x);
+  const em = trackBuiltins.exp(trackBuiltins.neg(x));
+  const half = track.literal(0.5);
+  return track.div(track.mul(track.sub(ep, em), half), track.mul(track.add(ep, em), half)).e;
+}
+
+/**
+ * WGSL builtins and exact selections for running error analysis, extending {@link track}
+ * (same conventions: `v` exact, `e` ≥ |computed − v|; e = Infinity where WGSL gives no bound,
+ * which callers must treat as a failure, not as "anything goes"). Each builtin adds the
+ * propagation of its argument's error through the exact function (monotone, so the interval's
+ * ends bound it) to WGSL's own error at the largest argument it may see.
+ *
+ * @example Gradient of exp: g·y, relative (3 + 2|x|) ULP of y plus one rounding
+ * ```ts
+ * import { track, trackBuiltins, U32 } from "./tolerance.ts";
+ * import { ok } from "node:assert/strict";
+ * const b = track.mul(track.input(0.5), trackBuiltins.exp(track.input(2)));
+ * ok(Math.abs(b.v - 0.5 * Math.exp(2)) < 1e-12 && b.e / b.v < 16 * U32);
+ * ```
+ */
+export const trackBuiltins = {
+  /**
+   * A WGSL literal standing for the real c. WGSL converts a value between two f32 values to
+   * either of them, its choice (§15.7.6), so the error is at most the spacing at c (0 when c
+   * is an f32); `track.literal` assumes the nearest.
+   */
+  literal(c: number): Tracked {
+    return { v: c, e: Math.fround(c) === c ? 0 : ulp32(c) };
+  },
+  /** −a: exact. */
+  neg(a: TrackedArg): TrackedArg {
+    return { v: -a.v, e: a.e, ...(a.maxAbs === undefined ? {} : { maxAbs: a.maxAbs }) };
+  },
+  /** max(a, 0): exact and 1-Lipschitz. */
+  max0(a: Tracked): Tracked {
+    return { v: Math.max(a.v, 0), e: a.e };
+  },
+  /** exp(a): (3 + 2|x|) ULP at the largest argument seen; Infinity when it may overflow. */
+  exp(a: TrackedArg): Tracked {
+    const y = Math.exp(a.v);
+    const p = y * Math.expm1(a.e); // increasing and convex: the high side moves most
+    const m = y + p;
+    if (!(m <= F32_MAX)) return { v: y, e: Infinity };
+    return { v: y, e: p + wgslUlpError(wgslExpUlps(argBound(a)), m) };
+  },
+  /** log(a): 3 ULP outside [0.5, 2], 2⁻²¹ absolute inside; Infinity unless a ≥ 2⁻¹²⁶ surely. */
+  log(a: Tracked): Tracked {
+    const lo = a.v - a.e;
+    const hi = a.v + a.e;
+    const y = Math.log(a.v);
+    if (!(lo >= F32_MIN_NORMAL)) return { v: y, e: Infinity };
+    const p = y - Math.log(lo); // increasing and concave: the low side moves most
+    let own = 0;
+    if (lo <= 2 && hi >= 0.5) own = WGSL_LOG_ABS;
+    if (lo < 0.5 || hi > 2) {
+      const m = Math.max(Math.abs(Math.log(lo)), Math.abs(Math.log(hi)));
+      own = Math.max(own, wgslUlpError(WGSL_LOG_ULPS, m));
+    }
+    return { v: y, e: p + own + F32_MIN_NORMAL };
+  },
+  /** inverseSqrt(a): 2 ULP; Infinity unless a ≥ 2⁻¹²⁶ surely. */
+  inverseSqrt(a: Tracked): Tracked {
+    const lo = a.v - a.e;
+    const y = 1 / Math.sqrt(a.v);
+    if (!(lo >= F32_MIN_NORMAL)) return { v: y, e: Infinity };
+    const top = 1 / Math.sqrt(lo); // decreasing and convex: the low side moves most
+    return { v: y, e: top - y + WGSL_INVERSE_SQRT_REL * top + F32_MIN_NORMAL };
+  },
+  /** tanh(a), inherited from sinh/cosh: propagation through tanh plus the inherited error. */
+  tanh(a: TrackedArg): Tracked {
+    return { v: Math.tanh(a.v), e: monotoneSpread(Math.tanh, a) + inheritedTanhError(argBound(a)) };
+  },
+  /**
+   * clamp(a, lo, hi) applied by a kernel where the reference does not clamp: `v` stays the
+   * unclamped value, the distance from v to [lo, hi] joins the error (clamp is 1-Lipschitz),
+   * and |computed| ≤ max(|lo|, |hi|).
+   */
+  clampArg(a: Tracked, lo: number, hi: number): TrackedArg {
+    const outside = Math.max(lo - a.v, a.v - hi, 0);
+    return { v: a.v, e: a.e + outside, maxAbs: Math.max(Math.abs(lo), Math.abs(hi)) };
+  },
+  /** The same computed value measured against another exact reference `v` (e.g. a series' limit). */
+  against(a: Tracked, v: number): Tracked {
+    return { v, e: a.e + Math.abs(a.v - v) };
+  },
+  /** A data-dependent branch that may go either way: the larger bound (same reference `v`). */
+  either(a: Tracked, b: Tracked): Tracked {
+    return a.e >= b.e ? a : b;
+  },
+};
+
+/**
+ * The non-finite policy claim checks finite expected results (0, ±1, 0.5, 0.25, log 2, 100, …)
+ * to within 2⁻²⁰·max(1, |want|): the loosest WGSL bound among them is softplus(0) = log(1 + e⁰),
+ * log's 2⁻²¹ absolute on [0.5, 2] plus exp(0)'s 3 ULP (3·2⁻²³) and the rounding of 1 + e
+ * (2⁻²³), both halved by log's slope 1/2 there: about 1.5·2⁻²¹ < 2⁻²⁰. That claim is about
+ * NaN, ±∞ and finiteness; the parity claims are about accuracy.
+ */
+export const NONFINITE_FINITE_REL = 2 ** -20;

@@ -1,8 +1,8 @@
 /**
  * Unknown-delay parameter gradients, pass 2 of 2: grads[s, i] = Σ_l partials[s, l, i]
- * over the 64 lanes of pass 1, in lane order. Padding entries (i ≥ total) get 0.
+ * over the lanes of pass 1, in lane order. Padding entries (i ≥ total) get 0.
  *
- * Bindings: 0 uniform {seeds}; 1 partials [S, 64, stride]; 2 grads [S, stride].
+ * Bindings: 0 uniform {seeds}; 1 partials [S, lanes, stride]; 2 grads [S, stride].
  * Grid: ceil(S·stride / 64) workgroups of 64, tiled.
  * Accuracy: part of the two-level sum bounded in fastweights_ud_param_grads.ts.
  *

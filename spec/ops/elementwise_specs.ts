@@ -15,7 +15,8 @@
  * Input domains are those where WGSL's rules give a bound and nothing
  * overflows: log, sqrt and rsqrt take positive normal inputs; div takes
  * denominators with |b| ∈ [2⁻²⁰, 2²⁰] (x / y is bounded only for
- * |y| ∈ [2⁻¹²⁶, 2¹²⁶], and b² must stay normal); exp keeps |x| ≤ 80. Each case
+ * |y| ∈ [2⁻¹²⁶, 2¹²⁶], and b² must stay normal); exp's fuzzed inputs keep
+ * |x| ≤ 80 (its edge cases reach 88 and −87, just inside f32's range). Each case
  * draws one of several scales so small, moderate and saturating inputs all
  * occur; gradcheck cases stay at least 0.01 (≫ 10·h) from kinks, by
  * construction.
@@ -23,7 +24,14 @@
  * @module
  */
 import fc from "fast-check";
-import { binary, type BinaryOpName, type Tensor, unary, type UnaryOpName } from "../../impl/mod.ts";
+import {
+  binary,
+  type BinaryOpName,
+  clamp,
+  type Tensor,
+  unary,
+  type UnaryOpName,
+} from "../../impl/mod.ts";
 import { Rng } from "../../impl/gpu/rng.ts";
 import {
   F32_MIN_NORMAL,
@@ -31,7 +39,7 @@ import {
   track,
   trackBuiltins,
   type Tracked,
-} from "../../out/dev_tol.ts";
+} from "../../invariants/tolerance.ts";
 import type { BoundRule, OpAttrs, OpInput, OpSpec } from "../_harness/op_spec.ts";
 import { BINARY_ORACLES, cachedBroadcastIndex, UNARY_ORACLES } from "../oracle/elementwise.ts";
 import { broadcastShape } from "../oracle/broadcast.ts";
@@ -108,8 +116,9 @@ const BIG_BLOCK = 4099;
 
 /**
  * A 1-D input of `n` values repeating one seeded block of {@link BIG_BLOCK}:
- * the grid > 65535 cases exercise tiling, and memoised bounds then cost one
- * model evaluation per distinct value (the output gradient stays unrepeated).
+ * the grid > 65535 cases exercise tiling, and their bounds then cost one model
+ * evaluation per distinct value ({@link elementBounds} reuses a repeat's). The
+ * output gradient is not repeated, so a misplaced element still shows.
  */
 function bigInput(n: number, seed: number, d: Domain): OpInput {
   const block = domainValues(seed, BIG_BLOCK, d);
@@ -255,15 +264,6 @@ const UNARY_MODELS: Record<UnaryOpName, UnaryModel> = {
   },
 };
 
-/**
- * Per-element bounds from a model of element i, reusing element i − {@link BIG_BLOCK}'s
- * bound whenever `same(i)` says its inputs repeat (the big-grid inputs do).
- *
- * With an output gradient, the bound is evaluated as α_i·|g_i| + β_i with β_i the
- * model at g = 0 and α_i + β_i at g = 1: g is a normal f32 read once from memory
- * (exact) and enters the expression once, so every tracked step is affine in |g|
- * (errors scale with |g|, the flush slack does not). A subnormal g is evaluated directly.
- */
 /** A bound must be finite: Infinity means WGSL gives none there, i.e. a case left its domain. */
 function finite(e: number, i: number): number {
   if (!(e < Infinity)) {
@@ -369,12 +369,9 @@ function unarySpec(d: UnaryDesc): OpSpec {
   return {
     name: d.name,
     source: d.source,
+    // clamp goes through its public function, which validates lo <= hi first.
     gpu: ([x], a) =>
-      unary(
-        d.name,
-        x!,
-        d.name === "clamp" ? [attrNum(a, "lo"), attrNum(a, "hi")] : [0, 0],
-      ),
+      d.name === "clamp" ? clamp(x!, attrNum(a, "lo"), attrNum(a, "hi")) : unary(d.name, x!),
     oracle: UNARY_ORACLES[d.name],
     bound: unaryBound(UNARY_MODELS[d.name]),
     boundText: d.boundText,

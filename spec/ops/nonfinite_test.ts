@@ -25,7 +25,7 @@ import {
   unary,
   type UnaryOpName,
 } from "../../impl/mod.ts";
-import { NONFINITE_FINITE_REL } from "../../out/dev_tol.ts";
+import { NONFINITE_FINITE_REL } from "../../invariants/tolerance.ts";
 import { claimTest } from "../_harness/claim.ts";
 import { NONFINITE_POLICY } from "./nonfinite_claims.ts";
 

@@ -34,16 +34,13 @@ export function axisView(shape: readonly number[], attrs: OpAttrs): AxisView {
   return { outer, n: shape[a]!, inner, outShape };
 }
 
-/** Calls `f(row, at)` for each row (o, i), where `at(j)` is the flat index of element j. */
-export function forEachRow(
-  v: AxisView,
-  f: (row: number, at: (j: number) => number) => void,
-): void {
+/**
+ * Calls `f(row, start)` for each row (o, i) = o·inner + i, whose element j
+ * sits at flat index `start + j·inner`.
+ */
+export function forEachRow(v: AxisView, f: (row: number, start: number) => void): void {
   for (let o = 0; o < v.outer; o++) {
-    for (let i = 0; i < v.inner; i++) {
-      const start = o * v.n * v.inner + i;
-      f(o * v.inner + i, (j) => start + j * v.inner);
-    }
+    for (let i = 0; i < v.inner; i++) f(o * v.inner + i, o * v.n * v.inner + i);
   }
 }
 
@@ -52,9 +49,9 @@ function sumLike(mean: boolean): OracleOp {
     forward: ([x], attrs) => {
       const v = axisView(x!.shape, attrs);
       const out = new Float64Array(v.outer * v.inner);
-      forEachRow(v, (r, at) => {
+      forEachRow(v, (r, start) => {
         let s = 0;
-        for (let j = 0; j < v.n; j++) s += x!.data[at(j)]!;
+        for (let j = 0; j < v.n; j++) s += x!.data[start + j * v.inner]!;
         out[r] = mean ? s / v.n : s;
       });
       return { shape: v.outShape, data: out };
@@ -62,19 +59,22 @@ function sumLike(mean: boolean): OracleOp {
     backward: ([x], attrs, g) => {
       const v = axisView(x!.shape, attrs);
       const gx = new Float64Array(x!.data.length);
-      forEachRow(v, (r, at) => {
+      forEachRow(v, (r, start) => {
         const gr = mean ? g.data[r]! / v.n : g.data[r]!;
-        for (let j = 0; j < v.n; j++) gx[at(j)] = gr;
+        for (let j = 0; j < v.n; j++) gx[start + j * v.inner] = gr;
       });
       return [{ shape: [...x!.shape], data: gx }];
     },
   };
 }
 
-/** Index j of the first maximum of a row. */
-function firstArgmax(x: NDArray, n: number, at: (j: number) => number): number {
-  let best = 0;
-  for (let j = 1; j < n; j++) if (x.data[at(j)]! > x.data[at(best)]!) best = j;
+/** Flat index of the first maximum of the row starting at `start` (elements `inner` apart). */
+function firstArgmax(x: NDArray, v: AxisView, start: number): number {
+  let best = start;
+  for (let j = 1; j < v.n; j++) {
+    const k = start + j * v.inner;
+    if (x.data[k]! > x.data[best]!) best = k;
+  }
   return best;
 }
 
@@ -86,13 +86,13 @@ export const REDUCE_ORACLES: Record<"sum" | "mean" | "max", OracleOp> = {
     forward: ([x], attrs) => {
       const v = axisView(x!.shape, attrs);
       const out = new Float64Array(v.outer * v.inner);
-      forEachRow(v, (r, at) => (out[r] = x!.data[at(firstArgmax(x!, v.n, at))]!));
+      forEachRow(v, (r, start) => (out[r] = x!.data[firstArgmax(x!, v, start)]!));
       return { shape: v.outShape, data: out };
     },
     backward: ([x], attrs, g) => {
       const v = axisView(x!.shape, attrs);
       const gx = new Float64Array(x!.data.length);
-      forEachRow(v, (r, at) => (gx[at(firstArgmax(x!, v.n, at))] = g.data[r]!));
+      forEachRow(v, (r, start) => (gx[firstArgmax(x!, v, start)] = g.data[r]!));
       return [{ shape: [...x!.shape], data: gx }];
     },
   },

@@ -18,12 +18,12 @@ function rowAxis(attrs: OpAttrs): OpAttrs {
   return { axis: (attrs.axis as number | undefined) ?? -1, keepDims: 1 };
 }
 
-/** Row max and Σ exp(x − max) of a row read through `at`. */
-function rowStats(x: NDArray, n: number, at: (j: number) => number): { m: number; s: number } {
+/** Row max and Σ exp(x − max) of the n elements x[start + j·stride]. */
+function rowStats(x: NDArray, n: number, start: number, stride: number): { m: number; s: number } {
   let m = -Infinity;
-  for (let j = 0; j < n; j++) m = Math.max(m, x.data[at(j)]!);
+  for (let j = 0; j < n; j++) m = Math.max(m, x.data[start + j * stride]!);
   let s = 0;
-  for (let j = 0; j < n; j++) s += Math.exp(x.data[at(j)]! - m);
+  for (let j = 0; j < n; j++) s += Math.exp(x.data[start + j * stride]! - m);
   return { m, s };
 }
 
@@ -32,12 +32,13 @@ function softmaxLike(log: boolean): OracleOp {
     forward: ([x], attrs) => {
       const v = axisView(x!.shape, rowAxis(attrs));
       const y = new Float64Array(x!.data.length);
-      forEachRow(v, (_r, at) => {
-        const { m, s } = rowStats(x!, v.n, at);
+      forEachRow(v, (_r, start) => {
+        const { m, s } = rowStats(x!, v.n, start, v.inner);
         const ls = Math.log(s);
         for (let j = 0; j < v.n; j++) {
-          const d = x!.data[at(j)]! - m;
-          y[at(j)] = log ? d - ls : Math.exp(d) / s;
+          const k = start + j * v.inner;
+          const d = x!.data[k]! - m;
+          y[k] = log ? d - ls : Math.exp(d) / s;
         }
       });
       return { shape: [...x!.shape], data: y };
@@ -45,14 +46,17 @@ function softmaxLike(log: boolean): OracleOp {
     backward: ([x], attrs, g) => {
       const v = axisView(x!.shape, rowAxis(attrs));
       const gx = new Float64Array(x!.data.length);
-      forEachRow(v, (_r, at) => {
-        const { m, s } = rowStats(x!, v.n, at);
-        const p = (j: number) => Math.exp(x!.data[at(j)]! - m) / s;
+      forEachRow(v, (_r, start) => {
+        const { m, s } = rowStats(x!, v.n, start, v.inner);
+        const p = (k: number) => Math.exp(x!.data[k]! - m) / s;
         let c = 0;
-        for (let j = 0; j < v.n; j++) c += log ? g.data[at(j)]! : g.data[at(j)]! * p(j);
         for (let j = 0; j < v.n; j++) {
-          const gj = g.data[at(j)]!;
-          gx[at(j)] = log ? gj - p(j) * c : p(j) * (gj - c);
+          const k = start + j * v.inner;
+          c += log ? g.data[k]! : g.data[k]! * p(k);
+        }
+        for (let j = 0; j < v.n; j++) {
+          const k = start + j * v.inner;
+          gx[k] = log ? g.data[k]! - p(k) * c : p(k) * (g.data[k]! - c);
         }
       });
       return [{ shape: [...x!.shape], data: gx }];
@@ -75,7 +79,7 @@ export const SOFTMAX_ORACLES: Record<"softmax" | "log_softmax" | "cross_entropy"
       for (let i = 0; i < rows; i++) {
         const ti = t!.data[i]!;
         if (!validTarget(ti, classes)) return { shape: [], data: Float64Array.of(NaN) };
-        const { m, s } = rowStats(x!, classes, (j) => i * classes + j);
+        const { m, s } = rowStats(x!, classes, i * classes, 1);
         total += Math.log(s) - (x!.data[i * classes + ti]! - m);
       }
       return { shape: [], data: Float64Array.of(total / rows) };
@@ -86,14 +90,14 @@ export const SOFTMAX_ORACLES: Record<"softmax" | "log_softmax" | "cross_entropy"
       const gx = new Float64Array(x!.data.length);
       for (let i = 0; i < rows; i++) {
         const ti = t!.data[i]!;
-        const at = (j: number) => i * classes + j;
+        const start = i * classes;
         if (!validTarget(ti, classes)) {
-          for (let j = 0; j < classes; j++) gx[at(j)] = NaN;
+          gx.fill(NaN, start, start + classes);
           continue;
         }
-        const { m, s } = rowStats(x!, classes, at);
+        const { m, s } = rowStats(x!, classes, start, 1);
         for (let j = 0; j < classes; j++) {
-          gx[at(j)] = w * (Math.exp(x!.data[at(j)]! - m) / s - (j === ti ? 1 : 0));
+          gx[start + j] = w * (Math.exp(x!.data[start + j]! - m) / s - (j === ti ? 1 : 0));
         }
       }
       return [{ shape: [...x!.shape], data: gx }, null];
