@@ -5,7 +5,8 @@
  *
  * Policy: NaN matches NaN only when `equalNaN` is set (off by default); ±Inf
  * must match exactly, sign included; a finite value never matches a
- * non-finite one; +0 equals −0.
+ * non-finite one; +0 equals −0. A bound must be finite: an infinite or NaN
+ * bound throws a RangeError rather than accept anything.
  *
  * @example
  * ```ts
@@ -95,6 +96,12 @@ export function checkClose(
       const diff = Math.abs(a - e);
       const atol = typeof options.atol === "number" ? options.atol : options.atol[i]!;
       const bound = atol + rtol * Math.abs(e);
+      if (!(bound >= 0 && bound < Infinity)) {
+        // An infinite or NaN bound would accept any value: a comparison that cannot fail.
+        throw new RangeError(
+          `Cannot compare element ${i}: its bound is ${bound}, expected a finite number >= 0`,
+        );
+      }
       ratio = diff === 0 ? 0 : bound === 0 ? Infinity : diff / bound;
       if (diff > v.maxAbs) v.maxAbs = diff;
       const rel = e === 0 ? (diff === 0 ? 0 : Infinity) : diff / Math.abs(e);

@@ -107,3 +107,10 @@ Deno.test("ulpDistance property: a metric on the ordered f32 line", () => {
     fcParams(100),
   );
 });
+
+Deno.test("checkClose() refuses an infinite or NaN bound instead of accepting any value", () => {
+  throws(() => checkClose([1, 5], [1, 1], { atol: [0, Infinity] }), RangeError);
+  throws(() => checkClose([1], [1], { atol: NaN }), /element 0: its bound is NaN/);
+  // Control: a finite bound of the same elements compares normally.
+  strictEqual(checkClose([1, 5], [1, 1], { atol: [0, 4] }).pass, true);
+});

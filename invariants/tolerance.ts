@@ -110,7 +110,8 @@ export const WGSL_SQRT_REL = (WGSL_DIV_REL + WGSL_INVERSE_SQRT_REL) / (1 - WGSL_
 
 /** Higham's γ_k = k·u / (1 − k·u): the relative error of k chained f32 roundings. */
 export function gamma32(k: number): number {
-  return (k * U32) / (1 - k * U32);
+  // Past k·u ≥ 1 the first-order bound no longer holds: no finite bound exists.
+  return k * U32 >= 1 ? Infinity : (k * U32) / (1 - k * U32);
 }
 
 /**
@@ -369,3 +370,219 @@ export const trackBuiltins = {
  * NaN, ±∞ and finiteness; the parity claims are about accuracy.
  */
 export const NONFINITE_FINITE_REL = 2 ** -20;
+
+// --- reductions and normalisations ---
+//
+// sum and mean need no new constant: class T3, accumulationBound with k the kernels' rounding-
+// path length (impl/kernels/reduce.ts reducePathLength: per pass ceil(len/L) + log₂L for L
+// lanes). softmax, log-softmax, cross-entropy and layer norm mix builtins with sums, so their
+// bounds replay each kernel's operations in order with running error analysis (track,
+// trackBuiltins and trackSum below) on the oracle's f64 values of the same f32 inputs. WGSL
+// accuracies used (§15.7.4.1, f32): + − × correctly rounded; x / y 2.5 ulp; exp 3 + 2|x| ulp;
+// log 3 ulp outside [0.5, 2], 2⁻²¹ absolute inside; inverseSqrt 2 ulp. The softmax-family
+// kernels exponentiate x − max x ≤ 0 only, so exp stays in (0, 1] and cannot overflow, and the
+// row sum s ≥ 1 keeps the division and the log inside their stated ranges.
+
+/**
+ * A sum of computed terms in which each term meets at most `k` additions (the
+ * rounding-path length of a segmented or multi-pass reduction): Σe_i +
+ * γ_k·Σ(|v_i| + e_i) (Higham, Accuracy and Stability, Lemma 3.1 on each computed
+ * term's path; |computed term| ≤ |v_i| + e_i), plus 2⁻¹²⁶ per addition for a
+ * flushed subnormal partial sum.
+ */
+export function trackSum(terms: readonly Tracked[], k: number): Tracked {
+  let v = 0;
+  let e = 0;
+  let mag = 0;
+  for (const t of terms) {
+    v += t.v;
+    e += t.e;
+    mag += Math.abs(t.v) + t.e;
+  }
+  return trackSumOf(v, e, mag, k);
+}
+
+/** {@link trackSum} from the terms' totals Σv, Σe and Σ(|v| + e), for streamed terms. */
+export function trackSumOf(v: number, e: number, mag: number, k: number): Tracked {
+  return { v, e: e + gamma32(k) * mag + k * F32_MIN_NORMAL };
+}
+
+/** Rows of a tensor viewed as [outer, n, inner]: row (o, i) holds x[(o·n + j)·inner + i]. */
+export interface RowView {
+  outer: number;
+  n: number;
+  inner: number;
+}
+
+/**
+ * Bounds of softmax (or log-softmax) computed as the kernel does
+ * (impl/kernels/softmax.ts), row by row: m = max x exactly; d = x − m;
+ * e = exp(d); s = Σe with rounding-path length k; softmax y = e / s,
+ * log-softmax y = d − log s. Backward from the computed ŷ (whose error is y's
+ * bound): softmax gx = ŷ·(g − Σ g·ŷ), log-softmax gx = g − exp(ŷ)·Σg, each Σ
+ * over path k. Returns per-element absolute bounds for y and gx.
+ */
+export function softmaxBounds(
+  x: ArrayLike<number>,
+  g: ArrayLike<number>,
+  view: RowView,
+  k: number,
+  log: boolean,
+): { y: Float64Array; gx: Float64Array } {
+  const { outer, n, inner } = view;
+  const yBound = new Float64Array(x.length);
+  const gxBound = new Float64Array(x.length);
+  const d: Tracked[] = new Array(n);
+  const e: Tracked[] = new Array(n);
+  const y: Tracked[] = new Array(n);
+  const terms: Tracked[] = new Array(n);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const start = o * n * inner + i;
+      let mv = -Infinity;
+      for (let j = 0; j < n; j++) mv = Math.max(mv, x[start + j * inner]!);
+      const m = track.input(mv); // a comparison selects an input
+      for (let j = 0; j < n; j++) {
+        d[j] = track.sub(track.input(x[start + j * inner]!), m);
+        e[j] = trackBuiltins.exp(d[j]!);
+      }
+      const s = trackSum(e, k);
+      const ls = log ? trackBuiltins.log(s) : s;
+      for (let j = 0; j < n; j++) {
+        y[j] = log ? track.sub(d[j]!, ls) : track.div(e[j]!, s);
+        yBound[start + j * inner] = y[j]!.e;
+      }
+      if (log) {
+        for (let j = 0; j < n; j++) terms[j] = track.input(g[start + j * inner]!);
+        const total = trackSum(terms, k);
+        for (let j = 0; j < n; j++) {
+          const p = track.mul(trackBuiltins.exp(y[j]!), total);
+          gxBound[start + j * inner] = track.sub(terms[j]!, p).e;
+        }
+      } else {
+        for (let j = 0; j < n; j++) terms[j] = track.mul(track.input(g[start + j * inner]!), y[j]!);
+        const c = trackSum(terms, k);
+        for (let j = 0; j < n; j++) {
+          const t = track.sub(track.input(g[start + j * inner]!), c);
+          gxBound[start + j * inner] = track.mul(y[j]!, t).e;
+        }
+      }
+    }
+  }
+  return { y: yBound, gx: gxBound };
+}
+
+/**
+ * Bounds of the mean cross-entropy of logits [rows, classes] computed as the
+ * kernels do (impl/kernels/cross_entropy.ts): per row m, d, e, s as
+ * softmax (path kRow), loss_i = log s − d_t; the mean multiplies the sum of
+ * the losses (path kMean) by 1/N rounded to f32. Backward: w = g·f32(1/N),
+ * gx = w·(e/s − [j = t]). Valid targets only.
+ */
+export function crossEntropyBounds(
+  logits: ArrayLike<number>,
+  targets: ArrayLike<number>,
+  rows: number,
+  classes: number,
+  g: number,
+  kRow: number,
+  kMean: number,
+): { loss: number; gx: Float64Array } {
+  let lossV = 0;
+  let lossE = 0;
+  let lossMag = 0;
+  const gx = new Float64Array(rows * classes);
+  const w = track.mul(track.input(g), track.uniform(1 / rows));
+  const d: Tracked[] = new Array(classes);
+  const e: Tracked[] = new Array(classes);
+  for (let i = 0; i < rows; i++) {
+    const start = i * classes;
+    let mv = -Infinity;
+    for (let j = 0; j < classes; j++) mv = Math.max(mv, logits[start + j]!);
+    const m = track.input(mv); // a comparison selects an input
+    for (let j = 0; j < classes; j++) {
+      d[j] = track.sub(track.input(logits[start + j]!), m);
+      e[j] = trackBuiltins.exp(d[j]!);
+    }
+    const s = trackSum(e, kRow);
+    const t = targets[i]!;
+    const li = track.sub(trackBuiltins.log(s), d[t]!);
+    lossV += li.v;
+    lossE += li.e;
+    lossMag += Math.abs(li.v) + li.e;
+    for (let j = 0; j < classes; j++) {
+      const q = track.div(e[j]!, s);
+      gx[start + j] = track.mul(w, track.sub(q, { v: j === t ? 1 : 0, e: 0 })).e;
+    }
+  }
+  const loss = track.mul(trackSumOf(lossV, lossE, lossMag, kMean), track.uniform(1 / rows));
+  return { loss: loss.e, gx };
+}
+
+/**
+ * Bounds of layer norm over x [rows, d] computed as the kernels do
+ * (impl/kernels/layer_norm.ts). Per row: μ = Σx · f32(1/d); c = x − μ;
+ * σ² = Σc² · f32(1/d); r = inverseSqrt(σ² + f32(ε)); x̂ = c·r; y = x̂·γ + β,
+ * the sums over path k. Backward with h = g·γ: A = Σh · f32(1/d),
+ * B = Σ(h·x̂) · f32(1/d), gx = r·((h − A) − x̂·B); ∂γ sums the terms g·x̂ and
+ * ∂β the terms g over the rows, with path kRows.
+ */
+export function layerNormBounds(
+  x: ArrayLike<number>,
+  gamma: ArrayLike<number>,
+  beta: ArrayLike<number>,
+  g: ArrayLike<number> | null,
+  shape: { rows: number; d: number; eps: number; k: number; kRows: number },
+): { y: Float64Array; gx: Float64Array; gGamma: Float64Array; gBeta: Float64Array } {
+  const { rows, d, eps, k, kRows } = shape;
+  const inv = track.uniform(1 / d);
+  const epsF = track.uniform(eps);
+  const gm = Array.from(gamma, (v) => track.input(v));
+  const bt = Array.from(beta, (v) => track.input(v));
+  const y = new Float64Array(rows * d);
+  const gx = new Float64Array(g === null ? 0 : rows * d);
+  // Column sums of the tracked terms g·x̂ and g: value errors and magnitudes.
+  const colE = new Float64Array(d);
+  const colMag = new Float64Array(d);
+  const betaMag = new Float64Array(d);
+  const xs: Tracked[] = new Array(d);
+  const c: Tracked[] = new Array(d);
+  const xh: Tracked[] = new Array(d);
+  const gs: Tracked[] = new Array(d);
+  const h: Tracked[] = new Array(d);
+  const terms: Tracked[] = new Array(d);
+  for (let row = 0; row < rows; row++) {
+    const start = row * d;
+    for (let j = 0; j < d; j++) xs[j] = track.input(x[start + j]!);
+    const mu = track.mul(trackSum(xs, k), inv);
+    for (let j = 0; j < d; j++) {
+      c[j] = track.sub(xs[j]!, mu);
+      terms[j] = track.mul(c[j]!, c[j]!);
+    }
+    const variance = track.mul(trackSum(terms, k), inv);
+    const r = trackBuiltins.inverseSqrt(track.add(variance, epsF));
+    for (let j = 0; j < d; j++) {
+      xh[j] = track.mul(c[j]!, r);
+      y[start + j] = track.add(track.mul(xh[j]!, gm[j]!), bt[j]!).e;
+    }
+    if (g === null) continue;
+    for (let j = 0; j < d; j++) {
+      gs[j] = track.input(g[start + j]!);
+      h[j] = track.mul(gs[j]!, gm[j]!);
+    }
+    const a = track.mul(trackSum(h, k), inv);
+    for (let j = 0; j < d; j++) terms[j] = track.mul(h[j]!, xh[j]!);
+    const b = track.mul(trackSum(terms, k), inv);
+    for (let j = 0; j < d; j++) {
+      gx[start + j] = track.mul(r, track.sub(track.sub(h[j]!, a), track.mul(xh[j]!, b))).e;
+      const term = track.mul(gs[j]!, xh[j]!);
+      colE[j] = colE[j]! + term.e;
+      colMag[j] = colMag[j]! + Math.abs(term.v) + term.e;
+      betaMag[j] = betaMag[j]! + Math.abs(gs[j]!.v);
+    }
+  }
+  // trackSum over the rows, accumulated column by column.
+  const gGamma = colE.map((e, j) => trackSumOf(0, e, colMag[j]!, kRows).e);
+  const gBeta = betaMag.map((m) => trackSumOf(0, 0, m, kRows).e);
+  return { y, gx, gGamma, gBeta };
+}

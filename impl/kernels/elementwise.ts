@@ -28,6 +28,7 @@
  */
 import { WGSL_LINEAR_WORKGROUP } from "../gpu/grid.ts";
 
+/** Invocations per workgroup of every elementwise kernel (one element each). */
 export const ELEMENTWISE_WORKGROUP = 64;
 const WG = ELEMENTWISE_WORKGROUP;
 

@@ -43,7 +43,7 @@ export function udParamGradsWgsl(cfg: UnknownDelayConfig, l: UdLayout, seeds: nu
   rowW.push(l.whg), rowB.push(l.bg);
   const decl: string[] = [];
   const body: string[] = [];
-  for (let i = 0; i < l.total; i++) decl.push(`var a${i} = 0.0;`);
+  decl.push(`var acc: array<f32, ${l.total}>;`);
   // Pre-activation gradients of the heads.
   for (let c = 0; c < dk; c++) {
     body.push(`let k${c} = keys[st * ${dk}u + ${c}u];`);
@@ -62,7 +62,7 @@ export function udParamGradsWgsl(cfg: UnknownDelayConfig, l: UdLayout, seeds: nu
   body.push("let g = gates[st];");
   body.push(`let z${R - 1} = dgates[st] * (g * (1.0 - g));`);
   for (let j = 0; j < w; j++) body.push(`let x${j} = xs[st * ${w}u + ${j}u];`);
-  for (let r = 0; r < R; r++) body.push(`a${rowB[r]} = a${rowB[r]} + z${r};`);
+  for (let r = 0; r < R; r++) body.push(`acc[${rowB[r]}] += z${r};`);
   // Hidden unit by hidden unit: its gradient, then every accumulation that uses it.
   for (let i = 0; i < H; i++) {
     const terms = rowW.map((wr, r) => `${paramRef(wr + i)} * z${r}`).join(" + ");
@@ -70,15 +70,15 @@ export function udParamGradsWgsl(cfg: UnknownDelayConfig, l: UdLayout, seeds: nu
     body.push(`let e${i} = (${terms}) * (1.0 - h${i} * h${i});`);
     for (let j = 0; j < w; j++) {
       const k = l.wxh + i * w + j;
-      body.push(`a${k} = a${k} + e${i} * x${j};`);
+      body.push(`acc[${k}] += e${i} * x${j};`);
     }
-    body.push(`a${l.bh + i} = a${l.bh + i} + e${i};`);
+    body.push(`acc[${l.bh + i}] += e${i};`);
     for (let r = 0; r < R; r++) {
       const k = rowW[r]! + i;
-      body.push(`a${k} = a${k} + z${r} * h${i};`);
+      body.push(`acc[${k}] += z${r} * h${i};`);
     }
   }
-  const store = Array.from({ length: l.total }, (_, i) => `partials[o + ${i}u] = a${i};`);
+  const store = [`for (var i = 0u; i < ${l.total}u; i++) { partials[o + i] = acc[i]; }`];
   return `
 struct Params { n: u32, tm: u32, per_seed: u32 }
 @group(0) @binding(0) var<uniform> prm: Params;

@@ -293,7 +293,18 @@ export interface ReducePass {
   lanes: number;
 }
 
-/** The passes that reduce `geo` (one unless n > {@link MAX_ROW}). Empty for an empty output. */
+/**
+ * The passes that reduce `geo`: one unless n > {@link MAX_ROW}, then chunks
+ * of MAX_ROW first and their results next.
+ *
+ * @example A row of 600,000 elements: two chunks, then a pass over the 2 partial sums
+ * ```ts
+ * import { reducePlan } from "./reduce.ts";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * const plan = reducePlan({ outer: 1, n: 600_000, inner: 1 });
+ * deepStrictEqual(plan.map((p) => [p.chunk, p.chunks, p.lanes]), [[524288, 2, 64], [2, 1, 1]]);
+ * ```
+ */
 export function reducePlan(geo: RowGeometry): ReducePass[] {
   const passes: ReducePass[] = [];
   let n = geo.n;

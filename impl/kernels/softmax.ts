@@ -14,7 +14,7 @@
  *
  * Accuracy: exp(x − m) has x − m ≤ 0, so exp cannot overflow; each sum is
  * a segmented sum with rounding-path length ceil(n/L) + log₂L. The bounds are
- * the running-error rules of invariants/tolerance.ts (softmaxRowBounds),
+ * the running-error rules of invariants/tolerance.ts (softmaxBounds),
  * which replay exactly these operations in this order.
  *
  * @module

@@ -45,13 +45,16 @@ import { BINARY_ORACLES, cachedBroadcastIndex, UNARY_ORACLES } from "../oracle/e
 import { broadcastShape } from "../oracle/broadcast.ts";
 import { BIG_GRID_SIZE, broadcastPairArb, seedArb, shapeArb } from "./_arbitraries.ts";
 
-/** The ledger's running error analysis: arithmetic (`track`) and builtins (`trackBuiltins`). */
+/**
+ * The ledger's running error analysis: arithmetic (`track`) and builtins (`trackBuiltins`,
+ * whose `literal` allows WGSL's choice of either neighbouring f32).
+ */
 const E = { ...track, ...trackBuiltins, exact: track.input };
 
 // --- input values ------------------------------------------------------------
 
 /** How a case's values are drawn (all rounded to f32). */
-export type Domain =
+type Domain =
   /** Uniform in [lo, hi), skipping `margin` around each point of `avoid`. */
   | { kind: "uniform"; lo: number; hi: number; avoid?: number[]; margin?: number }
   /** 2ᵗ with t uniform in [lo, hi): positive, log-uniform. */
@@ -79,7 +82,7 @@ function allowedIntervals(lo: number, hi: number, avoid: number[], m: number): [
 }
 
 /** Seeded f32 values of a domain. */
-export function domainValues(seed: number, n: number, d: Domain): Float64Array {
+function domainValues(seed: number, n: number, d: Domain): Float64Array {
   const rng = new Rng(seed >>> 0);
   const out = new Float64Array(n);
   if (d.kind === "uniform") {

@@ -10,7 +10,7 @@
  *   sum's gradient is a copy (exact).
  * - max: a selection, exact forward and backward (atol 0).
  * - softmax, log_softmax, cross_entropy, layer_norm: running-error bounds
- *   (invariants/tolerance.ts: softmaxRowBounds, crossEntropyBounds,
+ *   (invariants/tolerance.ts: softmaxBounds, crossEntropyBounds,
  *   layerNormBounds) that replay each kernel's operations in order with the
  *   WGSL accuracy of exp, log, division and inverseSqrt, the segmented sums'
  *   path lengths taken from the kernels' lane counts.
@@ -42,8 +42,12 @@ import {
   rowLanes,
   segmentPathLength,
 } from "../../impl/kernels/reduce.ts";
-import { EXACT_ATOL } from "../../invariants/tolerance.ts";
-import { crossEntropyBounds, layerNormBounds, softmaxBounds } from "./_reduction_bounds_dev.ts";
+import {
+  crossEntropyBounds,
+  EXACT_ATOL,
+  layerNormBounds,
+  softmaxBounds,
+} from "../../invariants/tolerance.ts";
 import {
   type BoundRule,
   f32Input,

@@ -102,7 +102,9 @@ export function kvForward(d: number, wk: Float64Array, ep: KvEpisode): KvForward
   const fast = new Float64Array(dv * d);
   for (let t = 0; t < n; t++) {
     for (let a = 0; a < dv; a++) {
-      for (let c = 0; c < d; c++) fast[a * d + c]! += ep.values[t * dv + a]! * projected[t * d + c]!;
+      for (let c = 0; c < d; c++) {
+        fast[a * d + c]! += ep.values[t * dv + a]! * projected[t * d + c]!;
+      }
     }
   }
   const pq = project(d, wk, ep.keys, ep.query * d);
@@ -248,7 +250,9 @@ export function symmetricEigen(n: number, m: ArrayLike<number>) {
       }
     }
   }
-  const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => a[x * n + x]! - a[y * n + y]!);
+  const order = Array.from({ length: n }, (_, i) => i).sort((x, y) =>
+    a[x * n + x]! - a[y * n + y]!
+  );
   return {
     values: order.map((i) => a[i * n + i]!),
     vectors: order.map((i) => Float64Array.from({ length: n }, (_, k) => v[k * n + i]!)),

@@ -374,7 +374,10 @@ export function udLinearAttention(cfg: UdConfig, a: UdEpisodeActivations): Float
 }
 
 /** Fraction of recall bits whose sign matches the pattern; sign(0) counts as wrong. */
-export function udBitAccuracy(ys: readonly ArrayLike<number>[], targets: readonly ArrayLike<number>[]) {
+export function udBitAccuracy(
+  ys: readonly ArrayLike<number>[],
+  targets: readonly ArrayLike<number>[],
+) {
   let right = 0;
   let total = 0;
   ys.forEach((y, n) => {
