@@ -32,19 +32,17 @@
  * @module
  */
 import { parse } from "csv-parse/sync";
-import {
-  backward,
-  initGpu,
-  liveBufferCount,
-  readTensors,
-  type Tensor,
-  tensor,
-  tidy,
-} from "../../impl/mod.ts";
 import { checkClose, type CloseVerdict } from "../../invariants/close.ts";
 import { FIXTURE_F64_REL } from "../../invariants/tolerance.ts";
 import type { NDArray } from "../oracle/ndarray.ts";
-import type { OpAttrs, OpCase, OpInput, OpSpec } from "./op_spec.ts";
+import {
+  compareWithBounds,
+  type OpAttrs,
+  type OpCase,
+  type OpInput,
+  type OpSpec,
+  runOpOnGpu,
+} from "./op_spec.ts";
 
 /** One fixture case: what to feed the op and what PyTorch computed. */
 export interface FixtureCase {
@@ -514,41 +512,18 @@ export function checkFixtureOracle(spec: OpSpec, c: FixtureCase): FixtureResult 
  * case leaves no GPU buffer alive.
  */
 export async function checkFixtureGpu(spec: OpSpec, c: FixtureCase): Promise<FixtureResult> {
-  await initGpu();
-  const before = liveBufferCount();
   const wantsGrad = c.gradInputs.map((g) => g !== null);
-  const ts: Tensor[] = c.inputs.map((x, k) =>
-    tensor(x.values, x.shape, { dtype: x.dtype ?? "f32", requiresGrad: wantsGrad[k]! })
+  const got = await runOpOnGpu(
+    spec,
+    c.inputs,
+    c.attrs,
+    c.output.shape,
+    c.gradOutput,
+    wantsGrad,
+    `fixture case "${c.name}" (line ${c.line})`,
   );
-  let values: (Float32Array | Int32Array)[];
-  try {
-    const read = tidy(() => {
-      const y = spec.gpu(ts, c.attrs);
-      expectShape(spec.name, c, "the GPU", y.shape);
-      if (c.gradOutput !== null) backward(y, tensor(c.gradOutput.data, c.gradOutput.shape));
-      return [y, ...ts.filter((_, k) => wantsGrad[k]).map((t) => t.grad!)];
-    });
-    values = await readTensors(read);
-    read[0]!.dispose();
-  } finally {
-    for (const t of ts) t.dispose();
-  }
-  if (liveBufferCount() !== before) {
-    throw new Error(
-      `${spec.name}: fixture case "${c.name}" leaked ${liveBufferCount() - before} GPU buffers`,
-    );
-  }
-  const opCase = fixtureOpCase(c);
-  const inputs = c.inputs.map(toNd);
   const gradOutput = c.gradOutput ?? { shape: c.output.shape, data: new Float64Array(0) };
-  const compare = (which: number, got: ArrayLike<number>, want: NDArray): FixtureComparison => {
-    const atol = spec.bound({ case: opCase, inputs, gradOutput, expected: want, which });
-    return { which, verdict: checkClose(got, want.data, { atol, equalNaN: true }) };
-  };
-  const comparisons = [compare(-1, values[0]!, c.output)];
-  let v = 1;
-  c.gradInputs.forEach((want, k) => {
-    if (want !== null) comparisons.push(compare(k, values[v++]!, want));
-  });
-  return summarise(comparisons);
+  return summarise(
+    compareWithBounds(spec, fixtureOpCase(c), gradOutput, got, c.output, c.gradInputs, true),
+  );
 }

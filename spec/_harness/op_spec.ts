@@ -130,33 +130,39 @@ export interface CaseResult {
 }
 
 /**
- * Runs `c` on the GPU (forward, then backward with a seeded output gradient)
- * and on the oracle; compares every array with the spec's bounds. Checks that
- * the case leaves no live buffer behind.
+ * Runs an op on the GPU: forward, then (when `gradOutput` is given) backward
+ * from it. Returns the forward output followed by the gradient of each input
+ * marked in `wantsGrad`, read with one host sync. Throws when the output shape
+ * differs from `expectedShape` or when the run leaves a GPU buffer alive.
  */
-export async function checkOpCase(spec: OpSpec, c: OpCase): Promise<CaseResult> {
+export async function runOpOnGpu(
+  spec: OpSpec,
+  inputs: readonly OpInput[],
+  attrs: OpAttrs,
+  expectedShape: readonly number[],
+  gradOutput: NDArray | null,
+  wantsGrad: readonly boolean[],
+  label: string,
+): Promise<(Float32Array | Int32Array)[]> {
   await initGpu();
   const before = liveBufferCount();
-  const inputs = c.inputs.map(toNd);
-  const expected = spec.oracle.forward(inputs, c.attrs);
-  const gradOutput = gradOutputFor(c, expected.shape);
-  const wantsGrad = c.inputs.map(isDiff);
-  const expectedGrads = wantsGrad.some((w) => w)
-    ? spec.oracle.backward(inputs, c.attrs, gradOutput)
-    : [];
-  const ts = c.inputs.map((x) =>
-    tensor(x.values, x.shape, { dtype: x.dtype ?? "f32", requiresGrad: isDiff(x) })
+  const ts = inputs.map((x, k) =>
+    tensor(x.values, x.shape, {
+      dtype: x.dtype ?? "f32",
+      requiresGrad: gradOutput !== null && wantsGrad[k] === true,
+    })
   );
   let values: (Float32Array | Int32Array)[];
   try {
     const read = tidy(() => {
-      const y = spec.gpu(ts, c.attrs);
-      if (y.shape.join() !== expected.shape.join()) {
+      const y = spec.gpu(ts, attrs);
+      if (y.shape.join() !== expectedShape.join()) {
         throw new TypeError(
-          `${spec.name}: GPU output shape [${y.shape}] differs from the oracle's [${expected.shape}]`,
+          `${spec.name}: GPU output shape [${y.shape}] differs from the expected [${expectedShape}] (${label})`,
         );
       }
-      if (wantsGrad.some((w) => w)) backward(y, tensor(gradOutput.data, gradOutput.shape));
+      if (gradOutput === null) return [y];
+      backward(y, tensor(gradOutput.data, gradOutput.shape));
       return [y, ...ts.filter((_, k) => wantsGrad[k]).map((t) => t.grad!)];
     });
     values = await readTensors(read);
@@ -165,28 +171,73 @@ export async function checkOpCase(spec: OpSpec, c: OpCase): Promise<CaseResult> 
     for (const t of ts) t.dispose();
   }
   if (liveBufferCount() !== before) {
-    throw new Error(
-      `${spec.name}: the case leaked ${liveBufferCount() - before} GPU buffers (label ${
-        c.label ?? "-"
-      })`,
-    );
+    throw new Error(`${spec.name}: ${label} leaked ${liveBufferCount() - before} GPU buffers`);
   }
-  const verdicts: [number, CloseVerdict][] = [];
-  const compare = (which: number, got: ArrayLike<number>, want: NDArray) => {
+  return values;
+}
+
+/** One compared array: -1 the forward output, k the gradient of input k. */
+export interface Comparison {
+  which: number;
+  verdict: CloseVerdict;
+}
+
+/**
+ * Compares GPU values (as returned by {@link runOpOnGpu}) with expected arrays
+ * under the spec's bound rule; returns every comparison, worst first.
+ */
+export function compareWithBounds(
+  spec: OpSpec,
+  c: OpCase,
+  gradOutput: NDArray,
+  got: readonly ArrayLike<number>[],
+  expected: NDArray,
+  expectedGrads: readonly (NDArray | null)[],
+  equalNaN = false,
+): Comparison[] {
+  const inputs = c.inputs.map(toNd);
+  const out: Comparison[] = [];
+  const compare = (which: number, values: ArrayLike<number>, want: NDArray) => {
     const atol = spec.bound({ case: c, inputs, gradOutput, expected: want, which });
-    verdicts.push([which, checkClose(got, want.data, { atol })]);
+    out.push({ which, verdict: checkClose(values, want.data, { atol, equalNaN }) });
   };
-  compare(-1, values[0]!, expected);
+  compare(-1, got[0]!, expected);
   let v = 1;
-  wantsGrad.forEach((w, k) => {
-    if (!w) return;
-    const want = expectedGrads[k];
-    if (!want) throw new Error(`${spec.name}: the oracle gave no gradient for input ${k}`);
-    compare(k, values[v++]!, want);
+  expectedGrads.forEach((want, k) => {
+    if (want !== null) compare(k, got[v++]!, want);
   });
-  verdicts.sort((a, b) => b[1].ratio - a[1].ratio);
-  const [worstWhich, worst] = verdicts[0]!;
-  return { pass: verdicts.every(([, x]) => x.pass), worst, worstWhich };
+  return out.sort((a, b) => b.verdict.ratio - a.verdict.ratio);
+}
+
+/**
+ * Runs `c` on the GPU (forward, then backward with a seeded output gradient)
+ * and on the oracle; compares every array with the spec's bounds. Checks that
+ * the case leaves no live buffer behind.
+ */
+export async function checkOpCase(spec: OpSpec, c: OpCase): Promise<CaseResult> {
+  const inputs = c.inputs.map(toNd);
+  const expected = spec.oracle.forward(inputs, c.attrs);
+  const gradOutput = gradOutputFor(c, expected.shape);
+  const wantsGrad = c.inputs.map(isDiff);
+  const anyGrad = wantsGrad.some((w) => w);
+  const oracleGrads = anyGrad ? spec.oracle.backward(inputs, c.attrs, gradOutput) : [];
+  const expectedGrads = wantsGrad.map((w, k) => {
+    if (!w) return null;
+    const g = oracleGrads[k];
+    if (!g) throw new Error(`${spec.name}: the oracle gave no gradient for input ${k}`);
+    return g;
+  });
+  const got = await runOpOnGpu(
+    spec,
+    c.inputs,
+    c.attrs,
+    expected.shape,
+    anyGrad ? gradOutput : null,
+    wantsGrad,
+    c.label ?? `seed ${c.seed}`,
+  );
+  const [worst] = compareWithBounds(spec, c, gradOutput, got, expected, expectedGrads);
+  return { pass: worst!.verdict.pass, worst: worst!.verdict, worstWhich: worst!.which };
 }
 
 function describeCase(c: OpCase): string {
