@@ -586,3 +586,40 @@ export function layerNormBounds(
   const gBeta = betaMag.map((m) => trackSumOf(0, 0, m, kRows).e);
   return { y, gx, gGamma, gBeta };
 }
+
+// --- fastweights ---
+//
+// The fast-weight GPU claims need no new rounding constant: their bounds replay each kernel's
+// operations in order with running error analysis (track, trackBuiltins, trackSum above); see
+// spec/fastweights/ud_bounds.ts. `fw_tanh` is (1 − e)/(1 + e) with e = exp(−2|z|) and
+// `fw_sigmoid` is 1/(1 + exp(−clamp(z, −50, 50))), so only exp's and division's WGSL bounds enter.
+
+/**
+ * GPU vs f64 oracle, fast-weight claims: |gpu − oracle| ≤ e·(1 + 2⁻²⁰), e the running f32 bound.
+ * The oracle is the same computation at u₆₄ = 2⁻²⁹·u₃₂ (V8's exp/tanh within ~1 ulp₆₄ against
+ * WGSL's ≥ 3 ulp₃₂), so its own distance from the exact value is < 2⁻²⁰·e with 2⁹ to spare.
+ */
+export const FW_REFERENCE_FACTOR = 1 + 2 ** -20;
+
+/**
+ * Exact identities checked in f64 (linear attention, write-order permutation, rank-one writes,
+ * key-value N = 1 cosine): |lhs − rhs| ≤ 1e-12·(scale). Both sides are backward-stable f64
+ * evaluations with ≤ 400 roundings on any path, so they differ by ≤ 2·400·2⁻⁵³ ≈ 8.9e-14 of the
+ * scale (Σ|terms|, or the matrices' magnitude for 2×2 minors and norms).
+ */
+export const FW_F64_IDENTITY_REL = 1e-12;
+
+/** Unknown-delay recall: the claimed bit accuracy is exactly 100% (every bit's sign right). */
+export const FW_RECALL_ACCURACY = 1;
+
+/** Unknown-delay gate profile (catalogue FWUD-10 suggested gate): mean store gate > 0.8. */
+export const FW_GATE_STORE_MIN = 0.8;
+
+/** Unknown-delay gate profile: mean gate over distractor steps < 0.2. */
+export const FW_GATE_DISTRACTOR_MAX = 0.2;
+
+/** Key-value binding (README multi-seed table, catalogue KV-02): post − pre mean cosine ≥ 0.2. */
+export const FW_KV_GAIN_MIN = 0.2;
+
+/** Key-value projector (catalogue KV-08): |cos(smallest right-singular vector, b)| ≥ 0.99. */
+export const FW_KV_BIAS_COS_MIN = 0.99;

@@ -8,3 +8,4 @@ import "./ops/claims.ts";
 import "./ops/optim_claims.ts";
 import "./ops/fault_claims.ts";
 import "./ops/nonfinite_claims.ts";
+import "./ops/platform_claims.ts";

@@ -6,10 +6,10 @@
  * run side by side: the seed is a batch dimension of every kernel.
  *
  * One training iteration records one buffer copy (the uniform mirror of the
- * parameters) and eight dispatches, and no host sync: episode generation,
+ * parameters) and nine dispatches, and no host sync: episode generation,
  * slow-net heads, the fused recurrence forward, loss, the fused recurrence
- * backward, the slow net's backward fused with per-lane parameter-gradient
- * sums, their reduction, and a fused clip + Adam step. The loss curve stays on
+ * backward, the slow net's backward, per-lane parameter-gradient sums, their
+ * reduction, and a fused clip + Adam step. The loss curve stays on
  * the GPU until the caller reads it.
  *
  * @example Train two seeds briefly and read their loss curves
@@ -35,6 +35,7 @@ import { UD_STEP_SLOTS, udEpisodesWgsl } from "../kernels/fastweights_ud_episode
 import { udHeadsWgsl } from "../kernels/fastweights_ud_heads.ts";
 import { udLossWgsl } from "../kernels/fastweights_ud_loss.ts";
 import { UD_GRAD_LANES, udParamGradsWgsl } from "../kernels/fastweights_ud_param_grads.ts";
+import { udHeadsBackwardWgsl } from "../kernels/fastweights_ud_heads_backward.ts";
 import { udParamReduceWgsl } from "../kernels/fastweights_ud_param_reduce.ts";
 import { ADAM_WGSL } from "../kernels/fastweights_adam.ts";
 import { recordScanBackward, recordScanForward, type ScanInputs } from "./recurrence.ts";
@@ -263,6 +264,9 @@ export interface UdGradients {
   dValues: Tensor;
   dGates: Tensor;
   dQuery: Tensor;
+  /** Pre-activation gradients of the heads [n, tm, R] (rows k, v, q, g) and of h [n, tm, H]. */
+  dz: Tensor;
+  dzh: Tensor;
   /** Per-lane partial sums of the parameter gradients [S, 8, stride]. */
   partials: Tensor;
   /** ∂L/∂params [S, stride] (zero padding past P). */
@@ -415,13 +419,15 @@ export class UnknownDelayNet {
   /** Allocates backward buffers for `ep`. */
   allocateGradients(ep: UdEpisodes): UdGradients {
     const { n, tm } = ep;
-    const { p, keyDim: dk } = this.cfg;
+    const { p, hidden: H, keyDim: dk } = this.cfg;
     return {
       dy: emptyLike([n, p], "f32", "ud dy"),
       dKeys: emptyLike([n, tm, dk], "f32", "ud dKeys"),
       dValues: emptyLike([n, tm, p], "f32", "ud dValues"),
       dGates: emptyLike([n, tm], "f32", "ud dGates"),
       dQuery: emptyLike([n, dk], "f32", "ud dQuery"),
+      dz: emptyLike([n, tm, this.layout.heads], "f32", "ud dz"),
+      dzh: emptyLike([n, tm, H], "f32", "ud dzh"),
       partials: emptyLike(
         [this.seeds.length, UD_GRAD_LANES, this.layout.stride],
         "f32",
@@ -491,13 +497,13 @@ export class UnknownDelayNet {
       workgroups: Math.ceil((ep.n * p + S) / WG),
     });
     recordScanBackward(this.#scanInputs(ep, a), g);
+    const blocks = Math.ceil((ep.perSeed * ep.tm) / WG);
     launch({
-      name: "fastweights_ud_param_grads",
-      code: udParamGradsWgsl(this.cfg, this.layout, S),
-      uniforms: [ep.n, ep.tm, ep.perSeed],
+      name: "fastweights_ud_heads_backward",
+      code: udHeadsBackwardWgsl(this.cfg, this.layout, S),
+      uniforms: [ep.n, ep.tm, ep.perSeed, blocks],
       buffers: [
         this.#mirror,
-        ep.x.buffer,
         ep.lens.buffer,
         a.h.buffer,
         a.keys.buffer,
@@ -508,6 +514,21 @@ export class UnknownDelayNet {
         g.dValues.buffer,
         g.dGates.buffer,
         g.dQuery.buffer,
+        g.dz.buffer,
+        g.dzh.buffer,
+      ],
+      workgroups: S * blocks,
+    });
+    launch({
+      name: "fastweights_ud_param_grads",
+      code: udParamGradsWgsl(this.cfg, this.layout),
+      uniforms: [ep.n, ep.tm, ep.perSeed],
+      buffers: [
+        ep.x.buffer,
+        ep.lens.buffer,
+        a.h.buffer,
+        g.dz.buffer,
+        g.dzh.buffer,
         g.partials.buffer,
       ],
       workgroups: [S, 1, 1],

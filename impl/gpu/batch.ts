@@ -136,11 +136,34 @@ export interface Launch {
   buffers: readonly GPUBuffer[];
   /** Total workgroups (tiled past the per-dimension limit) or an explicit grid. */
   workgroups: number | readonly [number, number, number];
+  /**
+   * Worst-case loop-header evaluations of one invocation, all loops together
+   * (a loop of k iterations costs k + 1, nested loops multiply). When
+   * given, a launch past the adapter's `maxLoopIterations` throws a RangeError
+   * instead of computing a silently truncated result.
+   */
+  loopIterations?: number;
+}
+
+/**
+ * Throws a RangeError when one invocation of `kernel` would loop more often
+ * than the adapter allows (llvmpipe stops every loop after 65,535 iterations
+ * in total, without an error).
+ */
+export function assertLoopBudget(kernel: string, iterations: number): void {
+  const max = gpu().maxLoopIterations;
+  if (iterations > max) {
+    throw new RangeError(
+      `Cannot run kernel "${kernel}": one invocation would run ${iterations} loop iterations, ` +
+        `past this adapter's limit of ${max} (it would stop looping silently); split the work`,
+    );
+  }
 }
 
 /** Records one dispatch into the open batch. Zero workgroups record nothing. */
 export function launch(l: Launch): void {
   const { device, limits } = gpu();
+  if (l.loopIterations !== undefined) assertLoopBudget(l.name, l.loopIterations);
   const grid = typeof l.workgroups === "number"
     ? tileGrid(l.workgroups, limits.maxComputeWorkgroupsPerDimension)
     : l.workgroups;

@@ -22,6 +22,74 @@ export interface GpuContext {
   readonly isFallbackAdapter: boolean;
   readonly adapterDescription: string;
   readonly limits: GPUSupportedLimits;
+  /**
+   * Most loop-header evaluations one invocation may make, all loops together
+   * and each loop's exiting check included, before the adapter silently stops
+   * looping (Mesa llvmpipe: 65,535, its gallivm loop limiter; a loop of k
+   * iterations costs k + 1). Infinity where the probe found no limit. Kernels whose
+   * invocations loop longer must split their work; `launch()` enforces it for
+   * kernels that declare their iteration count.
+   */
+  readonly maxLoopIterations: number;
+}
+
+/** Iterations the init probe asks for; a budget at or past this counts as unlimited. */
+const LOOP_PROBE_ITERATIONS = 1 << 20;
+
+const LOOP_PROBE_WGSL = `
+@group(0) @binding(0) var<storage, read_write> out: array<u32>;
+@compute @workgroup_size(1)
+fn main() {
+  var count = 0u;
+  let n = out[0];
+  for (var i = 0u; i < n; i++) { count += 1u; }
+  out[0] = count;
+}
+`;
+
+/** Measures how many loop iterations one invocation really runs (one dispatch, one readback). */
+async function probeLoopBudget(device: GPUDevice): Promise<number> {
+  const buffer = device.createBuffer({
+    label: "loop budget probe",
+    size: 4,
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
+    mappedAtCreation: true,
+  });
+  new Uint32Array(buffer.getMappedRange())[0] = LOOP_PROBE_ITERATIONS;
+  buffer.unmap();
+  const staging = device.createBuffer({
+    label: "loop budget readback",
+    size: 4,
+    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+  });
+  try {
+    const pipeline = device.createComputePipeline({
+      label: "loop budget probe",
+      layout: "auto",
+      compute: { module: device.createShaderModule({ code: LOOP_PROBE_WGSL }), entryPoint: "main" },
+    });
+    const encoder = device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(
+      0,
+      device.createBindGroup({
+        layout: pipeline.getBindGroupLayout(0),
+        entries: [{ binding: 0, resource: { buffer } }],
+      }),
+    );
+    pass.dispatchWorkgroups(1);
+    pass.end();
+    encoder.copyBufferToBuffer(buffer, 0, staging, 0, 4);
+    device.queue.submit([encoder.finish()]);
+    await staging.mapAsync(GPUMapMode.READ);
+    const ran = new Uint32Array(staging.getMappedRange())[0]!;
+    staging.unmap();
+    return ran >= LOOP_PROBE_ITERATIONS ? Infinity : ran;
+  } finally {
+    buffer.destroy();
+    staging.destroy();
+  }
 }
 
 let current: GpuContext | null = null;
@@ -97,6 +165,7 @@ async function acquire(gpuApi: Pick<GPU, "requestAdapter"> | undefined): Promise
     isFallbackAdapter: fallback || /llvmpipe|swiftshader|warp/i.test(info.description),
     adapterDescription: info.description || `vendor ${info.vendor} device ${info.device}`,
     limits: device.limits,
+    maxLoopIterations: await probeLoopBudget(device),
   };
 }
 

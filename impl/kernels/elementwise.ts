@@ -117,6 +117,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
 export const SUM_TO_SHAPE_WGSL = `
 struct Params {
   n: u32, rank: u32, count: u32, rrank: u32,
+  chunks: u32, chunk: u32, pad0: u32, pad1: u32,
   tshape: array<vec4u, 2>, tstride_x: array<vec4u, 2>,
   rshape: array<vec4u, 2>, rstride_x: array<vec4u, 2>,
 }
@@ -127,8 +128,10 @@ ${HEADER}
 @compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
-  let j = linear_workgroup(wid, nwg) * ${WG}u + lid;
-  if (j >= p.n) { return; }
+  let idx = linear_workgroup(wid, nwg) * ${WG}u + lid;
+  if (idx >= p.n * p.chunks) { return; }
+  let j = idx / p.chunks;
+  let c = idx % p.chunks;
   var base = 0u;
   var rem = j;
   for (var d = i32(p.rank) - 1; d >= 0; d--) {
@@ -138,7 +141,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     rem = rem / size;
   }
   var acc = 0.0;
-  for (var r = 0u; r < p.count; r++) {
+  let r1 = min(p.count, (c + 1u) * p.chunk);
+  for (var r = c * p.chunk; r < r1; r++) {
     var off = base;
     var rr = r;
     for (var d = i32(p.rrank) - 1; d >= 0; d--) {
@@ -149,6 +153,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     }
     acc += xs[off];
   }
-  out[j] = acc;
+  out[idx] = acc;
 }
 `;

@@ -119,9 +119,15 @@ ${MAIN}
 }
 `;
 
-/** WGSL summing each id's run of output-gradient rows. */
+/**
+ * WGSL summing each id's run of output-gradient rows, offsets [k0, k1) of the
+ * run per dispatch: the host splits long runs over several dispatches so no
+ * invocation loops past the adapter's budget. Each pass continues from the
+ * running sum in `grad` (zero-initialised), so the order of additions, and
+ * hence the rounding, is that of one sequential sum.
+ */
 export const EMBEDDING_ROW_SUMS_WGSL = `
-struct Params { n: u32, dim: u32 }
+struct Params { n: u32, dim: u32, k0: u32, k1: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> keys: array<vec2u>;
 @group(0) @binding(2) var<storage, read> bounds: array<u32>;
@@ -132,12 +138,11 @@ ${MAIN}
   let col = t % p.dim;
   let start = bounds[2u * v];
   let end = bounds[2u * v + 1u];
-  var acc = 0.0;
-  if (start < end) {
-    acc = gs[keys[start].y * p.dim + col];
-    for (var k = start + 1u; k < end; k++) {
-      acc += gs[keys[k].y * p.dim + col];
-    }
+  if (start >= end || start + p.k0 >= end) { return; }
+  var acc = grad[t];
+  let stop = min(end, start + p.k1);
+  for (var k = start + p.k0; k < stop; k++) {
+    acc += gs[keys[k].y * p.dim + col];
   }
   grad[t] = acc;
 }

@@ -1,9 +1,13 @@
 /**
  * matmul, workgroup-memory tiled family (for real GPUs): a workgroup of 16×16
  * invocations computes a 64×64 block of C. Per step of 16 along K it stages
- * a 64×16 tile of A and a 16×64 tile of B in workgroup memory (zero-filled
- * past the matrix edges, so any M, N, K works), synchronises, and each
- * invocation accumulates its 4×4 outputs in vec4 registers.
+ * a 64×16 tile of A and a 16×64 tile of B in workgroup memory, synchronises,
+ * and each invocation accumulates its 4×4 outputs in vec4 registers.
+ *
+ * Edges: only elements inside A and B are staged and the product loop stops
+ * at K, so the tiles' stale entries past M or N reach only accumulators of
+ * rows or columns outside C, which are never stored; invocations whose whole
+ * block lies outside C skip the products.
  *
  * Transposed operands are read with their own strides while staging; the
  * staging order follows the contiguous dimension so neighbouring invocations
@@ -14,11 +18,12 @@
  * Grid: batch · ⌈M/64⌉ · ⌈N/64⌉ workgroups of (16, 16), linear, tiled past
  * 65,535 per dimension.
  *
- * Accuracy: class T3, a dot product of length K accumulated in order with fma
- * (plus exact zeros from the padding): |c − Σ a·b| ≤ γ_K · Σ|a|·|b|.
+ * Accuracy: class T3, a dot product of length K accumulated in order with
+ * fma: |c − Σ a·b| ≤ γ_K · Σ|a|·|b|.
  *
- * On llvmpipe this family is slow (every barrier suspends and resumes each
- * SIMD group of the workgroup); it is selected there only on request.
+ * On llvmpipe this family is slow: every workgroup-memory access is a per-lane
+ * loop and every barrier suspends and resumes each SIMD group, about 0.3 ms
+ * per workgroup even for a 1×1 product. It runs there only on request.
  *
  * @module
  */
@@ -67,6 +72,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   var acc1 = vec4f(0.0);
   var acc2 = vec4f(0.0);
   var acc3 = vec4f(0.0);
+  let r0 = row0 + lid.y * 4u;
+  let c0 = col0 + lid.x * 4u;
   for (var k0 = 0u; k0 < p.k; k0 += ${bk}u) {
     for (var j = 0u; j < ${per}u; j++) {
       let e = lidx + ${wg * wg}u * j;
@@ -74,21 +81,19 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         ${aCoord}
         let r = row0 + mm;
         let kg = k0 + kk;
-        var v = 0.0;
-        if (r < p.m && kg < p.k) { v = a[a_off + ${aIdx}]; }
-        tile_a[kk * ${tile}u + mm] = v;
+        if (r < p.m && kg < p.k) { tile_a[kk * ${tile}u + mm] = a[a_off + ${aIdx}]; }
       }
       {
         ${bCoord}
         let cg = col0 + nn;
         let kg = k0 + kk;
-        var v = 0.0;
-        if (cg < p.n && kg < p.k) { v = b[b_off + ${bIdx}]; }
-        tile_b[kk * ${tile}u + nn] = v;
+        if (cg < p.n && kg < p.k) { tile_b[kk * ${tile}u + nn] = b[b_off + ${bIdx}]; }
       }
     }
     workgroupBarrier();
-    for (var kk = 0u; kk < ${bk}u; kk++) {
+    // Invocations whose block lies wholly outside C skip the products.
+    let kn = select(0u, min(${bk}u, p.k - k0), r0 < p.m && c0 < p.n);
+    for (var kk = 0u; kk < kn; kk++) {
       let ia = kk * ${tile}u + lid.y * 4u;
       let ib = kk * ${tile}u + lid.x * 4u;
       let av = vec4f(tile_a[ia], tile_a[ia + 1u], tile_a[ia + 2u], tile_a[ia + 3u]);
@@ -100,8 +105,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     }
     workgroupBarrier();
   }
-  let r0 = row0 + lid.y * 4u;
-  let c0 = col0 + lid.x * 4u;
   let c_off = bi * p.m * p.n;
   var accs = array<vec4f, 4>(acc0, acc1, acc2, acc3);
   for (var i = 0u; i < 4u; i++) {

@@ -28,6 +28,7 @@
  * @module
  */
 import { launch } from "../gpu/batch.ts";
+import { gpu } from "../gpu/device.ts";
 import { recordOp } from "../autograd.ts";
 import { assertDType, emptyLike, formatShape, type Tensor } from "../tensor.ts";
 import {
@@ -80,13 +81,19 @@ function scatterAddRows(ids: Tensor, g: Tensor, vocab: number, dim: number): Ten
     buffers: [keys.buffer, bounds.buffer],
     workgroups: Math.ceil(n / WG),
   });
-  launch({
-    name: "embedding_row_sums",
-    code: EMBEDDING_ROW_SUMS_WGSL,
-    uniforms: [vocab * dim, dim],
-    buffers: [keys.buffer, bounds.buffer, g.buffer, grad.buffer],
-    workgroups: Math.ceil((vocab * dim) / WG),
-  });
+  // A run can be as long as all n ids; split it so one invocation's loop
+  // (k1 − k0 iterations plus its exit check) stays within the adapter's budget.
+  const perPass = Math.max(1, Math.min(n, gpu().maxLoopIterations - 1));
+  for (let k0 = 0; k0 < n; k0 += perPass) {
+    launch({
+      name: "embedding_row_sums",
+      code: EMBEDDING_ROW_SUMS_WGSL,
+      uniforms: [vocab * dim, dim, k0, k0 + perPass],
+      buffers: [keys.buffer, bounds.buffer, g.buffer, grad.buffer],
+      workgroups: Math.ceil((vocab * dim) / WG),
+      loopIterations: perPass + 1,
+    });
+  }
   return grad;
 }
 

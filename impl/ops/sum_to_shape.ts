@@ -5,6 +5,8 @@
  * @module
  */
 import { launch } from "../gpu/batch.ts";
+import { gpu } from "../gpu/device.ts";
+import { reshape } from "./reshape.ts";
 import { assertDType, emptyLike, formatShape, type Tensor } from "../tensor.ts";
 import { ELEMENTWISE_WORKGROUP, SUM_TO_SHAPE_WGSL } from "../kernels/elementwise.ts";
 import { MAX_RANK, padDims, sameShape, stridesOf } from "./_shape.ts";
@@ -12,8 +14,9 @@ import { MAX_RANK, padDims, sameShape, stridesOf } from "./_shape.ts";
 /**
  * Sums `x` down to `shape`, which must broadcast to `x.shape`. Returns `x`
  * itself when the shapes are equal (callers must not dispose it twice).
- * Each output is one invocation's sequential sum over its broadcast copies,
- * in row-major order (count − 1 roundings).
+ * Each output is a sequential sum over its broadcast copies in row-major
+ * order, split into chunks that fit the adapter's loop budget and summed in
+ * a second pass; the rounding path is at most count − 1 additions.
  *
  * @throws {TypeError} when `x` is not f32 or `shape` does not broadcast to `x.shape`.
  */
@@ -47,9 +50,19 @@ export function sumToShape(x: Tensor, shape: readonly number[]): Tensor {
       );
     }
   }
-  const out = emptyLike(shape, "f32", "sumToShape");
-  const n = out.size;
   const count = rShape.reduce((a, b) => a * b, 1);
+  const n = padded.reduce((a, b) => a * b, 1);
+  // The adapter's loop budget counts every evaluation of a loop header, the
+  // exiting one too: the rank decode costs rank + 1, the position loop chunk + 1,
+  // and each position's decode over the reduced dimensions rrank + 1.
+  const perPosition = 2 + rShape.length;
+  const fixedCost = rank + 2;
+  const budget = gpu().maxLoopIterations - fixedCost;
+  const chunk = Math.max(1, Math.min(count, Math.floor(budget / perPosition)));
+  const chunks = Math.ceil(count / chunk);
+  const partial = chunks === 1
+    ? emptyLike(shape, "f32", "sumToShape")
+    : emptyLike([n, chunks], "f32", "sumToShape partial");
   launch({
     name: "sum_to_shape",
     code: SUM_TO_SHAPE_WGSL,
@@ -58,13 +71,24 @@ export function sumToShape(x: Tensor, shape: readonly number[]): Tensor {
       rank,
       count,
       rShape.length,
+      chunks,
+      chunk,
+      0,
+      0,
       ...padDims(padded, 1),
       ...padDims(tStrideX),
       ...padDims(rShape, 1),
       ...padDims(rStrideX),
     ],
-    buffers: [x.buffer, out.buffer],
-    workgroups: Math.ceil(n / ELEMENTWISE_WORKGROUP),
+    buffers: [x.buffer, partial.buffer],
+    workgroups: Math.ceil((n * chunks) / ELEMENTWISE_WORKGROUP),
+    loopIterations: fixedCost + chunk * perPosition,
   });
+  if (chunks === 1) return partial;
+  // Sum the chunk partials of each output: [n, chunks] → [n, 1], same layout as `shape`.
+  const summed = sumToShape(partial, [n, 1]);
+  partial.dispose();
+  const out = reshape(summed, shape);
+  summed.dispose();
   return out;
 }

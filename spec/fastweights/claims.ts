@@ -50,7 +50,8 @@ export const UD_RANK_ONE = claim({
   id: "fastweights.unknown_delay.rank_one_write",
   statement: "every write W_t − W_{t−1} has rank <= 1 and Frobenius norm η g_t ‖v_t‖ ‖k_t‖",
   source: `${UD}; catalogue FWUD-03`,
-  bound: "σ₂(ΔW)/σ₁(ΔW) <= 1e-12 and |‖ΔW‖_F − η g ‖v‖‖k‖| <= 1e-12·(η g ‖v‖‖k‖)",
+  bound: "every 2×2 minor of ΔW <= 1e-12·max|W|² and |‖ΔW‖_F − η g ‖v‖‖k‖| <= " +
+    "1e-12·max(η g ‖v‖‖k‖, ‖W_{t−1}‖_F), in f64",
   kind: "exact",
 });
 
