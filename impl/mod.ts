@@ -37,3 +37,4 @@ export * from "./ops/concat.ts";
 export * from "./ops/gather.ts";
 export * from "./ops/where.ts";
 export * from "./ops/optim.ts";
+export * from "./fastweights/mod.ts";

@@ -9,3 +9,4 @@ import "./ops/optim_claims.ts";
 import "./ops/fault_claims.ts";
 import "./ops/nonfinite_claims.ts";
 import "./ops/platform_claims.ts";
+import "./fastweights/claims.ts";

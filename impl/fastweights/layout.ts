@@ -9,7 +9,8 @@
  * @example
  * ```ts
  * import { udLayout, UNKNOWN_DELAY_DEFAULTS } from "./layout.ts";
- * console.log(udLayout(UNKNOWN_DELAY_DEFAULTS).total); // 917
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(udLayout(UNKNOWN_DELAY_DEFAULTS).total, 917);
  * ```
  *
  * @module

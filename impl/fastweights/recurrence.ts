@@ -14,18 +14,20 @@
  * ```ts
  * import { initGpu, tensor } from "../mod.ts";
  * import { fastWeightRecall } from "./recurrence.ts";
+ * import { deepStrictEqual } from "node:assert/strict";
  * await initGpu();
  * const keys = tensor([1, 0, 0, 1], [1, 2, 2]);      // k_0 = e_0, k_1 = e_1
  * const values = tensor([3, 4], [1, 2, 1]);           // v_0 = 3, v_1 = 4
  * const gates = tensor([1, 1], [1, 2]);
  * const query = tensor([0, 1], [1, 2]);               // reads back v_1
  * const y = fastWeightRecall(keys, values, gates, query, 1);
- * console.log(Array.from(await y.toArray()));         // [4]
+ * deepStrictEqual(Array.from(await y.toArray()), [4]);
+ * for (const t of [keys, values, gates, query, y]) t.dispose();
  * ```
  *
  * @module
  */
-import { launch } from "../gpu/batch.ts";
+import { assertLoopBudget, launch } from "../gpu/batch.ts";
 import { recordOp } from "../autograd.ts";
 import { assertDType, emptyLike, formatShape, type Tensor, zeros } from "../tensor.ts";
 import { scanForwardWgsl } from "../kernels/fastweights_scan_forward.ts";
@@ -46,8 +48,10 @@ export interface ScanInputs {
   /** [n, d_k], or [n, tm, d_k] read at each sequence's last step when `queryAtLast`. */
   queries: Tensor;
   queryAtLast: boolean;
-  /** Steps per sequence (u32 [n]); null: every sequence has `tm` steps. */
+  /** Steps per sequence (u32 [n]); null: every sequence has `steps` (default `tm`) steps. */
   lens: Tensor | null;
+  /** Steps of every sequence when `lens` is null; default `tm`. 0 reads the initial state. */
+  steps?: number;
 }
 
 /** Outputs of {@link recordScanForward}. */
@@ -75,6 +79,16 @@ export interface ScanBackwardOutputs {
 
 const WG = 64;
 
+/** Loop-header evaluations of one forward invocation (see `Launch.loopIterations`). */
+export function scanForwardLoops(tm: number, keyDim: number, history: boolean): number {
+  return 2 * (keyDim + 1) + (tm + 1) + tm * (keyDim + 1) * (history ? 2 : 1);
+}
+
+/** Loop-header evaluations of one backward invocation: the larger of the step and query roles. */
+export function scanBackwardLoops(tm: number, keyDim: number, valueDim: number): number {
+  return Math.max(2 * (keyDim + 1) + 2 * (valueDim + 1), tm + 1 + tm * (valueDim + 1));
+}
+
 function dummy(): Tensor {
   return zeros([1]);
 }
@@ -94,7 +108,7 @@ export function recordScanForward(inp: ScanInputs, out: ScanForwardOutputs): voi
     uniforms: [
       inp.n,
       inp.tm,
-      inp.tm,
+      inp.steps ?? inp.tm,
       inp.lens ? 1 : 0,
       inp.queryAtLast ? 1 : 0,
       out.w0 ? 1 : 0,
@@ -113,6 +127,7 @@ export function recordScanForward(inp: ScanInputs, out: ScanForwardOutputs): voi
       orDummy(out.hist).buffer,
     ],
     workgroups: Math.ceil((inp.n * inp.valueDim) / WG),
+    loopIterations: scanForwardLoops(inp.tm, inp.keyDim, out.hist !== null),
   });
   for (const d of pad) d.dispose();
 }
@@ -126,7 +141,7 @@ export function recordScanBackward(inp: ScanInputs, out: ScanBackwardOutputs): v
     uniforms: [
       inp.n,
       inp.tm,
-      inp.tm,
+      inp.steps ?? inp.tm,
       inp.lens ? 1 : 0,
       inp.queryAtLast ? 1 : 0,
       { f32: inp.eta },
@@ -144,6 +159,7 @@ export function recordScanBackward(inp: ScanInputs, out: ScanBackwardOutputs): v
       out.dQuery.buffer,
     ],
     workgroups: Math.ceil((inp.n * inp.tm + inp.n * inp.keyDim) / WG),
+    loopIterations: scanBackwardLoops(inp.tm, inp.keyDim, inp.valueDim),
   });
   if (!inp.lens) lens.dispose();
 }
@@ -159,7 +175,8 @@ export function recordScanBackward(inp: ScanInputs, out: ScanBackwardOutputs): v
  * @param eta write strength η
  * @returns y [N, d_v]
  * @throws {TypeError} when the shapes disagree, naming the op and the shapes.
- * @throws {RangeError} when η is not finite.
+ * @throws {RangeError} when η is not finite, or T is too long for one invocation's loop
+ *   budget on this adapter (llvmpipe: about 65,535 / (d_k + 1) steps).
  */
 export function fastWeightRecall(
   keys: Tensor,
@@ -196,6 +213,10 @@ export function fastWeightRecall(
   if (!Number.isFinite(eta)) {
     throw new RangeError(`Cannot fastWeightRecall with eta = ${eta}: expected a finite number`);
   }
+  // Forward and backward loop over t inside one invocation: refuse lengths the
+  // adapter would silently truncate, before any GPU work.
+  assertLoopBudget("fastweights_scan_forward", scanForwardLoops(T, dk, false));
+  assertLoopBudget("fastweights_scan_backward", scanBackwardLoops(T, dk, dv));
   const inputs: ScanInputs = {
     n,
     tm: T,

@@ -16,11 +16,12 @@
  * ```ts
  * import { initGpu } from "../mod.ts";
  * import { UnknownDelayNet, UNKNOWN_DELAY_DEFAULTS } from "./unknown_delay.ts";
+ * import { ok } from "node:assert/strict";
  * await initGpu();
  * const net = UnknownDelayNet.create(UNKNOWN_DELAY_DEFAULTS, [0, 1]);
  * const losses = net.train({ iterations: 20 });
- * const curve = await losses.toFloat32();   // [20, 2]
- * console.log(curve[38], curve[39]);
+ * const curve = await losses.toFloat32();   // [20, 2]: one row per iteration
+ * ok(curve.length === 40 && curve.every(Number.isFinite));
  * losses.dispose();
  * net.dispose();
  * ```
@@ -41,13 +42,17 @@ import { ADAM_WGSL } from "../kernels/fastweights_adam.ts";
 import { recordScanBackward, recordScanForward, type ScanInputs } from "./recurrence.ts";
 import { checkUdConfig, type UdLayout, udLayout, type UnknownDelayConfig } from "./layout.ts";
 
+/** Bit-stream slots per episode (steps 0..63 may carry bits, so K ≤ 63). */
 export { UD_STEP_SLOTS };
+/** The model's sizes and defaults (see layout.ts). */
 export { UNKNOWN_DELAY_DEFAULTS, type UnknownDelayConfig } from "./layout.ts";
 
 const WG = 64;
 
-/** Salts deriving a seed's bit stream and delay stream from the seed. */
+/** Salt deriving a seed's bit stream (episode draws) from the seed: hashU32(seed, salt). */
 export const UD_BIT_SALT = 0x62697473;
+
+/** Salt deriving a seed's delay stream (one K per iteration) from the seed. */
 export const UD_DELAY_SALT = 0x64656c79;
 
 /** The bit-stream and delay-stream seeds of training seed `seed`. */
@@ -219,6 +224,7 @@ export class UdEpisodes {
       uniforms: [this.n, this.tm, this.perSeed, perUnit, mode, iter, dMin, dSpan],
       buffers: [streams.buffer, ks.buffer, this.x.buffer, this.target.buffer, this.lens.buffer],
       workgroups: Math.ceil((this.n * this.tm) / WG),
+      loopIterations: this.p + 1,
     });
   }
 
@@ -460,6 +466,7 @@ export class UnknownDelayNet {
         a.queries.buffer,
       ],
       workgroups: this.seeds.length * blocks,
+      loopIterations: this.cfg.hidden + this.cfg.keyDim + this.cfg.p + 3,
     });
     recordScanForward(this.#scanInputs(ep, a), { y: a.y, w: a.w, hist: a.hist });
   }
@@ -495,6 +502,7 @@ export class UnknownDelayNet {
       ],
       buffers: [a.y.buffer, ep.target.buffer, g.dy.buffer, losses.buffer],
       workgroups: Math.ceil((ep.n * p + S) / WG),
+      loopIterations: ep.perSeed * p + 1,
     });
     recordScanBackward(this.#scanInputs(ep, a), g);
     const blocks = Math.ceil((ep.perSeed * ep.tm) / WG);
@@ -518,6 +526,7 @@ export class UnknownDelayNet {
         g.dzh.buffer,
       ],
       workgroups: S * blocks,
+      loopIterations: this.layout.heads + this.cfg.hidden + 2,
     });
     launch({
       name: "fastweights_ud_param_grads",
@@ -532,6 +541,7 @@ export class UnknownDelayNet {
         g.partials.buffer,
       ],
       workgroups: [S, 1, 1],
+      loopIterations: Math.ceil((ep.perSeed * ep.tm) / UD_GRAD_LANES) + 1,
     });
     launch({
       name: "fastweights_ud_param_reduce",
@@ -539,6 +549,7 @@ export class UnknownDelayNet {
       uniforms: [S],
       buffers: [g.partials.buffer, g.grads.buffer],
       workgroups: Math.ceil((S * this.layout.stride) / WG),
+      loopIterations: UD_GRAD_LANES + 1,
     });
   }
 
@@ -567,6 +578,7 @@ export class UnknownDelayNet {
       ],
       buffers: [grads.buffer, this.params.buffer, this.m.buffer, this.v.buffer, norms.buffer],
       workgroups: [this.seeds.length, 1, 1],
+      loopIterations: 2 * (Math.ceil(this.layout.stride / 256) + 1) + 9,
     });
     this.steps = t;
   }

@@ -40,6 +40,7 @@ export type MatmulOperands = "texture" | "buffer";
 
 /** One register-blocked variant. */
 export interface RegisterBlockedConfig {
+  /** Where A and B are read from. */
   operands: MatmulOperands;
   /** A is stored [K, M] (buffer path only; the texture path packs transposes away). */
   transA: boolean;
@@ -49,11 +50,14 @@ export interface RegisterBlockedConfig {
   tm: number;
   /** vec4 column groups of C per invocation. */
   tnv: number;
-  /** Workgroup size in x (columns) and y (rows). */
+  /** Workgroup size in x (invocations along columns). */
   wx: number;
+  /** Workgroup size in y (invocations along rows). */
   wy: number;
   /** C is bound as array<vec4f> and stored a vec4 at a time; requires N % 4 == 0. */
   vec4Store: boolean;
+  /** Add the partial sums to C (every K chunk after the first) instead of storing them. */
+  accumulate: boolean;
 }
 
 /**
@@ -71,11 +75,18 @@ export const REGISTER_BLOCKING = {
  * `brank` batch dims (collapsed where contiguous) of sizes `bshape`; `sa` and
  * `sb` hold, per batch dim, the step of A's and B's matrix index (0 where
  * broadcast). C is dense: matrix `bi` starts at element `bi · M · N`.
+ *
+ * One dispatch sums the products over k in [k_begin, k_end), k_begin a
+ * multiple of 16: the host splits K so that no invocation loops past the
+ * adapter's loop budget, and the kernels of every chunk after the first add
+ * their partial sums to C (one more rounding per chunk, within the same γ_K
+ * bound: each product still meets at most K roundings).
  */
 export const MATMUL_PARAMS_WGSL = `
 struct Params {
   m: u32, n: u32, k: u32, workgroups: u32,
-  tiles_m: u32, tiles_n: u32, brank: u32, pad0: u32,
+  tiles_m: u32, tiles_n: u32, brank: u32, k_begin: u32,
+  k_end: u32, pad0: u32, pad1: u32, pad2: u32,
   bshape: array<vec4u, 2>,
   sa: array<vec4u, 2>,
   sb: array<vec4u, 2>,
@@ -101,6 +112,22 @@ fn batch_matrices(bi: u32) -> vec2u {
 
 const range = (n: number) => [...Array(n).keys()];
 
+/**
+ * Worst-case loop-header evaluations of one invocation of a register-blocked
+ * kernel summing `len` values of k, with `brank` batch dims: the batch loop,
+ * the K loop in steps of 4 and (buffer path) the scalar tail.
+ */
+export function registerBlockedLoopIterations(
+  operands: MatmulOperands,
+  len: number,
+  brank: number,
+): number {
+  const batch = brank + 1;
+  return operands === "texture"
+    ? batch + Math.ceil(len / 4) + 1
+    : batch + Math.floor(len / 4) + 1 + (len % 4) + 1;
+}
+
 /** WGSL of one register-blocked variant. */
 export function registerBlockedWgsl(cfg: RegisterBlockedConfig): string {
   const { operands, transA, transB, tm, tnv, wx, wy } = cfg;
@@ -124,11 +151,11 @@ export function registerBlockedWgsl(cfg: RegisterBlockedConfig): string {
   for (const i of rows) for (const v of vecs) emit(`var acc${i}_${v} = vec4f(0.0);`);
   if (tex) {
     // Texel coordinates: A rows, B vec4 columns; clamped, so every fetch is in bounds.
-    emit(`let kv = (p.k + 3u) / 4u;`);
+    emit(`let kv = (p.k_end + 3u) / 4u;`);
     emit(`let nv = (p.n + 3u) / 4u;`);
     for (const i of rows) emit(`let ra${i} = min(row0 + ${i}u, p.m - 1u);`);
     for (const v of vecs) emit(`let cb${v} = min(col0 / 4u + ${v}u, nv - 1u);`);
-    emit(`for (var k = 0u; k < kv; k++) {`);
+    emit(`for (var k = p.k_begin / 4u; k < kv; k++) {`);
     for (const q of [0, 1, 2, 3]) {
       for (const v of vecs) {
         emit(`  let b${q}_${v} = textureLoad(tb, vec2u(cb${v}, 4u * k + ${q}u), mats.y, 0);`);
@@ -153,8 +180,8 @@ export function registerBlockedWgsl(cfg: RegisterBlockedConfig): string {
       const c = `min(col0 + ${j}u, p.n - 1u)`;
       emit(`let bc${j} = b_off + ${transB ? `${c} * p.k` : c};`);
     }
-    emit(`let k4 = p.k & ~3u;`);
-    emit(`for (var k = 0u; k < k4; k += 4u) {`);
+    emit(`let k4 = p.k_begin + ((p.k_end - p.k_begin) & ~3u);`);
+    emit(`for (var k = p.k_begin; k < k4; k += 4u) {`);
     for (const q of [0, 1, 2, 3]) {
       for (const v of vecs) emit(`  let b${q}_${v} = ${bVec(v, `k + ${q}u`)};`);
     }
@@ -165,22 +192,25 @@ export function registerBlockedWgsl(cfg: RegisterBlockedConfig): string {
       3,
     ]);
     emit(`}`);
-    emit(`for (var k = k4; k < p.k; k++) {`);
+    emit(`for (var k = k4; k < p.k_end; k++) {`);
     for (const v of vecs) emit(`  let b0_${v} = ${bVec(v, "k")};`);
     fmaBlock((i) => `vec4f(${aAt(i, "k")})`, [0]);
     emit(`}`);
   }
   emit(`let c_off = bi * p.m * p.n;`);
+  const store = (at: string, value: string) =>
+    cfg.accumulate ? `${at} = ${at} + ${value};` : `${at} = ${value};`;
   for (const i of rows) {
     emit(`if (row0 + ${i}u < p.m) {`);
     emit(`  let o = c_off + (row0 + ${i}u) * p.n + col0;`);
     if (cfg.vec4Store) {
       for (const v of vecs) {
-        emit(`  if (col0 + ${4 * v}u < p.n) { c[o / 4u + ${v}u] = acc${i}_${v}; }`);
+        emit(`  if (col0 + ${4 * v}u < p.n) { ${store(`c[o / 4u + ${v}u]`, `acc${i}_${v}`)} }`);
       }
     } else {
       for (const j of range(tn)) {
-        emit(`  if (col0 + ${j}u < p.n) { c[o + ${j}u] = acc${i}_${j >> 2}[${j & 3}]; }`);
+        const value = `acc${i}_${j >> 2}[${j & 3}]`;
+        emit(`  if (col0 + ${j}u < p.n) { ${store(`c[o + ${j}u]`, value)} }`);
       }
     }
     emit(`}`);

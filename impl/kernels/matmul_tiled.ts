@@ -18,11 +18,13 @@
  * Grid: batch · ⌈M/64⌉ · ⌈N/64⌉ workgroups of (16, 16), linear, tiled past
  * 65,535 per dimension.
  *
+ * K range: one dispatch sums k in [k_begin, k_end) (see MATMUL_PARAMS_WGSL).
+ *
  * Accuracy: class T3, a dot product of length K accumulated in order with
  * fma: |c − Σ a·b| ≤ γ_K · Σ|a|·|b|.
  *
  * On llvmpipe this family is slow: every workgroup-memory access is a per-lane
- * loop and every barrier suspends and resumes each SIMD group, about 0.3 ms
+ * loop and every barrier suspends and resumes each SIMD group, about 0.5 ms
  * per workgroup even for a 1×1 product. It runs there only on request.
  *
  * @module
@@ -32,8 +34,24 @@ import { MATMUL_PARAMS_WGSL } from "./matmul_register_blocked.ts";
 /** Rows and columns of C per workgroup, and the K step. */
 export const TILED_BLOCK = { tile: 64, bk: 16, wg: 16 } as const;
 
-/** WGSL of the tiled kernel for one operand layout. */
-export function tiledMatmulWgsl(transA: boolean, transB: boolean): string {
+/**
+ * Worst-case loop-header evaluations of one invocation summing `len` values of
+ * k with `brank` batch dims: per step of 16, the step loop, the staging loop
+ * and the product loop; then the store loops.
+ */
+export function tiledLoopIterations(len: number, brank: number): number {
+  const { tile, bk, wg } = TILED_BLOCK;
+  const steps = Math.ceil(len / bk);
+  const staging = (tile * bk) / (wg * wg) + 1;
+  const stores = 5 + 4 * 5;
+  return brank + 1 + (steps + 1) + steps * (staging + bk + 1) + stores;
+}
+
+/**
+ * WGSL of the tiled kernel for one operand layout; `accumulate` adds the
+ * partial sums to C (K chunks after the first).
+ */
+export function tiledMatmulWgsl(transA: boolean, transB: boolean, accumulate: boolean): string {
   const { tile, bk, wg } = TILED_BLOCK;
   const per = (tile * bk) / (wg * wg);
   // Tile coordinates of staging element e, fastest along the stored contiguous dim.
@@ -45,6 +63,8 @@ export function tiledMatmulWgsl(transA: boolean, transB: boolean): string {
     : `let nn = e % ${tile}u; let kk = e / ${tile}u;`;
   const aIdx = transA ? "kg * p.m + r" : "r * p.k + kg";
   const bIdx = transB ? "cg * p.k + kg" : "kg * p.n + cg";
+  const at = "c[c_off + (r0 + i) * p.n + c0 + j]";
+  const store = accumulate ? `${at} = ${at} + accs[i][j];` : `${at} = accs[i][j];`;
   return `${MATMUL_PARAMS_WGSL}
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
@@ -74,25 +94,25 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   var acc3 = vec4f(0.0);
   let r0 = row0 + lid.y * 4u;
   let c0 = col0 + lid.x * 4u;
-  for (var k0 = 0u; k0 < p.k; k0 += ${bk}u) {
+  for (var k0 = p.k_begin; k0 < p.k_end; k0 += ${bk}u) {
     for (var j = 0u; j < ${per}u; j++) {
       let e = lidx + ${wg * wg}u * j;
       {
         ${aCoord}
         let r = row0 + mm;
         let kg = k0 + kk;
-        if (r < p.m && kg < p.k) { tile_a[kk * ${tile}u + mm] = a[a_off + ${aIdx}]; }
+        if (r < p.m && kg < p.k_end) { tile_a[kk * ${tile}u + mm] = a[a_off + ${aIdx}]; }
       }
       {
         ${bCoord}
         let cg = col0 + nn;
         let kg = k0 + kk;
-        if (cg < p.n && kg < p.k) { tile_b[kk * ${tile}u + nn] = b[b_off + ${bIdx}]; }
+        if (cg < p.n && kg < p.k_end) { tile_b[kk * ${tile}u + nn] = b[b_off + ${bIdx}]; }
       }
     }
     workgroupBarrier();
     // Invocations whose block lies wholly outside C skip the products.
-    let kn = select(0u, min(${bk}u, p.k - k0), r0 < p.m && c0 < p.n);
+    let kn = select(0u, min(${bk}u, p.k_end - k0), r0 < p.m && c0 < p.n);
     for (var kk = 0u; kk < kn; kk++) {
       let ia = kk * ${tile}u + lid.y * 4u;
       let ib = kk * ${tile}u + lid.x * 4u;
@@ -110,7 +130,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   for (var i = 0u; i < 4u; i++) {
     if (r0 + i < p.m) {
       for (var j = 0u; j < 4u; j++) {
-        if (c0 + j < p.n) { c[c_off + (r0 + i) * p.n + c0 + j] = accs[i][j]; }
+        if (c0 + j < p.n) { ${store} }
       }
     }
   }

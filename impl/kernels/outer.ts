@@ -10,7 +10,12 @@
  *   Accuracy of both: class T3, a dot product of length n (resp. m),
  *   |err| ≤ γ_n · Σ|g|·|b|.
  *
- * Bindings: 0 uniform {total, m, n, brank, bshape, sa, sb}; forward: 1 a,
+ * The gradients sum over [r_begin, r_end) of their reduced index: the host
+ * splits long sums so no invocation loops past the adapter's loop budget, and
+ * the kernels of every chunk after the first add to `out` (one more rounding
+ * per chunk; each product still meets at most n roundings).
+ *
+ * Bindings: 0 uniform {total, m, n, brank, r_begin, r_end, bshape, sa, sb}; forward: 1 a,
  * 2 b, 3 out; grad_a: 1 g, 2 b, 3 out; grad_b: 1 g, 2 a, 3 out.
  * Grid: ⌈total / 64⌉ workgroups of 64, linear, tiled past 65,535, where
  * total counts the elements of out.
@@ -38,8 +43,8 @@ const BODY: Record<OuterMode, { bindings: string; index: string; body: string }>
     index: "let i = e % p.m;\n  let bi = e / p.m;",
     body: `let row = (bi * p.m + i) * p.n;
   var acc = 0.0;
-  for (var j = 0u; j < p.n; j++) { acc = fma(g[row + j], b[offs.y + j], acc); }
-  out[e] = acc;`,
+  for (var j = p.r_begin; j < p.r_end; j++) { acc = fma(g[row + j], b[offs.y + j], acc); }
+  STORE`,
   },
   grad_b: {
     bindings: `@group(0) @binding(1) var<storage, read> g: array<f32>;
@@ -47,17 +52,27 @@ const BODY: Record<OuterMode, { bindings: string; index: string; body: string }>
     index: "let j = e % p.n;\n  let bi = e / p.n;",
     body: `let base = bi * p.m * p.n + j;
   var acc = 0.0;
-  for (var i = 0u; i < p.m; i++) { acc = fma(g[base + i * p.n], a[offs.x + i], acc); }
-  out[e] = acc;`,
+  for (var i = p.r_begin; i < p.r_end; i++) { acc = fma(g[base + i * p.n], a[offs.x + i], acc); }
+  STORE`,
   },
 };
 
-/** WGSL of one outer kernel. */
-export function outerWgsl(mode: OuterMode): string {
+/**
+ * Worst-case loop-header evaluations of one invocation: the batch loop, and
+ * for the gradients the sum over `len` values of the reduced index.
+ */
+export function outerLoopIterations(mode: OuterMode, len: number, brank: number): number {
+  return brank + 1 + (mode === "forward" ? 0 : len + 1);
+}
+
+/** WGSL of one outer kernel; `accumulate` (gradients) adds to `out` instead of storing. */
+export function outerWgsl(mode: OuterMode, accumulate = false): string {
   const k = BODY[mode];
+  const body = k.body.replace("STORE", accumulate ? "out[e] = out[e] + acc;" : "out[e] = acc;");
   return `
 struct Params {
   total: u32, m: u32, n: u32, brank: u32,
+  r_begin: u32, r_end: u32, pad0: u32, pad1: u32,
   bshape: array<vec4u, 2>,
   sa: array<vec4u, 2>,
   sb: array<vec4u, 2>,
@@ -89,7 +104,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   if (e >= p.total) { return; }
   ${k.index}
   let offs = vector_offsets(bi);
-  ${k.body}
+  ${body}
 }
 `;
 }

@@ -32,13 +32,24 @@
  *
  * @module
  */
-import { deferDestroy, launch, openEncoder, packUniforms, pipelineFor } from "../gpu/batch.ts";
+import {
+  assertLoopBudget,
+  deferDestroy,
+  launch,
+  openEncoder,
+  packUniforms,
+  pipelineFor,
+} from "../gpu/batch.ts";
 import { gpu } from "../gpu/device.ts";
 import { tileGrid } from "../gpu/grid.ts";
 import { recordOp } from "../autograd.ts";
 import { assertDType, emptyLike, formatShape, type Tensor } from "../tensor.ts";
-import { REGISTER_BLOCKING, registerBlockedWgsl } from "../kernels/matmul_register_blocked.ts";
-import { TILED_BLOCK, tiledMatmulWgsl } from "../kernels/matmul_tiled.ts";
+import {
+  REGISTER_BLOCKING,
+  registerBlockedLoopIterations,
+  registerBlockedWgsl,
+} from "../kernels/matmul_register_blocked.ts";
+import { TILED_BLOCK, tiledLoopIterations, tiledMatmulWgsl } from "../kernels/matmul_tiled.ts";
 import { MATMUL_PACK_WGSL, MATMUL_PACK_WORKGROUP } from "../kernels/matmul_transpose.ts";
 import { assertMaxRank, padDims, sameShape } from "./_shape.ts";
 import { sumToShape } from "./sum_to_shape.ts";
@@ -62,12 +73,13 @@ export type MatmulPath = "tiled" | "register-texture" | "register-buffer";
 const KERNELS: readonly MatmulKernel[] = ["auto", "tiled", "register", "register-buffer"];
 
 /**
- * Products with M·N·K below this run on `register-buffer` under "auto" on
- * fallback adapters: packing costs two extra dispatches (~35 µs each on
- * llvmpipe), more than texture fetches save on small products
- * (bench/matmul_bench.ts).
+ * Products with batch·M·N·K below this (about 101³) run on `register-buffer`
+ * under "auto" on fallback adapters: filling the operand textures (copies or
+ * pack dispatches) costs more than texture fetches save on small products.
+ * Measured on llvmpipe: 96³ takes 0.70 ms per call from buffers and 0.95 ms
+ * through textures, 128³ 0.99 ms and 0.71 ms (bench/matmul_bench.ts, "small").
  */
-export const PACK_MIN_WORK = 64 * 64 * 64;
+export const PACK_MIN_WORK = 2 ** 20;
 
 /** A storage buffer read as a stack of matrices of `shape` (its batch dims in front). */
 interface Operand {
@@ -230,7 +242,12 @@ function choose(
   return { a: fa, plan: fplan, path: fpath };
 }
 
-function matmulUniforms(plan: Plan, tilesM: number, tilesN: number): number[] {
+function matmulUniforms(
+  plan: Plan,
+  tilesM: number,
+  tilesN: number,
+  [kBegin, kEnd]: readonly [number, number],
+): number[] {
   return [
     plan.m,
     plan.n,
@@ -239,11 +256,52 @@ function matmulUniforms(plan: Plan, tilesM: number, tilesN: number): number[] {
     tilesM,
     tilesN,
     plan.bshape.length,
+    kBegin,
+    kEnd,
     0, // pad: the array<vec4u> members start at a 16-byte offset
+    0,
+    0,
     ...padDims(plan.bshape, 1),
     ...padDims(plan.sa),
     ...padDims(plan.sb),
   ];
+}
+
+/** Worst-case loop-header evaluations of one invocation of `path` summing `len` values of k. */
+function loopIterations(path: MatmulPath, plan: Plan, len: number): number {
+  const brank = plan.bshape.length;
+  if (path === "tiled") return tiledLoopIterations(len, brank);
+  return registerBlockedLoopIterations(
+    path === "register-texture" ? "texture" : "buffer",
+    len,
+    brank,
+  );
+}
+
+/**
+ * The K ranges of one product's dispatches: all of K where the adapter has no
+ * loop budget (real GPUs), else chunks of the longest multiple of 16 whose
+ * invocations stay within it (llvmpipe silently stops every loop after 65,535
+ * iterations; a chunk is then about 262,000 values of k for the register
+ * kernels and 45,000 for the tiled one).
+ */
+function kRanges(path: MatmulPath, plan: Plan): [number, number][] {
+  const budget = gpu().maxLoopIterations;
+  let chunk = plan.k;
+  if (loopIterations(path, plan, plan.k) > budget) {
+    let lo = 0; // largest known multiple of 16 within budget, in units of 16
+    let hi = Math.floor(plan.k / 16) + 1; // hi · 16 > K, so past the budget
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (loopIterations(path, plan, mid * 16) <= budget) lo = mid;
+      else hi = mid;
+    }
+    if (lo === 0) assertLoopBudget(`matmul (${path})`, loopIterations(path, plan, 16));
+    chunk = lo * 16;
+  }
+  const ranges: [number, number][] = [];
+  for (let k0 = 0; k0 < plan.k; k0 += chunk) ranges.push([k0, Math.min(plan.k, k0 + chunk)]);
+  return ranges;
 }
 
 /** One dispatch with arbitrary binding resources (launch() binds buffers only). */
@@ -268,7 +326,10 @@ interface PackedOperand {
  * bind) in their own compute pass of the shared batch; the batch reopens its
  * pass for the next launch. Textures are destroyed after the next submit.
  */
-function recordTexturePath(operands: readonly PackedOperand[], main: ResourceDispatch): void {
+function recordTexturePath(
+  operands: readonly PackedOperand[],
+  mains: readonly ResourceDispatch[],
+): void {
   const { device, limits } = gpu();
   const encoder = openEncoder();
   for (const o of operands) {
@@ -276,7 +337,7 @@ function recordTexturePath(operands: readonly PackedOperand[], main: ResourceDis
       encoder.copyBufferToTexture(o.copy.source, { texture: o.texture }, o.copy.size);
     }
   }
-  const dispatches = [...operands.flatMap((o) => (o.pack === null ? [] : [o.pack])), main];
+  const dispatches = [...operands.flatMap((o) => (o.pack === null ? [] : [o.pack])), ...mains];
   const pass = encoder.beginComputePass({ label: "matmul texture path" });
   for (const d of dispatches) {
     const pipeline = pipelineFor(d.name, d.code);
@@ -301,8 +362,55 @@ function recordTexturePath(operands: readonly PackedOperand[], main: ResourceDis
     deferDestroy(ub);
   }
   pass.end();
-  // deferDestroy only calls destroy(), which textures have too.
-  for (const o of operands) deferDestroy(o.texture as unknown as GPUBuffer);
+  for (const o of operands) releaseTexture(o.texture);
+}
+
+/**
+ * Operand textures are pooled: allocating, clearing and faulting in a fresh
+ * texture per product costs about as much as the copy into it. A texture
+ * released here may be handed to the next product at once, even before the
+ * recorded work that reads it is submitted: commands run in recorded order,
+ * so the next product's copy or pack lands after this product's reads. The
+ * pool keeps at most {@link TEXTURE_POOL_BYTES}; older textures beyond it are
+ * destroyed once the work that uses them is submitted.
+ */
+const TEXTURE_POOL_BYTES = 64 * 2 ** 20;
+const TEXEL_BYTES = 16;
+let poolDevice: GPUDevice | null = null;
+const pool: GPUTexture[] = [];
+
+function textureBytes(t: GPUTexture): number {
+  return t.width * t.height * t.depthOrArrayLayers * TEXEL_BYTES;
+}
+
+function acquireTexture(width: number, height: number, layers: number, label: string): GPUTexture {
+  const { device } = gpu();
+  if (poolDevice !== device) {
+    pool.length = 0; // textures of a lost device are gone with it
+    poolDevice = device;
+  }
+  const i = pool.findIndex((t) =>
+    t.width === width && t.height === height && t.depthOrArrayLayers === layers
+  );
+  if (i >= 0) return pool.splice(i, 1)[0]!;
+  return device.createTexture({
+    label,
+    size: [width, height, layers],
+    format: "rgba32float",
+    usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST |
+      GPUTextureUsage.STORAGE_BINDING,
+  });
+}
+
+function releaseTexture(t: GPUTexture): void {
+  pool.push(t);
+  let bytes = pool.reduce((sum, x) => sum + textureBytes(x), 0);
+  while (bytes > TEXTURE_POOL_BYTES && pool.length > 0) {
+    const old = pool.shift()!;
+    bytes -= textureBytes(old);
+    // deferDestroy only calls destroy(), which textures have too.
+    deferDestroy(old as unknown as GPUBuffer);
+  }
 }
 
 /**
@@ -335,13 +443,7 @@ function packOperand(
 ): PackedOperand {
   const width = Math.ceil(cols / 4);
   const byCopy = !transposed && height === rows && (cols * 4) % 256 === 0;
-  const texture = gpu().device.createTexture({
-    label,
-    size: [width, height, arrayLayers(layers)],
-    format: "rgba32float",
-    usage: GPUTextureUsage.TEXTURE_BINDING |
-      (byCopy ? GPUTextureUsage.COPY_DST : GPUTextureUsage.STORAGE_BINDING),
-  });
+  const texture = acquireTexture(width, height, arrayLayers(layers), label);
   if (byCopy) {
     return {
       texture,
@@ -383,6 +485,7 @@ function recordMatmul(
   const { a, plan, path } = choose(a0, b, transA, transB, kernel);
   if (out.size === 0 || plan.k === 0) return out; // a fresh buffer is already zero
   const vec4Store = plan.n % 4 === 0;
+  const ranges = kRanges(path, plan);
   if (path === "register-texture") {
     const blocking = REGISTER_BLOCKING.texture;
     const kp = Math.ceil(plan.k / 4) * 4;
@@ -390,47 +493,45 @@ function recordMatmul(
     const pb = packOperand(b.buffer, plan.k, plan.n, kp, plan.bMats, transB, "matmul B");
     const tilesM = Math.ceil(plan.m / (blocking.wy * blocking.tm));
     const tilesN = Math.ceil(plan.n / (blocking.wx * 4 * blocking.tnv));
-    recordTexturePath([pa, pb], {
-      name: "matmul_register_texture",
-      code: registerBlockedWgsl({
-        operands: "texture",
-        transA: false,
-        transB: false,
-        vec4Store,
-        ...blocking,
-      }),
-      uniforms: matmulUniforms(plan, tilesM, tilesN),
-      resources: [
-        pa.texture.createView({ dimension: "2d-array" }),
-        pb.texture.createView({ dimension: "2d-array" }),
-        { buffer: out.buffer },
-      ],
-      workgroups: plan.batch * tilesM * tilesN,
+    const mains = ranges.map((range, i): ResourceDispatch => {
+      assertLoopBudget("matmul_register_texture", loopIterations(path, plan, range[1] - range[0]));
+      const cfg = { operands: "texture", transA: false, transB: false, vec4Store } as const;
+      return {
+        name: "matmul_register_texture",
+        code: registerBlockedWgsl({ ...cfg, accumulate: i > 0, ...blocking }),
+        uniforms: matmulUniforms(plan, tilesM, tilesN, range),
+        resources: [
+          pa.texture.createView({ dimension: "2d-array" }),
+          pb.texture.createView({ dimension: "2d-array" }),
+          { buffer: out.buffer },
+        ],
+        workgroups: plan.batch * tilesM * tilesN,
+      };
     });
+    recordTexturePath([pa, pb], mains);
     return out;
   }
-  let name: string;
-  let code: string;
-  let tilesM: number;
-  let tilesN: number;
-  if (path === "tiled") {
-    name = "matmul_tiled";
-    code = tiledMatmulWgsl(transA, transB);
-    tilesM = Math.ceil(plan.m / TILED_BLOCK.tile);
-    tilesN = Math.ceil(plan.n / TILED_BLOCK.tile);
-  } else {
-    const blocking = REGISTER_BLOCKING.buffer;
-    name = "matmul_register_buffer";
-    code = registerBlockedWgsl({ operands: "buffer", transA, transB, vec4Store, ...blocking });
-    tilesM = Math.ceil(plan.m / (blocking.wy * blocking.tm));
-    tilesN = Math.ceil(plan.n / (blocking.wx * 4 * blocking.tnv));
-  }
-  launch({
-    name,
-    code,
-    uniforms: matmulUniforms(plan, tilesM, tilesN),
-    buffers: [a.buffer, b.buffer, out.buffer],
-    workgroups: plan.batch * tilesM * tilesN,
+  const tiled = path === "tiled";
+  const blocking = REGISTER_BLOCKING.buffer;
+  const tilesM = Math.ceil(plan.m / (tiled ? TILED_BLOCK.tile : blocking.wy * blocking.tm));
+  const tilesN = Math.ceil(plan.n / (tiled ? TILED_BLOCK.tile : blocking.wx * 4 * blocking.tnv));
+  ranges.forEach((range, i) => {
+    const accumulate = i > 0;
+    launch({
+      name: tiled ? "matmul_tiled" : "matmul_register_buffer",
+      code: tiled ? tiledMatmulWgsl(transA, transB, accumulate) : registerBlockedWgsl({
+        operands: "buffer",
+        transA,
+        transB,
+        vec4Store,
+        accumulate,
+        ...blocking,
+      }),
+      uniforms: matmulUniforms(plan, tilesM, tilesN, range),
+      buffers: [a.buffer, b.buffer, out.buffer],
+      workgroups: plan.batch * tilesM * tilesN,
+      loopIterations: loopIterations(path, plan, range[1] - range[0]),
+    });
   });
   return out;
 }
@@ -464,15 +565,10 @@ export function matmulPath(
 ): MatmulPath {
   const { transA, transB, kernel } = readOptions(options);
   matmulShape(aShape, bShape, transA, transB);
-  const fake = {} as GPUBuffer;
-  return choose(
-    { buffer: fake, shape: aShape },
-    { buffer: fake, shape: bShape },
-    transA,
-    transB,
-    kernel,
-  )
-    .path;
+  const unbound = {} as GPUBuffer; // choose() reads shapes only
+  const a = { buffer: unbound, shape: aShape };
+  const b = { buffer: unbound, shape: bShape };
+  return choose(a, b, transA, transB, kernel).path;
 }
 
 /**

@@ -126,12 +126,16 @@ export const UD_RECALL_1_60 = claim({
 /** FWUD-10. */
 export const UD_GATE_PROFILE = claim({
   id: "fastweights.unknown_delay.gate_profile",
-  statement: "the trained write gate opens at the store step and stays shut on distractors",
-  source: `${UD}; catalogue FWUD-10 (README 'gate ≈ 0.9 at store, ≈ 0.1 on distractors')`,
-  bound: "mean gate at store > 0.8 and mean gate on distractors < 0.2 (K = 20, 200 episodes)",
+  statement: "seed 0's trained write gate opens at the store step and stays shut on distractors",
+  source: `${UD}; catalogue FWUD-10 (README test episode: 'gate ≈ 0.9 at store, ≈ 0.1 on ` +
+    "distractors, lower at recall')",
+  bound: "seed 0 at K = 20 over 200 episodes: mean store gate > 0.8 and mean distractor gate < 0.2",
   kind: "behaviour",
-  divergence: "The README's '≈ 0.9 / ≈ 0.1' are approximate; the catalogue measured " +
-    "0.900 / 0.128 for numpy seed 0. The gate here is the catalogue's suggested one.",
+  divergence: "The README's profile is one seed's (the catalogue measured 0.900 / 0.128 / recall " +
+    "0.085 for numpy seed 0) and is not universal: over memspec seeds 0..9 the store gate ranges " +
+    "0.77-0.91, and the two seeds with the highest final loss (2 and 5) keep it below 0.8 and " +
+    "open the gate at recall instead (≈ 0.8), still recalling 100% of bits. The figures of all " +
+    `ten seeds are in the detail; ${MEMSPEC_SEEDS}.`,
 });
 
 /** Numpy fixture vs oracle. */

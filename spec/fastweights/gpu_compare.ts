@@ -20,7 +20,12 @@ export class WorstRatio {
    *
    * @throws {TypeError} when the lengths differ.
    */
-  check(what: string, gpu: ArrayLike<number>, oracle: ArrayLike<number>, bounds: readonly Tracked[]) {
+  check(
+    what: string,
+    gpu: ArrayLike<number>,
+    oracle: ArrayLike<number>,
+    bounds: readonly Tracked[],
+  ) {
     if (gpu.length !== oracle.length || gpu.length !== bounds.length) {
       throw new TypeError(
         `Cannot compare ${what}: ${gpu.length} GPU values, ${oracle.length} oracle values, ` +
@@ -42,9 +47,4 @@ export class WorstRatio {
     return `worst ${this.detail}; ${this.compared} elements` +
       (this.failures.length ? `; FAILED ${this.failures.join(" | ")}` : "");
   }
-}
-
-/** The `e` fields, for when a claim needs the bounds themselves. */
-export function errors(ts: readonly Tracked[]): number[] {
-  return ts.map((t) => t.e);
 }

@@ -11,13 +11,7 @@
  *
  * @module
  */
-import {
-  gamma32,
-  track,
-  type Tracked,
-  trackBuiltins,
-  trackSum,
-} from "../../invariants/tolerance.ts";
+import { track, trackBuiltins, type Tracked, trackSum } from "../../invariants/tolerance.ts";
 import type { UdConfig, UdEpisode, UdParams } from "../oracle/fastweights/unknown_delay.ts";
 
 const ONE = track.input(1);
@@ -78,11 +72,19 @@ export function trackUdForward(
     for (let t = 0; t < T; t++) {
       const x = Array.from({ length: wIn }, (_, j) => track.input(ep.x[t * wIn + j]!));
       const h: Tracked[] = [];
-      for (let i = 0; i < H; i++) h.push(trackFwTanh(affine(params.bh[i]!, params.wxh, i * wIn, x)));
+      for (let i = 0; i < H; i++) {
+        h.push(trackFwTanh(affine(params.bh[i]!, params.wxh, i * wIn, x)));
+      }
       te.h.push(...h);
-      for (let r = 0; r < dk; r++) te.k.push(trackFwTanh(affine(params.bk[r]!, params.whk, r * H, h)));
-      for (let r = 0; r < p; r++) te.v.push(trackFwTanh(affine(params.bv[r]!, params.whv, r * H, h)));
-      for (let r = 0; r < dk; r++) te.q.push(trackFwTanh(affine(params.bq[r]!, params.whq, r * H, h)));
+      for (let r = 0; r < dk; r++) {
+        te.k.push(trackFwTanh(affine(params.bk[r]!, params.whk, r * H, h)));
+      }
+      for (let r = 0; r < p; r++) {
+        te.v.push(trackFwTanh(affine(params.bv[r]!, params.whv, r * H, h)));
+      }
+      for (let r = 0; r < dk; r++) {
+        te.q.push(trackFwTanh(affine(params.bq[r]!, params.whq, r * H, h)));
+      }
       te.g.push(trackFwSigmoid(affine(params.bg[0]!, params.whg, 0, h)));
     }
     // Recurrence: row a of W is Σ_t ((η·g_t)·v_t[a])·k_t[c], left to right from 0.
@@ -93,7 +95,7 @@ export function trackUdForward(
         const coef = track.mul(track.mul(etaT, te.g[t]!), te.v[t * p + a]!);
         for (let c = 0; c < dk; c++) terms[a * dk + c]!.push(track.mul(coef, te.k[t * dk + c]!));
       }
-      if (te.hist) for (const col of terms) te.hist.push(seqSum(col));
+      if (te.hist) { for (const col of terms) te.hist.push(seqSum(col)); }
     }
     te.w = terms.map(seqSum);
     const qo = (T - 1) * dk;
@@ -200,7 +202,9 @@ export function trackUdBackward(
     const oneMinusSq = (a: Tracked) => track.sub(ONE, track.mul(a, a));
     for (let t = 0; t < T; t++) {
       const z: Tracked[] = [];
-      for (let c = 0; c < dk; c++) z.push(track.mul(dK[t * dk + c]!, oneMinusSq(te.k[t * dk + c]!)));
+      for (let c = 0; c < dk; c++) {
+        z.push(track.mul(dK[t * dk + c]!, oneMinusSq(te.k[t * dk + c]!)));
+      }
       for (let a = 0; a < p; a++) z.push(track.mul(dV[t * p + a]!, oneMinusSq(te.v[t * p + a]!)));
       for (let c = 0; c < dk; c++) {
         z.push(t === T - 1 ? track.mul(dQ[c]!, oneMinusSq(te.q[t * dk + c]!)) : ZERO);
@@ -273,6 +277,3 @@ export function trackAdamStep(
   }
   return out;
 }
-
-/** The γ of a k-rounding chain, re-exported for claim texts. */
-export { gamma32 };

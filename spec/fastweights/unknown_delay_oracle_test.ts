@@ -7,23 +7,20 @@
  */
 import fc from "fast-check";
 import { Rng } from "../../impl/gpu/rng.ts";
+import { randomUdParams, udEpisodes } from "./ud_cases.ts";
 import { udLayout } from "../../impl/fastweights/layout.ts";
 import { gradcheck } from "../../invariants/gradcheck.ts";
 import { FW_F64_IDENTITY_REL, GRADCHECK_MAX_REL } from "../../invariants/tolerance.ts";
 import { claimTest } from "../_harness/claim.ts";
 import { fcParams } from "../_harness/fuzz.ts";
 import {
-  type UdConfig,
   UD_DEFAULTS,
   udBackward,
-  type UdEpisode,
+  type UdConfig,
   udFlatten,
   udForward,
-  udInitParams,
   udLinearAttention,
-  udMakeEpisode,
   udParamCount,
-  type UdParams,
   udUnflatten,
 } from "../oracle/fastweights/unknown_delay.ts";
 import {
@@ -33,24 +30,6 @@ import {
   UD_PERMUTATION,
   UD_RANK_ONE,
 } from "./claims.ts";
-
-
-/** Random parameters: the original's init plus N(0, 0.3²) biases, so every path is active. */
-export function randomUdParams(cfg: UdConfig, seed: number, scale = 1): UdParams {
-  const rng = new Rng(seed);
-  const params = udInitParams(cfg, () => rng.normal() * scale);
-  for (const name of ["bh", "bk", "bv", "bq", "bg"] as const) {
-    const b = params[name];
-    for (let i = 0; i < b.length; i++) b[i] = rng.normal() * 0.3;
-  }
-  return params;
-}
-
-/** Episodes with the given delays from stream `seed` (unit 0, one episode per delay). */
-export function udEpisodes(p: number, seed: number, delays: readonly number[]): UdEpisode[] {
-  const stream = new Rng(seed);
-  return delays.map((k, e) => udMakeEpisode(stream, p, 0, e, delays.length, k));
-}
 
 const cfgArb: fc.Arbitrary<UdConfig> = fc.record({
   p: fc.integer({ min: 1, max: 6 }),
@@ -130,7 +109,9 @@ claimTest(UD_RANK_ONE, () => {
       const hist = a.history!;
       for (let t = 0; t < ep!.steps; t++) {
         const cur = hist.subarray(t * p * dk, (t + 1) * p * dk);
-        const prev = t === 0 ? new Float64Array(p * dk) : hist.subarray((t - 1) * p * dk, t * p * dk);
+        const prev = t === 0
+          ? new Float64Array(p * dk)
+          : hist.subarray((t - 1) * p * dk, t * p * dk);
         const d = cur.map((x, i) => x - prev[i]!);
         const scale = Math.max(...Array.from(cur, Math.abs), ...Array.from(prev, Math.abs), 1e-300);
         // Rank ≤ 1 ⇔ every 2×2 minor vanishes.

@@ -166,54 +166,64 @@ const matmulArb: fc.Arbitrary<OpCase> = fc.tuple(
 
 const KERNEL_NAMES = { 1: "register", 2: "tiled", 3: "register-buffer" } as const;
 
+/** Fixed cases run for every family: [label, batchA, batchB, m, k, n, transA, transB]. */
+const FAMILY_EXAMPLES: [string, number[], number[], number, number, number, number, number][] = [
+  ["size 1", [], [], 1, 1, 1, 0, 0],
+  ["primes, both transposed", [], [], 13, 7, 131, 1, 1],
+  ["copy-path dims", [], [], 17, 64, 128, 0, 0],
+  ["batched A, shared B (folded)", [2, 3], [], 5, 7, 4, 0, 0],
+  ["broadcast batch, transA", [3, 1], [2], 5, 6, 3, 1, 0],
+  ["shared A, transB", [], [2, 2], 3, 5, 7, 0, 1],
+  ["6 matrices (texture layer quirk)", [6], [6], 5, 3, 9, 0, 0],
+];
+
 function matmulExamples(): OpCase[] {
   const cases: OpCase[] = [];
   let seed = 100;
   for (const kernel of [1, 2, 3] as const) {
-    const name = KERNEL_NAMES[kernel];
-    const plain = { transA: 0, transB: 0, kernel };
-    cases.push(matmulCase([], [], 1, 1, 1, plain, seed++, `size 1 (${name})`));
-    cases.push(
-      matmulCase([], [], 13, 7, 131, { transA: 1, transB: 1, kernel }, seed++, `primes (${name})`),
-    );
-    cases.push(matmulCase([], [], 17, 64, 128, plain, seed++, `copy path dims (${name})`));
-    cases.push(
-      matmulCase([2, 3], [], 5, 7, 4, plain, seed++, `batched A, shared B: folded (${name})`),
-    );
-    cases.push(
-      matmulCase(
-        [3, 1],
-        [2],
-        5,
-        6,
-        3,
-        { transA: 1, transB: 0, kernel },
-        seed++,
-        `broadcast (${name})`,
-      ),
-    );
-    cases.push(
-      matmulCase(
-        [],
-        [2, 2],
-        3,
-        5,
-        7,
-        { transA: 0, transB: 1, kernel },
-        seed++,
-        `shared A (${name})`,
-      ),
-    );
-    cases.push(matmulCase([6], [6], 5, 3, 9, plain, seed++, `6 matrices (${name})`));
-    // The dispatch grid: one workgroup per 1×1 product for the buffer and tiled kernels.
-    if (kernel !== 1) {
-      cases.push(
-        matmulCase([65537], [65537], 1, 1, 1, plain, seed++, `grid > 65535 (${name})`),
-      );
+    for (const [label, ba, bb, m, k, n, transA, transB] of FAMILY_EXAMPLES) {
+      const attrs = { transA, transB, kernel };
+      cases.push(matmulCase(ba, bb, m, k, n, attrs, seed++, `${label} (${KERNEL_NAMES[kernel]})`));
     }
   }
-  // Texture path: 256 matrices (the default layer limit) of 4095 rows: 256 · 256 workgroups of
-  // 16 rows. Its backward reads 4095-long dot products (dB).
+  // Grids past 65,535 workgroups. "auto" runs the tiled kernel on real GPUs, and the
+  // register-blocked buffer kernel on fallback adapters (65,537 matrices exceed the texture
+  // layer limit): there each tiled workgroup costs about 0.5 ms (zero-initialised workgroup
+  // memory, per-lane loads), so 65,537 of them would take half a minute per product.
+  const plain = { transA: 0, transB: 0 };
+  cases.push(
+    matmulCase([65537], [65537], 1, 1, 1, { ...plain, kernel: 0 }, seed++, "grid > 65535 (auto)"),
+  );
+  // Sums longer than the adapter's loop budget (llvmpipe: 65,535 iterations per invocation)
+  // run as K chunks, every chunk after the first adding to C. (Texture operands cannot reach
+  // such a K: their width, K/4 texels, is capped at the texture size limit.) The tiled
+  // kernel's chunk is 45,568 on llvmpipe; one just past it keeps this case near 10 s there.
+  cases.push(
+    matmulCase(
+      [],
+      [],
+      1,
+      270_000,
+      3,
+      { ...plain, kernel: 3 },
+      seed++,
+      "K past loop budget (register-buffer)",
+    ),
+  );
+  cases.push(
+    matmulCase(
+      [],
+      [],
+      1,
+      45_600,
+      1,
+      { ...plain, kernel: 2 },
+      seed++,
+      "K past loop budget (tiled)",
+    ),
+  );
+  // Texture operands: 256 matrices (the default layer limit) of 4095 rows at 16 rows per
+  // workgroup make 65,536 workgroups; the backward's dB has 4095-long dot products.
   cases.push(
     matmulCase(
       [256],
@@ -221,7 +231,7 @@ function matmulExamples(): OpCase[] {
       4095,
       1,
       1,
-      { transA: 0, transB: 0, kernel: 1 },
+      { ...plain, kernel: 1 },
       seed++,
       "grid > 65535 (register)",
     ),
@@ -281,6 +291,8 @@ export const MATMUL_SPECS: OpSpec[] = [
       outerCase([1], [1], 200, "size 1"),
       outerCase([3, 1, 7], [2, 5], 201, "broadcast batch"),
       outerCase([65537, 8], [65537, 8], 202, "grid > 65535"),
+      outerCase([3], [70_000], 203, "sum past loop budget (da)"),
+      outerCase([70_000], [2], 204, "sum past loop budget (db)"),
     ],
     gradcheckCases: () => [
       outerCase([3], [4], 210),

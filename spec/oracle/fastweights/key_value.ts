@@ -12,9 +12,10 @@
  * @example N = 1 recalls the value exactly up to scale
  * ```ts
  * import { kvCosine, kvForward } from "./key_value.ts";
+ * import { ok } from "node:assert/strict";
  * const ep = { keys: Float64Array.of(1, 0.5), values: Float64Array.of(0.3, -0.2), query: 0 };
  * const f = kvForward(2, Float64Array.of(1, 0, 0, 1), ep);
- * console.log(kvCosine(f.y, Float64Array.of(0.3, -0.2))); // 1
+ * ok(Math.abs(kvCosine(f.y, Float64Array.of(0.3, -0.2)) - 1) < 1e-15);
  * ```
  *
  * @module

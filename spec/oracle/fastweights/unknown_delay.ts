@@ -14,6 +14,7 @@
  * @example Forward and backward on one tiny episode
  * ```ts
  * import { udBackward, udForward, udInitParams, udMakeEpisode } from "./unknown_delay.ts";
+ * import { ok } from "node:assert/strict";
  * const cfg = { p: 2, hidden: 3, keyDim: 2, eta: 0.5 };
  * let s = 1;
  * const normal = () => ((s = (s * 48271) % 2147483647) / 2147483647) - 0.5;
@@ -22,7 +23,7 @@
  * const ep = udMakeEpisode(stream, cfg.p, 0, 0, 1, 3);
  * const fwd = udForward(cfg, params, [ep]);
  * const grads = udBackward(cfg, params, [ep], fwd);
- * console.log(fwd.loss, grads.wxh.length);
+ * ok(fwd.loss > 0 && grads.wxh.length === cfg.hidden * (cfg.p + 2));
  * ```
  *
  * @module
