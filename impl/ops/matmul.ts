@@ -16,6 +16,10 @@
  * fallback adapters, `register-buffer` there for products too small to repay
  * packing. The other values force a family, for tests and benches.
  *
+ * Loop budget: on adapters that stop long loops silently (llvmpipe: 65,535
+ * iterations per invocation), K is split into chunks recorded as successive
+ * dispatches, each adding to C.
+ *
  * Folding: when B has no batch dims and A is not transposed, A's batch dims
  * are folded into its rows (one [batch·M, K] × [K, N] product, same memory),
  * and B's gradient becomes one product over batch·M instead of a sum of
