@@ -107,6 +107,9 @@ const RAISED_LIMITS = [
   "maxComputeWorkgroupSizeX",
   "maxComputeWorkgroupSizeY",
   "maxComputeWorkgroupsPerDimension",
+  // The llvmpipe matmul reads operands through texture arrays.
+  "maxTextureDimension2D",
+  "maxTextureArrayLayers",
 ] as const;
 
 /** Options for {@link initGpu}. */

@@ -9,8 +9,8 @@
  * over t inside the shader; a long sequence is split over several dispatches
  * that carry the state through `state` (read when t0 > 0, written at t1).
  *
- * Bindings: 0 uniform {n, tm, t0, t1, delta, store_hist};
- * 1 q [n, tm, DK]; 2 k [n, tm, DK]; 3 v [n, tm, DV]; 4 gates [n, tm];
+ * Bindings: 0 uniform {n, tm, t0, t1, delta, store_hist, per_seq};
+ * 1 q [n, tm, DK]; 2 k [n, tm, DK]; 3 v [n, tm, DV]; 4 gates [n, tm] ([n] when per_seq: retention's γ);
  * 5 beta [n, tm] (read when delta); 6 state [n, DK, DV] (read_write);
  * 7 o [n, tm, DV]; 8 hist [n, tm, DK, DV] (S_t after each step, when store_hist).
  * Grid: ceil(n·DV / 64) workgroups of 64, tiled.
@@ -25,7 +25,8 @@ import { WGSL_LINEAR_WORKGROUP } from "../gpu/grid.ts";
 /** WGSL of the forward recurrence for key size `dk` and value size `dv`. */
 export function retentionForwardWgsl(dk: number, dv: number): string {
   return `
-struct Params { n: u32, tm: u32, t0: u32, t1: u32, delta: u32, store_hist: u32 }
+struct Params { n: u32, tm: u32, t0: u32, t1: u32, delta: u32, store_hist: u32,
+  per_seq: u32 }
 @group(0) @binding(0) var<uniform> prm: Params;
 @group(0) @binding(1) var<storage, read> qs: array<f32>;
 @group(0) @binding(2) var<storage, read> ks: array<f32>;
@@ -50,7 +51,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   }
   for (var t = prm.t0; t < prm.t1; t++) {
     let st = n * prm.tm + t;
-    let g = gates[st];
+    var g = gates[st];
+    if (prm.per_seq == 1u) { g = gates[n]; }
     var be = 0.0;
     var bw = 1.0;
     var u = 0.0;

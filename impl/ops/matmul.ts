@@ -413,7 +413,7 @@ function releaseTexture(t: GPUTexture): void {
     const old = pool.shift()!;
     bytes -= textureBytes(old);
     // deferDestroy only calls destroy(), which textures have too.
-    deferDestroy(old as unknown as GPUBuffer);
+    deferDestroy(old);
   }
 }
 

@@ -12,7 +12,9 @@
  */
 export function checkVocab(what: string, vocabSize: number): void {
   if (!Number.isInteger(vocabSize) || vocabSize < 1 || vocabSize > 65536) {
-    throw new RangeError(`Cannot build ${what}: vocabSize ${vocabSize} is not an integer in 1..65536`);
+    throw new RangeError(
+      `Cannot build ${what}: vocabSize ${vocabSize} is not an integer in 1..65536`,
+    );
   }
 }
 
@@ -97,7 +99,12 @@ export class CountTable {
  * Additively smoothed distribution p_v = (c_v + α/V) / (Σc + α); uniform when
  * Σc + α = 0. `counts` undefined means an unseen context (all zeros).
  */
-export function smoothed(counts: Float64Array | undefined, total: number, alpha: number, vocabSize: number): Float64Array {
+export function smoothed(
+  counts: Float64Array | undefined,
+  total: number,
+  alpha: number,
+  vocabSize: number,
+): Float64Array {
   const out = new Float64Array(vocabSize);
   const denom = total + alpha;
   if (denom === 0) return out.fill(1 / vocabSize);

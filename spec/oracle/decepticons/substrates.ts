@@ -80,7 +80,7 @@ function layerStep(
   for (let i = 0; i < l.n; i++) {
     let a = l.u[i * (l.u.length / l.n) + x]!;
     for (let j = 0; j < l.n; j++) a += l.w[i * l.n + j]! * prev[po + j]!;
-    if (l.up && below) for (let j = 0; j < nb; j++) a += l.up[i * nb + j]! * below[bo + j]!;
+    if (l.up && below) { for (let j = 0; j < nb; j++) a += l.up[i * nb + j]! * below[bo + j]!; }
     out[oo + i] = (1 - l.leak) * prev[po + i]! + l.leak * Math.tanh(a);
   }
 }
@@ -92,7 +92,9 @@ function layerStep(
  */
 export function oracleStep(s: OracleSubstrate, state: Float64Array, x: number): Float64Array {
   if (!Number.isInteger(x) || x < 0 || x >= s.vocab) {
-    throw new RangeError(`Cannot step the ${s.kind} substrate with token ${x}: expected 0..${s.vocab - 1}`);
+    throw new RangeError(
+      `Cannot step the ${s.kind} substrate with token ${x}: expected 0..${s.vocab - 1}`,
+    );
   }
   const out = new Float64Array(state.length);
   switch (s.kind) {

@@ -1,0 +1,25 @@
+/**
+ * Causal-bank mechanisms (issue 5, seed 001: asuramaya/decepticons): the
+ * linear recurrence with its sequential and division-free chunked forms, and
+ * the causal bank's configuration and deterministic decay bank.
+ *
+ * @example A frozen decay bank run as a scan
+ * ```ts
+ * import { initGpu, tensor } from "../mod.ts";
+ * import { buildDecayBank, CAUSAL_BANK_DEFAULTS, linearRecurrence } from "./mod.ts";
+ * import { ok } from "node:assert/strict";
+ * await initGpu();
+ * const bank = buildDecayBank({ ...CAUSAL_BANK_DEFAULTS, linearModes: 4 });
+ * const T = 8;
+ * const a = tensor(Array.from({ length: T * 4 }, (_, i) => bank.decays[i % 4]!), [1, T, 4]);
+ * const b = tensor(new Array(T * 4).fill(1), [1, T, 4]);
+ * const { h, finalState } = linearRecurrence(a, b);
+ * ok((await finalState.toFloat32()).every((x) => x > 1 && x <= T));
+ * for (const t of [a, b, h, finalState]) t.dispose();
+ * ```
+ *
+ * @module
+ */
+export * from "./linear_recurrence.ts";
+export * from "./causal_bank_config.ts";
+// Retention (impl/decepticons/retention.ts) is exported here by its own change.

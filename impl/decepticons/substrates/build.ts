@@ -1,0 +1,285 @@
+/**
+ * Parameter construction of the decepticons substrates (catalogue B3) in f64
+ * on the host, from memspec's counter-based {@link Rng} (not numpy's PCG64:
+ * parity with the original goes through fixtures that carry numpy's draws).
+ *
+ * Every substrate is a plain parameter record; the GPU runner
+ * (./gpu.ts) consumes it. The hierarchical substrate's state carries its
+ * step phase as a trailing entry, so its step is a pure function of
+ * (state, token).
+ *
+ * @example An echo-state reservoir with its spectral radius set exactly
+ * ```ts
+ * import { echoState } from "./build.ts";
+ * import { spectralRadius } from "./eigen.ts";
+ * import { ok } from "node:assert/strict";
+ * const esn = echoState({ size: 40, vocab: 16 });
+ * ok(Math.abs(spectralRadius(esn.layer.w, 40) - 0.95) < 1e-9);
+ * ```
+ *
+ * @module
+ */
+import { Rng } from "../../gpu/rng.ts";
+import { spectralRadius } from "./eigen.ts";
+
+/** A leaky tanh reservoir layer: s' = (1−λ)s + λ tanh(W s + U[:, x] + Up·below'). */
+export interface ReservoirLayer {
+  n: number;
+  leak: number;
+  /** [n, n] row-major, zero diagonal. */
+  w: Float64Array;
+  /** [n, V]: column x is token x's drive. */
+  u: Float64Array;
+  /** [n, n_below] upward weights from the layer below's new state, or null. */
+  up: Float64Array | null;
+  /** The layer moves when stride = 1 or (phase + 1) mod stride = 0. */
+  stride: number;
+}
+
+/** Echo-state reservoir. */
+export interface EchoState {
+  kind: "echo_state";
+  vocab: number;
+  layer: ReservoirLayer;
+}
+/** Delay line H'[0] = E_x, H'[j] = d·H[j−1]. */
+export interface DelayLine {
+  kind: "delay";
+  vocab: number;
+  length: number;
+  dim: number;
+  decay: number;
+  /** [V, E]. */
+  emb: Float64Array;
+}
+/** Linear memory m_k' = d_k m_k + E_x. */
+export interface LinearMemory {
+  kind: "linear";
+  vocab: number;
+  dim: number;
+  decays: number[];
+  emb: Float64Array;
+}
+/** Oscillatory memory: K decay banks and M damped rotations. */
+export interface Oscillatory {
+  kind: "oscillatory";
+  vocab: number;
+  dim: number;
+  decays: number[];
+  damping: number[];
+  periods: number[];
+  /** Unit-norm token vectors [V, E]. */
+  emb: Float64Array;
+  /** K decay projections, M cos projections, M sin projections; each [E, E] orthogonal. */
+  q: Float64Array[];
+}
+/** Mixed memory: [echo-state, delay] with independent branches. */
+export interface Mixed {
+  kind: "mixed";
+  vocab: number;
+  esn: ReservoirLayer;
+  delay: DelayLine;
+}
+/** Hierarchical reservoirs: fast, mid, slow (the slow one strided). */
+export interface Hierarchical {
+  kind: "hierarchical";
+  vocab: number;
+  layers: ReservoirLayer[];
+}
+
+/** Any substrate. */
+export type Substrate = EchoState | DelayLine | LinearMemory | Oscillatory | Mixed | Hierarchical;
+
+/** State size; the hierarchical phase is one extra trailing entry. */
+export function stateDim(s: Substrate): number {
+  switch (s.kind) {
+    case "echo_state":
+      return s.layer.n;
+    case "delay":
+      return s.length * s.dim;
+    case "linear":
+      return s.decays.length * s.dim;
+    case "oscillatory":
+      return (s.decays.length + 2 * s.damping.length) * s.dim;
+    case "mixed":
+      return s.esn.n + s.delay.length * s.delay.dim;
+    case "hierarchical":
+      return s.layers.reduce((a, l) => a + l.n, 0) + 1;
+  }
+}
+
+function check(cond: boolean, what: string): void {
+  if (!cond) throw new RangeError(`Cannot build substrate: ${what}`);
+}
+
+/** Options of one reservoir matrix. */
+export interface ReservoirOptions {
+  size: number;
+  connectivity?: number;
+  spectralRadius?: number;
+  leak?: number;
+  inputScale?: number;
+}
+
+/**
+ * A random W [n, n] with Bernoulli(c) mask and zero diagonal, rescaled so its
+ * spectral radius is exactly `radius` (Hessenberg + Francis QR in f64).
+ *
+ * @throws {RangeError} when the size or connectivity is out of range, or the draw has radius 0.
+ */
+export function reservoirMatrix(n: number, c: number, radius: number, rng: Rng): Float64Array {
+  check(Number.isInteger(n) && n >= 1 && n <= 2048, `size ${n} outside [1, 2048]`);
+  check(c > 0 && c <= 1, `connectivity ${c} outside (0, 1]`);
+  check(radius >= 0 && Number.isFinite(radius), `spectral radius ${radius} must be >= 0`);
+  const w = new Float64Array(n * n);
+  for (let i = 0; i < n * n; i++) w[i] = rng.normal();
+  for (let i = 0; i < n * n; i++) if (rng.uniform() >= c || i % (n + 1) === 0) w[i] = 0;
+  const r = spectralRadius(w, n);
+  check(r > 0, "the drawn matrix has spectral radius 0 (raise the connectivity)");
+  for (let i = 0; i < n * n; i++) w[i] = w[i]! * (radius / r);
+  return w;
+}
+
+function gaussian(count: number, scale: number, rng: Rng): Float64Array {
+  return Float64Array.from({ length: count }, () => rng.normal() * scale);
+}
+
+/** Echo-state defaults (catalogue B3): n 512, c 0.05, ρ 0.95, λ 0.25, σ_in 0.2, seed 7. */
+export function echoState(
+  o: Partial<ReservoirOptions> & { vocab?: number; seed?: number } = {},
+): EchoState {
+  const n = o.size ?? 512;
+  const vocab = o.vocab ?? 256;
+  const seed = o.seed ?? 7;
+  const leak = o.leak ?? 0.25;
+  check(leak > 0 && leak <= 1, `leak ${leak} outside (0, 1]`);
+  const w = reservoirMatrix(n, o.connectivity ?? 0.05, o.spectralRadius ?? 0.95, new Rng(seed));
+  const u = gaussian(n * vocab, o.inputScale ?? 0.2, new Rng(seed + 17));
+  return { kind: "echo_state", vocab, layer: { n, leak, w, u, up: null, stride: 1 } };
+}
+
+/** Delay line defaults: L 16, E 16, d 1, σ 1. */
+export function delayLine(
+  o: {
+    length?: number;
+    dim?: number;
+    decay?: number;
+    scale?: number;
+    vocab?: number;
+    seed?: number;
+  } = {},
+): DelayLine {
+  const length = o.length ?? 16;
+  const dim = o.dim ?? 16;
+  const vocab = o.vocab ?? 256;
+  check(length >= 1 && dim >= 1, `length ${length} and dim ${dim} must be >= 1`);
+  const emb = gaussian(vocab * dim, (o.scale ?? 1) / Math.sqrt(dim), new Rng(o.seed ?? 7));
+  return { kind: "delay", vocab, length, dim, decay: o.decay ?? 1, emb };
+}
+
+/** Linear memory defaults: decays (0.25, 0.5, 0.75, 0.9, 0.97), E 16. */
+export function linearMemory(
+  o: { decays?: number[]; dim?: number; vocab?: number; seed?: number } = {},
+): LinearMemory {
+  const decays = o.decays ?? [0.25, 0.5, 0.75, 0.9, 0.97];
+  const dim = o.dim ?? 16;
+  const vocab = o.vocab ?? 256;
+  check(decays.every((d) => Math.abs(d) < 1), "every decay must satisfy |d| < 1");
+  const emb = gaussian(vocab * dim, 1 / Math.sqrt(dim), new Rng(o.seed ?? 7));
+  return { kind: "linear", vocab, dim, decays, emb };
+}
+
+/** An orthogonal E×E matrix: QR (modified Gram–Schmidt) of a Gaussian, sign-fixed by R's diagonal. */
+export function orthogonal(e: number, rng: Rng): Float64Array {
+  const g = gaussian(e * e, 1, rng);
+  const q = new Float64Array(e * e);
+  for (let j = 0; j < e; j++) {
+    const v = Float64Array.from({ length: e }, (_, i) => g[i * e + j]!);
+    for (let k = 0; k < j; k++) {
+      let d = 0;
+      for (let i = 0; i < e; i++) d += q[i * e + k]! * v[i]!;
+      for (let i = 0; i < e; i++) v[i] = v[i]! - d * q[i * e + k]!;
+    }
+    const nrm = Math.hypot(...v);
+    // Gram–Schmidt's R diagonal is positive, the sign-fixed convention.
+    for (let i = 0; i < e; i++) q[i * e + j] = v[i]! / nrm;
+  }
+  return q;
+}
+
+/** Oscillatory defaults: r (0.25, 0.5, 0.75, 0.9); ρ linspace(0.85, 0.98, 4); periods 4, 8, 16, 32. */
+export function oscillatory(
+  o: {
+    dim?: number;
+    decays?: number[];
+    damping?: number[];
+    periods?: number[];
+    vocab?: number;
+    seed?: number;
+  } = {},
+): Oscillatory {
+  const dim = o.dim ?? 16;
+  const vocab = o.vocab ?? 256;
+  const decays = o.decays ?? [0.25, 0.5, 0.75, 0.9];
+  const damping = o.damping ?? [0.85, 0.85 + 0.13 / 3, 0.85 + 0.26 / 3, 0.98];
+  const periods = o.periods ?? [4, 8, 16, 32];
+  check(damping.length === periods.length, "one period per damping");
+  check(
+    [...decays, ...damping].every((d) => d >= 0 && d < 1),
+    "decays and damping must lie in [0, 1)",
+  );
+  check(periods.every((p) => p > 0), "periods must be > 0");
+  const rng = new Rng(o.seed ?? 7);
+  const emb = gaussian(vocab * dim, 1, rng);
+  for (let v = 0; v < vocab; v++) {
+    let s = 0;
+    for (let e = 0; e < dim; e++) s += emb[v * dim + e]! ** 2;
+    const nrm = Math.sqrt(s);
+    for (let e = 0; e < dim; e++) emb[v * dim + e] = emb[v * dim + e]! / nrm;
+  }
+  const q: Float64Array[] = [];
+  for (let k = 0; k < decays.length + 2 * damping.length; k++) q.push(orthogonal(dim, rng));
+  return { kind: "oscillatory", vocab, dim, decays, damping, periods, emb, q };
+}
+
+/** Mixed: ESN(512) and delay(16×16), independent. */
+export function mixed(
+  o: {
+    esn?: Partial<ReservoirOptions>;
+    delayLength?: number;
+    delayDim?: number;
+    vocab?: number;
+    seed?: number;
+  } = {},
+): Mixed {
+  const vocab = o.vocab ?? 256;
+  const seed = o.seed ?? 7;
+  const esn = echoState({ ...o.esn, vocab, seed }).layer;
+  const delay = delayLine({ length: o.delayLength, dim: o.delayDim, vocab, seed: seed + 1 });
+  return { kind: "mixed", vocab, esn, delay };
+}
+
+/** Hierarchical defaults: fast 128/.15/.7/.35, mid 256/.08/.9/.25, slow 384/.04/.98/.15. */
+export function hierarchical(
+  o: { sizes?: [number, number, number]; stride?: number; vocab?: number; seed?: number } = {},
+): Hierarchical {
+  const [nf, nm, ns] = o.sizes ?? [128, 256, 384];
+  const vocab = o.vocab ?? 256;
+  const stride = o.stride ?? 4;
+  check(Number.isInteger(stride) && stride >= 1, `stride ${stride} must be an integer >= 1`);
+  const rng = new Rng(o.seed ?? 7);
+  const spec = [[nf, 0.15, 0.7, 0.35], [nm, 0.08, 0.9, 0.25], [ns, 0.04, 0.98, 0.15]] as const;
+  const ws = spec.map(([n, c, r]) => reservoirMatrix(n, c, r, rng));
+  const us = spec.map(([n]) => gaussian(n * vocab, 0.2 / Math.sqrt(vocab), rng));
+  const upMid = gaussian(nm * nf, 0.1 / Math.sqrt(nf), rng);
+  const upSlow = gaussian(ns * nm, 0.1 / Math.sqrt(nm), rng);
+  const layers: ReservoirLayer[] = spec.map(([n, , , leak], i) => ({
+    n,
+    leak,
+    w: ws[i]!,
+    u: us[i]!,
+    up: i === 0 ? null : i === 1 ? upMid : upSlow,
+    stride: i === 2 ? stride : 1,
+  }));
+  return { kind: "hierarchical", vocab, layers };
+}
