@@ -623,3 +623,85 @@ export const FW_KV_GAIN_MIN = 0.2;
 
 /** Key-value projector (catalogue KV-08): |cos(smallest right-singular vector, b)| ≥ 0.99. */
 export const FW_KV_BIAS_COS_MIN = 0.99;
+
+// --- decepticons memories ---
+
+/**
+ * Host f64 distributions of the count memories sum to 1 within 1e-12 (catalogue C2 gate). Derived:
+ * a row of V ≤ 2048 positive terms divided by its sequential sum is off by ≤ 2V·2⁻⁵³ ≈ 4.6e-13.
+ */
+export const MEMORY_DIST_SUM_ABS = 1e-12;
+
+// --- decepticons scan ---
+
+/**
+ * Linear-recurrence kernels (impl/kernels/decepticons_scan_*.ts): units of u one step costs, a
+ * gate multiply and an add. Real: 1 + 1. Complex: a multiply is within √2·γ₂ ≈ 2.83u in modulus
+ * and the componentwise-rounded add within u·|z|, so ≤ 3.83u, counted as 4.
+ */
+export const SCAN_STEP_UNITS_REAL = 2;
+/** See {@link SCAN_STEP_UNITS_REAL}. */
+export const SCAN_STEP_UNITS_COMPLEX = 4;
+
+/**
+ * Rounding-path length k (in units of u) of h_t from any term, for the scan forms:
+ * - sequential: the term b_s meets t − s gate multiplies and t − s + 1 adds: c·(t + 1);
+ * - chunked with top-level chunk K and L levels (each level's chunk ≥ 2): every gate enters one
+ *   product tree (n factors, n − 1 multiplies, whatever the tree), and every chunk boundary
+ *   crossed at a level costs one multiply by the carried state and one add; level l's chunks
+ *   hold ≥ K·2^{l−1} steps, so boundaries cost ≤ c·(t + 1)·(2/K) + 2c per level, plus phase 3's
+ *   multiply and add (2c): k ≤ c·(t + 1)·(1 + 4/K) + c·(2L + 2);
+ * plus 1 for an accumulated upstream gradient (autograd's sum of two paths). |Δh_t| ≤ γ_k·m_t
+ * with m_t the magnitude companion Σ_s |Π a|·|b_s|, plus 2⁻¹²⁶ per operation for flushes.
+ */
+export function scanRoundingPath(
+  t: number,
+  form: { chunk: number | null; levels: number; complex: boolean },
+): number {
+  const c = form.complex ? SCAN_STEP_UNITS_COMPLEX : SCAN_STEP_UNITS_REAL;
+  if (form.chunk === null) return c * (t + 1) + 1;
+  return c * (t + 1) * (1 + 4 / form.chunk) + c * (2 * form.levels + 2) + 1;
+}
+
+/** {@link scanRoundingPath}'s absolute bound: γ_k·m + 2k·(t + 1)·2⁻¹²⁶ (flushes through ≤ 1 gates). */
+export function scanAtol(k: number, magnitude: number, t: number): number {
+  return gamma32(k) * magnitude + 2 * k * (t + 1) * F32_MIN_NORMAL;
+}
+
+/**
+ * The ORIGINAL's division-based chunked scan (oracle in f64) is judged wrong by order one when
+ * max|h_chunk − h_seq| / max|h_seq| ≥ 0.5 (the catalogue measured 0.76–1.0 below gate ≈ 0.5623
+ * with K = 32); inside its domain (gates ≥ 0.6) it must agree with the sequential f64 scan to
+ * 1e-12 (exp/log of ≤ 32-term sums in f64: ~1e-14 relative).
+ */
+export const DIVISION_SCAN_FAILURE_MIN_REL = 0.5;
+/** See {@link DIVISION_SCAN_FAILURE_MIN_REL}. */
+export const DIVISION_SCAN_DOMAIN_REL = 1e-12;
+
+// --- fastweights: self-referential weight matrix ---
+
+/** SRWM seed 0 (catalogue SRWM-03, README 0.996 at seed 0): final query accuracy ≥ 0.99. */
+export const FW_SRWM_SEED0_MIN = 0.99;
+
+/** SRWM seed sweep (catalogue C2): each of 8 seeds ≥ 0.94 (the README's 0.95 fails its own seed 3 by 3e-4 margin). */
+export const FW_SRWM_SEED_MIN = 0.94;
+
+// --- decepticons substrates ---
+
+/** Echo-state radius (catalogue C2): |ρ(W) − ρ_target| < 1e-9; QR eigenvalues are ~1e-14 off. */
+export const SUB_RADIUS_ERROR = 1e-9;
+
+/** Echo-state property (catalogue DC-SUB-03 gate): ‖s_300 − s'_300‖₂ < 1e-3 (measured 2.9e-5). */
+export const SUB_ESP_DISTANCE = 1e-3;
+
+/**
+ * ‖s‖∞ ≤ 1 in f64: fl(fl(1−λ)·s + λ·tanh) with |s|, |tanh| ≤ 1 exceeds 1 by at most three
+ * roundings of a value ≤ 1, i.e. 3·2⁻⁵³ < 2⁻⁵⁰.
+ */
+export const SUB_ESN_BOUND_SLACK = 2 ** -50;
+
+/**
+ * Oscillatory mode check: eigenvalues of a normal 192×192 matrix (diagonal and 2×2 ρR blocks)
+ * from backward-stable QR are within ~n·2⁻⁵³·‖A‖ ≈ 2e-14 of exact; 1e-12 leaves 50× margin.
+ */
+export const SUB_MODE_EXACT = 1e-12;

@@ -10,3 +10,4 @@ import "./ops/fault_claims.ts";
 import "./ops/nonfinite_claims.ts";
 import "./ops/platform_claims.ts";
 import "./fastweights/claims.ts";
+import "./decepticons/memory_claims.ts";

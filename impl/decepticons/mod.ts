@@ -23,3 +23,5 @@
 export * from "./linear_recurrence.ts";
 export * from "./causal_bank_config.ts";
 // Retention (impl/decepticons/retention.ts) is exported here by its own change.
+export * from "./codec.ts";
+export * from "./memories/mod.ts";

@@ -18,7 +18,7 @@
  * - `srwm_backward(eta)`: BPTT into `gr` [P], mirroring the oracle's adjoints,
  *   with ∂L/∂z_t = (y_t − y*_t)·0.25 on the query steps.
  * Every sum is written out left to right (class T3 per term); the order is
- * what spec/fastweights/srwm_bounds.ts replays.
+ * what spec/fastweights/srwm_gpu_test.ts replays.
  *
  * @module
  */

@@ -15,7 +15,7 @@
  * 3 codes u32 [R, steps]; 4 etas [R]; 5 losses [R, steps]; 6 grads [R, P] (the last
  * episode's gradients).
  * Grid: ceil(R / 8) workgroups of 8.
- * Accuracy: one episode as the routine (bounds in spec/fastweights/srwm_bounds.ts); errors
+ * Accuracy: one episode as the routine (bounds in spec/fastweights/srwm_gpu_test.ts); errors
  * then compound over steps, so claims compare single episodes and trained accuracies.
  *
  * @module

@@ -23,6 +23,7 @@ export interface Eigenvalues {
 
 function hessenberg(a: Float64Array, n: number): void {
   const v = new Float64Array(n);
+  const acc = new Float64Array(n);
   for (let k = 0; k < n - 2; k++) {
     let norm2 = 0;
     for (let i = k + 1; i < n; i++) norm2 += a[i * n + k]! ** 2;
@@ -36,11 +37,17 @@ function hessenberg(a: Float64Array, n: number): void {
     for (let i = 0; i < m; i++) vv += v[i]! ** 2;
     if (vv === 0) continue;
     // A ← H A H with H = I − 2 v vᵀ / vᵀv acting on rows/columns k+1..n−1.
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let i = 0; i < m; i++) s += v[i]! * a[(k + 1 + i) * n + j]!;
-      const f = (2 * s) / vv;
-      for (let i = 0; i < m; i++) a[(k + 1 + i) * n + j] = a[(k + 1 + i) * n + j]! - f * v[i]!;
+    // Left: rows k+1..n−1 minus v·(2 vᵀA / vᵀv), row-wise for locality.
+    acc.fill(0);
+    for (let i = 0; i < m; i++) {
+      const row = (k + 1 + i) * n;
+      const vi = v[i]!;
+      for (let j = k; j < n; j++) acc[j] = acc[j]! + vi * a[row + j]!;
+    }
+    for (let i = 0; i < m; i++) {
+      const row = (k + 1 + i) * n;
+      const f = (2 * v[i]!) / vv;
+      for (let j = k; j < n; j++) a[row + j] = a[row + j]! - f * acc[j]!;
     }
     for (let i = 0; i < n; i++) {
       let s = 0;
@@ -51,6 +58,9 @@ function hessenberg(a: Float64Array, n: number): void {
     for (let i = k + 2; i < n; i++) a[i * n + k] = 0;
   }
 }
+
+/** QR sweeps allowed per eigenvalue before giving up. */
+const MAX_SWEEPS = 200;
 
 const sign = (a: number, b: number) => (b >= 0 ? Math.abs(a) : -Math.abs(a));
 
@@ -116,14 +126,15 @@ export function eigenvalues(m: Float64Array, n: number): Eigenvalues {
       its = 0;
       continue;
     }
-    if (its === 60) {
+    if (its === MAX_SWEEPS) {
       throw new RangeError(`Cannot compute eigenvalues: QR did not converge (n = ${n})`);
     }
-    if (its === 10 || its === 20) {
-      // Exceptional shift against cycling.
+    if (its > 0 && its % 10 === 0) {
+      // Exceptional shift against cycling (exactly structured matrices, e.g. permutations),
+      // varied from one to the next so that no fixed pattern of shifts repeats.
       t += x;
       for (let i = 0; i <= nn; i++) set(i, i, A(i, i) - x);
-      const s = Math.abs(A(nn, nn - 1)) + Math.abs(A(nn - 1, nn - 2));
+      const s = (Math.abs(A(nn, nn - 1)) + Math.abs(A(nn - 1, nn - 2))) * (1 + its / 100);
       y = x = 0.75 * s;
       w = -0.4375 * s * s;
     }
@@ -176,24 +187,33 @@ export function eigenvalues(m: Float64Array, n: number): Eigenvalues {
       const z = r / s;
       q /= p;
       r /= p;
-      for (let j = k; j <= nn; j++) {
-        let pp = A(k, j) + q * A(k + 1, j);
-        if (k !== nn - 1) {
-          pp += r * A(k + 2, j);
-          set(k + 2, j, A(k + 2, j) - pp * z);
+      const r0 = k * n;
+      const r1 = r0 + n;
+      const r2 = r1 + n;
+      if (k !== nn - 1) {
+        for (let j = k; j <= nn; j++) {
+          const pp = a[r0 + j]! + q * a[r1 + j]! + r * a[r2 + j]!;
+          a[r2 + j] = a[r2 + j]! - pp * z;
+          a[r1 + j] = a[r1 + j]! - pp * y;
+          a[r0 + j] = a[r0 + j]! - pp * x;
         }
-        set(k + 1, j, A(k + 1, j) - pp * y);
-        set(k, j, A(k, j) - pp * x);
+      } else {
+        for (let j = k; j <= nn; j++) {
+          const pp = a[r0 + j]! + q * a[r1 + j]!;
+          a[r1 + j] = a[r1 + j]! - pp * y;
+          a[r0 + j] = a[r0 + j]! - pp * x;
+        }
       }
       const top = Math.min(nn, k + 3);
       for (let i = l; i <= top; i++) {
-        let pp = x * A(i, k) + y * A(i, k + 1);
+        const ri = i * n + k;
+        let pp = x * a[ri]! + y * a[ri + 1]!;
         if (k !== nn - 1) {
-          pp += z * A(i, k + 2);
-          set(i, k + 2, A(i, k + 2) - pp * r);
+          pp += z * a[ri + 2]!;
+          a[ri + 2] = a[ri + 2]! - pp * r;
         }
-        set(i, k + 1, A(i, k + 1) - pp * q);
-        set(i, k, A(i, k) - pp);
+        a[ri + 1] = a[ri + 1]! - pp * q;
+        a[ri] = a[ri]! - pp;
       }
     }
   }

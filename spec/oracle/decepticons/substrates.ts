@@ -90,7 +90,11 @@ function layerStep(
  *
  * @throws {RangeError} when x is not a token id of the vocabulary.
  */
-export function oracleStep(s: OracleSubstrate, state: Float64Array, x: number): Float64Array {
+export function oracleStep(
+  s: OracleSubstrate,
+  state: Float64Array,
+  x: number,
+): Float64Array<ArrayBuffer> {
   if (!Number.isInteger(x) || x < 0 || x >= s.vocab) {
     throw new RangeError(
       `Cannot step the ${s.kind} substrate with token ${x}: expected 0..${s.vocab - 1}`,
@@ -179,7 +183,7 @@ export function oracleRollout(
   init?: Float64Array,
 ): Float64Array {
   const D = oracleStateDim(s);
-  let st = init ? Float64Array.from(init) : new Float64Array(D);
+  let st: Float64Array = init ? Float64Array.from(init) : new Float64Array(D);
   const out = new Float64Array(tokens.length * D);
   for (let t = 0; t < tokens.length; t++) {
     st = oracleStep(s, st, tokens[t]!);
