@@ -38,3 +38,4 @@ export * from "./ops/gather.ts";
 export * from "./ops/where.ts";
 export * from "./ops/optim.ts";
 export * from "./fastweights/mod.ts";
+export * from "./decepticons/mod.ts";

@@ -705,3 +705,13 @@ export const SUB_ESN_BOUND_SLACK = 2 ** -50;
  * from backward-stable QR are within ~n·2⁻⁵³·‖A‖ ≈ 2e-14 of exact; 1e-12 leaves 50× margin.
  */
 export const SUB_MODE_EXACT = 1e-12;
+
+// --- decepticons retention ---
+
+/**
+ * The original's division-based chunked scan counts as wrong below its domain (uniform gate
+ * < 1e-8^(1/32) ≈ 0.5623) when its f64 relative error exceeds 1e-2: ten orders above the f64
+ * rounding of the exact forms (≤ 1e-12), and below every error the catalogue measured out of
+ * the domain (0.55 at γ = 0.5, ≈ 1.0 at γ = 0.18; DC-CB-11).
+ */
+export const DECEPTICONS_DIVIDED_SCAN_WRONG_REL = 1e-2;

@@ -11,3 +11,4 @@ import "./ops/nonfinite_claims.ts";
 import "./ops/platform_claims.ts";
 import "./fastweights/claims.ts";
 import "./decepticons/memory_claims.ts";
+import "./decepticons/scan_claims.ts";

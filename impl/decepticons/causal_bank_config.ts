@@ -225,13 +225,6 @@ export function validateCausalBankConfig(cfg: CausalBankConfig): void {
       `${cfg.patchSize} > 1 requires patchDecoder "causal": patchDecoder "none" leaks future bytes`,
     );
   }
-  const modes = oscillatoryLayout(cfg);
-  if (modes.plain < 1 && cfg.enableLinear) {
-    fail(
-      "oscillatoryFrac",
-      `${cfg.oscillatoryFrac} leaves no plain decay mode of ${cfg.linearModes}`,
-    );
-  }
 }
 
 function oscillatoryLayout(cfg: CausalBankConfig): { pairs: number; plain: number } {

@@ -34,7 +34,7 @@ import { launch } from "../gpu/batch.ts";
 import { gpu } from "../gpu/device.ts";
 import { Rng } from "../gpu/rng.ts";
 import { emptyLike, type Tensor, tensor } from "../tensor.ts";
-import { srwmOffsets } from "../kernels/fastweights_srwm_episode.ts";
+import { srwmOffsets, srwmScratchSize } from "../kernels/fastweights_srwm_episode.ts";
 import { srwmStepLoops, srwmTrainLoops, srwmTrainWgsl } from "../kernels/fastweights_srwm_train.ts";
 import { srwmEvalLoops, srwmEvalWgsl } from "../kernels/fastweights_srwm_eval.ts";
 
@@ -189,7 +189,7 @@ export function srwmTrainFrom(
   if (!Number.isInteger(steps) || steps < 1 || etas.some((e) => !Number.isFinite(e))) {
     throw new RangeError(`Cannot train an SRWM for ${steps} steps with η ${etas.join(", ")}`);
   }
-  const chunk = Math.floor((gpu().maxLoopIterations - 8 * (P + 1) - 1) / (srwmStepLoops(H) + 1));
+  const chunk = Math.floor((gpu().maxLoopIterations - (P + 1) - 1) / (srwmStepLoops(H) + 1));
   if (chunk < 1) throw new RangeError(`Cannot train an SRWM of H = ${H}: past the loop budget`);
   const flatP = new Float32Array(R * P);
   initial.forEach((p, i) => flatP.set(Array.from(p), i * P));
@@ -203,6 +203,7 @@ export function srwmTrainFrom(
   const etaT = tensor(Float32Array.from(etas), [R]);
   const losses = emptyLike([R, steps], "f32", "srwm losses");
   const grads = emptyLike([R, P], "f32", "srwm grads");
+  const scratch = emptyLike([R, srwmScratchSize(H)], "f32", "srwm scratch");
   const code = srwmTrainWgsl(H);
   for (let first = 0; first < steps; first += chunk) {
     const count = Math.min(chunk, steps - first);
@@ -223,12 +224,21 @@ export function srwmTrainFrom(
         { f32: cfg.eps },
         { f32: cfg.clip },
       ],
-      buffers: [params.buffer, state.buffer, codeT.buffer, etaT.buffer, losses.buffer, grads.buffer],
+      buffers: [
+        params.buffer,
+        state.buffer,
+        codeT.buffer,
+        etaT.buffer,
+        losses.buffer,
+        grads.buffer,
+        scratch.buffer,
+      ],
       workgroups: Math.ceil(R / 8),
       loopIterations: srwmTrainLoops(H, count),
     });
   }
   state.dispose();
+  scratch.dispose();
   codeT.dispose();
   etaT.dispose();
   return { params, losses, grads };
@@ -289,14 +299,29 @@ export function srwmEvaluate(
     correct: emptyLike([R, E], "i32", "srwm correct"),
     losses: emptyLike([R, E], "f32", "srwm eval losses"),
   };
+  const H = cfg.hidden;
+  const block = Math.max(
+    1,
+    Math.min(32, Math.floor((gpu().maxLoopIterations - 1) / (srwmEvalLoops(H, 1) + 1))),
+  );
+  const blocks = Math.ceil(E / block);
+  const scratch = emptyLike([R * blocks, srwmScratchSize(H)], "f32", "srwm eval scratch");
   launch({
     name: "fastweights_srwm_eval",
-    code: srwmEvalWgsl(cfg.hidden),
-    uniforms: [R, E],
-    buffers: [params.buffer, codeT.buffer, etaT.buffer, out.correct.buffer, out.losses.buffer],
-    workgroups: Math.ceil((R * E) / 64),
-    loopIterations: srwmEvalLoops(cfg.hidden),
+    code: srwmEvalWgsl(H),
+    uniforms: [R, E, block, blocks],
+    buffers: [
+      params.buffer,
+      codeT.buffer,
+      etaT.buffer,
+      out.correct.buffer,
+      out.losses.buffer,
+      scratch.buffer,
+    ],
+    workgroups: Math.ceil((R * blocks) / 64),
+    loopIterations: srwmEvalLoops(H, block),
   });
+  scratch.dispose();
   codeT.dispose();
   etaT.dispose();
   return out;

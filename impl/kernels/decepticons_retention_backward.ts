@@ -15,7 +15,7 @@
  * 6 hist [n, tm, DK, DV]; 7 dstate [n, DK, DV] (read_write); 8 dshist [n, tm, DK, DV];
  * 9 wup [n, tm, DV, 3]; 10 dv [n, tm, DV].
  * Grid: ceil(n·DV / 64) workgroups of 64, tiled; one invocation per (sequence, column).
- * Accuracy (class T3): a running bound tracked per step in spec/decepticons/retention_bounds.ts.
+ * Accuracy (class T3): a running bound tracked per step in spec/decepticons/retention_gpu_test.ts.
  *
  * @module
  */

@@ -11,7 +11,7 @@
  * (read when use_sin); 6 o [n, tm, DV].
  * Grid: ceil(n·tm·DV / 64) workgroups of 64, tiled.
  * Accuracy (class T3): a (t − c0 + 1)-term sum of DK-term products scaled by
- * ≤ chunk-long gate products (spec/decepticons/retention_bounds.ts).
+ * ≤ chunk-long gate products (spec/decepticons/retention_gpu_test.ts).
  *
  * @module
  */

@@ -15,7 +15,7 @@
  * 7 o [n, tm, DV]; 8 hist [n, tm, DK, DV] (S_t after each step, when store_hist).
  * Grid: ceil(n·DV / 64) workgroups of 64, tiled.
  * Accuracy (class T3): each step's update is a few roundings on every entry on
- * top of the gated previous error; spec/decepticons/retention_bounds.ts tracks
+ * top of the gated previous error; spec/decepticons/retention_gpu_test.ts tracks
  * the running bound step by step; the read adds a DK-term dot product.
  *
  * @module

@@ -11,7 +11,7 @@
  * 4 do [n, tm, DV]; 5 hist [n, tm, DK, DV]; 6 dshist [n, tm, DK, DV]; 7 wup [n, tm, DV, 3];
  * 8 dq [n, tm, DK]; 9 dk [n, tm, DK]; 10 dgates [n, tm]; 11 dbeta [n, tm] (written when delta).
  * Grid: ceil(n·tm·(DK + 1) / 64) workgroups of 64, tiled.
- * Accuracy (class T3): DV-term dot products of tracked inputs (spec/decepticons/retention_bounds.ts).
+ * Accuracy (class T3): DV-term dot products of tracked inputs (spec/decepticons/retention_gpu_test.ts).
  *
  * @module
  */

@@ -1,9 +1,13 @@
 /**
  * WGSL routines shared by the SRWM kernels (a snippet, not a kernel): one
  * 8-step episode of the self-referential weight matrix, forward and BPTT, in
- * one invocation with every state in private arrays. The parameters live in
- * the private array `prm` (flat: W_slow [H, H], W_xh [H, 4], W_y [H],
- * A_row [H, H], A_col [H, H], A_val [H], A_gate [H], b_h [H], b_y).
+ * one invocation. The routines are written with named arrays (`prm` for the
+ * flat parameters W_slow [H, H], W_xh [H, 4], W_y [H], A_row [H, H],
+ * A_col [H, H], A_val [H], A_gate [H], b_h [H], b_y; `gr` for their gradients;
+ * the tape `hs`, `fs`, `rs`, `cs`, …) that {@link srwmBindArrays} maps onto
+ * storage: the kernel's parameter buffer and a per-invocation scratch slice.
+ * (Private arrays indexed at run time compile to if-ladders on llvmpipe: the
+ * kernel took 38 s to compile at H = 6, 132 s at H = 9. Storage slices do not.)
  *
  * - `srwm_load(code)`: decodes an episode code (bits 2t..2t+1: input pair of
  *   step t, (−1,−1), (−1,1), (1,−1), (1,1); bits 16..17: task AND, OR, XOR,
@@ -62,37 +66,64 @@ export function srwmBackwardLoops(H: number): number {
   return (P + 1) + (H * H + 1) + (H + 1) + (T + 1) + T * perStep;
 }
 
+/** Sizes of the scratch arrays of one invocation, in layout order. */
+function scratchArrays(H: number): [string, number][] {
+  const T = SRWM_STEPS;
+  return [
+    ["gr", srwmOffsets(H).total],
+    ["xs", T * SRWM_INPUTS],
+    ["tg", T],
+    ["hs", (T + 1) * H],
+    ["fs", T * H * H],
+    ["fcur", H * H],
+    ["rs", T * H],
+    ["cs", T * H],
+    ["ys", T],
+    ["vs", T],
+    ["gs", T],
+    ["dfa", H * H],
+    ["dhn", H],
+    ["dh", H],
+    ["dr", H],
+    ["dc", H],
+    ["dpre", H],
+  ];
+}
+
+/** f32 values of scratch per invocation. */
+export function srwmScratchSize(H: number): number {
+  return scratchArrays(H).reduce((a, [, n]) => a + n, 0);
+}
+
+/**
+ * Maps the routines' named arrays onto storage: `name[i]` becomes
+ * `scr[sb + offset + i]` for the scratch arrays (the kernel declares `scr`
+ * and a private `sb`, its slice's start), and `prm[i]`, `ms[i]`, `vv[i]` the
+ * given expressions' buffers (e.g. `params[po + i]`).
+ */
+export function srwmBindArrays(code: string, H: number, direct: Record<string, string>): string {
+  const map: Record<string, string> = { ...direct };
+  let off = 0;
+  for (const [name, n] of scratchArrays(H)) {
+    map[name] = `scr[sb + ${off}u + `;
+    off += n;
+  }
+  const names = Object.keys(map).join("|");
+  return code.replace(new RegExp(`\\b(${names})\\[`, "g"), (_, n: string) => map[n]!);
+}
+
 /** `a₀ + a₁ + …` of n generated terms, left to right. */
 function sum(n: number, term: (j: number) => string): string {
   return Array.from({ length: n }, (_, j) => term(j)).join(" + ");
 }
 
-/** WGSL of the private state and the three routines for hidden size H. */
+/** WGSL of the three routines for hidden size H (before {@link srwmBindArrays}). */
 export function srwmEpisodeWgsl(H: number): string {
   const T = SRWM_STEPS;
   const HH = H * H;
   const o = srwmOffsets(H);
   const hDot = (base: string) => sum(H, (j) => `prm[${base} + ${j}u] * hs[hn + ${j}u]`);
   return `${FW_MATH_WGSL}
-var<private> prm: array<f32, ${o.total}>;
-var<private> gr: array<f32, ${o.total}>;
-var<private> xs: array<f32, ${T * SRWM_INPUTS}>;
-var<private> tg: array<f32, ${T}>;
-var<private> hs: array<f32, ${(T + 1) * H}>;
-var<private> fs: array<f32, ${T * HH}>;
-var<private> fcur: array<f32, ${HH}>;
-var<private> rs: array<f32, ${T * H}>;
-var<private> cs: array<f32, ${T * H}>;
-var<private> ys: array<f32, ${T}>;
-var<private> vs: array<f32, ${T}>;
-var<private> gs: array<f32, ${T}>;
-var<private> dfa: array<f32, ${HH}>;
-var<private> dhn: array<f32, ${H}>;
-var<private> dh: array<f32, ${H}>;
-var<private> dr: array<f32, ${H}>;
-var<private> dc: array<f32, ${H}>;
-var<private> dpre: array<f32, ${H}>;
-
 fn srwm_load(code: u32) {
   let task = (code >> 16u) & 3u;
   for (var t = 0u; t < ${T}u; t++) {

@@ -7,13 +7,14 @@
  *   ĝ = g·scale; m ← β₁m + (1−β₁)ĝ; v ← β₂v + (1−β₂)(ĝ·ĝ);
  *   p ← p − (lr·(m·c₁))/(sqrt(v·c₂) + ε), c₁ = 1/(1 − β₁ᵗ), c₂ = 1/(1 − β₂ᵗ),
  * with β₁ᵗ, β₂ᵗ carried as running products in the state. The host splits a
- * run into chunks that fit the adapter's loop budget; parameters and moments
- * go back to their buffers at the end of every chunk. No host sync.
+ * run into chunks that fit the adapter's loop budget. Parameters and moments
+ * are updated in place in their buffers; the episode's tape lives in the run's
+ * slice of the scratch buffer. No host sync.
  *
  * Bindings: 0 uniform {runs, steps, first, count, update, lr, b1, b2, omb1, omb2, eps, clip};
  * 1 params [R, P] (read and written); 2 state [R, 2P + 2] (m, v, β₁ᵗ, β₂ᵗ; read and written);
  * 3 codes u32 [R, steps]; 4 etas [R]; 5 losses [R, steps]; 6 grads [R, P] (the last
- * episode's gradients).
+ * episode's gradients); 7 scratch [R, srwmScratchSize(H)].
  * Grid: ceil(R / 8) workgroups of 8.
  * Accuracy: one episode as the routine (bounds in spec/fastweights/srwm_gpu_test.ts); errors
  * then compound over steps, so claims compare single episodes and trained accuracies.
@@ -25,7 +26,9 @@ import {
   srwmEpisodeWgsl,
   srwmForwardLoops,
   srwmLoadLoops,
+  srwmBindArrays,
   srwmOffsets,
+  srwmScratchSize,
 } from "./fastweights_srwm_episode.ts";
 
 /** Loop-header evaluations of one training step (episode, backward, Adam). */
@@ -39,11 +42,19 @@ export function srwmStepLoops(H: number): number {
 /** Loop-header evaluations of one invocation taking `count` steps. */
 export function srwmTrainLoops(H: number, count: number): number {
   const P = srwmOffsets(H).total;
-  return 8 * (P + 1) + (count + 1) + count * srwmStepLoops(H);
+  return (P + 1) + (count + 1) + count * srwmStepLoops(H);
 }
 
 /** WGSL of the training kernel for hidden size H. */
 export function srwmTrainWgsl(H: number): string {
+  return srwmBindArrays(trainSource(H), H, {
+    prm: "params[po + ",
+    ms: "state[so + ",
+    vv: `state[so + ${srwmOffsets(H).total}u + `,
+  });
+}
+
+function trainSource(H: number): string {
   const o = srwmOffsets(H);
   const P = o.total;
   const tensors: [number, number][] = [
@@ -83,18 +94,18 @@ struct Params { runs: u32, steps: u32, first: u32, count: u32, update: u32, lr: 
 @group(0) @binding(4) var<storage, read> etas: array<f32>;
 @group(0) @binding(5) var<storage, read_write> losses: array<f32>;
 @group(0) @binding(6) var<storage, read_write> grads: array<f32>;
-var<private> ms: array<f32, ${P}>;
-var<private> vv: array<f32, ${P}>;
+@group(0) @binding(7) var<storage, read_write> scr: array<f32>;
+var<private> po: u32;
+var<private> so: u32;
+var<private> sb: u32;
 ${srwmEpisodeWgsl(H)}
 @compute @workgroup_size(8)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let r = gid.x;
   if (r >= prm_u.runs) { return; }
-  let po = r * ${P}u;
-  let so = r * ${2 * P + 2}u;
-  for (var i = 0u; i < ${P}u; i++) { prm[i] = params[po + i]; }
-  for (var i = 0u; i < ${P}u; i++) { ms[i] = state[so + i]; }
-  for (var i = 0u; i < ${P}u; i++) { vv[i] = state[so + ${P}u + i]; }
+  po = r * ${P}u;
+  so = r * ${2 * P + 2}u;
+  sb = r * ${srwmScratchSize(H)}u;
   var b1t = state[so + ${2 * P}u];
   var b2t = state[so + ${2 * P + 1}u];
   let eta = etas[r];
@@ -110,9 +121,6 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
       let c2 = 1.0 / (1.0 - b2t);${adam}
     }
   }
-  for (var i = 0u; i < ${P}u; i++) { params[po + i] = prm[i]; }
-  for (var i = 0u; i < ${P}u; i++) { state[so + i] = ms[i]; }
-  for (var i = 0u; i < ${P}u; i++) { state[so + ${P}u + i] = vv[i]; }
   state[so + ${2 * P}u] = b1t;
   state[so + ${2 * P + 1}u] = b2t;
   for (var i = 0u; i < ${P}u; i++) { grads[po + i] = gr[i]; }

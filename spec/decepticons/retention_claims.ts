@@ -32,7 +32,8 @@ function claim(c: Omit<Claim, "family">): Claim {
 export const RET_GPU_FORMS = claim({
   id: "decepticons.retention.gpu_forms",
   statement: "the recurrent, parallel and chunkwise retention kernels equal the f64 sequential " +
-    `recurrence for per-head ${GATES}, T up to 4096, chunk sizes that do and do not divide T`,
+    `recurrence for per-head ${GATES}, T up to 4096 (the O(T²) parallel form up to 512), ` +
+    "chunk sizes that do and do not divide T",
   source: `${RET}; issue 5 claims`,
   bound: "every output within its tracked f32 error bound (ratio <= 1)",
   kind: "parity",
@@ -66,7 +67,8 @@ export const RET_DECAY = claim({
   statement: "with k = v = 0 after t₀ the memory norm decays exactly as ‖S_t‖ = γ^{t−t₀}‖S_{t₀}‖ " +
     "per head (so every read does too)",
   source: `${RET}; catalogue DC-CB-17`,
-  bound: "| ‖S_t‖ − γ^{t−t₀}‖S_{t₀}‖ | <= 1e-12·‖S_{t₀}‖ in f64; GPU reads within tracked bounds",
+  bound: "| ‖S_t‖ − γ^{t−t₀}‖S_{t₀}‖ | <= 1e-12·‖S_{t₀}‖ in f64 (the GPU kernels match this " +
+    "recurrence within tracked bounds: decepticons.retention.gpu_forms)",
   kind: "exact",
 });
 
@@ -120,7 +122,7 @@ export const GRET_GPU_FORMS = claim({
   id: "decepticons.gated_retention.gpu_forms",
   statement: "recurrent, parallel and chunkwise gated retention equal the f64 sequential " +
     "recurrence for data-dependent keep gates in (0, 1], including runs of " +
-    `${GATES} and the original's init keep 0.483, T up to 4096`,
+    `${GATES} and the original's init keep 0.483, T up to 4096 (parallel form up to 512)`,
   source: `${GRET}; issue 5 claims`,
   bound: "every output within its tracked f32 error bound (ratio <= 1)",
   kind: "parity",

@@ -531,12 +531,12 @@ claimTest(GRET_GPU_FORMS, async () => {
     "gated_retention",
     22,
     2,
-    1024,
+    512,
     4,
     2,
     (_b, t, r) => t % 5 === 0 ? 0.18 : r(),
   );
-  await checkForward(worst, mid, "parallel", 0, "T=1024");
+  await checkForward(worst, mid, "parallel", 0, "T=512");
   const runs = await fuzz(async (s) => {
     const c = makeCase("gated_retention", s.seed, s.n, s.t, s.dk, s.dv, gatedGate(s));
     for (const form of FORMS) {

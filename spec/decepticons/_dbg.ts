@@ -1,0 +1,17 @@
+import { initGpu } from "../../impl/mod.ts";
+import { Rng } from "../../impl/gpu/rng.ts";
+import { oscillatory } from "../../impl/decepticons/substrates/build.ts";
+import { linearTables, runSubstrate } from "../../impl/decepticons/substrates/gpu.ts";
+import { roundToF32 } from "./substrate_gpu_test.ts";
+import { oracleStep } from "../oracle/decepticons/substrates.ts";
+const s = roundToF32(oscillatory()); const rng = new Rng(43); const T = 5;
+const tokens = Array.from({ length: T }, () => rng.int(256));
+const r = runSubstrate(s, tokens, { batch: 1 }); const h = await r.states.toArray(); r.states.dispose(); r.final.dispose();
+const tb = linearTables(s as never); const D = tb.n; const t = 3; const i = 183; const x = tokens[t]!;
+const prev = h.subarray((t-1)*D, t*D);
+const f = Math.fround;
+const c0 = f(tb.coef[2*i]!), c1 = f(tb.coef[2*i+1]!), b = f(tb.input[x*D+i]!);
+const s0 = prev[tb.pred[2*i]!]!, s1 = prev[tb.pred[2*i+1]!]!;
+const emu = f(f(f(c0*s0) + f(c1*s1)) + b);
+const want = oracleStep(s as never, Float64Array.from(prev), x)[i]!;
+console.log({gpu: h[t*D+i], emu, want, c0, c1, b, s0, s1, p0: tb.pred[2*i], p1: tb.pred[2*i+1], exactc0: tb.coef[2*i], exactc1: tb.coef[2*i+1]});
