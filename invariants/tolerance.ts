@@ -27,14 +27,21 @@ export function ulp32(x: number): number {
 }
 
 /**
- * Accumulation bound (class T3): `k·u·m_i + k·2⁻¹²⁶`, where `m_i` is the
- * magnitude companion (the oracle run on |inputs|, i.e. Σ|terms| for output i)
- * and `k` the number of rounding steps on that output's path. Higham:
- * |fl(Σx) − Σx| ≤ γ_{k}·Σ|x| with γ_k ≈ k·u.
+ * Accumulation bound (class T3): `γ_k·m_i + 2k·2⁻¹²⁶`, where `m_i` is the
+ * magnitude companion (the oracle run on |inputs|, i.e. Σ|terms| for output i),
+ * `k` the number of rounding steps on that output's path and γ_k = k·u/(1 − k·u)
+ * (Higham: |fl(Σx) − Σx| ≤ γ_{n−1}·Σ|x|; a dot product of length n, γ_n). The
+ * second term covers underflow of products and partial sums below 2⁻¹²⁶.
+ *
+ * @throws {RangeError} when k·u ≥ 1: no finite bound exists.
  */
 export function accumulationBound(k: number, magnitude: ArrayLike<number>): Float64Array {
+  const g = gamma32(k);
+  if (!(g < Infinity)) {
+    throw new RangeError(`Cannot bound an accumulation of ${k} roundings: k·u must be < 1`);
+  }
   const out = new Float64Array(magnitude.length);
-  for (let i = 0; i < out.length; i++) out[i] = k * U32 * magnitude[i]! + k * F32_MIN_NORMAL;
+  for (let i = 0; i < out.length; i++) out[i] = g * magnitude[i]! + 2 * k * F32_MIN_NORMAL;
   return out;
 }
 

@@ -12,3 +12,4 @@ import "./ops/platform_claims.ts";
 import "./fastweights/claims.ts";
 import "./decepticons/memory_claims.ts";
 import "./decepticons/scan_claims.ts";
+import "./decepticons/retention_claims.ts";

@@ -22,6 +22,6 @@
  */
 export * from "./linear_recurrence.ts";
 export * from "./causal_bank_config.ts";
-// Retention (impl/decepticons/retention.ts) is exported here by its own change.
+export * from "./retention.ts";
 export * from "./codec.ts";
 export * from "./memories/mod.ts";

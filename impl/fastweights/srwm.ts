@@ -223,6 +223,7 @@ export function srwmTrainFrom(
         { f32: 1 - cfg.beta2 },
         { f32: cfg.eps },
         { f32: cfg.clip },
+        1,
       ],
       buffers: [
         params.buffer,
@@ -309,7 +310,7 @@ export function srwmEvaluate(
   launch({
     name: "fastweights_srwm_eval",
     code: srwmEvalWgsl(H),
-    uniforms: [R, E, block, blocks],
+    uniforms: [R, E, block, blocks, 1],
     buffers: [
       params.buffer,
       codeT.buffer,

@@ -10,7 +10,8 @@
  * that carry the state through `state` (read when t0 > 0, written at t1).
  *
  * Bindings: 0 uniform {n, tm, t0, t1, delta, store_hist, per_seq};
- * 1 q [n, tm, DK]; 2 k [n, tm, DK]; 3 v [n, tm, DV]; 4 gates [n, tm] ([n] when per_seq: retention's γ);
+ * 1 q [n, tm, DK]; 2 k [n, tm, DK]; 3 v [n, tm, DV];
+ * 4 gates [n, tm] ([n] when per_seq: retention's γ);
  * 5 beta [n, tm] (read when delta); 6 state [n, DK, DV] (read_write);
  * 7 o [n, tm, DV]; 8 hist [n, tm, DK, DV] (S_t after each step, when store_hist).
  * Grid: ceil(n·DV / 64) workgroups of 64, tiled.

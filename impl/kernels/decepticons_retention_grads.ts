@@ -7,11 +7,13 @@
  * - r = DK: dg_t = Σ_j p_j − β_t·w_j·u_j and dβ_t = Σ_j w_j·(v_t[j] − g_t·u_j)
  *   (delta only; w = 1, β = 0 for retention).
  *
- * Bindings: 0 uniform {n, tm, delta, per_seq}; 1 v [n, tm, DV]; 2 gates [n, tm] or [n] (per_seq); 3 beta [n, tm];
+ * Bindings: 0 uniform {n, tm, delta, per_seq}; 1 v [n, tm, DV];
+ * 2 gates [n, tm] or [n] (per_seq); 3 beta [n, tm];
  * 4 do [n, tm, DV]; 5 hist [n, tm, DK, DV]; 6 dshist [n, tm, DK, DV]; 7 wup [n, tm, DV, 3];
  * 8 dq [n, tm, DK]; 9 dk [n, tm, DK]; 10 dgates [n, tm]; 11 dbeta [n, tm] (written when delta).
  * Grid: ceil(n·tm·(DK + 1) / 64) workgroups of 64, tiled.
- * Accuracy (class T3): DV-term dot products of tracked inputs (spec/decepticons/retention_gpu_test.ts).
+ * Accuracy (class T3): DV-term dot products of tracked inputs
+ * (spec/decepticons/retention_gpu_test.ts).
  *
  * @module
  */

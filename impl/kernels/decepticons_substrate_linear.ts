@@ -13,7 +13,8 @@
  * 1 tokens u32 [batch, tm]; 2 coef [N, 2] f32; 3 pred u32 [N, 2]; 4 input [V, N];
  * 5 state [batch, N] (read_write); 6 hist [batch, tm, rowStride] (column col + i).
  * Grid: `batch` workgroups of 64 (tiled).
- * Accuracy (per step): two products, two adds, each correctly rounded.
+ * Accuracy (per step): two products and two adds, each correctly rounded; llvmpipe was seen to
+ * evaluate (c0·s0 + c1·s1) + B as (c0·s0 + B) + c1·s1, so bounds charge any association.
  *
  * @module
  */

@@ -15,8 +15,9 @@
  * concatenated; a 1-float dummy without); 5 state [batch, N] (read_write);
  * 6 hist [batch, tm, rowStride] (unit i of step t written at column col + i).
  * Grid: `batch` workgroups of 64 (tiled).
- * Accuracy (class T3, per step): a is a left-to-right sum of n_l + n_{l−1} + 1 terms, each
- * product rounded once; fw_tanh as in fastweights_math.ts; two products and one add.
+ * Accuracy (class T3, per step): a is a sum of n_l + n_{l−1} + 1 terms, each product rounded
+ * once; bounds charge any association (llvmpipe's LLVM backend was seen to reassociate sums),
+ * i.e. γ_{m−1}·Σ|terms|; fw_tanh as in fastweights_math.ts; two products and one add.
  *
  * @module
  */

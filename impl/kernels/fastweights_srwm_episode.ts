@@ -112,6 +112,16 @@ export function srwmBindArrays(code: string, H: number, direct: Record<string, s
   return code.replace(new RegExp(`\\b(${names})\\[`, "g"), (_, n: string) => map[n]!);
 }
 
+/**
+ * Makes every loop's trip count opaque to the shader compiler: `i < n` becomes
+ * `i < (n) * one`, with the private `one` set from a uniform (1) by the kernel.
+ * With constant trip counts LLVM fully unrolls the nested loops of the BPTT on
+ * llvmpipe, and the train kernel took over a minute to compile at H = 6.
+ */
+export function srwmOpaqueLoops(code: string): string {
+  return code.replace(/; (\w+) < ([^;]+); \1\+\+\)/g, "; $1 < ($2) * one; $1++)");
+}
+
 /** `a₀ + a₁ + …` of n generated terms, left to right. */
 function sum(n: number, term: (j: number) => string): string {
   return Array.from({ length: n }, (_, j) => term(j)).join(" + ");
@@ -124,6 +134,7 @@ export function srwmEpisodeWgsl(H: number): string {
   const o = srwmOffsets(H);
   const hDot = (base: string) => sum(H, (j) => `prm[${base} + ${j}u] * hs[hn + ${j}u]`);
   return `${FW_MATH_WGSL}
+var<private> one: u32;
 fn srwm_load(code: u32) {
   let task = (code >> 16u) & 3u;
   for (var t = 0u; t < ${T}u; t++) {

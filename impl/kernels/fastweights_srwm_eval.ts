@@ -16,6 +16,7 @@ import { WGSL_LINEAR_WORKGROUP } from "../gpu/grid.ts";
 import {
   SRWM_STEPS,
   srwmBindArrays,
+  srwmOpaqueLoops,
   srwmEpisodeWgsl,
   srwmForwardLoops,
   srwmLoadLoops,
@@ -31,9 +32,9 @@ export function srwmEvalLoops(H: number, block: number): number {
 /** WGSL of the evaluation kernel for hidden size H. */
 export function srwmEvalWgsl(H: number): string {
   const P = srwmOffsets(H).total;
-  return srwmBindArrays(
+  return srwmOpaqueLoops(srwmBindArrays(
     `
-struct Params { runs: u32, episodes: u32, block: u32, blocks: u32 }
+struct Params { runs: u32, episodes: u32, block: u32, blocks: u32, one: u32 }
 @group(0) @binding(0) var<uniform> prm_u: Params;
 @group(0) @binding(1) var<storage, read> params: array<f32>;
 @group(0) @binding(2) var<storage, read> codes: array<u32>;
@@ -50,6 +51,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     @builtin(local_invocation_index) lid: u32) {
   let idx = linear_workgroup(wid, nwg) * 64u + lid;
   if (idx >= prm_u.runs * prm_u.blocks) { return; }
+  one = prm_u.one;
   let r = idx / prm_u.blocks;
   let first = (idx % prm_u.blocks) * prm_u.block;
   let last = min(first + prm_u.block, prm_u.episodes);
@@ -70,5 +72,5 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
 `,
     H,
     { prm: "params[po + " },
-  );
+  ));
 }

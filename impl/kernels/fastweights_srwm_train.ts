@@ -27,6 +27,7 @@ import {
   srwmForwardLoops,
   srwmLoadLoops,
   srwmBindArrays,
+  srwmOpaqueLoops,
   srwmOffsets,
   srwmScratchSize,
 } from "./fastweights_srwm_episode.ts";
@@ -47,11 +48,11 @@ export function srwmTrainLoops(H: number, count: number): number {
 
 /** WGSL of the training kernel for hidden size H. */
 export function srwmTrainWgsl(H: number): string {
-  return srwmBindArrays(trainSource(H), H, {
+  return srwmOpaqueLoops(srwmBindArrays(trainSource(H), H, {
     prm: "params[po + ",
     ms: "state[so + ",
     vv: `state[so + ${srwmOffsets(H).total}u + `,
-  });
+  }));
 }
 
 function trainSource(H: number): string {
@@ -86,7 +87,7 @@ function trainSource(H: number): string {
     }`).join("");
   return `
 struct Params { runs: u32, steps: u32, first: u32, count: u32, update: u32, lr: f32, b1: f32,
-  b2: f32, omb1: f32, omb2: f32, eps: f32, clip: f32 }
+  b2: f32, omb1: f32, omb2: f32, eps: f32, clip: f32, one: u32 }
 @group(0) @binding(0) var<uniform> prm_u: Params;
 @group(0) @binding(1) var<storage, read_write> params: array<f32>;
 @group(0) @binding(2) var<storage, read_write> state: array<f32>;
@@ -103,6 +104,7 @@ ${srwmEpisodeWgsl(H)}
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let r = gid.x;
   if (r >= prm_u.runs) { return; }
+  one = prm_u.one;
   po = r * ${P}u;
   so = r * ${2 * P + 2}u;
   sb = r * ${srwmScratchSize(H)}u;

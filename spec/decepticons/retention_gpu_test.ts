@@ -792,3 +792,50 @@ claimTest(RET_FIXTURES, async () => {
     detail: `${data.cases.length} cases (${integrity}); GPU ${gpuWorst.summary()}`,
   };
 });
+
+Deno.test({
+  name: "retention ops validate shapes, forms and chunks before any GPU work",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const { liveBufferCount } = await import("../../impl/mod.ts");
+    const q = tensor(new Float32Array(2 * 5 * 3), [2, 5, 3]);
+    const v = tensor(new Float32Array(2 * 5 * 4), [2, 5, 4]);
+    const g = tensor(new Float32Array(2 * 5).fill(0.5), [2, 5]);
+    const gamma = tensor([0.5, 0.9], [2]);
+    const bad = tensor(new Float32Array(2 * 4 * 3), [2, 4, 3]);
+    const before = liveBufferCount();
+    const throwsWith = (fn: () => unknown, type: ErrorConstructor, text: string) => {
+      try {
+        fn();
+      } catch (e) {
+        if (!(e instanceof type) || !(e as Error).message.includes(text)) {
+          throw new Error(`expected ${type.name} with "${text}", got ${e}`);
+        }
+        return;
+      }
+      throw new Error(`expected ${type.name} with "${text}", nothing thrown`);
+    };
+    throwsWith(
+      () => retention(q, bad, v, gamma),
+      TypeError,
+      "Cannot retention tensors of shapes q [2, 5, 3], k [2, 4, 3], v [2, 5, 4], gamma [2]",
+    );
+    throwsWith(() => retention(q, q, v, g), TypeError, "gamma must be [2]");
+    throwsWith(() => gatedRetention(q, q, v, gamma), TypeError, "gates must be [2, 5]");
+    throwsWith(() => gatedDelta(q, q, v, g, gamma), TypeError, "beta must be [2, 5]");
+    throwsWith(() => retention(q, q, v, gamma, { chunk: 0 }), RangeError, "chunk 0");
+    throwsWith(
+      () => retention(q, q, v, gamma, { form: "fast" as RetentionForm }),
+      RangeError,
+      'form "fast"',
+    );
+    throwsWith(
+      () => gatedDelta(q, q, v, g, g, { form: "chunkwise" as "recurrent" }),
+      RangeError,
+      'only "recurrent"',
+    );
+    if (liveBufferCount() !== before) throw new Error("a refused call allocated GPU buffers");
+    for (const t of [q, v, g, gamma, bad]) t.dispose();
+  },
+});

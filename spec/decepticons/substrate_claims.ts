@@ -26,7 +26,12 @@ export const SUB_SPECTRAL_RADIUS = claim({
   kind: "exact",
   divergence: "The original's own test only checks |ρ − 0.85| < 0.08. Weights here come from " +
     "memspec's Rng, not numpy's PCG64 (parity goes through fixtures carrying numpy's draws). " +
-    "Only the Erdős–Rényi mask is built; the small-world topology is not implemented.",
+    "Only the Erdős–Rényi mask is built; the small-world topology is not implemented. A draw " +
+    "whose dominant eigenvalue is ill-conditioned (near-nilpotent sparse matrices, where " +
+    "rounding alone moves the radius far more than 1e-9) is refused with a RangeError rather " +
+    "than rescaled; the original rescales whatever numpy's eigvals returns. The original's " +
+    "echo-state step accepts out-of-range ids (a negative id wraps); here every substrate " +
+    "rejects them with a RangeError.",
 });
 
 /** DC-SUB-03. */
@@ -44,8 +49,8 @@ export const SUB_ECHO_STATE_BOUNDED = claim({
   id: "decepticons.substrate.echo_state_bounded",
   statement: "‖s_t‖∞ ≤ 1 for every t when ‖s_0‖∞ ≤ 1 (convex combination of s and tanh)",
   source: `${SEED}; catalogue DC-SUB-02 (derived)`,
-  bound: "max |s_t| ≤ 1 + 2⁻⁵⁰ (f64 rounding of (1−λ)s + λ tanh) over fuzzed reservoirs, " +
-    "initial states and tokens; and on the GPU ≤ 1 + its derived step error",
+  bound: "max |s_t| ≤ 1 + 2⁻⁵⁰ (f64 rounding of (1−λ)s + λ tanh) over 100 fuzzed " +
+    "reservoirs, initial states with ‖s_0‖∞ = 1 and tokens (f64 oracle)",
   kind: "property",
 });
 
@@ -80,8 +85,8 @@ export const SUB_HIERARCHICAL_PURE = claim({
 /** Catalogue C2: every substrate is causal. */
 export const SUB_CAUSALITY = claim({
   id: "decepticons.substrate.causality",
-  statement: "for every substrate, changing the token at position t (or adding an impulse " +
-    "there) never changes any state at positions < t",
+  statement: "for every substrate, changing the token at position t (an impulse in the " +
+    "input at t) never changes any state at positions < t",
   source: `${SEED}; catalogue C2 ("every substrate ... passes causality impulse tests")`,
   bound: "states before t identical bit for bit (oracle: 100 fuzzed cases; GPU: fuzzed " +
     "cases in one batched dispatch), and the state at t does change",

@@ -28,13 +28,11 @@
  */
 import fc from "fast-check";
 import { matmul, type MatmulKernel, outer } from "../../impl/mod.ts";
-import { F32_MIN_NORMAL, gamma32 } from "../../invariants/tolerance.ts";
 import {
-  type BoundRule,
   f32Input,
+  multilinearBound,
   type OpCase,
   type OpSpec,
-  type OracleOp,
 } from "../_harness/op_spec.ts";
 import { MATMUL_ORACLE, OUTER_ORACLE } from "../oracle/matmul.ts";
 import { sizeOf } from "../oracle/ndarray.ts";
@@ -47,27 +45,6 @@ export const MATMUL_KERNEL_ATTR: Record<number, MatmulKernel> = {
   2: "tiled",
   3: "register-buffer",
 };
-
-/**
- * T3 bound of a sum of `length(case, which)` rounded products per element:
- * γ_L · (oracle on |inputs|, |output gradient|) + 2L · 2⁻¹²⁶.
- */
-export function dotProductBound(
-  oracle: OracleOp,
-  length: (c: OpCase, which: number) => number,
-): BoundRule {
-  return ({ case: c, inputs, gradOutput, which }) => {
-    const abs = inputs.map((x) => ({ shape: x.shape, data: x.data.map(Math.abs) }));
-    const m = which < 0 ? oracle.forward(abs, c.attrs) : oracle.backward(abs, c.attrs, {
-      shape: gradOutput.shape,
-      data: gradOutput.data.map(Math.abs),
-    })[which]!;
-    const l = length(c, which);
-    const g = gamma32(l);
-    if (!(g >= 0 && g < 1)) throw new RangeError(`dotProductBound: no bound for length ${l}`);
-    return m.data.map((v) => g * v + 2 * l * F32_MIN_NORMAL);
-  };
-}
 
 /** The broadcast batch size of two batch shapes (right-aligned). */
 function batchSize(a: readonly number[], b: readonly number[]): number {
@@ -267,7 +244,7 @@ export const MATMUL_SPECS: OpSpec[] = [
         kernel: MATMUL_KERNEL_ATTR[Number(attrs.kernel ?? 0)] ?? "auto",
       }),
     oracle: MATMUL_ORACLE,
-    bound: dotProductBound(MATMUL_ORACLE, matmulDotLength),
+    bound: multilinearBound(MATMUL_ORACLE, matmulDotLength),
     boundText: "T3: γ_L·Σ|a||b| + 2L·2⁻¹²⁶, L = K (output), N·count (dA), M·count (dB)",
     arbitrary: matmulArb,
     examples: matmulExamples,
@@ -284,7 +261,7 @@ export const MATMUL_SPECS: OpSpec[] = [
     source: "PyTorch torch.outer, batched over leading dims with NumPy broadcasting",
     gpu: ([a, b]) => outer(a!, b!),
     oracle: OUTER_ORACLE,
-    bound: dotProductBound(OUTER_ORACLE, outerDotLength),
+    bound: multilinearBound(OUTER_ORACLE, outerDotLength),
     boundText: "T1 output (L = 1); T3 gradients, L = n·count (da), m·count (db)",
     arbitrary: outerArb,
     examples: () => [

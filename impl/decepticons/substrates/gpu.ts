@@ -299,6 +299,22 @@ export function runSubstrate(s: Substrate, tokens: ArrayLike<number>, o: RunOpti
     );
   }
   const phase0 = o.phase ?? 0;
+  if (!Number.isInteger(phase0) || phase0 < 0) {
+    throw new RangeError(
+      `Cannot run the ${s.kind} substrate: phase ${phase0} must be an integer >= 0`,
+    );
+  }
+  // Each branch keeps 2 × its units in workgroup memory (16 KiB by default): ≤ 2048 units.
+  const sizes = s.kind === "mixed"
+    ? [s.esn.n, stateDim(s.delay)]
+    : s.kind === "hierarchical"
+    ? [D]
+    : [stateDim(s)];
+  for (const n of sizes) {
+    if (n > 2048) {
+      throw new RangeError(`Cannot run the ${s.kind} substrate: ${n} units exceed 2048 per branch`);
+    }
+  }
   const branches: { branch: Branch; lo: number }[] = [];
   const add = (b: Branch) => branches.push({ branch: b, lo: b.col });
   if (s.kind === "echo_state") add(reservoirBranch([s.layer], s.vocab, 0, 0));
@@ -307,12 +323,6 @@ export function runSubstrate(s: Substrate, tokens: ArrayLike<number>, o: RunOpti
     add(reservoirBranch([s.esn], s.vocab, 0, 0));
     add(linearBranch(s.delay, s.esn.n));
   } else add(linearBranch(s, 0));
-  for (const { branch } of branches) {
-    if (branch.n > 2048) {
-      branches.forEach((b) => b.branch.dispose());
-      throw new RangeError(`Cannot run the ${s.kind} substrate: ${branch.n} units exceed 2048`);
-    }
-  }
   const tok = tensor(Int32Array.from(tokens), [B, T], { dtype: "i32" });
   const states = emptyLike([B, T, D], "f32", `${s.kind} states`);
   const final = emptyLike([B, D], "f32", `${s.kind} final state`);
