@@ -13,3 +13,4 @@ import "./fastweights/claims.ts";
 import "./decepticons/memory_claims.ts";
 import "./decepticons/scan_claims.ts";
 import "./decepticons/retention_claims.ts";
+import "./decepticons/substrate_claims.ts";

@@ -25,3 +25,6 @@ export * from "./causal_bank_config.ts";
 export * from "./retention.ts";
 export * from "./codec.ts";
 export * from "./memories/mod.ts";
+export * from "./substrates/build.ts";
+export * from "./substrates/eigen.ts";
+export * from "./substrates/gpu.ts";

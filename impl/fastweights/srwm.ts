@@ -69,7 +69,7 @@ export const SRWM_DATA_OFFSET = 50000;
 /** Final evaluation episodes of seed s come from Rng(s + this). */
 export const SRWM_EVAL_OFFSET = 99999;
 
-/** Parameters per run: 3H² + 4H + 4H + 1 (157 at H = 6). */
+/** Parameters per run: 3H² + H·4 (W_xh) + 4H + 1 (157 at H = 6). */
 export function srwmParamCount(hidden: number): number {
   return srwmOffsets(hidden).total;
 }

@@ -4,7 +4,8 @@
  * parameters and η and writes how many of the 4 query steps it answers right
  * (y > 0.5 ⇔ y* = 1) and the episode's loss.
  *
- * Bindings: 0 uniform {runs, episodes, block, blocks}; 1 params [R, P]; 2 codes u32 [R, E];
+ * Bindings: 0 uniform {runs, episodes, block, blocks, one (= 1, see `srwmOpaqueLoops`)};
+ * 1 params [R, P]; 2 codes u32 [R, E];
  * 3 etas [R]; 4 correct u32 [R, E]; 5 losses [R, E];
  * 6 scratch [R·blocks, srwmScratchSize(H)].
  * Grid: ceil(R·blocks / 64) workgroups of 64 (tiled).
@@ -16,11 +17,11 @@ import { WGSL_LINEAR_WORKGROUP } from "../gpu/grid.ts";
 import {
   SRWM_STEPS,
   srwmBindArrays,
-  srwmOpaqueLoops,
   srwmEpisodeWgsl,
   srwmForwardLoops,
   srwmLoadLoops,
   srwmOffsets,
+  srwmOpaqueLoops,
   srwmScratchSize,
 } from "./fastweights_srwm_episode.ts";
 

@@ -11,7 +11,8 @@
  * are updated in place in their buffers; the episode's tape lives in the run's
  * slice of the scratch buffer. No host sync.
  *
- * Bindings: 0 uniform {runs, steps, first, count, update, lr, b1, b2, omb1, omb2, eps, clip};
+ * Bindings: 0 uniform {runs, steps, first, count, update, lr, b1, b2, omb1, omb2, eps, clip,
+ * one (= 1, makes loop trip counts opaque: see `srwmOpaqueLoops`)};
  * 1 params [R, P] (read and written); 2 state [R, 2P + 2] (m, v, β₁ᵗ, β₂ᵗ; read and written);
  * 3 codes u32 [R, steps]; 4 etas [R]; 5 losses [R, steps]; 6 grads [R, P] (the last
  * episode's gradients); 7 scratch [R, srwmScratchSize(H)].
@@ -23,12 +24,12 @@
  */
 import {
   srwmBackwardLoops,
+  srwmBindArrays,
   srwmEpisodeWgsl,
   srwmForwardLoops,
   srwmLoadLoops,
-  srwmBindArrays,
-  srwmOpaqueLoops,
   srwmOffsets,
+  srwmOpaqueLoops,
   srwmScratchSize,
 } from "./fastweights_srwm_episode.ts";
 

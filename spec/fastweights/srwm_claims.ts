@@ -46,10 +46,11 @@ export const SRWM_GRADCHECK = claim({
 /** GPU gradient parity. */
 export const SRWM_GPU_GRADIENTS = claim({
   id: "fastweights.srwm.gpu_gradients",
-  statement: "the fused GPU episode kernel's loss and 157 gradients match the f64 oracle's " +
-    "analytic gradients",
+  statement: "the fused GPU episode kernel's loss and every gradient entry match the f64 " +
+    "oracle's analytic gradients",
   source: `${SRWM}; catalogue SRWM-02 (GPU side)`,
-  bound: "|gpu − oracle| <= derived f32 running-error bound (ledger track/trackSum) per entry",
+  bound: "|gpu − oracle| <= derived f32 running-error bound (ledger track/trackSum) per " +
+    "entry, 48 random episodes at H ∈ {1, 4, 6, 9}",
   kind: "parity",
 });
 

@@ -15,19 +15,14 @@
 import { initGpu, liveBufferCount } from "../../impl/mod.ts";
 import { Rng } from "../../impl/gpu/rng.ts";
 import { SRWM_DEFAULTS, srwmEncode, srwmTrainFrom } from "../../impl/fastweights/srwm.ts";
-import {
-  FIXTURE_F64_REL,
-  track,
-  trackBuiltins,
-  type Tracked,
-} from "../../invariants/tolerance.ts";
+import { FIXTURE_F64_REL, track, trackBuiltins, type Tracked } from "../../invariants/tolerance.ts";
 import { claimTest } from "../_harness/claim.ts";
 import {
   SRWM_ADAM,
   srwmAdamStep,
   srwmBackward,
-  srwmEpisode,
   type SrwmEpisode,
+  srwmEpisode,
   srwmForward,
   type SrwmLayout,
   srwmLayout,
@@ -79,7 +74,9 @@ export function trackSrwmEpisode(
       for (let j = 0; j < H; j++) {
         terms.push(track.mul(track.add(w(L.wSlow + i * H + j), F[i * H + j]!), hp[j]!));
       }
-      for (let k = 0; k < L.nIn; k++) terms.push(track.mul(w(L.wXh + i * L.nIn + k), xs[t * 4 + k]!));
+      for (let k = 0; k < L.nIn; k++) {
+        terms.push(track.mul(w(L.wXh + i * L.nIn + k), xs[t * 4 + k]!));
+      }
       h.push(trackFwTanh(seqSum(terms)));
     }
     hs.push(h);
@@ -98,9 +95,7 @@ export function trackSrwmEpisode(
     vs.push(v);
     gs.push(g);
     const coef = track.mul(track.mul(etaT, g), v);
-    F = F.map((f, k) =>
-      track.add(f, track.mul(track.mul(coef, r[Math.floor(k / H)]!), c[k % H]!))
-    );
+    F = F.map((f, k) => track.add(f, track.mul(track.mul(coef, r[Math.floor(k / H)]!), c[k % H]!)));
     if (ep.query[t]) {
       // min(log(1 + exp(±clamp(z))), cap): log is monotone, so min only shrinks the error.
       const zc = trackBuiltins.clampArg(zy, -50, 50);
@@ -166,7 +161,10 @@ export function trackSrwmEpisode(
     for (let j = 0; j < H; j++) {
       acc(L.aVal + j, track.mul(dav, h[j]!));
       acc(L.aGate + j, track.mul(dag, h[j]!));
-      dh[j] = track.add(track.add(dh[j]!, track.mul(w(L.aVal + j), dav)), track.mul(w(L.aGate + j), dag));
+      dh[j] = track.add(
+        track.add(dh[j]!, track.mul(w(L.aVal + j), dav)),
+        track.mul(w(L.aGate + j), dag),
+      );
       dpre.push(track.mul(dh[j]!, track.sub(ONE, track.mul(h[j]!, h[j]!))));
     }
     const nextDfa = dfa.slice();
@@ -182,8 +180,11 @@ export function trackSrwmEpisode(
     }
     dfa = nextDfa;
     const Ft = fsAt[t]!;
-    dhn = Array.from({ length: H }, (_, j) =>
-      seqSum(dpre.map((d, i) => track.mul(track.add(w(L.wSlow + i * H + j), Ft[i * H + j]!), d))));
+    dhn = Array.from(
+      { length: H },
+      (_, j) =>
+        seqSum(dpre.map((d, i) => track.mul(track.add(w(L.wSlow + i * H + j), Ft[i * H + j]!), d))),
+    );
   }
   return { loss, grad: gr };
 }
@@ -261,11 +262,13 @@ claimTest(SRWM_GPU_GRADIENTS, async () => {
   const before = liveBufferCount();
   const cases: Case[] = [];
   let seed = 1000;
-  for (const [H, eta, scale] of [[6, 0.5, 1], [6, 0.5, 3], [6, 1.7, 2], [4, 0.3, 1], [1, 0.9, 2], [
-    9,
-    0.5,
-    2,
-  ]] as const) {
+  for (
+    const [H, eta, scale] of [[6, 0.5, 1], [6, 0.5, 3], [6, 1.7, 2], [4, 0.3, 1], [1, 0.9, 2], [
+      9,
+      0.5,
+      2,
+    ]] as const
+  ) {
     for (let k = 0; k < 8; k++) cases.push(randomCase(H, eta, scale, seed++));
   }
   const worst = new WorstRatio();
@@ -275,7 +278,8 @@ claimTest(SRWM_GPU_GRADIENTS, async () => {
     figure: worst.ratio,
     bound: 1,
     pass: worst.failures.length === 0 && worst.ratio <= 1 && leaked === 0,
-    detail: `worst |gpu − oracle| / derived bound over ${cases.length} episodes (H ∈ {1, 4, 6, 9}): ` +
+    detail:
+      `worst |gpu − oracle| / derived bound over ${cases.length} episodes (H ∈ {1, 4, 6, 9}): ` +
       `${worst.summary()}; ${leaked} buffers leaked`,
   };
 });
@@ -348,7 +352,10 @@ claimTest(SRWM_FIXTURE, async () => {
     for (const k of ["y", "r", "c", "v", "g"] as const) {
       note(`task ${e.task} ${k}`, relErr(tape[k], f64(e[k], k)));
     }
-    note(`task ${e.task} fast`, relErr(tape.fast.subarray(H * H, (T + 1) * H * H), f64(e.fast, "fast")));
+    note(
+      `task ${e.task} fast`,
+      relErr(tape.fast.subarray(H * H, (T + 1) * H * H), f64(e.fast, "fast")),
+    );
     note(`task ${e.task} loss`, relErr([tape.loss], [e.loss]));
     note(`task ${e.task} grad`, relErr(srwmBackward(L, fx.eta, p, ep, tape), f64(e.grad, "grad")));
   }

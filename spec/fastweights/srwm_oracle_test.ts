@@ -10,12 +10,7 @@ import { gradcheck } from "../../invariants/gradcheck.ts";
 import { GRADCHECK_MAX_REL } from "../../invariants/tolerance.ts";
 import { claimTest } from "../_harness/claim.ts";
 import { fcParams } from "../_harness/fuzz.ts";
-import {
-  srwmBackward,
-  srwmEpisode,
-  srwmForward,
-  srwmLayout,
-} from "../oracle/fastweights/srwm.ts";
+import { srwmBackward, srwmEpisode, srwmForward, srwmLayout } from "../oracle/fastweights/srwm.ts";
 import { SRWM_GRADCHECK, SRWM_PARAM_COUNT } from "./srwm_claims.ts";
 
 claimTest(SRWM_PARAM_COUNT, () => {

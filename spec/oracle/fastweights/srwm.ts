@@ -312,7 +312,9 @@ export function srwmBackward(
         grad[L.wSlow + i * H + j] = grad[L.wSlow + i * H + j]! + dpre[i]! * hp[j]!;
         dF[i * H + j] = dF[i * H + j]! + dpre[i]! * hp[j]!;
       }
-      for (let k = 0; k < nIn; k++) grad[L.wXh + i * nIn + k] = grad[L.wXh + i * nIn + k]! + dpre[i]! * ep.x[t * nIn + k]!;
+      for (let k = 0; k < nIn; k++) {
+        grad[L.wXh + i * nIn + k] = grad[L.wXh + i * nIn + k]! + dpre[i]! * ep.x[t * nIn + k]!;
+      }
     }
     for (let j = 0; j < H; j++) {
       let a = 0;
