@@ -14,3 +14,4 @@ import "./decepticons/memory_claims.ts";
 import "./decepticons/scan_claims.ts";
 import "./decepticons/retention_claims.ts";
 import "./decepticons/substrate_claims.ts";
+import "./fastweights/srwm_claims.ts";

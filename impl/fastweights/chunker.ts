@@ -43,6 +43,7 @@ import {
   chunkerForwardLoopsPerStep,
   chunkerForwardWgsl,
   chunkerOffsets,
+  chunkerUniforms,
 } from "../kernels/fastweights_chunker_forward.ts";
 import {
   chunkerBackwardLoopsPerStep,
@@ -169,9 +170,9 @@ export function chunkerBptt(dims: ChunkerNetDims, batch: ChunkerBatch): ChunkerB
   for (let first = 0; first < T; first += fwdSlice) {
     const count = Math.min(fwdSlice, T - first);
     launch({
-      name: "fastweights_chunker_forward",
-      code: chunkerForwardWgsl(dims),
-      uniforms: [S, first, count, 0],
+      name: `fastweights_chunker_forward_l${dims.label}`,
+      code: chunkerForwardWgsl(dims.label),
+      uniforms: chunkerUniforms(dims, S, first, count),
       buffers: [params.buffer, inputs.buffer, out.hs.buffer, out.logits.buffer, out.labels.buffer],
       workgroups,
       loopIterations: 1 + count * fwdPer,
@@ -183,9 +184,9 @@ export function chunkerBptt(dims: ChunkerNetDims, batch: ChunkerBatch): ChunkerB
     const first = Math.max(0, end - bwdSlice);
     const count = end - first;
     launch({
-      name: "fastweights_chunker_backward",
-      code: chunkerBackwardWgsl(dims),
-      uniforms: [S, first, count, 0],
+      name: `fastweights_chunker_backward_l${dims.label}`,
+      code: chunkerBackwardWgsl(dims.label),
+      uniforms: chunkerUniforms(dims, S, first, count),
       buffers: [
         params.buffer,
         inputs.buffer,

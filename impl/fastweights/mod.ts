@@ -26,3 +26,4 @@ export * from "./recurrence.ts";
 export * from "./store.ts";
 export * from "./unknown_delay.ts";
 export * from "./key_value.ts";
+export * from "./srwm.ts";

@@ -8,7 +8,7 @@
  * dispatches sums in the same order) and stores Σ_j da_j W_hh[j, :] as the
  * carried gradient for step t − 1.
  *
- * Bindings: 0 uniform {seqs, first, count, pad}; 1 params f32 [S, P];
+ * Bindings: 0 uniform (as the forward kernel's: sizes and offsets); 1 params f32 [S, P];
  * 2 inputs i32 [S, T]; 3 targets i32 [S, T]; 4 ce weights f32 [S, T];
  * 5 label targets f32 [S, T] (< 0: none); 6 hs f32 [S, T + 1, H]; 7 logits
  * f32 [S, T, O]; 8 labels f32 [S, T]; 9 dh f32 [S, H] (read-write carry);
@@ -21,7 +21,7 @@
  * @module
  */
 import { WGSL_LINEAR_WORKGROUP } from "../gpu/grid.ts";
-import { type ChunkerNetDims, chunkerOffsets } from "./fastweights_chunker_forward.ts";
+import type { ChunkerNetDims } from "./fastweights_chunker_forward.ts";
 
 /** Worst-case loop-header evaluations of one backward step. */
 export function chunkerBackwardLoopsPerStep(d: ChunkerNetDims): number {
@@ -30,24 +30,23 @@ export function chunkerBackwardLoopsPerStep(d: ChunkerNetDims): number {
     (H + 1);
 }
 
-/** WGSL of the backward slice kernel. */
-export function chunkerBackwardWgsl(d: ChunkerNetDims): string {
-  const { vocab: V, hidden: H, out: O, label: L, steps: T } = d;
-  const o = chunkerOffsets(d);
-  const label = L
-    ? `let lt = labt[s * ${T}u + t];
+/** WGSL of the backward slice kernel (with or without the label head); at most 256 hidden units and outputs. */
+export function chunkerBackwardWgsl(label: number): string {
+  const labelCode = label
+    ? `let lt = labt[s * prm.steps + t];
     if (lt >= 0.0) {
-      let dl = labels[s * ${T}u + t] - lt;
-      grads[gb + ${o.bl}u] = grads[gb + ${o.bl}u] + dl;
-      for (var k = 0u; k < ${H}u; k++) {
-        grads[gb + ${o.whl}u + k] = grads[gb + ${o.whl}u + k] + dl * hs[hc + k];
-        dh[k] = dh[k] + dl * params[pb + ${o.whl}u + k];
+      let dl = labels[s * prm.steps + t] - lt;
+      grads[gb + prm.bl] = grads[gb + prm.bl] + dl;
+      for (var k = 0u; k < prm.hidden; k++) {
+        grads[gb + prm.whl + k] = grads[gb + prm.whl + k] + dl * hs[hc + k];
+        dh[k] = dh[k] + dl * params[pb + prm.whl + k];
       }
     }`
-    : `let unused = labt[s * ${T}u + t] + labels[s * ${T}u + t];
+    : `let unused = labt[s * prm.steps + t] + labels[s * prm.steps + t];
     if (unused != unused) { dh[0] = dh[0] + 0.0; }`;
   return `
-struct Params { seqs: u32, first: u32, count: u32, pad: u32 }
+struct Params { seqs: u32, first: u32, count: u32, steps: u32, vocab: u32, hidden: u32, out: u32, size: u32,
+  wxh: u32, whh: u32, why: u32, whl: u32, bh: u32, by: u32, bl: u32, label: u32 }
 @group(0) @binding(0) var<uniform> prm: Params;
 @group(0) @binding(1) var<storage, read> params: array<f32>;
 @group(0) @binding(2) var<storage, read> inputs: array<i32>;
@@ -65,47 +64,47 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
   let s = linear_workgroup(wid, nwg) * 64u + lid;
   if (s >= prm.seqs) { return; }
-  let pb = s * ${o.size}u;
+  let pb = s * prm.size;
   let gb = pb;
-  var dh: array<f32, ${H}>;
-  var da: array<f32, ${H}>;
-  var p: array<f32, ${O}>;
+  var dh: array<f32, 256>;
+  var da: array<f32, 256>;
+  var p: array<f32, 256>;
   for (var i = 0u; i < prm.count; i++) {
     let t = prm.first + prm.count - 1u - i;
-    let x = u32(inputs[s * ${T}u + t]);
-    let hp = (s * ${T + 1}u + t) * ${H}u;
-    let hc = hp + ${H}u;
-    for (var k = 0u; k < ${H}u; k++) { dh[k] = carry[s * ${H}u + k]; }
-    let w = cew[s * ${T}u + t];
-    let zb = (s * ${T}u + t) * ${O}u;
+    let x = u32(inputs[s * prm.steps + t]);
+    let hp = (s * (prm.steps + 1u) + t) * prm.hidden;
+    let hc = hp + prm.hidden;
+    for (var k = 0u; k < prm.hidden; k++) { dh[k] = carry[s * prm.hidden + k]; }
+    let w = cew[s * prm.steps + t];
+    let zb = (s * prm.steps + t) * prm.out;
     var m = logits[zb];
-    for (var q = 1u; q < ${O}u; q++) { m = max(m, logits[zb + q]); }
+    for (var q = 1u; q < prm.out; q++) { m = max(m, logits[zb + q]); }
     var sum = 0.0;
-    for (var q = 0u; q < ${O}u; q++) { p[q] = exp(logits[zb + q] - m); sum = sum + p[q]; }
-    let y = u32(targets[s * ${T}u + t]);
-    for (var q = 0u; q < ${O}u; q++) {
+    for (var q = 0u; q < prm.out; q++) { p[q] = exp(logits[zb + q] - m); sum = sum + p[q]; }
+    let y = u32(targets[s * prm.steps + t]);
+    for (var q = 0u; q < prm.out; q++) {
       let dz = w * (p[q] / sum - select(0.0, 1.0, q == y));
-      grads[gb + ${o.by}u + q] = grads[gb + ${o.by}u + q] + dz;
-      for (var k = 0u; k < ${H}u; k++) {
-        grads[gb + ${o.why}u + q * ${H}u + k] = grads[gb + ${o.why}u + q * ${H}u + k] + dz * hs[hc + k];
-        dh[k] = dh[k] + dz * params[pb + ${o.why}u + q * ${H}u + k];
+      grads[gb + prm.by + q] = grads[gb + prm.by + q] + dz;
+      for (var k = 0u; k < prm.hidden; k++) {
+        grads[gb + prm.why + q * prm.hidden + k] = grads[gb + prm.why + q * prm.hidden + k] + dz * hs[hc + k];
+        dh[k] = dh[k] + dz * params[pb + prm.why + q * prm.hidden + k];
       }
     }
-    ${label}
-    for (var j = 0u; j < ${H}u; j++) {
+    ${labelCode}
+    for (var j = 0u; j < prm.hidden; j++) {
       let hj = hs[hc + j];
       da[j] = dh[j] * (1.0 - hj * hj);
-      grads[gb + ${o.bh}u + j] = grads[gb + ${o.bh}u + j] + da[j];
-      grads[gb + ${o.wxh}u + j * ${V}u + x] = grads[gb + ${o.wxh}u + j * ${V}u + x] + da[j];
+      grads[gb + prm.bh + j] = grads[gb + prm.bh + j] + da[j];
+      grads[gb + prm.wxh + j * prm.vocab + x] = grads[gb + prm.wxh + j * prm.vocab + x] + da[j];
     }
-    for (var k = 0u; k < ${H}u; k++) { dh[k] = 0.0; }
-    for (var j = 0u; j < ${H}u; j++) {
-      for (var k = 0u; k < ${H}u; k++) {
-        grads[gb + ${o.whh}u + j * ${H}u + k] = grads[gb + ${o.whh}u + j * ${H}u + k] + da[j] * hs[hp + k];
-        dh[k] = dh[k] + da[j] * params[pb + ${o.whh}u + j * ${H}u + k];
+    for (var k = 0u; k < prm.hidden; k++) { dh[k] = 0.0; }
+    for (var j = 0u; j < prm.hidden; j++) {
+      for (var k = 0u; k < prm.hidden; k++) {
+        grads[gb + prm.whh + j * prm.hidden + k] = grads[gb + prm.whh + j * prm.hidden + k] + da[j] * hs[hp + k];
+        dh[k] = dh[k] + da[j] * params[pb + prm.whh + j * prm.hidden + k];
       }
     }
-    for (var k = 0u; k < ${H}u; k++) { carry[s * ${H}u + k] = dh[k]; }
+    for (var k = 0u; k < prm.hidden; k++) { carry[s * prm.hidden + k] = dh[k]; }
   }
 }
 `;

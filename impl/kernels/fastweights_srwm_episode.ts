@@ -6,8 +6,9 @@
  * A_col [H, H], A_val [H], A_gate [H], b_h [H], b_y; `gr` for their gradients;
  * the tape `hs`, `fs`, `rs`, `cs`, …) that {@link srwmBindArrays} maps onto
  * storage: the kernel's parameter buffer and a per-invocation scratch slice.
- * (Private arrays indexed at run time compile to if-ladders on llvmpipe: the
- * kernel took 38 s to compile at H = 6, 132 s at H = 9. Storage slices do not.)
+ * With private arrays and constant loop trip counts, llvmpipe's LLVM took 38 s
+ * (cold) to compile the train kernel at H = 6 and 132 s at H = 9; with storage
+ * slices and opaque trip counts ({@link srwmOpaqueLoops}) it takes ~3 s.
  *
  * - `srwm_load(code)`: decodes an episode code (bits 2t..2t+1: input pair of
  *   step t, (−1,−1), (−1,1), (1,−1), (1,1); bits 16..17: task AND, OR, XOR,
@@ -276,9 +277,10 @@ fn srwm_backward(eta: f32) {
         dfa[i * ${H}u + j] = dfa[i * ${H}u + j] + q;
       }
 ${
-    Array.from({ length: SRWM_INPUTS }, (_, k) =>
-      `      gr[${o.wx}u + i * 4u + ${k}u] = gr[${o.wx}u + i * 4u + ${k}u] + d * xs[t * 4u + ${k}u];`)
-      .join("\n")
+    Array.from({ length: SRWM_INPUTS }, (_, k) => {
+      const g = `gr[${o.wx}u + i * 4u + ${k}u]`;
+      return `      ${g} = ${g} + d * xs[t * 4u + ${k}u];`;
+    }).join("\n")
   }
     }
     for (var j = 0u; j < ${H}u; j++) {

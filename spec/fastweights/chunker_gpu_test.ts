@@ -54,7 +54,7 @@ interface TrackedRun {
 const ZERO: Tracked = { v: 0, e: 0 };
 
 /** Replays the forward and backward kernels of one sequence with running error bounds. */
-function replay(d: RnnDims, q: Seq): TrackedRun {
+export function replay(d: RnnDims, q: Seq): TrackedRun {
   const { hidden: H, vocab: V, out: O } = d;
   const P = (i: number) => track.input(q.params[i]!);
   const T = q.inputs.length;
