@@ -34,6 +34,7 @@ import {
   UnknownDelayNet,
 } from "../impl/fastweights/unknown_delay.ts";
 import { KV_TASK_DEFAULTS, kvTrain } from "../impl/fastweights/key_value.ts";
+import { SRWM_DEFAULTS, SRWM_ETA, srwmTrain } from "../impl/fastweights/srwm.ts";
 import { throughputBench } from "./_throughput.ts";
 
 await initGpu();
@@ -174,5 +175,23 @@ throughputBench({
     const run = kvTrain(KV_TASK_DEFAULTS, SEEDS, { steps: 1500 });
     run.losses.dispose();
     return run.wk;
+  },
+});
+
+throughputBench({
+  name: "SRWM training, 8 seeds × 300 episodes",
+  group: "training iteration",
+  reps: 1,
+  work: 300,
+  unit: "µs/op",
+  call: () => {
+    const run = srwmTrain(
+      SRWM_DEFAULTS,
+      SEEDS.slice(0, 8).map((seed) => ({ seed, eta: SRWM_ETA })),
+      300,
+    );
+    run.losses.dispose();
+    run.grads.dispose();
+    return run.params;
   },
 });

@@ -15,3 +15,4 @@ import "./decepticons/scan_claims.ts";
 import "./decepticons/retention_claims.ts";
 import "./decepticons/substrate_claims.ts";
 import "./fastweights/srwm_claims.ts";
+import "./fastweights/chunker_claims.ts";

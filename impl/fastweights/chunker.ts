@@ -39,9 +39,9 @@ import { launch } from "../gpu/batch.ts";
 import { gpu } from "../gpu/device.ts";
 import { emptyLike, type Tensor, tensor, zeros } from "../tensor.ts";
 import {
-  type ChunkerNetDims,
   chunkerForwardLoopsPerStep,
   chunkerForwardWgsl,
+  type ChunkerNetDims,
   chunkerOffsets,
   chunkerUniforms,
 } from "../kernels/fastweights_chunker_forward.ts";
@@ -88,7 +88,9 @@ export function chunkerParamCount(dims: ChunkerNetDims): number {
 function checkDims(d: ChunkerNetDims): void {
   for (const k of ["vocab", "hidden", "out", "steps"] as const) {
     if (!Number.isInteger(d[k]) || d[k] < 1) {
-      throw new RangeError(`Cannot run a chunker net: ${k} must be a positive integer, got ${d[k]}`);
+      throw new RangeError(
+        `Cannot run a chunker net: ${k} must be a positive integer, got ${d[k]}`,
+      );
     }
   }
   if (d.label !== 0 && d.label !== 1) {
@@ -105,8 +107,10 @@ function checkDims(d: ChunkerNetDims): void {
 export function chunkerSliceSteps(perStep: number): number {
   const steps = Math.floor((gpu().maxLoopIterations - 1) / perStep);
   if (steps < 1) {
-    throw new RangeError(`Cannot run a chunker net: one time step needs ${perStep} loop ` +
-      `iterations, past this adapter's limit of ${gpu().maxLoopIterations}`);
+    throw new RangeError(
+      `Cannot run a chunker net: one time step needs ${perStep} loop ` +
+        `iterations, past this adapter's limit of ${gpu().maxLoopIterations}`,
+    );
   }
   return steps;
 }
@@ -143,7 +147,9 @@ export function chunkerBptt(dims: ChunkerNetDims, batch: ChunkerBatch): ChunkerB
       );
     }
   }
-  for (const [name, arr, n] of [["inputs", batch.inputs, V], ["targets", batch.targets, O]] as const) {
+  for (
+    const [name, arr, n] of [["inputs", batch.inputs, V], ["targets", batch.targets, O]] as const
+  ) {
     for (const x of arr) {
       if (!(x >= 0 && x < n)) {
         throw new RangeError(`Cannot run chunker BPTT: ${name} holds ${x}, outside [0, ${n})`);

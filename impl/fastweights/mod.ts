@@ -27,3 +27,4 @@ export * from "./store.ts";
 export * from "./unknown_delay.ts";
 export * from "./key_value.ts";
 export * from "./srwm.ts";
+export * from "./chunker.ts";

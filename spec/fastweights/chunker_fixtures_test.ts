@@ -119,10 +119,21 @@ claimTest(C22_FIXTURE, async () => {
   for (let b = 0; b < 3; b++) {
     const f = rnnForward(dims.a, a, h, stream.slice(b * 21, b * 21 + 21));
     w.values(`logits block ${b}`, f.logits, logits.subarray(b * 21 * 22, (b + 1) * 21 * 22));
-    const p = Array.from({ length: 21 }, (_, t) => softmaxRow(f.logits, t, 22)[stream[b * 21 + t + 1]!]!);
+    const p = Array.from(
+      { length: 21 },
+      (_, t) => softmaxRow(f.logits, t, 22)[stream[b * 21 + t + 1]!]!,
+    );
     w.values(`p(target) block ${b}`, p, pT.subarray(b * 21, (b + 1) * 21));
-    w.mask(`mask θ=0.5 block ${b}`, p.map((x) => (x < 0.5 ? 1 : 0)), m050.slice(b * 21, b * 21 + 21));
-    w.mask(`mask θ=0.95 block ${b}`, p.map((x) => (x < 0.95 ? 1 : 0)), m095.slice(b * 21, b * 21 + 21));
+    w.mask(
+      `mask θ=0.5 block ${b}`,
+      p.map((x) => (x < 0.5 ? 1 : 0)),
+      m050.slice(b * 21, b * 21 + 21),
+    );
+    w.mask(
+      `mask θ=0.95 block ${b}`,
+      p.map((x) => (x < 0.95 ? 1 : 0)),
+      m095.slice(b * 21, b * 21 + 21),
+    );
     h = f.h.subarray(21 * 32);
   }
   const labels = [0, 1].map((s) => rnnForward(dims.c, c, new Float64Array(32), [s]).label[0]!);
@@ -137,7 +148,11 @@ claimTest(C22_FIXTURE, async () => {
   const lab = new Float64Array(21).fill(NaN);
   lab[20] = xs[0] === 0 ? 1 : 0;
   const sspec = { ...spec, labelTarget: lab };
-  w.values("∂single", rnnBackward(single, ps, xs, rnnForward(single, ps, h0, xs), sspec), f64(fx.gradSingle, "gradSingle"));
+  w.values(
+    "∂single",
+    rnnBackward(single, ps, xs, rnnForward(single, ps, h0, xs), sspec),
+    f64(fx.gradSingle, "gradSingle"),
+  );
   const cspec = { targets: [0], ceWeight: [0], labelTarget: [1] };
   const gc = rnnBackward(dims.c, c, [0], rnnForward(dims.c, c, h0, [0]), cspec);
   w.values("∂C", gc, f64(fx.gradC, "gradC"));
@@ -177,10 +192,18 @@ claimTest(C1200_FIXTURE, async () => {
   const win = s.slice(6, 12);
   const wspec = { targets: s.slice(7, 13), ceWeight: new Float64Array(6).fill(1) };
   const carried = f64(fx.carried, "carried");
-  w.values("∂A window", rnnBackward(da, a, win, rnnForward(da, a, carried, win), wspec), f64(fx.gradAWindow, "gradAWindow"));
+  w.values(
+    "∂A window",
+    rnnBackward(da, a, win, rnnForward(da, a, carried, win), wspec),
+    f64(fx.gradAWindow, "gradAWindow"),
+  );
   const cx = [s12[0]!, s12[10]!];
   const cspec = { targets: [s12[1]!, s12[11]!], ceWeight: [1, 1] };
-  w.values("∂C pair", rnnBackward(dc, c, cx, rnnForward(dc, c, new Float64Array(8), cx), cspec), f64(fx.gradC, "gradC"));
+  w.values(
+    "∂C pair",
+    rnnBackward(dc, c, cx, rnnForward(dc, c, new Float64Array(8), cx), cspec),
+    f64(fx.gradC, "gradC"),
+  );
   const r = w.result();
   return { ...r, detail: `${r.detail}; ${integrity}` };
 });

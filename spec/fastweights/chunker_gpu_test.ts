@@ -16,7 +16,7 @@
 import { initGpu, liveBufferCount, readTensors } from "../../impl/mod.ts";
 import { Rng } from "../../impl/gpu/rng.ts";
 import { chunkerBptt, type ChunkerNetDims } from "../../impl/fastweights/chunker.ts";
-import { track, type Tracked, trackBuiltins } from "../../invariants/tolerance.ts";
+import { track, trackBuiltins, type Tracked } from "../../invariants/tolerance.ts";
 import { claimTest, type Measurement } from "../_harness/claim.ts";
 import { roundToF32 } from "../oracle/ndarray.ts";
 import {
@@ -24,8 +24,8 @@ import {
   C22,
   c22Scale,
   c22Stream,
-  type RnnDims,
   rnnBackward,
+  type RnnDims,
   rnnDims,
   rnnForward,
   rnnInit,
@@ -53,8 +53,31 @@ interface TrackedRun {
 
 const ZERO: Tracked = { v: 0, e: 0 };
 
+/**
+ * Largest row sum of |W_hh| allowed in the GPU cases. A worst-case running error bound grows
+ * by about max_j Σ_k |W_hh[j, k]| per step (forward through h, backward through dh), so over
+ * 21 or 1199 steps it is finite and useful only for a contractive recurrence; the cases scale
+ * W_hh (and nothing else) down to this row sum.
+ */
+const ROW_SUM = 0.5;
+
+/** `p` with its W_hh block scaled so that max_j Σ_k |W_hh[j, k]| <= ROW_SUM, rounded to f32. */
+function contractive(d: RnnDims, p: Float64Array): Float64Array {
+  const H = d.hidden;
+  let r = 0;
+  for (let j = 0; j < H; j++) {
+    let s = 0;
+    for (let k = 0; k < H; k++) s += Math.abs(p[d.whh + j * H + k]!);
+    r = Math.max(r, s);
+  }
+  const f = Math.min(1, ROW_SUM / r);
+  const q = p.slice();
+  for (let i = 0; i < H * H; i++) q[d.whh + i]! *= f;
+  return roundToF32(q);
+}
+
 /** Replays the forward and backward kernels of one sequence with running error bounds. */
-export function replay(d: RnnDims, q: Seq): TrackedRun {
+function replay(d: RnnDims, q: Seq): TrackedRun {
   const { hidden: H, vocab: V, out: O } = d;
   const P = (i: number) => track.input(q.params[i]!);
   const T = q.inputs.length;
@@ -170,8 +193,18 @@ async function compare(name: string, d: RnnDims, seqs: Seq[], worst: WorstRatio)
     const tr = replay(d, q);
     const H = d.hidden;
     const P = d.size;
-    worst.check(`${name} seq ${s} states`, hs!.slice(s * (T + 1) * H, (s + 1) * (T + 1) * H), f.h, tr.hs);
-    worst.check(`${name} seq ${s} logits`, logits!.slice(s * T * d.out, (s + 1) * T * d.out), f.logits, tr.logits);
+    worst.check(
+      `${name} seq ${s} states`,
+      hs!.slice(s * (T + 1) * H, (s + 1) * (T + 1) * H),
+      f.h,
+      tr.hs,
+    );
+    worst.check(
+      `${name} seq ${s} logits`,
+      logits!.slice(s * T * d.out, (s + 1) * T * d.out),
+      f.logits,
+      tr.logits,
+    );
     worst.check(`${name} seq ${s} gradients`, grads!.slice(s * P, (s + 1) * P), g, tr.grads);
   });
 }
@@ -199,7 +232,7 @@ claimTest(C22_GPU_GRADIENTS, async () => {
       const labelTarget = new Array(21).fill(-1);
       if (label) labelTarget[20] = inputs[0] === C22.a ? 1 : 0;
       return {
-        params: roundToF32(rnnInit(d, rng, (f) => 2 * c22Scale(f))),
+        params: contractive(d, rnnInit(d, rng, (f) => 2 * c22Scale(f))),
         h0: roundToF32(Float64Array.from({ length: C22.hidden }, () => Math.tanh(rng.normal()))),
         inputs,
         targets: Array.from(stream.subarray(b * 21 + 1, b * 21 + 22)),
@@ -211,7 +244,7 @@ claimTest(C22_GPU_GRADIENTS, async () => {
   }
   const dc = rnnDims(C22.vocab, C22.hidden, C22.vocab, 1);
   const cSeqs: Seq[] = [C22.a, C22.x].map((s) => ({
-    params: roundToF32(rnnInit(dc, rng, (f) => 2 * c22Scale(f))),
+    params: contractive(dc, rnnInit(dc, rng, (f) => 2 * c22Scale(f))),
     h0: new Float64Array(C22.hidden),
     inputs: [s],
     targets: [0],
@@ -231,13 +264,12 @@ claimTest(C1200_GPU_GRADIENTS, async () => {
   const seqs = [0, 1].map((trig) => c1200Sequence(T, trig));
   const da = rnnDims(7, 16, 7, 0);
   const dc = rnnDims(7, 8, 7, 0);
-  // The full-BPTT baseline: W_hh ~ N(0, 0.3²) so the gradient reaches well past the init's
-  // spectral radius; every step supervised.
+  // The full-BPTT baseline over 1199 supervised steps (W_hh contractive, see ROW_SUM).
   await compare(
     "baseline (1199 steps)",
     da,
     seqs.map((seq) => ({
-      params: roundToF32(rnnInit(da, rng, () => 0.3)),
+      params: contractive(da, rnnInit(da, rng, () => 0.3)),
       h0: new Float64Array(16),
       inputs: Array.from(seq.subarray(0, T - 1)),
       targets: Array.from(seq.subarray(1)),
@@ -250,7 +282,7 @@ claimTest(C1200_GPU_GRADIENTS, async () => {
     "A (window of 6, carried state)",
     da,
     seqs.map((seq, s) => ({
-      params: roundToF32(rnnInit(da, rng, () => 0.3)),
+      params: contractive(da, rnnInit(da, rng, () => 0.3)),
       h0: roundToF32(Float64Array.from({ length: 16 }, () => Math.tanh(rng.normal()))),
       inputs: Array.from(seq.subarray(6 + s, 12 + s)),
       targets: Array.from(seq.subarray(7 + s, 13 + s)),
@@ -263,7 +295,7 @@ claimTest(C1200_GPU_GRADIENTS, async () => {
     "C (compressed pair)",
     dc,
     seqs.map((seq) => ({
-      params: roundToF32(rnnInit(dc, rng, () => 0.5)),
+      params: contractive(dc, rnnInit(dc, rng, () => 0.5)),
       h0: new Float64Array(8),
       inputs: [seq[0]!, seq[T - 2]!],
       targets: [seq[1]!, seq[T - 1]!],

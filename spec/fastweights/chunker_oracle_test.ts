@@ -11,13 +11,13 @@ import { gradcheck } from "../../invariants/gradcheck.ts";
 import { GRADCHECK_MAX_REL } from "../../invariants/tolerance.ts";
 import { claimTest, type Measurement } from "../_harness/claim.ts";
 import {
-  C22,
   c1200Sequence,
+  C22,
   c22Dims,
   c22Scale,
   c22Stream,
-  type RnnDims,
   rnnBackward,
+  type RnnDims,
   rnnDims,
   rnnForward,
   rnnInit,
@@ -40,9 +40,21 @@ function check(cases: readonly RnnCase[]): Measurement {
   let worst = 0;
   let detail = "";
   for (const c of cases) {
-    const loss = (p: Float64Array) => rnnLoss(c.dims, rnnForward(c.dims, p, c.h0, c.inputs), c.spec);
-    const g = rnnBackward(c.dims, c.params, c.inputs, rnnForward(c.dims, c.params, c.h0, c.inputs), c.spec);
-    const r = gradcheck(([p]) => [loss(p!)], [c.params], (w) => [g.map((x) => x * w[0]!)], Float64Array.of(1));
+    const loss = (p: Float64Array) =>
+      rnnLoss(c.dims, rnnForward(c.dims, p, c.h0, c.inputs), c.spec);
+    const g = rnnBackward(
+      c.dims,
+      c.params,
+      c.inputs,
+      rnnForward(c.dims, c.params, c.h0, c.inputs),
+      c.spec,
+    );
+    const r = gradcheck(
+      ([p]) => [loss(p!)],
+      [c.params],
+      (w) => [g.map((x) => x * w[0]!)],
+      Float64Array.of(1),
+    );
     if (r.maxError >= worst) {
       worst = r.maxError;
       detail = `worst: ${c.name}, entry ${r.worst.index} of ${c.dims.size}: analytic ` +

@@ -137,10 +137,11 @@ claimTest(C1200_SURPRISES, () => {
 
 claimTest(C1200_BASELINE, () => {
   const r = c1200Seed0();
-  const pass = r.baselineCe > 1.5 && r.baselineCe < r.baselineCeBefore;
+  const pass = r.baselineCe > 1.5 && r.baselineCe < r.baselineCeBefore &&
+    r.baselineAccuracy === 0 && r.baselineTriggerRate === 0;
   return {
     figure: `accuracy ${r.baselineAccuracy}, CE ${r.baselineCe.toFixed(3)} nats/step`,
-    bound: "CE in (1.5, CE before)",
+    bound: "accuracy 0, no trigger, CE in (1.5, CE before)",
     pass,
     detail: `seed 0: per-step CE ${r.baselineCeBefore.toFixed(3)} → ${r.baselineCe.toFixed(3)} ` +
       `nats (ln 7 = ${Math.log(7).toFixed(3)}); last-step trigger predictions ` +

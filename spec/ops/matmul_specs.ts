@@ -28,12 +28,7 @@
  */
 import fc from "fast-check";
 import { matmul, type MatmulKernel, outer } from "../../impl/mod.ts";
-import {
-  f32Input,
-  multilinearBound,
-  type OpCase,
-  type OpSpec,
-} from "../_harness/op_spec.ts";
+import { f32Input, multilinearBound, type OpCase, type OpSpec } from "../_harness/op_spec.ts";
 import { MATMUL_ORACLE, OUTER_ORACLE } from "../oracle/matmul.ts";
 import { sizeOf } from "../oracle/ndarray.ts";
 import { seedArb } from "./_arbitraries.ts";

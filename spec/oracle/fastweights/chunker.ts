@@ -631,7 +631,9 @@ export function c1200Run(cfg: C1200Config, draws: Draws): C1200Result {
   let baseTriggers = 0;
   const argmaxLast = (f: RnnForward, n: number) => {
     let best = 0;
-    for (let k = 1; k < V; k++) if (f.logits[(n - 1) * V + k]! > f.logits[(n - 1) * V + best]!) best = k;
+    for (let k = 1; k < V; k++) {
+      if (f.logits[(n - 1) * V + k]! > f.logits[(n - 1) * V + best]!) best = k;
+    }
     return best;
   };
   for (const seq of evalSeqs) {
