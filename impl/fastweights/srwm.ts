@@ -108,7 +108,11 @@ function permutation4(rng: Rng): number[] {
  * (−1,−1), (−1,1), (1,−1), (1,1)), demos at t = 0..3, queries at 4..7; bits
  * 16..17 the task (0 AND, 1 OR, 2 XOR, 3 NAND).
  */
-export function srwmEncode(task: number, demo: readonly number[], query: readonly number[]) {
+export function srwmEncode(
+  task: number,
+  demo: readonly number[],
+  query: readonly number[],
+): number {
   let code = (task & 3) << 16;
   [...demo, ...query].forEach((q, t) => code |= (q & 3) << (2 * t));
   return code >>> 0;

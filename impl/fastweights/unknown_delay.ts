@@ -132,7 +132,7 @@ export class UdEpisodes {
     p: number,
     seeds: number,
     episodes: readonly { steps: number; x: ArrayLike<number>; target: ArrayLike<number> }[],
-    tm = Math.max(...episodes.map((e) => e.steps)),
+    tm: number = Math.max(...episodes.map((e) => e.steps)),
   ): UdEpisodes {
     if (episodes.length === 0 || episodes.length % seeds !== 0) {
       throw new RangeError(

@@ -156,7 +156,10 @@ export function linearTables(
 }
 
 /** Token-major drive [V, N] and concatenated W / Up of a reservoir stack. */
-export function reservoirTables(layers: readonly ReservoirLayer[], V: number) {
+export function reservoirTables(
+  layers: readonly ReservoirLayer[],
+  V: number,
+): { uin: Float64Array; w: Float64Array; up: Float64Array; n: number } {
   const N = layers.reduce((a, l) => a + l.n, 0);
   const uin = new Float64Array(V * N);
   const w: number[] = [];
