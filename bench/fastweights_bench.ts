@@ -35,6 +35,11 @@ import {
 } from "../impl/fastweights/unknown_delay.ts";
 import { KV_TASK_DEFAULTS, kvTrain } from "../impl/fastweights/key_value.ts";
 import { SRWM_DEFAULTS, SRWM_ETA, srwmTrain } from "../impl/fastweights/srwm.ts";
+import {
+  chunkerBptt,
+  type ChunkerNetDims,
+  chunkerParamCount,
+} from "../impl/fastweights/chunker.ts";
 import { throughputBench } from "./_throughput.ts";
 
 await initGpu();
@@ -195,3 +200,48 @@ throughputBench({
     return run.params;
   },
 });
+
+// Chunker nets: training runs in the f64 oracle (thousands of strictly sequential
+// tiny updates); the GPU path is the fused Elman BPTT, benched here per iteration.
+for (
+  const [label, dims] of [
+    ["chunker-22 automatizer, one 21-step block", {
+      vocab: 22,
+      hidden: 32,
+      out: 22,
+      label: 0,
+      steps: 21,
+    }],
+    ["chunker-1200 full-BPTT baseline, 1199 steps", {
+      vocab: 7,
+      hidden: 16,
+      out: 7,
+      label: 0,
+      steps: 1199,
+    }],
+  ] as [string, ChunkerNetDims][]
+) {
+  const P = chunkerParamCount(dims);
+  const T = dims.steps;
+  const batch = {
+    params: values(P, 0.5),
+    h0: new Float32Array(dims.hidden),
+    inputs: Int32Array.from({ length: T }, (_, t) => t % dims.vocab),
+    targets: Int32Array.from({ length: T }, (_, t) => (t + 1) % dims.vocab),
+    ceWeight: new Float32Array(T).fill(1),
+  };
+  throughputBench({
+    name: `${label}: forward + BPTT`,
+    group: "training iteration",
+    reps: 4,
+    work: 1,
+    unit: "µs/op",
+    call: () => {
+      const r = chunkerBptt(dims, batch);
+      r.hs.dispose();
+      r.logits.dispose();
+      r.labels.dispose();
+      return r.grads;
+    },
+  });
+}
