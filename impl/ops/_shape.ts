@@ -100,3 +100,58 @@ export function normaliseAxis(op: string, axis: number, rank: number): number {
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
+
+/** Broadcast batch dimensions of two operands, collapsed for a strided kernel. */
+export interface CollapsedBatch {
+  /** Sizes of the kept batch dims (size-1 dims dropped, chained neighbours merged). */
+  bshape: number[];
+  /** Per kept dim, the step of A's (B's) item index; 0 where that operand broadcasts. */
+  sa: number[];
+  sb: number[];
+  /** How many items A (B) holds: the product of its own batch dims times its item stride. */
+  itemsA: number;
+  itemsB: number;
+}
+
+/**
+ * Pairs the batch dims `ba` and `bb` (right-aligned, broadcast) into one
+ * iteration space: for every output batch dim its size and the steps through
+ * A's and B's items (`unitA`, `unitB` elements per item; 1 to count items),
+ * with size-1 dims dropped and neighbours merged where their steps chain.
+ */
+export function collapseBatch(
+  ba: readonly number[],
+  bb: readonly number[],
+  unitA = 1,
+  unitB = 1,
+): CollapsedBatch {
+  const rank = Math.max(ba.length, bb.length);
+  const pa = [...new Array<number>(rank - ba.length).fill(1), ...ba];
+  const pb = [...new Array<number>(rank - bb.length).fill(1), ...bb];
+  const dims: [number, number, number][] = [];
+  let strideA = unitA;
+  let strideB = unitB;
+  for (let d = rank - 1; d >= 0; d--) {
+    const da = pa[d]!;
+    const db = pb[d]!;
+    dims.unshift([Math.max(da, db), da === 1 ? 0 : strideA, db === 1 ? 0 : strideB]);
+    strideA *= da;
+    strideB *= db;
+  }
+  // Merge neighbours whose steps chain (outer step = inner step · inner size).
+  const merged: [number, number, number][] = [];
+  for (const [size, sa, sb] of dims) {
+    if (size === 1) continue;
+    const last = merged.at(-1);
+    if (last !== undefined && last[1] === sa * size && last[2] === sb * size) {
+      merged[merged.length - 1] = [last[0] * size, sa, sb];
+    } else merged.push([size, sa, sb]);
+  }
+  return {
+    bshape: merged.map((d) => d[0]),
+    sa: merged.map((d) => d[1]),
+    sb: merged.map((d) => d[2]),
+    itemsA: strideA,
+    itemsB: strideB,
+  };
+}

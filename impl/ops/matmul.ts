@@ -55,7 +55,7 @@ import {
 } from "../kernels/matmul_register_blocked.ts";
 import { TILED_BLOCK, tiledLoopIterations, tiledMatmulWgsl } from "../kernels/matmul_tiled.ts";
 import { MATMUL_PACK_WGSL, MATMUL_PACK_WORKGROUP } from "../kernels/matmul_transpose.ts";
-import { assertMaxRank, padDims, sameShape } from "./_shape.ts";
+import { assertMaxRank, collapseBatch, padDims, sameShape } from "./_shape.ts";
 import { sumToShape } from "./sum_to_shape.ts";
 
 /** Kernel family of a matmul; see the module documentation. */
@@ -156,42 +156,18 @@ function planOf(a: Operand, b: Operand, transA: boolean, transB: boolean): Plan 
   const m = transA ? a.shape.at(-1)! : a.shape.at(-2)!;
   const k = transA ? a.shape.at(-2)! : a.shape.at(-1)!;
   const n = transB ? b.shape.at(-2)! : b.shape.at(-1)!;
-  const ba = a.shape.slice(0, -2);
-  const bb = b.shape.slice(0, -2);
-  const rank = Math.max(ba.length, bb.length);
-  const pa = [...new Array<number>(rank - ba.length).fill(1), ...ba];
-  const pb = [...new Array<number>(rank - bb.length).fill(1), ...bb];
-  // Per output batch dim: size, and the step of A's / B's matrix index (0 where broadcast).
-  const dims: [number, number, number][] = [];
-  let strideA = 1;
-  let strideB = 1;
-  for (let d = rank - 1; d >= 0; d--) {
-    const da = pa[d]!;
-    const db = pb[d]!;
-    const size = Math.max(da, db);
-    dims.unshift([size, da === 1 ? 0 : strideA, db === 1 ? 0 : strideB]);
-    strideA *= da;
-    strideB *= db;
-  }
-  // Drop size-1 dims; merge neighbours whose steps chain (outer = inner · inner size).
-  const merged: [number, number, number][] = [];
-  for (const [size, sa, sb] of dims) {
-    if (size === 1) continue;
-    const last = merged.at(-1);
-    if (last !== undefined && last[1] === sa * size && last[2] === sb * size) {
-      merged[merged.length - 1] = [last[0] * size, sa, sb];
-    } else merged.push([size, sa, sb]);
-  }
+  // Matrix indices: unit steps, so the collapse counts matrices.
+  const c = collapseBatch(a.shape.slice(0, -2), b.shape.slice(0, -2));
   return {
     m,
     n,
     k,
-    batch: product(merged.map((d) => d[0])),
-    bshape: merged.map((d) => d[0]),
-    sa: merged.map((d) => d[1]),
-    sb: merged.map((d) => d[2]),
-    aMats: strideA,
-    bMats: strideB,
+    batch: product(c.bshape),
+    bshape: c.bshape,
+    sa: c.sa,
+    sb: c.sb,
+    aMats: c.itemsA,
+    bMats: c.itemsB,
   };
 }
 

@@ -28,49 +28,8 @@ import {
   type OuterMode,
   outerWgsl,
 } from "../kernels/outer.ts";
-import { assertMaxRank, padDims, sameShape } from "./_shape.ts";
+import { assertMaxRank, collapseBatch, type CollapsedBatch, padDims, sameShape } from "./_shape.ts";
 import { sumToShape } from "./sum_to_shape.ts";
-
-/** Collapsed batch dims with the element steps of a's and b's vectors (0 where broadcast). */
-interface VectorBatch {
-  bshape: number[];
-  sa: number[];
-  sb: number[];
-}
-
-function vectorBatch(
-  ba: readonly number[],
-  bb: readonly number[],
-  m: number,
-  n: number,
-): VectorBatch {
-  const rank = Math.max(ba.length, bb.length);
-  const pa = [...new Array<number>(rank - ba.length).fill(1), ...ba];
-  const pb = [...new Array<number>(rank - bb.length).fill(1), ...bb];
-  const dims: [number, number, number][] = [];
-  let strideA = m;
-  let strideB = n;
-  for (let d = rank - 1; d >= 0; d--) {
-    const da = pa[d]!;
-    const db = pb[d]!;
-    dims.unshift([Math.max(da, db), da === 1 ? 0 : strideA, db === 1 ? 0 : strideB]);
-    strideA *= da;
-    strideB *= db;
-  }
-  const merged: [number, number, number][] = [];
-  for (const [size, sa, sb] of dims) {
-    if (size === 1) continue;
-    const last = merged.at(-1);
-    if (last !== undefined && last[1] === sa * size && last[2] === sb * size) {
-      merged[merged.length - 1] = [last[0] * size, sa, sb];
-    } else merged.push([size, sa, sb]);
-  }
-  return {
-    bshape: merged.map((d) => d[0]),
-    sa: merged.map((d) => d[1]),
-    sb: merged.map((d) => d[2]),
-  };
-}
 
 /**
  * Records one outer kernel into a new tensor of `outShape`. The gradients' sums
@@ -81,7 +40,7 @@ function runOuter(
   mode: OuterMode,
   first: Tensor,
   second: Tensor,
-  vb: VectorBatch,
+  vb: CollapsedBatch,
   m: number,
   n: number,
   outShape: readonly number[],
@@ -156,7 +115,7 @@ export function outer(a: Tensor, b: Tensor): Tensor {
   }
   const m = a.shape.at(-1)!;
   const n = b.shape.at(-1)!;
-  const vb = vectorBatch(ba, bb, m, n);
+  const vb = collapseBatch(ba, bb, m, n);
   const y = runOuter("forward", a, b, vb, m, n, [...batch, m, n]);
   return recordOp(y, "outer", [a, b], (g) => {
     const reduce = (full: Tensor, target: Tensor): Tensor => {
