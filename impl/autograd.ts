@@ -20,6 +20,7 @@
 import { formatShape, type GradNode, keep, Tensor, tensor, tidy } from "./tensor.ts";
 import { createStorageBuffer } from "./gpu/buffers.ts";
 import { accumulateInto } from "./kernels/accumulate.ts";
+import { DisposedTensorError } from "./gpu/errors.ts";
 
 let gradEnabled = true;
 
@@ -67,6 +68,13 @@ function topoOrder(root: Tensor): Tensor[] {
       continue;
     }
     if (seen.has(t)) continue;
+    if (t.disposed) {
+      throw new DisposedTensorError(
+        `a tensor of shape ${formatShape(t.shape)} in the graph of backward()` +
+          `${t.disposedOp === null ? "" : ` (the output of ${t.disposedOp})`}; keep the graph ` +
+          `alive until backward() runs, e.g. call backward() inside the tidy() that built it`,
+      );
+    }
     seen.add(t);
     stack.push([t, true]);
     for (const inp of t.node?.inputs ?? []) if (!seen.has(inp)) stack.push([inp, false]);

@@ -64,6 +64,8 @@ export class Tensor {
   grad: Tensor | null = null;
   /** The producing op, for autograd; null on leaves and outside grad mode. */
   node: GradNode | null = null;
+  /** After `dispose()`: the op that produced this tensor (for error messages), else null. */
+  disposedOp: string | null = null;
   #buffer: GPUBuffer | null;
 
   /** Wraps a buffer the caller created with {@link createStorageBuffer}; the tensor takes ownership. */
@@ -99,6 +101,7 @@ export class Tensor {
     if (this.#buffer === null) return;
     releaseBuffer(this.#buffer);
     this.#buffer = null;
+    this.disposedOp = this.node?.op ?? null;
     this.node = null;
     this.grad?.dispose();
     this.grad = null;
