@@ -175,9 +175,6 @@ export function tensor(
         `expected ${n}`,
     );
   }
-  if (data instanceof Float64Array && dtype === "f32") {
-    // Fine: rounded to f32 on upload, as documented.
-  }
   gpu();
   let host: Float32Array | Int32Array;
   if (dtype === "i32") {
@@ -224,8 +221,6 @@ export function emptyLike(
   const n = shapeSize(shape);
   return new Tensor(createStorageBuffer(n * 4, `${label} ${formatShape(shape)}`), shape, dtype);
 }
-
-type Nested = Tensor | null | undefined | readonly Nested[] | { readonly [k: string]: Nested };
 
 function collect(value: unknown, out: Set<Tensor>): void {
   if (value instanceof Tensor) {
@@ -296,5 +291,3 @@ export function keep<T extends Tensor>(t: T): T {
   for (const s of scopes) s.delete(t);
   return t;
 }
-
-export type { Nested };
