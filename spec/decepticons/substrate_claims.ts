@@ -26,12 +26,46 @@ export const SUB_SPECTRAL_RADIUS = claim({
   kind: "exact",
   divergence: "The original's own test only checks |ρ − 0.85| < 0.08. Weights here come from " +
     "memspec's Rng, not numpy's PCG64 (parity goes through fixtures carrying numpy's draws). " +
-    "Only the Erdős–Rényi mask is built; the small-world topology is not implemented. A draw " +
+    "Both masks are built (Erdős–Rényi and small-world, see " +
+    "decepticons.substrate.small_world_mask). A draw " +
     "whose dominant eigenvalue is ill-conditioned (near-nilpotent sparse matrices, where " +
     "rounding alone moves the radius far more than 1e-9) is refused with a RangeError rather " +
     "than rescaled; the original rescales whatever numpy's eigvals returns. The original's " +
     "echo-state step accepts out-of-range ids (a negative id wraps); here every substrate " +
     "rejects them with a RangeError.",
+});
+
+/** DC-SUB-01, the small-world topology. */
+export const SUB_SMALL_WORLD = claim({
+  id: "decepticons.substrate.small_world_mask",
+  statement: "the small-world reservoir mask is symmetric with a zero diagonal and conserves " +
+    "the ring lattice's n·k/2 edges (k = round(c(n−1)) made even, ≥ 2); with rewiring " +
+    "probability 0 it is exactly the ring lattice; the rescaled W has spectral radius exactly ρ",
+  source: `${SEED}, reservoir.py (small_world topology); catalogue B3, DC-SUB-01 ("small-world ` +
+    `mask symmetric", measured radius 0.95)`,
+  bound: "symmetry, diagonal and edge count exact over 100 fuzzed (n, c, p, seed); p = 0 " +
+    "equals the lattice entry for entry; |ρ(W) − ρ| < 1e-9 (ledger SUB_RADIUS_ERROR) at " +
+    "n 512, c 0.05 and fuzzed sizes",
+  kind: "exact",
+  divergence: "The catalogue does not give the original's default rewiring probability; " +
+    "memspec defaults to 0.1 (Watts–Strogatz's usual choice). Weights come from memspec's " +
+    "Rng, so masks are not numpy's. The original's hierarchical substrate ignores its " +
+    "*_topology fields (always Erdős–Rényi, DC-SUB-12); memspec's hierarchical builder has " +
+    "no topology option at all.",
+});
+
+/** DC-SUB-09. */
+export const SUB_OSCILLATORY_UNIT_INPUTS = claim({
+  id: "decepticons.substrate.oscillatory_unit_inputs",
+  statement: "the oscillatory memory's token vectors have unit norm, so any scale applied " +
+    "before the row normalisation is inert: memspec exposes no input scale for it",
+  source: `${SEED}, oscillatory_memory.py; catalogue B3 "Oscillatory", DC-SUB-09 (verified ` +
+    "identical states for input_scale 0.2 and 5.0)",
+  bound: "| ‖u_v‖₂ − 1 | ≤ 4·2⁻⁵² for every token v over fuzzed dims and seeds (f64)",
+  kind: "exact",
+  divergence: "The original accepts an input_scale for the oscillatory memory and then " +
+    "normalises every row, so the knob has no effect (DC-SUB-09). memspec keeps the unit " +
+    "rows and does not offer the inert option.",
 });
 
 /** DC-SUB-03. */

@@ -115,6 +115,9 @@ function check(cond: boolean, what: string): void {
 const PROBE_REL = 2e-12;
 const PROBE_TOLERANCE = 1e-10;
 
+/** Which sparsity pattern a reservoir's W gets (catalogue B3). */
+export type ReservoirTopology = "erdos_renyi" | "small_world";
+
 /** Options of one reservoir matrix. */
 export interface ReservoirOptions {
   size: number;
@@ -122,21 +125,93 @@ export interface ReservoirOptions {
   spectralRadius?: number;
   leak?: number;
   inputScale?: number;
+  /** Default "erdos_renyi" (a Bernoulli(c) mask). */
+  topology?: ReservoirTopology;
+  /** Small-world rewiring probability per lattice edge; default 0.1. */
+  rewireProbability?: number;
+}
+
+/** Mask options of {@link reservoirMatrix}. */
+export interface ReservoirMaskOptions {
+  /** Default "erdos_renyi". */
+  topology?: ReservoirTopology;
+  /** Small-world only: probability in [0, 1] that a lattice edge is rewired; default 0.1. */
+  rewireProbability?: number;
+}
+
+/** Ring-lattice degree of a small-world mask: round(c(n − 1)) made even, at least 2. */
+export function smallWorldDegree(n: number, c: number): number {
+  let k = Math.round(c * (n - 1));
+  if (k % 2 === 1) k += 1;
+  k = Math.max(2, k);
+  // A ring lattice cannot have more than n − 1 neighbours per node.
+  return Math.min(k, (n - 1) % 2 === 0 ? n - 1 : n - 2);
 }
 
 /**
- * A random W [n, n] with Bernoulli(c) mask and zero diagonal, rescaled so its
+ * A symmetric small-world (Watts–Strogatz) mask [n, n] of 0/1: the ring lattice in which
+ * node i links to i ± 1..k/2 (k = {@link smallWorldDegree}), then every lattice edge
+ * (i, i + j), visited in order i = 0..n−1, j = 1..k/2, is moved with probability p to
+ * (i, m) for a uniformly drawn m that is neither i nor already linked to i. The edge
+ * count n·k/2 is conserved; the diagonal stays 0.
+ *
+ * @throws {RangeError} when n < 3, c is outside (0, 1] or p is outside [0, 1].
+ */
+export function smallWorldMask(n: number, c: number, p: number, rng: Rng): Uint8Array {
+  check(Number.isInteger(n) && n >= 3, `a small-world mask needs size >= 3, got ${n}`);
+  check(c > 0 && c <= 1, `connectivity ${c} outside (0, 1]`);
+  check(p >= 0 && p <= 1, `rewire probability ${p} outside [0, 1]`);
+  const k = smallWorldDegree(n, c);
+  const mask = new Uint8Array(n * n);
+  const link = (i: number, j: number, on: 0 | 1) => {
+    mask[i * n + j] = on;
+    mask[j * n + i] = on;
+  };
+  for (let i = 0; i < n; i++) for (let j = 1; j <= k / 2; j++) link(i, (i + j) % n, 1);
+  for (let i = 0; i < n; i++) {
+    for (let j = 1; j <= k / 2; j++) {
+      const old = (i + j) % n;
+      if (rng.uniform() >= p || mask[i * n + old] === 0) continue;
+      const free: number[] = [];
+      for (let m = 0; m < n; m++) if (m !== i && mask[i * n + m] === 0) free.push(m);
+      if (free.length === 0) continue;
+      link(i, old, 0);
+      link(i, free[rng.int(free.length)]!, 1);
+    }
+  }
+  return mask;
+}
+
+/**
+ * A random W [n, n] with a Bernoulli(c) mask (or a symmetric small-world mask,
+ * {@link smallWorldMask}) and zero diagonal, rescaled so its
  * spectral radius is exactly `radius` (Hessenberg + Francis QR in f64).
  *
  * @throws {RangeError} when the size or connectivity is out of range, or the draw has radius 0.
  */
-export function reservoirMatrix(n: number, c: number, radius: number, rng: Rng): Float64Array {
+export function reservoirMatrix(
+  n: number,
+  c: number,
+  radius: number,
+  rng: Rng,
+  mask: ReservoirMaskOptions = {},
+): Float64Array {
   check(Number.isInteger(n) && n >= 1 && n <= 2048, `size ${n} outside [1, 2048]`);
   check(c > 0 && c <= 1, `connectivity ${c} outside (0, 1]`);
   check(radius >= 0 && Number.isFinite(radius), `spectral radius ${radius} must be >= 0`);
+  const topology = mask.topology ?? "erdos_renyi";
+  check(
+    topology === "erdos_renyi" || topology === "small_world",
+    `unknown topology "${topology}" (expected "erdos_renyi" or "small_world")`,
+  );
   const w = new Float64Array(n * n);
   for (let i = 0; i < n * n; i++) w[i] = rng.normal();
-  for (let i = 0; i < n * n; i++) if (rng.uniform() >= c || i % (n + 1) === 0) w[i] = 0;
+  if (topology === "small_world") {
+    const m = smallWorldMask(n, c, mask.rewireProbability ?? 0.1, rng);
+    for (let i = 0; i < n * n; i++) if (m[i] === 0) w[i] = 0;
+  } else {
+    for (let i = 0; i < n * n; i++) if (rng.uniform() >= c || i % (n + 1) === 0) w[i] = 0;
+  }
   const r = spectralRadius(w, n);
   check(r > 0, "the drawn matrix has spectral radius 0 (raise the connectivity)");
   // Conditioning probe: a defective dominant eigenvalue (near-nilpotent sparse draws) moves
@@ -168,7 +243,10 @@ export function echoState(
   const seed = o.seed ?? 7;
   const leak = o.leak ?? 0.25;
   check(leak > 0 && leak <= 1, `leak ${leak} outside (0, 1]`);
-  const w = reservoirMatrix(n, o.connectivity ?? 0.05, o.spectralRadius ?? 0.95, new Rng(seed));
+  const w = reservoirMatrix(n, o.connectivity ?? 0.05, o.spectralRadius ?? 0.95, new Rng(seed), {
+    topology: o.topology,
+    rewireProbability: o.rewireProbability,
+  });
   const u = gaussian(n * vocab, o.inputScale ?? 0.2, new Rng(seed + 17));
   return { kind: "echo_state", vocab, layer: { n, leak, w, u, up: null, stride: 1 } };
 }
