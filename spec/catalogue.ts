@@ -16,3 +16,4 @@ import "./decepticons/retention_claims.ts";
 import "./decepticons/substrate_claims.ts";
 import "./fastweights/srwm_claims.ts";
 import "./fastweights/chunker_claims.ts";
+import "./decepticons/coder_claims.ts";
