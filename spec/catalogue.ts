@@ -17,3 +17,4 @@ import "./decepticons/substrate_claims.ts";
 import "./fastweights/srwm_claims.ts";
 import "./fastweights/chunker_claims.ts";
 import "./decepticons/coder_claims.ts";
+import "./decepticons/byte_lm_claims.ts";

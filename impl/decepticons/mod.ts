@@ -28,3 +28,4 @@ export * from "./memories/mod.ts";
 export * from "./substrates/build.ts";
 export * from "./substrates/eigen.ts";
 export * from "./substrates/gpu.ts";
+export * from "./byte_lm.ts";
