@@ -29,3 +29,4 @@ export * from "./substrates/build.ts";
 export * from "./substrates/eigen.ts";
 export * from "./substrates/gpu.ts";
 export * from "./byte_lm.ts";
+export * from "./predictive_coder.ts";
