@@ -1,15 +1,18 @@
 /**
- * Retention benches (issue 5): the chunkwise form (chunk summaries, an
- * inter-chunk carry, the parallel form inside each chunk; chunk 64) against
- * the recurrent form (one fused kernel looping over t, split over dispatches
- * by the loop budget) at T ∈ {1024, 4096} and model width 64 and 256, forward
- * and forward + backward (the backward is the adjoint recurrence for both).
+ * Retention and gated delta benches (issue 5): the chunkwise forms (chunk 64;
+ * retention: chunk summaries, an inter-chunk carry, a score block and a
+ * matmul-like output pass per chunk; gated delta: the WY / UT-transform form
+ * with one triangular solve per chunk) against the recurrent form (one fused
+ * kernel looping over t, split over dispatches by the loop budget) at
+ * T ∈ {1024, 4096} and model width 64 and 256, forward and forward + backward
+ * (the backward is the adjoint recurrence for every form).
  *
  * Width W is split into W / 16 heads of d_k = d_v = 16 (one sequence per
  * head), the head-factored layout of the original's retention path
  * (d_s = state_dim / heads). Work per call is counted as the recurrence's
- * 4·T·d_k·d_v flops per head (forward; ×3 for forward + backward), so the two
- * forms are compared on the same figure.
+ * 4·T·d_k·d_v flops per head for retention, 8·T·d_k·d_v for the delta rule
+ * (forward; ×3 for forward + backward), so the forms are compared on the same
+ * figure. Gated delta runs on unit-norm keys, keep gates in [0.18, 1) and β in [0, 1).
  *
  * Run: `npx -y deno@2.9.6 bench --allow-read=. --allow-env bench/decepticons_retention_bench.ts`
  *
@@ -17,7 +20,7 @@
  */
 import { backward, initGpu, type Tensor, tensor } from "../impl/mod.ts";
 import { Rng } from "../impl/gpu/rng.ts";
-import { retention, type RetentionForm } from "../impl/decepticons/retention.ts";
+import { gatedDelta, retention, type RetentionForm } from "../impl/decepticons/retention.ts";
 import { throughputBench } from "./_throughput.ts";
 
 await initGpu();
@@ -35,6 +38,17 @@ function clearGrads(leaves: readonly Tensor[]): void {
   }
 }
 
+/** Unit-norm key rows (the gated delta rule's contraction condition). */
+function unitRows(x: Float32Array, width: number): Float32Array {
+  for (let i = 0; i < x.length; i += width) {
+    let n = 0;
+    for (let c = 0; c < width; c++) n += x[i + c]! ** 2;
+    const inv = 1 / Math.sqrt(n || 1);
+    for (let c = 0; c < width; c++) x[i + c]! *= inv;
+  }
+  return x;
+}
+
 for (const T of [1024, 4096]) {
   for (const width of [64, 256]) {
     const heads = width / HEAD;
@@ -46,33 +60,67 @@ for (const T of [1024, 4096]) {
       [heads],
       { requiresGrad: true },
     );
+    const kUnit = tensor(unitRows(values(heads * T * HEAD, 1), HEAD), [heads, T, HEAD], {
+      requiresGrad: true,
+    });
+    const gates = tensor(
+      Float32Array.from({ length: heads * T }, () => 0.18 + 0.82 * rng.uniform()),
+      [heads, T],
+      { requiresGrad: true },
+    );
+    const beta = tensor(
+      Float32Array.from({ length: heads * T }, () => rng.uniform()),
+      [heads, T],
+      { requiresGrad: true },
+    );
     const seed = tensor(values(heads * T * HEAD, 1), [heads, T, HEAD]);
-    const leaves = [q, k, v, gamma];
     const flops = 4 * heads * T * HEAD * HEAD;
-    for (const form of ["recurrent", "chunkwise"] as RetentionForm[]) {
-      const group = `retention T=${T} width ${width} (${heads}×${HEAD}²)`;
-      throughputBench({
-        name: `${form} forward`,
-        group: `${group}, forward`,
-        reps: T === 4096 ? 2 : 4,
+    const mechanisms = [
+      {
+        name: "retention",
+        leaves: [q, k, v, gamma],
+        // 4·d_k·d_v flops per step and head (update and read); the delta rule 8·d_k·d_v
+        // (k_t S_{t−1} and the rank-one erase on top).
         work: flops,
-        unit: "GFLOP/s",
-        iterations: 3,
-        call: () => retention(q, k, v, gamma, { form, chunk: CHUNK }),
-      });
-      throughputBench({
-        name: `${form} forward + backward`,
-        group: `${group}, forward + backward`,
-        reps: T === 4096 ? 1 : 2,
-        work: 3 * flops,
-        unit: "GFLOP/s",
-        iterations: 3,
-        call: () => {
-          clearGrads(leaves);
-          const o = retention(q, k, v, gamma, { form, chunk: CHUNK });
-          backward(o, seed);
-        },
-      });
+        call: (form: RetentionForm) => retention(q, k, v, gamma, { form, chunk: CHUNK }),
+      },
+      {
+        name: "gated delta",
+        leaves: [q, kUnit, v, gates, beta],
+        work: 2 * flops,
+        call: (form: RetentionForm) =>
+          gatedDelta(q, kUnit, v, gates, beta, {
+            form: form === "recurrent" ? "recurrent" : "chunkwise",
+            chunk: CHUNK,
+          }),
+      },
+    ];
+    for (const m of mechanisms) {
+      for (const form of ["recurrent", "chunkwise"] as RetentionForm[]) {
+        const group = `${m.name} T=${T} width ${width} (${heads}×${HEAD}²)`;
+        throughputBench({
+          name: `${m.name} ${form} forward T=${T} W=${width}`,
+          group: `${group}, forward`,
+          reps: T === 4096 ? 2 : 4,
+          work: m.work,
+          unit: "GFLOP/s",
+          iterations: 3,
+          call: () => m.call(form),
+        });
+        throughputBench({
+          name: `${m.name} ${form} forward + backward T=${T} W=${width}`,
+          group: `${group}, forward + backward`,
+          reps: 1,
+          work: 3 * m.work,
+          unit: "GFLOP/s",
+          iterations: T === 4096 ? 2 : 3,
+          call: () => {
+            clearGrads(m.leaves);
+            const o = m.call(form);
+            backward(o, seed);
+          },
+        });
+      }
     }
   }
 }

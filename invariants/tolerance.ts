@@ -722,3 +722,45 @@ export const SUB_MODE_EXACT = 1e-12;
  * the domain (0.55 at γ = 0.5, ≈ 1.0 at γ = 0.18; DC-CB-11).
  */
 export const DECEPTICONS_DIVIDED_SCAN_WRONG_REL = 1e-2;
+
+// --- decepticons predictive coder ---
+
+/** The original's README quickstart train bpb (catalogue DC-BL-08; numpy reference 6.5806). */
+export const CODER_BPB_TARGET = 6.58;
+
+/**
+ * Faithful-readout window: |bpb − 6.58| ≤ 0.05. The README rounds to 6.58 (±0.005) and draws
+ * that differ from the original's (index sampling, eigvals) move a perfect-fit bpb only between
+ * the floor log2(255 + e) − log2(e) ≈ 6.567 and ≈ 6.6; 0.05 covers both with margin.
+ */
+export const CODER_BPB_WINDOW = 0.05;
+
+/**
+ * Oracle vs numpy features and states (catalogue DC-BL-fix: 1e-9): both f64; the echo-state
+ * rollout contracts (ρ 0.95, leak 0.25), so summation-order differences of ~512·2⁻⁵³ per step
+ * do not grow, and the features are tanh/mean/difference of them: ~1e-14 expected.
+ */
+export const CODER_FIXTURE_FEATURE_ABS = 1e-9;
+
+/**
+ * Oracle vs numpy ridge logits and bpb: Cholesky vs numpy's LU on the 388×388 normal system
+ * (ridge 1e-3). Its condition number measured by numpy is κ ≈ 8.1e6, so either solve's relative
+ * error is ~κ·2⁻⁵³ ≈ 1e-9 (times a small growth factor); logits are O(1). 1e-7 leaves 100× for
+ * growth; the catalogue's DC-BL-fix allows 1e-4. Measured: 6.7e-12 (logits), 4.6e-14 (bpb).
+ */
+export const CODER_FIXTURE_READOUT_ABS = 1e-7;
+
+// --- decepticons gated delta (chunkwise form, norm-wise bounds) ---
+
+/**
+ * Relative slack on host f64 quantities that enter f32 error bounds (ρ = max(1, |1 − β‖k‖²|),
+ * norms, square roots, products of ≤ 64 gates): each is a few f64 roundings (~1e−16) deep.
+ */
+export const DECEPTICONS_F64_SLACK_REL = 1e-12;
+
+/**
+ * Slack on |T⁻¹| (T = I + A, unit lower triangular, chunk ≤ 64 rows) computed on the host by
+ * f64 forward substitution: its error is ≤ γ_L(f64)·(|T⁻¹||T||T⁻¹|) ≈ 1e−14 relative for the
+ * moderate |T⁻¹| of contracting delta-rule chunks; 1e−9 relative plus 1e−12·max|T⁻¹| covers it.
+ */
+export const DECEPTICONS_F64_INVERSE_SLACK_REL = 1e-9;

@@ -14,10 +14,15 @@
  *
  * Forms: "recurrent" (one fused kernel looping over t, split over dispatches
  * that carry S when the loop budget requires), "parallel" O = (Q Kᵀ ⊙ D) V
- * with D_ts = Π_{r=s+1..t} g_r, and "chunkwise" (chunk summaries in parallel,
- * a recurrent carry across chunks, the parallel form inside each chunk). No
- * form divides by a cumulative gate product: the original's division-based
- * chunked scan is wrong by O(1) once a chunk's product drops below 1e−8.
+ * with D_ts = Π_{r=s+1..t} g_r ((gated) retention only), and "chunkwise"
+ * (chunk summaries in parallel, a recurrent carry across chunks, and inside
+ * each chunk a score block P = Q Kᵀ ⊙ D computed once, then a matmul-like
+ * output pass). The gated delta rule's chunkwise form is the WY / UT-transform
+ * one: per chunk a unit lower triangular solve turns the rule into gated
+ * retention on pseudo-values, each chunk's state map (G_c − B_c, L_c) is
+ * carried recurrently. No form divides by a cumulative gate product: the
+ * original's division-based chunked scan is wrong by O(1) once a chunk's
+ * product drops below 1e−8.
  * Every form has the same backward: the adjoint recurrence (two fused
  * kernels), run on a recomputed state history.
  *
@@ -40,6 +45,7 @@
  */
 import { gpu } from "../gpu/device.ts";
 import { launch } from "../gpu/batch.ts";
+import { checkAllocation } from "../gpu/buffers.ts";
 import { recordOp } from "../autograd.ts";
 import { assertDType, emptyLike, formatShape, type Tensor, zeros } from "../tensor.ts";
 import { sum } from "../ops/reduce.ts";
@@ -48,7 +54,14 @@ import { retentionBackwardWgsl } from "../kernels/decepticons_retention_backward
 import { retentionGradsWgsl } from "../kernels/decepticons_retention_grads.ts";
 import { retentionChunkSummaryWgsl } from "../kernels/decepticons_retention_chunk_summary.ts";
 import { retentionChunkCarryWgsl } from "../kernels/decepticons_retention_chunk_carry.ts";
-import { retentionChunkOutputWgsl } from "../kernels/decepticons_retention_chunk_output.ts";
+import {
+  RETENTION_OUTPUT_TILE,
+  retentionChunkOutputWgsl,
+} from "../kernels/decepticons_retention_chunk_output.ts";
+import { retentionChunkScoresWgsl } from "../kernels/decepticons_retention_chunk_scores.ts";
+import { retentionDeltaSolveWgsl } from "../kernels/decepticons_retention_delta_solve.ts";
+import { retentionDeltaMapsWgsl } from "../kernels/decepticons_retention_delta_maps.ts";
+import { retentionDeltaCarryWgsl } from "../kernels/decepticons_retention_delta_carry.ts";
 
 /** How the forward is computed; every form has the same value and gradient. */
 export type RetentionForm = "recurrent" | "parallel" | "chunkwise";
@@ -194,19 +207,111 @@ function recurrentForward(p: Problem, history: boolean): { o: Tensor; hist: Tens
   return { o, hist };
 }
 
-/** Loop-header evaluations of the chunk-output pass (parallel form: chunk = T). */
-function outputLoops(dk: number, chunk: number, useSin: boolean): number {
-  return (chunk + 1) * (dk + 2) + (useSin ? dk + 1 : 0);
+/** Loop-header evaluations of the score pass for blocks of `c` steps. */
+function scoresLoops(dk: number, c: number): number {
+  return (c + 1) + c * (dk + 1);
 }
 
+/** Loop-header evaluations of the output pass (parallel form: c = T). */
+function outputLoops(dk: number, c: number, useSin: boolean): number {
+  return (c + 1) + (useSin ? dk + 1 : 0);
+}
+
+/** Loop-header evaluations of the delta solve pass. */
+function solveLoops(c: number): number {
+  return (c + 1) + (c * (c + 1)) / 2;
+}
+
+/** Loop-header evaluations of the delta chunk-map pass. */
+function mapsLoops(dk: number, c: number): number {
+  return 2 * (dk + 1) + (c + 1) + c * (dk + 1);
+}
+
+/** Loop-header evaluations of the delta carry for `chunks` chunks of `c` steps. */
+function deltaCarryLoops(dk: number, c: number, chunks: number): number {
+  return 2 * (dk + 1) + (chunks + 1) + chunks * ((c + 1) + 2 * (dk + 1) + dk * (dk + 1));
+}
+
+/** The largest per-invocation loop count of a chunked form with blocks of `c` steps. */
+function blockLoops(p: Problem, c: number, useSin: boolean): number {
+  const worst = Math.max(scoresLoops(p.dk, c), outputLoops(p.dk, c, useSin));
+  if (!p.beta) return worst;
+  return Math.max(worst, solveLoops(c), mapsLoops(p.dk, c), deltaCarryLoops(p.dk, c, 1));
+}
+
+/** Records the score pass: P (and A for delta) [n, tm, c] and din [n, tm]. */
+function chunkScores(p: Problem, c: number) {
+  const scores = emptyLike([p.n, p.tm, c], "f32", `${p.op} scores`);
+  const tri = p.beta ? emptyLike([p.n, p.tm, c], "f32", `${p.op} solve matrix`) : null;
+  const din = emptyLike([p.n, p.tm], "f32", `${p.op} entering decays`);
+  const pad: Tensor[] = [];
+  const beta = placeholder(p.beta, pad);
+  const triBuf = placeholder(tri, pad);
+  launch({
+    name: "decepticons_retention_chunk_scores",
+    code: retentionChunkScoresWgsl(p.dk, p.beta !== null),
+    uniforms: [p.n, p.tm, c, p.beta ? 1 : 0, p.perSeq ? 1 : 0],
+    buffers: [
+      p.q.buffer,
+      p.k.buffer,
+      p.gates.buffer,
+      beta.buffer,
+      scores.buffer,
+      triBuf.buffer,
+      din.buffer,
+    ],
+    workgroups: Math.ceil((p.n * p.tm) / WG),
+    loopIterations: scoresLoops(p.dk, c),
+  });
+  for (const d of pad) d.dispose();
+  return { scores, tri, din };
+}
+
+/** Records the output pass y = P·x[:, xoff..xoff+cols) (+ the read of `sin`). */
+function chunkOutput(
+  p: Problem,
+  c: number,
+  nc: number,
+  cols: number,
+  scores: Tensor,
+  din: Tensor,
+  x: Tensor,
+  xstride: number,
+  xoff: number,
+  sin: Tensor | null,
+  z: Tensor | null,
+  label: string,
+): Tensor {
+  const y = emptyLike([p.n, p.tm, cols], "f32", `${p.op} ${label}`);
+  const pad: Tensor[] = [];
+  const zBuf = placeholder(z, pad);
+  const sinBuf = placeholder(sin, pad);
+  launch({
+    name: "decepticons_retention_chunk_output",
+    code: retentionChunkOutputWgsl(p.dk, cols),
+    uniforms: [p.n, p.tm, c, nc, sin ? 1 : 0, z ? 1 : 0, xstride, xoff],
+    buffers: [
+      p.q.buffer,
+      scores.buffer,
+      x.buffer,
+      din.buffer,
+      zBuf.buffer,
+      sinBuf.buffer,
+      y.buffer,
+    ],
+    workgroups: Math.ceil((p.n * p.tm * Math.ceil(cols / RETENTION_OUTPUT_TILE)) / WG),
+    loopIterations: outputLoops(p.dk, c, sin !== null),
+  });
+  for (const d of pad) d.dispose();
+  return y;
+}
+
+/** (Gated) retention, parallel (c = T) or chunkwise: summaries, carry, scores, output. */
 function chunkwiseForward(p: Problem, chunk: number, parallel: boolean): Tensor {
-  const o = emptyLike([p.n, p.tm, p.dv], "f32", `${p.op} o`);
   const c = parallel ? p.tm : Math.min(chunk, p.tm);
   const nc = Math.ceil(p.tm / c);
-  const useSin = nc > 1;
-  const pad: Tensor[] = [];
   let sin: Tensor | null = null;
-  if (useSin) {
+  if (nc > 1) {
     const l = emptyLike([p.n, nc, p.dk, p.dv], "f32", `${p.op} chunk summaries`);
     sin = emptyLike([p.n, nc, p.dk, p.dv], "f32", `${p.op} chunk states`);
     const state = emptyLike([p.n, p.dk, p.dv], "f32", `${p.op} carry`);
@@ -235,17 +340,66 @@ function chunkwiseForward(p: Problem, chunk: number, parallel: boolean): Tensor 
     l.dispose();
     state.dispose();
   }
-  const sinBuf = placeholder(sin, pad);
+  const { scores, din } = chunkScores(p, c);
+  const o = chunkOutput(p, c, nc, p.dv, scores, din, p.v, p.dv, 0, sin, null, "o");
+  for (const t of [scores, din, sin]) t?.dispose();
+  return o;
+}
+
+/**
+ * The gated delta rule, chunkwise (the WY / UT-transform form): scores and the
+ * triangular system per chunk, its solve X = [X_v | X_w] (pseudo-values
+ * U = X_v − X_w S_in), the chunk maps (B_c, L_c), the carry of the entering
+ * states, z = P·X_w, and the output o = P·X_v + (din·q − z)·S_in.
+ */
+function deltaChunkwiseForward(p: Problem, chunk: number): Tensor {
+  const c = Math.min(chunk, p.tm);
+  const nc = Math.ceil(p.tm / c);
+  const w = p.dk + p.dv;
+  const { scores, tri, din } = chunkScores(p, c);
+  const x = emptyLike([p.n, p.tm, w], "f32", `${p.op} solved pseudo-values`);
   launch({
-    name: "decepticons_retention_chunk_output",
-    code: retentionChunkOutputWgsl(p.dk, p.dv),
-    uniforms: [p.n, p.tm, c, nc, p.perSeq ? 1 : 0, useSin ? 1 : 0],
-    buffers: [p.q.buffer, p.k.buffer, p.v.buffer, p.gates.buffer, sinBuf.buffer, o.buffer],
-    workgroups: Math.ceil((p.n * p.tm * p.dv) / WG),
-    loopIterations: outputLoops(p.dk, c, useSin),
+    name: "decepticons_retention_delta_solve",
+    code: retentionDeltaSolveWgsl(p.dk, p.dv),
+    uniforms: [p.n, p.tm, c, nc],
+    buffers: [p.k.buffer, p.v.buffer, p.beta!.buffer, din.buffer, tri!.buffer, x.buffer],
+    workgroups: Math.ceil((p.n * nc * w) / WG),
+    loopIterations: solveLoops(c),
   });
-  sin?.dispose();
-  for (const d of pad) d.dispose();
+  tri!.dispose();
+  let sin: Tensor | null = null;
+  let z: Tensor | null = null;
+  if (nc > 1) {
+    const maps = emptyLike([p.n, nc, p.dk, w], "f32", `${p.op} chunk maps`);
+    launch({
+      name: "decepticons_retention_delta_maps",
+      code: retentionDeltaMapsWgsl(p.dk, p.dv),
+      uniforms: [p.n, p.tm, c, nc],
+      buffers: [p.k.buffer, p.gates.buffer, x.buffer, maps.buffer],
+      workgroups: Math.ceil((p.n * nc * w) / WG),
+      loopIterations: mapsLoops(p.dk, c),
+    });
+    sin = emptyLike([p.n, nc, p.dk, p.dv], "f32", `${p.op} chunk states`);
+    const state = emptyLike([p.n, p.dk, p.dv], "f32", `${p.op} carry`);
+    const per = stepsPerDispatch((k) => deltaCarryLoops(p.dk, c, k), p.op);
+    const code = retentionDeltaCarryWgsl(p.dk, p.dv);
+    for (let ci0 = 0; ci0 < nc; ci0 += per) {
+      const ci1 = Math.min(ci0 + per, nc);
+      launch({
+        name: "decepticons_retention_delta_carry",
+        code,
+        uniforms: [p.n, p.tm, c, nc, ci0, ci1],
+        buffers: [p.gates.buffer, maps.buffer, state.buffer, sin.buffer],
+        workgroups: Math.ceil((p.n * p.dv) / WG),
+        loopIterations: deltaCarryLoops(p.dk, c, ci1 - ci0),
+      });
+    }
+    maps.dispose();
+    state.dispose();
+    z = chunkOutput(p, c, nc, p.dk, scores, din, x, w, p.dv, null, null, "z");
+  }
+  const o = chunkOutput(p, c, nc, p.dv, scores, din, x, w, 0, sin, z, "o");
+  for (const t of [scores, din, x, sin, z]) t?.dispose();
   return o;
 }
 
@@ -318,17 +472,21 @@ function recurrentBackward(p: Problem, dO: Tensor): Tensor[] {
 function run(p: Problem, options: RetentionOptions): Tensor {
   const form = options.form ?? "recurrent";
   const chunk = options.chunk ?? 32;
-  if (!["recurrent", "parallel", "chunkwise"].includes(form)) {
-    throw new RangeError(
-      `Cannot ${p.op} with form "${form}": expected "recurrent", "parallel" or "chunkwise"`,
-    );
+  const allowed: RetentionForm[] = p.beta
+    ? ["recurrent", "chunkwise"]
+    : ["recurrent", "parallel", "chunkwise"];
+  if (!allowed.includes(form)) {
+    const expected = p.beta
+      ? '"recurrent" or "chunkwise"'
+      : '"recurrent", "parallel" or "chunkwise"';
+    throw new RangeError(`Cannot ${p.op} with form "${form}": expected ${expected}`);
   }
   if (!Number.isInteger(chunk) || chunk < 1) {
     throw new RangeError(`Cannot ${p.op} with chunk ${chunk}: expected a positive integer`);
   }
   if (form !== "recurrent") {
     const c = form === "parallel" ? p.tm : Math.min(chunk, p.tm);
-    const loops = outputLoops(p.dk, c, form === "chunkwise");
+    const loops = blockLoops(p, c, form === "chunkwise");
     if (loops > gpu().maxLoopIterations) {
       throw new RangeError(
         `Cannot ${p.op} in the ${form} form with ${c} steps per block and key size ${p.dk}: ` +
@@ -336,9 +494,13 @@ function run(p: Problem, options: RetentionOptions): Tensor {
           `${gpu().maxLoopIterations}; use a smaller chunk or the recurrent form`,
       );
     }
+    // The score block is [N, T, c] floats (the parallel form's is O(T²) per sequence).
+    checkAllocation(4 * p.n * p.tm * c, `the ${p.op} ${form} score block [${p.n}, ${p.tm}, ${c}]`);
   }
   const o = form === "recurrent"
     ? recurrentForward(p, false).o
+    : p.beta
+    ? deltaChunkwiseForward(p, chunk)
     : chunkwiseForward(p, chunk, form === "parallel");
   const inputs = [p.q, p.k, p.v, p.gates, ...(p.beta ? [p.beta] : [])];
   return recordOp(o, p.op, inputs, (g) => recurrentBackward(p, g));
@@ -386,14 +548,39 @@ export function gatedRetention(
 }
 
 /**
- * The gated delta rule: S_t = g_t (I − β_t k_tᵀ k_t) S_{t−1} + β_t k_tᵀ v_t, o_t = q_t S_t
- * (recurrent form). Differentiable in every input. Keys are used as given: with
- * ‖k_t‖ = 1 and β_t ∈ [0, 1] the transition is a contraction (callers normalise k).
+ * The gated delta rule: S_t = g_t (I − β_t k_tᵀ k_t) S_{t−1} + β_t k_tᵀ v_t, o_t = q_t S_t.
+ * Differentiable in every input. Keys are used as given: with ‖k_t‖ = 1 and β_t ∈ [0, 1]
+ * the transition is a contraction (callers normalise k).
+ *
+ * Forms: "recurrent" (default) and "chunkwise", the WY / UT-transform form: inside a
+ * chunk the pseudo-values u_t = β_t (v_t − g_t k_t S_{t−1}) come from one unit lower
+ * triangular solve per chunk (the decays between positions are running products of
+ * gates, never ratios), chunk states are carried recurrently, and each chunk's outputs
+ * are a matmul-like pass over a precomputed score block. `chunk` need not divide T.
+ * Both forms share the adjoint-recurrence backward.
  *
  * @param gates keep gates [N, T], meant in (0, 1]
  * @param beta write strengths [N, T], meant in [0, 1]
  * @returns o [N, T, d_v]
- * @throws {TypeError} when the shapes disagree. @throws {RangeError} for another form.
+ * @throws {TypeError} when the shapes disagree. @throws {RangeError} for another form, a
+ *   chunk that is not a positive integer, or a chunk too long for the loop budget.
+ *
+ * @example One step with g = 1, β = 1, k = 1: S_0 = v_0, o_0 = q_0 v_0
+ * ```ts
+ * import { initGpu, tensor } from "../mod.ts";
+ * import { gatedDelta } from "./retention.ts";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await initGpu();
+ * const q = tensor([2, 1], [1, 2, 1]);
+ * const k = tensor([1, 1], [1, 2, 1]);
+ * const v = tensor([3, 5], [1, 2, 1]);
+ * const g = tensor([1, 1], [1, 2]);
+ * const beta = tensor([1, 1], [1, 2]);
+ * // S_1 = (1 − 1)·S_0 + 5 = 5: the delta rule overwrites the memory.
+ * const o = gatedDelta(q, k, v, g, beta, { form: "chunkwise", chunk: 2 });
+ * deepStrictEqual(Array.from(await o.toArray()), [6, 5]);
+ * for (const t of [q, k, v, g, beta, o]) t.dispose();
+ * ```
  */
 export function gatedDelta(
   q: Tensor,
@@ -401,13 +588,7 @@ export function gatedDelta(
   v: Tensor,
   gates: Tensor,
   beta: Tensor,
-  options: { form?: "recurrent" } = {},
+  options: { form?: "recurrent" | "chunkwise"; chunk?: number } = {},
 ): Tensor {
-  const p = validate("gatedDelta", q, k, v, gates, false, beta);
-  if ((options.form ?? "recurrent") !== "recurrent") {
-    throw new RangeError(
-      `Cannot gatedDelta with form "${options.form}": only "recurrent" runs on the GPU`,
-    );
-  }
-  return run(p, {});
+  return run(validate("gatedDelta", q, k, v, gates, false, beta), options);
 }

@@ -76,7 +76,8 @@ export const RET_DECAY = claim({
 export const RET_CAUSALITY = claim({
   id: "decepticons.retention.causality",
   statement: "an impulse at t₀ in q, k, v or the gates changes no output before t₀ in any " +
-    "forward kernel (recurrent, parallel, chunkwise, gated retention, gated delta), and an " +
+    "forward kernel (recurrent, parallel, chunkwise, gated retention, recurrent and " +
+    "chunkwise gated delta), and an " +
     "impulse in ∂L/∂o at t₀ changes no gradient after t₀ in the backward kernels",
   source: `${SEED}; catalogue DC-CB-10, DC-CB-12 (the original's hierarchical scan leaks)`,
   bound: "bitwise equality before t₀ (forward) / after t₀ (backward)",
@@ -152,9 +153,12 @@ export const GRET_STABILITY = claim({
 /** Gated delta forward on the GPU. */
 export const GDELTA_GPU_FORWARD = claim({
   id: "decepticons.gated_delta.gpu_forward",
-  statement: "the recurrent gated delta kernel S_t = g_t (I − β_t k_tᵀk_t) S_{t−1} + β_t k_tᵀv_t " +
-    `equals the f64 sequential recurrence for keep gates including ${GATES} and the ` +
-    "original's init range [0.0038, 0.513], T up to 4096",
+  statement: "the recurrent and chunkwise gated delta kernels, S_t = g_t (I − β_t k_tᵀk_t) " +
+    "S_{t−1} + β_t k_tᵀv_t, equal the f64 sequential recurrence for keep gates held at each " +
+    `of ${GATES}, random keeps in (0, 1] and the original's init range [0.0038, 0.513], ` +
+    "T up to 4096, chunk sizes that do and do not divide T (chunkwise: the WY / UT-transform " +
+    "form, one unit lower triangular solve per chunk, decays as running gate products, " +
+    "never ratios)",
   source: `${GDELTA}`,
   bound: "every output within its tracked f32 error bound (ratio <= 1)",
   kind: "parity",
@@ -168,7 +172,7 @@ export const GDELTA_GPU_FORWARD = claim({
 export const GDELTA_GPU_GRADIENTS = claim({
   id: "decepticons.gated_delta.gpu_gradients",
   statement: "the gated delta backward kernels give the oracle's analytic gradients for q, k, " +
-    "v, the keep gates and β",
+    "v, the keep gates and β through the recurrent and the chunkwise forward",
   source: `${GDELTA}`,
   bound: "every element within its tracked f32 error bound (ratio <= 1)",
   kind: "parity",

@@ -20,7 +20,17 @@ import {
   retention,
   type RetentionForm,
 } from "../../impl/decepticons/retention.ts";
-import { FIXTURE_F64_REL, track, type Tracked, trackSum } from "../../invariants/tolerance.ts";
+import {
+  DECEPTICONS_F64_INVERSE_SLACK_REL,
+  DECEPTICONS_F64_SLACK_REL,
+  F32_MIN_NORMAL,
+  FIXTURE_F64_REL,
+  gamma32,
+  track,
+  type Tracked,
+  trackSum,
+  U32,
+} from "../../invariants/tolerance.ts";
 import { claimTest } from "../_harness/claim.ts";
 import { fcParams } from "../_harness/fuzz.ts";
 import { WorstRatio } from "../fastweights/gpu_compare.ts";
@@ -145,7 +155,10 @@ async function runGpu(
     ? retention(q, k, v, g, opts)
     : c.mode === "gated_retention"
     ? gatedRetention(q, k, v, g, opts)
-    : gatedDelta(q, k, v, g, beta!);
+    : gatedDelta(q, k, v, g, beta!, {
+      form: form === "recurrent" ? "recurrent" : "chunkwise",
+      chunk: opts.chunk,
+    });
   made.push(o);
   if (grads) {
     const w = tensor(Array.from(c.w), [p.n, p.t, p.dv]);
@@ -175,6 +188,7 @@ function strengths(p: ScanProblem, st: number): [Tracked, Tracked] {
 
 /** Bounds of decepticons_retention_forward: o and the state history S_t. */
 function trackRecurrent(p: ScanProblem): { o: Tracked[]; hist: Tracked[] } {
+  if (p.beta) return trackDeltaRecurrent(p);
   const { n, t: T, dk, dv } = p;
   const o: Tracked[] = new Array(n * T * dv);
   const hist: Tracked[] = new Array(n * T * dk * dv);
@@ -199,6 +213,83 @@ function trackRecurrent(p: ScanProblem): { o: Tracked[]; hist: Tracked[] } {
           hist[(st * dk + c) * dv + j] = s[c]!;
         }
         o[st * dv + j] = acc;
+      }
+    }
+  }
+  return { o, hist };
+}
+
+/**
+ * Bounds of decepticons_retention_forward for the gated delta rule, propagated in the
+ * 2-norm of each state column: entry-wise running analysis multiplies the error by
+ * 1 + β‖k‖₁‖k‖_∞ per step (vacuous past a few hundred steps at gate 1), while the exact
+ * transition g(I − βkᵀk) has 2-norm g·max(1, |1 − β‖k‖²|). With ŝ = s + δ, ‖δ‖₂ ≤ E:
+ * E ← g·ρ·E + ‖ε‖₂, ε the step's own roundings evaluated on |ŝ_c| ≤ |s_c| + E (the kernel's
+ * order: u = k·ŝ as a dk-term sum, β·u, then per entry g·(ŝ_c − k_c·βu) + k_c·(β·v)); every
+ * entry then carries |δ_c| ≤ E, and o_t = q·ŝ adds ‖q‖₂E and its dk-term sum. 2⁻¹²⁶ per
+ * operation covers flushed subnormals.
+ */
+function trackDeltaRecurrent(p: ScanProblem): { o: Tracked[]; hist: Tracked[] } {
+  const { n, t: T, dk, dv } = p;
+  const o: Tracked[] = new Array(n * T * dv);
+  const hist: Tracked[] = new Array(n * T * dk * dv);
+  const u = U32;
+  const tiny = F32_MIN_NORMAL;
+  const gk = gamma32(dk);
+  for (let b = 0; b < n; b++) {
+    for (let j = 0; j < dv; j++) {
+      const s = new Float64Array(dk);
+      let E = 0;
+      for (let t = 0; t < T; t++) {
+        const st = b * T + t;
+        const g = p.gates[st]!;
+        const be = p.beta![st]!;
+        const k = p.k.subarray(st * dk, (st + 1) * dk);
+        const q = p.q.subarray(st * dk, (st + 1) * dk);
+        let ku = 0;
+        let kk = 0;
+        let bound = 0;
+        for (let c = 0; c < dk; c++) {
+          ku += k[c]! * s[c]!;
+          kk += k[c]! ** 2;
+          bound += Math.abs(k[c]!) * (Math.abs(s[c]!) + E);
+        }
+        const eu = gk * bound + 2 * dk * tiny; // û vs k·ŝ
+        const bigU = bound + eu; // ≥ |û|
+        const ebu = be * eu + u * be * bigU + tiny; // fl(β·û) vs β(k·ŝ)
+        const bu = be * bigU * (1 + u) + tiny; // ≥ |fl(β·û)|
+        const wv = be * p.v[st * dv + j]!;
+        const ewv = u * Math.abs(wv) + tiny;
+        let eps2 = 0;
+        const next = new Float64Array(dk);
+        for (let c = 0; c < dk; c++) {
+          const kc = Math.abs(k[c]!);
+          const m = Math.abs(s[c]!) + E;
+          const t1 = kc * bu;
+          const e1 = kc * ebu + u * t1 + tiny;
+          const t2 = m + t1 + e1;
+          const e2 = e1 + u * t2 + tiny;
+          const t3 = g * (t2 + e2);
+          const e3 = g * e2 + u * t3 + tiny;
+          const t4 = kc * (Math.abs(wv) + ewv);
+          const e4 = kc * ewv + u * t4 + tiny;
+          const ec = e3 + e4 + u * (t3 + e3 + t4 + e4) + tiny;
+          eps2 += ec * ec;
+          next[c] = g * (s[c]! - k[c]! * (be * ku)) + k[c]! * wv;
+        }
+        const rho = Math.max(1, Math.abs(1 - be * kk)) * (1 + DECEPTICONS_F64_SLACK_REL);
+        E = g * rho * E + Math.sqrt(eps2) * (1 + DECEPTICONS_F64_SLACK_REL);
+        s.set(next);
+        let qs = 0;
+        let qn = 0;
+        let qm = 0;
+        for (let c = 0; c < dk; c++) {
+          qs += q[c]! * s[c]!;
+          qn += q[c]! ** 2;
+          qm += Math.abs(q[c]!) * (Math.abs(s[c]!) + E);
+          hist[(st * dk + c) * dv + j] = { v: s[c]!, e: E };
+        }
+        o[st * dv + j] = { v: qs, e: Math.sqrt(qn) * E + gk * qm + 2 * dk * tiny };
       }
     }
   }
@@ -283,13 +374,318 @@ function trackChunkwise(p: ScanProblem, chunk: number, parallel: boolean): Track
   return o;
 }
 
+/**
+ * Bounds of the forward substitution x_t = b_t − Σ_{s<t} A[t][s]·x_s (unit lower triangular
+ * T = I + A, the kernel's order) for W right-hand sides. A running analysis would multiply the
+ * errors by Π(1 + Σ|A|) and be vacuous for long chunks at gate 1; instead Higham (Accuracy and
+ * Stability, Thm 8.5): the computed x̂ solves (T + ΔT) x̂ = b̂ with |ΔT| ≤ γ_{L+1}|T|, so with
+ * the inputs' tracked errors e_A, e_b and F = e_A + γ_{L+1}(|T| + e_A):
+ * |x̂ − x| ≤ |T⁻¹|(e_b + F|x̂|), and |x̂| ≤ |x| + |x̂ − x| closes it: E ≤ E₀ + r·max E₀ / (1 − θ),
+ * E₀ = |T⁻¹|(e_b + F|x|), r = |T⁻¹|F·1, θ = max r (T⁻¹ in f64, inflated by
+ * DECEPTICONS_F64_INVERSE_SLACK_REL).
+ * 2⁻¹²⁶ per operation covers flushed subnormals.
+ */
+function trackSolve(
+  A: Tracked[][],
+  rhs: (t: number, r: number) => Tracked,
+  W: number,
+): Tracked[][] {
+  const L = A.length;
+  const g = gamma32(L + 1);
+  const a = (t: number, s: number) => (s < t ? A[t]![s]! : ZERO);
+  // |T⁻¹| by forward substitution on the identity, column by column.
+  const inv: Float64Array[] = Array.from({ length: L }, () => new Float64Array(L));
+  for (let col = 0; col < L; col++) {
+    for (let t = col; t < L; t++) {
+      let x = t === col ? 1 : 0;
+      for (let s = col; s < t; s++) x -= a(t, s).v * inv[s]![col]!;
+      inv[t]![col] = x;
+    }
+  }
+  let invMax = 0;
+  for (const row of inv) for (const x of row) invMax = Math.max(invMax, Math.abs(x));
+  const absInv = (t: number, s: number) =>
+    Math.abs(inv[t]![s]!) * (1 + DECEPTICONS_F64_INVERSE_SLACK_REL) +
+    DECEPTICONS_F64_INVERSE_SLACK_REL * 1e-3 * invMax;
+  const f = (t: number, s: number) => {
+    const e = s === t ? 0 : a(t, s).e;
+    const m = s === t ? 1 : Math.abs(a(t, s).v);
+    return e + g * (m + e);
+  };
+  let theta = 0;
+  const rows = new Float64Array(L);
+  for (let t = 0; t < L; t++) {
+    let acc = 0;
+    for (let y = 0; y <= t; y++) {
+      let fy = 0;
+      for (let s = 0; s <= y; s++) fy += f(y, s);
+      acc += absInv(t, y) * fy;
+    }
+    rows[t] = acc;
+    theta = Math.max(theta, acc);
+  }
+  const out: Tracked[][] = Array.from({ length: L }, () => new Array(W));
+  for (let r = 0; r < W; r++) {
+    const x = new Float64Array(L);
+    const eb = new Float64Array(L);
+    for (let t = 0; t < L; t++) {
+      const b = rhs(t, r);
+      let v = b.v;
+      for (let s = 0; s < t; s++) v -= a(t, s).v * x[s]!;
+      x[t] = v;
+      let fx = 0;
+      for (let s = 0; s <= t; s++) fx += f(t, s) * Math.abs(x[s]!);
+      eb[t] = b.e + fx + 2 * (t + 1) * F32_MIN_NORMAL;
+    }
+    const e0 = new Float64Array(L);
+    let max0 = 0;
+    for (let t = 0; t < L; t++) {
+      let acc = 0;
+      for (let y = 0; y <= t; y++) acc += absInv(t, y) * eb[y]!;
+      e0[t] = acc;
+      max0 = Math.max(max0, acc);
+    }
+    for (let t = 0; t < L; t++) {
+      const e = theta < 1 ? e0[t]! + (rows[t]! * max0) / (1 - theta) : Infinity;
+      out[t]![r] = { v: x[t]!, e };
+    }
+  }
+  return out;
+}
+
+/**
+ * Bounds of the chunkwise gated delta passes (scores, solve, maps, carry, z, output),
+ * replaying each kernel's f32 operations in its order.
+ */
+function trackDeltaChunkwise(p: ScanProblem, chunk: number): Tracked[] {
+  const { n, t: T, dk, dv } = p;
+  const C = Math.min(chunk, T);
+  const nc = Math.ceil(T / C);
+  const W = dv + dk;
+  const o: Tracked[] = new Array(n * T * dv);
+  const q = (st: number, c: number) => inp(p.q[st * dk + c]!);
+  const k = (st: number, c: number) => inp(p.k[st * dk + c]!);
+  for (let b = 0; b < n; b++) {
+    // Entering state of each column: exact values and a 2-norm bound E on its error.
+    const s: Float64Array[] = Array.from({ length: dv }, () => new Float64Array(dk));
+    const sE: number[] = new Array(dv).fill(0);
+    for (let ci = 0; ci < nc; ci++) {
+      const c0 = ci * C;
+      const c1 = Math.min(c0 + C, T);
+      const L = c1 - c0;
+      // scores: P[t][s − c0], A[t][s − c0], din[t]
+      const P: Tracked[][] = [];
+      const A: Tracked[][] = [];
+      const din: Tracked[] = [];
+      for (let t = c0; t < c1; t++) {
+        const st = b * T + t;
+        const be = inp(p.beta![st]!);
+        const pr: Tracked[] = new Array(L);
+        const ar: Tracked[] = new Array(L);
+        let d = ONE;
+        for (let x = t; x >= c0; x--) {
+          const ss = b * T + x;
+          let qk = ZERO;
+          let kk = ZERO;
+          for (let c = 0; c < dk; c++) {
+            qk = add(qk, mul(q(st, c), k(ss, c)));
+            kk = add(kk, mul(k(st, c), k(ss, c)));
+          }
+          pr[x - c0] = mul(d, qk);
+          if (x < t) ar[x - c0] = mul(be, mul(d, kk));
+          d = mul(d, inp(p.gates[ss]!));
+        }
+        P.push(pr);
+        A.push(ar);
+        din.push(d);
+      }
+      // solve: X[t − c0][r], r < dv: X_v, r = dv + c: X_w
+      const X = trackSolve(A, (t, r) => {
+        const st = b * T + c0 + t;
+        const be = inp(p.beta![st]!);
+        return r < dv ? mul(be, inp(p.v[st * dv + r]!)) : mul(be, mul(din[t]!, k(st, r - dv)));
+      }, W);
+      // output (z and the read of the entering state only past the first chunk)
+      const last = ci === nc - 1;
+      for (let t = c0; t < c1; t++) {
+        const st = b * T + t;
+        const z: Tracked[] = new Array(dk).fill(ZERO);
+        if (nc > 1) {
+          for (let c = 0; c < dk; c++) {
+            let acc = ZERO;
+            for (let y = t; y >= c0; y--) {
+              acc = add(acc, mul(P[t - c0]![y - c0]!, X[y - c0]![dv + c]!));
+            }
+            z[c] = acc;
+          }
+        }
+        for (let j = 0; j < dv; j++) {
+          let acc = ZERO;
+          for (let y = t; y >= c0; y--) acc = add(acc, mul(P[t - c0]![y - c0]!, X[y - c0]![j]!));
+          if (nc > 1) {
+            // (din·q − z)·ŝ with ŝ = s + δ, ‖δ‖₂ <= E: ‖qe‖₂E plus the rest on magnitudes.
+            const sv = s[j]!;
+            const E = sE[j]!;
+            let r = ZERO;
+            let exact = 0;
+            let qn = 0;
+            for (let c = 0; c < dk; c++) {
+              const qe = sub(mul(din[t - c0]!, q(st, c)), z[c]!);
+              r = add(r, mul({ v: Math.abs(qe.v), e: qe.e }, { v: Math.abs(sv[c]!) + E, e: 0 }));
+              exact += qe.v * sv[c]!;
+              qn += qe.v ** 2;
+            }
+            acc = add(acc, { v: exact, e: r.e + Math.sqrt(qn) * E });
+          }
+          o[st * dv + j] = acc;
+        }
+      }
+      if (last) continue;
+      // maps: column r of [L | B] by acc ← g·acc + k·x
+      const maps: Tracked[][] = Array.from({ length: dk }, () => new Array(W));
+      for (let r = 0; r < W; r++) {
+        const acc: Tracked[] = new Array(dk).fill(ZERO);
+        for (let t = c0; t < c1; t++) {
+          const g = inp(p.gates[b * T + t]!);
+          for (let c = 0; c < dk; c++) {
+            acc[c] = add(mul(g, acc[c]!), mul(k(b * T + t, c), X[t - c0]![r]!));
+          }
+        }
+        for (let c = 0; c < dk; c++) maps[c]![r] = acc[c]!;
+      }
+      // carry, in the 2-norm of each state column (as trackDeltaRecurrent): the exact chunk
+      // map M_c = G_c − B_c is the product of the chunk's step maps, so ‖M_c‖₂ <= Π g·ρ;
+      // the step's own error (B̂ − B, L̂ − L, Ĝ − G on |ŝ| <= |s| + E, and the roundings)
+      // is tracked on magnitudes (|a − b| <= |a| + |b|).
+      let gc = ONE;
+      let rhoC = 1;
+      for (let t = c0; t < c1; t++) {
+        const st = b * T + t;
+        gc = mul(gc, inp(p.gates[st]!));
+        let kk = 0;
+        for (let c = 0; c < dk; c++) kk += p.k[st * dk + c]! ** 2;
+        rhoC *= p.gates[st]! * Math.max(1, Math.abs(1 - p.beta![st]! * kk));
+      }
+      rhoC *= 1 + DECEPTICONS_F64_SLACK_REL;
+      const mag = (x: Tracked): Tracked => ({ v: Math.abs(x.v), e: x.e });
+      for (let j = 0; j < dv; j++) {
+        const sv = s[j]!;
+        const E = sE[j]!;
+        const m: Tracked[] = Array.from(sv, (x) => ({ v: Math.abs(x) + E, e: 0 }));
+        const next = new Float64Array(dk);
+        let eps2 = 0;
+        for (let c = 0; c < dk; c++) {
+          let bb = ZERO;
+          let exact = gc.v * sv[c]! + maps[c]![j]!.v;
+          for (let e = 0; e < dk; e++) {
+            bb = add(bb, mul(mag(maps[c]![dv + e]!), m[e]!));
+            exact -= maps[c]![dv + e]!.v * sv[e]!;
+          }
+          const local = add(add(mul(mag(gc), m[c]!), bb), mag(maps[c]![j]!));
+          eps2 += local.e ** 2;
+          next[c] = exact;
+        }
+        s[j] = next;
+        sE[j] = rhoC * E + Math.sqrt(eps2) * (1 + DECEPTICONS_F64_SLACK_REL);
+      }
+    }
+  }
+  return o;
+}
+
+/**
+ * Pass 1 of the backward for the gated delta rule (the adjoint recurrence), with the adjoint
+ * column's error propagated in the 2-norm as in {@link trackDeltaRecurrent}: per step the
+ * kernel adds q_c·do (own roundings), forms w = k·dŜ, u = k·S_{t−1}, p = dŜ·S_{t−1} (tracked
+ * with |Δ_c| <= F on every entry), then dŜ_c ← g·(dŜ_c − k_c·(β·w)); the exact part maps Δ by
+ * g(I − βkᵀk) (2-norm <= g·ρ), the rest is the step's own rounding ε: F ← gρF + ‖ε‖₂.
+ */
+function trackDeltaAdjoint(
+  p: ScanProblem,
+  hist: Tracked[],
+  dO: Float64Array,
+  dshist: Tracked[],
+  wup: Tracked[],
+  dvOut: Tracked[],
+): void {
+  const { n, t: T, dk, dv } = p;
+  const u32 = U32;
+  const tiny = F32_MIN_NORMAL;
+  const gk = gamma32(dk);
+  for (let b = 0; b < n; b++) {
+    for (let j = 0; j < dv; j++) {
+      const ds = new Float64Array(dk);
+      let F = 0;
+      for (let t = T - 1; t >= 0; t--) {
+        const st = b * T + t;
+        const d = dO[st * dv + j]!;
+        const g = p.gates[st]!;
+        const be = p.beta![st]!;
+        // ds_c += q_c·d: two roundings per entry.
+        let e2 = 0;
+        for (let c = 0; c < dk; c++) {
+          const qd = Math.abs(p.q[st * dk + c]! * d);
+          const ec = u32 * qd + u32 * (Math.abs(ds[c]!) + F + qd * (1 + u32)) + 2 * tiny;
+          e2 += ec * ec;
+          ds[c]! += p.q[st * dk + c]! * d;
+        }
+        F += Math.sqrt(e2) * (1 + DECEPTICONS_F64_SLACK_REL);
+        let w = ZERO;
+        let u = ZERO;
+        let pp = ZERO;
+        let kk = 0;
+        let kAbs = 0;
+        for (let c = 0; c < dk; c++) {
+          const dsc: Tracked = { v: ds[c]!, e: F };
+          dshist[(st * dk + c) * dv + j] = dsc;
+          const kc = inp(p.k[st * dk + c]!);
+          w = add(w, mul(kc, dsc));
+          kk += kc.v ** 2;
+          kAbs += Math.abs(kc.v) * (Math.abs(ds[c]!) + F);
+          if (t > 0) {
+            const prev = hist[((st - 1) * dk + c) * dv + j]!;
+            u = add(u, mul(kc, prev));
+            pp = add(pp, mul(dsc, prev));
+          }
+        }
+        wup[(st * dv + j) * 3] = w;
+        wup[(st * dv + j) * 3 + 1] = u;
+        wup[(st * dv + j) * 3 + 2] = pp;
+        dvOut[st * dv + j] = mul(inp(be), w);
+        // ds_c ← g·(ds_c − k_c·(β·ŵ)): ŵ's own rounding (not k·Δ, the propagated part).
+        let wv = 0;
+        for (let c = 0; c < dk; c++) wv += p.k[st * dk + c]! * ds[c]!;
+        const ew = gk * kAbs + 2 * dk * tiny;
+        const bigW = kAbs + ew;
+        const ebw = be * ew + u32 * be * bigW + tiny;
+        const bw = be * bigW * (1 + u32) + tiny;
+        let eps2 = 0;
+        for (let c = 0; c < dk; c++) {
+          const kc = Math.abs(p.k[st * dk + c]!);
+          const m = Math.abs(ds[c]!) + F;
+          const t1 = kc * bw;
+          const e1 = kc * ebw + u32 * t1 + tiny;
+          const t2 = m + t1 + e1;
+          const e2c = e1 + u32 * t2 + tiny;
+          const e3 = g * e2c + u32 * g * (t2 + e2c) + tiny;
+          eps2 += e3 * e3;
+        }
+        for (let c = 0; c < dk; c++) ds[c] = g * (ds[c]! - p.k[st * dk + c]! * (be * wv));
+        const rho = Math.max(1, Math.abs(1 - be * kk)) * (1 + DECEPTICONS_F64_SLACK_REL);
+        F = g * rho * F + Math.sqrt(eps2) * (1 + DECEPTICONS_F64_SLACK_REL);
+      }
+    }
+  }
+}
+
 /** Bounds of the two backward kernels (on the recurrent forward's history). */
 function trackBackward(p: ScanProblem, hist: Tracked[], dO: Float64Array, perSeq: boolean) {
   const { n, t: T, dk, dv } = p;
   const dshist: Tracked[] = new Array(n * T * dk * dv);
   const wup: Tracked[] = new Array(n * T * dv * 3);
   const dvOut: Tracked[] = new Array(n * T * dv);
-  for (let b = 0; b < n; b++) {
+  if (p.beta) trackDeltaAdjoint(p, hist, dO, dshist, wup, dvOut);
+  for (let b = 0; b < (p.beta ? 0 : n); b++) {
     for (let j = 0; j < dv; j++) {
       const ds: Tracked[] = new Array(dk).fill(ZERO);
       for (let t = T - 1; t >= 0; t--) {
@@ -384,6 +780,8 @@ async function checkForward(
   const ref = scanForward(c.p).o;
   const bounds = form === "recurrent"
     ? trackRecurrent(c.p).o
+    : c.p.beta
+    ? trackDeltaChunkwise(c.p, chunk)
     : trackChunkwise(c.p, chunk, form === "parallel");
   const gpu = await runGpu(c, form, chunk, false);
   worst.check(
@@ -560,28 +958,93 @@ claimTest(GRET_GPU_GRADIENTS, async () => {
   return { ...v, detail: `${runs} fuzz runs; ${v.detail}` };
 });
 
+/** The delta rule's gates: each test gate held for the whole sequence, or random in (0, 1]. */
+const DELTA_GATES = [...RET_TEST_GATES, "random"] as const;
+
 claimTest(GDELTA_GPU_FORWARD, async () => {
   const worst = new WorstRatio();
-  await checkForward(worst, gatedBig("gated_delta", 31), "recurrent", 0, "T=4096");
+  const big = gatedBig("gated_delta", 31);
+  await checkForward(worst, big, "recurrent", 0, "T=4096");
+  // T = 4096 chunkwise: a chunk that divides T and one that does not.
+  await checkForward(worst, big, "chunkwise", 64, "T=4096");
+  await checkForward(worst, big, "chunkwise", 48, "T=4096");
+  // Per gate: every step at that gate (or random), chunks that divide T = 320 and not.
+  const perGate: string[] = [];
+  for (const [i, gate] of DELTA_GATES.entries()) {
+    const own = new WorstRatio();
+    const c = makeCase(
+      "gated_delta",
+      33 + i,
+      1,
+      320,
+      4,
+      3,
+      (_b, _t, r) => gate === "random" ? 1e-3 + (1 - 1e-3) * r() : gate,
+    );
+    let tight = 0;
+    let scale = 0;
+    for (const x of scanForward(c.p).o) scale = Math.max(scale, Math.abs(x));
+    for (const chunk of [32, 40, 48]) {
+      await checkForward(own, c, "chunkwise", chunk, `gate ${gate}`);
+      for (const b of trackDeltaChunkwise(c.p, chunk)) tight = Math.max(tight, b.e / scale);
+    }
+    await checkForward(worst, c, "recurrent", 0, `gate ${gate}`);
+    let tightRec = 0;
+    for (const b of trackRecurrent(c.p).o) tightRec = Math.max(tightRec, b.e / scale);
+    worst.failures.push(...own.failures);
+    worst.compared += own.compared;
+    if (own.ratio >= worst.ratio) {
+      worst.ratio = own.ratio;
+      worst.detail = own.detail;
+    }
+    perGate.push(
+      `${gate}: ${own.ratio.toFixed(3)} (bound <= ${tight.toExponential(1)}·max|o|; ` +
+        `recurrent's ${tightRec.toExponential(1)})`,
+    );
+  }
   const runs = await fuzz(async (s) => {
     const c = makeCase("gated_delta", s.seed, s.n, s.t, s.dk, s.dv, gatedGate(s));
     await checkForward(worst, c, "recurrent", 0, `fuzz ${JSON.stringify(s)}`);
+    await checkForward(worst, c, "chunkwise", s.chunk, `fuzz ${JSON.stringify(s)}`);
     if (worst.failures.length) throw new Error(worst.summary());
   });
   const v = verdict(worst);
-  return { ...v, detail: `${runs} fuzz runs; ${v.detail}` };
+  return {
+    ...v,
+    detail: `chunkwise worst ratio per gate (T=320, chunks 32, 40, 48): ${
+      perGate.join(", ")
+    }; ${runs} fuzz runs × 2 forms; ${v.detail}`,
+  };
 });
 
 claimTest(GDELTA_GPU_GRADIENTS, async () => {
   const worst = new WorstRatio();
-  await checkGradients(worst, gatedBig("gated_delta", 32), "recurrent", 0, "T=4096");
+  const big = gatedBig("gated_delta", 32);
+  await checkGradients(worst, big, "recurrent", 0, "T=4096");
+  // How tight the tracked bounds are on the T = 4096 case (runs of gate 1.0 included).
+  const ref = scanBackward(big.p, scanForward(big.p), big.w);
+  const tb = trackBackward(big.p, trackRecurrent(big.p).hist, big.w, false);
+  const tightness = (["dq", "dk", "dv", "dGates", "dBeta"] as const).map((key) => {
+    const r = ref[key]!;
+    const bs = tb[key]!;
+    let scale = 0;
+    let e = 0;
+    for (const x of r) scale = Math.max(scale, Math.abs(x));
+    for (const x of bs) e = Math.max(e, x.e);
+    return `${key} ${(e / scale).toExponential(1)}`;
+  });
   const runs = await fuzz(async (s) => {
     const c = makeCase("gated_delta", s.seed, s.n, s.t, s.dk, s.dv, gatedGate(s));
-    await checkGradients(worst, c, "recurrent", 0, `fuzz ${JSON.stringify(s)}`);
+    const form = s.form === "recurrent" ? "recurrent" : "chunkwise";
+    await checkGradients(worst, c, form, s.chunk, `fuzz ${JSON.stringify(s)}`);
     if (worst.failures.length) throw new Error(worst.summary());
   });
   const v = verdict(worst);
-  return { ...v, detail: `${runs} fuzz runs; ${v.detail}` };
+  return {
+    ...v,
+    detail: `T=4096 max bound / max|reference|: ${tightness.join(", ")}; ${runs} fuzz runs ` +
+      `(recurrent and chunkwise); ${v.detail}`,
+  };
 });
 
 // ---------------------------------------------------------------- causality
@@ -624,6 +1087,8 @@ claimTest(RET_CAUSALITY, async () => {
     ["gated_retention", "parallel", 0],
     ["gated_retention", "chunkwise", 16],
     ["gated_delta", "recurrent", 0],
+    ["gated_delta", "chunkwise", 16],
+    ["gated_delta", "chunkwise", 9],
   ];
   const parts: string[] = [];
   for (const [mode, form, chunk] of kernels) {
@@ -645,7 +1110,7 @@ claimTest(RET_CAUSALITY, async () => {
     changed += diff;
     parts.push(`${mode}/${form}${chunk ? chunk : ""}: ${diff}`);
     // Backward: an impulse in ∂L/∂o at t₀ changes no input gradient after t₀.
-    if (form === "recurrent") {
+    if (form === "recurrent" || mode === "gated_delta") {
       const ga = await runGpu(base, form, chunk, true);
       const w2 = base.w.slice();
       for (let n = 0; n < 2; n++) for (let j = 0; j < 2; j++) w2[(n * T + t0) * 2 + j] = 7.5;
@@ -831,11 +1296,25 @@ Deno.test({
       'form "fast"',
     );
     throwsWith(
-      () => gatedDelta(q, q, v, g, g, { form: "chunkwise" as "recurrent" }),
+      () => gatedDelta(q, q, v, g, g, { form: "parallel" as "recurrent" }),
       RangeError,
-      'only "recurrent"',
+      'form "parallel": expected "recurrent" or "chunkwise"',
+    );
+    throwsWith(
+      () => gatedDelta(q, q, v, g, g, { form: "chunkwise", chunk: 2.5 }),
+      RangeError,
+      "chunk 2.5",
     );
     if (liveBufferCount() !== before) throw new Error("a refused call allocated GPU buffers");
-    for (const t of [q, v, g, gamma, bad]) t.dispose();
+    // d_k = 256: the delta carry alone needs 256·257 loop iterations per chunk.
+    const wide = tensor(new Float32Array(2 * 5 * 256), [2, 5, 256]);
+    const before2 = liveBufferCount();
+    throwsWith(
+      () => gatedDelta(wide, wide, v, g, g, { form: "chunkwise", chunk: 4 }),
+      RangeError,
+      "exceed this adapter's limit",
+    );
+    if (liveBufferCount() !== before2) throw new Error("a refused call allocated GPU buffers");
+    for (const t of [q, v, g, gamma, bad, wide]) t.dispose();
   },
 });
