@@ -364,6 +364,60 @@ async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/**
+ * Reads a fixture file (a repository-relative path) and verifies its sha256 against the
+ * manifest, which must list it: every fixture loader goes through here.
+ *
+ * @throws {Error} when the file is missing from the manifest or its hash differs
+ *   (regenerate with `deno task fixtures`).
+ */
+export async function readPinnedFixture(
+  path: string,
+  options: LoadFixtureOptions = {},
+): Promise<{ bytes: Uint8Array<ArrayBuffer>; sha256: string }> {
+  const manifestPath = options.manifest ?? FIXTURE_MANIFEST;
+  const bytes = await Deno.readFile(new URL(path, ROOT));
+  const sha256 = await sha256Hex(bytes);
+  const entry = (await readManifest(manifestPath))[path];
+  if (entry === undefined) {
+    throw new Error(
+      `Cannot load ${path}: it is not listed in ${manifestPath}; regenerate the fixtures with ` +
+        "`deno task fixtures`",
+    );
+  }
+  if (entry.sha256 !== sha256) {
+    throw new Error(
+      `Cannot load ${path}: its sha256 ${sha256} differs from ${entry.sha256} in ` +
+        `${manifestPath} (edited by hand or stale); regenerate the fixtures with ` +
+        "`deno task fixtures`",
+    );
+  }
+  return { bytes, sha256 };
+}
+
+/**
+ * Loads a manifest-pinned JSON fixture ({@link readPinnedFixture}) and checks its `format`.
+ *
+ * @returns the parsed file and an integrity line for claim details.
+ * @throws {Error} as {@link readPinnedFixture}. @throws {SyntaxError} for bad JSON or format.
+ */
+export async function loadPinnedJson<T extends { format: string }>(
+  path: string,
+  format: string,
+): Promise<{ data: T; integrity: string }> {
+  const { bytes, sha256 } = await readPinnedFixture(path);
+  let data: T;
+  try {
+    data = JSON.parse(new TextDecoder().decode(bytes)) as T;
+  } catch (e) {
+    throw new SyntaxError(`Cannot parse ${path}: ${e instanceof Error ? e.message : e}`);
+  }
+  if (data.format !== format) {
+    throw new SyntaxError(`Cannot read ${path}: format "${data.format}", expected "${format}"`);
+  }
+  return { data, integrity: `manifest sha256 ${sha256.slice(0, 12)}… verified` };
+}
+
 /** Options of {@link loadFixture}. */
 export interface LoadFixtureOptions {
   /** Repository-relative manifest path; default {@link FIXTURE_MANIFEST}. */
@@ -382,23 +436,7 @@ export async function loadFixture(
   path: string,
   options: LoadFixtureOptions = {},
 ): Promise<Fixture> {
-  const manifestPath = options.manifest ?? FIXTURE_MANIFEST;
-  const bytes = await Deno.readFile(new URL(path, ROOT));
-  const sha256 = await sha256Hex(bytes);
-  const entry = (await readManifest(manifestPath))[path];
-  if (entry === undefined) {
-    throw new Error(
-      `Cannot load ${path}: it is not listed in ${manifestPath}; regenerate the fixtures with ` +
-        "`deno task fixtures`",
-    );
-  }
-  if (entry.sha256 !== sha256) {
-    throw new Error(
-      `Cannot load ${path}: its sha256 ${sha256} differs from ${entry.sha256} in ` +
-        `${manifestPath} (edited by hand or stale); regenerate the fixtures with ` +
-        "`deno task fixtures`",
-    );
-  }
+  const { bytes, sha256 } = await readPinnedFixture(path, options);
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);

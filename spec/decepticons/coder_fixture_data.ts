@@ -9,6 +9,7 @@
  * @module
  */
 import { type EncodedArray, f64 } from "../fastweights/fixture_loader.ts";
+import { loadPinnedJson } from "../_harness/fixtures.ts";
 import type { CoderConfig, CoderDraws } from "../oracle/decepticons/predictive_coder.ts";
 import type { OracleSubstrate } from "../oracle/decepticons/substrates.ts";
 
@@ -16,22 +17,13 @@ import type { OracleSubstrate } from "../oracle/decepticons/substrates.ts";
 export const CODER_FIXTURE_PATH = "fixtures/decepticons/coder.json";
 
 /** One configuration's draws as the generator writes them. */
-export interface CoderFixtureDraws {
+export interface CoderFixtureDraws extends CoderConfig {
   n: number;
   connectivity: number;
   rho: number;
   leak: number;
   inputScale: number;
   seed: number;
-  reservoirFeatures: number;
-  globalDim: number;
-  latentDim: number;
-  minPatch: number;
-  maxPatch: number;
-  patchSize: number;
-  noveltyThreshold: number;
-  mode: "adaptive" | "fixed";
-  ridgeAlpha: number;
   /** numpy's spectral radius of W before the rescale. */
   wRadiusRaw: number;
   /** Flat indices i·n + j of W's nonzeros (after the rescale). */
@@ -95,34 +87,11 @@ export interface CoderCase {
 /**
  * Reads and checks the fixture.
  *
- * @throws {Error} when the manifest pins a different sha256. @throws {SyntaxError} on a wrong format.
+ * @throws {Error} when the manifest does not list the file or pins another sha256. @throws {SyntaxError} on a wrong format.
  */
 export async function loadCoderFixture(): Promise<CoderFixture> {
-  const root = new URL("../../", import.meta.url);
-  const bytes = await Deno.readFile(new URL(CODER_FIXTURE_PATH, root));
-  let pinned: string | undefined;
-  try {
-    const manifest = JSON.parse(
-      await Deno.readTextFile(new URL("fixtures/manifest.json", root)),
-    ) as { files?: Record<string, { sha256?: string }> };
-    pinned = manifest.files?.[CODER_FIXTURE_PATH]?.sha256;
-  } catch {
-    pinned = undefined;
-  }
-  if (pinned) {
-    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-    const sha = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-    if (sha !== pinned) {
-      throw new Error(
-        `Cannot load ${CODER_FIXTURE_PATH}: sha256 ${sha} differs from the manifest's ${pinned}`,
-      );
-    }
-  }
-  const data = JSON.parse(new TextDecoder().decode(bytes)) as CoderFixture;
-  if (data.format !== "memspec-decepticons-coder-1") {
-    throw new SyntaxError(`Cannot read ${CODER_FIXTURE_PATH}: format "${data.format}"`);
-  }
-  return data;
+  return (await loadPinnedJson<CoderFixture>(CODER_FIXTURE_PATH, "memspec-decepticons-coder-1"))
+    .data;
 }
 
 /** Builds the oracle's config, draws and substrate from one configuration's draws. */

@@ -1,13 +1,11 @@
 /**
  * Loader of fixtures/decepticons/memory.json (written by
  * fixtures/gen/decepticons_memory_fixtures.py): plain JSON, floats in
- * shortest round-trip form. The sha256 is checked against
- * fixtures/manifest.json when the manifest lists the file.
+ * shortest round-trip form. The sha256 must match fixtures/manifest.json.
  *
  * @module
  */
-
-const ROOT = new URL("../../", import.meta.url);
+import { loadPinnedJson } from "../_harness/fixtures.ts";
 const PATH = "fixtures/decepticons/memory.json";
 
 /** One exact-context expert as the fixture stores it. */
@@ -65,35 +63,9 @@ export interface MemoryFixture {
 /**
  * Loads the memory fixture and says how its integrity was checked.
  *
- * @throws {Error} when the manifest lists the file with a different sha256.
+ * @throws {Error} when the manifest does not list the file or pins another sha256.
  * @throws {SyntaxError} when the JSON or its format is wrong.
  */
-export async function loadMemoryFixture(): Promise<{ data: MemoryFixture; integrity: string }> {
-  const bytes = await Deno.readFile(new URL(PATH, ROOT));
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  const sha = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-  let integrity = "not listed in fixtures/manifest.json (run `deno task fixtures`)";
-  const manifest = JSON.parse(await Deno.readTextFile(new URL("fixtures/manifest.json", ROOT)));
-  const entry = manifest?.files?.[PATH];
-  if (entry) {
-    if (entry.sha256 !== sha) {
-      throw new Error(
-        `Cannot load ${PATH}: its sha256 ${sha} differs from the manifest's ${entry.sha256}; ` +
-          "regenerate with `deno task fixtures`",
-      );
-    }
-    integrity = "manifest sha256 verified";
-  }
-  let data: MemoryFixture;
-  try {
-    data = JSON.parse(new TextDecoder().decode(bytes));
-  } catch (e) {
-    throw new SyntaxError(`Cannot parse ${PATH}: ${e instanceof Error ? e.message : e}`);
-  }
-  if (data?.format !== "decepticons-memory-v1") {
-    throw new SyntaxError(
-      `Cannot load ${PATH}: format "${data?.format}" is not decepticons-memory-v1`,
-    );
-  }
-  return { data, integrity };
+export function loadMemoryFixture(): Promise<{ data: MemoryFixture; integrity: string }> {
+  return loadPinnedJson<MemoryFixture>(PATH, "decepticons-memory-v1");
 }

@@ -33,6 +33,7 @@ import {
 } from "../../invariants/tolerance.ts";
 import { claimTest } from "../_harness/claim.ts";
 import { fcParams } from "../_harness/fuzz.ts";
+import { loadPinnedJson } from "../_harness/fixtures.ts";
 import { WorstRatio } from "../fastweights/gpu_compare.ts";
 import {
   retentionChunkwise,
@@ -1156,30 +1157,12 @@ interface FixtureCase {
   [key: string]: unknown;
 }
 
-async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 claimTest(RET_FIXTURES, async () => {
   const path = "fixtures/decepticons/retention.json";
-  const bytes = await Deno.readFile(path);
-  let integrity = "not listed in fixtures/manifest.json";
-  const manifest = JSON.parse(await Deno.readTextFile("fixtures/manifest.json"));
-  const entry = manifest?.files?.[path];
-  if (entry) {
-    if (entry.sha256 !== await sha256Hex(bytes)) {
-      throw new Error(`Cannot load ${path}: sha256 differs from the manifest; regenerate it`);
-    }
-    integrity = "manifest sha256 verified";
-  }
-  const data = JSON.parse(new TextDecoder().decode(bytes)) as {
-    format: string;
-    cases: FixtureCase[];
-  };
-  if (data.format !== "memspec.decepticons.retention.v1") {
-    throw new SyntaxError(`Cannot read ${path}: unknown format "${data.format}"`);
-  }
+  const { data, integrity } = await loadPinnedJson<{ format: string; cases: FixtureCase[] }>(
+    path,
+    "memspec.decepticons.retention.v1",
+  );
   const arr = (c: FixtureCase, key: string) => {
     const a = c[key] as Arr | undefined;
     if (!a || !Array.isArray(a.values)) throw new SyntaxError(`${path}: ${c.name} lacks ${key}`);

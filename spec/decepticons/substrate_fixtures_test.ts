@@ -14,6 +14,7 @@ import { runSubstrate } from "../../impl/decepticons/substrates/gpu.ts";
 import { FIXTURE_F64_REL } from "../../invariants/tolerance.ts";
 import { claimTest } from "../_harness/claim.ts";
 import { fcParams } from "../_harness/fuzz.ts";
+import { loadPinnedJson } from "../_harness/fixtures.ts";
 import { type EncodedArray, f64 } from "../fastweights/fixture_loader.ts";
 import {
   type OracleLayer,
@@ -72,24 +73,7 @@ interface Fixture {
 }
 
 async function load(): Promise<Fixture> {
-  const bytes = await Deno.readFile(new URL(`../../${PATH}`, import.meta.url));
-  // The manifest (written by `deno task fixtures`) pins the file's sha256 once it lists it.
-  const manifest = JSON.parse(
-    await Deno.readTextFile(new URL("../../fixtures/manifest.json", import.meta.url)),
-  ) as { files?: Record<string, { sha256?: string }> };
-  const pinned = manifest.files?.[PATH]?.sha256;
-  if (pinned) {
-    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-    const sha = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-    if (sha !== pinned) {
-      throw new Error(`Cannot load ${PATH}: sha256 ${sha} differs from the manifest's ${pinned}`);
-    }
-  }
-  const data = JSON.parse(new TextDecoder().decode(bytes)) as Fixture;
-  if (data.format !== "memspec-decepticons-substrates-1") {
-    throw new SyntaxError(`Cannot read ${PATH}: format "${data.format}"`);
-  }
-  return data;
+  return (await loadPinnedJson<Fixture>(PATH, "memspec-decepticons-substrates-1")).data;
 }
 
 function layer(n: number, leak: number, w: EncodedArray, u: EncodedArray): OracleLayer {

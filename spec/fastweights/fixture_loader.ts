@@ -2,12 +2,11 @@
  * Loader of the fast-weight numpy fixtures (fixtures/fastweights/*.json,
  * written by fixtures/gen/fastweights_*_fixtures.py): JSON with arrays as
  * little-endian float64 (or int8) in base64 plus their shapes. The file's
- * sha256 is checked against fixtures/manifest.json when the manifest lists it.
+ * sha256 must match fixtures/manifest.json.
  *
  * @module
  */
-
-const ROOT = new URL("../../", import.meta.url);
+import { loadPinnedJson } from "../_harness/fixtures.ts";
 
 /** An encoded array as the generators write it. */
 export interface EncodedArray {
@@ -42,55 +41,22 @@ export function f64(a: EncodedArray, what: string): Float64Array {
   return out;
 }
 
-async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /** A loaded fixture and how its integrity was checked. */
 export interface LoadedFixture<T> {
   data: T;
-  /** "manifest sha256 verified" or why not. */
+  /** The manifest check, for claim details. */
   integrity: string;
 }
 
 /**
  * Loads `fixtures/fastweights/<name>` and checks its `format` field.
  *
- * @throws {Error} when the manifest lists the file with a different sha256.
+ * @throws {Error} when the manifest does not list the file or pins another sha256.
  * @throws {SyntaxError} when the JSON or its format is wrong.
  */
-export async function loadFastweightsFixture<T extends { format: string }>(
+export function loadFastweightsFixture<T extends { format: string }>(
   name: string,
   format: string,
 ): Promise<LoadedFixture<T>> {
-  const path = `fixtures/fastweights/${name}`;
-  const bytes = await Deno.readFile(new URL(path, ROOT));
-  const sha = await sha256Hex(bytes);
-  let integrity = "not listed in fixtures/manifest.json (run `deno task fixtures`)";
-  try {
-    const manifest = JSON.parse(await Deno.readTextFile(new URL("fixtures/manifest.json", ROOT)));
-    const entry = manifest?.files?.[path];
-    if (entry) {
-      if (entry.sha256 !== sha) {
-        throw new Error(
-          `Cannot load ${path}: its sha256 ${sha} differs from the manifest's ${entry.sha256}; ` +
-            "regenerate with `deno task fixtures`",
-        );
-      }
-      integrity = "manifest sha256 verified";
-    }
-  } catch (e) {
-    if (e instanceof Error && e.message.startsWith("Cannot load")) throw e;
-  }
-  let data: T;
-  try {
-    data = JSON.parse(new TextDecoder().decode(bytes)) as T;
-  } catch (e) {
-    throw new SyntaxError(`Cannot parse ${path}: ${e instanceof Error ? e.message : e}`);
-  }
-  if (data.format !== format) {
-    throw new SyntaxError(`Cannot read ${path}: format "${data.format}", expected "${format}"`);
-  }
-  return { data, integrity };
+  return loadPinnedJson<T>(`fixtures/fastweights/${name}`, format);
 }
