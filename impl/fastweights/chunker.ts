@@ -7,12 +7,14 @@
  * loop budget; the recurrent state and the carried gradient stay in GPU
  * buffers between slices, so a whole BPTT is recorded without a host sync.
  *
- * Training in memspec runs the protocols in the f64 oracle on the CPU
- * (spec/oracle/fastweights/chunker.ts): both protocols are thousands of
- * strictly sequential tiny updates (one per block, per surprise, per window
- * of 6), which on llvmpipe cost more in dispatches than the CPU run itself.
- * These kernels carry the gradient computation and are checked against the
- * oracle's analytic gradients.
+ * Chunker-22's whole training protocol runs on the GPU in
+ * ./chunker_train.ts (many seeds at once, two dispatches per block, one
+ * readback at the end) with its own fused per-block kernels. Chunker-1200's
+ * protocol (one seed; 128,000 sequential SGD steps of the automatizer on
+ * windows of 6, then the chunker on the compressed pairs) still trains in the
+ * f64 oracle (spec/oracle/fastweights/chunker.ts); these kernels carry its
+ * gradient computation and are checked against the oracle's analytic
+ * gradients.
  *
  * @example Gradients of one sequence
  * ```ts

@@ -28,3 +28,4 @@ export * from "./unknown_delay.ts";
 export * from "./key_value.ts";
 export * from "./srwm.ts";
 export * from "./chunker.ts";
+export * from "./chunker_train.ts";
