@@ -182,7 +182,7 @@ export function chunker22Train(
   cfg: Chunker22Config,
   inputs: Chunker22Inputs,
 ): Promise<Chunker22Result> {
-  const { vocab: V, block: B, hidden: H } = C22_GPU;
+  const { block: B } = C22_GPU;
   const { mode } = inputs;
   const clip = cfg.clip ?? 1;
   if (!Number.isInteger(cfg.blocks) || cfg.blocks < 0) {
