@@ -764,3 +764,12 @@ export const DECEPTICONS_F64_SLACK_REL = 1e-12;
  * moderate |T⁻¹| of contracting delta-rule chunks; 1e−9 relative plus 1e−12·max|T⁻¹| covers it.
  */
 export const DECEPTICONS_F64_INVERSE_SLACK_REL = 1e-9;
+
+// --- fastweights chunker fixture on the GPU ---
+
+/**
+ * Relative slack on host f64 quantities entering the chunker's norm-wise bounds (‖W‖₂ from a
+ * Jacobi eigenvalue, Euclidean norms of ≤ 32 terms, the carry's linear part subtracted from its
+ * running bound, and one recursion step): each is a few dozen f64 roundings (~1e−14) deep.
+ */
+export const CHUNKER_NORM_F64_SLACK = 1e-12;

@@ -16,5 +16,6 @@ import "./decepticons/retention_claims.ts";
 import "./decepticons/substrate_claims.ts";
 import "./fastweights/srwm_claims.ts";
 import "./fastweights/chunker_claims.ts";
+import "./fastweights/chunker_fixture_gpu_claims.ts";
 import "./decepticons/coder_claims.ts";
 import "./decepticons/byte_lm_claims.ts";
