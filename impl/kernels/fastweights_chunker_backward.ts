@@ -16,7 +16,7 @@
  * Grid: ceil(S / 64) workgroups of 64, tiled.
  * Accuracy: softmax with the row max subtracted (WGSL exp, one division),
  * sequential f32 sums in the order written; bounds replayed by
- * spec/fastweights/chunker_gpu_test.ts.
+ * spec/fastweights/chunker_bounds.ts.
  *
  * @module
  */

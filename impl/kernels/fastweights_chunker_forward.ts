@@ -13,7 +13,7 @@
  * state); 4 logits f32 [S, T, O]; 5 labels f32 [S, T] (0 without a label head).
  * Grid: ceil(S / 64) workgroups of 64, tiled.
  * Accuracy: sequential f32 sums in the order written (bias first, then k
- * ascending); WGSL tanh and exp; bounds replayed by spec/fastweights/chunker_gpu_test.ts.
+ * ascending); WGSL tanh and exp; bounds replayed by spec/fastweights/chunker_bounds.ts.
  *
  * @module
  */
