@@ -5,9 +5,11 @@
  * sleeps 10 ms), so timing one call plus a sync measures the sync. Each bench
  * iteration therefore records `reps` back-to-back calls and syncs once
  * (performance anchors §1, "time R back-to-back calls with one sync at the end
- * and divide by R"); `deno bench` reports the time of the whole iteration,
- * and a table printed at exit gives the per-call time and the rate in GFLOP/s
- * or GB/s (median over iterations).
+ * and divide by R"); `deno bench` reports the time of the whole iteration
+ * (its names say "×R per iteration", and its group summary compares
+ * iterations, not calls), and a table printed at exit gives the per-call time,
+ * the rate in GFLOP/s or GB/s (median over iterations) and, per group, how
+ * many times slower than the group's fastest each bench is per call.
  *
  * @module
  */
@@ -35,6 +37,7 @@ export interface ThroughputBench {
 
 interface Row {
   name: string;
+  group: string;
   reps: number;
   msPerCall: number[];
   /** Process CPU time per call (all threads, llvmpipe's included). */
@@ -60,6 +63,7 @@ function rate(row: Row, ms: number): number {
 export function throughputBench(b: ThroughputBench): void {
   const row: Row = {
     name: b.name,
+    group: b.group,
     reps: b.reps,
     msPerCall: [],
     cpuMsPerCall: [],
@@ -69,7 +73,7 @@ export function throughputBench(b: ThroughputBench): void {
   rows.push(row);
   let warmed = false;
   Deno.bench({
-    name: b.name,
+    name: b.reps > 1 ? `${b.name} [×${b.reps} per iteration]` : b.name,
     group: b.group,
     n: b.iterations ?? 5,
     warmup: 0,
@@ -125,6 +129,17 @@ function printTable(): void {
         }, ` +
         `by CPU time ${fmt(rate(r, cpuMs))})`,
     );
+  }
+  const groups = [...new Set(rows.map((r) => r.group))];
+  for (const g of groups) {
+    const members = rows.filter((r) => r.group === g && r.msPerCall.length > 0);
+    if (members.length < 2) continue;
+    const perCall = members.map((r) => ({ name: r.name, ms: median(r.msPerCall) }));
+    const fastest = perCall.reduce((a, b) => (b.ms < a.ms ? b : a));
+    lines.push(`per call in "${g}": ${fastest.name} is fastest`);
+    for (const r of perCall) {
+      if (r !== fastest) lines.push(`    ${(r.ms / fastest.ms).toFixed(1)}× slower: ${r.name}`);
+    }
   }
   console.log(lines.join("\n"));
 }
