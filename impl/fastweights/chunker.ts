@@ -7,14 +7,13 @@
  * loop budget; the recurrent state and the carried gradient stay in GPU
  * buffers between slices, so a whole BPTT is recorded without a host sync.
  *
- * Chunker-22's whole training protocol runs on the GPU in
- * ./chunker_train.ts (many seeds at once, two dispatches per block, one
- * readback at the end) with its own fused per-block kernels. Chunker-1200's
- * protocol (one seed; 128,000 sequential SGD steps of the automatizer on
- * windows of 6, then the chunker on the compressed pairs) still trains in the
- * f64 oracle (spec/oracle/fastweights/chunker.ts); these kernels carry its
- * gradient computation and are checked against the oracle's analytic
- * gradients.
+ * Both training protocols run on the GPU with their own fused kernels:
+ * chunker-22 in ./chunker_train.ts (many seeds at once, two dispatches per
+ * block, one readback at the end), chunker-1200 in ./chunker1200_train.ts
+ * (the automatizer's 128,000 window updates fused many to a dispatch, then
+ * threshold, masks, chunker, baseline and eval, one readback per stage). The
+ * f64 oracle (spec/oracle/fastweights/chunker.ts) is the reference for all of
+ * them; these two kernels give the gradients of any sequence batch.
  *
  * @example Gradients of one sequence
  * ```ts

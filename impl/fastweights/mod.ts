@@ -29,3 +29,4 @@ export * from "./key_value.ts";
 export * from "./srwm.ts";
 export * from "./chunker.ts";
 export * from "./chunker_train.ts";
+export * from "./chunker1200_train.ts";

@@ -161,15 +161,17 @@ export interface Launch {
 
 /**
  * Throws a RangeError when one invocation of `kernel` would loop more often
- * than the adapter allows (llvmpipe stops every loop after 65,535 iterations
- * in total, without an error).
+ * than kernels may declare on this adapter (`gpu().maxLoopIterations`, an
+ * eighth below the measured budget: llvmpipe stops every loop after 65,535
+ * iterations in total, without an error).
  */
 export function assertLoopBudget(kernel: string, iterations: number): void {
   const max = gpu().maxLoopIterations;
   if (iterations > max) {
     throw new RangeError(
       `Cannot run kernel "${kernel}": one invocation would run ${iterations} loop iterations, ` +
-        `past this adapter's limit of ${max} (it would stop looping silently); split the work`,
+        `past this adapter's declarable limit of ${max} (7/8 of the measured ` +
+        `${gpu().measuredLoopIterations}, past which it stops looping silently); split the work`,
     );
   }
 }

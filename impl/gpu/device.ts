@@ -23,15 +23,32 @@ export interface GpuContext {
   readonly adapterDescription: string;
   readonly limits: GPUSupportedLimits;
   /**
-   * Most loop-header evaluations one invocation may make, all loops together
-   * and each loop's exiting check included, before the adapter silently stops
-   * looping (Mesa llvmpipe: 65,535, its gallivm loop limiter; a loop of k
-   * iterations costs k + 1). Infinity where the probe found no limit. Kernels whose
-   * invocations loop longer must split their work; `launch()` enforces it for
-   * kernels that declare their iteration count.
+   * Loop-header evaluations one invocation may declare, all loops together and
+   * each loop's exiting check included: {@link LOOP_BUDGET_HEADROOM} of the
+   * measured budget ({@link GpuContext.measuredLoopIterations}). Infinity where
+   * the probe found no limit. Kernels whose invocations loop longer must split
+   * their work; `launch()` enforces it for kernels that declare their count.
    */
   readonly maxLoopIterations: number;
+  /**
+   * The budget the start-up probe measured: after this many loop-header
+   * evaluations of one simple loop, the adapter silently stops looping (Mesa
+   * llvmpipe: 65,535, its gallivm loop limiter; a loop of k iterations costs
+   * k + 1). Infinity where the probe found no limit.
+   */
+  readonly measuredLoopIterations: number;
 }
+
+/**
+ * Share of the measured loop budget kernels may declare. The k + 1 count is
+ * exact for a simple loop but undercounts real kernels: an if/else with a loop
+ * in each branch costs one more per evaluation (the untaken branch runs its
+ * exit check), and a fused training kernel measured 6.5–10 more per six-step
+ * window than its declared count; 136 windows per dispatch came out silently
+ * wrong where the declared count said 134 fit. An eighth of headroom covers
+ * such overheads without every kernel modelling them.
+ */
+export const LOOP_BUDGET_HEADROOM = 7 / 8;
 
 /** Iterations the init probe asks for; a budget at or past this counts as unlimited. */
 const LOOP_PROBE_ITERATIONS = 1 << 20;
@@ -162,13 +179,17 @@ async function acquire(gpuApi: Pick<GPU, "requestAdapter"> | undefined): Promise
   const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
   const fallback = info.isFallbackAdapter ??
     (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false;
+  const measured = await probeLoopBudget(device);
   return {
     device,
     adapter,
     isFallbackAdapter: fallback || /llvmpipe|swiftshader|warp/i.test(info.description),
     adapterDescription: info.description || `vendor ${info.vendor} device ${info.device}`,
     limits: device.limits,
-    maxLoopIterations: await probeLoopBudget(device),
+    maxLoopIterations: measured === Infinity
+      ? Infinity
+      : Math.floor(measured * LOOP_BUDGET_HEADROOM),
+    measuredLoopIterations: measured,
   };
 }
 

@@ -10,14 +10,15 @@
  * parity claim replays every chunker-mode seed (and seed 0 of the single net,
  * reported only) there and compares every surprise decision and read-out.
  *
- * Chunker-1200 still runs in the f64 oracle on the CPU: its claims are one
- * seed, so there is no batch to spread over the GPU, and its automatizer
- * takes 128,000 strictly sequential SGD steps (80 epochs × 8 sequences × 200
- * windows of 6), then 3,200 masks of 1199-step forwards feed the chunker's
- * 3,200 steps; one invocation doing that on llvmpipe needs at least ~16,000
- * dependent dispatches and is slower than the ~9 s CPU run of the whole
- * protocol. The GPU kernels carry its gradients and are checked against the
- * same oracle in chunker_gpu_test.ts.
+ * Chunker-1200 trains on the GPU too (impl/fastweights/chunker1200_train.ts):
+ * one seed, its five stages in f32 — the automatizer's 128,000 dependent
+ * window updates fused ~130 per dispatch, the threshold and masks from one CE
+ * pass, the chunker's 3,200 updates fused, the baseline's 120 full-BPTT
+ * updates two dispatches each, and the evaluation — with five readbacks. The
+ * f64 reference is an oracle replay of c1200Run that also records the masks
+ * and read-outs (c1200Run returns aggregates only; chunker1200_replay.ts); it
+ * is checked against c1200Run field for field on a small config, and runs in
+ * a worker while the GPU trains.
  *
  * Seeds: memspec's `Rng` (impl/gpu/rng.ts). Seed s of chunker-22 draws its
  * training stream from Rng(3s + 1), the initial parameters from Rng(3s + 2)
@@ -29,13 +30,21 @@
 import { initGpu } from "../../impl/mod.ts";
 import { Rng } from "../../impl/gpu/rng.ts";
 import { type Chunker22Seed, chunker22Train } from "../../impl/fastweights/chunker_train.ts";
+import {
+  type Chunker1200Inputs,
+  chunker1200ParamCount,
+  type Chunker1200Result,
+  chunker1200Train,
+} from "../../impl/fastweights/chunker1200_train.ts";
+import { throws } from "node:assert/strict";
 import { claimTest } from "../_harness/claim.ts";
+import type { C1200ReplayReport, C1200Trace } from "./chunker1200_replay.ts";
 import {
   adamClipStep,
   adamState,
+  C1200,
   C1200_DEFAULTS,
-  type C1200Result,
-  c1200Run,
+  type C1200Config,
   C22,
   C22_CLIP,
   C22_README,
@@ -45,6 +54,7 @@ import {
   c22Scale,
   c22Stream,
   rnnBackward,
+  rnnDims,
   rnnForward,
   rnnInit,
   softmaxRow,
@@ -52,6 +62,7 @@ import {
 import {
   C1200_BASELINE,
   C1200_CHUNKER_ACCURACY,
+  C1200_GPU_TRAINING_PARITY,
   C1200_SURPRISES,
   C22_GPU_TRAINING_PARITY,
   C22_LABEL_ACCURACY,
@@ -315,43 +326,197 @@ claimTest(C22_GPU_TRAINING_PARITY, async () => {
   };
 });
 
-let c1200: C1200Result | null = null;
-const c1200Seed0 = () => c1200 ??= c1200Run(C1200_DEFAULTS, new Rng(0));
+// --- chunker-1200 ---
 
-claimTest(C1200_CHUNKER_ACCURACY, () => {
-  const r = c1200Seed0();
+/** Seed s's chunker-1200 inputs in c1200Run's draw order, parameters rounded to f32. */
+function c1200Inputs(cfg: C1200Config, seed: number): Chunker1200Inputs {
+  const draws = new Rng(seed);
+  const V = C1200.vocab;
+  const trig = (n: number) => Int32Array.from({ length: n }, () => (draws.uniform() < 0.5 ? 0 : 1));
+  const autoInit = Float32Array.from(rnnInit(rnnDims(V, cfg.autoHidden, V, 0), draws, () => 0.1));
+  const autoTriggers = trig(cfg.autoEpochs * cfg.autoSeqs);
+  const probeTriggers = trig(cfg.probeSeqs);
+  const chunkInit = Float32Array.from(rnnInit(rnnDims(V, cfg.chunkHidden, V, 0), draws, () => 0.2));
+  const chunkTriggers = trig(cfg.chunkEpochs * cfg.chunkSeqs);
+  const baseInit = Float32Array.from(rnnInit(rnnDims(V, cfg.baseHidden, V, 0), draws, () => 0.1));
+  const baseTriggers = trig(cfg.baseEpochs * cfg.baseSeqs);
+  const evalTriggers = trig(cfg.evalSeqs);
+  return {
+    autoInit,
+    chunkInit,
+    baseInit,
+    autoTriggers,
+    probeTriggers,
+    chunkTriggers,
+    baseTriggers,
+    evalTriggers,
+  };
+}
+
+/** The GPU run of seed 0 and the oracle replay, computed once for all four claims. */
+interface C1200Both {
+  gpu: Chunker1200Result;
+  oracle: C1200Trace;
+  /** The replay matches c1200Run field for field on a small config. */
+  faithful: boolean;
+  /** Wall time of the GPU run and of the replay (in a worker, overlapping). */
+  gpuMs: number;
+  oracleMs: number;
+}
+
+async function c1200Both(): Promise<C1200Both> {
+  const worker = new Worker(new URL("./chunker1200_replay_worker.ts", import.meta.url), {
+    type: "module",
+  });
+  const replay = new Promise<C1200ReplayReport>((resolve, reject) => {
+    worker.onmessage = (e: MessageEvent<C1200ReplayReport>) => resolve(e.data);
+    worker.onerror = (e) => {
+      e.preventDefault();
+      reject(new Error(`chunker-1200 replay worker failed: ${e.message}`));
+    };
+  });
+  try {
+    await initGpu();
+    const t0 = performance.now();
+    const gpu = await chunker1200Train(C1200_DEFAULTS, c1200Inputs(C1200_DEFAULTS, 0));
+    const gpuMs = performance.now() - t0;
+    const r = await replay;
+    return { gpu, oracle: r.oracle, faithful: r.faithful, gpuMs, oracleMs: r.ms };
+  } finally {
+    worker.terminate();
+  }
+}
+
+let c1200Shared: Promise<C1200Both> | null = null;
+const c1200Seed0 = () => c1200Shared ??= c1200Both();
+const c1200GpuSeed0 = async () => (await c1200Seed0()).gpu;
+
+const stageTimes = (r: Chunker1200Result) =>
+  Object.entries(r.stages).map(([k, v]) => `${k} ${(v.ms / 1000).toFixed(2)} s / ${v.dispatches}`)
+    .join(", ");
+
+claimTest(C1200_CHUNKER_ACCURACY, async () => {
+  const r = await c1200GpuSeed0();
   return {
     figure: r.chunkerAccuracy,
     bound: 1,
     pass: r.chunkerAccuracy === 1,
-    detail: `seed 0, T = 1200, 50 eval sequences; threshold θ = ${r.threshold.toFixed(4)}; ` +
-      `C fell back to [0, T−2] on ${r.fallbacks} sequences; C's final training loss ` +
-      `${r.chunkerFinalLoss.toFixed(4)} nats per sequence; baseline accuracy ` +
-      `${r.baselineAccuracy}`,
+    detail: `GPU (f32), seed 0, T = 1200, 50 eval sequences; threshold θ = ` +
+      `${r.threshold.toFixed(4)}; C fell back to [0, T−2] on ${r.fallbacks} sequences; baseline ` +
+      `accuracy ${r.baselineAccuracy}; GPU stages (time incl. one readback / dispatches): ` +
+      stageTimes(r),
   };
 });
 
-claimTest(C1200_SURPRISES, () => {
-  const r = c1200Seed0();
+claimTest(C1200_SURPRISES, async () => {
+  const r = await c1200GpuSeed0();
+  const ratio = 1199 / r.surprisesPerSequence;
   return {
     figure: r.surprisesPerSequence.toFixed(2),
     bound: "2.00",
     pass: r.surprisesPerSequence === 2,
-    detail: `seed 0, 50 eval sequences; depth ratio (T−1)/${r.surprisesPerSequence} = ` +
-      `${(1199 / r.surprisesPerSequence).toFixed(1)} (definitional)`,
+    detail: `GPU (f32), seed 0, 50 eval sequences, per sequence ${
+      [...new Set(r.surprises)].join("/")
+    }; depth ratio (T−1)/${r.surprisesPerSequence} = ${ratio.toFixed(1)} (definitional)`,
   };
 });
 
-claimTest(C1200_BASELINE, () => {
-  const r = c1200Seed0();
+claimTest(C1200_BASELINE, async () => {
+  const r = await c1200GpuSeed0();
   const pass = r.baselineCe > 1.5 && r.baselineCe < r.baselineCeBefore &&
     r.baselineAccuracy === 0 && r.baselineTriggerRate === 0;
   return {
     figure: `accuracy ${r.baselineAccuracy}, CE ${r.baselineCe.toFixed(3)} nats/step`,
     bound: "accuracy 0, no trigger, CE in (1.5, CE before)",
     pass,
-    detail: `seed 0: per-step CE ${r.baselineCeBefore.toFixed(3)} → ${r.baselineCe.toFixed(3)} ` +
-      `nats (ln 7 = ${Math.log(7).toFixed(3)}); last-step trigger predictions ` +
-      `${r.baselineTriggerRate * 100}%`,
+    detail: `GPU (f32), seed 0: accuracy ${r.baselineAccuracy} with per-step CE ` +
+      `${r.baselineCeBefore.toFixed(3)} → ${r.baselineCe.toFixed(3)} nats (ln 7 = ` +
+      `${Math.log(7).toFixed(3)}); last-step trigger predictions ${
+        r.baselineTriggerRate * 100
+      }%; ` +
+      `last-step predictions {${[...new Set(r.baselinePredictions)].join(", ")}}`,
   };
+});
+
+claimTest(C1200_GPU_TRAINING_PARITY, async () => {
+  const { gpu: g, oracle: o, faithful, gpuMs, oracleMs } = await c1200Seed0();
+  const L = C1200_DEFAULTS.T - 1;
+  let maskDiffs = 0;
+  const eq = (x: ArrayLike<number>, y: ArrayLike<number>) =>
+    x.length === y.length && Array.from(x).every((v, i) => v === y[i]);
+  for (let k = 0; k < 2; k++) maskDiffs += eq(g.triggerMasks[k]!, o.triggerMasks[k]!) ? 0 : 1;
+  o.evalMasks.forEach((m, e) =>
+    maskDiffs += eq(g.evalMasks.subarray(e * L, (e + 1) * L), m) ? 0 : 1
+  );
+  let predDiffs = 0;
+  o.chunkerPredictions.forEach((p, e) => predDiffs += p === g.chunkerPredictions[e] ? 0 : 1);
+  o.baselinePredictions.forEach((p, e) => predDiffs += p === g.baselinePredictions[e] ? 0 : 1);
+  const dTheta = Math.abs(g.threshold - o.result.threshold);
+  const aggregates = g.fallbacks === o.result.fallbacks &&
+    g.surprisesPerSequence === o.result.surprisesPerSequence &&
+    g.chunkerAccuracy === o.result.chunkerAccuracy &&
+    g.baselineAccuracy === o.result.baselineAccuracy &&
+    g.baselineTriggerRate === o.result.baselineTriggerRate;
+  const dist = (x: Float32Array, y: Float64Array) =>
+    x.reduce((m, v, i) => Math.max(m, Math.abs(v - y[i]!)), 0).toExponential(1);
+  const positions = (m: Uint8Array) => [...m].flatMap((v, t) => (v ? [t] : [])).join(", ");
+  return {
+    figure: `${maskDiffs + predDiffs} differing decisions, |Δθ| = ${dTheta.toExponential(2)}`,
+    bound: `0; |Δθ| < the oracle's decision margin ${o.margin.toExponential(2)}`,
+    pass: faithful && aggregates && maskDiffs + predDiffs === 0 && dTheta < o.margin,
+    detail: `replay identical to c1200Run on a small config (T = 60, seed 1): ${faithful}; ` +
+      `seed 0, T = 1200, GPU f32 (from the oracle's init rounded to f32) vs the oracle's f64 ` +
+      `run: ${maskDiffs} of ` +
+      `${2 + o.evalMasks.length} masks and ${predDiffs} of ${2 * o.chunkerPredictions.length} ` +
+      `read-outs differ; θ ${g.threshold.toFixed(6)} (GPU) vs ${o.result.threshold.toFixed(6)} ` +
+      `(oracle), the oracle's closest CE to θ is ${o.margin.toExponential(2)} away; mask ` +
+      `positions {${positions(o.triggerMasks[0]!)}} / {${positions(o.triggerMasks[1]!)}} ` +
+      `(trigger A / B); baseline per-step CE ${g.baselineCe.toFixed(6)} (GPU) vs ` +
+      `${o.result.baselineCe.toFixed(6)} (oracle); C's final training loss (oracle) ` +
+      `${o.result.chunkerFinalLoss.toFixed(4)}; max |GPU − oracle| of the trained nets: A ` +
+      `${dist(g.a, o.a)}, C ${dist(g.c, o.c)}, baseline ${dist(g.base, o.base)}; wall: GPU run ${
+        (gpuMs / 1000).toFixed(1)
+      } s, ` +
+      `oracle replays ${(oracleMs / 1000).toFixed(1)} s (overlapping)`,
+  };
+});
+
+Deno.test("chunker1200Train validates its inputs before any GPU work", () => {
+  const cfg = {
+    T: 12,
+    autoHidden: 4,
+    autoWindow: 6,
+    autoLr: 0.05,
+    chunkHidden: 4,
+    chunkLr: 0.1,
+    baseHidden: 4,
+    baseLr: 0.05,
+    clip: 5,
+  };
+  const P = chunker1200ParamCount(4);
+  const ins = {
+    autoInit: new Float32Array(P),
+    chunkInit: new Float32Array(P),
+    baseInit: new Float32Array(P),
+    autoTriggers: Int32Array.of(0),
+    probeTriggers: Int32Array.of(1),
+    chunkTriggers: Int32Array.of(0),
+    baseTriggers: Int32Array.of(1),
+    evalTriggers: Int32Array.of(0),
+  };
+  const rejects = (f: () => unknown, type: ErrorConstructor, text: string) =>
+    throws(f, (e: unknown) => e instanceof type && e.message.includes(text));
+  rejects(
+    () => chunker1200Train(cfg, { ...ins, baseInit: new Float32Array(P + 1) }),
+    TypeError,
+    `baseInit holds ${P + 1} values, expected ${P}`,
+  );
+  rejects(
+    () => chunker1200Train(cfg, { ...ins, evalTriggers: Int32Array.of(0, 2) }),
+    RangeError,
+    "evalTriggers[1] is 2, not 0 or 1",
+  );
+  rejects(() => chunker1200Train({ ...cfg, chunkHidden: 6 }, ins), RangeError, "chunkHidden");
+  rejects(() => chunker1200Train({ ...cfg, T: 2 }, ins), RangeError, "T must be");
+  rejects(() => chunker1200Train({ ...cfg, clip: 0 }, ins), RangeError, "clip must be");
 });

@@ -1,4 +1,5 @@
 import { add, backward, embedding, gpu, initGpu, tensor, tidy } from "../../impl/mod.ts";
+import { LOOP_BUDGET_HEADROOM } from "../../impl/gpu/device.ts";
 import { launch } from "../../impl/gpu/batch.ts";
 import { createStorageBuffer, releaseBuffer } from "../../impl/gpu/buffers.ts";
 import { readBuffers } from "../../impl/gpu/readback.ts";
@@ -17,47 +18,60 @@ fn main() {
 }
 `;
 
-claimTest(loopBudgetClaim, async () => {
-  await initGpu();
-  const budget = gpu().maxLoopIterations;
-  if (budget === Infinity) {
-    return { figure: "unlimited", bound: "n/a", pass: true, detail: "no limit found up to 2^20" };
-  }
-  // Control: a loop of budget − 1 iterations plus its exit check, declared, runs in full.
+/** Runs COUNT_WGSL for `n` iterations (declaring `declared` when given); returns the count reached. */
+async function countLoop(n: number, declared?: number): Promise<number> {
   const out = createStorageBuffer(4, "loop count");
-  let ran: number;
   try {
     launch({
       name: "loop_count",
       code: COUNT_WGSL,
-      uniforms: [budget - 1],
+      uniforms: [n],
       buffers: [out],
       workgroups: 1,
-      loopIterations: budget,
+      loopIterations: declared,
     });
     const [bytes] = await readBuffers([{ buffer: out, byteLength: 4 }]);
-    ran = new Uint32Array(bytes!)[0]!;
+    return new Uint32Array(bytes!)[0]!;
   } finally {
     releaseBuffer(out);
   }
+}
+
+claimTest(loopBudgetClaim, async () => {
+  await initGpu();
+  const measured = gpu().measuredLoopIterations;
+  const usable = gpu().maxLoopIterations;
+  if (measured === Infinity) {
+    return { figure: "unlimited", bound: "n/a", pass: true, detail: "no limit found up to 2^20" };
+  }
+  // Control: a declared loop at the usable budget runs in full, and so does an undeclared one
+  // right below the measured limit.
+  const ranUsable = await countLoop(usable - 1, usable);
+  const ranBelow = await countLoop(measured - 1);
+  // Fault: one iteration past the measured limit is cut short without any error.
+  const ranPast = await countLoop(measured + 1);
   let refused = false;
   try {
     launch({
       name: "loop_count",
       code: COUNT_WGSL,
-      uniforms: [budget],
+      uniforms: [usable],
       buffers: [],
       workgroups: 1,
-      loopIterations: budget + 1,
+      loopIterations: usable + 1,
     });
   } catch (e) {
     refused = e instanceof RangeError && /loop iterations/.test(e.message);
   }
+  const headroomOk = usable === Math.floor(measured * LOOP_BUDGET_HEADROOM);
   return {
-    figure: budget,
-    bound: "budget+1 refused",
-    pass: refused && ran === budget - 1,
-    detail: `control ran ${ran} of ${budget - 1} iterations; budget+1 ${
+    figure: measured,
+    bound: `usable ${usable} (7/8); usable+1 refused`,
+    pass: refused && headroomOk && ranUsable === usable - 1 && ranBelow === measured - 1 &&
+      ranPast < measured + 1,
+    detail: `declared ${usable} ran ${ranUsable} of ${usable - 1}; undeclared ${
+      measured - 1
+    } ran ${ranBelow}; ${measured + 1} requested ran ${ranPast} (silently cut); usable+1 ${
       refused ? "refused" : "ACCEPTED"
     }`,
   };
