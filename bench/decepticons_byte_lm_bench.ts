@@ -17,7 +17,7 @@ import {
   CAUSAL_BANK_LM_DEFAULTS,
   CausalBankLM,
   type LMSubstrate,
-} from "../impl/decepticons/byte_lm.ts";
+} from "../impl/decepticons/byte_lm/byte_lm.ts";
 
 await initGpu();
 

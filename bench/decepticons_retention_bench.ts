@@ -20,7 +20,11 @@
  */
 import { backward, initGpu, type Tensor, tensor } from "../impl/mod.ts";
 import { Rng } from "../impl/gpu/rng.ts";
-import { gatedDelta, retention, type RetentionForm } from "../impl/decepticons/retention.ts";
+import {
+  gatedDelta,
+  retention,
+  type RetentionForm,
+} from "../impl/decepticons/retention/retention.ts";
 import { throughputBench } from "./_throughput.ts";
 
 await initGpu();

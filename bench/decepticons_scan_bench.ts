@@ -13,7 +13,10 @@
  * @module
  */
 import { backward, initGpu, Rng, type Tensor, tensor } from "../impl/mod.ts";
-import { linearRecurrence, type ScanMethod } from "../impl/decepticons/linear_recurrence.ts";
+import {
+  linearRecurrence,
+  type ScanMethod,
+} from "../impl/decepticons/linear_recurrence/linear_recurrence.ts";
 import { throughputBench } from "./_throughput.ts";
 
 await initGpu();

@@ -25,21 +25,21 @@ import {
   zeros,
 } from "../impl/mod.ts";
 import { Rng } from "../impl/gpu/rng.ts";
-import { fastWeightRecall } from "../impl/fastweights/recurrence.ts";
+import { fastWeightRecall } from "../impl/fastweights/recurrence/recurrence.ts";
 import {
   UdEpisodes,
   udStreamsTensor,
   udTrainingStreams,
   UNKNOWN_DELAY_DEFAULTS,
   UnknownDelayNet,
-} from "../impl/fastweights/unknown_delay.ts";
-import { KV_TASK_DEFAULTS, kvTrain } from "../impl/fastweights/key_value.ts";
-import { SRWM_DEFAULTS, SRWM_ETA, srwmTrain } from "../impl/fastweights/srwm.ts";
+} from "../impl/fastweights/unknown_delay/unknown_delay.ts";
+import { KV_TASK_DEFAULTS, kvTrain } from "../impl/fastweights/key_value/key_value.ts";
+import { SRWM_DEFAULTS, SRWM_ETA, srwmTrain } from "../impl/fastweights/srwm/srwm.ts";
 import {
   chunkerBptt,
   type ChunkerNetDims,
   chunkerParamCount,
-} from "../impl/fastweights/chunker.ts";
+} from "../impl/fastweights/chunker/chunker.ts";
 import { throughputBench } from "./_throughput.ts";
 
 await initGpu();

@@ -19,7 +19,7 @@
  */
 import { formatShape, type GradNode, keep, Tensor, tensor, tidy } from "./tensor.ts";
 import { createStorageBuffer } from "./gpu/buffers.ts";
-import { accumulateInto } from "./kernels/accumulate.ts";
+import { accumulateInto } from "./ops/kernels/accumulate.ts";
 import { DisposedTensorError } from "./gpu/errors.ts";
 
 let gradEnabled = true;

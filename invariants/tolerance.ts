@@ -381,7 +381,7 @@ export const NONFINITE_FINITE_REL = 2 ** -20;
 // --- reductions and normalisations ---
 //
 // sum and mean need no new constant: class T3, accumulationBound with k the kernels' rounding-
-// path length (impl/kernels/reduce.ts reducePathLength: per pass ceil(len/L) + log₂L for L
+// path length (impl/ops/kernels/reduce.ts reducePathLength: per pass ceil(len/L) + log₂L for L
 // lanes). softmax, log-softmax, cross-entropy and layer norm mix builtins with sums, so their
 // bounds replay each kernel's operations in order with running error analysis (track,
 // trackBuiltins and trackSum below) on the oracle's f64 values of the same f32 inputs. WGSL
@@ -423,7 +423,7 @@ export interface RowView {
 
 /**
  * Bounds of softmax (or log-softmax) computed as the kernel does
- * (impl/kernels/softmax.ts), row by row: m = max x exactly; d = x − m;
+ * (impl/ops/kernels/softmax.ts), row by row: m = max x exactly; d = x − m;
  * e = exp(d); s = Σe with rounding-path length k; softmax y = e / s,
  * log-softmax y = d − log s. Backward from the computed ŷ (whose error is y's
  * bound): softmax gx = ŷ·(g − Σ g·ŷ), log-softmax gx = g − exp(ŷ)·Σg, each Σ
@@ -481,7 +481,7 @@ export function softmaxBounds(
 
 /**
  * Bounds of the mean cross-entropy of logits [rows, classes] computed as the
- * kernels do (impl/kernels/cross_entropy.ts): per row m, d, e, s as
+ * kernels do (impl/ops/kernels/cross_entropy.ts): per row m, d, e, s as
  * softmax (path kRow), loss_i = log s − d_t; the mean multiplies the sum of
  * the losses (path kMean) by 1/N rounded to f32. Backward: w = g·f32(1/N),
  * gx = w·(e/s − [j = t]). Valid targets only.
@@ -528,7 +528,7 @@ export function crossEntropyBounds(
 
 /**
  * Bounds of layer norm over x [rows, d] computed as the kernels do
- * (impl/kernels/layer_norm.ts). Per row: μ = Σx · f32(1/d); c = x − μ;
+ * (impl/ops/kernels/layer_norm.ts). Per row: μ = Σx · f32(1/d); c = x − μ;
  * σ² = Σc² · f32(1/d); r = inverseSqrt(σ² + f32(ε)); x̂ = c·r; y = x̂·γ + β,
  * the sums over path k. Backward with h = g·γ: A = Σh · f32(1/d),
  * B = Σ(h·x̂) · f32(1/d), gx = r·((h − A) − x̂·B); ∂γ sums the terms g·x̂ and
@@ -598,7 +598,7 @@ export function layerNormBounds(
 //
 // The fast-weight GPU claims need no new rounding constant: their bounds replay each kernel's
 // operations in order with running error analysis (track, trackBuiltins, trackSum above); see
-// spec/fastweights/ud_bounds.ts. `fw_tanh` is (1 − e)/(1 + e) with e = exp(−2|z|) and
+// spec/fastweights/unknown_delay/_bounds.ts. `fw_tanh` is (1 − e)/(1 + e) with e = exp(−2|z|) and
 // `fw_sigmoid` is 1/(1 + exp(−clamp(z, −50, 50))), so only exp's and division's WGSL bounds enter.
 
 /**
@@ -642,7 +642,7 @@ export const MEMORY_DIST_SUM_ABS = 1e-12;
 // --- decepticons scan ---
 
 /**
- * Linear-recurrence kernels (impl/kernels/decepticons_scan_*.ts): units of u one step costs, a
+ * Linear-recurrence kernels (impl/decepticons/linear_recurrence/kernels/*.ts): units of u one step costs, a
  * gate multiply and an add. Real: 1 + 1. Complex: a multiply is within √2·γ₂ ≈ 2.83u in modulus
  * and the componentwise-rounded add within u·|z|, so ≤ 3.83u, counted as 4.
  */

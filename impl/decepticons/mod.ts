@@ -20,13 +20,13 @@
  *
  * @module
  */
-export * from "./linear_recurrence.ts";
-export * from "./causal_bank_config.ts";
-export * from "./retention.ts";
-export * from "./codec.ts";
-export * from "./memories/mod.ts";
-export * from "./substrates/build.ts";
-export * from "./substrates/eigen.ts";
-export * from "./substrates/gpu.ts";
-export * from "./byte_lm.ts";
-export * from "./predictive_coder.ts";
+export * from "./linear_recurrence/linear_recurrence.ts";
+export * from "./causal_bank/config.ts";
+export * from "./retention/retention.ts";
+export * from "./codec/codec.ts";
+export * from "./memory/mod.ts";
+export * from "./substrate/build.ts";
+export * from "./substrate/eigen.ts";
+export * from "./substrate/gpu.ts";
+export * from "./byte_lm/byte_lm.ts";
+export * from "./predictive_coder/predictive_coder.ts";

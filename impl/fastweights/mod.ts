@@ -21,12 +21,12 @@
  *
  * @module
  */
-export * from "./layout.ts";
-export * from "./recurrence.ts";
-export * from "./store.ts";
-export * from "./unknown_delay.ts";
-export * from "./key_value.ts";
-export * from "./srwm.ts";
-export * from "./chunker.ts";
-export * from "./chunker_train.ts";
-export * from "./chunker1200_train.ts";
+export * from "./unknown_delay/layout.ts";
+export * from "./recurrence/recurrence.ts";
+export * from "./store/store.ts";
+export * from "./unknown_delay/unknown_delay.ts";
+export * from "./key_value/key_value.ts";
+export * from "./srwm/srwm.ts";
+export * from "./chunker/chunker.ts";
+export * from "./chunker/train22.ts";
+export * from "./chunker/train1200.ts";

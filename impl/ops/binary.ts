@@ -37,7 +37,7 @@
 import { launch } from "../gpu/batch.ts";
 import { recordOp } from "../autograd.ts";
 import { assertDType, emptyLike, type Tensor } from "../tensor.ts";
-import { binaryMapWgsl, ELEMENTWISE_WORKGROUP } from "../kernels/elementwise.ts";
+import { binaryMapWgsl, ELEMENTWISE_WORKGROUP } from "./kernels/elementwise.ts";
 import { assertMaxRank, broadcastShapes, broadcastStrides, padDims, sameShape } from "./_shape.ts";
 import { sumToShape } from "./sum_to_shape.ts";
 

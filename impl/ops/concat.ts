@@ -16,8 +16,8 @@
  */
 import { recordOp } from "../autograd.ts";
 import { assertLive, emptyLike, formatShape, type Tensor } from "../tensor.ts";
-import { recordStridedRead } from "../kernels/transpose.ts";
-import { recordStridedWrite } from "../kernels/slice.ts";
+import { recordStridedRead } from "./kernels/transpose.ts";
+import { recordStridedWrite } from "./kernels/slice.ts";
 import { assertMaxRank, normaliseAxis, stridesOf } from "./_shape.ts";
 
 /**

@@ -32,8 +32,8 @@
  */
 import { recordOp } from "../autograd.ts";
 import { assertDType, emptyLike, formatShape, Tensor, tensor } from "../tensor.ts";
-import { MAX_ROW, recordReduce } from "../kernels/reduce.ts";
-import { recordCrossEntropyBackward, recordCrossEntropyRows } from "../kernels/cross_entropy.ts";
+import { MAX_ROW, recordReduce } from "./kernels/reduce.ts";
+import { recordCrossEntropyBackward, recordCrossEntropyRows } from "./kernels/cross_entropy.ts";
 
 /** Throws unless host targets are N integers in [0, C); returns them as i32. */
 function checkHostTargets(targets: ArrayLike<number>, rows: number, classes: number): Int32Array {

@@ -38,7 +38,7 @@ import {
   EMBEDDING_KEYS_WGSL,
   EMBEDDING_ROW_SUMS_WGSL,
   GATHER_WORKGROUP,
-} from "../kernels/gather.ts";
+} from "./kernels/gather.ts";
 
 const WG = GATHER_WORKGROUP;
 

@@ -7,7 +7,7 @@
  *
  * Recorded as one row kernel forward; backward one row kernel (∂x, and g·x̂)
  * then two sum reductions over the rows (∂γ = Σ g·x̂, ∂β = Σ g) when γ or β
- * needs a gradient. Rows hold at most 524,288 elements (see impl/kernels/reduce.ts).
+ * needs a gradient. Rows hold at most 524,288 elements (see impl/ops/kernels/reduce.ts).
  *
  * @example
  * ```ts
@@ -24,8 +24,8 @@
  */
 import { recordOp } from "../autograd.ts";
 import { assertDType, emptyLike, formatShape, type Tensor } from "../tensor.ts";
-import { MAX_ROW, recordReduce } from "../kernels/reduce.ts";
-import { recordLayerNorm, recordLayerNormBackward } from "../kernels/layer_norm.ts";
+import { MAX_ROW, recordReduce } from "./kernels/reduce.ts";
+import { recordLayerNorm, recordLayerNormBackward } from "./kernels/layer_norm.ts";
 
 /**
  * Normalises each row of the last axis of `x` [..., D], then scales by

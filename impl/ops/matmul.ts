@@ -52,9 +52,9 @@ import {
   REGISTER_BLOCKING,
   registerBlockedLoopIterations,
   registerBlockedWgsl,
-} from "../kernels/matmul_register_blocked.ts";
-import { TILED_BLOCK, tiledLoopIterations, tiledMatmulWgsl } from "../kernels/matmul_tiled.ts";
-import { MATMUL_PACK_WGSL, MATMUL_PACK_WORKGROUP } from "../kernels/matmul_transpose.ts";
+} from "./kernels/matmul_register_blocked.ts";
+import { TILED_BLOCK, tiledLoopIterations, tiledMatmulWgsl } from "./kernels/matmul_tiled.ts";
+import { MATMUL_PACK_WGSL, MATMUL_PACK_WORKGROUP } from "./kernels/matmul_transpose.ts";
 import { assertMaxRank, collapseBatch, padDims, sameShape } from "./_shape.ts";
 import { sumToShape } from "./sum_to_shape.ts";
 

@@ -43,7 +43,7 @@ import {
   SGD_WGSL,
   SUMSQ_CHUNK,
   SUMSQ_PARTIALS_WGSL,
-} from "../kernels/optim.ts";
+} from "./kernels/optim.ts";
 
 /** How parameters whose `.grad` is null are treated. */
 export interface GradPolicy {

@@ -27,7 +27,7 @@ import {
   outerLoopIterations,
   type OuterMode,
   outerWgsl,
-} from "../kernels/outer.ts";
+} from "./kernels/outer.ts";
 import { assertMaxRank, collapseBatch, type CollapsedBatch, padDims, sameShape } from "./_shape.ts";
 import { sumToShape } from "./sum_to_shape.ts";
 

@@ -2,7 +2,7 @@
  * Reductions along one axis: {@link sum}, {@link mean}, {@link max}. With the
  * axis omitted they reduce every element to a tensor of shape `[]`. Each op
  * views its input as [outer, n, inner] (n the reduced axis) and records one
- * segmented row kernel (impl/kernels/reduce.ts) forward (several passes for
+ * segmented row kernel (impl/ops/kernels/reduce.ts) forward (several passes for
  * more than 524,288 elements per row) and an elementwise kernel backward.
  *
  * Semantics (PyTorch's, mirrored by spec/oracle/reduce.ts):
@@ -30,7 +30,7 @@
  */
 import { recordOp } from "../autograd.ts";
 import { assertDType, emptyLike, formatShape, type Tensor } from "../tensor.ts";
-import { recordReduce, recordReduceBackward, type RowGeometry } from "../kernels/reduce.ts";
+import { recordReduce, recordReduceBackward, type RowGeometry } from "./kernels/reduce.ts";
 import { normaliseAxis } from "./_shape.ts";
 
 interface Plan {
@@ -84,7 +84,7 @@ function sumLike(op: "sum" | "mean", x: Tensor, axis: number | undefined, keepDi
  * Sum along `axis` (negative counts from the end), or of all elements when
  * `axis` is omitted (shape `[]`, or all ones with `keepDims`).
  *
- * Accuracy: class T3 with the rounding-path length of impl/kernels/reduce.ts
+ * Accuracy: class T3 with the rounding-path length of impl/ops/kernels/reduce.ts
  * (`reducePathLength`): about ceil(n/L) + log₂L for L lanes per row.
  *
  * @example Sum of all elements, with its gradient

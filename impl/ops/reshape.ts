@@ -17,7 +17,7 @@
  */
 import { recordOp } from "../autograd.ts";
 import { assertLive, emptyLike, formatShape, type Tensor } from "../tensor.ts";
-import { recordStridedRead } from "../kernels/transpose.ts";
+import { recordStridedRead } from "./kernels/transpose.ts";
 
 /**
  * Resolves a target shape for `size` elements: at most one entry may be -1,

@@ -2,11 +2,11 @@
  * Softmax and log-softmax along one axis (default the last), computed stably:
  * the row maximum is subtracted before exponentiating, so exp never
  * overflows and log-softmax never takes the log of an underflowed value.
- * One segmented row kernel forward and one backward (impl/kernels/softmax.ts).
+ * One segmented row kernel forward and one backward (impl/ops/kernels/softmax.ts).
  *
  * Gradients use the forward output: softmax's is y ⊙ (g − Σ g·y),
  * log-softmax's g − exp(y)·Σ g. Rows are limited to 524,288 elements (the
- * per-invocation loop budget of software adapters; see impl/kernels/reduce.ts).
+ * per-invocation loop budget of software adapters; see impl/ops/kernels/reduce.ts).
  * NaN and ±Inf inputs give unspecified results: WGSL lets the shader compiler
  * assume finite values.
  *
@@ -26,8 +26,8 @@
  */
 import { recordOp } from "../autograd.ts";
 import { assertDType, emptyLike, formatShape, type Tensor } from "../tensor.ts";
-import { MAX_ROW } from "../kernels/reduce.ts";
-import { recordSoftmax, recordSoftmaxBackward, type SoftmaxGeometry } from "../kernels/softmax.ts";
+import { MAX_ROW } from "./kernels/reduce.ts";
+import { recordSoftmax, recordSoftmaxBackward, type SoftmaxGeometry } from "./kernels/softmax.ts";
 import { normaliseAxis } from "./_shape.ts";
 
 function geometry(op: string, x: Tensor, axis: number): SoftmaxGeometry {

@@ -8,7 +8,7 @@ import { launch } from "../gpu/batch.ts";
 import { gpu } from "../gpu/device.ts";
 import { reshape } from "./reshape.ts";
 import { assertDType, emptyLike, formatShape, type Tensor } from "../tensor.ts";
-import { ELEMENTWISE_WORKGROUP, SUM_TO_SHAPE_WGSL } from "../kernels/elementwise.ts";
+import { ELEMENTWISE_WORKGROUP, SUM_TO_SHAPE_WGSL } from "./kernels/elementwise.ts";
 import { MAX_RANK, padDims, sameShape, stridesOf } from "./_shape.ts";
 
 /**

@@ -66,7 +66,7 @@
 import { launch } from "../gpu/batch.ts";
 import { recordOp } from "../autograd.ts";
 import { assertDType, emptyLike, type Tensor } from "../tensor.ts";
-import { ELEMENTWISE_WORKGROUP, unaryMapWgsl } from "../kernels/elementwise.ts";
+import { ELEMENTWISE_WORKGROUP, unaryMapWgsl } from "./kernels/elementwise.ts";
 
 /** A unary op's definition. */
 export interface UnaryDef {

@@ -29,7 +29,7 @@ import {
   selectGradWgsl,
   WHERE_WORKGROUP,
   whereForwardWgsl,
-} from "../kernels/where.ts";
+} from "./kernels/where.ts";
 import { assertMaxRank, broadcastShapes, broadcastStrides, padDims, sameShape } from "./_shape.ts";
 import { sumToShape } from "./sum_to_shape.ts";
 

@@ -29,7 +29,7 @@ export function scaffold(family: string, mechanism: string): Map<string, string>
  *
  * @module
  */
-import { declareClaim } from "../_harness/claim.ts";
+import { declareClaim } from "./claim.ts";
 
 /** ${mechanism}: the oracle's gradients match central differences. */
 export const ${camel(mechanism)}Gradcheck = declareClaim({

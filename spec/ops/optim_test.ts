@@ -22,7 +22,7 @@ import {
   tidy,
   zeros,
 } from "../../impl/mod.ts";
-import { sumOfSquaresPathLength, SUMSQ_CHUNK } from "../../impl/kernels/optim.ts";
+import { sumOfSquaresPathLength, SUMSQ_CHUNK } from "../../impl/ops/kernels/optim.ts";
 import { checkClose, describeClose } from "../../invariants/close.ts";
 import { track, type Tracked } from "../../invariants/tolerance.ts";
 import { caseValues } from "../_harness/op_spec.ts";

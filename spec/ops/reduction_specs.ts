@@ -5,7 +5,7 @@
  * Bounds:
  * - sum, mean: class T3, k·u·Σ|terms| ({@link multilinearBound}) with k the
  *   kernel's rounding-path length (`reducePathLength` of
- *   impl/kernels/reduce.ts: per pass ceil(len/L) + log₂L for L lanes), +2 for
+ *   impl/ops/kernels/reduce.ts: per pass ceil(len/L) + log₂L for L lanes), +2 for
  *   mean's product with 1/n rounded to f32; mean's gradient g·f32(1/n): k = 2;
  *   sum's gradient is a copy (exact).
  * - max: a selection, exact forward and backward (atol 0).
@@ -41,7 +41,7 @@ import {
   reducePathLength,
   rowLanes,
   segmentPathLength,
-} from "../../impl/kernels/reduce.ts";
+} from "../../impl/ops/kernels/reduce.ts";
 import {
   crossEntropyBounds,
   EXACT_ATOL,

@@ -24,7 +24,7 @@
  *
  * @module
  */
-import { oracleStateDim, oracleStep, type OracleSubstrate } from "./substrates.ts";
+import { oracleStateDim, oracleStep, type OracleSubstrate } from "./substrate.ts";
 
 /** The coder's random draws, explicit (the original draws them from default_rng(seed + 101)). */
 export interface CoderDraws {

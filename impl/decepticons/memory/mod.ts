@@ -1,0 +1,21 @@
+/**
+ * The decepticons causal count memories (issue 4, mechanism 2; catalogue
+ * B4–B7), host-side f64: OnlineCausalMemory (7 features, one table per
+ * order), ExactContextMemory with SupportWeightedMixer, NgramMemory and
+ * StatisticalBackoffMemory (fitted leave-one-out by default).
+ *
+ * @example Predict the next byte of a repeated phrase
+ * ```ts
+ * import { encodeText } from "../codec/codec.ts";
+ * import { ExactContextMemory } from "./mod.ts";
+ * const m = new ExactContextMemory().fit(encodeText("abcabcabc"));
+ * const { probs } = m.predictiveDistribution(encodeText("ab"));
+ * if (probs.indexOf(Math.max(...probs)) !== 99) throw new Error("expected 'c'");
+ * ```
+ *
+ * @module
+ */
+export * from "./online_causal.ts";
+export * from "./exact_context.ts";
+export * from "./ngram.ts";
+export * from "./statistical_backoff.ts";

@@ -1,0 +1,60 @@
+/**
+ * Chunkwise gated delta rule, pass "carry": the inter-chunk recurrence
+ * S_c = G_c·S_{c−1} − B_c S_{c−1} + L_c (decepticons_retention_delta_maps.ts),
+ * G_c = Π_{r∈chunk} g_r a product (never a quotient), writing the state
+ * ENTERING each chunk for the output pass. One invocation per (sequence,
+ * column j); chunks [ci0, ci1) per dispatch, the running state carried across
+ * dispatches through `state` (read when ci0 > 0).
+ *
+ * Bindings: 0 uniform {n, tm, chunk, nc, ci0, ci1}; 1 gates [n, tm];
+ * 2 maps [n, nc, DK, DV + DK]; 3 state [n, DK, DV] (read_write); 4 sin [n, nc, DK, DV].
+ * Grid: ceil(n·DV / 64) workgroups of 64, tiled.
+ * Accuracy (class T3): per chunk a DK-term product with B_c, one multiply, one
+ * subtraction and one add per entry (spec/decepticons/retention/gpu_test.ts).
+ *
+ * @module
+ */
+import { WGSL_LINEAR_WORKGROUP } from "../../../gpu/grid.ts";
+
+/** WGSL of the inter-chunk carry for key size `dk` and value size `dv`. */
+export function retentionDeltaCarryWgsl(dk: number, dv: number): string {
+  const w = dk + dv;
+  return `
+struct Params { n: u32, tm: u32, chunk: u32, nc: u32, ci0: u32, ci1: u32 }
+@group(0) @binding(0) var<uniform> prm: Params;
+@group(0) @binding(1) var<storage, read> gates: array<f32>;
+@group(0) @binding(2) var<storage, read> maps: array<f32>;
+@group(0) @binding(3) var<storage, read_write> state: array<f32>;
+@group(0) @binding(4) var<storage, read_write> sin: array<f32>;
+${WGSL_LINEAR_WORKGROUP}
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let gi = linear_workgroup(wid, nwg) * 64u + lid;
+  if (gi >= prm.n * ${dv}u) { return; }
+  let n = gi / ${dv}u;
+  let j = gi % ${dv}u;
+  var s: array<f32, ${dk}>;
+  var ns: array<f32, ${dk}>;
+  for (var c = 0u; c < ${dk}u; c++) {
+    s[c] = 0.0;
+    if (prm.ci0 > 0u) { s[c] = state[(n * ${dk}u + c) * ${dv}u + j]; }
+  }
+  for (var ci = prm.ci0; ci < prm.ci1; ci++) {
+    let c0 = ci * prm.chunk;
+    let c1 = min(c0 + prm.chunk, prm.tm);
+    var gc = 1.0;
+    for (var t = c0; t < c1; t++) { gc = gc * gates[n * prm.tm + t]; }
+    let base = (n * prm.nc + ci) * ${dk}u;
+    for (var c = 0u; c < ${dk}u; c++) {
+      sin[(base + c) * ${dv}u + j] = s[c];
+      var b = 0.0;
+      for (var e = 0u; e < ${dk}u; e++) { b = b + maps[(base + c) * ${w}u + ${dv}u + e] * s[e]; }
+      ns[c] = (gc * s[c] - b) + maps[(base + c) * ${w}u + j];
+    }
+    for (var c = 0u; c < ${dk}u; c++) { s[c] = ns[c]; }
+  }
+  for (var c = 0u; c < ${dk}u; c++) { state[(n * ${dk}u + c) * ${dv}u + j] = s[c]; }
+}
+`;
+}

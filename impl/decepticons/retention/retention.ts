@@ -1,0 +1,591 @@
+/**
+ * Matrix-memory retention, gated retention and the gated delta rule (issue 5,
+ * mechanisms 2 and 3; seed 001, decepticons `causal_bank` "multi-head
+ * matrix-memory retention" and "gated_retention").
+ *
+ * Every sequence n (one batch element × head, flattened) carries a state
+ * S ∈ R^{d_k×d_v}, S_{−1} = 0, updated with a keep gate g_t ∈ (0, 1]:
+ *
+ * - {@link retention}: S_t = γ_n S_{t−1} + k_tᵀ v_t, per-sequence (per-head) decay γ_n;
+ * - {@link gatedRetention}: S_t = g_t S_{t−1} + k_tᵀ v_t, data-dependent g_t;
+ * - {@link gatedDelta}: S_t = g_t (I − β_t k_tᵀ k_t) S_{t−1} + β_t k_tᵀ v_t
+ *   (the gated delta rule of Yang, Kautz & Hatamizadeh 2024, with row vectors);
+ * - every form reads o_t = q_t S_t.
+ *
+ * Forms: "recurrent" (one fused kernel looping over t, split over dispatches
+ * that carry S when the loop budget requires), "parallel" O = (Q Kᵀ ⊙ D) V
+ * with D_ts = Π_{r=s+1..t} g_r ((gated) retention only), and "chunkwise"
+ * (chunk summaries in parallel, a recurrent carry across chunks, and inside
+ * each chunk a score block P = Q Kᵀ ⊙ D computed once, then a matmul-like
+ * output pass). The gated delta rule's chunkwise form is the WY / UT-transform
+ * one: per chunk a unit lower triangular solve turns the rule into gated
+ * retention on pseudo-values, each chunk's state map (G_c − B_c, L_c) is
+ * carried recurrently. No form divides by a cumulative gate product: the
+ * original's division-based chunked scan is wrong by O(1) once a chunk's
+ * product drops below 1e−8.
+ * Every form has the same backward: the adjoint recurrence (two fused
+ * kernels), run on a recomputed state history.
+ *
+ * @example Retention with γ = 0.5: o_1 = q_1 (γ k_0ᵀ v_0 + k_1ᵀ v_1)
+ * ```ts
+ * import { initGpu, tensor } from "../../mod.ts";
+ * import { retention } from "./retention.ts";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await initGpu();
+ * const q = tensor([1, 1], [1, 2, 1]);
+ * const k = tensor([1, 1], [1, 2, 1]);
+ * const v = tensor([4, 2], [1, 2, 1]);
+ * const gamma = tensor([0.5], [1]);
+ * const o = retention(q, k, v, gamma, { form: "chunkwise", chunk: 1 });
+ * deepStrictEqual(Array.from(await o.toArray()), [4, 4]);
+ * for (const t of [q, k, v, gamma, o]) t.dispose();
+ * ```
+ *
+ * @module
+ */
+import { gpu } from "../../gpu/device.ts";
+import { launch } from "../../gpu/batch.ts";
+import { checkAllocation } from "../../gpu/buffers.ts";
+import { recordOp } from "../../autograd.ts";
+import { assertDType, emptyLike, formatShape, type Tensor, zeros } from "../../tensor.ts";
+import { sum } from "../../ops/reduce.ts";
+import { retentionForwardWgsl } from "./kernels/forward.ts";
+import { retentionBackwardWgsl } from "./kernels/backward.ts";
+import { retentionGradsWgsl } from "./kernels/grads.ts";
+import { retentionChunkSummaryWgsl } from "./kernels/chunk_summary.ts";
+import { retentionChunkCarryWgsl } from "./kernels/chunk_carry.ts";
+import { RETENTION_OUTPUT_TILE, retentionChunkOutputWgsl } from "./kernels/chunk_output.ts";
+import { retentionChunkScoresWgsl } from "./kernels/chunk_scores.ts";
+import { retentionDeltaSolveWgsl } from "./kernels/delta_solve.ts";
+import { retentionDeltaMapsWgsl } from "./kernels/delta_maps.ts";
+import { retentionDeltaCarryWgsl } from "./kernels/delta_carry.ts";
+
+/** How the forward is computed; every form has the same value and gradient. */
+export type RetentionForm = "recurrent" | "parallel" | "chunkwise";
+
+/** Options of {@link retention} and {@link gatedRetention}. */
+export interface RetentionOptions {
+  /** Default "recurrent". */
+  form?: RetentionForm;
+  /** Chunk length of the chunkwise form; default 32. Need not divide T. */
+  chunk?: number;
+}
+
+/** Largest key size (the state column lives in one invocation's private array). */
+export const RETENTION_MAX_KEY_DIM = 256;
+/** Largest value size. */
+export const RETENTION_MAX_VALUE_DIM = 4096;
+
+const WG = 64;
+
+interface Problem {
+  op: string;
+  n: number;
+  tm: number;
+  dk: number;
+  dv: number;
+  q: Tensor;
+  k: Tensor;
+  v: Tensor;
+  /** [n, tm], or [n] when perSeq. */
+  gates: Tensor;
+  perSeq: boolean;
+  beta: Tensor | null;
+}
+
+function validate(
+  op: string,
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  gates: Tensor,
+  perSeq: boolean,
+  beta: Tensor | null,
+): Problem {
+  const named: [Tensor, string][] = [[q, "q"], [k, "k"], [v, "v"], [
+    gates,
+    perSeq ? "gamma" : "gates",
+  ]];
+  if (beta) named.push([beta, "beta"]);
+  for (const [t, which] of named) assertDType(t, "f32", op, which);
+  const shapes = named.map(([t, w]) => `${w} ${formatShape(t.shape)}`).join(", ");
+  const bad = (why: string) => new TypeError(`Cannot ${op} tensors of shapes ${shapes}: ${why}`);
+  if (q.rank !== 3 || k.rank !== 3 || v.rank !== 3) throw bad("q, k and v must have rank 3");
+  const [n, tm, dk] = q.shape as [number, number, number];
+  const dv = v.shape[2]!;
+  if (k.shape[0] !== n || k.shape[1] !== tm || k.shape[2] !== dk) {
+    throw bad(`k must be [${n}, ${tm}, ${dk}] like q`);
+  }
+  if (v.shape[0] !== n || v.shape[1] !== tm) throw bad(`v must be [${n}, ${tm}, d_v]`);
+  if (perSeq) {
+    if (gates.rank !== 1 || gates.shape[0] !== n) throw bad(`gamma must be [${n}]`);
+  } else if (gates.rank !== 2 || gates.shape[0] !== n || gates.shape[1] !== tm) {
+    throw bad(`gates must be [${n}, ${tm}]`);
+  }
+  if (beta && (beta.rank !== 2 || beta.shape[0] !== n || beta.shape[1] !== tm)) {
+    throw bad(`beta must be [${n}, ${tm}]`);
+  }
+  if (n < 1 || tm < 1 || dk < 1 || dv < 1) throw bad("every size must be at least 1");
+  if (dk > RETENTION_MAX_KEY_DIM || dv > RETENTION_MAX_VALUE_DIM) {
+    throw bad(
+      `key size must be in [1, ${RETENTION_MAX_KEY_DIM}] and value size in [1, ` +
+        `${RETENTION_MAX_VALUE_DIM}]`,
+    );
+  }
+  return { op, n, tm, dk, dv, q, k, v, gates, perSeq, beta };
+}
+
+/** Loop-header evaluations per step of the forward kernel and its fixed part. */
+function forwardLoops(dk: number, steps: number): number {
+  return 2 * (dk + 1) + (steps + 1) + steps * 3 * (dk + 1);
+}
+
+/** Loop-header evaluations of the backward pass 1 for `steps` steps. */
+function backwardLoops(dk: number, steps: number): number {
+  return 2 * (dk + 1) + (steps + 1) + steps * 2 * (dk + 1);
+}
+
+/** Steps per dispatch so that `loops(steps)` stays within the adapter's budget. */
+function stepsPerDispatch(loops: (steps: number) => number, op: string): number {
+  const max = gpu().maxLoopIterations;
+  let lo = 0;
+  let hi = 1;
+  while (loops(hi) <= max && hi < 2 ** 24) hi *= 2;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (loops(mid) <= max) lo = mid;
+    else hi = mid;
+  }
+  if (lo < 1) {
+    throw new RangeError(`Cannot ${op}: one step alone exceeds this adapter's loop budget`);
+  }
+  return lo;
+}
+
+function placeholder(t: Tensor | null, pad: Tensor[]): Tensor {
+  if (t) return t;
+  const d = zeros([1]);
+  pad.push(d);
+  return d;
+}
+
+/** Records the recurrent forward; returns o and, when asked, the state history. */
+function recurrentForward(p: Problem, history: boolean): { o: Tensor; hist: Tensor | null } {
+  const o = emptyLike([p.n, p.tm, p.dv], "f32", `${p.op} o`);
+  const hist = history ? emptyLike([p.n, p.tm, p.dk, p.dv], "f32", `${p.op} history`) : null;
+  const state = emptyLike([p.n, p.dk, p.dv], "f32", `${p.op} state`);
+  const pad: Tensor[] = [];
+  const beta = placeholder(p.beta, pad);
+  const histBuf = placeholder(hist, pad);
+  const per = stepsPerDispatch((s) => forwardLoops(p.dk, s), p.op);
+  const code = retentionForwardWgsl(p.dk, p.dv);
+  for (let t0 = 0; t0 < p.tm; t0 += per) {
+    const t1 = Math.min(t0 + per, p.tm);
+    launch({
+      name: "decepticons_retention_forward",
+      code,
+      uniforms: [p.n, p.tm, t0, t1, p.beta ? 1 : 0, hist ? 1 : 0, p.perSeq ? 1 : 0],
+      buffers: [
+        p.q.buffer,
+        p.k.buffer,
+        p.v.buffer,
+        p.gates.buffer,
+        beta.buffer,
+        state.buffer,
+        o.buffer,
+        histBuf.buffer,
+      ],
+      workgroups: Math.ceil((p.n * p.dv) / WG),
+      loopIterations: forwardLoops(p.dk, t1 - t0),
+    });
+  }
+  state.dispose();
+  for (const d of pad) d.dispose();
+  return { o, hist };
+}
+
+/** Loop-header evaluations of the score pass for blocks of `c` steps. */
+function scoresLoops(dk: number, c: number): number {
+  return (c + 1) + c * (dk + 1);
+}
+
+/** Loop-header evaluations of the output pass (parallel form: c = T). */
+function outputLoops(dk: number, c: number, useSin: boolean): number {
+  return (c + 1) + (useSin ? dk + 1 : 0);
+}
+
+/** Loop-header evaluations of the delta solve pass. */
+function solveLoops(c: number): number {
+  return (c + 1) + (c * (c + 1)) / 2;
+}
+
+/** Loop-header evaluations of the delta chunk-map pass. */
+function mapsLoops(dk: number, c: number): number {
+  return 2 * (dk + 1) + (c + 1) + c * (dk + 1);
+}
+
+/** Loop-header evaluations of the delta carry for `chunks` chunks of `c` steps. */
+function deltaCarryLoops(dk: number, c: number, chunks: number): number {
+  return 2 * (dk + 1) + (chunks + 1) + chunks * ((c + 1) + 2 * (dk + 1) + dk * (dk + 1));
+}
+
+/** The largest per-invocation loop count of a chunked form with blocks of `c` steps. */
+function blockLoops(p: Problem, c: number, useSin: boolean): number {
+  const worst = Math.max(scoresLoops(p.dk, c), outputLoops(p.dk, c, useSin));
+  if (!p.beta) return worst;
+  return Math.max(worst, solveLoops(c), mapsLoops(p.dk, c), deltaCarryLoops(p.dk, c, 1));
+}
+
+/** Records the score pass: P (and A for delta) [n, tm, c] and din [n, tm]. */
+function chunkScores(p: Problem, c: number) {
+  const scores = emptyLike([p.n, p.tm, c], "f32", `${p.op} scores`);
+  const tri = p.beta ? emptyLike([p.n, p.tm, c], "f32", `${p.op} solve matrix`) : null;
+  const din = emptyLike([p.n, p.tm], "f32", `${p.op} entering decays`);
+  const pad: Tensor[] = [];
+  const beta = placeholder(p.beta, pad);
+  const triBuf = placeholder(tri, pad);
+  launch({
+    name: "decepticons_retention_chunk_scores",
+    code: retentionChunkScoresWgsl(p.dk, p.beta !== null),
+    uniforms: [p.n, p.tm, c, p.beta ? 1 : 0, p.perSeq ? 1 : 0],
+    buffers: [
+      p.q.buffer,
+      p.k.buffer,
+      p.gates.buffer,
+      beta.buffer,
+      scores.buffer,
+      triBuf.buffer,
+      din.buffer,
+    ],
+    workgroups: Math.ceil((p.n * p.tm) / WG),
+    loopIterations: scoresLoops(p.dk, c),
+  });
+  for (const d of pad) d.dispose();
+  return { scores, tri, din };
+}
+
+/** Records the output pass y = P·x[:, xoff..xoff+cols) (+ the read of `sin`). */
+function chunkOutput(
+  p: Problem,
+  c: number,
+  nc: number,
+  cols: number,
+  scores: Tensor,
+  din: Tensor,
+  x: Tensor,
+  xstride: number,
+  xoff: number,
+  sin: Tensor | null,
+  z: Tensor | null,
+  label: string,
+): Tensor {
+  const y = emptyLike([p.n, p.tm, cols], "f32", `${p.op} ${label}`);
+  const pad: Tensor[] = [];
+  const zBuf = placeholder(z, pad);
+  const sinBuf = placeholder(sin, pad);
+  launch({
+    name: "decepticons_retention_chunk_output",
+    code: retentionChunkOutputWgsl(p.dk, cols),
+    uniforms: [p.n, p.tm, c, nc, sin ? 1 : 0, z ? 1 : 0, xstride, xoff],
+    buffers: [
+      p.q.buffer,
+      scores.buffer,
+      x.buffer,
+      din.buffer,
+      zBuf.buffer,
+      sinBuf.buffer,
+      y.buffer,
+    ],
+    workgroups: Math.ceil((p.n * p.tm * Math.ceil(cols / RETENTION_OUTPUT_TILE)) / WG),
+    loopIterations: outputLoops(p.dk, c, sin !== null),
+  });
+  for (const d of pad) d.dispose();
+  return y;
+}
+
+/** (Gated) retention, parallel (c = T) or chunkwise: summaries, carry, scores, output. */
+function chunkwiseForward(p: Problem, chunk: number, parallel: boolean): Tensor {
+  const c = parallel ? p.tm : Math.min(chunk, p.tm);
+  const nc = Math.ceil(p.tm / c);
+  let sin: Tensor | null = null;
+  if (nc > 1) {
+    const l = emptyLike([p.n, nc, p.dk, p.dv], "f32", `${p.op} chunk summaries`);
+    sin = emptyLike([p.n, nc, p.dk, p.dv], "f32", `${p.op} chunk states`);
+    const state = emptyLike([p.n, p.dk, p.dv], "f32", `${p.op} carry`);
+    launch({
+      name: "decepticons_retention_chunk_summary",
+      code: retentionChunkSummaryWgsl(p.dk, p.dv),
+      uniforms: [p.n, p.tm, c, nc, p.perSeq ? 1 : 0],
+      buffers: [p.k.buffer, p.v.buffer, p.gates.buffer, l.buffer],
+      workgroups: Math.ceil((p.n * nc * p.dv) / WG),
+      loopIterations: 2 * (p.dk + 1) + (c + 1) * (p.dk + 1),
+    });
+    const carryLoops = (chunks: number) => 2 * (p.dk + 1) + chunks * (c + p.dk + 3) + 1;
+    const per = stepsPerDispatch(carryLoops, p.op);
+    const code = retentionChunkCarryWgsl(p.dk, p.dv);
+    for (let ci0 = 0; ci0 < nc; ci0 += per) {
+      const ci1 = Math.min(ci0 + per, nc);
+      launch({
+        name: "decepticons_retention_chunk_carry",
+        code,
+        uniforms: [p.n, p.tm, c, nc, p.perSeq ? 1 : 0, ci0, ci1],
+        buffers: [p.gates.buffer, l.buffer, state.buffer, sin.buffer],
+        workgroups: Math.ceil((p.n * p.dv) / WG),
+        loopIterations: carryLoops(ci1 - ci0),
+      });
+    }
+    l.dispose();
+    state.dispose();
+  }
+  const { scores, din } = chunkScores(p, c);
+  const o = chunkOutput(p, c, nc, p.dv, scores, din, p.v, p.dv, 0, sin, null, "o");
+  for (const t of [scores, din, sin]) t?.dispose();
+  return o;
+}
+
+/**
+ * The gated delta rule, chunkwise (the WY / UT-transform form): scores and the
+ * triangular system per chunk, its solve X = [X_v | X_w] (pseudo-values
+ * U = X_v − X_w S_in), the chunk maps (B_c, L_c), the carry of the entering
+ * states, z = P·X_w, and the output o = P·X_v + (din·q − z)·S_in.
+ */
+function deltaChunkwiseForward(p: Problem, chunk: number): Tensor {
+  const c = Math.min(chunk, p.tm);
+  const nc = Math.ceil(p.tm / c);
+  const w = p.dk + p.dv;
+  const { scores, tri, din } = chunkScores(p, c);
+  const x = emptyLike([p.n, p.tm, w], "f32", `${p.op} solved pseudo-values`);
+  launch({
+    name: "decepticons_retention_delta_solve",
+    code: retentionDeltaSolveWgsl(p.dk, p.dv),
+    uniforms: [p.n, p.tm, c, nc],
+    buffers: [p.k.buffer, p.v.buffer, p.beta!.buffer, din.buffer, tri!.buffer, x.buffer],
+    workgroups: Math.ceil((p.n * nc * w) / WG),
+    loopIterations: solveLoops(c),
+  });
+  tri!.dispose();
+  let sin: Tensor | null = null;
+  let z: Tensor | null = null;
+  if (nc > 1) {
+    const maps = emptyLike([p.n, nc, p.dk, w], "f32", `${p.op} chunk maps`);
+    launch({
+      name: "decepticons_retention_delta_maps",
+      code: retentionDeltaMapsWgsl(p.dk, p.dv),
+      uniforms: [p.n, p.tm, c, nc],
+      buffers: [p.k.buffer, p.gates.buffer, x.buffer, maps.buffer],
+      workgroups: Math.ceil((p.n * nc * w) / WG),
+      loopIterations: mapsLoops(p.dk, c),
+    });
+    sin = emptyLike([p.n, nc, p.dk, p.dv], "f32", `${p.op} chunk states`);
+    const state = emptyLike([p.n, p.dk, p.dv], "f32", `${p.op} carry`);
+    const per = stepsPerDispatch((k) => deltaCarryLoops(p.dk, c, k), p.op);
+    const code = retentionDeltaCarryWgsl(p.dk, p.dv);
+    for (let ci0 = 0; ci0 < nc; ci0 += per) {
+      const ci1 = Math.min(ci0 + per, nc);
+      launch({
+        name: "decepticons_retention_delta_carry",
+        code,
+        uniforms: [p.n, p.tm, c, nc, ci0, ci1],
+        buffers: [p.gates.buffer, maps.buffer, state.buffer, sin.buffer],
+        workgroups: Math.ceil((p.n * p.dv) / WG),
+        loopIterations: deltaCarryLoops(p.dk, c, ci1 - ci0),
+      });
+    }
+    maps.dispose();
+    state.dispose();
+    z = chunkOutput(p, c, nc, p.dk, scores, din, x, w, p.dv, null, null, "z");
+  }
+  const o = chunkOutput(p, c, nc, p.dv, scores, din, x, w, 0, sin, z, "o");
+  for (const t of [scores, din, x, sin, z]) t?.dispose();
+  return o;
+}
+
+/** Backward of every form: recomputed history, adjoint recurrence, gradient gathering. */
+function recurrentBackward(p: Problem, dO: Tensor): Tensor[] {
+  const { hist } = recurrentForward(p, true);
+  const h = hist!;
+  const dshist = emptyLike([p.n, p.tm, p.dk, p.dv], "f32", `${p.op} adjoint history`);
+  const wup = emptyLike([p.n, p.tm, p.dv, 3], "f32", `${p.op} adjoint columns`);
+  const dstate = emptyLike([p.n, p.dk, p.dv], "f32", `${p.op} adjoint carry`);
+  const dq = emptyLike(p.q.shape, "f32", `${p.op} dq`);
+  const dk = emptyLike(p.k.shape, "f32", `${p.op} dk`);
+  const dv = emptyLike(p.v.shape, "f32", `${p.op} dv`);
+  const dg = emptyLike([p.n, p.tm], "f32", `${p.op} dgates`);
+  const dBeta = p.beta ? emptyLike(p.beta.shape, "f32", `${p.op} dbeta`) : null;
+  const pad: Tensor[] = [];
+  const beta = placeholder(p.beta, pad);
+  const dBetaBuf = placeholder(dBeta, pad);
+  const per = stepsPerDispatch((s) => backwardLoops(p.dk, s), p.op);
+  const code = retentionBackwardWgsl(p.dk, p.dv);
+  for (let t1 = p.tm; t1 > 0; t1 -= per) {
+    const t0 = Math.max(t1 - per, 0);
+    launch({
+      name: "decepticons_retention_backward",
+      code,
+      uniforms: [p.n, p.tm, t0, t1, p.beta ? 1 : 0, p.perSeq ? 1 : 0],
+      buffers: [
+        p.q.buffer,
+        p.k.buffer,
+        p.gates.buffer,
+        beta.buffer,
+        dO.buffer,
+        h.buffer,
+        dstate.buffer,
+        dshist.buffer,
+        wup.buffer,
+        dv.buffer,
+      ],
+      workgroups: Math.ceil((p.n * p.dv) / WG),
+      loopIterations: backwardLoops(p.dk, t1 - t0),
+    });
+  }
+  launch({
+    name: "decepticons_retention_grads",
+    code: retentionGradsWgsl(p.dk, p.dv),
+    uniforms: [p.n, p.tm, p.beta ? 1 : 0, p.perSeq ? 1 : 0],
+    buffers: [
+      p.v.buffer,
+      p.gates.buffer,
+      beta.buffer,
+      dO.buffer,
+      h.buffer,
+      dshist.buffer,
+      wup.buffer,
+      dq.buffer,
+      dk.buffer,
+      dg.buffer,
+      dBetaBuf.buffer,
+    ],
+    workgroups: Math.ceil((p.n * p.tm * (p.dk + 1)) / WG),
+    loopIterations: p.dv + 1,
+  });
+  for (const t of [h, dshist, wup, dstate, ...pad]) t.dispose();
+  const dGates = p.perSeq ? sum(dg, 1) : dg;
+  const out = [dq, dk, dv, dGates];
+  if (dBeta) out.push(dBeta);
+  return out;
+}
+
+function run(p: Problem, options: RetentionOptions): Tensor {
+  const form = options.form ?? "recurrent";
+  const chunk = options.chunk ?? 32;
+  const allowed: RetentionForm[] = p.beta
+    ? ["recurrent", "chunkwise"]
+    : ["recurrent", "parallel", "chunkwise"];
+  if (!allowed.includes(form)) {
+    const expected = p.beta
+      ? '"recurrent" or "chunkwise"'
+      : '"recurrent", "parallel" or "chunkwise"';
+    throw new RangeError(`Cannot ${p.op} with form "${form}": expected ${expected}`);
+  }
+  if (!Number.isInteger(chunk) || chunk < 1) {
+    throw new RangeError(`Cannot ${p.op} with chunk ${chunk}: expected a positive integer`);
+  }
+  if (form !== "recurrent") {
+    const c = form === "parallel" ? p.tm : Math.min(chunk, p.tm);
+    const loops = blockLoops(p, c, form === "chunkwise");
+    if (loops > gpu().maxLoopIterations) {
+      throw new RangeError(
+        `Cannot ${p.op} in the ${form} form with ${c} steps per block and key size ${p.dk}: ` +
+          `${loops} loop iterations per invocation exceed this adapter's limit of ` +
+          `${gpu().maxLoopIterations}; use a smaller chunk or the recurrent form`,
+      );
+    }
+    // The score block is [N, T, c] floats (the parallel form's is O(T²) per sequence).
+    checkAllocation(4 * p.n * p.tm * c, `the ${p.op} ${form} score block [${p.n}, ${p.tm}, ${c}]`);
+  }
+  const o = form === "recurrent"
+    ? recurrentForward(p, false).o
+    : p.beta
+    ? deltaChunkwiseForward(p, chunk)
+    : chunkwiseForward(p, chunk, form === "parallel");
+  const inputs = [p.q, p.k, p.v, p.gates, ...(p.beta ? [p.beta] : [])];
+  return recordOp(o, p.op, inputs, (g) => recurrentBackward(p, g));
+}
+
+/**
+ * Multi-head matrix-memory retention with a per-sequence (per-head) decay γ:
+ * S_t = γ_n S_{t−1} + k_tᵀ v_t, o_t = q_t S_t. Differentiable in q, k, v and γ.
+ *
+ * @param q queries [N, T, d_k] (N = batch × heads)
+ * @param k keys [N, T, d_k]
+ * @param v values [N, T, d_v]
+ * @param gamma decays [N], meant in (0, 1] (values outside are computed as given)
+ * @returns o [N, T, d_v]
+ * @throws {TypeError} when the shapes disagree, naming the op and every shape.
+ * @throws {RangeError} for an unknown form, a chunk that is not a positive integer, or a
+ *   parallel / chunk block too long for this adapter's loop budget.
+ */
+export function retention(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  gamma: Tensor,
+  options: RetentionOptions = {},
+): Tensor {
+  return run(validate("retention", q, k, v, gamma, true, null), options);
+}
+
+/**
+ * Gated retention: data-dependent keep gates, S_t = g_t S_{t−1} + k_tᵀ v_t, o_t = q_t S_t.
+ * (The original's write gate w_t is a scaling of k_t or v_t.) Differentiable in every input.
+ *
+ * @param gates keep gates [N, T], meant in (0, 1]
+ * @returns o [N, T, d_v]
+ * @throws {TypeError} when the shapes disagree. @throws {RangeError} as {@link retention}.
+ */
+export function gatedRetention(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  gates: Tensor,
+  options: RetentionOptions = {},
+): Tensor {
+  return run(validate("gatedRetention", q, k, v, gates, false, null), options);
+}
+
+/**
+ * The gated delta rule: S_t = g_t (I − β_t k_tᵀ k_t) S_{t−1} + β_t k_tᵀ v_t, o_t = q_t S_t.
+ * Differentiable in every input. Keys are used as given: with ‖k_t‖ = 1 and β_t ∈ [0, 1]
+ * the transition is a contraction (callers normalise k).
+ *
+ * Forms: "recurrent" (default) and "chunkwise", the WY / UT-transform form: inside a
+ * chunk the pseudo-values u_t = β_t (v_t − g_t k_t S_{t−1}) come from one unit lower
+ * triangular solve per chunk (the decays between positions are running products of
+ * gates, never ratios), chunk states are carried recurrently, and each chunk's outputs
+ * are a matmul-like pass over a precomputed score block. `chunk` need not divide T.
+ * Both forms share the adjoint-recurrence backward.
+ *
+ * @param gates keep gates [N, T], meant in (0, 1]
+ * @param beta write strengths [N, T], meant in [0, 1]
+ * @returns o [N, T, d_v]
+ * @throws {TypeError} when the shapes disagree. @throws {RangeError} for another form, a
+ *   chunk that is not a positive integer, or a chunk too long for the loop budget.
+ *
+ * @example One step with g = 1, β = 1, k = 1: S_0 = v_0, o_0 = q_0 v_0
+ * ```ts
+ * import { initGpu, tensor } from "../../mod.ts";
+ * import { gatedDelta } from "./retention.ts";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await initGpu();
+ * const q = tensor([2, 1], [1, 2, 1]);
+ * const k = tensor([1, 1], [1, 2, 1]);
+ * const v = tensor([3, 5], [1, 2, 1]);
+ * const g = tensor([1, 1], [1, 2]);
+ * const beta = tensor([1, 1], [1, 2]);
+ * // S_1 = (1 − 1)·S_0 + 5 = 5: the delta rule overwrites the memory.
+ * const o = gatedDelta(q, k, v, g, beta, { form: "chunkwise", chunk: 2 });
+ * deepStrictEqual(Array.from(await o.toArray()), [6, 5]);
+ * for (const t of [q, k, v, g, beta, o]) t.dispose();
+ * ```
+ */
+export function gatedDelta(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  gates: Tensor,
+  beta: Tensor,
+  options: { form?: "recurrent" | "chunkwise"; chunk?: number } = {},
+): Tensor {
+  return run(validate("gatedDelta", q, k, v, gates, false, beta), options);
+}

@@ -1,0 +1,160 @@
+/**
+ * Chunker-1200 training: many dependent SGD updates of one Elman net in one
+ * invocation, no barriers. A cursor (sequence u, offset o) walks a list of
+ * sequences (each one of K kinds: inputs xs[k], targets ys[k], length
+ * lens[k]); each update takes the window [o, o + n), n = min(W, len − o), runs
+ * the net forward from the carried state (zero at a sequence's start), BPTT
+ * over the window alone (the carried state is a constant: the gradient is
+ * detached at window borders) and p ← p − (lr / n)·clamp(g, −clip, clip);
+ * the state after the window is carried to the next window of the same
+ * sequence. With W ≥ every length, each update is a full BPTT over one whole
+ * sequence from the zero state. The parameters are copied into the net
+ * scratch at the start of a dispatch and back at its end, with the cursor and
+ * the carried state, so the host splits the update list over dispatches by
+ * the adapter's loop budget without reading anything back.
+ *
+ * Bindings: 0 uniform {count (updates in this dispatch), window W, lmax, n4
+ * (H/4), nh (H), nv (V), lr f32, clip f32}; 1 params f32 [P] (read-write, the
+ * flat layout of fastweights_chunker1200_net.ts); 2 xs i32 [K, lmax];
+ * 3 ys i32 [K, lmax]; 4 lens i32 [K]; 5 kinds i32 [U] (kind of each
+ * sequence); 6 state f32 [H] (read-write, carried h); 7 cursor i32 [2]
+ * (read-write: u, o); 8 hs vec4 f32 [(W + 1)·H/4] (scratch); 9 zs f32 [W·V]
+ * (scratch); 10 net scratch vec4 f32 (parameters, gradients, states: see
+ * c1200NetToStorage); 11 net scratch f32 (b_y, its gradient, logits, softmax).
+ * Grid: one workgroup of one invocation.
+ * Accuracy: f32 as fastweights_chunker1200_net.ts; the trained net is compared
+ * with the f64 oracle by its decisions (spec/fastweights/chunker/training_test.ts).
+ *
+ * @module
+ */
+import {
+  c1200NetLoops,
+  c1200NetScratch,
+  c1200NetStoreWgsl,
+  c1200NetToStorage,
+  c1200NetWgsl,
+} from "./c1200_net.ts";
+
+/**
+ * Loop-header evaluations that llvmpipe charges beyond the k + 1 per loop
+ * counted by c1200NetLoops, declared per time step and per update (and per
+ * dispatch). Measured with one dispatch of this kernel at H = 16, W = 6:
+ * 134 full windows run and 136 stop early at T = 1200, 136 run and 137 stop
+ * at T = 60 (where every tenth window has 5 steps), so the true excess is
+ * between 6.5 and 10 per six-step window; 2 per step plus 4 per update
+ * (16 per window) are declared.
+ */
+export const C1200_LOOP_SLACK = 4;
+
+/** Per time step part of {@link C1200_LOOP_SLACK}. */
+export const C1200_LOOP_SLACK_STEP = 2;
+
+/** Worst-case loop-header evaluations of one update of at most W steps (no load/store). */
+export function c1200WindowUpdateLoops(W: number, H: number, V: number): number {
+  const n = c1200NetLoops(H, V);
+  const step = 2 + n.forward + n.backward + 2 * C1200_LOOP_SLACK_STEP;
+  return 3 + W * step + n.sgd + C1200_LOOP_SLACK;
+}
+
+/** Loop-header evaluations of one dispatch outside its updates (load, store, the exit check). */
+export function c1200WindowFixedLoops(H: number, V: number): number {
+  const n = c1200NetLoops(H, V);
+  return n.load + n.store + 1 + C1200_LOOP_SLACK;
+}
+
+/**
+ * WGSL of the window-training kernel for H hidden units (a multiple of 4) and
+ * V symbols; `space` "private" keeps the net in private arrays (no bindings
+ * 10 and 11; ~40 s to compile on llvmpipe at H = 16, so not used).
+ */
+export function c1200WindowWgsl(
+  H: number,
+  V: number,
+  space: "private" | "storage" = "storage",
+): string {
+  const H4 = H / 4;
+  const each = (f: (g: number) => string) => Array.from({ length: H4 }, (_, g) => f(g)).join(" ");
+  const eachV = (f: (q: number) => string) => Array.from({ length: V }, (_, q) => f(q)).join(" ");
+  const text = `
+struct Params { count: u32, window: u32, lmax: u32, n4: u32, nh: u32, nv: u32, lr: f32, clip: f32 }
+@group(0) @binding(0) var<uniform> prm: Params;
+@group(0) @binding(1) var<storage, read_write> params: array<f32>;
+@group(0) @binding(2) var<storage, read> xs: array<i32>;
+@group(0) @binding(3) var<storage, read> ys: array<i32>;
+@group(0) @binding(4) var<storage, read> lens: array<i32>;
+@group(0) @binding(5) var<storage, read> kinds: array<i32>;
+@group(0) @binding(6) var<storage, read_write> state: array<f32>;
+@group(0) @binding(7) var<storage, read_write> cursor: array<i32>;
+@group(0) @binding(8) var<storage, read_write> hs: array<vec4f>;
+@group(0) @binding(9) var<storage, read_write> zs: array<f32>;
+${
+    space === "storage"
+      ? `@group(0) @binding(10) var<storage, read_write> scr: array<vec4f>;
+@group(0) @binding(11) var<storage, read_write> scf: array<f32>;`
+      : ""
+  }
+${c1200NetWgsl(H, V, space)}
+${c1200NetStoreWgsl(H, V)}
+@compute @workgroup_size(1)
+fn main() {
+  let n4 = prm.n4;
+  let nv = prm.nv;
+  net_load(0u, n4, prm.nh, nv);
+  var u = u32(cursor[0]);
+  var o = u32(cursor[1]);
+  ${
+    each((g) =>
+      `hcur[${g}] = vec4f(state[${4 * g}], state[${4 * g + 1}], state[${4 * g + 2}], state[${
+        4 * g + 3
+      }]);`
+    )
+  }
+  for (var w = 0u; w < prm.count; w++) {
+    let k = u32(kinds[u]);
+    let len = u32(lens[k]);
+    let base = k * prm.lmax + o;
+    if (o == 0u) { ${each((g) => `hcur[${g}] = vec4f(0.0);`)} }
+    let n = min(prm.window, len - o);
+    ${each((g) => `hs[${g}u] = hcur[${g}];`)}
+    for (var t = 0u; t < n; t++) {
+      ${each((g) => `hprev[${g}] = hcur[${g}];`)}
+      net_forward(u32(xs[base + t]), n4, nv);
+      ${each((g) => `hs[(t + 1u) * ${H4}u + ${g}u] = hcur[${g}];`)}
+      ${eachV((q) => `zs[t * ${V}u + ${q}u] = zl[${q}];`)}
+    }
+    ${each((g) => `dh[${g}] = vec4f(0.0);`)}
+    for (var r = 0u; r < n; r++) {
+      let t = n - 1u - r;
+      ${
+    each((g) => `hprev[${g}] = hs[t * ${H4}u + ${g}u]; hcur[${g}] = hs[(t + 1u) * ${H4}u + ${g}u];`)
+  }
+      ${eachV((q) => `zl[${q}] = zs[t * ${V}u + ${q}u];`)}
+      net_backward(u32(xs[base + t]), u32(ys[base + t]), n4, nv);
+    }
+    net_sgd(prm.lr / f32(n), prm.clip, n4, prm.nh, nv);
+    ${each((g) => `hcur[${g}] = hs[n * ${H4}u + ${g}u];`)}
+    o = o + n;
+    if (o >= len) {
+      u = u + 1u;
+      o = 0u;
+    }
+  }
+  cursor[0] = i32(u);
+  cursor[1] = i32(o);
+  ${
+    each((g) =>
+      `state[${4 * g}] = hcur[${g}].x; state[${4 * g + 1}] = hcur[${g}].y; state[${
+        4 * g + 2
+      }] = hcur[${g}].z; state[${4 * g + 3}] = hcur[${g}].w;`
+    )
+  }
+  net_store(0u, n4, prm.nh, nv);
+}
+`;
+  return space === "storage" ? c1200NetToStorage(text, H, V) : text;
+}
+
+/** Scratch sizes (vec4 and f32 elements) of the window kernel's net state. */
+export function c1200WindowScratch(H: number, V: number): { vec4: number; f32: number } {
+  return c1200NetScratch(H, V);
+}

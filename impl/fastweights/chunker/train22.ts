@@ -1,0 +1,409 @@
+/**
+ * Chunker-22 training on the GPU (seed 004, "chunker-22-symbol"): the whole
+ * protocol — the automatizer A's block-by-block forward, CE BPTT and clipped
+ * Adam, the surprise test on A's pre-update probabilities, the chunker C's
+ * one-step BCE update on every surprising a/x symbol, the label read-out, and
+ * the evaluation pass — runs for many seeds at once, one invocation per seed
+ * and no barriers. Each training block is two dispatches: the block kernel
+ * (A's forward, read-out, surprise test, C's update;
+ * impl/fastweights/chunker/kernels/block.ts) and the update kernel (A's BPTT,
+ * clip and Adam; impl/fastweights/chunker/kernels/block_update.ts); an eval
+ * block is one. Both fit one block into llvmpipe's loop budget (about 42,000
+ * and 52,000 of 65,535 loop-header evaluations per invocation). The carried
+ * state, the last surprise symbol s*, both nets, their Adam moments and the
+ * per-block records stay in GPU buffers; the host reads everything back once
+ * at the end.
+ *
+ * Why not one workgroup per seed with many blocks per dispatch: such a fused
+ * kernel (32 invocations per seed, workgroup barriers in every time step)
+ * ran correctly but took llvmpipe about two minutes to compile, against 4–6 s
+ * for these two barrier-free kernels; per block the two dispatches cost
+ * ~0.1 ms of overhead against ~3 ms of work for ten seeds.
+ *
+ * The single-net baseline ("single") trains A with a label head (BCE at
+ * t = 20 added to the CE) and reads its own label at t = 20.
+ *
+ * @example Two seeds, 20 blocks
+ * ```ts
+ * import { initGpu } from "../../mod.ts";
+ * import { c22ParamCount, chunker22Train } from "./train22.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * await initGpu();
+ * const S = 2;
+ * const block = (first: number) => [first, ...Array.from({ length: 20 }, (_, i) => i + 2)];
+ * const stream = Array.from({ length: 21 }, () => block(0)).flat();
+ * const r = await chunker22Train({ threshold: 0.95, blocks: 20, lr: 1e-2, evalBlocks: 20 }, {
+ *   mode: "chunker",
+ *   a: new Float32Array(S * c22ParamCount("chunker").a).fill(0.01),
+ *   c: new Float32Array(S * c22ParamCount("chunker").c).fill(0.01),
+ *   streams: Int32Array.from([...stream, ...stream]),
+ *   evalStream: Int32Array.from(stream),
+ * });
+ * strictEqual(r.seeds.length, 2);
+ * ```
+ *
+ * @module
+ */
+import { launch } from "../../gpu/batch.ts";
+import { gpu } from "../../gpu/device.ts";
+import { readTensors, type Tensor, tensor, zeros } from "../../tensor.ts";
+import { chunkerParamCount } from "./chunker.ts";
+import { C22_BLOCK_WGSL, C22_BLOCK_WORKGROUP, c22BlockLoops } from "./kernels/block.ts";
+import { C22_UPDATE_WGSL, C22_UPDATE_WORKGROUP, c22UpdateLoops } from "./kernels/block_update.ts";
+import { type ChunkerNetDims, chunkerOffsets } from "./kernels/forward.ts";
+
+/** Chunker-22 sizes: 22 symbols (a = 0, x = 1, b1..b20), blocks of 21, 32 hidden units. */
+export const C22_GPU = { vocab: 22, block: 21, hidden: 32 } as const;
+
+/** Protocol settings (the README's: θ = 0.95, 1500 blocks, lr 1e-2, 200 eval blocks). */
+export interface Chunker22Config {
+  /** Surprise threshold θ on A's p(target). */
+  threshold: number;
+  /** Training blocks. */
+  blocks: number;
+  /** Adam learning rate of both nets. */
+  lr: number;
+  /** Evaluation blocks (0: no evaluation). */
+  evalBlocks: number;
+  /** Global-norm clip of both nets' gradients (default 1). */
+  clip?: number;
+}
+
+/** Initial nets and streams of S seeds. */
+export interface Chunker22Inputs {
+  /** "chunker": A (symbol head) + C; "single": A with a label head, no C. */
+  mode: "chunker" | "single";
+  /** f32 [S, P_A] in the flat layout W_xh, W_hh, W_hy, (W_hl), b_h, b_y, (b_l). */
+  a: Float32Array;
+  /** f32 [S, P_C] (chunker mode): C with a label head. */
+  c?: Float32Array;
+  /** i32 [S, (blocks + 1)·21]: each seed's training stream. */
+  streams: Int32Array;
+  /** i32 [(evalBlocks + 1)·21]: the evaluation stream shared by all seeds. */
+  evalStream: Int32Array;
+}
+
+/** Per-block records of one pass. */
+export interface Chunker22Pass {
+  /** Surprise masks: bit t set iff p(target_t) < θ. */
+  masks: Int32Array;
+  /** Surprises per block (popcount of the mask). */
+  surprises: Int32Array;
+  /** Label read-out per block (0/1), taken before any update. */
+  predictions: Int8Array;
+  /** Argmax next-symbol hits per block (of 21). */
+  hits: Int32Array;
+  /** p(target) of A's pre-update softmax, [blocks, 21]. */
+  pTarget: Float32Array;
+}
+
+/** One seed's trained nets and records. */
+export interface Chunker22Seed {
+  a: Float32Array;
+  c: Float32Array | null;
+  train: Chunker22Pass;
+  eval: Chunker22Pass;
+  /** Labels of the eval blocks (1 iff the block starts with a). */
+  evalLabels: Int8Array;
+  /** Eval label accuracy over all blocks and over blocks 1..n−1 (NaN without such blocks). */
+  accuracy: number;
+  accuracyAfterFirst: number;
+  /** Eval surprises (any symbol) and argmax symbol accuracy (ceiling 20/21). */
+  evalSurprises: number;
+  symbolAccuracy: number;
+}
+
+/** Everything {@link chunker22Train} measured. */
+export interface Chunker22Result {
+  seeds: Chunker22Seed[];
+  /** Dispatches recorded (two per training block, one per eval block). */
+  dispatches: number;
+}
+
+/** Parameter counts of A and C for a mode. */
+export function c22ParamCount(mode: "chunker" | "single"): { a: number; c: number } {
+  const { vocab, hidden, block } = C22_GPU;
+  const dims = (label: number) => ({ vocab, hidden, out: vocab, label, steps: block });
+  return { a: chunkerParamCount(dims(mode === "single" ? 1 : 0)), c: chunkerParamCount(dims(1)) };
+}
+
+function checkStream(name: string, s: Int32Array): void {
+  for (let i = 0; i < s.length; i++) {
+    const x = s[i]!;
+    if (!(x >= 0 && x < C22_GPU.vocab)) {
+      throw new RangeError(
+        `Cannot train chunker-22: ${name}[${i}] is ${x}, outside [0, ${C22_GPU.vocab})`,
+      );
+    }
+  }
+}
+
+function popcount(x: number): number {
+  let n = 0;
+  for (let v = x >>> 0; v; v >>>= 1) n += v & 1;
+  return n;
+}
+
+function netDims(label: number): ChunkerNetDims {
+  const { vocab, hidden, block } = C22_GPU;
+  return { vocab, hidden, out: vocab, label, steps: block };
+}
+
+/** Checks that each of the three per-block kernels fits the adapter's loop budget. */
+function checkLoopBudget(mode: "chunker" | "single"): void {
+  const { vocab: V, hidden: H, block: B } = C22_GPU;
+  const need = Math.max(c22BlockLoops(B, V, H), c22UpdateLoops(B, V, H, c22ParamCount(mode).a));
+  if (need > gpu().maxLoopIterations) {
+    throw new RangeError(
+      `Cannot train chunker-22: one block needs ${need} loop iterations in one invocation, ` +
+        `past this adapter's limit of ${gpu().maxLoopIterations}`,
+    );
+  }
+}
+
+/**
+ * Trains chunker-22 (or the single-net baseline) for S seeds on the GPU and
+ * evaluates each on the shared eval stream; one host readback at the end.
+ *
+ * Inputs are validated synchronously, before any GPU work.
+ *
+ * @throws {TypeError} when an array's length disagrees with the config.
+ * @throws {RangeError} for invalid settings or symbols.
+ */
+export function chunker22Train(
+  cfg: Chunker22Config,
+  inputs: Chunker22Inputs,
+): Promise<Chunker22Result> {
+  const { block: B } = C22_GPU;
+  const { mode } = inputs;
+  const clip = cfg.clip ?? 1;
+  if (!Number.isInteger(cfg.blocks) || cfg.blocks < 0) {
+    throw new RangeError(
+      `Cannot train chunker-22: blocks must be an integer >= 0, got ${cfg.blocks}`,
+    );
+  }
+  if (!Number.isInteger(cfg.evalBlocks) || cfg.evalBlocks < 0) {
+    throw new RangeError(
+      `Cannot train chunker-22: evalBlocks must be an integer >= 0, got ${cfg.evalBlocks}`,
+    );
+  }
+  for (const [k, v] of [["threshold", cfg.threshold], ["lr", cfg.lr], ["clip", clip]] as const) {
+    if (!(Number.isFinite(v) && v > 0)) {
+      throw new RangeError(`Cannot train chunker-22: ${k} must be finite and > 0, got ${v}`);
+    }
+  }
+  const count = c22ParamCount(mode);
+  const S = inputs.a.length / count.a;
+  if (!Number.isInteger(S) || S < 1) {
+    throw new TypeError(
+      `Cannot train chunker-22: A's parameters hold ${inputs.a.length} values, not a positive ` +
+        `multiple of ${count.a}`,
+    );
+  }
+  const cLen = inputs.c?.length ?? 0;
+  if (mode === "chunker" && cLen !== S * count.c) {
+    throw new TypeError(
+      `Cannot train chunker-22 for ${S} seeds: C's parameters hold ${cLen} values, expected ` +
+        `${S * count.c}`,
+    );
+  }
+  const stride = (cfg.blocks + 1) * B;
+  if (inputs.streams.length !== S * stride) {
+    throw new TypeError(
+      `Cannot train chunker-22 for ${S} seeds and ${cfg.blocks} blocks: streams hold ` +
+        `${inputs.streams.length} symbols, expected ${S * stride}`,
+    );
+  }
+  if (inputs.evalStream.length !== (cfg.evalBlocks + 1) * B) {
+    throw new TypeError(
+      `Cannot evaluate chunker-22 on ${cfg.evalBlocks} blocks: the eval stream holds ` +
+        `${inputs.evalStream.length} symbols, expected ${(cfg.evalBlocks + 1) * B}`,
+    );
+  }
+  checkStream("streams", inputs.streams);
+  checkStream("evalStream", inputs.evalStream);
+  checkLoopBudget(mode);
+  return run(cfg, inputs, S, clip);
+}
+
+/** Records both passes and reads the results back (inputs already validated). */
+async function run(
+  cfg: Chunker22Config,
+  inputs: Chunker22Inputs,
+  S: number,
+  clip: number,
+): Promise<Chunker22Result> {
+  const { vocab: V, block: B, hidden: H } = C22_GPU;
+  const { mode } = inputs;
+  const count = c22ParamCount(mode);
+  const stride = (cfg.blocks + 1) * B;
+  const P = count.a;
+  const PC = mode === "chunker" ? count.c : 1;
+  const single = mode === "single" ? 1 : 0;
+  const dims = netDims(single);
+  const oa = chunkerOffsets(dims);
+  const oc = chunkerOffsets(netDims(1));
+  const owned: Tensor[] = [];
+  const own = <T extends Tensor>(t: T): T => (owned.push(t), t);
+  const a = own(tensor(inputs.a, [S, P]));
+  const ma = own(zeros([S, 2 * P]));
+  const c = own(mode === "chunker" ? tensor(inputs.c!, [S, PC]) : zeros([S, 1]));
+  const mc = own(zeros([S, 2 * PC]));
+  const logits = own(zeros([S, B, V]));
+  const labels = own(zeros([S, B]));
+  const grads = own(zeros([S, P]));
+  const blockLoops = c22BlockLoops(B, V, H);
+  const updateLoops = c22UpdateLoops(B, V, H, P);
+  let dispatches = 0;
+  const pass = (stream: Tensor, streamStride: number, blocks: number, train: boolean) => {
+    const st = new Float32Array(S * 2);
+    for (let s = 0; s < S; s++) st[2 * s] = -1;
+    const state = own(tensor(st, [S, 2]));
+    const rec = own(zeros([S, Math.max(1, blocks), 3], { dtype: "i32" }));
+    const pt = own(zeros([S, Math.max(1, blocks), B]));
+    const hs = own(zeros([S, B + 1, H])); // h_A starts at 0 in each pass
+    for (let blk = 0; blk < blocks; blk++) {
+      launch({
+        name: "fastweights_chunker_block",
+        code: C22_BLOCK_WGSL,
+        uniforms: [
+          S,
+          blk,
+          blocks,
+          streamStride,
+          train ? 1 : 0,
+          single,
+          P,
+          PC,
+          V,
+          H,
+          B,
+          { f32: cfg.lr },
+          { f32: cfg.threshold },
+          { f32: clip },
+          oa.whh,
+          oa.why,
+          oa.whl,
+          oa.bh,
+          oa.by,
+          oa.bl,
+          oc.whl,
+          oc.bh,
+          oc.bl,
+        ],
+        buffers: [
+          stream.buffer,
+          a.buffer,
+          c.buffer,
+          mc.buffer,
+          state.buffer,
+          hs.buffer,
+          logits.buffer,
+          labels.buffer,
+          rec.buffer,
+          pt.buffer,
+        ],
+        workgroups: Math.ceil(S / C22_BLOCK_WORKGROUP),
+        loopIterations: blockLoops,
+      });
+      dispatches++;
+      if (!train) continue;
+      launch({
+        name: "fastweights_chunker_block_update",
+        code: C22_UPDATE_WGSL,
+        uniforms: [
+          S,
+          blk,
+          streamStride,
+          single,
+          P,
+          V,
+          H,
+          B,
+          { f32: cfg.lr },
+          { f32: clip },
+          { f32: 1 - 0.9 ** (blk + 1) },
+          { f32: 1 - 0.999 ** (blk + 1) },
+          oa.whh,
+          oa.why,
+          oa.whl,
+          oa.bh,
+          oa.by,
+          oa.bl,
+        ],
+        buffers: [
+          stream.buffer,
+          a.buffer,
+          ma.buffer,
+          hs.buffer,
+          logits.buffer,
+          labels.buffer,
+          grads.buffer,
+        ],
+        workgroups: Math.ceil(S / C22_UPDATE_WORKGROUP),
+        loopIterations: updateLoops,
+      });
+      dispatches++;
+    }
+    return { rec, pt };
+  };
+  try {
+    const trainStream = own(tensor(inputs.streams, [S * stride], { dtype: "i32" }));
+    const evalStream = own(tensor(inputs.evalStream, [inputs.evalStream.length], { dtype: "i32" }));
+    const tr = pass(trainStream, stride, cfg.blocks, true);
+    const ev = pass(evalStream, 0, cfg.evalBlocks, false);
+    const [aOut, cOut, trRec, trP, evRec, evP] = await readTensors([
+      a,
+      c,
+      tr.rec,
+      tr.pt,
+      ev.rec,
+      ev.pt,
+    ]);
+    const unpack = (recs: Int32Array, ps: Float32Array, s: number, blocks: number) => {
+      const masks = new Int32Array(blocks);
+      const surprises = new Int32Array(blocks);
+      const predictions = new Int8Array(blocks);
+      const hits = new Int32Array(blocks);
+      const stepBase = Math.max(1, blocks);
+      for (let b = 0; b < blocks; b++) {
+        const r = (s * stepBase + b) * 3;
+        masks[b] = recs[r]!;
+        surprises[b] = popcount(recs[r]!);
+        predictions[b] = recs[r + 1]!;
+        hits[b] = recs[r + 2]!;
+      }
+      const pTarget = ps.slice(s * stepBase * B, (s * stepBase + blocks) * B);
+      return { masks, surprises, predictions, hits, pTarget };
+    };
+    const evalLabels = new Int8Array(cfg.evalBlocks);
+    for (let b = 0; b < cfg.evalBlocks; b++) evalLabels[b] = inputs.evalStream[b * B] === 0 ? 1 : 0;
+    const seeds: Chunker22Seed[] = [];
+    for (let s = 0; s < S; s++) {
+      const train = unpack(trRec as Int32Array, trP as Float32Array, s, cfg.blocks);
+      const evalPass = unpack(evRec as Int32Array, evP as Float32Array, s, cfg.evalBlocks);
+      let hitsAll = 0;
+      let hitsAfter = 0;
+      for (let b = 0; b < cfg.evalBlocks; b++) {
+        if (evalPass.predictions[b] === evalLabels[b]) {
+          hitsAll++;
+          if (b > 0) hitsAfter++;
+        }
+      }
+      seeds.push({
+        a: (aOut as Float32Array).slice(s * P, (s + 1) * P),
+        c: mode === "chunker" ? (cOut as Float32Array).slice(s * PC, (s + 1) * PC) : null,
+        train,
+        eval: evalPass,
+        evalLabels,
+        accuracy: cfg.evalBlocks > 0 ? hitsAll / cfg.evalBlocks : NaN,
+        accuracyAfterFirst: cfg.evalBlocks > 1 ? hitsAfter / (cfg.evalBlocks - 1) : NaN,
+        evalSurprises: evalPass.surprises.reduce((u, v) => u + v, 0),
+        symbolAccuracy: evalPass.hits.reduce((u, v) => u + v, 0) / (cfg.evalBlocks * B),
+      });
+    }
+    return { seeds, dispatches };
+  } finally {
+    for (const t of owned) t.dispose();
+  }
+}

@@ -1,0 +1,248 @@
+/**
+ * The fused fast-weight recurrence: gated rank-1 writes
+ * W_t = W_{t−1} + η g_t v_t k_tᵀ over all T steps of a batch of sequences, then
+ * one read y = W_{T−1} q, forward and backward each in ONE dispatch (the loop
+ * over t runs inside the shader; see fastweights_scan_forward.ts and
+ * fastweights_scan_backward.ts).
+ *
+ * {@link fastWeightRecall} is the autograd op. {@link recordScanForward} and
+ * {@link recordScanBackward} are the raw recorders the mechanisms use with
+ * their own buffers (per-episode lengths, the query taken at the last step,
+ * an initial state, the state history).
+ *
+ * @example Two writes, one read
+ * ```ts
+ * import { initGpu, tensor } from "../../mod.ts";
+ * import { fastWeightRecall } from "./recurrence.ts";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await initGpu();
+ * const keys = tensor([1, 0, 0, 1], [1, 2, 2]);      // k_0 = e_0, k_1 = e_1
+ * const values = tensor([3, 4], [1, 2, 1]);           // v_0 = 3, v_1 = 4
+ * const gates = tensor([1, 1], [1, 2]);
+ * const query = tensor([0, 1], [1, 2]);               // reads back v_1
+ * const y = fastWeightRecall(keys, values, gates, query, 1);
+ * deepStrictEqual(Array.from(await y.toArray()), [4]);
+ * for (const t of [keys, values, gates, query, y]) t.dispose();
+ * ```
+ *
+ * @module
+ */
+import { assertLoopBudget, launch } from "../../gpu/batch.ts";
+import { recordOp } from "../../autograd.ts";
+import { assertDType, emptyLike, formatShape, type Tensor, zeros } from "../../tensor.ts";
+import { scanForwardWgsl } from "./kernels/forward.ts";
+import { scanBackwardWgsl } from "./kernels/backward.ts";
+
+/** Where a recurrence reads its inputs: `n` sequences padded to `tm` steps. */
+export interface ScanInputs {
+  /** Sequences and padded steps per sequence. */
+  n: number;
+  tm: number;
+  keyDim: number;
+  valueDim: number;
+  eta: number;
+  /** [n, tm, d_k], [n, tm, d_v], [n, tm]. */
+  keys: Tensor;
+  values: Tensor;
+  gates: Tensor;
+  /** [n, d_k], or [n, tm, d_k] read at each sequence's last step when `queryAtLast`. */
+  queries: Tensor;
+  queryAtLast: boolean;
+  /** Steps per sequence (u32 [n]); null: every sequence has `steps` (default `tm`) steps. */
+  lens: Tensor | null;
+  /** Steps of every sequence when `lens` is null; default `tm`. 0 reads the initial state. */
+  steps?: number;
+}
+
+/** Outputs of {@link recordScanForward}. */
+export interface ScanForwardOutputs {
+  /** [n, d_v]. */
+  y: Tensor;
+  /** Final state [n, d_v, d_k]. */
+  w: Tensor;
+  /** State after every step [n, tm, d_v, d_k], or null. */
+  hist: Tensor | null;
+  /** Initial state [n, d_v, d_k], or null for zero. */
+  w0?: Tensor | null;
+}
+
+/** Outputs of {@link recordScanBackward}. */
+export interface ScanBackwardOutputs {
+  /** ∂L/∂y [n, d_v] (input). */
+  dy: Tensor;
+  /** [n, tm, d_k], [n, tm, d_v], [n, tm], [n, d_k]. */
+  dKeys: Tensor;
+  dValues: Tensor;
+  dGates: Tensor;
+  dQuery: Tensor;
+}
+
+const WG = 64;
+
+/** Loop-header evaluations of one forward invocation (see `Launch.loopIterations`). */
+export function scanForwardLoops(tm: number, keyDim: number, history: boolean): number {
+  return 2 * (keyDim + 1) + (tm + 1) + tm * (keyDim + 1) * (history ? 2 : 1);
+}
+
+/** Loop-header evaluations of one backward invocation: the larger of the step and query roles. */
+export function scanBackwardLoops(tm: number, keyDim: number, valueDim: number): number {
+  return Math.max(2 * (keyDim + 1) + 2 * (valueDim + 1), tm + 1 + tm * (valueDim + 1));
+}
+
+function dummy(): Tensor {
+  return zeros([1]);
+}
+
+/** Records the forward recurrence into `out` (one dispatch). */
+export function recordScanForward(inp: ScanInputs, out: ScanForwardOutputs): void {
+  const pad: Tensor[] = [];
+  const orDummy = (t: Tensor | null | undefined) => {
+    if (t) return t;
+    const d = dummy();
+    pad.push(d);
+    return d;
+  };
+  launch({
+    name: "fastweights_scan_forward",
+    code: scanForwardWgsl(inp.keyDim, inp.valueDim),
+    uniforms: [
+      inp.n,
+      inp.tm,
+      inp.steps ?? inp.tm,
+      inp.lens ? 1 : 0,
+      inp.queryAtLast ? 1 : 0,
+      out.w0 ? 1 : 0,
+      out.hist ? 1 : 0,
+      { f32: inp.eta },
+    ],
+    buffers: [
+      inp.keys.buffer,
+      inp.values.buffer,
+      inp.gates.buffer,
+      inp.queries.buffer,
+      orDummy(inp.lens).buffer,
+      orDummy(out.w0).buffer,
+      out.y.buffer,
+      out.w.buffer,
+      orDummy(out.hist).buffer,
+    ],
+    workgroups: Math.ceil((inp.n * inp.valueDim) / WG),
+    loopIterations: scanForwardLoops(inp.tm, inp.keyDim, out.hist !== null),
+  });
+  for (const d of pad) d.dispose();
+}
+
+/** Records the backward recurrence (one dispatch): head gradients from ∂L/∂y. */
+export function recordScanBackward(inp: ScanInputs, out: ScanBackwardOutputs): void {
+  const lens = inp.lens ?? dummy();
+  launch({
+    name: "fastweights_scan_backward",
+    code: scanBackwardWgsl(inp.keyDim, inp.valueDim),
+    uniforms: [
+      inp.n,
+      inp.tm,
+      inp.steps ?? inp.tm,
+      inp.lens ? 1 : 0,
+      inp.queryAtLast ? 1 : 0,
+      { f32: inp.eta },
+    ],
+    buffers: [
+      inp.keys.buffer,
+      inp.values.buffer,
+      inp.gates.buffer,
+      inp.queries.buffer,
+      lens.buffer,
+      out.dy.buffer,
+      out.dKeys.buffer,
+      out.dValues.buffer,
+      out.dGates.buffer,
+      out.dQuery.buffer,
+    ],
+    workgroups: Math.ceil((inp.n * inp.tm + inp.n * inp.keyDim) / WG),
+    loopIterations: scanBackwardLoops(inp.tm, inp.keyDim, inp.valueDim),
+  });
+  if (!inp.lens) lens.dispose();
+}
+
+/**
+ * Gated fast-weight writes over a sequence, then one read:
+ * y[n] = (Σ_t η g[n,t] v[n,t] k[n,t]ᵀ) q[n]. Differentiable in every input.
+ *
+ * @param keys [N, T, d_k]
+ * @param values [N, T, d_v]
+ * @param gates [N, T]
+ * @param query [N, d_k]
+ * @param eta write strength η
+ * @returns y [N, d_v]
+ * @throws {TypeError} when the shapes disagree, naming the op and the shapes.
+ * @throws {RangeError} when η is not finite, or T is too long for one invocation's loop
+ *   budget on this adapter (llvmpipe: about 65,535 / (d_k + 1) steps).
+ */
+export function fastWeightRecall(
+  keys: Tensor,
+  values: Tensor,
+  gates: Tensor,
+  query: Tensor,
+  eta: number,
+): Tensor {
+  for (
+    const [t, which] of [[keys, "keys"], [values, "values"], [gates, "gates"], [
+      query,
+      "query",
+    ]] as const
+  ) assertDType(t, "f32", "fastWeightRecall", which);
+  const bad = (why: string) =>
+    new TypeError(
+      `Cannot fastWeightRecall tensors of shapes keys ${formatShape(keys.shape)}, values ` +
+        `${formatShape(values.shape)}, gates ${formatShape(gates.shape)} and query ` +
+        `${formatShape(query.shape)}: ${why}`,
+    );
+  if (keys.rank !== 3 || values.rank !== 3 || gates.rank !== 2 || query.rank !== 2) {
+    throw bad("expected ranks 3, 3, 2 and 2");
+  }
+  const [n, T, dk] = keys.shape as [number, number, number];
+  const dv = values.shape[2]!;
+  if (values.shape[0] !== n || values.shape[1] !== T) {
+    throw bad(`values must be [${n}, ${T}, d_v]`);
+  }
+  if (gates.shape[0] !== n || gates.shape[1] !== T) throw bad(`gates must be [${n}, ${T}]`);
+  if (query.shape[0] !== n || query.shape[1] !== dk) throw bad(`query must be [${n}, ${dk}]`);
+  if (dk < 1 || dv < 1 || dk > 256 || dv > 4096) {
+    throw bad("key size must be in [1, 256] and value size in [1, 4096]");
+  }
+  if (!Number.isFinite(eta)) {
+    throw new RangeError(`Cannot fastWeightRecall with eta = ${eta}: expected a finite number`);
+  }
+  // Forward and backward loop over t inside one invocation: refuse lengths the
+  // adapter would silently truncate, before any GPU work.
+  assertLoopBudget("fastweights_scan_forward", scanForwardLoops(T, dk, false));
+  assertLoopBudget("fastweights_scan_backward", scanBackwardLoops(T, dk, dv));
+  const inputs: ScanInputs = {
+    n,
+    tm: T,
+    keyDim: dk,
+    valueDim: dv,
+    eta,
+    keys,
+    values,
+    gates,
+    queries: query,
+    queryAtLast: false,
+    lens: null,
+  };
+  const y = emptyLike([n, dv], "f32", "fastWeightRecall y");
+  const w = emptyLike([n, dv, dk], "f32", "fastWeightRecall state");
+  recordScanForward(inputs, { y, w, hist: null });
+  w.dispose();
+  return recordOp(y, "fastWeightRecall", [keys, values, gates, query], (g) => {
+    const grads = {
+      dy: g,
+      dKeys: emptyLike(keys.shape, "f32", "fastWeightRecall dKeys"),
+      dValues: emptyLike(values.shape, "f32", "fastWeightRecall dValues"),
+      dGates: emptyLike(gates.shape, "f32", "fastWeightRecall dGates"),
+      dQuery: emptyLike(query.shape, "f32", "fastWeightRecall dQuery"),
+    };
+    recordScanBackward(inputs, grads);
+    return [grads.dKeys, grads.dValues, grads.dGates, grads.dQuery];
+  });
+}

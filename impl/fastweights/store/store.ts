@@ -1,0 +1,159 @@
+/**
+ * The fast-weight memory as a store: a state W ∈ R^{d_v×d_k} with gated
+ * rank-1 writes W ← W + η g v kᵀ, linear reads y = W q and a reset to zero.
+ * Every write and read is one dispatch of the fused recurrence kernel
+ * (fastweights_scan_forward.ts) with the current state as its initial state;
+ * a batch of writes is still one dispatch.
+ *
+ * @example Store two values under orthonormal keys and read one back
+ * ```ts
+ * import { initGpu } from "../../mod.ts";
+ * import { FastWeightStore } from "./store.ts";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await initGpu();
+ * const m = new FastWeightStore(2, 3);
+ * m.write([1, 0], [1, 2, 3]);
+ * m.write([0, 1], [4, 5, 6]);
+ * const y = m.read([0, 1]);
+ * deepStrictEqual(Array.from(await y.toArray()), [4, 5, 6]);
+ * y.dispose();
+ * m.dispose();
+ * ```
+ *
+ * @module
+ */
+import { emptyLike, type Tensor, tensor, zeros } from "../../tensor.ts";
+import { recordScanForward } from "../recurrence/recurrence.ts";
+
+/** A fast-weight memory on the GPU. */
+export class FastWeightStore {
+  readonly keyDim: number;
+  readonly valueDim: number;
+  readonly eta: number;
+  #state: Tensor;
+
+  /**
+   * An empty memory (W = 0).
+   *
+   * @throws {RangeError} for sizes outside [1, 256] (keys) or [1, 4096] (values), or a non-finite η.
+   */
+  constructor(keyDim: number, valueDim: number, eta = 1) {
+    if (!Number.isInteger(keyDim) || keyDim < 1 || keyDim > 256) {
+      throw new RangeError(
+        `Cannot build a fast-weight store with key size ${keyDim}: expected 1..256`,
+      );
+    }
+    if (!Number.isInteger(valueDim) || valueDim < 1 || valueDim > 4096) {
+      throw new RangeError(
+        `Cannot build a fast-weight store with value size ${valueDim}: expected 1..4096`,
+      );
+    }
+    if (!Number.isFinite(eta)) {
+      throw new RangeError(`Cannot build a fast-weight store with eta = ${eta}`);
+    }
+    this.keyDim = keyDim;
+    this.valueDim = valueDim;
+    this.eta = eta;
+    this.#state = zeros([valueDim, keyDim]);
+  }
+
+  /** The state W [d_v, d_k] (owned by the store; read it, do not dispose it). */
+  get state(): Tensor {
+    return this.#state;
+  }
+
+  #check(op: string, what: string, n: number, want: number): void {
+    if (n !== want) {
+      throw new TypeError(
+        `Cannot ${op} a fast-weight store of key size ${this.keyDim} and value size ` +
+          `${this.valueDim}: ${what} has ${n} entries, expected ${want}`,
+      );
+    }
+  }
+
+  /**
+   * Writes `count` = keys.length / d_k gated pairs in order (one dispatch):
+   * W ← W + η g_t v_t k_tᵀ for each t.
+   *
+   * @throws {TypeError} when the lengths disagree.
+   */
+  writeMany(keys: ArrayLike<number>, values: ArrayLike<number>, gates: ArrayLike<number>): void {
+    const count = gates.length;
+    this.#check("write to", "keys", keys.length, count * this.keyDim);
+    this.#check("write to", "values", values.length, count * this.valueDim);
+    if (count === 0) return;
+    const k = tensor(Float32Array.from(keys), [1, count, this.keyDim]);
+    const v = tensor(Float32Array.from(values), [1, count, this.valueDim]);
+    const g = tensor(Float32Array.from(gates), [1, count]);
+    const q = zeros([1, this.keyDim]);
+    const y = emptyLike([1, this.valueDim], "f32", "store write read");
+    const next = emptyLike([this.valueDim, this.keyDim], "f32", "fast-weight store state");
+    recordScanForward(
+      {
+        n: 1,
+        tm: count,
+        keyDim: this.keyDim,
+        valueDim: this.valueDim,
+        eta: this.eta,
+        keys: k,
+        values: v,
+        gates: g,
+        queries: q,
+        queryAtLast: false,
+        lens: null,
+      },
+      { y, w: next, hist: null, w0: this.#state },
+    );
+    for (const t of [k, v, g, q, y, this.#state]) t.dispose();
+    this.#state = next;
+  }
+
+  /** Writes one gated pair: W ← W + η g v kᵀ. */
+  write(key: ArrayLike<number>, value: ArrayLike<number>, gate = 1): void {
+    this.writeMany(key, value, [gate]);
+  }
+
+  /**
+   * Reads y = W q (one dispatch); the caller owns the returned [1, d_v] tensor.
+   *
+   * @throws {TypeError} when the query's length is not d_k.
+   */
+  read(query: ArrayLike<number>): Tensor {
+    this.#check("read from", "the query", query.length, this.keyDim);
+    const q = tensor(Float32Array.from(query), [1, this.keyDim]);
+    const dummy = zeros([1, 1, Math.max(this.keyDim, this.valueDim)]);
+    const g = zeros([1, 1]);
+    const y = emptyLike([1, this.valueDim], "f32", "store read");
+    const w = emptyLike([this.valueDim, this.keyDim], "f32", "store read state copy");
+    recordScanForward(
+      {
+        n: 1,
+        tm: 1,
+        steps: 0,
+        keyDim: this.keyDim,
+        valueDim: this.valueDim,
+        eta: this.eta,
+        keys: dummy,
+        values: dummy,
+        gates: g,
+        queries: q,
+        queryAtLast: false,
+        lens: null,
+      },
+      { y, w, hist: null, w0: this.#state },
+    );
+    for (const t of [q, dummy, g, w]) t.dispose();
+    return y;
+  }
+
+  /** Resets the memory to W = 0. */
+  reset(): void {
+    this.#state.dispose();
+    this.#state = zeros([this.valueDim, this.keyDim]);
+  }
+
+  /** Releases the state. */
+  dispose(): void {
+    this.#state.dispose();
+  }
+}

@@ -1,0 +1,723 @@
+/**
+ * Unknown-delay pattern association on the GPU (Schmidhuber 1992; seed 004):
+ * a feed-forward slow net emits a key, value, query and write gate at every
+ * step; gated rank-1 writes accumulate in the fast weights; the recall step
+ * reads y = W q after its own write. Several independent nets (one per seed)
+ * run side by side: the seed is a batch dimension of every kernel.
+ *
+ * One training iteration records one buffer copy (the uniform mirror of the
+ * parameters) and nine dispatches, and no host sync: episode generation,
+ * slow-net heads, the fused recurrence forward, loss, the fused recurrence
+ * backward, the slow net's backward, per-lane parameter-gradient sums, their
+ * reduction, and a fused clip + Adam step. The loss curve stays on
+ * the GPU until the caller reads it.
+ *
+ * @example Train two seeds briefly and read their loss curves
+ * ```ts
+ * import { initGpu } from "../../mod.ts";
+ * import { UnknownDelayNet, UNKNOWN_DELAY_DEFAULTS } from "./unknown_delay.ts";
+ * import { ok } from "node:assert/strict";
+ * await initGpu();
+ * const net = UnknownDelayNet.create(UNKNOWN_DELAY_DEFAULTS, [0, 1]);
+ * const losses = net.train({ iterations: 20 });
+ * const curve = await losses.toFloat32();   // [20, 2]: one row per iteration
+ * ok(curve.length === 40 && curve.every(Number.isFinite));
+ * losses.dispose();
+ * net.dispose();
+ * ```
+ *
+ * @module
+ */
+import { launch, openEncoder } from "../../gpu/batch.ts";
+import { gpu } from "../../gpu/device.ts";
+import { hashU32, Rng } from "../../gpu/rng.ts";
+import { emptyLike, readTensors, type Tensor, tensor, zeros } from "../../tensor.ts";
+import { UD_STEP_SLOTS, udEpisodesWgsl } from "./kernels/episodes.ts";
+import { udHeadsWgsl } from "./kernels/heads.ts";
+import { udLossWgsl } from "./kernels/loss.ts";
+import { UD_GRAD_LANES, udParamGradsWgsl } from "./kernels/param_grads.ts";
+import { udHeadsBackwardWgsl } from "./kernels/heads_backward.ts";
+import { udParamReduceWgsl } from "./kernels/param_reduce.ts";
+import { ADAM_WGSL } from "./kernels/adam.ts";
+import {
+  recordScanBackward,
+  recordScanForward,
+  type ScanInputs,
+} from "../recurrence/recurrence.ts";
+import { checkUdConfig, type UdLayout, udLayout, type UnknownDelayConfig } from "./layout.ts";
+
+/** Bit-stream slots per episode (steps 0..63 may carry bits, so K ≤ 63). */
+export { UD_STEP_SLOTS };
+/** The model's sizes and defaults (see layout.ts). */
+export { UNKNOWN_DELAY_DEFAULTS, type UnknownDelayConfig } from "./layout.ts";
+
+const WG = 64;
+
+/** Salt deriving a seed's bit stream (episode draws) from the seed: hashU32(seed, salt). */
+export const UD_BIT_SALT = 0x62697473;
+
+/** Salt deriving a seed's delay stream (one K per iteration) from the seed. */
+export const UD_DELAY_SALT = 0x64656c79;
+
+/** The bit-stream and delay-stream seeds of training seed `seed`. */
+export function udTrainingStreams(seed: number): [number, number] {
+  return [hashU32(seed, UD_BIT_SALT), hashU32(seed, UD_DELAY_SALT)];
+}
+
+/** Evaluation episodes come from this one stream for every seed (the original: default_rng(12345)). */
+export const UD_EVAL_STREAM = 12345;
+
+/**
+ * Initial parameters of one seed, drawn from `Rng(seed)` normals in the
+ * original's order (W_xh·0.5/√(p+2), then W_hk, W_hv, W_hq, w_hg·0.5/√H; biases 0),
+ * laid out as {@link udLayout}.
+ */
+export function udInitialParams(cfg: UnknownDelayConfig, seed: number): Float32Array {
+  checkUdConfig(cfg, "initialise unknown-delay parameters");
+  const l = udLayout(cfg);
+  const rng = new Rng(seed);
+  const out = new Float32Array(l.total);
+  const fill = (off: number, n: number, scale: number) => {
+    for (let i = 0; i < n; i++) out[off + i] = rng.normal() * scale;
+  };
+  const H = cfg.hidden;
+  fill(l.wxh, H * (cfg.p + 2), 0.5 / Math.sqrt(cfg.p + 2));
+  fill(l.whk, cfg.keyDim * H, 0.5 / Math.sqrt(H));
+  fill(l.whv, cfg.p * H, 0.5 / Math.sqrt(H));
+  fill(l.whq, cfg.keyDim * H, 0.5 / Math.sqrt(H));
+  fill(l.whg, H, 0.5 / Math.sqrt(H));
+  return out;
+}
+
+/** A batch of episodes on the GPU: `seeds` groups of `perSeed` episodes, padded to `tm` steps. */
+export class UdEpisodes {
+  readonly seeds: number;
+  readonly perSeed: number;
+  readonly tm: number;
+  readonly p: number;
+  /** [n, tm, p+2] inputs, [n, p] targets, u32 [n] steps per episode. */
+  readonly x: Tensor;
+  readonly target: Tensor;
+  readonly lens: Tensor;
+
+  /** Allocates zeroed buffers, or wraps `data` (taking ownership). */
+  constructor(
+    p: number,
+    seeds: number,
+    perSeed: number,
+    tm: number,
+    data?: { x: Tensor; target: Tensor; lens: Tensor },
+  ) {
+    for (const [k, v] of [["seeds", seeds], ["perSeed", perSeed], ["tm", tm]] as const) {
+      if (!Number.isInteger(v) || v < 1) {
+        throw new RangeError(`Cannot allocate unknown-delay episodes: ${k} must be >= 1, got ${v}`);
+      }
+    }
+    this.p = p;
+    this.seeds = seeds;
+    this.perSeed = perSeed;
+    this.tm = tm;
+    const n = seeds * perSeed;
+    this.x = data?.x ?? zeros([n, tm, p + 2]);
+    this.target = data?.target ?? zeros([n, p]);
+    this.lens = data?.lens ?? zeros([n], { dtype: "i32" });
+  }
+
+  /** Number of episodes. */
+  get n(): number {
+    return this.seeds * this.perSeed;
+  }
+
+  /**
+   * Uploads explicit episodes (e.g. a fixture's draws). `episodes[n]` has
+   * `steps` rows of p + 2 inputs; all must fit in `tm` steps.
+   */
+  static upload(
+    p: number,
+    seeds: number,
+    episodes: readonly { steps: number; x: ArrayLike<number>; target: ArrayLike<number> }[],
+    tm: number = Math.max(...episodes.map((e) => e.steps)),
+  ): UdEpisodes {
+    if (episodes.length === 0 || episodes.length % seeds !== 0) {
+      throw new RangeError(
+        `Cannot upload ${episodes.length} unknown-delay episodes for ${seeds} seeds: ` +
+          `expected a positive multiple of the seed count`,
+      );
+    }
+    const perSeed = episodes.length / seeds;
+    const w = p + 2;
+    const x = new Float32Array(episodes.length * tm * w);
+    const target = new Float32Array(episodes.length * p);
+    const lens = new Int32Array(episodes.length);
+    episodes.forEach((e, n) => {
+      if (e.steps < 1 || e.steps > tm || e.x.length !== e.steps * w || e.target.length !== p) {
+        throw new TypeError(
+          `Cannot upload unknown-delay episode ${n}: expected ${e.steps} steps of ${w} inputs ` +
+            `(<= ${tm} steps) and ${p} targets, got ${e.x.length} inputs and ${e.target.length} targets`,
+        );
+      }
+      for (let i = 0; i < e.x.length; i++) x[n * tm * w + i] = e.x[i]!;
+      for (let j = 0; j < p; j++) target[n * p + j] = e.target[j]!;
+      lens[n] = e.steps;
+    });
+    return new UdEpisodes(p, seeds, perSeed, tm, {
+      x: tensor(x, [episodes.length, tm, w]),
+      target: tensor(target, [episodes.length, p]),
+      lens: tensor(lens, [episodes.length], { dtype: "i32" }),
+    });
+  }
+
+  /**
+   * Records the generation of one training batch for `iteration`: per seed a
+   * delay K drawn from its delay stream in [dMin, dMax], and `perSeed`
+   * episodes from its bit stream. `streams` is u32 [seeds, 2] (bit seed, delay seed).
+   */
+  recordTraining(streams: Tensor, iteration: number, dMin: number, dMax: number): void {
+    if (!(Number.isInteger(dMin) && Number.isInteger(dMax) && dMin >= 0 && dMin <= dMax)) {
+      throw new RangeError(`Cannot draw delays in [${dMin}, ${dMax}]: expected 0 <= dMin <= dMax`);
+    }
+    if (dMax + 2 > this.tm || dMax + 1 > UD_STEP_SLOTS) {
+      throw new RangeError(
+        `Cannot draw delays up to ${dMax}: episodes hold ${this.tm} steps (K + 2 <= tm, K <= 63)`,
+      );
+    }
+    const ks = zeros([1], { dtype: "i32" });
+    this.#record(streams, ks, 0, iteration, this.perSeed, dMin, dMax - dMin + 1);
+    ks.dispose();
+  }
+
+  /**
+   * Records evaluation episodes: the episodes of each seed form groups of
+   * `perDelay`, group u with delay `delays[u]`, drawn from `streams`.
+   */
+  recordGroups(streams: Tensor, delays: readonly number[], perDelay: number): void {
+    if (delays.length * perDelay !== this.perSeed) {
+      throw new RangeError(
+        `Cannot lay out ${delays.length} delays of ${perDelay} episodes in ${this.perSeed} ` +
+          `episodes per seed`,
+      );
+    }
+    for (const k of delays) {
+      if (!Number.isInteger(k) || k < 0 || k + 2 > this.tm || k + 1 > UD_STEP_SLOTS) {
+        throw new RangeError(`Cannot make episodes with delay ${k}: expected 0 <= K <= tm − 2, 63`);
+      }
+    }
+    const ks = tensor(Int32Array.from(delays), [delays.length], { dtype: "i32" });
+    this.#record(streams, ks, 1, 0, perDelay, 0, 0);
+    ks.dispose();
+  }
+
+  #record(
+    streams: Tensor,
+    ks: Tensor,
+    mode: number,
+    iter: number,
+    perUnit: number,
+    dMin: number,
+    dSpan: number,
+  ): void {
+    if (streams.size !== 2 * this.seeds) {
+      throw new TypeError(
+        `Cannot generate episodes for ${this.seeds} seeds from streams of shape ` +
+          `[${streams.shape.join(", ")}]: expected [${this.seeds}, 2]`,
+      );
+    }
+    launch({
+      name: "fastweights_ud_episodes",
+      code: udEpisodesWgsl(this.p),
+      uniforms: [this.n, this.tm, this.perSeed, perUnit, mode, iter, dMin, dSpan],
+      buffers: [streams.buffer, ks.buffer, this.x.buffer, this.target.buffer, this.lens.buffer],
+      workgroups: Math.ceil((this.n * this.tm) / WG),
+      loopIterations: this.p + 1,
+    });
+  }
+
+  /** Releases the buffers. */
+  dispose(): void {
+    this.x.dispose();
+    this.target.dispose();
+    this.lens.dispose();
+  }
+}
+
+/** Stream seeds as a u32 tensor [seeds, 2]. */
+export function udStreamsTensor(pairs: readonly (readonly [number, number])[]): Tensor {
+  const flat = new Int32Array(pairs.length * 2);
+  pairs.forEach(([a, b], i) => {
+    flat[2 * i] = a | 0;
+    flat[2 * i + 1] = b | 0;
+  });
+  return tensor(flat, [pairs.length, 2], { dtype: "i32" });
+}
+
+/** Forward activations and outputs for a batch (all owned by the caller). */
+export interface UdActivations {
+  /** [n, tm, H], [n, tm, d_k], [n, tm, p], [n, tm], [n, tm, d_k]. */
+  h: Tensor;
+  keys: Tensor;
+  values: Tensor;
+  gates: Tensor;
+  queries: Tensor;
+  /** Recall reads [n, p] and final fast weights [n, p, d_k]. */
+  y: Tensor;
+  w: Tensor;
+  /** Fast weights after every step [n, tm, p, d_k], when requested. */
+  hist: Tensor | null;
+}
+
+/** Backward intermediates and the parameter gradients (all owned by the caller). */
+export interface UdGradients {
+  /** ∂L/∂y [n, p]. */
+  dy: Tensor;
+  /** Head gradients of the recurrence: [n, tm, d_k], [n, tm, p], [n, tm], [n, d_k]. */
+  dKeys: Tensor;
+  dValues: Tensor;
+  dGates: Tensor;
+  dQuery: Tensor;
+  /** Pre-activation gradients of the heads [n, tm, R] (rows k, v, q, g) and of h [n, tm, H]. */
+  dz: Tensor;
+  dzh: Tensor;
+  /** Per-lane partial sums of the parameter gradients [S, 8, stride]. */
+  partials: Tensor;
+  /** ∂L/∂params [S, stride] (zero padding past P). */
+  grads: Tensor;
+}
+
+/** Adam and clipping settings. */
+export interface UdAdamOptions {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  maxNorm: number;
+}
+
+/** The original's optimiser: lr 1e-2, β = (0.9, 0.999), ε = 1e-8, clip at 1. */
+export const UD_ADAM_DEFAULTS: UdAdamOptions = {
+  lr: 1e-2,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  maxNorm: 1,
+};
+
+/** Options of {@link UnknownDelayNet.train}. */
+export interface UdTrainOptions {
+  iterations: number;
+  /** Episodes per seed and iteration; default 32. */
+  batch?: number;
+  /** Delay range; default [5, 30]. */
+  dMin?: number;
+  dMax?: number;
+  adam?: UdAdamOptions;
+  /** Iteration index of the first batch drawn (to resume a run); default the steps done. */
+  firstIteration?: number;
+}
+
+/** Per-seed results of an evaluation. */
+export interface UdEvaluation {
+  /** Bit accuracy per seed and delay: accuracy[s][u] for delays[u]. */
+  accuracy: number[][];
+  /** Smallest y·P over the bits of each seed (the recall margin). */
+  margin: number[];
+}
+
+/** Several independent unknown-delay nets (one per seed) with their Adam state. */
+export class UnknownDelayNet {
+  readonly cfg: UnknownDelayConfig;
+  readonly layout: UdLayout;
+  readonly seeds: readonly number[];
+  /** [S, stride] parameters (zero-padded per seed), first and second moments. */
+  readonly params: Tensor;
+  readonly m: Tensor;
+  readonly v: Tensor;
+  /** Adam updates done so far. */
+  steps = 0;
+  /** Uniform-buffer mirror of `params` that the slow-net kernels read. */
+  #mirror: GPUBuffer;
+
+  /**
+   * Wraps explicit parameters [S·P] (one flat vector per seed, {@link udLayout} order).
+   *
+   * @throws {TypeError} when the count does not match.
+   * @throws {RangeError} when the seeds' parameters exceed one uniform binding.
+   */
+  constructor(cfg: UnknownDelayConfig, seeds: readonly number[], params: ArrayLike<number>) {
+    checkUdConfig(cfg, "build an unknown-delay net");
+    this.cfg = cfg;
+    this.layout = udLayout(cfg);
+    this.seeds = [...seeds];
+    const { total: P, stride } = this.layout;
+    if (seeds.length < 1 || params.length !== seeds.length * P) {
+      throw new TypeError(
+        `Cannot build an unknown-delay net for ${seeds.length} seeds from ${params.length} ` +
+          `parameters: expected ${seeds.length} × ${P}`,
+      );
+    }
+    const { device, limits } = gpu();
+    const bytes = seeds.length * stride * 4;
+    if (bytes > limits.maxUniformBufferBindingSize) {
+      throw new RangeError(
+        `Cannot build an unknown-delay net for ${seeds.length} seeds of ${P} parameters: ` +
+          `${bytes} bytes exceeds the device's maxUniformBufferBindingSize ` +
+          `(${limits.maxUniformBufferBindingSize}); use fewer seeds per net`,
+      );
+    }
+    const padded = new Float32Array(seeds.length * stride);
+    for (let s = 0; s < seeds.length; s++) {
+      for (let i = 0; i < P; i++) padded[s * stride + i] = params[s * P + i]!;
+    }
+    this.params = tensor(padded, [seeds.length, stride]);
+    this.m = zeros([seeds.length, stride]);
+    this.v = zeros([seeds.length, stride]);
+    this.#mirror = device.createBuffer({
+      label: "ud parameter mirror",
+      size: bytes,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+  }
+
+  /** Nets initialised from `Rng(seed)` for each seed ({@link udInitialParams}). */
+  static create(cfg: UnknownDelayConfig, seeds: readonly number[]): UnknownDelayNet {
+    const P = udLayout(cfg).total;
+    const flat = new Float32Array(seeds.length * P);
+    seeds.forEach((s, i) => flat.set(udInitialParams(cfg, s), i * P));
+    return new UnknownDelayNet(cfg, seeds, flat);
+  }
+
+  #checkEpisodes(ep: UdEpisodes, op: string): void {
+    if (ep.seeds !== this.seeds.length || ep.p !== this.cfg.p) {
+      throw new TypeError(
+        `Cannot ${op}: episodes for ${ep.seeds} seeds with p = ${ep.p}, net has ` +
+          `${this.seeds.length} seeds with p = ${this.cfg.p}`,
+      );
+    }
+  }
+
+  #scanInputs(ep: UdEpisodes, a: UdActivations): ScanInputs {
+    return {
+      n: ep.n,
+      tm: ep.tm,
+      keyDim: this.cfg.keyDim,
+      valueDim: this.cfg.p,
+      eta: this.cfg.eta,
+      keys: a.keys,
+      values: a.values,
+      gates: a.gates,
+      queries: a.queries,
+      queryAtLast: true,
+      lens: ep.lens,
+    };
+  }
+
+  /** Allocates forward buffers for `ep`. */
+  allocateActivations(ep: UdEpisodes, history = false): UdActivations {
+    const { n, tm } = ep;
+    const { p, hidden: H, keyDim: dk } = this.cfg;
+    return {
+      h: emptyLike([n, tm, H], "f32", "ud h"),
+      keys: emptyLike([n, tm, dk], "f32", "ud keys"),
+      values: emptyLike([n, tm, p], "f32", "ud values"),
+      gates: emptyLike([n, tm], "f32", "ud gates"),
+      queries: emptyLike([n, tm, dk], "f32", "ud queries"),
+      y: emptyLike([n, p], "f32", "ud y"),
+      w: emptyLike([n, p, dk], "f32", "ud w"),
+      hist: history ? emptyLike([n, tm, p, dk], "f32", "ud history") : null,
+    };
+  }
+
+  /** Allocates backward buffers for `ep`. */
+  allocateGradients(ep: UdEpisodes): UdGradients {
+    const { n, tm } = ep;
+    const { p, hidden: H, keyDim: dk } = this.cfg;
+    return {
+      dy: emptyLike([n, p], "f32", "ud dy"),
+      dKeys: emptyLike([n, tm, dk], "f32", "ud dKeys"),
+      dValues: emptyLike([n, tm, p], "f32", "ud dValues"),
+      dGates: emptyLike([n, tm], "f32", "ud dGates"),
+      dQuery: emptyLike([n, dk], "f32", "ud dQuery"),
+      dz: emptyLike([n, tm, this.layout.heads], "f32", "ud dz"),
+      dzh: emptyLike([n, tm, H], "f32", "ud dzh"),
+      partials: emptyLike(
+        [this.seeds.length, UD_GRAD_LANES, this.layout.stride],
+        "f32",
+        "ud grad partials",
+      ),
+      grads: emptyLike([this.seeds.length, this.layout.stride], "f32", "ud grads"),
+    };
+  }
+
+  /**
+   * Records the forward pass (heads, then the fused recurrence) into `a`,
+   * after refreshing the uniform mirror of the parameters.
+   */
+  recordForward(ep: UdEpisodes, a: UdActivations): void {
+    this.#checkEpisodes(ep, "run the unknown-delay forward");
+    openEncoder().copyBufferToBuffer(this.params.buffer, 0, this.#mirror, 0, this.#mirror.size);
+    const blocks = Math.ceil((ep.perSeed * ep.tm) / WG);
+    launch({
+      name: "fastweights_ud_heads",
+      code: udHeadsWgsl(this.cfg, this.layout, this.seeds.length),
+      uniforms: [ep.n, ep.tm, ep.perSeed, blocks],
+      buffers: [
+        this.#mirror,
+        ep.x.buffer,
+        ep.lens.buffer,
+        a.h.buffer,
+        a.keys.buffer,
+        a.values.buffer,
+        a.gates.buffer,
+        a.queries.buffer,
+      ],
+      workgroups: this.seeds.length * blocks,
+      loopIterations: this.cfg.hidden + this.cfg.keyDim + this.cfg.p + 3,
+    });
+    recordScanForward(this.#scanInputs(ep, a), { y: a.y, w: a.w, hist: a.hist });
+  }
+
+  /**
+   * Records the loss (into `losses[slot, :]`, shape [slots, S]) and the whole
+   * backward pass into `g`. Reads the parameter mirror written by the last
+   * {@link recordForward}, so call it after the forward of the same parameters.
+   */
+  recordBackward(
+    ep: UdEpisodes,
+    a: UdActivations,
+    g: UdGradients,
+    losses: Tensor,
+    slot = 0,
+  ): void {
+    this.#checkEpisodes(ep, "run the unknown-delay backward");
+    const { p } = this.cfg;
+    const S = this.seeds.length;
+    if (losses.size < (slot + 1) * S) {
+      throw new RangeError(`Cannot write loss slot ${slot}: the loss buffer holds ${losses.size}`);
+    }
+    launch({
+      name: "fastweights_ud_loss",
+      code: udLossWgsl(p),
+      uniforms: [
+        ep.n,
+        ep.perSeed,
+        S,
+        slot,
+        { f32: 2 / (ep.perSeed * p) },
+        { f32: 1 / (ep.perSeed * p) },
+      ],
+      buffers: [a.y.buffer, ep.target.buffer, g.dy.buffer, losses.buffer],
+      workgroups: Math.ceil((ep.n * p + S) / WG),
+      loopIterations: ep.perSeed * p + 1,
+    });
+    recordScanBackward(this.#scanInputs(ep, a), g);
+    const blocks = Math.ceil((ep.perSeed * ep.tm) / WG);
+    launch({
+      name: "fastweights_ud_heads_backward",
+      code: udHeadsBackwardWgsl(this.cfg, this.layout, S),
+      uniforms: [ep.n, ep.tm, ep.perSeed, blocks],
+      buffers: [
+        this.#mirror,
+        ep.lens.buffer,
+        a.h.buffer,
+        a.keys.buffer,
+        a.values.buffer,
+        a.gates.buffer,
+        a.queries.buffer,
+        g.dKeys.buffer,
+        g.dValues.buffer,
+        g.dGates.buffer,
+        g.dQuery.buffer,
+        g.dz.buffer,
+        g.dzh.buffer,
+      ],
+      workgroups: S * blocks,
+      loopIterations: this.layout.heads + this.cfg.hidden + 2,
+    });
+    launch({
+      name: "fastweights_ud_param_grads",
+      code: udParamGradsWgsl(this.cfg, this.layout),
+      uniforms: [ep.n, ep.tm, ep.perSeed],
+      buffers: [
+        ep.x.buffer,
+        ep.lens.buffer,
+        a.h.buffer,
+        g.dz.buffer,
+        g.dzh.buffer,
+        g.partials.buffer,
+      ],
+      workgroups: [S, 1, 1],
+      loopIterations: Math.ceil((ep.perSeed * ep.tm) / UD_GRAD_LANES) + 1,
+    });
+    launch({
+      name: "fastweights_ud_param_reduce",
+      code: udParamReduceWgsl(this.layout),
+      uniforms: [S],
+      buffers: [g.partials.buffer, g.grads.buffer],
+      workgroups: Math.ceil((S * this.layout.stride) / WG),
+      loopIterations: UD_GRAD_LANES + 1,
+    });
+  }
+
+  /** Records one clipped Adam update of every seed from `grads` [S, stride]; pre-clip norms go to `norms` [S]. */
+  recordAdam(grads: Tensor, norms: Tensor, opts: UdAdamOptions = UD_ADAM_DEFAULTS): void {
+    const t = this.steps + 1;
+    for (const k of ["lr", "beta1", "beta2", "eps", "maxNorm"] as const) {
+      if (!Number.isFinite(opts[k]) || opts[k] < 0) {
+        throw new RangeError(`Cannot take an Adam step: ${k} must be finite and >= 0`);
+      }
+    }
+    launch({
+      name: "fastweights_adam",
+      code: ADAM_WGSL,
+      uniforms: [
+        this.layout.stride,
+        { f32: opts.lr },
+        { f32: opts.beta1 },
+        { f32: opts.beta2 },
+        { f32: 1 - opts.beta1 },
+        { f32: 1 - opts.beta2 },
+        { f32: 1 / (1 - opts.beta1 ** t) },
+        { f32: 1 / (1 - opts.beta2 ** t) },
+        { f32: opts.eps },
+        { f32: opts.maxNorm },
+      ],
+      buffers: [grads.buffer, this.params.buffer, this.m.buffer, this.v.buffer, norms.buffer],
+      workgroups: [this.seeds.length, 1, 1],
+      loopIterations: 2 * (Math.ceil(this.layout.stride / 256) + 1) + 9,
+    });
+    this.steps = t;
+  }
+
+  /**
+   * Records `iterations` training iterations (no host sync) and returns the
+   * loss curve [iterations, S] on the GPU: iteration i draws, per seed, a
+   * delay K in [dMin, dMax] and `batch` episodes from the seed's streams
+   * ({@link udTrainingStreams}), then takes one clipped Adam step.
+   */
+  train(opts: UdTrainOptions): Tensor {
+    const batch = opts.batch ?? 32;
+    const dMin = opts.dMin ?? 5;
+    const dMax = opts.dMax ?? 30;
+    const first = opts.firstIteration ?? this.steps;
+    if (!Number.isInteger(opts.iterations) || opts.iterations < 1) {
+      throw new RangeError(`Cannot train for ${opts.iterations} iterations: expected >= 1`);
+    }
+    const S = this.seeds.length;
+    const ep = new UdEpisodes(this.cfg.p, S, batch, dMax + 2);
+    const streams = udStreamsTensor(this.seeds.map(udTrainingStreams));
+    const a = this.allocateActivations(ep);
+    const g = this.allocateGradients(ep);
+    const norms = zeros([S]);
+    const losses = zeros([opts.iterations, S]);
+    try {
+      for (let i = 0; i < opts.iterations; i++) {
+        ep.recordTraining(streams, first + i, dMin, dMax);
+        this.recordForward(ep, a);
+        this.recordBackward(ep, a, g, losses, i);
+        this.recordAdam(g.grads, norms, opts.adam);
+      }
+    } finally {
+      ep.dispose();
+      streams.dispose();
+      for (const t of Object.values(a)) t?.dispose();
+      for (const t of Object.values(g)) t.dispose();
+      norms.dispose();
+    }
+    return losses;
+  }
+
+  /**
+   * Evaluates every seed on `perDelay` episodes for each delay in `delays`,
+   * all drawn from one evaluation stream shared by the seeds. Delays are
+   * processed in chunks that keep each activation buffer under 64 MiB; the
+   * reads of all chunks come back in one host sync.
+   */
+  async evaluate(
+    delays: readonly number[],
+    perDelay = 50,
+    stream = UD_EVAL_STREAM,
+  ): Promise<UdEvaluation> {
+    if (delays.length === 0 || !Number.isInteger(perDelay) || perDelay < 1) {
+      throw new RangeError(
+        `Cannot evaluate ${delays.length} delays with ${perDelay} episodes each: expected >= 1 of each`,
+      );
+    }
+    const S = this.seeds.length;
+    const p = this.cfg.p;
+    const streams = udStreamsTensor(this.seeds.map(() => [stream, stream] as [number, number]));
+    const chunks: { delays: number[]; y: Tensor; target: Tensor }[] = [];
+    const budget = 64 * 2 ** 20;
+    try {
+      let u = 0;
+      while (u < delays.length) {
+        const chunk: number[] = [];
+        let tm = 0;
+        while (u < delays.length) {
+          const tm2 = Math.max(tm, delays[u]! + 2);
+          const bytes = S * (chunk.length + 1) * perDelay * tm2 * this.cfg.hidden * 4;
+          if (chunk.length > 0 && bytes > budget) break;
+          chunk.push(delays[u++]!);
+          tm = tm2;
+        }
+        const ep = new UdEpisodes(p, S, chunk.length * perDelay, tm);
+        const a = this.allocateActivations(ep);
+        ep.recordGroups(streams, chunk, perDelay);
+        this.recordForward(ep, a);
+        chunks.push({ delays: chunk, y: a.y, target: ep.target });
+        for (const t of [a.h, a.keys, a.values, a.gates, a.queries, a.w, ep.x, ep.lens]) {
+          t.dispose();
+        }
+      }
+      const values = await readTensors(chunks.flatMap((c) => [c.y, c.target]));
+      const accuracy: number[][] = Array.from({ length: S }, () => []);
+      const margin: number[] = Array.from({ length: S }, () => Infinity);
+      chunks.forEach((c, ci) => {
+        const y = values[2 * ci]!;
+        const target = values[2 * ci + 1]!;
+        for (let s = 0; s < S; s++) {
+          for (let k = 0; k < c.delays.length; k++) {
+            let right = 0;
+            for (let e = 0; e < perDelay; e++) {
+              const n = (s * c.delays.length + k) * perDelay + e;
+              for (let j = 0; j < p; j++) {
+                const yp = y[n * p + j]! * target[n * p + j]!;
+                if (yp > 0) right++;
+                margin[s] = Math.min(margin[s]!, yp);
+              }
+            }
+            accuracy[s]!.push(right / (perDelay * p));
+          }
+        }
+      });
+      return { accuracy, margin };
+    } finally {
+      streams.dispose();
+      for (const c of chunks) {
+        c.y.dispose();
+        c.target.dispose();
+      }
+    }
+  }
+
+  /** Reads the parameters back without the padding, [S·P]. */
+  async readParams(): Promise<Float32Array> {
+    return this.unpad(await this.params.toFloat32());
+  }
+
+  /** Drops the per-seed padding of a [S, stride] read-back: [S·P]. */
+  unpad(values: ArrayLike<number>): Float32Array {
+    const { total: P, stride } = this.layout;
+    const out = new Float32Array(this.seeds.length * P);
+    for (let s = 0; s < this.seeds.length; s++) {
+      for (let i = 0; i < P; i++) out[s * P + i] = values[s * stride + i]!;
+    }
+    return out;
+  }
+
+  /** Releases every buffer. */
+  dispose(): void {
+    this.params.dispose();
+    this.m.dispose();
+    this.v.dispose();
+    this.#mirror.destroy();
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Claims of the causal-bank byte language model (issue 5, mechanism 5):
+ * embedding → substrate (frozen decay bank, learned recurrence, gated
+ * retention, gated delta) → readout, trained with Adam on the GPU on the
+ * shipped corpus fixtures/corpus/byte_lm.txt (last 10 % held out) and scored
+ * in bits per byte. Sources are the seed file and the claim catalogue
+ * (../shared/claims/fastweights-decepticons.md, B8.2, DC-CB-10, DC-CB-15).
+ *
+ * @module
+ */
+import { type Claim, declareClaim } from "../../_harness/claim.ts";
+
+const SEED = "seed 001_c5ebacc4f0c68784.txt (asuramaya/decepticons, causal_bank)";
+
+function claim(c: Omit<Claim, "family">): Claim {
+  return declareClaim({ family: "decepticons", ...c });
+}
+
+/** Issue 5 "Byte LM" claim; DC-CB-15 made quantitative. */
+export const BYTE_LM_TRAINS = claim({
+  id: "decepticons.byte_lm.trains",
+  statement: "the frozen causal-bank byte model, trained with Adam on the GPU for a budget that " +
+    "fits the test, reaches held-out bits per byte at least 1 bit below the unigram entropy " +
+    "of the training split, and its training loss falls",
+  source: `${SEED}; issue 5 (Byte LM); catalogue B8.2, DC-CB-15`,
+  bound: "margin = H_unigram(train) - bpb(held-out) >= 1 bit; last logged training loss < " +
+    "first logged loss",
+  kind: "behaviour",
+  divergence: "The original only smoke-tests trainability (min loss < first loss over 12-20 " +
+    "steps, DC-CB-15); no held-out figure or baseline is claimed.",
+});
+
+/** Determinism under seed. */
+export const BYTE_LM_DETERMINISTIC = claim({
+  id: "decepticons.byte_lm.deterministic",
+  statement: "two training runs with the same seeds give bit-identical losses and parameters; " +
+    "another init seed gives other parameters",
+  source: `${SEED}; issue 5 (Byte LM: deterministic under seed); catalogue DC-CB-06`,
+  bound: "bit-identical (0 differing values)",
+  kind: "property",
+  divergence: "The original seeds only embeddings, readouts and gate projections (DC-CB-06); " +
+    "memspec seeds every parameter from (seed, name).",
+});
+
+/** DC-CB-10 for every mode. */
+export const BYTE_LM_CAUSALITY = claim({
+  id: "decepticons.byte_lm.causality",
+  statement: "changing the byte at t0 changes no logit before t0, for every substrate mode and " +
+    "scan method, with T longer than the scan chunk so chunk carries are exercised",
+  source: `${SEED}; catalogue DC-CB-10 (ported for every mode), 0.3 finding 2`,
+  bound: "bit-identical logits before t0 (0 differing values); the logits at t0 do change",
+  kind: "property",
+  divergence: "The original tests causality at seq_len 32 (one chunk) with tolerance 1e-5 and " +
+    "not for learned_recurrence (DC-CB-10 gaps).",
+});
+
+/** Validation. */
+export const BYTE_LM_VALIDATION = claim({
+  id: "decepticons.byte_lm.validation",
+  statement: "bad configurations, tokens, corpora and training options raise a TypeError or " +
+    "RangeError naming the field before any GPU work",
+  source: "memspec op conventions (validation before GPU work, no leaked buffers)",
+  bound: "every fault case throws the expected error class; live buffers unchanged",
+  kind: "fault",
+});
+
+/** DC-CB-15 for the other substrates. */
+export const BYTE_LM_MODES_TRAIN = claim({
+  id: "decepticons.byte_lm.modes_train",
+  statement: "every substrate mode (frozen, learned_recurrence, gated_retention, gated_delta) " +
+    "lowers its training loss over a few Adam steps and receives gradient in its substrate " +
+    "parameters",
+  source: `${SEED}; catalogue DC-CB-15`,
+  bound: "last loss < first loss per mode; every trainable parameter changes",
+  kind: "behaviour",
+});

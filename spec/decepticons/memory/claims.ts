@@ -1,0 +1,167 @@
+/**
+ * Claims of the decepticons family, issue 4 mechanisms 1 and 2: the byte
+ * codec and the causal count memories (OnlineCausalMemory, ExactContextMemory
+ * with its SupportWeightedMixer, NgramMemory, StatisticalBackoffMemory).
+ * Sources are the seed file and the claim catalogue's ids
+ * (../shared/claims/fastweights-decepticons.md, part B, B1 and B4–B7).
+ *
+ * @module
+ */
+import { type Claim, declareClaim } from "../../_harness/claim.ts";
+
+const SEED = "seed 001_c5ebacc4f0c68784.txt (asuramaya/decepticons v0.1.3)";
+
+function claim(c: Omit<Claim, "family">): Claim {
+  return declareClaim({ family: "decepticons", ...c });
+}
+
+// --- codec (catalogue B1) ---
+
+/** DC-CODEC-01. */
+export const CODEC_ROUND_TRIP = claim({
+  id: "decepticons.codec.round_trip",
+  statement: "decodeText(encodeText(s)) == s for every well-formed Unicode string, multi-byte " +
+    "and a leading U+FEFF included",
+  source: `${SEED}, ByteCodec; catalogue DC-CODEC-01`,
+  bound: "0 mismatches over >= 100 grapheme strings and >= 100 full-Unicode strings",
+  kind: "property",
+});
+
+/** DC-CODEC-02. */
+export const CODEC_ID_RANGE = claim({
+  id: "decepticons.codec.id_range",
+  statement: "ids 0 and 255 decode; 256, −1, 1.5 and NaN are rejected with a RangeError naming " +
+    "the id and its index",
+  source: `${SEED}, ByteCodec; catalogue DC-CODEC-02`,
+  bound: "every case behaves as stated (0 deviations)",
+  kind: "fault",
+  divergence: "The original raises ValueError; TypeScript has no ValueError, so RangeError.",
+});
+
+/** DC-CODEC-03. */
+export const CODEC_INVALID_UTF8 = claim({
+  id: "decepticons.codec.invalid_utf8",
+  statement: "invalid UTF-8 decodes with U+FFFD replacements and never throws on byte values",
+  source: `${SEED}, ByteCodec; catalogue DC-CODEC-03`,
+  bound: "0 throws over >= 200 random byte strings; every known ill-formed case gives U+FFFD; " +
+    "valid input gives no U+FFFD",
+  kind: "property",
+});
+
+// --- memories (catalogue B4-B7) ---
+
+/** DC-OCM-01 and C2's causality gate for every memory. */
+export const MEMORY_CAUSALITY = claim({
+  id: "decepticons.memory.causality",
+  statement: "for every memory, changing the token at position t never changes any prediction " +
+    "or feature at positions <= t (query before update)",
+  source: `${SEED}; catalogue DC-OCM-01, DC-EX-05, C2 "every memory passes causality"`,
+  bound: "max |Δ| over rows <= t is exactly 0 (fuzzed lengths, positions and replacement tokens)",
+  kind: "property",
+});
+
+/** DC-EX-05, DC-NG-02, DC-SB-02/03. */
+export const MEMORY_NORMALISED = claim({
+  id: "decepticons.memory.normalised",
+  statement: "every predictive distribution sums to 1 and is strictly positive where the " +
+    "smoothing mass (α, or a positive mixture weight on smoothed rows) is positive",
+  source: `${SEED}; catalogue DC-EX-05, DC-NG-02, DC-SB-02, DC-SB-03, C2`,
+  bound: "|Σp − 1| <= 1e-12 (MEMORY_DIST_SUM_ABS) and min p > 0",
+  kind: "property",
+});
+
+/** DC-EX-05 (monotone back-off). */
+export const MEMORY_BACKOFF_MONOTONE = claim({
+  id: "decepticons.memory.backoff_monotone",
+  statement: "context totals never increase with the order, the exact-context memory backs off " +
+    "to the highest order seen, and the statistical back-off order min(len, 2) never decreases " +
+    "along a prefix",
+  source: `${SEED}, ExactContextMemory / StatisticalBackoffMemory; catalogue DC-EX-05, DC-SB-02`,
+  bound: "0 violations over fuzzed streams",
+  kind: "property",
+});
+
+/** DC-OCM-02 (and the separate-tables redesign). */
+export const ONLINE_MODEL = claim({
+  id: "decepticons.memory.online_model",
+  statement: "OnlineCausalMemory under random update/query/reset command sequences matches a " +
+    "plain recount of the history: every count, every order total (counts conserved) and all " +
+    "7 features",
+  source: `${SEED}, OnlineCausalMemory; catalogue DC-OCM-02`,
+  bound: "counts equal exactly; features |Δ| <= 1e-12·max(|f|, 1) (FIXTURE_F64_REL)",
+  kind: "property",
+});
+
+/** DC-OCM-03. */
+export const ONLINE_ORDERS_INDEPENDENT = claim({
+  id: "decepticons.memory.online_orders_independent",
+  statement: "orders are kept in separate tables: the features at maxOrder 4 equal those at " +
+    "maxOrder 3, and the order-3 counts do not change when order 4 is added",
+  source: `${SEED}, OnlineCausalMemory; catalogue DC-OCM-03`,
+  bound: "max |f(maxOrder 4) − f(maxOrder 3)| = 0 over the fixture stream and fuzzed streams",
+  kind: "exact",
+  divergence: "The original counts every order >= 3 into ONE hashed table (8192 rows), so 4-gram " +
+    "counts pollute the trigram feature f4 (token 0 adds 0 to the XOR hash, so order-4 contexts " +
+    "ending in 0 land on trigram rows). A model of that shared table (spec/oracle/decepticons/" +
+    "memories.ts, sharedTableTrace) reproduces the cross-talk; the figure's detail gives it.",
+});
+
+/** DC-OCM-05, token validation. */
+export const MEMORY_TOKEN_RANGE = claim({
+  id: "decepticons.memory.token_range",
+  statement: "every memory rejects token ids outside 0..V−1 (negative, too large, fractional) " +
+    "with a RangeError naming the token and its index, and keeps ids above 255 when V is larger",
+  source: `${SEED}; catalogue DC-OCM-05, DC-EX-03, DC-NG-05`,
+  bound: "every case behaves as stated (0 deviations)",
+  kind: "fault",
+  divergence: "The original's OnlineCausalMemory does not validate: a negative id indexes its " +
+    "tables from the end.",
+});
+
+/** Catalogue C1 DC-mem-fix. */
+export const MEMORY_FIXTURE_PARITY = claim({
+  id: "decepticons.memory.fixture_parity",
+  statement: "the memories match the numpy f64 fixture written from the catalogue: online " +
+    "features (maxOrder 3, 8192 buckets), n-gram rows, chosen probabilities and buckets, " +
+    "exact-context experts, back-off and mix, back-off EG weights",
+  source: `${SEED}; catalogue C1 DC-mem-fix, DC-NG-06`,
+  bound: "counts, orders and buckets equal; values |Δ| <= 1e-12·max(|f|, 1) (FIXTURE_F64_REL)",
+  kind: "parity",
+});
+
+/** DC-NG-03/04/06. */
+export const NGRAM_MODES = claim({
+  id: "decepticons.memory.ngram_modes",
+  statement:
+    "NgramMemory: trigram mode uses the unigram at 0 and the bigram at 1; trigram ≡ max; " +
+    "updating sequence by sequence equals fitting the list; the 32-bit bucket equals the " +
+    "wrapping-uint64 bucket",
+  source: `${SEED}, NgramMemory; catalogue DC-NG-03, DC-NG-04, DC-NG-06`,
+  bound: "0 mismatches (bitwise equality) over fuzzed corpora and 500 bucket pairs",
+  kind: "exact",
+});
+
+/** DC-EX-01..04. */
+export const EXACT_CONTEXT_MIXER = claim({
+  id: "decepticons.memory.exact_context_mixer",
+  statement: "on 'abab…' orders 1 and 2 after 'ab' prefer 'a' with support > 0; an unseen " +
+    "context backs off exactly to the unigram; ids > 255 work at V = 2048; the mixer's weights " +
+    "sum to 1 and support shifts mass to the exact expert",
+  source: `${SEED}, ExactContextMemory / SupportWeightedMixer; catalogue DC-EX-01..04`,
+  bound: "every case behaves as stated; Σw within 1e-12 of 1",
+  kind: "behaviour",
+});
+
+/** DC-SB-05 (finding) and DC-SB-01/04. */
+export const BACKOFF_LEAVE_ONE_OUT = claim({
+  id: "decepticons.memory.backoff_leave_one_out",
+  statement: "StatisticalBackoffMemory fits its weights without counting each token in its own " +
+    "context: weights on the simplex, EG NLL non-increasing, and on held-out text the " +
+    "leave-one-out weights score no worse than the in-sample (original) weights",
+  source: `${SEED}, StatisticalBackoffMemory; catalogue DC-SB-01, DC-SB-04, DC-SB-05`,
+  bound: "held-out bits/token (leave-one-out) − (in-sample) <= 0; |Σw − 1| <= 1e-9",
+  kind: "behaviour",
+  divergence: "The original builds the fit's likelihood in sample (each token's own count " +
+    "included), so the mixture collapses onto the trigram (w = [0, 0, 1.0] on 20 repeats of " +
+    "'the quick brown fox…'); fit: \"in_sample\" reproduces it.",
+});

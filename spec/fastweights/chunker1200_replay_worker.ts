@@ -1,8 +1,0 @@
-/**
- * Worker entry: computes {@link c1200ReplayReport} and posts it back once.
- *
- * @module
- */
-import { c1200ReplayReport } from "./chunker1200_replay.ts";
-
-(self as unknown as { postMessage(m: unknown): void }).postMessage(c1200ReplayReport());

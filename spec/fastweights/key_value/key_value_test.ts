@@ -1,0 +1,343 @@
+/**
+ * Key-value binding claims: the oracle's gradient check and exact identities,
+ * the GPU kernels against the oracle within derived f32 bounds, and the
+ * training claims on GPU-trained projectors (seeds 0..9, memspec's draws).
+ *
+ * @module
+ */
+import fc from "fast-check";
+import { initGpu, liveBufferCount, readTensors } from "../../../impl/mod.ts";
+import { Rng } from "../../../impl/gpu/rng.ts";
+import {
+  KV_EVAL_OFFSET,
+  KV_TASK_DEFAULTS,
+  kvBias,
+  kvDrawEpisodes,
+  type KvEpisodeData,
+  kvEvaluate,
+  kvTrain,
+  kvTrainFrom,
+} from "../../../impl/fastweights/key_value/key_value.ts";
+import { gradcheck } from "../../../invariants/gradcheck.ts";
+import {
+  FW_F64_IDENTITY_REL,
+  FW_KV_BIAS_COS_MIN,
+  FW_KV_GAIN_MIN,
+  GRADCHECK_MAX_REL,
+} from "../../../invariants/tolerance.ts";
+import { claimTest } from "../../_harness/claim.ts";
+import { fcParams } from "../../_harness/fuzz.ts";
+import {
+  kvBackward,
+  kvCosine,
+  type KvEpisode,
+  kvForward,
+  kvLinearAttention,
+  kvSgdStep,
+  singularDecomposition,
+} from "../../oracle/fastweights/key_value.ts";
+import { roundToF32 } from "../../oracle/ndarray.ts";
+import {
+  KV_BIAS_PROJECTION,
+  KV_CAPACITY_ONE,
+  KV_GPU,
+  KV_GRADCHECK,
+  KV_LINEAR_ATTENTION,
+  KV_POST_MINUS_PRE,
+} from "./claims.ts";
+import { WorstRatio } from "../../_harness/worst_ratio.ts";
+import { trackKvEpisode, trackKvStep } from "./_bounds.ts";
+
+/** Episode `e` of host data as the oracle's type (f64 copies of the f32 values). */
+export function kvEpisodeAt(data: KvEpisodeData, d: number, dv: number, e: number): KvEpisode {
+  const N = data.pairs;
+  return {
+    keys: Float64Array.from(data.keys.subarray(e * N * d, (e + 1) * N * d)),
+    values: Float64Array.from(data.values.subarray(e * N * dv, (e + 1) * N * dv)),
+    query: data.query[e]!,
+  };
+}
+
+function randomProjector(d: number, rng: Rng, scale: number): Float64Array {
+  return roundToF32(
+    Float64Array.from(
+      { length: d * d },
+      (_, i) => (i % (d + 1) === 0 ? 1 : 0) + scale * rng.normal(),
+    ),
+  );
+}
+
+const taskArb = fc.record({
+  keyDim: fc.integer({ min: 1, max: 9 }),
+  valueDim: fc.integer({ min: 1, max: 9 }),
+  pairs: fc.integer({ min: 1, max: 12 }),
+  alpha: fc.double({ min: 0, max: 2, noNaN: true }),
+  beta: fc.double({ min: 0.05, max: 1, noNaN: true }),
+});
+
+claimTest(KV_GRADCHECK, () => {
+  let worst = 0;
+  let detail = "";
+  const cases = [
+    { task: { ...KV_TASK_DEFAULTS, keyDim: 4, valueDim: 4, pairs: 3 }, seed: 1 },
+    { task: KV_TASK_DEFAULTS, seed: 2 },
+    { task: { ...KV_TASK_DEFAULTS, keyDim: 5, valueDim: 3, pairs: 9 }, seed: 3 },
+  ];
+  for (const { task, seed } of cases) {
+    const d = task.keyDim;
+    const rng = new Rng(seed);
+    const wk = Float64Array.from({ length: d * d }, () => 0.3 * rng.normal());
+    const data = kvDrawEpisodes(task, kvBias(d), rng, 3);
+    const eps = [0, 1, 2].map((e) => kvEpisodeAt(data, d, task.valueDim, e));
+    const loss = (w: Float64Array) => eps.reduce((s, ep) => s + kvForward(d, w, ep).loss, 0);
+    const g = new Float64Array(d * d);
+    for (const ep of eps) kvBackward(d, ep, kvForward(d, wk, ep)).forEach((x, i) => g[i]! += x);
+    const scale = 1 / Math.max(...Array.from(g, Math.abs));
+    const r = gradcheck(
+      ([w]) => [loss(w!)],
+      [wk],
+      (w) => [g.map((x) => x * w[0]!)],
+      Float64Array.of(scale),
+    );
+    if (r.maxError >= worst) {
+      worst = r.maxError;
+      detail = `worst at d=${d}, N=${task.pairs}, entry ${r.worst.index} of ${d * d}: analytic ` +
+        `${r.worst.analytic.toExponential(6)} vs numeric ${r.worst.numeric.toExponential(6)}`;
+    }
+  }
+  return { figure: worst, bound: GRADCHECK_MAX_REL, pass: worst <= GRADCHECK_MAX_REL, detail };
+});
+
+claimTest(KV_CAPACITY_ONE, () => {
+  let worst = 0;
+  fc.assert(
+    fc.property(taskArb, fc.nat(), (task, seed) => {
+      const d = task.keyDim;
+      const rng = new Rng(seed);
+      const wk = Float64Array.from({ length: d * d }, () => rng.normal());
+      const ep = kvEpisodeAt(
+        kvDrawEpisodes(task, kvBias(d, seed + 1), rng, 1, 1),
+        d,
+        task.valueDim,
+        0,
+      );
+      const f = kvForward(d, wk, ep);
+      if (Math.hypot(...f.pq) === 0) return;
+      worst = Math.max(worst, Math.abs(kvCosine(f.y, ep.values) - 1));
+    }),
+    fcParams(100),
+  );
+  return {
+    figure: worst,
+    bound: FW_F64_IDENTITY_REL,
+    pass: worst <= FW_F64_IDENTITY_REL,
+    detail: "100 fuzzed tasks (d, d_v in 1..9, random W_K), one stored pair each",
+  };
+});
+
+claimTest(KV_LINEAR_ATTENTION, () => {
+  let worst = 0;
+  fc.assert(
+    fc.property(taskArb, fc.nat(), (task, seed) => {
+      const d = task.keyDim;
+      const rng = new Rng(seed);
+      const wk = Float64Array.from({ length: d * d }, () => rng.normal());
+      const ep = kvEpisodeAt(
+        kvDrawEpisodes(task, kvBias(d, seed + 1), rng, 1),
+        d,
+        task.valueDim,
+        0,
+      );
+      const y = kvForward(d, wk, ep).y;
+      const y2 = kvLinearAttention(d, wk, ep);
+      // Scale: Σ_t |v_t| |⟨W_K k_t, W_K q⟩| with |⟨a, b⟩| ≤ ‖a‖‖b‖.
+      const f = kvForward(d, wk, ep);
+      let mag = 0;
+      const n = task.pairs;
+      for (let t = 0; t < n; t++) {
+        const pk = f.projected.subarray(t * d, (t + 1) * d);
+        mag += Math.hypot(...ep.values.subarray(t * task.valueDim, (t + 1) * task.valueDim)) *
+          Math.hypot(...pk) * Math.hypot(...f.pq);
+      }
+      for (let a = 0; a < y.length; a++) {
+        worst = Math.max(worst, Math.abs(y[a]! - y2[a]!) / (1 + mag));
+      }
+    }),
+    fcParams(100),
+  );
+  return {
+    figure: worst,
+    bound: FW_F64_IDENTITY_REL,
+    pass: worst <= FW_F64_IDENTITY_REL,
+    detail: "100 fuzzed tasks and projectors",
+  };
+});
+
+claimTest(KV_GPU, async () => {
+  await initGpu();
+  const before = liveBufferCount();
+  const task = KV_TASK_DEFAULTS;
+  const d = task.keyDim;
+  const dv = task.valueDim;
+  const worst = new WorstRatio();
+  const rng = new Rng(404);
+  const bias = kvBias(d);
+  // Evaluation kernel: N = 1, 5, 12, two projectors per N.
+  for (const N of [1, 5, 12]) {
+    const data = kvDrawEpisodes(task, bias, rng, 6, N);
+    const projectors = [randomProjector(d, rng, 0.3), randomProjector(d, rng, 1)];
+    const out = kvEvaluate(task, projectors.flatMap((p) => Array.from(p)), data, 3);
+    const [y, fast, loss, grad] = await readTensors([out.y, out.fast, out.loss, out.grad]);
+    for (const t of Object.values(out)) t.dispose();
+    for (let e = 0; e < 6; e++) {
+      const wk = projectors[Math.floor(e / 3)]!;
+      const ep = kvEpisodeAt(data, d, dv, e);
+      const f = kvForward(d, wk, ep);
+      const g = kvBackward(d, ep, f);
+      const tr = trackKvEpisode(d, wk, ep);
+      const tag = `N=${N} episode ${e}`;
+      worst.check(`y ${tag}`, y!.slice(e * dv, (e + 1) * dv), f.y, tr.y);
+      worst.check(`W_fast ${tag}`, fast!.slice(e * dv * d, (e + 1) * dv * d), f.fast, tr.fast);
+      worst.check(`loss ${tag}`, [loss![e]!], [f.loss], [tr.loss]);
+      worst.check(`∂L/∂W_K ${tag}`, grad!.slice(e * d * d, (e + 1) * d * d), g, tr.grad);
+    }
+  }
+  // Training kernel: single SGD steps from f32 inputs, one with the clip active.
+  let clipped = 0;
+  let wk = randomProjector(d, rng, 0.05);
+  for (let step = 0; step < 3; step++) {
+    const data = kvDrawEpisodes(task, bias, rng, 1);
+    // Step 0: large values (clip active); step 1: tiny values (clip inactive).
+    const scale = [6, 0.02, 1][step]!;
+    for (let i = 0; i < data.values.length; i++) data.values[i]! *= scale;
+    const ep = kvEpisodeAt(data, d, dv, 0);
+    const run = kvTrainFrom(task, [Float32Array.from(wk)], [data], { steps: 1 });
+    const [next] = await readTensors([run.wk]);
+    run.wk.dispose();
+    run.losses.dispose();
+    const ref = Float64Array.from(wk);
+    const { norm } = kvSgdStep(d, ref, ep, { lr: 0.05, maxNorm: 1 });
+    if (norm > 1) clipped++;
+    const tr = trackKvStep(d, wk, ep, 0.05, 1);
+    worst.check(`SGD step ${step} (‖g‖ = ${norm.toPrecision(3)})`, next!, ref, tr.wk);
+    wk = Float64Array.from(next!);
+  }
+  const leaked = liveBufferCount() - before;
+  return {
+    figure: worst.ratio,
+    bound: 1,
+    pass: worst.ratio <= 1 && clipped >= 1 && clipped < 3 && leaked === 0,
+    detail: `${worst.summary()}; ${clipped} of 3 SGD steps clipped; ${leaked} buffers leaked`,
+  };
+});
+
+// --- training claims: one GPU run of seeds 0..9, shared ---
+
+const SEEDS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+
+interface KvTrained {
+  /** Trained projectors [S·d·d]. */
+  wk: Float32Array;
+  ms: number;
+}
+
+let trained: Promise<KvTrained> | null = null;
+
+function train(): Promise<KvTrained> {
+  trained ??= (async () => {
+    await initGpu();
+    const t0 = performance.now();
+    const run = kvTrain(KV_TASK_DEFAULTS, SEEDS, { steps: 1500 });
+    try {
+      const [wk] = await readTensors([run.wk]);
+      return { wk: wk as Float32Array, ms: performance.now() - t0 };
+    } finally {
+      run.wk.dispose();
+      run.losses.dispose();
+    }
+  })();
+  return trained;
+}
+
+claimTest(KV_POST_MINUS_PRE, async () => {
+  const t = await train();
+  const task = KV_TASK_DEFAULTS;
+  const d = task.keyDim;
+  const dv = task.valueDim;
+  const bias = kvBias(d);
+  const identity = Array.from({ length: d * d }, (_, i) => (i % (d + 1) === 0 ? 1 : 0));
+  const gains: number[] = [];
+  const pre: number[] = [];
+  const post: number[] = [];
+  for (let s = 0; s < SEEDS.length; s++) {
+    const data = kvDrawEpisodes(task, bias, new Rng(SEEDS[s]! + KV_EVAL_OFFSET), 200);
+    const both = kvDrawEpisodesTwice(data);
+    const projectors = [...identity, ...Array.from(t.wk.subarray(s * d * d, (s + 1) * d * d))];
+    const out = kvEvaluate(task, projectors, both, 200);
+    const [y] = await readTensors([out.y]);
+    for (const x of Object.values(out)) x.dispose();
+    const mean = (g: number) => {
+      let c = 0;
+      for (let e = 0; e < 200; e++) {
+        const want = data.values.subarray(
+          (e * data.pairs + data.query[e]!) * dv,
+          (e * data.pairs + data.query[e]! + 1) * dv,
+        );
+        c += kvCosine(y!.subarray((g * 200 + e) * dv, (g * 200 + e + 1) * dv), want);
+      }
+      return c / 200;
+    };
+    pre.push(mean(0));
+    post.push(mean(1));
+    gains.push(post[s]! - pre[s]!);
+  }
+  const minGain = Math.min(...gains);
+  const f = (xs: number[]) => xs.map((x) => x.toFixed(3)).join(", ");
+  return {
+    figure: minGain,
+    bound: FW_KV_GAIN_MIN,
+    pass: minGain >= FW_KV_GAIN_MIN,
+    detail: `mean cosine over 200 eval episodes per seed (Rng(seed + 12345)); pre (W_K = I) ` +
+      `[${f(pre)}], post [${f(post)}]; training 10 seeds × 1500 steps on the GPU took ` +
+      `${(t.ms / 1000).toFixed(1)} s`,
+  };
+});
+
+/** The same episodes twice in a row (group 0: pre-training projector, group 1: trained). */
+function kvDrawEpisodesTwice(data: KvEpisodeData): KvEpisodeData {
+  const dup = <T extends Float32Array | Int32Array>(a: T): T => {
+    const out = new (a.constructor as new (n: number) => T)(a.length * 2);
+    out.set(a, 0);
+    out.set(a, a.length);
+    return out;
+  };
+  return {
+    count: data.count * 2,
+    pairs: data.pairs,
+    keys: dup(data.keys),
+    values: dup(data.values),
+    query: dup(data.query),
+  };
+}
+
+claimTest(KV_BIAS_PROJECTION, async () => {
+  const t = await train();
+  const d = KV_TASK_DEFAULTS.keyDim;
+  const bias = kvBias(d);
+  const cosines: number[] = [];
+  const gaps: number[] = [];
+  for (let s = 0; s < SEEDS.length; s++) {
+    const svd = singularDecomposition(d, t.wk.subarray(s * d * d, (s + 1) * d * d));
+    const vmin = svd.right[0]!;
+    cosines.push(Math.abs(kvCosine(vmin, bias)));
+    gaps.push(svd.singular[0]! / svd.singular[1]!);
+  }
+  const minCos = Math.min(...cosines);
+  return {
+    figure: minCos,
+    bound: FW_KV_BIAS_COS_MIN,
+    pass: minCos >= FW_KV_BIAS_COS_MIN,
+    detail: `|cos(v_min, b)| per seed [${cosines.map((c) => c.toFixed(4)).join(", ")}]; ` +
+      `σ_min/σ_next per seed [${gaps.map((g) => g.toFixed(3)).join(", ")}]`,
+  };
+});

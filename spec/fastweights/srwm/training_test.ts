@@ -1,0 +1,117 @@
+/**
+ * SRWM training claims: seeds 0..7 at η = 0.5 and the same seeds at η = 0
+ * (the ablation) trained side by side in one GPU run (16 runs, 3000 episodes
+ * each, clipped Adam, one kernel looping over episodes, no host sync until the
+ * end), then evaluated on 400 episodes per task from Rng(seed + 99999).
+ *
+ * @module
+ */
+import { initGpu } from "../../../impl/mod.ts";
+import { Rng } from "../../../impl/gpu/rng.ts";
+import {
+  SRWM_DEFAULTS,
+  SRWM_ETA,
+  SRWM_EVAL_OFFSET,
+  srwmEvalCodes,
+  srwmEvaluate,
+  srwmTrain,
+} from "../../../impl/fastweights/srwm/srwm.ts";
+import { FW_SRWM_SEED0_MIN, FW_SRWM_SEED_MIN } from "../../../invariants/tolerance.ts";
+import { claimTest } from "../../_harness/claim.ts";
+import { SRWM_ABLATION, SRWM_SEED0, SRWM_SEEDS } from "./claims.ts";
+
+const SEEDS = [0, 1, 2, 3, 4, 5, 6, 7];
+const EPISODES = 3000;
+const PER_TASK = 400;
+
+interface Outcome {
+  /** Query accuracy per run, then per run and task (AND, OR, XOR, NAND). */
+  acc: number[];
+  perTask: number[][];
+  finalLoss: number[];
+  ms: number;
+}
+
+let outcome: Promise<Outcome> | null = null;
+
+/** Trains the 16 runs once per process; every GPU buffer is released before returning. */
+function trainAll(): Promise<Outcome> {
+  outcome ??= (async () => {
+    await initGpu();
+    const t0 = performance.now();
+    const runs = [
+      ...SEEDS.map((seed) => ({ seed, eta: SRWM_ETA })),
+      ...SEEDS.map((seed) => ({ seed, eta: 0 })),
+    ];
+    const run = srwmTrain(SRWM_DEFAULTS, runs, EPISODES);
+    const codes = runs.map((r) => srwmEvalCodes(new Rng(r.seed + SRWM_EVAL_OFFSET), PER_TASK));
+    const ev = srwmEvaluate(SRWM_DEFAULTS, run.params, runs.map((r) => r.eta), codes);
+    try {
+      const correct = await ev.correct.toArray();
+      const losses = await run.losses.toFloat32();
+      const E = 4 * PER_TASK;
+      const perTask = runs.map((_, r) =>
+        [0, 1, 2, 3].map((k) => {
+          let n = 0;
+          for (let e = k * PER_TASK; e < (k + 1) * PER_TASK; e++) n += correct[r * E + e]!;
+          return n / (4 * PER_TASK);
+        })
+      );
+      return {
+        acc: perTask.map((t) => t.reduce((a, b) => a + b, 0) / 4),
+        perTask,
+        finalLoss: runs.map((_, r) => losses[r * EPISODES + EPISODES - 1]!),
+        ms: performance.now() - t0,
+      };
+    } finally {
+      for (const t of [run.params, run.losses, run.grads, ev.correct, ev.losses]) t.dispose();
+    }
+  })();
+  return outcome;
+}
+
+const f4 = (x: number) => x.toFixed(4);
+
+claimTest(SRWM_SEED0, async () => {
+  const o = await trainAll();
+  return {
+    figure: o.acc[0]!,
+    bound: FW_SRWM_SEED0_MIN,
+    pass: o.acc[0]! >= FW_SRWM_SEED0_MIN,
+    detail: `seed 0 per task AND/OR/XOR/NAND [${o.perTask[0]!.map(f4).join(", ")}]; last ` +
+      `training loss ${o.finalLoss[0]!.toFixed(4)}; 16 runs × ${EPISODES} episodes trained and ` +
+      `evaluated in ${(o.ms / 1000).toFixed(2)} s (shared by the SRWM training claims)`,
+  };
+});
+
+claimTest(SRWM_SEEDS, async () => {
+  const o = await trainAll();
+  const acc = o.acc.slice(0, SEEDS.length);
+  const passing = acc.filter((a) => a >= FW_SRWM_SEED_MIN).length;
+  const worst = Math.min(...acc);
+  return {
+    figure: `${passing} of ${SEEDS.length} (min ${f4(worst)})`,
+    bound: `${SEEDS.length} of ${SEEDS.length} >= ${FW_SRWM_SEED_MIN}`,
+    pass: passing === SEEDS.length,
+    detail: `η = ${SRWM_ETA}, seeds 0..7: [${acc.map(f4).join(", ")}]; ` +
+      `${acc.filter((a) => a >= 0.99).length} of 8 >= 0.99`,
+  };
+});
+
+claimTest(SRWM_ABLATION, async () => {
+  const o = await trainAll();
+  const n = SEEDS.length;
+  const fast = o.acc.slice(0, n);
+  const none = o.acc.slice(n);
+  const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+  const measured = none.every(Number.isFinite) && fast.every(Number.isFinite);
+  return {
+    figure: `η=0 mean ${f4(mean(none))} (min ${f4(Math.min(...none))}) vs η=${SRWM_ETA} ` +
+      `mean ${f4(mean(fast))}`,
+    bound: "measured and reported (recorded divergence: no separation claimed)",
+    pass: measured,
+    detail: `η = 0 per seed [${none.map(f4).join(", ")}]; η = ${SRWM_ETA} per seed ` +
+      `[${fast.map(f4).join(", ")}]; ${none.filter((a) => a >= 0.9).length} of ${n} η = 0 runs ` +
+      "reach >= 0.9, far above chance 0.5: the task does not need the fast weights",
+  };
+});

@@ -1,0 +1,56 @@
+/**
+ * Claims of the fast-weight memory used as a key-value store.
+ *
+ * Seeds in the training claims are memspec's own (the counter-based `Rng` of
+ * impl/gpu/rng.ts), not numpy's PCG64 streams: the original's numbers are
+ * matched through fixtures that carry numpy's draws instead.
+ *
+ * @module
+ */
+import { type Claim, declareClaim } from "../../_harness/claim.ts";
+
+const SEED = "seed 004_1c0bfdb6f312b6cb.txt (cybertronai/schmidhuber-problems PR #8)";
+
+function claim(c: Omit<Claim, "family">): Claim {
+  return declareClaim({ family: "fastweights", ...c });
+}
+
+// --- the fast-weight memory as a store ---
+
+const STORE = `${SEED}; issue 3 (fast-weight memory as a store)`;
+
+/** Orthonormal keys. */
+export const STORE_ORTHONORMAL = claim({
+  id: "fastweights.store.orthonormal_readback",
+  statement: "values written under orthonormal keys with gate 1 and η = 1 read back exactly",
+  source: STORE,
+  bound: "every read within its running f32 error bound of the stored value (ratio <= 1)",
+  kind: "property",
+});
+
+/** Gate 0. */
+export const STORE_GATE_ZERO = claim({
+  id: "fastweights.store.gate_zero",
+  statement: "a write with gate 0 leaves the memory bit-for-bit unchanged",
+  source: STORE,
+  bound: "0 differing bits",
+  kind: "property",
+});
+
+/** Linearity. */
+export const STORE_LINEARITY = claim({
+  id: "fastweights.store.read_linearity",
+  statement: "reads are linear in the stored values: read(a·V₁ + b·V₂) = a·read(V₁) + b·read(V₂)",
+  source: STORE,
+  bound: "every read within its running f32 error bound (ratio <= 1)",
+  kind: "property",
+});
+
+/** Model-based interleavings. */
+export const STORE_MODEL = claim({
+  id: "fastweights.store.model_interleavings",
+  statement: "random interleavings of write, read and reset never disagree with a plain f64 model",
+  source: STORE,
+  bound: "every read within its running f32 error bound (ratio <= 1)",
+  kind: "property",
+});
