@@ -8,7 +8,7 @@
  *
  * As for the unary ops (see impl/ops/unary.ts; WGSL itself guarantees none of
  * it), results are the IEEE-754 evaluation of those formulas, checked by claim
- * `ops.faults.nonfinite_policy`. Entries are `forward / grad a / grad b` for an
+ * `ops.api.property_nonfinite_policy`. Entries are `forward / grad a / grad b` for an
  * output gradient of 1:
  *
  * - add: NaN in either operand → NaN / 1 / 1; (±∞, 1) → ±∞ / 1 / 1;

@@ -19,7 +19,7 @@
  * IEEE-754 evaluation of each op's formula, as PyTorch gives it, with NaN
  * propagated deliberately where `max`/`clamp` would return the other operand
  * (relu, clamp, tanh test the bit pattern with `is_nan`). Claim
- * `ops.faults.nonfinite_policy` checks every entry below on the adapter in
+ * `ops.api.property_nonfinite_policy` checks every entry below on the adapter in
  * use; on an adapter that exploits the finite-math assumption it may fail.
  * Entries are `forward / gradient` for an output gradient g = 1; zeros are
  * unsigned (±0 both satisfy 0); clamp's row is for lo ≤ hi.

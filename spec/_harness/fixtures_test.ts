@@ -240,7 +240,7 @@ Deno.test("every op fixture is listed in the manifest and loads", async () => {
     const entry = manifest.files[path]!;
     strictEqual(f.cases.length, entry.cases, `${path}: case count`);
     ok(f.cases.length >= 3, `${path}: at least three cases`);
-    deepStrictEqual(entry.claims, [`ops.${f.op}.fixture`]);
+    deepStrictEqual(entry.claims, [`ops.${f.op}.fixture_parity`]);
   }
   for (const listed of Object.keys(manifest.files)) {
     if (listed.startsWith(`${OP_FIXTURE_DIR}/`)) ok(files.includes(listed), `${listed} is missing`);

@@ -1,10 +1,13 @@
 /**
- * Scaffolds a new mechanism, spec first: a claims file with pending claims,
- * an oracle stub, a test file and an impl stub. Nothing is overwritten.
+ * Scaffolds a new mechanism, spec first: a mechanism folder on both sides
+ * (`spec/<family>/<mechanism>/` with its own claims file and a test file,
+ * `impl/<family>/<mechanism>/` with a host module and a `kernels/` folder)
+ * and the oracle stub `spec/oracle/<family>/<mechanism>.ts`. The claims are
+ * declared at once, so the gate lists them as pending (and fails on them) until
+ * their tests exist. A second mechanism of the same family gets its own files;
+ * nothing existing is overwritten.
  *
  * Usage: `deno task new <family> <mechanism>`, e.g. `deno task new ams direction_tree`.
- * Then import `spec/<family>/claims.ts` from `spec/catalogue.ts`: the gate lists
- * the new claims as pending until their tests exist.
  *
  * @module
  */
@@ -21,58 +24,92 @@ export function scaffold(family: string, mechanism: string): Map<string, string>
     }
   }
   const id = `${family}.${mechanism}`;
+  const c = camel(mechanism);
+  const C = c[0]!.toUpperCase() + c.slice(1);
   const files = new Map<string, string>();
+  const claim = (what: string, kind: string, statement: string, bound: string) => `
+/** ${statement} */
+export const ${c}${pascal(what)} = declareClaim({
+  id: "${id}.${what}",
+  family: "${family}",
+  kind: "${kind}",
+  statement: "${mechanism}: ${statement}",
+  source: "TODO: the original (repository and path, paper or seed text)",
+  bound: "${bound}",
+});
+`;
   files.set(
-    `spec/${family}/claims.ts`,
+    `spec/${family}/${mechanism}/claims.ts`,
     `/**
- * Claims of the ${family} family.
+ * Claims of ${mechanism} (${family}). Each is pending until a test in this
+ * folder proves it with claimTest(); the gate fails on pending claims.
  *
  * @module
  */
-import { declareClaim } from "./claim.ts";
-
-/** ${mechanism}: the oracle's gradients match central differences. */
-export const ${camel(mechanism)}Gradcheck = declareClaim({
-  id: "${id}.gradcheck",
-  family: "${family}",
-  kind: "gradcheck",
-  statement: "${mechanism}: oracle analytic gradients match central differences in f64",
-  source: "TODO: seed file and section",
-  bound: "max rel error <= 1e-6",
-});
+import { declareClaim } from "../../_harness/claim.ts";
+${
+      claim(
+        "oracle_gradcheck",
+        "gradcheck",
+        "oracle analytic gradients match central differences in f64",
+        "max rel error <= 1e-6",
+      )
+    }${
+      claim(
+        "gpu_parity",
+        "parity",
+        "the GPU forward matches the f64 oracle within derived f32 bounds",
+        "worst error/bound ratio <= 1",
+      )
+    }${
+      claim(
+        "fault_arguments",
+        "fault",
+        "bad input raises a typed error naming what was expected, before any GPU work",
+        "0 cases without the documented error",
+      )
+    }`,
+  );
+  files.set(
+    `spec/${family}/${mechanism}/${mechanism}_test.ts`,
+    `// Tests of ${mechanism}: bind each claim of ./claims.ts with claimTest(claim, fn);
+// GPU parity claims return differential(t, {...}) from spec/_harness/differential.ts.
+import "./claims.ts";
 `,
   );
   files.set(
     `spec/oracle/${family}/${mechanism}.ts`,
     `/**
- * f64 oracle of ${mechanism}: forward and analytic backward.
- *
- * @module
- */
-`,
-  );
-  files.set(
-    `spec/${family}/${mechanism}_test.ts`,
-    `// Bind each claim of ${mechanism} to its test with claimTest(claim, fn) from
-// spec/_harness/claim.ts. A declared claim without a test shows as pending.
-import "./claims.ts";
-`,
-  );
-  files.set(
-    `impl/${family}/${mechanism}.ts`,
-    `/**
- * ${mechanism} on WebGPU.
+ * f64 oracle of ${mechanism}: forward and analytic backward. The definition the
+ * GPU implementation is checked against.
  *
  * @module
  */
 export {};
 `,
   );
+  files.set(
+    `impl/${family}/${mechanism}/${mechanism}.ts`,
+    `/**
+ * ${C} on WebGPU. Kernels live in ./kernels/, one program object per file
+ * (defineProgram from impl/gpu/program.ts).
+ *
+ * @module
+ */
+export {};
+`,
+  );
+  files.set(`impl/${family}/${mechanism}/kernels/.gitkeep`, "");
   return files;
 }
 
 function camel(s: string): string {
   return s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+function pascal(s: string): string {
+  const c = camel(s);
+  return c[0]!.toUpperCase() + c.slice(1);
 }
 
 if (import.meta.main) {
@@ -81,7 +118,14 @@ if (import.meta.main) {
     console.error("usage: deno task new <family> <mechanism>");
     Deno.exit(2);
   }
-  for (const [path, content] of scaffold(family, mechanism)) {
+  let files: Map<string, string>;
+  try {
+    files = scaffold(family, mechanism);
+  } catch (e) {
+    console.error(e instanceof Error ? e.message : String(e));
+    Deno.exit(2);
+  }
+  for (const [path, content] of files) {
     try {
       await Deno.stat(path);
       console.log(`exists, kept: ${path}`);
@@ -92,6 +136,7 @@ if (import.meta.main) {
     }
   }
   console.log(
-    `next: import "./${family}/claims.ts" from spec/catalogue.ts, then run deno task gate`,
+    `next: deno task gate -- --allow-pending lists ${family}.${mechanism}.* as pending; ` +
+      `write the oracle, then the tests in spec/${family}/${mechanism}/`,
   );
 }

@@ -5,11 +5,11 @@
  * runs a case on both and compares forward outputs and every input gradient;
  * {@link registerOpClaims} turns a spec into its claims:
  *
- * - `ops.<name>.gradcheck`: oracle analytic gradients vs central differences, f64;
- * - `ops.<name>.parity`: GPU forward and backward vs the oracle, fast-check
+ * - `ops.<name>.oracle_gradcheck`: oracle analytic gradients vs central differences, f64;
+ * - `ops.<name>.gpu_parity`: GPU forward and backward vs the oracle, fast-check
  *   fuzzed (≥ 100 runs) plus fixed edge cases (sizes 1, primes, non-multiples of
  *   the workgroup size, a grid past 65,535 workgroups);
- * - `ops.<name>.fixture`: proven by the fixture runner from PyTorch CSVs.
+ * - `ops.<name>.fixture_parity`: proven by the fixture runner from PyTorch CSVs.
  *
  * @module
  */
@@ -278,9 +278,9 @@ export function oracleGradcheck(spec: OpSpec): { maxError: number; where: string
 /** Claim ids of an op. */
 export function opClaimIds(name: string): { gradcheck: string; parity: string; fixture: string } {
   return {
-    gradcheck: `ops.${name}.gradcheck`,
-    parity: `ops.${name}.parity`,
-    fixture: `ops.${name}.fixture`,
+    gradcheck: `ops.${name}.oracle_gradcheck`,
+    parity: `ops.${name}.gpu_parity`,
+    fixture: `ops.${name}.fixture_parity`,
   };
 }
 

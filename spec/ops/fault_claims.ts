@@ -14,7 +14,7 @@ const BOUND = "figure = fault cases not raising the documented error (wrong clas
 
 function fault(id: string, statement: string): Claim {
   return declareClaim({
-    id: `ops.fault.${id}`,
+    id: `ops.api.fault_${id}`,
     family: "ops",
     kind: "fault",
     statement,

@@ -1,6 +1,6 @@
 /**
  * The fixture runner: every `fixtures/ops/<op>.csv` proves claim
- * `ops.<op>.fixture` for the OpSpec named `<op>` in {@link OP_SPECS}:
+ * `ops.<op>.fixture_parity` for the OpSpec named `<op>` in {@link OP_SPECS}:
  *
  * 1. the f64 oracle, forward and backward (given the fixture's output
  *    gradient), matches PyTorch's f64 values within

@@ -9,7 +9,7 @@ import { declareClaim } from "../_harness/claim.ts";
 
 /** The non-finite policy of the elementwise ops holds on the adapter in use. */
 export const NONFINITE_POLICY = declareClaim({
-  id: "ops.faults.nonfinite_policy",
+  id: "ops.api.property_nonfinite_policy",
   family: "ops",
   kind: "fault",
   statement: "Every elementwise op returns its documented forward value and gradient at NaN, " +

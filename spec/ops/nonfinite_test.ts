@@ -1,5 +1,5 @@
 /**
- * Test of claim `ops.faults.nonfinite_policy` (./nonfinite_claims.ts): every
+ * Test of claim `ops.api.property_nonfinite_policy` (./nonfinite_claims.ts): every
  * elementwise op, forward and backward (output gradient 1), at NaN, ±∞, 0 and
  * an out-of-domain or overflowing input, against the policy tables below,
  * which restate the module docs of impl/ops/unary.ts and impl/ops/binary.ts.

@@ -16,7 +16,7 @@ const BOUND = "per element |gpu − oracle| <= running error bound (tolerance.ts
 
 /** SGD parity, one step at a time from the GPU's f32 state. */
 export const SGD_PARITY = declareClaim({
-  id: "ops.optim.sgd_parity",
+  id: "ops.optim.gpu_parity_sgd",
   family: "ops",
   kind: "parity",
   statement: "SGD (momentum, weight decay) updates weights and momentum buffers in place as the " +
@@ -27,7 +27,7 @@ export const SGD_PARITY = declareClaim({
 
 /** Adam / AdamW parity, one step at a time from the GPU's f32 state. */
 export const ADAM_PARITY = declareClaim({
-  id: "ops.optim.adam_parity",
+  id: "ops.optim.gpu_parity_adam",
   family: "ops",
   kind: "parity",
   statement: "Adam and AdamW update weights and both moments in place as the f64 oracle does, " +
@@ -38,7 +38,7 @@ export const ADAM_PARITY = declareClaim({
 
 /** Global-norm clipping parity. */
 export const CLIP_PARITY = declareClaim({
-  id: "ops.optim.clip_parity",
+  id: "ops.optim.gpu_parity_clip",
   family: "ops",
   kind: "parity",
   statement: "clipGradNorm returns the global L2 norm and scales every gradient by " +
@@ -53,7 +53,7 @@ export const CLIP_PARITY = declareClaim({
 
 /** Bias correction, checked against its closed form. */
 export const ADAM_BIAS_CORRECTION = declareClaim({
-  id: "ops.optim.adam_bias_correction",
+  id: "ops.optim.property_adam_bias_correction",
   family: "ops",
   kind: "property",
   statement: "with a constant gradient g, every bias-corrected Adam step moves each weight by " +
@@ -66,7 +66,7 @@ export const ADAM_BIAS_CORRECTION = declareClaim({
 
 /** Argument validation of the optimisers. */
 export const OPTIM_ARGUMENT_ERRORS = declareClaim({
-  id: "ops.optim.argument_errors",
+  id: "ops.optim.fault_arguments",
   family: "ops",
   kind: "fault",
   statement: "optimisers and clipGradNorm reject bad hyperparameters with RangeError and bad " +
@@ -79,7 +79,7 @@ export const OPTIM_ARGUMENT_ERRORS = declareClaim({
 
 /** In-place, batched, disposable: the runtime contract of a step. */
 export const OPTIM_STEP_CONTRACT = declareClaim({
-  id: "ops.optim.step_contract",
+  id: "ops.optim.property_step_contract",
   family: "ops",
   kind: "behaviour",
   statement: "a step records one dispatch per parameter tensor and no submit (no host sync), " +

@@ -11,7 +11,7 @@ import { declareClaim } from "../_harness/claim.ts";
 
 /** The loop budget is measured, and a launch past it is refused. */
 export const loopBudgetClaim = declareClaim({
-  id: "ops.platform.loop_budget",
+  id: "ops.platform.property_loop_budget",
   family: "ops",
   kind: "fault",
   statement:
@@ -23,7 +23,7 @@ export const loopBudgetClaim = declareClaim({
 
 /** Long reductions split by the budget stay exact on integer data. */
 export const longLoopsExactClaim = declareClaim({
-  id: "ops.platform.long_loops_exact",
+  id: "ops.platform.property_long_loops_exact",
   family: "ops",
   kind: "exact",
   statement:

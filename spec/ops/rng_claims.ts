@@ -7,7 +7,7 @@ import { declareClaim } from "../_harness/claim.ts";
 
 /** TS and WGSL streams agree bit for bit. */
 export const RNG_BIT_IDENTICAL = declareClaim({
-  id: "ops.rng.ts_wgsl_bit_identical",
+  id: "ops.rng.property_ts_wgsl_bit_identical",
   family: "ops",
   kind: "exact",
   statement: "rng_u32 and rng_uniform computed in a WGSL kernel equal hashU32 and the host " +
@@ -19,7 +19,7 @@ export const RNG_BIT_IDENTICAL = declareClaim({
 
 /** Uniform draws look uniform. */
 export const RNG_UNIFORM_DISTRIBUTION = declareClaim({
-  id: "ops.rng.uniform_distribution",
+  id: "ops.rng.property_uniform_distribution",
   family: "ops",
   kind: "property",
   statement: "10^6 uniform draws lie in [0, 1) with mean and variance within 6 standard errors " +

@@ -18,7 +18,7 @@ function claim(c: Omit<Claim, "family">): Claim {
 
 /** Issue 5 "Byte LM" claim; DC-CB-15 made quantitative. */
 export const BYTE_LM_TRAINS = claim({
-  id: "decepticons.byte_lm.trains",
+  id: "decepticons.byte_lm.behaviour_trains",
   statement: "the frozen causal-bank byte model, trained with Adam on the GPU for a budget that " +
     "fits the test, reaches held-out bits per byte at least 1 bit below the unigram entropy " +
     "of the training split, and its training loss falls",
@@ -32,7 +32,7 @@ export const BYTE_LM_TRAINS = claim({
 
 /** Determinism under seed. */
 export const BYTE_LM_DETERMINISTIC = claim({
-  id: "decepticons.byte_lm.deterministic",
+  id: "decepticons.byte_lm.property_deterministic",
   statement: "two training runs with the same seeds give bit-identical losses and parameters; " +
     "another init seed gives other parameters",
   source: `${SEED}; issue 5 (Byte LM: deterministic under seed); catalogue DC-CB-06`,
@@ -44,7 +44,7 @@ export const BYTE_LM_DETERMINISTIC = claim({
 
 /** DC-CB-10 for every mode. */
 export const BYTE_LM_CAUSALITY = claim({
-  id: "decepticons.byte_lm.causality",
+  id: "decepticons.byte_lm.property_causality",
   statement: "changing the byte at t0 changes no logit before t0, for every substrate mode and " +
     "scan method, with T longer than the scan chunk so chunk carries are exercised",
   source: `${SEED}; catalogue DC-CB-10 (ported for every mode), 0.3 finding 2`,
@@ -56,7 +56,7 @@ export const BYTE_LM_CAUSALITY = claim({
 
 /** Validation. */
 export const BYTE_LM_VALIDATION = claim({
-  id: "decepticons.byte_lm.validation",
+  id: "decepticons.byte_lm.fault_validation",
   statement: "bad configurations, tokens, corpora and training options raise a TypeError or " +
     "RangeError naming the field before any GPU work",
   source: "memspec op conventions (validation before GPU work, no leaked buffers)",
@@ -66,7 +66,7 @@ export const BYTE_LM_VALIDATION = claim({
 
 /** DC-CB-15 for the other substrates. */
 export const BYTE_LM_MODES_TRAIN = claim({
-  id: "decepticons.byte_lm.modes_train",
+  id: "decepticons.byte_lm.behaviour_modes_train",
   statement: "every substrate mode (frozen, learned_recurrence, gated_retention, gated_delta) " +
     "lowers its training loss over a few Adam steps and receives gradient in its substrate " +
     "parameters",

@@ -14,7 +14,7 @@ import {
 import { decayOfHalfLife, logSpaced } from "../../oracle/decepticons/causal_bank.ts";
 import { U64 } from "../../../invariants/tolerance.ts";
 import { claimTest } from "../../_harness/claim.ts";
-import { BANK_CONFIG, BANK_DECAYS } from "../linear_recurrence/claims.ts";
+import { BANK_CONFIG, BANK_DECAYS } from "./claims.ts";
 
 claimTest(BANK_DECAYS, () => {
   const problems: string[] = [];

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { claimTest } from "../../_harness/claim.ts";
 import { fcParams } from "../../_harness/fuzz.ts";
 import { decodeText, encodeText, ensureByteTokens } from "../../../impl/decepticons/codec/codec.ts";
-import { CODEC_ID_RANGE, CODEC_INVALID_UTF8, CODEC_ROUND_TRIP } from "../memory/claims.ts";
+import { CODEC_ID_RANGE, CODEC_INVALID_UTF8, CODEC_ROUND_TRIP } from "./claims.ts";
 
 claimTest(CODEC_ROUND_TRIP, () => {
   let runs = 0;

@@ -26,7 +26,7 @@ function claim(c: Omit<Claim, "family">): Claim {
 
 /** DC-CB-11, sequential form. */
 export const SCAN_SEQUENTIAL = claim({
-  id: "decepticons.scan.sequential_parity",
+  id: "decepticons.linear_recurrence.gpu_parity_sequential",
   statement: "the sequential scan kernel equals the f64 sequential recurrence, real and " +
     "complex, split over dispatches or not",
   source: `${SEED}; catalogue DC-CB-11, C1 DC-scan-fix`,
@@ -37,7 +37,7 @@ export const SCAN_SEQUENTIAL = claim({
 
 /** DC-CB-11, chunked form. */
 export const SCAN_CHUNKED = claim({
-  id: "decepticons.scan.chunked_parity",
+  id: "decepticons.linear_recurrence.gpu_parity_chunked",
   statement: "the division-free chunked scan (prefix affine pairs, scanned chunk summaries) " +
     "equals the f64 sequential recurrence for every gate in (0, 1] and every chunk size",
   source: `${SEED}; catalogue 0.3 finding 1, DC-CB-11`,
@@ -49,7 +49,7 @@ export const SCAN_CHUNKED = claim({
 
 /** The original's division-based algorithm, measured. */
 export const SCAN_DIVISION_DIVERGENCE = claim({
-  id: "decepticons.scan.division_divergence",
+  id: "decepticons.linear_recurrence.divergence_division",
   statement: "the original's division-based chunked scan (K = 32) is wrong by order one at " +
     "gate 0.18 and exact at gate 0.6, measured against the f64 sequential recurrence",
   source: `${SEED}; catalogue 0.3 finding 1, B8.2 "Chunked scan", DC-CB-11`,
@@ -61,7 +61,7 @@ export const SCAN_DIVISION_DIVERGENCE = claim({
 
 /** DC-CB-14. */
 export const SCAN_STATE_CARRY = claim({
-  id: "decepticons.scan.state_carry",
+  id: "decepticons.linear_recurrence.property_state_carry",
   statement: "running a sequence in two calls, the second starting from the first's " +
     "finalState, equals one long call",
   source: `${SEED}; catalogue DC-CB-14 (forward_with_state)`,
@@ -72,7 +72,7 @@ export const SCAN_STATE_CARRY = claim({
 
 /** DC-CB-10/12 for the kernels. */
 export const SCAN_CAUSALITY = claim({
-  id: "decepticons.scan.causality",
+  id: "decepticons.linear_recurrence.property_causality",
   statement: "an impulse at t0 changes no state before t0 in any forward kernel, and no " +
     "gradient after t0 in any backward kernel",
   source: `${SEED}; catalogue 0.3 finding 2, DC-CB-10, DC-CB-12`,
@@ -85,7 +85,7 @@ export const SCAN_CAUSALITY = claim({
 
 /** Gradients of every kernel. */
 export const SCAN_GRADIENTS = claim({
-  id: "decepticons.scan.gradients",
+  id: "decepticons.linear_recurrence.gpu_gradients",
   statement: "the gate, input and initial-state gradients of every form equal the oracle's " +
     "analytic gradients, real and complex",
   source: `${SEED}; issue 5 claims`,
@@ -96,7 +96,7 @@ export const SCAN_GRADIENTS = claim({
 
 /** Oracle gradcheck. */
 export const SCAN_GRADCHECK = claim({
-  id: "decepticons.scan.oracle_gradcheck",
+  id: "decepticons.linear_recurrence.oracle_gradcheck",
   statement: "the f64 oracle's analytic backward matches central differences, real and " +
     "complex, with and without an initial state",
   source: `${SEED}; issue 5 claims`,
@@ -106,7 +106,7 @@ export const SCAN_GRADCHECK = claim({
 
 /** DC-CB-18. */
 export const SCAN_STABILITY = claim({
-  id: "decepticons.scan.stability",
+  id: "decepticons.linear_recurrence.property_stability",
   statement: "with keep gates |a| <= max keep < 1 and zero initial state, every state " +
     "satisfies |h_t| <= max|b| / (1 - max keep)",
   source: `${SEED}; catalogue DC-CB-18`,
@@ -116,7 +116,7 @@ export const SCAN_STABILITY = claim({
 
 /** C1 DC-scan-fix. */
 export const SCAN_FIXTURES = claim({
-  id: "decepticons.scan.fixture_parity",
+  id: "decepticons.linear_recurrence.fixture_parity",
   statement: "the oracle and both GPU forms reproduce the numpy f64 sequential recurrences " +
     "(frozen bank, uniform gates, gated init keeps, complex, impulse)",
   source: `${SEED}; catalogue C1 DC-scan-fix; fixtures/gen/decepticons_scan_fixtures.py`,
@@ -126,43 +126,10 @@ export const SCAN_FIXTURES = claim({
 
 /** Op validation. */
 export const SCAN_VALIDATION = claim({
-  id: "decepticons.scan.validation",
+  id: "decepticons.linear_recurrence.fault_validation",
   statement: "linearRecurrence rejects mismatched shapes with a TypeError naming the op and " +
     "the shapes, and bad methods, chunk and segment lengths with a RangeError, before any GPU work",
   source: "memspec op conventions",
   bound: "every invalid case throws the named error; the control case runs",
   kind: "fault",
-});
-
-/** DC-CB-01/02. */
-export const BANK_DECAYS = claim({
-  id: "decepticons.causal_bank.decay_bank",
-  statement: "the decay bank is deterministic, half-lives are log-spaced over [1.5, 512] and " +
-    "d = 0.5^(1/h), in [0.62996, 0.998647] at the defaults",
-  source: `${SEED}; catalogue DC-CB-01, DC-CB-02`,
-  bound: "decays equal f32(0.5^(1/h)) of the f64 oracle exactly; identical across calls",
-  kind: "exact",
-});
-
-/** DC-CB-03. */
-export const BANK_KERNEL_SCAN = claim({
-  id: "decepticons.causal_bank.kernel_equals_scan",
-  statement: "the frozen bank's kernel sum S_t = sum_{s<=t} d^(t-s) drive_s equals the scan " +
-    "with gates d (f64 identity; GPU scan within the ledger bound)",
-  source: `${SEED}; catalogue DC-CB-03`,
-  bound: "f64: <= 1e-12 of the magnitude; GPU: ledger scan bound",
-  kind: "exact",
-});
-
-/** DC-CB-04. */
-export const BANK_CONFIG = claim({
-  id: "decepticons.causal_bank.config_validation",
-  statement: "the config validator rejects every invalid field and combination with a " +
-    "TypeError or RangeError naming the field and the allowed values, and accepts the controls",
-  source: `${SEED}; catalogue DC-CB-04`,
-  bound: "every invalid case throws; every control passes",
-  kind: "fault",
-  divergence: 'The original only warns when patch_size > 1 with decoder "none" (it leaks ' +
-    'future bytes) and accepts state_impl "hierarchical", which is not causal; memspec ' +
-    "rejects both.",
 });

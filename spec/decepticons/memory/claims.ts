@@ -15,44 +15,11 @@ function claim(c: Omit<Claim, "family">): Claim {
   return declareClaim({ family: "decepticons", ...c });
 }
 
-// --- codec (catalogue B1) ---
-
-/** DC-CODEC-01. */
-export const CODEC_ROUND_TRIP = claim({
-  id: "decepticons.codec.round_trip",
-  statement: "decodeText(encodeText(s)) == s for every well-formed Unicode string, multi-byte " +
-    "and a leading U+FEFF included",
-  source: `${SEED}, ByteCodec; catalogue DC-CODEC-01`,
-  bound: "0 mismatches over >= 100 grapheme strings and >= 100 full-Unicode strings",
-  kind: "property",
-});
-
-/** DC-CODEC-02. */
-export const CODEC_ID_RANGE = claim({
-  id: "decepticons.codec.id_range",
-  statement: "ids 0 and 255 decode; 256, −1, 1.5 and NaN are rejected with a RangeError naming " +
-    "the id and its index",
-  source: `${SEED}, ByteCodec; catalogue DC-CODEC-02`,
-  bound: "every case behaves as stated (0 deviations)",
-  kind: "fault",
-  divergence: "The original raises ValueError; TypeScript has no ValueError, so RangeError.",
-});
-
-/** DC-CODEC-03. */
-export const CODEC_INVALID_UTF8 = claim({
-  id: "decepticons.codec.invalid_utf8",
-  statement: "invalid UTF-8 decodes with U+FFFD replacements and never throws on byte values",
-  source: `${SEED}, ByteCodec; catalogue DC-CODEC-03`,
-  bound: "0 throws over >= 200 random byte strings; every known ill-formed case gives U+FFFD; " +
-    "valid input gives no U+FFFD",
-  kind: "property",
-});
-
 // --- memories (catalogue B4-B7) ---
 
 /** DC-OCM-01 and C2's causality gate for every memory. */
 export const MEMORY_CAUSALITY = claim({
-  id: "decepticons.memory.causality",
+  id: "decepticons.memory.property_causality",
   statement: "for every memory, changing the token at position t never changes any prediction " +
     "or feature at positions <= t (query before update)",
   source: `${SEED}; catalogue DC-OCM-01, DC-EX-05, C2 "every memory passes causality"`,
@@ -62,7 +29,7 @@ export const MEMORY_CAUSALITY = claim({
 
 /** DC-EX-05, DC-NG-02, DC-SB-02/03. */
 export const MEMORY_NORMALISED = claim({
-  id: "decepticons.memory.normalised",
+  id: "decepticons.memory.property_normalised",
   statement: "every predictive distribution sums to 1 and is strictly positive where the " +
     "smoothing mass (α, or a positive mixture weight on smoothed rows) is positive",
   source: `${SEED}; catalogue DC-EX-05, DC-NG-02, DC-SB-02, DC-SB-03, C2`,
@@ -72,7 +39,7 @@ export const MEMORY_NORMALISED = claim({
 
 /** DC-EX-05 (monotone back-off). */
 export const MEMORY_BACKOFF_MONOTONE = claim({
-  id: "decepticons.memory.backoff_monotone",
+  id: "decepticons.memory.property_backoff_monotone",
   statement: "context totals never increase with the order, the exact-context memory backs off " +
     "to the highest order seen, and the statistical back-off order min(len, 2) never decreases " +
     "along a prefix",
@@ -83,7 +50,7 @@ export const MEMORY_BACKOFF_MONOTONE = claim({
 
 /** DC-OCM-02 (and the separate-tables redesign). */
 export const ONLINE_MODEL = claim({
-  id: "decepticons.memory.online_model",
+  id: "decepticons.memory.property_online_model",
   statement: "OnlineCausalMemory under random update/query/reset command sequences matches a " +
     "plain recount of the history: every count, every order total (counts conserved) and all " +
     "7 features",
@@ -94,7 +61,7 @@ export const ONLINE_MODEL = claim({
 
 /** DC-OCM-03. */
 export const ONLINE_ORDERS_INDEPENDENT = claim({
-  id: "decepticons.memory.online_orders_independent",
+  id: "decepticons.memory.property_online_orders_independent",
   statement: "orders are kept in separate tables: the features at maxOrder 4 equal those at " +
     "maxOrder 3, and the order-3 counts do not change when order 4 is added",
   source: `${SEED}, OnlineCausalMemory; catalogue DC-OCM-03`,
@@ -108,7 +75,7 @@ export const ONLINE_ORDERS_INDEPENDENT = claim({
 
 /** DC-OCM-05, token validation. */
 export const MEMORY_TOKEN_RANGE = claim({
-  id: "decepticons.memory.token_range",
+  id: "decepticons.memory.fault_token_range",
   statement: "every memory rejects token ids outside 0..V−1 (negative, too large, fractional) " +
     "with a RangeError naming the token and its index, and keeps ids above 255 when V is larger",
   source: `${SEED}; catalogue DC-OCM-05, DC-EX-03, DC-NG-05`,
@@ -131,7 +98,7 @@ export const MEMORY_FIXTURE_PARITY = claim({
 
 /** DC-NG-03/04/06. */
 export const NGRAM_MODES = claim({
-  id: "decepticons.memory.ngram_modes",
+  id: "decepticons.memory.property_ngram_modes",
   statement:
     "NgramMemory: trigram mode uses the unigram at 0 and the bigram at 1; trigram ≡ max; " +
     "updating sequence by sequence equals fitting the list; the 32-bit bucket equals the " +
@@ -143,7 +110,7 @@ export const NGRAM_MODES = claim({
 
 /** DC-EX-01..04. */
 export const EXACT_CONTEXT_MIXER = claim({
-  id: "decepticons.memory.exact_context_mixer",
+  id: "decepticons.memory.property_exact_context_mixer",
   statement: "on 'abab…' orders 1 and 2 after 'ab' prefer 'a' with support > 0; an unseen " +
     "context backs off exactly to the unigram; ids > 255 work at V = 2048; the mixer's weights " +
     "sum to 1 and support shifts mass to the exact expert",
@@ -154,7 +121,7 @@ export const EXACT_CONTEXT_MIXER = claim({
 
 /** DC-SB-05 (finding) and DC-SB-01/04. */
 export const BACKOFF_LEAVE_ONE_OUT = claim({
-  id: "decepticons.memory.backoff_leave_one_out",
+  id: "decepticons.memory.property_backoff_leave_one_out",
   statement: "StatisticalBackoffMemory fits its weights without counting each token in its own " +
     "context: weights on the simplex, EG NLL non-increasing, and on held-out text the " +
     "leave-one-out weights score no worse than the in-sample (original) weights",

@@ -19,7 +19,7 @@ function claim(c: Omit<Claim, "family">): Claim {
 
 /** DC-BL-01. */
 export const CODER_FEATURE_DIM = claim({
-  id: "decepticons.coder.feature_dim",
+  id: "decepticons.predictive_coder.property_feature_dim",
   statement: "the coder's feature width is 2·reservoir_features + global_dim + latent_dim + 3 " +
     "(387 at the defaults) and every trace row has that width",
   source: `${SEED}, latents.py, views.py; catalogue DC-BL-01, DC-BL-04 (test_primitives)`,
@@ -29,7 +29,7 @@ export const CODER_FEATURE_DIM = claim({
 
 /** DC-BL-05. */
 export const CODER_PATCH_BOUNDS = claim({
-  id: "decepticons.coder.patch_bounds",
+  id: "decepticons.predictive_coder.property_patch_bounds",
   statement: "every committed patch has length in [min_patch, max_patch] (adaptive: at most " +
     "patch_size; fixed: exactly patch_size unless max_patch is smaller), a trailing partial " +
     "patch is shorter than max_patch, and patches = commits + (trailing partial ? 1 : 0)",
@@ -41,7 +41,7 @@ export const CODER_PATCH_BOUNDS = claim({
 
 /** DC-BL-07. */
 export const CODER_CAUSALITY = claim({
-  id: "decepticons.coder.causality",
+  id: "decepticons.predictive_coder.property_causality",
   statement: "φ_t depends only on x_0..x_t: the trace of a prefix equals the first rows of the " +
     "full trace, and changing tokens after t leaves rows 0..t unchanged",
   source: `${SEED}; catalogue DC-BL-07 (derived from the construction)`,
@@ -52,7 +52,7 @@ export const CODER_CAUSALITY = claim({
 
 /** DC-BL-06. */
 export const CODER_DETERMINISM = claim({
-  id: "decepticons.coder.determinism",
+  id: "decepticons.predictive_coder.property_determinism",
   statement: "the same draws and text give identical features, ridge weights and logits",
   source: `${SEED}; catalogue DC-BL-06 (seeded construction)`,
   bound: "bit-for-bit equality of two independent runs of the f64 pipeline on the quickstart text",
@@ -64,7 +64,7 @@ export const CODER_DETERMINISM = claim({
 
 /** DC-BL-03. */
 export const CODER_GREEDY_0101 = claim({
-  id: "decepticons.coder.greedy_0101",
+  id: "decepticons.predictive_coder.behaviour_greedy_0101",
   statement: 'fitted on "0101010101010101" × 32 with the original test\'s small config, greedy ' +
     'generation from "0" for 8 steps gives "010101010"',
   source: `${SEED}, tests/test_coder.py (test_greedy_generation_keeps_simple_pattern); ` +
@@ -76,7 +76,7 @@ export const CODER_GREEDY_0101 = claim({
 
 /** DC-BL-08 (the calibration finding). */
 export const CODER_RIDGE_FAITHFUL = claim({
-  id: "decepticons.coder.ridge_faithful",
+  id: "decepticons.predictive_coder.fixture_parity_ridge",
   statement: "the faithful ridge readout (one-hot ridge with unpenalised bias, softmax of its " +
     "outputs) reproduces the original's quickstart train bpb of 6.58",
   source: `${SEED}, readout.py, metrics.py, README quickstart; catalogue DC-BL-08 (bpb 6.5806)`,
@@ -86,12 +86,12 @@ export const CODER_RIDGE_FAITHFUL = claim({
     "even a perfect fit gives logits ≈ 1 for the target and ≈ 0 elsewhere, p(target) ≈ " +
     "e/(e + 255) and bpb ≥ log2(255 + e) − log2(e) ≈ 6.567. The figure says nothing about " +
     "compression while greedy generation is exact; memspec's calibrated readout " +
-    "(decepticons.coder.calibrated) is the one that measures it.",
+    "(decepticons.predictive_coder.behaviour_calibrated) is the one that measures it.",
 });
 
 /** Calibrated readout (memspec's gate on DC-BL-08). */
 export const CODER_CALIBRATED = claim({
-  id: "decepticons.coder.calibrated",
+  id: "decepticons.predictive_coder.behaviour_calibrated",
   statement: "a log-loss-trained (softmax cross-entropy) readout on the same features gives " +
     "calibrated probabilities: train bpb on the quickstart text below 0.5",
   source: `${SEED}; catalogue DC-BL-08 gate (require calibrated probabilities when claiming ` +
@@ -99,12 +99,12 @@ export const CODER_CALIBRATED = claim({
   bound: "bpb < 0.5 on the quickstart text (GPU readout)",
   kind: "behaviour",
   divergence: "The original offers only the ridge readout, whose bpb stays ≥ 6.57 (see " +
-    "decepticons.coder.ridge_faithful).",
+    "decepticons.predictive_coder.fixture_parity_ridge).",
 });
 
 /** README quickstart greedy output. */
 export const CODER_GREEDY_QUICKSTART = claim({
-  id: "decepticons.coder.greedy_quickstart",
+  id: "decepticons.predictive_coder.behaviour_greedy_quickstart",
   statement: 'fitted on the quickstart text, greedy generation from "predictive " continues ' +
     'the line ("predictive coding likes repeated structure.\\npredict…")',
   source: `${SEED}, README quickstart; catalogue DC-BL-08 (greedy output exact)`,
@@ -114,7 +114,7 @@ export const CODER_GREEDY_QUICKSTART = claim({
 
 /** Oracle vs numpy. */
 export const CODER_FIXTURE = claim({
-  id: "decepticons.coder.fixture",
+  id: "decepticons.predictive_coder.fixture_parity",
   statement: "the f64 oracle reproduces numpy's f64 reference on numpy's draws: substrate " +
     "states, features, every boundary, the patch count, ridge logits and train bpb",
   source: `${SEED}; catalogue DC-BL-fix (features 1e-9, readout 1e-4)`,
@@ -125,7 +125,7 @@ export const CODER_FIXTURE = claim({
 
 /** GPU vs f64. */
 export const CODER_GPU_PARITY = claim({
-  id: "decepticons.coder.gpu_parity",
+  id: "decepticons.predictive_coder.gpu_parity",
   statement: "the GPU predictive coder's features, boundaries and readout agree with the f64 " +
     "oracle and the numpy fixture within the ledger's f32 bounds",
   source: `${SEED}; catalogue B2`,

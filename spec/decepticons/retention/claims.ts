@@ -22,7 +22,7 @@ export const DIVIDED_SCAN_DIVERGENCE = "The original's `_chunked_recurrence_scan
   "error is order one (catalogue 0.3 finding 1, DC-CB-11: gamma 0.5 -> 0.85, 0.18 -> ~1.0, " +
   "gated_retention head 0 at init 0.76, gated_delta at init 0.90). Retention, " +
   "gated_retention and gated_delta all ran through it. memspec's chunkwise form multiplies " +
-  "gates and never divides; decepticons.retention.division_free re-measures both.";
+  "gates and never divides; decepticons.retention.property_division_free re-measures both.";
 
 function claim(c: Omit<Claim, "family">): Claim {
   return declareClaim({ family: "decepticons", ...c });
@@ -30,7 +30,7 @@ function claim(c: Omit<Claim, "family">): Claim {
 
 /** Every retention form vs the f64 sequential recurrence, on the GPU. */
 export const RET_GPU_FORMS = claim({
-  id: "decepticons.retention.gpu_forms",
+  id: "decepticons.retention.gpu_parity_forms",
   statement: "the recurrent, parallel and chunkwise retention kernels equal the f64 sequential " +
     `recurrence for per-head ${GATES}, T up to 4096 (the O(T²) parallel form up to 512), ` +
     "chunk sizes that do and do not divide T",
@@ -42,7 +42,7 @@ export const RET_GPU_FORMS = claim({
 
 /** parallel = recurrent = chunkwise in f64. */
 export const RET_FORMS_F64 = claim({
-  id: "decepticons.retention.forms_agree",
+  id: "decepticons.retention.property_forms_agree",
   statement: "parallel = recurrent = chunkwise in f64 for (gated) retention and chunkwise = " +
     "recurrent for the gated delta rule, fuzzed over sizes, gates in (0, 1] and chunk sizes",
   source: `${RET}; issue 5 claims (Retention: parallel = recurrent = chunkwise)`,
@@ -52,7 +52,7 @@ export const RET_FORMS_F64 = claim({
 
 /** The division-free chunkwise form vs the original's division. */
 export const RET_DIVISION_FREE = claim({
-  id: "decepticons.retention.division_free",
+  id: "decepticons.retention.property_division_free",
   statement: `memspec's chunkwise form stays exact for ${GATES} (chunk 32), where the ` +
     "original's division-based chunked scan is wrong by order one below 0.5623",
   source: `${RET}; catalogue 0.3 finding 1, DC-CB-11, C2 (division-free scan)`,
@@ -63,18 +63,18 @@ export const RET_DIVISION_FREE = claim({
 
 /** ‖S_t‖ = γ^{t−t₀}‖S_{t₀}‖ after the input stops. */
 export const RET_DECAY = claim({
-  id: "decepticons.retention.memory_decay",
+  id: "decepticons.retention.property_memory_decay",
   statement: "with k = v = 0 after t₀ the memory norm decays exactly as ‖S_t‖ = γ^{t−t₀}‖S_{t₀}‖ " +
     "per head (so every read does too)",
   source: `${RET}; catalogue DC-CB-17`,
   bound: "| ‖S_t‖ − γ^{t−t₀}‖S_{t₀}‖ | <= 1e-12·‖S_{t₀}‖ in f64 (the GPU kernels match this " +
-    "recurrence within tracked bounds: decepticons.retention.gpu_forms)",
+    "recurrence within tracked bounds: decepticons.retention.gpu_parity_forms)",
   kind: "exact",
 });
 
 /** Causality of every kernel. */
 export const RET_CAUSALITY = claim({
-  id: "decepticons.retention.causality",
+  id: "decepticons.retention.property_causality",
   statement: "an impulse at t₀ in q, k, v or the gates changes no output before t₀ in any " +
     "forward kernel (recurrent, parallel, chunkwise, gated retention, recurrent and " +
     "chunkwise gated delta), and an " +
@@ -109,7 +109,7 @@ export const RET_ORACLE_GRADCHECK = claim({
 
 /** PyTorch fixtures of the retention forms. */
 export const RET_FIXTURES = claim({
-  id: "decepticons.retention.pytorch_fixtures",
+  id: "decepticons.retention.fixture_parity",
   statement: "PyTorch (Debian python3-torch, float64) recurrent, parallel and chunkwise " +
     "retention and gated retention outputs and autograd gradients equal the oracle, and the " +
     "GPU kernels match them",
@@ -120,7 +120,7 @@ export const RET_FIXTURES = claim({
 
 /** Gated retention forms on the GPU. */
 export const GRET_GPU_FORMS = claim({
-  id: "decepticons.gated_retention.gpu_forms",
+  id: "decepticons.retention.gpu_parity_gated",
   statement: "recurrent, parallel and chunkwise gated retention equal the f64 sequential " +
     "recurrence for data-dependent keep gates in (0, 1], including runs of " +
     `${GATES} and the original's init keep 0.483, T up to 4096 (parallel form up to 512)`,
@@ -132,7 +132,7 @@ export const GRET_GPU_FORMS = claim({
 
 /** Gated retention gradients. */
 export const GRET_GPU_GRADIENTS = claim({
-  id: "decepticons.gated_retention.gpu_gradients",
+  id: "decepticons.retention.gpu_gradients_gated",
   statement: "the gated retention backward gives the oracle's analytic gradients for q, k, v " +
     "and every keep gate",
   source: `${GRET}; issue 5 claims`,
@@ -142,7 +142,7 @@ export const GRET_GPU_GRADIENTS = claim({
 
 /** Stability of gated retention. */
 export const GRET_STABILITY = claim({
-  id: "decepticons.gated_retention.stability",
+  id: "decepticons.retention.property_gated_stability",
   statement:
     "keep gates in (0, g_max] with g_max < 1 give ‖S_t‖_F <= max_s‖k_s‖‖v_s‖ / (1 − g_max)",
   source: `${GRET}; catalogue DC-CB-18`,
@@ -152,7 +152,7 @@ export const GRET_STABILITY = claim({
 
 /** Gated delta forward on the GPU. */
 export const GDELTA_GPU_FORWARD = claim({
-  id: "decepticons.gated_delta.gpu_forward",
+  id: "decepticons.retention.gpu_parity_delta",
   statement: "the recurrent and chunkwise gated delta kernels, S_t = g_t (I − β_t k_tᵀk_t) " +
     "S_{t−1} + β_t k_tᵀv_t, equal the f64 sequential recurrence for keep gates held at each " +
     `of ${GATES}, random keeps in (0, 1] and the original's init range [0.0038, 0.513], ` +
@@ -170,7 +170,7 @@ export const GDELTA_GPU_FORWARD = claim({
 
 /** Gated delta gradients. */
 export const GDELTA_GPU_GRADIENTS = claim({
-  id: "decepticons.gated_delta.gpu_gradients",
+  id: "decepticons.retention.gpu_gradients_delta",
   statement: "the gated delta backward kernels give the oracle's analytic gradients for q, k, " +
     "v, the keep gates and β through the recurrent and the chunkwise forward",
   source: `${GDELTA}`,
@@ -180,7 +180,7 @@ export const GDELTA_GPU_GRADIENTS = claim({
 
 /** Stability of the gated delta rule. */
 export const GDELTA_STABILITY = claim({
-  id: "decepticons.gated_delta.stability",
+  id: "decepticons.retention.property_delta_stability",
   statement: "with ‖k_t‖ = 1, β_t ∈ [0, 1] and keep gates in (0, g_max], g_max < 1, " +
     "‖S_t‖_F <= max_s β_s‖v_s‖ / (1 − g_max) (I − β k kᵀ is a contraction)",
   source: `${GDELTA}; catalogue DC-CB-18`,

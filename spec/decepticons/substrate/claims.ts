@@ -17,7 +17,7 @@ function claim(c: Omit<Claim, "family">): Claim {
 
 /** DC-SUB-01. */
 export const SUB_SPECTRAL_RADIUS = claim({
-  id: "decepticons.substrate.echo_state_spectral_radius",
+  id: "decepticons.substrate.property_echo_state_spectral_radius",
   statement: "the echo-state reservoir's W has spectral radius exactly ρ (Hessenberg + " +
     "Francis QR in f64) and a zero diagonal; the eigen routine agrees with numpy/LAPACK",
   source: `${SEED}, reservoir.py; catalogue DC-SUB-01, C2`,
@@ -27,7 +27,7 @@ export const SUB_SPECTRAL_RADIUS = claim({
   divergence: "The original's own test only checks |ρ − 0.85| < 0.08. Weights here come from " +
     "memspec's Rng, not numpy's PCG64 (parity goes through fixtures carrying numpy's draws). " +
     "Both masks are built (Erdős–Rényi and small-world, see " +
-    "decepticons.substrate.small_world_mask). A draw " +
+    "decepticons.substrate.property_small_world_mask). A draw " +
     "whose dominant eigenvalue is ill-conditioned (near-nilpotent sparse matrices, where " +
     "rounding alone moves the radius far more than 1e-9) is refused with a RangeError rather " +
     "than rescaled; the original rescales whatever numpy's eigvals returns. The original's " +
@@ -37,7 +37,7 @@ export const SUB_SPECTRAL_RADIUS = claim({
 
 /** DC-SUB-01, the small-world topology. */
 export const SUB_SMALL_WORLD = claim({
-  id: "decepticons.substrate.small_world_mask",
+  id: "decepticons.substrate.property_small_world_mask",
   statement: "the small-world reservoir mask is symmetric with a zero diagonal and conserves " +
     "the ring lattice's n·k/2 edges (k = round(c(n−1)) made even, ≥ 2); with rewiring " +
     "probability 0 it is exactly the ring lattice; the rescaled W has spectral radius exactly ρ",
@@ -56,7 +56,7 @@ export const SUB_SMALL_WORLD = claim({
 
 /** DC-SUB-09. */
 export const SUB_OSCILLATORY_UNIT_INPUTS = claim({
-  id: "decepticons.substrate.oscillatory_unit_inputs",
+  id: "decepticons.substrate.property_oscillatory_unit_inputs",
   statement: "the oscillatory memory's token vectors have unit norm, so any scale applied " +
     "before the row normalisation is inert: memspec exposes no input scale for it",
   source: `${SEED}, oscillatory_memory.py; catalogue B3 "Oscillatory", DC-SUB-09 (verified ` +
@@ -70,7 +70,7 @@ export const SUB_OSCILLATORY_UNIT_INPUTS = claim({
 
 /** DC-SUB-03. */
 export const SUB_ECHO_STATE_PROPERTY = claim({
-  id: "decepticons.substrate.echo_state_property",
+  id: "decepticons.substrate.property_echo_state",
   statement: "two trajectories of the default reservoir from different initial states, driven " +
     "by the same tokens, converge (fading memory)",
   source: `${SEED}; catalogue DC-SUB-03 (9.93 → 1.5e-3 at t 200 → 2.9e-5 at t 299)`,
@@ -80,7 +80,7 @@ export const SUB_ECHO_STATE_PROPERTY = claim({
 
 /** DC-SUB-02. */
 export const SUB_ECHO_STATE_BOUNDED = claim({
-  id: "decepticons.substrate.echo_state_bounded",
+  id: "decepticons.substrate.property_echo_state_bounded",
   statement: "‖s_t‖∞ ≤ 1 for every t when ‖s_0‖∞ ≤ 1 (convex combination of s and tanh)",
   source: `${SEED}; catalogue DC-SUB-02 (derived)`,
   bound: "max |s_t| ≤ 1 + 2⁻⁵⁰ (f64 rounding of (1−λ)s + λ tanh) over 100 fuzzed " +
@@ -90,7 +90,7 @@ export const SUB_ECHO_STATE_BOUNDED = claim({
 
 /** DC-SUB-06 / 07. */
 export const SUB_OSCILLATORY = claim({
-  id: "decepticons.substrate.oscillatory_modes",
+  id: "decepticons.substrate.property_oscillatory_modes",
   statement: "the oscillatory memory's recurrence matrix has eigenvalues r_k and " +
     "ρ_j·e^{±2πi/period_j}; its states stay within ‖m_k‖₂ ≤ 1/(1−r_k) and " +
     "‖(c, s)_j‖₂ ≤ √2/(1−ρ_j)",
@@ -102,7 +102,7 @@ export const SUB_OSCILLATORY = claim({
 
 /** DC-SUB-12. */
 export const SUB_HIERARCHICAL_PURE = claim({
-  id: "decepticons.substrate.hierarchical_pure",
+  id: "decepticons.substrate.property_hierarchical_pure",
   statement: "the hierarchical substrate's step is a pure function of (state, token): " +
     "interleaving two sequences gives the same states as running them apart (oracle and GPU)",
   source: `${SEED}, hierarchical.py; catalogue DC-SUB-11, DC-SUB-12`,
@@ -118,7 +118,7 @@ export const SUB_HIERARCHICAL_PURE = claim({
 
 /** Catalogue C2: every substrate is causal. */
 export const SUB_CAUSALITY = claim({
-  id: "decepticons.substrate.causality",
+  id: "decepticons.substrate.property_causality",
   statement: "for every substrate, changing the token at position t (an impulse in the " +
     "input at t) never changes any state at positions < t",
   source: `${SEED}; catalogue C2 ("every substrate ... passes causality impulse tests")`,
@@ -129,7 +129,7 @@ export const SUB_CAUSALITY = claim({
 
 /** GPU parity over long rollouts. */
 export const SUB_GPU_ROLLOUT = claim({
-  id: "decepticons.substrate.gpu_rollout",
+  id: "decepticons.substrate.gpu_parity_rollout",
   statement: "the fused GPU recurrences agree with the f64 oracle over 1000-step rollouts " +
     "(split over dispatches by the loop budget) for every substrate",
   source: `${SEED}; issue 4 ("GPU substrates agree with the oracle within f32 tolerance")`,

@@ -7,11 +7,11 @@
  *
  * The chunker-22 training claims are measured from the GPU trainer
  * (impl/fastweights/chunker/train22.ts, f32, ten seeds at once), with the f64
- * oracle as the reference (fastweights.chunker22.gpu_training_parity); the
+ * oracle as the reference (fastweights.chunker.gpu_training_22); the
  * chunker-1200 training claims are measured from the GPU trainer
  * (impl/fastweights/chunker/train1200.ts, f32, one seed), with an f64 oracle
  * replay of c1200Run as the reference
- * (fastweights.chunker1200.gpu_training_parity). Seeds are memspec's own:
+ * (fastweights.chunker.gpu_training_1200). Seeds are memspec's own:
  * the counter-based `Rng` of impl/gpu/rng.ts, not numpy's PCG64. The
  * original's numbers are matched through fixtures that carry numpy's draws.
  *
@@ -37,7 +37,7 @@ function claim(c: Omit<Claim, "family">): Claim {
 
 /** Gradcheck of A (with and without the label head) and C. */
 export const C22_GRADCHECK = claim({
-  id: "fastweights.chunker22.gradcheck",
+  id: "fastweights.chunker.oracle_gradcheck_22",
   statement: "the hand-derived BPTT gradients of the automatizer (symbol head, and symbol + " +
     "label head as the single net) and of the chunker match f64 central differences",
   source: `${C22}; issue 3 (oracle gradcheck for each net)`,
@@ -47,7 +47,7 @@ export const C22_GRADCHECK = claim({
 
 /** GPU BPTT gradients vs the oracle. */
 export const C22_GPU_GRADIENTS = claim({
-  id: "fastweights.chunker22.gpu_gradients",
+  id: "fastweights.chunker.gpu_gradients_22",
   statement: "the fused GPU Elman kernels give the oracle's states, logits and analytic " +
     "BPTT gradients for A (one 21-step block, CE at t = 0..19, plus the label BCE at t = 20 for the single net) " +
     "and for C (one step), at the nets' initial parameters and with a non-contractive W_hh",
@@ -63,7 +63,7 @@ export const C22_GPU_GRADIENTS = claim({
 
 /** Parity with numpy f64. */
 export const C22_FIXTURE = claim({
-  id: "fastweights.chunker22.numpy_parity",
+  id: "fastweights.chunker.fixture_parity_22",
   statement: "on numpy's draws (parameters, 3 blocks) the oracle reproduces numpy f64 logits, " +
     "p(target), the surprise masks at θ = 0.5 and 0.95, C's label, both nets' gradients and " +
     "one clipped Adam step of each",
@@ -74,7 +74,7 @@ export const C22_FIXTURE = claim({
 
 /** C22-01 / C22-03. */
 export const C22_LABEL_ACCURACY = claim({
-  id: "fastweights.chunker22.label_accuracy",
+  id: "fastweights.chunker.behaviour_22_label_accuracy",
   statement: "after 1500 training blocks at θ = 0.95 the chunker's label accuracy on eval " +
     "blocks 1..199 is 1.0 for each of seeds 0..9",
   source: `${C22}; catalogue C22-01, C22-03 (README, RESULTS.md)`,
@@ -89,7 +89,7 @@ export const C22_LABEL_ACCURACY = claim({
 
 /** C22-05. */
 export const C22_SURPRISES = claim({
-  id: "fastweights.chunker22.eval_surprises",
+  id: "fastweights.chunker.behaviour_22_eval_surprises",
   statement: "once trained, the automatizer is surprised about once per block: the eval " +
     "stream of 200 blocks has between 200 and 205 surprises, for each of seeds 0..9",
   source: `${C22}; catalogue C22-05 (README Deviation 2: 201/200)`,
@@ -100,7 +100,7 @@ export const C22_SURPRISES = claim({
 
 /** C22-02. */
 export const C22_SINGLE_CONSTANT = claim({
-  id: "fastweights.chunker22.single_net_constant",
+  id: "fastweights.chunker.behaviour_22_single_net_constant",
   statement: "the single-net baseline (one Elman net with both heads) is a constant label " +
     "predictor: its eval accuracy equals one of the two class frequencies exactly, for each of " +
     "seeds 0..9",
@@ -116,7 +116,7 @@ export const C22_SINGLE_CONSTANT = claim({
 
 /** Gradcheck of the 1200 nets. */
 export const C1200_GRADCHECK = claim({
-  id: "fastweights.chunker1200.gradcheck",
+  id: "fastweights.chunker.oracle_gradcheck_1200",
   statement: "the hand-derived BPTT gradients of the automatizer (windows of 6 from a carried " +
     "state), the chunker (compressed pairs) and the full-BPTT baseline match f64 central " +
     "differences",
@@ -127,7 +127,7 @@ export const C1200_GRADCHECK = claim({
 
 /** GPU gradients over a long sequence. */
 export const C1200_GPU_GRADIENTS = claim({
-  id: "fastweights.chunker1200.gpu_gradients",
+  id: "fastweights.chunker.gpu_gradients_1200",
   statement: "the fused GPU Elman kernels, with the time loop split over dispatches by the " +
     "adapter's loop budget, give the oracle's states, logits and gradients of the full-BPTT baseline over " +
     "T − 1 = 1199 steps and of the automatizer and chunker, at the nets' initial parameters " +
@@ -145,7 +145,7 @@ export const C1200_GPU_GRADIENTS = claim({
 
 /** Parity with numpy f64. */
 export const C1200_FIXTURE = claim({
-  id: "fastweights.chunker1200.numpy_parity",
+  id: "fastweights.chunker.fixture_parity_1200",
   statement: "on numpy's draws (parameters, sequences at T = 12 and 1200) the oracle " +
     "reproduces numpy f64 per-step CE, the surprise mask at a given θ, the baseline's " +
     "full-BPTT gradients and one clipped SGD step, and C's gradients on a compressed pair",
@@ -156,7 +156,7 @@ export const C1200_FIXTURE = claim({
 
 /** C1200-01 (chunker half). */
 export const C1200_CHUNKER_ACCURACY = claim({
-  id: "fastweights.chunker1200.chunker_accuracy",
+  id: "fastweights.chunker.behaviour_1200_chunker_accuracy",
   statement: "at T = 1200 the chunker recalls the trigger at the last step for every eval " +
     "sequence (50 sequences, seed 0)",
   source: `${C1200}; catalogue C1200-01 (README, RESULTS.md, results.json)`,
@@ -170,7 +170,7 @@ export const C1200_CHUNKER_ACCURACY = claim({
 
 /** C1200-04. */
 export const C1200_SURPRISES = claim({
-  id: "fastweights.chunker1200.surprises",
+  id: "fastweights.chunker.behaviour_1200_surprises",
   statement: "the trained automatizer's mask holds exactly 2.00 surprises per eval sequence " +
     "(the forced step 0 and the final trigger)",
   source: `${C1200}; catalogue C1200-04`,
@@ -181,7 +181,7 @@ export const C1200_SURPRISES = claim({
 
 /** C1200-01 (baseline half). */
 export const C1200_BASELINE = claim({
-  id: "fastweights.chunker1200.baseline_under_training",
+  id: "fastweights.chunker.behaviour_1200_baseline_under_training",
   statement: "the full-BPTT single-net baseline scores 0% because it is under-trained: its " +
     "per-step cross-entropy stays near ln 7 = 1.946 nats and it never predicts a trigger at " +
     "the last step",
@@ -198,7 +198,7 @@ export const C1200_BASELINE = claim({
 
 /** The GPU trainer against the oracle. */
 export const C22_GPU_TRAINING_PARITY = claim({
-  id: "fastweights.chunker22.gpu_training_parity",
+  id: "fastweights.chunker.gpu_training_22",
   statement: "the GPU chunker-22 trainer (f32) takes the f64 oracle's discrete decisions " +
     "throughout: from the same f32 initial parameters, every surprise mask of the 1500 " +
     "training and 200 eval blocks and every label read-out of the chunker protocol are " +
@@ -220,7 +220,7 @@ export const C22_GPU_TRAINING_PARITY = claim({
 
 /** The chunker-1200 GPU trainer against the oracle. */
 export const C1200_GPU_TRAINING_PARITY = claim({
-  id: "fastweights.chunker1200.gpu_training_parity",
+  id: "fastweights.chunker.gpu_training_1200",
   statement: "the GPU chunker-1200 trainer (f32, all five stages) takes the f64 oracle's " +
     "discrete decisions at seed 0: the same surprise masks (both trigger values' training " +
     "masks and all 50 eval masks), the same chunker and baseline read-outs and the same " +

@@ -28,7 +28,7 @@ function claim(c: Omit<Claim, "family">): Claim {
 
 /** Chunker-22 fixture through the GPU kernels. */
 export const C22_FIXTURE_GPU = claim({
-  id: "fastweights.chunker22.numpy_gpu_parity",
+  id: "fastweights.chunker.fixture_parity_22_gpu",
   statement: "on numpy's draws the fused GPU kernels (f32) reproduce A's states and logits " +
     "over the fixture's 3 carried blocks, the surprise masks at θ = 0.5 and 0.95, C's label " +
     "for a and x, and the BPTT gradients of A, the single net and C",
@@ -44,7 +44,7 @@ export const C22_FIXTURE_GPU = claim({
 
 /** Chunker-1200 fixture through the GPU kernels. */
 export const C1200_FIXTURE_GPU = claim({
-  id: "fastweights.chunker1200.numpy_gpu_parity",
+  id: "fastweights.chunker.fixture_parity_1200_gpu",
   statement: "on numpy's draws the fused GPU kernels (f32, time loop split by the loop " +
     "budget) reproduce A's per-step CE over T − 1 = 1199 steps and its surprise mask at " +
     "θ = 1.4, the baseline's full-BPTT gradient over 1199 steps, A's gradient on a window " +

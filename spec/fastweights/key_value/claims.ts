@@ -21,7 +21,7 @@ function claim(c: Omit<Claim, "family">): Claim {
 
 /** KV-03. */
 export const KV_GRADCHECK = claim({
-  id: "fastweights.key_value.gradcheck",
+  id: "fastweights.key_value.oracle_gradcheck",
   statement: "the analytic ∂L/∂W_K matches f64 central differences on all entries",
   source: `${KV}; catalogue KV-03`,
   bound: "max rel error <= 1e-6",
@@ -32,7 +32,7 @@ export const KV_GRADCHECK = claim({
 
 /** KV-05. */
 export const KV_CAPACITY_ONE = claim({
-  id: "fastweights.key_value.capacity_n1",
+  id: "fastweights.key_value.property_capacity_n1",
   statement: "with one stored pair the recall cosine is exactly 1 for any W_K with W_K k ≠ 0",
   source: `${KV}; catalogue KV-05 (y = v₁‖W_K k₁‖²)`,
   bound: "|cos − 1| <= 1e-12",
@@ -41,7 +41,7 @@ export const KV_CAPACITY_ONE = claim({
 
 /** KV-09. */
 export const KV_LINEAR_ATTENTION = claim({
-  id: "fastweights.key_value.linear_attention",
+  id: "fastweights.key_value.property_linear_attention",
   statement: "the read through W_fast equals Σ_t v_t ⟨W_K k_t, W_K q⟩",
   source: `${KV}; catalogue KV-09`,
   bound: "|Δy| <= 1e-12·(1 + Σ|terms|) in f64",
@@ -50,7 +50,7 @@ export const KV_LINEAR_ATTENTION = claim({
 
 /** KV-02. */
 export const KV_POST_MINUS_PRE = claim({
-  id: "fastweights.key_value.post_minus_pre",
+  id: "fastweights.key_value.behaviour_post_minus_pre",
   statement: "training the projector raises the mean recall cosine by at least 0.2 over W_K = I " +
     "on each of seeds 0..9",
   source: `${KV}; catalogue KV-02 (README multi-seed table)`,
@@ -61,7 +61,7 @@ export const KV_POST_MINUS_PRE = claim({
 
 /** KV-08. */
 export const KV_BIAS_PROJECTION = claim({
-  id: "fastweights.key_value.bias_projection",
+  id: "fastweights.key_value.behaviour_bias_projection",
   statement: "the trained projector's smallest right-singular direction is the bias direction",
   source: `${KV}; catalogue KV-08 (implied by the README narrative)`,
   bound: "min over seeds 0..9 of |cos(v_min, b)| >= 0.99",
@@ -81,7 +81,7 @@ export const KV_GPU = claim({
 
 /** KV numpy fixture vs oracle. */
 export const KV_FIXTURE_ORACLE = claim({
-  id: "fastweights.key_value.fixture_oracle",
+  id: "fastweights.key_value.fixture_parity_oracle",
   statement: "the oracle reproduces a numpy f64 reference (reads, W_fast, gradients, SGD steps " +
     "with the clip active, and the seed-0 pre/post mean cosines 0.4276 / 0.7543)",
   source: `${KV}; catalogue KV-01, KV-fix`,
@@ -91,7 +91,7 @@ export const KV_FIXTURE_ORACLE = claim({
 
 /** KV-04. */
 export const KV_CAPACITY_SWEEP = claim({
-  id: "fastweights.key_value.capacity_sweep",
+  id: "fastweights.key_value.fixture_parity_capacity_sweep",
   statement: "the capacity sweep N = 1..12 on the numpy-trained projector reproduces the " +
     "reference's cosines; the curve starts at 1 and is not monotone",
   source: `${KV}; catalogue KV-04`,
@@ -105,7 +105,7 @@ export const KV_CAPACITY_SWEEP = claim({
 
 /** KV numpy fixture vs GPU. */
 export const KV_FIXTURE_GPU = claim({
-  id: "fastweights.key_value.fixture_gpu",
+  id: "fastweights.key_value.fixture_parity_gpu",
   statement: "the GPU reproduces the numpy reference's reads and gradients from its draws",
   source: `${KV}; catalogue KV-fix`,
   bound: "every element within its running f32 error bound (ratio <= 1)",

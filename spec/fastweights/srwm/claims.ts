@@ -24,7 +24,7 @@ function claim(c: Omit<Claim, "family">): Claim {
 
 /** SRWM-01. */
 export const SRWM_PARAM_COUNT = claim({
-  id: "fastweights.srwm.param_count",
+  id: "fastweights.srwm.property_param_count",
   statement: "the slow net has 3H² + H·n_in + 4H + 1 parameters: 157 at H = 6, n_in = 4",
   source: `${SRWM}; catalogue SRWM-01`,
   bound: "count equal for every (H, n_in) in the fuzz range and exactly 157 at the defaults",
@@ -35,7 +35,7 @@ export const SRWM_PARAM_COUNT = claim({
 
 /** SRWM-02. */
 export const SRWM_GRADCHECK = claim({
-  id: "fastweights.srwm.gradcheck",
+  id: "fastweights.srwm.oracle_gradcheck",
   statement: "the hand-derived BPTT gradients (through the self-writes) match f64 central " +
     "differences on every parameter entry",
   source: `${SRWM}; catalogue SRWM-02`,
@@ -67,7 +67,7 @@ export const SRWM_FIXTURE = claim({
 
 /** SRWM-03. */
 export const SRWM_SEED0 = claim({
-  id: "fastweights.srwm.seed0_accuracy",
+  id: "fastweights.srwm.behaviour_seed0_accuracy",
   statement: "after 3000 training episodes, seed 0 answers the query steps with accuracy >= 0.99",
   source: `${SRWM}; catalogue SRWM-03`,
   bound: `query accuracy >= 0.99 over 400 evaluation episodes per task; ${OWN_SEEDS}`,
@@ -76,7 +76,7 @@ export const SRWM_SEED0 = claim({
 
 /** SRWM-04. */
 export const SRWM_SEEDS = claim({
-  id: "fastweights.srwm.seed_sweep",
+  id: "fastweights.srwm.behaviour_seed_sweep",
   statement: "8 of 8 seeds reach query accuracy >= 0.94 after 3000 training episodes",
   source: `${SRWM}; catalogue SRWM-04`,
   bound: `every seed of 0..7 >= 0.94; ${OWN_SEEDS}`,
@@ -87,7 +87,7 @@ export const SRWM_SEEDS = claim({
 
 /** SRWM-06. */
 export const SRWM_ABLATION = claim({
-  id: "fastweights.srwm.eta0_ablation",
+  id: "fastweights.srwm.divergence_eta0_ablation",
   statement: "the η = 0 ablation (W_fast ≡ 0, a plain Elman RNN) is trained and its query " +
     "accuracy measured and reported next to the SRWM's",
   source: `${SRWM}; catalogue SRWM-06`,

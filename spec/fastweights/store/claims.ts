@@ -21,7 +21,7 @@ const STORE = `${SEED}; issue 3 (fast-weight memory as a store)`;
 
 /** Orthonormal keys. */
 export const STORE_ORTHONORMAL = claim({
-  id: "fastweights.store.orthonormal_readback",
+  id: "fastweights.store.property_orthonormal_readback",
   statement: "values written under orthonormal keys with gate 1 and η = 1 read back exactly",
   source: STORE,
   bound: "every read within its running f32 error bound of the stored value (ratio <= 1)",
@@ -30,7 +30,7 @@ export const STORE_ORTHONORMAL = claim({
 
 /** Gate 0. */
 export const STORE_GATE_ZERO = claim({
-  id: "fastweights.store.gate_zero",
+  id: "fastweights.store.property_gate_zero",
   statement: "a write with gate 0 leaves the memory bit-for-bit unchanged",
   source: STORE,
   bound: "0 differing bits",
@@ -39,7 +39,7 @@ export const STORE_GATE_ZERO = claim({
 
 /** Linearity. */
 export const STORE_LINEARITY = claim({
-  id: "fastweights.store.read_linearity",
+  id: "fastweights.store.property_read_linearity",
   statement: "reads are linear in the stored values: read(a·V₁ + b·V₂) = a·read(V₁) + b·read(V₂)",
   source: STORE,
   bound: "every read within its running f32 error bound (ratio <= 1)",
@@ -48,7 +48,7 @@ export const STORE_LINEARITY = claim({
 
 /** Model-based interleavings. */
 export const STORE_MODEL = claim({
-  id: "fastweights.store.model_interleavings",
+  id: "fastweights.store.property_model_interleavings",
   statement: "random interleavings of write, read and reset never disagree with a plain f64 model",
   source: STORE,
   bound: "every read within its running f32 error bound (ratio <= 1)",

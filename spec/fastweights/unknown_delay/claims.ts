@@ -21,7 +21,7 @@ function claim(c: Omit<Claim, "family">): Claim {
 
 /** FWUD-01. */
 export const UD_PARAM_COUNT = claim({
-  id: "fastweights.unknown_delay.param_count",
+  id: "fastweights.unknown_delay.property_param_count",
   statement: "the slow net has H(p+3) + (2d_k+p+1)(H+1) parameters: 917 at p=4, H=32, d_k=8",
   source: `${UD}; catalogue FWUD-01`,
   bound: "count equal for every (p, H, d_k) in the fuzz range and 917 at the defaults",
@@ -30,7 +30,7 @@ export const UD_PARAM_COUNT = claim({
 
 /** FWUD-05. */
 export const UD_GRADCHECK = claim({
-  id: "fastweights.unknown_delay.gradcheck",
+  id: "fastweights.unknown_delay.oracle_gradcheck",
   statement: "the hand-derived BPTT gradients match f64 central differences on all entries",
   source: `${UD}; catalogue FWUD-05`,
   bound: "max rel error <= 1e-6 over every entry of every parameter",
@@ -42,7 +42,7 @@ export const UD_GRADCHECK = claim({
 
 /** FWUD-03. */
 export const UD_RANK_ONE = claim({
-  id: "fastweights.unknown_delay.rank_one_write",
+  id: "fastweights.unknown_delay.property_rank_one_write",
   statement: "every write W_t − W_{t−1} has rank <= 1 and Frobenius norm η g_t ‖v_t‖ ‖k_t‖",
   source: `${UD}; catalogue FWUD-03`,
   bound: "every 2×2 minor of ΔW <= 1e-12·max|W|² and |‖ΔW‖_F − η g ‖v‖‖k‖| <= " +
@@ -52,7 +52,7 @@ export const UD_RANK_ONE = claim({
 
 /** FWUD-04. */
 export const UD_LINEAR_ATTENTION = claim({
-  id: "fastweights.unknown_delay.linear_attention",
+  id: "fastweights.unknown_delay.property_linear_attention",
   statement: "the recall read equals unnormalised gated linear attention y = η Σ g_t v_t (k_t·q)",
   source: `${UD}; catalogue FWUD-04`,
   bound: "|y_W − y_attn| <= 1e-12·(1 + Σ|terms|) in f64",
@@ -61,7 +61,7 @@ export const UD_LINEAR_ATTENTION = claim({
 
 /** FWUD-02. */
 export const UD_PERMUTATION = claim({
-  id: "fastweights.unknown_delay.permutation_invariance",
+  id: "fastweights.unknown_delay.property_permutation_invariance",
   statement: "y is invariant to permuting the writes of steps 0..T−2, and y = 0 when W is zeroed",
   source: `${UD}; catalogue FWUD-02`,
   bound: "|y_perm − y| <= 1e-12·(1 + Σ|terms|) in f64",
@@ -70,7 +70,7 @@ export const UD_PERMUTATION = claim({
 
 /** GPU forward parity. */
 export const UD_GPU_FORWARD = claim({
-  id: "fastweights.unknown_delay.gpu_forward",
+  id: "fastweights.unknown_delay.gpu_parity",
   statement: "the fused GPU forward (episode generator, slow-net heads, fast-weight recurrence, " +
     "read, loss) matches the f64 oracle",
   source: `${UD}; issue 3 (fused kernels)`,
@@ -90,7 +90,7 @@ export const UD_GPU_GRADIENTS = claim({
 
 /** GPU Adam + clip parity. */
 export const UD_GPU_ADAM = claim({
-  id: "fastweights.unknown_delay.gpu_adam",
+  id: "fastweights.unknown_delay.gpu_parity_adam",
   statement: "the fused clip + Adam kernel matches the oracle's step, clip active and inactive",
   source: `${UD}; catalogue A1 optimiser (bias-corrected Adam, ε after √, clip at 1)`,
   bound: "every element within its running f32 error bound (ratio <= 1)",
@@ -99,7 +99,7 @@ export const UD_GPU_ADAM = claim({
 
 /** FWUD-06 / FWUD-07. */
 export const UD_RECALL_5_30 = claim({
-  id: "fastweights.unknown_delay.recall_k5_30",
+  id: "fastweights.unknown_delay.behaviour_recall_k5_30",
   statement: "after 1500 iterations every one of seeds 0..9 recalls the pattern with 100% bit " +
     "accuracy for K = 5..30 (50 episodes per K)",
   source: `${UD}; catalogue FWUD-06, FWUD-07 (README, RESULTS.md, PR text)`,
@@ -110,7 +110,7 @@ export const UD_RECALL_5_30 = claim({
 
 /** FWUD-08. */
 export const UD_RECALL_1_60 = claim({
-  id: "fastweights.unknown_delay.recall_k1_60",
+  id: "fastweights.unknown_delay.behaviour_recall_k1_60",
   statement: "the same trained nets recall with 100% bit accuracy for every K in 1..60",
   source: `${UD}; catalogue FWUD-08 (README extrapolation)`,
   bound: "min over seeds and K of bit accuracy = 1",
@@ -120,7 +120,7 @@ export const UD_RECALL_1_60 = claim({
 
 /** FWUD-10. */
 export const UD_GATE_PROFILE = claim({
-  id: "fastweights.unknown_delay.gate_profile",
+  id: "fastweights.unknown_delay.behaviour_gate_profile",
   statement: "seed 0's trained write gate opens at the store step and stays shut on distractors",
   source: `${UD}; catalogue FWUD-10 (README test episode: 'gate ≈ 0.9 at store, ≈ 0.1 on ` +
     "distractors, lower at recall')",
@@ -135,7 +135,7 @@ export const UD_GATE_PROFILE = claim({
 
 /** Numpy fixture vs oracle. */
 export const UD_FIXTURE_ORACLE = claim({
-  id: "fastweights.unknown_delay.fixture_oracle",
+  id: "fastweights.unknown_delay.fixture_parity_oracle",
   statement: "the oracle reproduces a numpy f64 reference (heads, W history, y, loss, all " +
     "gradients, Adam steps with clip on and off) from the reference's own draws",
   source: `${UD}; catalogue FWUD-fix-1`,
@@ -145,7 +145,7 @@ export const UD_FIXTURE_ORACLE = claim({
 
 /** Numpy fixture vs GPU. */
 export const UD_FIXTURE_GPU = claim({
-  id: "fastweights.unknown_delay.fixture_gpu",
+  id: "fastweights.unknown_delay.fixture_parity_gpu",
   statement: "the GPU reproduces the numpy f64 reference from its draws",
   source: `${UD}; catalogue FWUD-fix-1`,
   bound: "every element within its running f32 error bound (ratio <= 1)",
@@ -154,7 +154,7 @@ export const UD_FIXTURE_GPU = claim({
 
 /** Trained numpy parameters over K = 1..60. */
 export const UD_FIXTURE_TRAINED = claim({
-  id: "fastweights.unknown_delay.fixture_trained_k1_60",
+  id: "fastweights.unknown_delay.fixture_parity_trained_k1_60",
   statement: "numpy-trained parameters (f64 reference, seed 0, 1500 iterations) recall with " +
     "100% bit accuracy on the reference's own episodes for every K in 1..60, on the oracle and " +
     "on the GPU, and both reproduce the reference's reads",
