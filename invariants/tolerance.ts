@@ -693,6 +693,16 @@ export const FW_SRWM_SEED0_MIN = 0.99;
 /** SRWM seed sweep (catalogue C2): each of 8 seeds ≥ 0.94 (the README's 0.95: its seed 3 = 0.9503). */
 export const FW_SRWM_SEED_MIN = 0.94;
 
+/**
+ * SRWM η = 0 ablation (catalogue SRWM-06): the mean query accuracy of the plain
+ * RNN (W_fast ≡ 0) over seeds 0..7 stays ≥ 0.9, far above chance 0.5. The
+ * original README says W_fast is the only place the task can be stored; the
+ * catalogue measured 0.950 / 0.9995 / 0.985 / 0.999 on seeds 0–3 and memspec's
+ * seeds give a mean of 0.9696. If the finding were wrong (the task needed the
+ * fast weights), the ablation would sit near chance and fail this bound.
+ */
+export const FW_SRWM_ETA0_MEAN_MIN = 0.9;
+
 // --- decepticons substrates ---
 
 /** Echo-state radius (catalogue C2): |ρ(W) − ρ_target| < 1e-9; QR eigenvalues are ~1e-14 off. */

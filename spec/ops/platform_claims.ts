@@ -18,7 +18,8 @@ export const loopBudgetClaim = declareClaim({
     "the adapter's per-invocation loop budget is measured at start-up; kernels may declare 7/8 of it; a launch declaring more throws a RangeError, one at the usable budget runs in full, and a loop past the measured budget is cut short silently",
   source:
     "measured on Mesa llvmpipe 22.3 (gallivm loop limiter, 65,535); WebGPU §compute; the 7/8 headroom from fused training kernels that cost more than k + 1 per loop",
-  bound: "usable+1 refused, usable accepted and exact, measured+1 truncated",
+  bound: "0 broken checks: usable+1 refused, usable accepted and exact, measured+1 truncated; " +
+    "on an adapter without a limit, a 2^20 + 1 loop runs in full",
 });
 
 /** Long reductions split by the budget stay exact on integer data. */

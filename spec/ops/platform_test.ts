@@ -42,7 +42,15 @@ claimTest(loopBudgetClaim, async () => {
   const measured = gpu().measuredLoopIterations;
   const usable = gpu().maxLoopIterations;
   if (measured === Infinity) {
-    return { figure: "unlimited", bound: "n/a", pass: true, detail: "no limit found up to 2^20" };
+    // No limit found: then a loop past the probe's 2^20 must run in full, or the probe lied.
+    const requested = 2 ** 20 + 1;
+    const ran = await countLoop(requested);
+    return {
+      figure: Math.abs(ran - requested),
+      bound: 0,
+      pass: ran === requested,
+      detail: `no limit found up to 2^20; a ${requested}-iteration loop ran ${ran}`,
+    };
   }
   // Control: a declared loop at the usable budget runs in full, and so does an undeclared one
   // right below the measured limit.
@@ -64,16 +72,48 @@ claimTest(loopBudgetClaim, async () => {
     refused = e instanceof RangeError && /loop iterations/.test(e.message);
   }
   const headroomOk = usable === Math.floor(measured * LOOP_BUDGET_HEADROOM);
+  const checks = [
+    { name: "declared loop at the usable budget runs in full", ok: ranUsable === usable - 1 },
+    {
+      name: "undeclared loop below the measured limit runs in full",
+      ok: ranBelow === measured - 1,
+    },
+    { name: "a loop past the measured limit is cut short", ok: ranPast < measured + 1 },
+    { name: "a declared count past the usable budget is refused", ok: refused },
+    { name: "usable budget is 7/8 of the measured one", ok: headroomOk },
+  ];
+  const broken = checks.filter((c) => !c.ok);
   return {
-    figure: measured,
-    bound: `usable ${usable} (7/8); usable+1 refused`,
-    pass: refused && headroomOk && ranUsable === usable - 1 && ranBelow === measured - 1 &&
-      ranPast < measured + 1,
-    detail: `declared ${usable} ran ${ranUsable} of ${usable - 1}; undeclared ${
-      measured - 1
-    } ran ${ranBelow}; ${measured + 1} requested ran ${ranPast} (silently cut); usable+1 ${
-      refused ? "refused" : "ACCEPTED"
-    }`,
+    figure: broken.length,
+    bound: 0,
+    pass: broken.length === 0,
+    parts: [
+      {
+        name: "iterations run by a declared usable-budget loop",
+        figure: ranUsable,
+        bound: usable - 1,
+        direction: "==",
+      },
+      {
+        name: "iterations run below the measured limit",
+        figure: ranBelow,
+        bound: measured - 1,
+        direction: "==",
+      },
+      {
+        name: "iterations run one past the measured limit",
+        figure: ranPast,
+        bound: measured,
+        direction: "<=",
+      },
+    ],
+    detail: `measured limit ${measured}, usable ${usable}; ` +
+      (broken.length ? `BROKEN: ${broken.map((c) => c.name).join("; ")}; ` : "") +
+      `declared ${usable} ran ${ranUsable} of ${usable - 1}; undeclared ${
+        measured - 1
+      } ran ${ranBelow}; ${measured + 1} requested ran ${ranPast} (silently cut); usable+1 ${
+        refused ? "refused" : "ACCEPTED"
+      }`,
   };
 });
 

@@ -19,6 +19,7 @@ function claim(c: Omit<Claim, "family">): Claim {
 /** Issue 5 "Byte LM" claim; DC-CB-15 made quantitative. */
 export const BYTE_LM_TRAINS = claim({
   id: "decepticons.byte_lm.behaviour_trains",
+  direction: ">=",
   statement: "the frozen causal-bank byte model, trained with Adam on the GPU for a budget that " +
     "fits the test, reaches held-out bits per byte at least 1 bit below the unigram entropy " +
     "of the training split, and its training loss falls",
@@ -60,7 +61,7 @@ export const BYTE_LM_VALIDATION = claim({
   statement: "bad configurations, tokens, corpora and training options raise a TypeError or " +
     "RangeError naming the field before any GPU work",
   source: "memspec op conventions (validation before GPU work, no leaked buffers)",
-  bound: "every fault case throws the expected error class; live buffers unchanged",
+  bound: "fault cases not throwing the expected error class + leaked buffers = 0",
   kind: "fault",
 });
 

@@ -20,6 +20,7 @@ function claim(c: Omit<Claim, "family">): Claim {
 /** DC-BL-01. */
 export const CODER_FEATURE_DIM = claim({
   id: "decepticons.predictive_coder.property_feature_dim",
+  direction: "==",
   statement: "the coder's feature width is 2·reservoir_features + global_dim + latent_dim + 3 " +
     "(387 at the defaults) and every trace row has that width",
   source: `${SEED}, latents.py, views.py; catalogue DC-BL-01, DC-BL-04 (test_primitives)`,

@@ -75,6 +75,7 @@ export const C22_FIXTURE = claim({
 /** C22-01 / C22-03. */
 export const C22_LABEL_ACCURACY = claim({
   id: "fastweights.chunker.behaviour_22_label_accuracy",
+  direction: ">=",
   statement: "after 1500 training blocks at θ = 0.95 the chunker's label accuracy on eval " +
     "blocks 1..199 is 1.0 for each of seeds 0..9",
   source: `${C22}; catalogue C22-01, C22-03 (README, RESULTS.md)`,
@@ -157,6 +158,7 @@ export const C1200_FIXTURE = claim({
 /** C1200-01 (chunker half). */
 export const C1200_CHUNKER_ACCURACY = claim({
   id: "fastweights.chunker.behaviour_1200_chunker_accuracy",
+  direction: ">=",
   statement: "at T = 1200 the chunker recalls the trigger at the last step for every eval " +
     "sequence (50 sequences, seed 0)",
   source: `${C1200}; catalogue C1200-01 (README, RESULTS.md, results.json)`,
@@ -171,6 +173,7 @@ export const C1200_CHUNKER_ACCURACY = claim({
 /** C1200-04. */
 export const C1200_SURPRISES = claim({
   id: "fastweights.chunker.behaviour_1200_surprises",
+  direction: "==",
   statement: "the trained automatizer's mask holds exactly 2.00 surprises per eval sequence " +
     "(the forced step 0 and the final trigger)",
   source: `${C1200}; catalogue C1200-04`,

@@ -51,6 +51,7 @@ export const KV_LINEAR_ATTENTION = claim({
 /** KV-02. */
 export const KV_POST_MINUS_PRE = claim({
   id: "fastweights.key_value.behaviour_post_minus_pre",
+  direction: ">=",
   statement: "training the projector raises the mean recall cosine by at least 0.2 over W_K = I " +
     "on each of seeds 0..9",
   source: `${KV}; catalogue KV-02 (README multi-seed table)`,
@@ -62,6 +63,7 @@ export const KV_POST_MINUS_PRE = claim({
 /** KV-08. */
 export const KV_BIAS_PROJECTION = claim({
   id: "fastweights.key_value.behaviour_bias_projection",
+  direction: ">=",
   statement: "the trained projector's smallest right-singular direction is the bias direction",
   source: `${KV}; catalogue KV-08 (implied by the README narrative)`,
   bound: "min over seeds 0..9 of |cos(v_min, b)| >= 0.99",

@@ -16,7 +16,11 @@ import {
   srwmEvaluate,
   srwmTrain,
 } from "../../../impl/fastweights/srwm/srwm.ts";
-import { FW_SRWM_SEED0_MIN, FW_SRWM_SEED_MIN } from "../../../invariants/tolerance.ts";
+import {
+  FW_SRWM_ETA0_MEAN_MIN,
+  FW_SRWM_SEED0_MIN,
+  FW_SRWM_SEED_MIN,
+} from "../../../invariants/tolerance.ts";
 import { claimTest } from "../../_harness/claim.ts";
 import { SRWM_ABLATION, SRWM_SEED0, SRWM_SEEDS } from "./claims.ts";
 
@@ -90,11 +94,11 @@ claimTest(SRWM_SEEDS, async () => {
   const passing = acc.filter((a) => a >= FW_SRWM_SEED_MIN).length;
   const worst = Math.min(...acc);
   return {
-    figure: `${passing} of ${SEEDS.length} (min ${f4(worst)})`,
-    bound: `${SEEDS.length} of ${SEEDS.length} >= ${FW_SRWM_SEED_MIN}`,
+    figure: worst,
+    bound: FW_SRWM_SEED_MIN,
     pass: passing === SEEDS.length,
-    detail: `η = ${SRWM_ETA}, seeds 0..7: [${acc.map(f4).join(", ")}]; ` +
-      `${acc.filter((a) => a >= 0.99).length} of 8 >= 0.99`,
+    detail: `min over seeds 0..7; η = ${SRWM_ETA}: [${acc.map(f4).join(", ")}]; ` +
+      `${passing} of 8 >= ${FW_SRWM_SEED_MIN}, ${acc.filter((a) => a >= 0.99).length} of 8 >= 0.99`,
   };
 });
 
@@ -104,14 +108,27 @@ claimTest(SRWM_ABLATION, async () => {
   const fast = o.acc.slice(0, n);
   const none = o.acc.slice(n);
   const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
-  const measured = none.every(Number.isFinite) && fast.every(Number.isFinite);
+  const noneMean = mean(none);
+  const gain = mean(fast) - noneMean;
   return {
-    figure: `η=0 mean ${f4(mean(none))} (min ${f4(Math.min(...none))}) vs η=${SRWM_ETA} ` +
-      `mean ${f4(mean(fast))}`,
-    bound: "measured and reported (recorded divergence: no separation claimed)",
-    pass: measured,
-    detail: `η = 0 per seed [${none.map(f4).join(", ")}]; η = ${SRWM_ETA} per seed ` +
-      `[${fast.map(f4).join(", ")}]; ${none.filter((a) => a >= 0.9).length} of ${n} η = 0 runs ` +
-      "reach >= 0.9, far above chance 0.5: the task does not need the fast weights",
+    figure: noneMean,
+    bound: FW_SRWM_ETA0_MEAN_MIN,
+    pass: true,
+    // The finding (η = 0 solves the task) and the control (the SRWM does not train worse
+    // than its own ablation): each fails if it is wrong.
+    parts: [
+      {
+        name: "η = 0 mean accuracy",
+        figure: noneMean,
+        bound: FW_SRWM_ETA0_MEAN_MIN,
+        direction: ">=",
+      },
+      { name: `η = ${SRWM_ETA} mean − η = 0 mean`, figure: gain, bound: 0, direction: ">=" },
+    ],
+    detail: `η = 0 per seed [${none.map(f4).join(", ")}] (mean ${f4(noneMean)}); η = ${SRWM_ETA} ` +
+      `per seed [${fast.map(f4).join(", ")}] (mean ${f4(mean(fast))}); ` +
+      `${
+        none.filter((a) => a >= 0.9).length
+      } of ${n} η = 0 runs reach >= 0.9, far above chance 0.5`,
   };
 });

@@ -22,6 +22,7 @@ function claim(c: Omit<Claim, "family">): Claim {
 /** FWUD-01. */
 export const UD_PARAM_COUNT = claim({
   id: "fastweights.unknown_delay.property_param_count",
+  direction: "==",
   statement: "the slow net has H(p+3) + (2d_k+p+1)(H+1) parameters: 917 at p=4, H=32, d_k=8",
   source: `${UD}; catalogue FWUD-01`,
   bound: "count equal for every (p, H, d_k) in the fuzz range and 917 at the defaults",
@@ -104,6 +105,7 @@ export const UD_RECALL_5_30 = claim({
     "accuracy for K = 5..30 (50 episodes per K)",
   source: `${UD}; catalogue FWUD-06, FWUD-07 (README, RESULTS.md, PR text)`,
   bound: "min over seeds and K of bit accuracy = 1",
+  direction: ">=",
   kind: "behaviour",
   divergence: `Trained on the GPU in f32 (the original: numpy f64); ${MEMSPEC_SEEDS}.`,
 });
@@ -114,6 +116,7 @@ export const UD_RECALL_1_60 = claim({
   statement: "the same trained nets recall with 100% bit accuracy for every K in 1..60",
   source: `${UD}; catalogue FWUD-08 (README extrapolation)`,
   bound: "min over seeds and K of bit accuracy = 1",
+  direction: ">=",
   kind: "behaviour",
   divergence: `${MEMSPEC_SEEDS}.`,
 });
@@ -121,10 +124,13 @@ export const UD_RECALL_1_60 = claim({
 /** FWUD-10. */
 export const UD_GATE_PROFILE = claim({
   id: "fastweights.unknown_delay.behaviour_gate_profile",
-  statement: "seed 0's trained write gate opens at the store step and stays shut on distractors",
+  statement: "every seed's trained write gate opens at the store step and stays shut on " +
+    "distractors",
   source: `${UD}; catalogue FWUD-10 (README test episode: 'gate ≈ 0.9 at store, ≈ 0.1 on ` +
     "distractors, lower at recall')",
-  bound: "seed 0 at K = 20 over 200 episodes: mean store gate > 0.8 and mean distractor gate < 0.2",
+  bound: "every seed 0..9 at K = 20 over 200 episodes: mean store gate >= 0.8 and mean " +
+    "distractor gate <= 0.2 (figure: the minimum store gate)",
+  direction: ">=",
   kind: "behaviour",
   divergence: "The README's profile is one seed's (the catalogue measured 0.900 / 0.128 / recall " +
     "0.085 for numpy seed 0) and is not universal: over memspec seeds 0..9 the store gate ranges " +
@@ -155,6 +161,7 @@ export const UD_FIXTURE_GPU = claim({
 /** Trained numpy parameters over K = 1..60. */
 export const UD_FIXTURE_TRAINED = claim({
   id: "fastweights.unknown_delay.fixture_parity_trained_k1_60",
+  direction: ">=",
   statement: "numpy-trained parameters (f64 reference, seed 0, 1500 iterations) recall with " +
     "100% bit accuracy on the reference's own episodes for every K in 1..60, on the oracle and " +
     "on the GPU, and both reproduce the reference's reads",
