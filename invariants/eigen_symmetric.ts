@@ -1,19 +1,15 @@
 /**
- * Eigenvalues and eigenvectors of a real symmetric matrix by the cyclic
- * Jacobi method in f64: sweeps of plane rotations over every pair (p, q) in
- * row order, each zeroing a_pq, until a whole sweep finds nothing to rotate.
+ * Eigenvalues and eigenvectors of the symmetric part (A + Aᵀ)/2 of a real
+ * square matrix, descending, with an a-posteriori error bound: a thin layer
+ * over impl/linalg's `eigh` (cyclic Jacobi in f64, see impl/linalg/eigh.ts
+ * for the numerical choices), which this module symmetrises for and reorders.
  *
- * Numerical choices:
- * - The input is symmetrised as (A + Aᵀ)/2, so a slightly asymmetric matrix
- *   (e.g. one computed in f32) gives the spectrum of its symmetric part.
- * - The rotation uses the smaller root t = sign(θ)/(|θ| + √(θ² + 1)),
- *   θ = (a_qq − a_pp)/(2a_pq), so |angle| ≤ π/4 (the choice that converges).
- * - An entry with |a_pq| ≤ u·√|a_pp·a_qq| (u = 2⁻⁵³) is set to zero instead of
- *   rotated (the Demmel–Veselić criterion): it no longer changes any
- *   eigenvalue beyond rounding. Convergence is quadratic; a few sweeps suffice.
- * - Eigenvalues come back sorted descending; eigenvector j is column j of
- *   `vectors`, of unit length, its largest-magnitude component positive (the
- *   first such on ties), so the output is deterministic.
+ * - The input is symmetrised as (A + Aᵀ)/2 first, so a slightly asymmetric
+ *   matrix (e.g. one computed in f32) gives the spectrum of its symmetric part
+ *   (`eigh` itself rejects asymmetric input).
+ * - Eigenvalues come back sorted DESCENDING (eigh's ascending order reversed);
+ *   eigenvector j is column j of `vectors`, of unit length, its
+ *   largest-magnitude component positive (the first such on ties).
  * - `errorBound` bounds |λ̂_i − λ_i| for every i (see
  *   {@link jacobiEigenvalueBound} in the ledger), in the standard model of
  *   rounding: it does not cover matrices whose entries reach the subnormal
@@ -31,8 +27,10 @@
  *
  * @module
  */
+import { eigh } from "../impl/linalg/eigh.ts";
+import { assertFinite } from "../impl/linalg/validate.ts";
 import { assertSquare, type Matrix, matrix } from "./matrix.ts";
-import { jacobiEigenvalueBound, U64 } from "./tolerance.ts";
+import { jacobiEigenvalueBound } from "./tolerance.ts";
 
 /** Options for {@link eigenSymmetric}. */
 export interface EigenOptions {
@@ -58,8 +56,6 @@ export interface SymmetricEigen {
   readonly errorBound: number;
 }
 
-const DEFAULT_MAX_SWEEPS = 64;
-
 /**
  * Eigendecomposition of the symmetric part of `a`.
  *
@@ -83,120 +79,36 @@ const DEFAULT_MAX_SWEEPS = 64;
  * ```
  */
 export function eigenSymmetric(a: Matrix, options: EigenOptions = {}): SymmetricEigen {
-  assertSquare(a, "eigendecompose");
-  const maxSweeps = options.maxSweeps ?? DEFAULT_MAX_SWEEPS;
+  const what = "eigendecompose";
+  assertSquare(a, what);
+  const maxSweeps = options.maxSweeps ?? 64;
   if (!Number.isSafeInteger(maxSweeps) || maxSweeps < 1) {
-    throw new RangeError(
-      `Cannot eigendecompose: maxSweeps must be a positive integer, got ${maxSweeps}`,
-    );
+    throw new RangeError(`Cannot ${what}: maxSweeps must be a positive integer, got ${maxSweeps}`);
   }
+  // Checked on the input itself, so that the error names the element as given.
+  assertFinite(a, what);
   const n = a.rows;
-  const A = new Float64Array(n * n);
-  let largest = 0;
+  const sym = matrix(n, n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
-      const x = a.data[i * n + j]!;
-      if (!Number.isFinite(x)) {
-        throw new RangeError(
-          `Cannot eigendecompose a matrix with a non-finite element: (${i}, ${j}) is ${x}`,
-        );
-      }
       // Halving first keeps the sum from overflowing; 0.5·x is exact above the subnormals.
-      const v = 0.5 * x + 0.5 * a.data[j * n + i]!;
-      A[i * n + j] = v;
-      largest = Math.max(largest, Math.abs(v));
+      sym.data[i * n + j] = 0.5 * a.data[i * n + j]! + 0.5 * a.data[j * n + i]!;
     }
   }
-  // ‖A‖_F scaled by the largest magnitude, so that it neither overflows nor underflows.
-  let scaledSquares = 0;
-  if (largest > 0) { for (const v of A) scaledSquares += (v / largest) ** 2; }
-  const frobenius = largest * Math.sqrt(scaledSquares);
-  const V = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) V[i * n + i] = 1;
-
-  let sweeps = 0;
-  let rotations = 0;
-  let dropped = 0;
-  let converged = false;
-  while (!converged && sweeps < maxSweeps) {
-    sweeps++;
-    let rotatedThisSweep = 0;
-    for (let p = 0; p < n - 1; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = A[p * n + q]!;
-        if (apq === 0) continue;
-        const app = A[p * n + p]!;
-        const aqq = A[q * n + q]!;
-        if (Math.abs(apq) <= U64 * Math.sqrt(Math.abs(app)) * Math.sqrt(Math.abs(aqq))) {
-          A[p * n + q] = 0;
-          A[q * n + p] = 0;
-          dropped++;
-          continue;
-        }
-        // Halved before subtracting so that neither the difference nor 2a_pq overflows.
-        const theta = (0.5 * aqq - 0.5 * app) / apq;
-        // hypot avoids overflow of θ²; for |θ| = ∞ (a_pq negligible against the gap) t = 0.
-        const t = (theta >= 0 ? 1 : -1) / (Math.abs(theta) + Math.hypot(theta, 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        A[p * n + p] = app - t * apq;
-        A[q * n + q] = aqq + t * apq;
-        A[p * n + q] = 0;
-        A[q * n + p] = 0;
-        for (let r = 0; r < n; r++) {
-          if (r !== p && r !== q) {
-            const arp = A[r * n + p]!;
-            const arq = A[r * n + q]!;
-            const np = c * arp - s * arq;
-            const nq = s * arp + c * arq;
-            A[r * n + p] = np;
-            A[p * n + r] = np;
-            A[r * n + q] = nq;
-            A[q * n + r] = nq;
-          }
-          const vrp = V[r * n + p]!;
-          const vrq = V[r * n + q]!;
-          V[r * n + p] = c * vrp - s * vrq;
-          V[r * n + q] = s * vrp + c * vrq;
-        }
-        rotations++;
-        rotatedThisSweep++;
-      }
-    }
-    // A sweep that rotates nothing has zeroed or found zero every off-diagonal entry.
-    converged = rotatedThisSweep === 0;
-  }
-  if (!converged) {
-    let off = 0;
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < n; j++) if (i !== j) off += A[i * n + j]! ** 2;
-    }
-    throw new RangeError(
-      `Cannot eigendecompose a ${n} × ${n} matrix within maxSweeps = ${maxSweeps} sweeps: ` +
-        `off-diagonal norm still ${Math.sqrt(off).toExponential(3)}`,
-    );
-  }
-
-  const order = Array.from({ length: n }, (_, i) => i);
-  order.sort((i, j) => A[j * n + j]! - A[i * n + i]! || i - j);
-  const values = new Float64Array(n);
+  const e = eigh(sym, { maxSweeps });
+  // Ascending → descending: reverse the values and the columns.
+  const values = e.values.reverse();
   const vectors = matrix(n, n);
-  order.forEach((src, dst) => {
-    values[dst] = A[src * n + src]!;
-    let big = 0;
-    for (let r = 0; r < n; r++) {
-      if (Math.abs(V[r * n + src]!) > Math.abs(big)) big = V[r * n + src]!;
-    }
-    const sign = big < 0 ? -1 : 1;
-    for (let r = 0; r < n; r++) vectors.data[r * n + dst] = sign * V[r * n + src]!;
-  });
+  for (let r = 0; r < n; r++) {
+    for (let j = 0; j < n; j++) vectors.data[r * n + j] = e.vectors.data[r * n + (n - 1 - j)]!;
+  }
   return {
     values,
     vectors,
-    sweeps,
-    rotations,
-    dropped,
-    frobenius,
-    errorBound: jacobiEigenvalueBound(rotations, dropped, frobenius),
+    sweeps: e.sweeps,
+    rotations: e.rotations,
+    dropped: e.dropped,
+    frobenius: e.frobenius,
+    errorBound: jacobiEigenvalueBound(e.rotations, e.dropped, e.frobenius),
   };
 }

@@ -69,7 +69,8 @@ export const GRADCHECK_MAX_REL = 1e-6;
 // --- invariants: symmetric eigensolver ---
 
 /**
- * Absolute eigenvalue error of the f64 cyclic Jacobi solver (invariants/eigen_symmetric.ts),
+ * Absolute eigenvalue error of the f64 cyclic Jacobi solver (impl/linalg/eigh.ts, through
+ * invariants/eigen_symmetric.ts),
  * first order in u = 2⁻⁵³: each two-sided rotation is backward stable with
  * ‖ΔA‖_F ≤ 2γ₆‖A‖_F ≈ 12u‖A‖_F (Higham, Accuracy and Stability, Lemma 19.8, once per side);
  * each dropped pair |a_pq| ≤ u·√|a_pp·a_qq| perturbs A by ≤ u‖A‖_F; symmetrising adds ≤ u‖A‖_F;
@@ -81,6 +82,47 @@ export function jacobiEigenvalueBound(
   frobenius: number,
 ): number {
   return (12 * rotations + dropped + 1) * U64 * frobenius;
+}
+
+// --- linalg: f64 host linear algebra (impl/linalg, spec/linalg) ---
+
+/**
+ * c of the Jacobi bounds c·N·u (u = 2⁻⁵³; N the order n of an eigh, max(m, n) of an SVD), a
+ * first-order model. One computed plane rotation (c and s within 2u and 3u, each updated element
+ * two products and a sum) is an exact rotation plus ≤ 2u relative error on the two rows or
+ * columns it mixes; a sweep mixes every row and column n − 1 times; cyclic Jacobi converges
+ * quadratically, so from the third sweep on the angles are below √u and their errors second
+ * order: one decomposition is exact for a matrix within 2·(n − 1)·2u ≤ 4N·u·‖A‖₂ of A (Weyl and
+ * Wedin then bound values and vectors), and each of its vectors is orthonormal to 4N·u. Every
+ * check compares two such participants: numpy's LAPACK and ours (LAPACK's tridiagonal and
+ * bidiagonal reductions are backward stable with realistic growth p(N) ≤ N, smaller still), two
+ * columns in VᵀV − I, or our decomposition and the check's own f64 re-evaluation of V·Λ·Vᵀ
+ * (≤ N·u): c = 2·4 = 8. Measured on fixtures/linalg: eigenvalues ≤ 1.9·N·u·‖A‖₂,
+ * ‖VᵀV − I‖_max ≤ 2.5·N·u, ‖A − VΛVᵀ‖_F/‖A‖_F ≤ 2.0·N·u.
+ */
+export const LINALG_JACOBI_C = 8;
+
+/**
+ * Eigenvalue or singular value parity, f64 against f64: |λ̂ − λ| ≤ c·N·u·‖A‖₂ with c =
+ * {@link LINALG_JACOBI_C} (Weyl: each value moves by at most the backward error's 2-norm).
+ */
+export function linalgValueBound(order: number, norm2: number): number {
+  return LINALG_JACOBI_C * order * U64 * norm2;
+}
+
+/**
+ * Eigenvector (or singular vector) parity for a cluster of k values (k = 1: one vector) separated
+ * from the rest of the spectrum by `gap`: sinΘ ≤ c·N·u·‖A‖₂/gap (Davis–Kahan; Wedin for singular
+ * vectors), plus the departure of the k columns from orthonormality, ≤ k·c·N·u in 2-norm. Bounds
+ * ‖v̂ − v‖_∞ of a sign-aligned vector and ‖V̂V̂ᵀ − VVᵀ‖_max of a cluster's projector.
+ */
+export function linalgVectorBound(order: number, norm2: number, gap: number, k = 1): number {
+  return LINALG_JACOBI_C * order * U64 * (norm2 / gap + k);
+}
+
+/** Higham's γ_k = k·u/(1 − k·u) in f64: the relative error of k chained f64 roundings. */
+export function gamma64(k: number): number {
+  return k * U64 >= 1 ? Infinity : (k * U64) / (1 - k * U64);
 }
 
 // --- fixtures ---
@@ -783,3 +825,32 @@ export const DECEPTICONS_F64_INVERSE_SLACK_REL = 1e-9;
  * running bound, and one recursion step): each is a few dozen f64 roundings (~1e−14) deep.
  */
 export const CHUNKER_NORM_F64_SLACK = 1e-12;
+
+// --- decepticons byte LM ---
+
+/**
+ * GPU vs f64 oracle, byte LM parity and gradient claims: |gpu − oracle| ≤ e·(1 + 2⁻²⁰), e the
+ * running f32 bound of spec/decepticons/byte_lm/_bounds.ts. The oracle evaluates the same
+ * expressions in f64 (≤ ~10³ roundings on any path at the claims' sizes, V8's exp/tanh within
+ * ~1 ulp₆₄), so its own distance from the exact value is ≤ 10³·2⁻⁵³·m for a magnitude m the f32
+ * bound charges at least γ₁·m = 2⁻²⁴·m: below 2⁻²⁰·e with 2⁹ to spare.
+ */
+export const BYTE_LM_REFERENCE_FACTOR = 1 + 2 ** -20;
+
+/**
+ * Byte LM behaviour claim: held-out bits per byte at least 1 bit below the unigram entropy of the
+ * training split (the model must use context; the measured margin is ≈ 1.3 bits).
+ */
+export const BYTE_LM_UNIGRAM_MARGIN_BITS = 1;
+
+/**
+ * Byte LM behaviour claim, floor: held-out bpb ≥ 0.5 × the held-out text's conditional LZMA rate
+ * given the training split (fixtures/decepticons/byte_lm.json: 2.418 bpb, so ≥ 1.209). Why 0.5:
+ * on English text the strongest models known reach about half of xz's rate only at scale (enwik8:
+ * xz -9 ≈ 1.99 bits per character; the best published language models ≈ 0.94–1.0 with 10⁸+
+ * parameters, 10⁸ training bytes and days of accelerator time; cmix ≈ 1.17), while the claim's
+ * model has ≈ 7.6·10⁴ parameters and 80 Adam steps on 3·10⁴ training bytes: it measures ≈ 2.99 bpb,
+ * 1.24 × the LZMA rate (worse than LZMA, which sees all the training text at once). A model that
+ * reads its own target (label leak) measures 0.021.
+ */
+export const BYTE_LM_COMPRESSOR_FLOOR_FRACTION = 0.5;

@@ -63,7 +63,15 @@ export interface BindingDecl {
   /** `read` or `read_write` for buffers; `read` for a sampled texture, `write` for a storage texture. */
   readonly access: "read" | "read_write" | "write";
   /** Element type of the `array<…>` (buffers only); `f32` when absent. */
-  readonly type?: "f32" | "u32" | "i32" | "atomic<u32>" | "atomic<i32>" | "vec4f" | "vec2f";
+  readonly type?:
+    | "f32"
+    | "u32"
+    | "i32"
+    | "atomic<u32>"
+    | "atomic<i32>"
+    | "vec4f"
+    | "vec2f"
+    | "vec2u";
   /**
    * Whether a launch may leave it out; then it is bound to the shared placeholder
    * buffer (the kernel must not read it, e.g. behind a uniform flag). Buffers only.
@@ -217,7 +225,9 @@ export function defineProgram<S extends Sizes = Sizes>(spec: ProgramSpec<S>): Pr
     if (u !== undefined && Object.keys(u).length > 0) {
       const fields = Object.entries(u).map(([n, t]) => `  ${n}: ${t},`).join("\n");
       lines.push(`struct Params {\n${fields}\n}`);
-      lines.push(`@group(0) @binding(${binding++}) var<uniform> ${spec.uniformVar ?? "p"}: Params;`);
+      lines.push(
+        `@group(0) @binding(${binding++}) var<uniform> ${spec.uniformVar ?? "p"}: Params;`,
+      );
     }
     for (const [name, b] of Object.entries(spec.bindings)) {
       const space = (b.kind ?? "buffer") === "buffer"
@@ -313,26 +323,27 @@ export function packNamedUniforms(
   return buf;
 }
 
-let placeholder: { device: GPUDevice; buffer: GPUBuffer } | null = null;
+let placeholders: { device: GPUDevice; read: GPUBuffer; readWrite: GPUBuffer } | null = null;
 
 /**
- * The one 16-byte storage buffer of the current device bound wherever an
- * optional binding is absent. It lives as long as the device and is not
- * counted by `liveBufferCount()` (no tensor owns it).
+ * The shared 16-byte storage buffer of the current device bound wherever an
+ * optional binding with `access` is absent. There is one per access mode: one
+ * buffer bound both read-only and read-write in a dispatch is a usage conflict
+ * WebGPU rejects. They live as long as the device and are not counted by
+ * `liveBufferCount()` (no tensor owns them).
  */
-export function placeholderBuffer(): GPUBuffer {
+export function placeholderBuffer(access: BindingDecl["access"] = "read"): GPUBuffer {
   const { device } = gpu();
-  if (placeholder === null || placeholder.device !== device) {
-    placeholder = {
+  if (placeholders === null || placeholders.device !== device) {
+    const make = (label: string) =>
+      device.createBuffer({ label, size: 16, usage: GPUBufferUsage.STORAGE });
+    placeholders = {
       device,
-      buffer: device.createBuffer({
-        label: "memspec placeholder",
-        size: 16,
-        usage: GPUBufferUsage.STORAGE,
-      }),
+      read: make("memspec placeholder (read)"),
+      readWrite: make("memspec placeholder (read_write)"),
     };
   }
-  return placeholder.buffer;
+  return access === "read" ? placeholders.read : placeholders.readWrite;
 }
 
 /**
@@ -340,7 +351,11 @@ export function placeholderBuffer(): GPUBuffer {
  * within the adapter's loop budget (at least 1; a single step past the budget
  * throws at launch).
  */
-export function maxStepsPerLaunch<S extends Sizes>(program: Program<S>, sizes: S, steps: number): number {
+export function maxStepsPerLaunch<S extends Sizes>(
+  program: Program<S>,
+  sizes: S,
+  steps: number,
+): number {
   if (program.loopIterations === undefined) return Math.max(1, steps);
   const budget = gpu().maxLoopIterations;
   if (program.loopIterations(sizes, steps) <= budget) return Math.max(1, steps);
@@ -372,14 +387,16 @@ export function dispatch<S extends Sizes>(program: Program<S>, args: DispatchArg
       if (!decl.optional) {
         throw new TypeError(`Cannot run kernel "${program.name}": buffer "${name}" is missing`);
       }
-      buffers.push(placeholderBuffer());
+      buffers.push(placeholderBuffer(decl.access));
       continue;
     }
     const texture = (decl.kind ?? "buffer") !== "buffer";
     if (texture === b instanceof GPUBuffer) {
       throw new TypeError(
         `Cannot run kernel "${program.name}": binding "${name}" expected a ` +
-          `${texture ? "texture view" : "GPUBuffer"} but got a ${texture ? "GPUBuffer" : "texture view"}`,
+          `${texture ? "texture view" : "GPUBuffer"} but got a ${
+            texture ? "GPUBuffer" : "texture view"
+          }`,
       );
     }
     buffers.push(b);

@@ -53,9 +53,9 @@ export interface DifferentialSpec<C> {
     /** A short name of a fuzzed case for the worst-case report; JSON when absent. */
     readonly name?: (input: C) => string;
   };
-  /** The implementation under test. */
+  /** The implementation under test: the GPU, or the f64 oracle in a fixture claim. */
   readonly gpu: (input: C) => Outputs | Promise<Outputs>;
-  /** The f64 definition. */
+  /** The reference: the f64 definition, or a fixture's numpy or PyTorch values. */
   readonly oracle: (input: C) => Outputs | Promise<Outputs>;
   /** Each compared element's bound; `oracle` is this case's oracle outputs. */
   readonly bound: (input: C, oracle: Outputs) => Bounds | Promise<Bounds>;
@@ -162,4 +162,92 @@ export async function differential<C>(
     detail: `worst ${worst.detail}; ${cases} cases, ${elements} elements` +
       (failed.length ? `; FAILED steps: ${failed.join(", ")}` : ""),
   };
+}
+
+/** GPU outputs, oracle outputs and bounds of one case, computed together. */
+export interface Compared {
+  readonly gpu: Outputs;
+  readonly oracle: Outputs;
+  readonly bound: Bounds;
+}
+
+/**
+ * A {@link Compared} built output by output.
+ *
+ * @example
+ * ```ts
+ * import { Comparison } from "./differential.ts";
+ * const c = new Comparison().add("y", [1.5], [1.5], 0).add("z", [2], [2], [1e-7]);
+ * console.assert(Object.keys(c.gpu).length === 2);
+ * ```
+ */
+export class Comparison implements Compared {
+  readonly gpu: Record<string, ArrayLike<number>> = {};
+  readonly oracle: Record<string, ArrayLike<number>> = {};
+  readonly bound: Record<string, ArrayLike<number> | number> = {};
+
+  /**
+   * Adds output `name`: the GPU's values, the reference's and their bounds.
+   *
+   * @throws {TypeError} when `name` is already added.
+   */
+  add(
+    name: string,
+    gpu: ArrayLike<number>,
+    oracle: ArrayLike<number>,
+    bound: ArrayLike<number> | number,
+  ): this {
+    if (Object.hasOwn(this.gpu, name)) {
+      throw new TypeError(
+        `Cannot add output "${name}": expected a new name but it is already added`,
+      );
+    }
+    this.gpu[name] = gpu;
+    this.oracle[name] = oracle;
+    this.bound[name] = bound;
+    return this;
+  }
+}
+
+/**
+ * The `gpu`, `oracle` and `bound` functions of a spec whose cases compute all
+ * three in one pass, calling `compare` once per case: for references that
+ * start from the GPU's own state (step-local bounds), or for outputs read back
+ * from one dispatch together with the bounds derived from them.
+ *
+ * @example Spreading them into a spec
+ * ```ts ignore
+ * differential(t, { cases, ...jointly(async (c) => ({ gpu, oracle, bound })) });
+ * ```
+ */
+export function jointly<C>(
+  compare: (input: C) => Compared | Promise<Compared>,
+): Pick<DifferentialSpec<C>, "gpu" | "oracle" | "bound"> {
+  // compareCase asks for gpu, oracle and bound of one input in turn: keep the last one.
+  let last: { input: C; result: Promise<Compared> } | undefined;
+  const get = (input: C): Promise<Compared> => {
+    if (last === undefined || last.input !== input) {
+      last = { input, result: Promise.resolve().then(() => compare(input)) };
+    }
+    return last.result;
+  };
+  return {
+    gpu: async (input) => (await get(input)).gpu,
+    oracle: async (input) => (await get(input)).oracle,
+    bound: async (input) => (await get(input)).bound,
+  };
+}
+
+/**
+ * Per-element bounds `rel·max(1, |ref_i|)`: an f64 computation against an f64
+ * reference (e.g. the oracle against numpy within FIXTURE_F64_REL).
+ *
+ * @example
+ * ```ts
+ * import { relativeBounds } from "./differential.ts";
+ * console.assert(relativeBounds([0.5, -4], 1e-12)[1] === 4e-12);
+ * ```
+ */
+export function relativeBounds(ref: ArrayLike<number>, rel: number): Float64Array {
+  return Float64Array.from({ length: ref.length }, (_, i) => rel * Math.max(1, Math.abs(ref[i]!)));
 }

@@ -40,7 +40,8 @@
  * @module
  */
 import { gpu } from "../../gpu/device.ts";
-import { assertLoopBudget, launch } from "../../gpu/batch.ts";
+import { assertLoopBudget } from "../../gpu/batch.ts";
+import { dispatch } from "../../gpu/program.ts";
 import { recordOp } from "../../autograd.ts";
 import {
   assertDType,
@@ -52,10 +53,10 @@ import {
 } from "../../tensor.ts";
 import { reshape } from "../../ops/reshape.ts";
 import { concat } from "../../ops/concat.ts";
-import { scanSequentialWgsl } from "./kernels/sequential.ts";
-import { scanChunkLocalWgsl } from "./kernels/chunk_local.ts";
-import { scanChunkApplyWgsl } from "./kernels/chunk_apply.ts";
-import { scanGradWgsl } from "./kernels/grad.ts";
+import { SCAN_SEQUENTIAL } from "./kernels/sequential.ts";
+import { SCAN_CHUNK_LOCAL } from "./kernels/chunk_local.ts";
+import { SCAN_CHUNK_APPLY } from "./kernels/chunk_apply.ts";
+import { SCAN_GRAD } from "./kernels/grad.ts";
 
 /** How the recurrence is evaluated. */
 export type ScanMethod = "sequential" | "chunked";
@@ -115,21 +116,12 @@ interface ScanBuffers {
 
 /** Loop-header evaluations of one sequential invocation over `steps` steps. */
 export function sequentialLoops(steps: number): number {
-  return steps + 1;
+  return SCAN_SEQUENTIAL.loopIterations!({ w: 1 }, steps);
 }
 
 /** Loop-header evaluations of one chunked phase-1 invocation with chunk length `k`. */
 export function chunkLocalLoops(k: number): number {
-  return k + 1;
-}
-
-function withDummy<T>(fn: (dummy: GPUBuffer) => T): T {
-  const d = zeros([1]);
-  try {
-    return fn(d.buffer);
-  } finally {
-    d.dispose();
-  }
+  return SCAN_CHUNK_LOCAL.loopIterations!({ w: 1 }, k);
 }
 
 /**
@@ -139,68 +131,71 @@ function withDummy<T>(fn: (dummy: GPUBuffer) => T): T {
 function recordScan(p: ScanPlan, buf: ScanBuffers, rev: boolean): void {
   const { nb, T, C, w } = p;
   if (T === 0 || nb * C === 0) return;
-  withDummy((dummy) => {
-    if (p.method === "sequential") {
-      const code = scanSequentialWgsl(w);
-      for (let s0 = 0; s0 < T; s0 += p.segment) {
-        const s1 = Math.min(T, s0 + p.segment);
-        launch({
-          name: "decepticons_scan_sequential",
-          code,
-          uniforms: [nb, T, C, rev ? 1 : 0, s0, s1, buf.init ? 1 : 0],
-          buffers: [buf.a, buf.b, buf.init ?? dummy, buf.h, buf.state],
-          workgroups: Math.ceil((nb * C) / WG),
-          loopIterations: sequentialLoops(s1 - s0),
-        });
-      }
-      return;
-    }
-    const K = Math.min(p.K, T);
-    const nC = Math.ceil(T / K);
-    const apre = emptyLike([nb, T, C, w], "f32", "scan prefix products");
-    const sumA = emptyLike([nb, nC, C, w], "f32", "scan chunk gates");
-    const sumB = emptyLike([nb, nC, C, w], "f32", "scan chunk inputs");
-    const carry = emptyLike([nb, nC, C, w], "f32", "scan chunk states");
-    const carryState = emptyLike([nb, C, w], "f32", "scan chunk final");
-    try {
-      launch({
-        name: "decepticons_scan_chunk_local",
-        code: scanChunkLocalWgsl(w),
-        uniforms: [nb, T, C, rev ? 1 : 0, K, nC],
-        buffers: [buf.a, buf.b, apre.buffer, buf.h, sumA.buffer, sumB.buffer],
-        workgroups: Math.ceil((nb * nC * C) / WG),
-        loopIterations: chunkLocalLoops(K),
+  const init = buf.init ?? undefined;
+  if (p.method === "sequential") {
+    // Segments of the caller's length (the runner would split a longer one itself).
+    for (let s0 = 0; s0 < T; s0 += p.segment) {
+      dispatch(SCAN_SEQUENTIAL, {
+        sizes: { w },
+        uniforms: { nb, T, C, rev: rev ? 1 : 0, use_init: init ? 1 : 0 },
+        buffers: { ga: buf.a, gb: buf.b, init, h: buf.h, state: buf.state },
+        workgroups: Math.ceil((nb * C) / WG),
+        steps: Math.min(T, s0 + p.segment) - s0,
+        firstStep: s0,
       });
-      if (nC > 1) {
-        // Phase 2: the summaries form a recurrence of their own, in forward order, scanned
-        // by the same method with chunks of at least 2 (so each level shrinks) until one
-        // chunk holds them.
-        const subK = Math.max(K, 2);
-        const sub: ScanPlan = {
-          ...p,
-          T: nC,
-          K: subK,
-          method: nC > subK ? "chunked" : "sequential",
-        };
-        recordScan(sub, {
-          a: sumA.buffer,
-          b: sumB.buffer,
-          init: buf.init,
-          h: carry.buffer,
-          state: carryState.buffer,
-        }, false);
-      }
-      launch({
-        name: "decepticons_scan_chunk_apply",
-        code: scanChunkApplyWgsl(w),
-        uniforms: [nb, T, C, rev ? 1 : 0, K, nC, buf.init ? 1 : 0],
-        buffers: [apre.buffer, buf.init ?? dummy, carry.buffer, buf.h, buf.state],
-        workgroups: Math.ceil((nb * T * C) / WG),
-      });
-    } finally {
-      for (const t of [apre, sumA, sumB, carry, carryState]) t.dispose();
     }
-  });
+    return;
+  }
+  const K = Math.min(p.K, T);
+  const nC = Math.ceil(T / K);
+  const apre = emptyLike([nb, T, C, w], "f32", "scan prefix products");
+  const sumA = emptyLike([nb, nC, C, w], "f32", "scan chunk gates");
+  const sumB = emptyLike([nb, nC, C, w], "f32", "scan chunk inputs");
+  const carry = emptyLike([nb, nC, C, w], "f32", "scan chunk states");
+  const carryState = emptyLike([nb, C, w], "f32", "scan chunk final");
+  try {
+    dispatch(SCAN_CHUNK_LOCAL, {
+      sizes: { w },
+      uniforms: { nb, T, C, rev: rev ? 1 : 0, K, nC },
+      buffers: {
+        ga: buf.a,
+        gb: buf.b,
+        apre: apre.buffer,
+        h: buf.h,
+        sum_a: sumA.buffer,
+        sum_b: sumB.buffer,
+      },
+      workgroups: Math.ceil((nb * nC * C) / WG),
+      steps: K,
+    });
+    if (nC > 1) {
+      // Phase 2: the summaries form a recurrence of their own, in forward order, scanned
+      // by the same method with chunks of at least 2 (so each level shrinks) until one
+      // chunk holds them.
+      const subK = Math.max(K, 2);
+      const sub: ScanPlan = {
+        ...p,
+        T: nC,
+        K: subK,
+        method: nC > subK ? "chunked" : "sequential",
+      };
+      recordScan(sub, {
+        a: sumA.buffer,
+        b: sumB.buffer,
+        init: buf.init,
+        h: carry.buffer,
+        state: carryState.buffer,
+      }, false);
+    }
+    dispatch(SCAN_CHUNK_APPLY, {
+      sizes: { w },
+      uniforms: { nb, T, C, rev: rev ? 1 : 0, K, nC, use_init: init ? 1 : 0 },
+      buffers: { apre: apre.buffer, init, carry: carry.buffer, h: buf.h, state: buf.state },
+      workgroups: Math.ceil((nb * T * C) / WG),
+    });
+  } finally {
+    for (const t of [apre, sumA, sumB, carry, carryState]) t.dispose();
+  }
 }
 
 function plan(
@@ -272,7 +267,7 @@ function plan(
       `Cannot run linearRecurrence with maxStepsPerDispatch = ${segment}: expected an integer >= 1`,
     );
   }
-  assertLoopBudget("decepticons_scan_sequential", sequentialLoops(segment));
+  assertLoopBudget(SCAN_SEQUENTIAL.name, sequentialLoops(segment));
   return { nb, T, C, w, method, K, segment };
 }
 
@@ -336,15 +331,19 @@ export function linearRecurrence(
       "f32",
       "linearRecurrence init grad",
     );
-    withDummy((dummy) =>
-      launch({
-        name: "decepticons_scan_grad",
-        code: scanGradWgsl(p.w),
-        uniforms: [p.nb, p.T, p.C, init ? 1 : 0],
-        buffers: [a.buffer, hs.buffer, init?.buffer ?? dummy, lam.buffer, da.buffer, dinit.buffer],
-        workgroups: Math.ceil((p.nb * p.T * p.C + p.nb * p.C) / WG),
-      })
-    );
+    dispatch(SCAN_GRAD, {
+      sizes: { w: p.w },
+      uniforms: { nb: p.nb, T: p.T, C: p.C, use_init: init ? 1 : 0 },
+      buffers: {
+        ga: a.buffer,
+        h: hs.buffer,
+        init: init?.buffer,
+        lam: lam.buffer,
+        da: da.buffer,
+        dinit: dinit.buffer,
+      },
+      workgroups: Math.ceil((p.nb * p.T * p.C + p.nb * p.C) / WG),
+    });
     return init ? [da, lam, dinit] : [da, lam];
   });
   // The final state is h_{T−1}: its gradient flows into h at the last step.

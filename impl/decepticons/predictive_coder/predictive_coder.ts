@@ -38,8 +38,8 @@
  *
  * @module
  */
-import { launch } from "../../gpu/batch.ts";
 import { gpu } from "../../gpu/device.ts";
+import { dispatch, maxStepsPerLaunch } from "../../gpu/program.ts";
 import { sync } from "../../gpu/readback.ts";
 import { Rng } from "../../gpu/rng.ts";
 import { backward } from "../../autograd.ts";
@@ -50,16 +50,16 @@ import { matmul } from "../../ops/matmul.ts";
 import { Adam } from "../../ops/optim.ts";
 import { slice } from "../../ops/slice.ts";
 import {
-  coderCommitWgsl,
+  CODER_COMMIT,
   coderFeatureDim,
   type CoderKernelShape,
-  coderLoops,
   coderStateSize,
 } from "./kernels/commit.ts";
 import { encodeText } from "../codec/codec.ts";
 import { type EchoState, echoState } from "../substrate/build.ts";
 import { spectralRadius } from "../substrate/eigen.ts";
-import { paddedLoops, runSubstrate } from "../substrate/gpu.ts";
+import { choleskySolve as linalgCholeskySolve } from "../../linalg/cholesky.ts";
+import { runSubstrate } from "../substrate/gpu.ts";
 
 /** Configuration of the coder (catalogue B2 defaults). */
 export interface CoderConfig {
@@ -446,44 +446,47 @@ export class ByteLatentPredictiveCoder {
           `of ${S} values`,
       );
     }
-    const loops = coderLoops(shape);
-    const per = Math.floor(
-      (gpu().maxLoopIterations - loops.fixed) / (Math.ceil(loops.step * 1.05) + 2),
-    );
-    if (per < 1) {
+    if (CODER_COMMIT.loopIterations!(shape, 1) > gpu().maxLoopIterations) {
       throw new RangeError(
         "Cannot trace ByteLatentPredictiveCoder: one commit step exceeds the adapter's loop budget",
       );
     }
+    // Steps per dispatch within the loop budget; the host splits (it yields between dispatches).
+    const per = maxStepsPerLaunch(CODER_COMMIT, shape, T);
     yield { phase: "substrate", done: 0, total: 1 };
     // runSubstrate validates the tokens and `init` before it allocates anything.
     const sub = runSubstrate(this.substrate, tokens, { batch: 1, init: o.init });
     yield { phase: "substrate", done: 1, total: 1 };
     const state = o.state ?? zeros([S]);
     const feat = emptyLike([T, D], "f32", "coder features");
-    const bufs = [
-      tensor(this.indices, [this.indices.length], { dtype: "i32" }),
-      tensor(this.p, [this.p.length]),
-      tensor(this.r, [this.r.length]),
-      tensor(this.gin, [this.gin.length]),
-      tensor(this.lp, [this.lp.length]),
-    ];
-    const code = coderCommitWgsl(shape);
+    const idx = tensor(this.indices, [this.indices.length], { dtype: "i32" });
+    const pm = tensor(this.p, [this.p.length]);
+    const rm = tensor(this.r, [this.r.length]);
+    const gin = tensor(this.gin, [this.gin.length]);
+    const lp = tensor(this.lp, [this.lp.length]);
     try {
       for (let t0 = 0; t0 < T; t0 += per) {
         const steps = Math.min(per, T - t0);
-        launch({
-          name: "decepticons_coder_commit",
-          code,
-          uniforms: [1, T, t0, steps, this.config.size],
-          buffers: [sub.states.buffer, ...bufs.map((b) => b.buffer), state.buffer, feat.buffer],
+        dispatch(CODER_COMMIT, {
+          sizes: shape,
+          uniforms: { batch: 1, tm: T, t0, steps, units: this.config.size },
+          buffers: {
+            hist: sub.states.buffer,
+            idx: idx.buffer,
+            pm: pm.buffer,
+            rm: rm.buffer,
+            gin: gin.buffer,
+            lp: lp.buffer,
+            state: state.buffer,
+            feat: feat.buffer,
+          },
           workgroups: 1,
-          loopIterations: paddedLoops(loops, steps),
+          steps,
         });
         yield { phase: "features", done: t0 + steps, total: T };
       }
     } finally {
-      for (const b of bufs) b.dispose();
+      for (const b of [idx, pm, rm, gin, lp]) b.dispose();
     }
     if (!o.keepStates) sub.states.dispose();
     return { features: feat, state, final: sub.final, states: o.keepStates ? sub.states : null };
@@ -670,6 +673,43 @@ export class ByteLatentPredictiveCoder {
   }
 
   /**
+   * Bits per byte of the fitted readout on `data` (text as UTF-8, or byte ids):
+   * features of tokens[0..n−2] from a fresh state, targets tokens[1..n−1]. Use
+   * it on text the readout was not fitted on to measure what it generalises.
+   *
+   * @throws {Error} when the coder has not been fitted.
+   * @throws {TypeError} when `data` is neither a string nor an array of byte ids.
+   * @throws {RangeError} for fewer than 2 bytes or an id outside 0..255.
+   */
+  async score(data: string | ArrayLike<number>): Promise<number> {
+    const weights = this.weights;
+    if (weights === null) {
+      throw new Error("Cannot score with ByteLatentPredictiveCoder: call fit() first");
+    }
+    const bytes = toBytes(data, "score");
+    if (bytes.length < 2) {
+      throw new RangeError(
+        `Cannot score with ByteLatentPredictiveCoder: expected at least 2 bytes, got ${bytes.length}`,
+      );
+    }
+    const n = bytes.length - 1;
+    const D = this.featureDim;
+    const tr = this.trace(bytes.subarray(0, n));
+    tr.state.dispose();
+    tr.final.dispose();
+    try {
+      const logits = tidy(() =>
+        add(matmul(tr.features, tensor(weights.w, [D, 256])), tensor(weights.b, [256]))
+      );
+      const [lv] = (await readTensors([logits])) as [Float32Array];
+      logits.dispose();
+      return bitsPerByte(lv, bytes.subarray(1));
+    } finally {
+      tr.features.dispose();
+    }
+  }
+
+  /**
    * Feeds `prompt` from a fresh state, then emits `steps` bytes: the argmax (greedy) or a
    * draw from softmax(logits / temperature) with a seeded Rng. Returns prompt + generated bytes.
    *
@@ -791,40 +831,12 @@ function sample(logits: ArrayLike<number>, temperature: number, rng: Rng): numbe
 
 /**
  * Solves A X = B in place (B [E, k] becomes X) for a symmetric positive definite A [E, E]
- * in f64 by Cholesky (A = L Lᵀ, then forward and back substitution).
+ * in f64 by Cholesky (A = L Lᵀ, then forward and back substitution): impl/linalg's
+ * `choleskySolve` on flat row-major arrays.
  *
- * @throws {RangeError} when A is not positive definite.
+ * @throws {RangeError} when A is not positive definite (naming the pivot) or an entry is not
+ *   finite. @throws {TypeError} when A is not symmetric or the sizes do not match.
  */
 export function choleskySolve(a: Float64Array, E: number, b: Float64Array, k: number): void {
-  const l = new Float64Array(E * E);
-  for (let j = 0; j < E; j++) {
-    let d = a[j * E + j]!;
-    for (let p = 0; p < j; p++) d -= l[j * E + p]! ** 2;
-    if (!(d > 0)) {
-      throw new RangeError(`Cannot solve the ridge system: not positive definite at pivot ${j}`);
-    }
-    const ljj = Math.sqrt(d);
-    l[j * E + j] = ljj;
-    for (let i = j + 1; i < E; i++) {
-      let s = a[i * E + j]!;
-      for (let p = 0; p < j; p++) s -= l[i * E + p]! * l[j * E + p]!;
-      l[i * E + j] = s / ljj;
-    }
-  }
-  for (let i = 0; i < E; i++) {
-    for (let p = 0; p < i; p++) {
-      const c = l[i * E + p]!;
-      for (let c2 = 0; c2 < k; c2++) b[i * k + c2] = b[i * k + c2]! - c * b[p * k + c2]!;
-    }
-    const d = l[i * E + i]!;
-    for (let c2 = 0; c2 < k; c2++) b[i * k + c2] = b[i * k + c2]! / d;
-  }
-  for (let i = E - 1; i >= 0; i--) {
-    for (let p = i + 1; p < E; p++) {
-      const c = l[p * E + i]!;
-      for (let c2 = 0; c2 < k; c2++) b[i * k + c2] = b[i * k + c2]! - c * b[p * k + c2]!;
-    }
-    const d = l[i * E + i]!;
-    for (let c2 = 0; c2 < k; c2++) b[i * k + c2] = b[i * k + c2]! / d;
-  }
+  b.set(linalgCholeskySolve({ rows: E, cols: E, data: a }, { rows: E, cols: k, data: b }).data);
 }

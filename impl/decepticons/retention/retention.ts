@@ -44,21 +44,21 @@
  * @module
  */
 import { gpu } from "../../gpu/device.ts";
-import { launch } from "../../gpu/batch.ts";
 import { checkAllocation } from "../../gpu/buffers.ts";
+import { dispatch, type Program, type Sizes } from "../../gpu/program.ts";
 import { recordOp } from "../../autograd.ts";
-import { assertDType, emptyLike, formatShape, type Tensor, zeros } from "../../tensor.ts";
+import { assertDType, emptyLike, formatShape, type Tensor } from "../../tensor.ts";
 import { sum } from "../../ops/reduce.ts";
-import { retentionForwardWgsl } from "./kernels/forward.ts";
-import { retentionBackwardWgsl } from "./kernels/backward.ts";
-import { retentionGradsWgsl } from "./kernels/grads.ts";
-import { retentionChunkSummaryWgsl } from "./kernels/chunk_summary.ts";
-import { retentionChunkCarryWgsl } from "./kernels/chunk_carry.ts";
-import { RETENTION_OUTPUT_TILE, retentionChunkOutputWgsl } from "./kernels/chunk_output.ts";
-import { retentionChunkScoresWgsl } from "./kernels/chunk_scores.ts";
-import { retentionDeltaSolveWgsl } from "./kernels/delta_solve.ts";
-import { retentionDeltaMapsWgsl } from "./kernels/delta_maps.ts";
-import { retentionDeltaCarryWgsl } from "./kernels/delta_carry.ts";
+import { RETENTION_FORWARD, type RetentionSizes } from "./kernels/forward.ts";
+import { RETENTION_BACKWARD } from "./kernels/backward.ts";
+import { RETENTION_GRADS } from "./kernels/grads.ts";
+import { RETENTION_CHUNK_SUMMARY } from "./kernels/chunk_summary.ts";
+import { RETENTION_CHUNK_CARRY } from "./kernels/chunk_carry.ts";
+import { RETENTION_CHUNK_OUTPUT, RETENTION_OUTPUT_TILE } from "./kernels/chunk_output.ts";
+import { RETENTION_CHUNK_SCORES } from "./kernels/chunk_scores.ts";
+import { RETENTION_DELTA_SOLVE } from "./kernels/delta_solve.ts";
+import { RETENTION_DELTA_MAPS } from "./kernels/delta_maps.ts";
+import { RETENTION_DELTA_CARRY } from "./kernels/delta_carry.ts";
 
 /** How the forward is computed; every form has the same value and gradient. */
 export type RetentionForm = "recurrent" | "parallel" | "chunkwise";
@@ -135,38 +135,9 @@ function validate(
   return { op, n, tm, dk, dv, q, k, v, gates, perSeq, beta };
 }
 
-/** Loop-header evaluations per step of the forward kernel and its fixed part. */
-function forwardLoops(dk: number, steps: number): number {
-  return 2 * (dk + 1) + (steps + 1) + steps * 3 * (dk + 1);
-}
-
-/** Loop-header evaluations of the backward pass 1 for `steps` steps. */
-function backwardLoops(dk: number, steps: number): number {
-  return 2 * (dk + 1) + (steps + 1) + steps * 2 * (dk + 1);
-}
-
-/** Steps per dispatch so that `loops(steps)` stays within the adapter's budget. */
-function stepsPerDispatch(loops: (steps: number) => number, op: string): number {
-  const max = gpu().maxLoopIterations;
-  let lo = 0;
-  let hi = 1;
-  while (loops(hi) <= max && hi < 2 ** 24) hi *= 2;
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >> 1;
-    if (loops(mid) <= max) lo = mid;
-    else hi = mid;
-  }
-  if (lo < 1) {
-    throw new RangeError(`Cannot ${op}: one step alone exceeds this adapter's loop budget`);
-  }
-  return lo;
-}
-
-function placeholder(t: Tensor | null, pad: Tensor[]): Tensor {
-  if (t) return t;
-  const d = zeros([1]);
-  pad.push(d);
-  return d;
+/** Loop-header evaluations of `program` running `steps` steps (0 when it declares none). */
+function loopsOf<S extends Sizes>(program: Program<S>, sizes: S, steps: number): number {
+  return program.loopIterations?.(sizes, steps) ?? 0;
 }
 
 /** Records the recurrent forward; returns o and, when asked, the state history. */
@@ -174,66 +145,47 @@ function recurrentForward(p: Problem, history: boolean): { o: Tensor; hist: Tens
   const o = emptyLike([p.n, p.tm, p.dv], "f32", `${p.op} o`);
   const hist = history ? emptyLike([p.n, p.tm, p.dk, p.dv], "f32", `${p.op} history`) : null;
   const state = emptyLike([p.n, p.dk, p.dv], "f32", `${p.op} state`);
-  const pad: Tensor[] = [];
-  const beta = placeholder(p.beta, pad);
-  const histBuf = placeholder(hist, pad);
-  const per = stepsPerDispatch((s) => forwardLoops(p.dk, s), p.op);
-  const code = retentionForwardWgsl(p.dk, p.dv);
-  for (let t0 = 0; t0 < p.tm; t0 += per) {
-    const t1 = Math.min(t0 + per, p.tm);
-    launch({
-      name: "decepticons_retention_forward",
-      code,
-      uniforms: [p.n, p.tm, t0, t1, p.beta ? 1 : 0, hist ? 1 : 0, p.perSeq ? 1 : 0],
-      buffers: [
-        p.q.buffer,
-        p.k.buffer,
-        p.v.buffer,
-        p.gates.buffer,
-        beta.buffer,
-        state.buffer,
-        o.buffer,
-        histBuf.buffer,
-      ],
-      workgroups: Math.ceil((p.n * p.dv) / WG),
-      loopIterations: forwardLoops(p.dk, t1 - t0),
-    });
-  }
+  // The runner splits T over launches that carry the state (the loop budget).
+  dispatch(RETENTION_FORWARD, {
+    sizes: { dk: p.dk, dv: p.dv },
+    uniforms: {
+      n: p.n,
+      tm: p.tm,
+      delta: p.beta ? 1 : 0,
+      store_hist: hist ? 1 : 0,
+      per_seq: p.perSeq ? 1 : 0,
+    },
+    buffers: {
+      qs: p.q.buffer,
+      ks: p.k.buffer,
+      vs: p.v.buffer,
+      gates: p.gates.buffer,
+      betas: p.beta?.buffer, // read only when delta = 1; else the placeholder
+      state: state.buffer,
+      os: o.buffer,
+      hist: hist?.buffer,
+    },
+    workgroups: Math.ceil((p.n * p.dv) / WG),
+    steps: p.tm,
+  });
   state.dispose();
-  for (const d of pad) d.dispose();
   return { o, hist };
 }
 
-/** Loop-header evaluations of the score pass for blocks of `c` steps. */
-function scoresLoops(dk: number, c: number): number {
-  return (c + 1) + c * (dk + 1);
-}
-
-/** Loop-header evaluations of the output pass (parallel form: c = T). */
-function outputLoops(dk: number, c: number, useSin: boolean): number {
-  return (c + 1) + (useSin ? dk + 1 : 0);
-}
-
-/** Loop-header evaluations of the delta solve pass. */
-function solveLoops(c: number): number {
-  return (c + 1) + (c * (c + 1)) / 2;
-}
-
-/** Loop-header evaluations of the delta chunk-map pass. */
-function mapsLoops(dk: number, c: number): number {
-  return 2 * (dk + 1) + (c + 1) + c * (dk + 1);
-}
-
-/** Loop-header evaluations of the delta carry for `chunks` chunks of `c` steps. */
-function deltaCarryLoops(dk: number, c: number, chunks: number): number {
-  return 2 * (dk + 1) + (chunks + 1) + chunks * ((c + 1) + 2 * (dk + 1) + dk * (dk + 1));
-}
-
 /** The largest per-invocation loop count of a chunked form with blocks of `c` steps. */
-function blockLoops(p: Problem, c: number, useSin: boolean): number {
-  const worst = Math.max(scoresLoops(p.dk, c), outputLoops(p.dk, c, useSin));
+function blockLoops(p: Problem, c: number): number {
+  const sizes: RetentionSizes = { dk: p.dk, dv: p.dv };
+  const worst = Math.max(
+    loopsOf(RETENTION_CHUNK_SCORES, { dk: p.dk, delta: p.beta !== null }, c),
+    loopsOf(RETENTION_CHUNK_OUTPUT, { dk: p.dk, cols: p.dv }, c),
+  );
   if (!p.beta) return worst;
-  return Math.max(worst, solveLoops(c), mapsLoops(p.dk, c), deltaCarryLoops(p.dk, c, 1));
+  return Math.max(
+    worst,
+    loopsOf(RETENTION_DELTA_SOLVE, sizes, c),
+    loopsOf(RETENTION_DELTA_MAPS, sizes, c),
+    loopsOf(RETENTION_DELTA_CARRY, { ...sizes, chunk: c }, 1),
+  );
 }
 
 /** Records the score pass: P (and A for delta) [n, tm, c] and din [n, tm]. */
@@ -241,26 +193,21 @@ function chunkScores(p: Problem, c: number) {
   const scores = emptyLike([p.n, p.tm, c], "f32", `${p.op} scores`);
   const tri = p.beta ? emptyLike([p.n, p.tm, c], "f32", `${p.op} solve matrix`) : null;
   const din = emptyLike([p.n, p.tm], "f32", `${p.op} entering decays`);
-  const pad: Tensor[] = [];
-  const beta = placeholder(p.beta, pad);
-  const triBuf = placeholder(tri, pad);
-  launch({
-    name: "decepticons_retention_chunk_scores",
-    code: retentionChunkScoresWgsl(p.dk, p.beta !== null),
-    uniforms: [p.n, p.tm, c, p.beta ? 1 : 0, p.perSeq ? 1 : 0],
-    buffers: [
-      p.q.buffer,
-      p.k.buffer,
-      p.gates.buffer,
-      beta.buffer,
-      scores.buffer,
-      triBuf.buffer,
-      din.buffer,
-    ],
+  dispatch(RETENTION_CHUNK_SCORES, {
+    sizes: { dk: p.dk, delta: p.beta !== null },
+    uniforms: { n: p.n, tm: p.tm, chunk: c, delta: p.beta ? 1 : 0, per_seq: p.perSeq ? 1 : 0 },
+    buffers: {
+      qs: p.q.buffer,
+      ks: p.k.buffer,
+      gates: p.gates.buffer,
+      betas: p.beta?.buffer, // read only when delta = 1; else the placeholder
+      ps: scores.buffer,
+      as_: tri?.buffer,
+      din: din.buffer,
+    },
     workgroups: Math.ceil((p.n * p.tm) / WG),
-    loopIterations: scoresLoops(p.dk, c),
+    steps: c,
   });
-  for (const d of pad) d.dispose();
   return { scores, tri, din };
 }
 
@@ -280,26 +227,30 @@ function chunkOutput(
   label: string,
 ): Tensor {
   const y = emptyLike([p.n, p.tm, cols], "f32", `${p.op} ${label}`);
-  const pad: Tensor[] = [];
-  const zBuf = placeholder(z, pad);
-  const sinBuf = placeholder(sin, pad);
-  launch({
-    name: "decepticons_retention_chunk_output",
-    code: retentionChunkOutputWgsl(p.dk, cols),
-    uniforms: [p.n, p.tm, c, nc, sin ? 1 : 0, z ? 1 : 0, xstride, xoff],
-    buffers: [
-      p.q.buffer,
-      scores.buffer,
-      x.buffer,
-      din.buffer,
-      zBuf.buffer,
-      sinBuf.buffer,
-      y.buffer,
-    ],
+  dispatch(RETENTION_CHUNK_OUTPUT, {
+    sizes: { dk: p.dk, cols },
+    uniforms: {
+      n: p.n,
+      tm: p.tm,
+      chunk: c,
+      nc,
+      use_sin: sin ? 1 : 0,
+      use_z: z ? 1 : 0,
+      xstride,
+      xoff,
+    },
+    buffers: {
+      qs: p.q.buffer,
+      ps: scores.buffer,
+      xs: x.buffer,
+      din: din.buffer,
+      zs: z?.buffer,
+      sin: sin?.buffer,
+      ys: y.buffer,
+    },
     workgroups: Math.ceil((p.n * p.tm * Math.ceil(cols / RETENTION_OUTPUT_TILE)) / WG),
-    loopIterations: outputLoops(p.dk, c, sin !== null),
+    steps: c,
   });
-  for (const d of pad) d.dispose();
   return y;
 }
 
@@ -312,28 +263,21 @@ function chunkwiseForward(p: Problem, chunk: number, parallel: boolean): Tensor 
     const l = emptyLike([p.n, nc, p.dk, p.dv], "f32", `${p.op} chunk summaries`);
     sin = emptyLike([p.n, nc, p.dk, p.dv], "f32", `${p.op} chunk states`);
     const state = emptyLike([p.n, p.dk, p.dv], "f32", `${p.op} carry`);
-    launch({
-      name: "decepticons_retention_chunk_summary",
-      code: retentionChunkSummaryWgsl(p.dk, p.dv),
-      uniforms: [p.n, p.tm, c, nc, p.perSeq ? 1 : 0],
-      buffers: [p.k.buffer, p.v.buffer, p.gates.buffer, l.buffer],
+    dispatch(RETENTION_CHUNK_SUMMARY, {
+      sizes: { dk: p.dk, dv: p.dv },
+      uniforms: { n: p.n, tm: p.tm, chunk: c, nc, per_seq: p.perSeq ? 1 : 0 },
+      buffers: { ks: p.k.buffer, vs: p.v.buffer, gates: p.gates.buffer, ls: l.buffer },
       workgroups: Math.ceil((p.n * nc * p.dv) / WG),
-      loopIterations: 2 * (p.dk + 1) + (c + 1) * (p.dk + 1),
+      steps: c,
     });
-    const carryLoops = (chunks: number) => 2 * (p.dk + 1) + chunks * (c + p.dk + 3) + 1;
-    const per = stepsPerDispatch(carryLoops, p.op);
-    const code = retentionChunkCarryWgsl(p.dk, p.dv);
-    for (let ci0 = 0; ci0 < nc; ci0 += per) {
-      const ci1 = Math.min(ci0 + per, nc);
-      launch({
-        name: "decepticons_retention_chunk_carry",
-        code,
-        uniforms: [p.n, p.tm, c, nc, p.perSeq ? 1 : 0, ci0, ci1],
-        buffers: [p.gates.buffer, l.buffer, state.buffer, sin.buffer],
-        workgroups: Math.ceil((p.n * p.dv) / WG),
-        loopIterations: carryLoops(ci1 - ci0),
-      });
-    }
+    // The runner splits the nc chunks over launches that carry the state.
+    dispatch(RETENTION_CHUNK_CARRY, {
+      sizes: { dk: p.dk, dv: p.dv, chunk: c },
+      uniforms: { n: p.n, tm: p.tm, chunk: c, nc, per_seq: p.perSeq ? 1 : 0 },
+      buffers: { gates: p.gates.buffer, ls: l.buffer, state: state.buffer, sin: sin.buffer },
+      workgroups: Math.ceil((p.n * p.dv) / WG),
+      steps: nc,
+    });
     l.dispose();
     state.dispose();
   }
@@ -355,42 +299,42 @@ function deltaChunkwiseForward(p: Problem, chunk: number): Tensor {
   const w = p.dk + p.dv;
   const { scores, tri, din } = chunkScores(p, c);
   const x = emptyLike([p.n, p.tm, w], "f32", `${p.op} solved pseudo-values`);
-  launch({
-    name: "decepticons_retention_delta_solve",
-    code: retentionDeltaSolveWgsl(p.dk, p.dv),
-    uniforms: [p.n, p.tm, c, nc],
-    buffers: [p.k.buffer, p.v.buffer, p.beta!.buffer, din.buffer, tri!.buffer, x.buffer],
+  dispatch(RETENTION_DELTA_SOLVE, {
+    sizes: { dk: p.dk, dv: p.dv },
+    uniforms: { n: p.n, tm: p.tm, chunk: c, nc },
+    buffers: {
+      ks: p.k.buffer,
+      vs: p.v.buffer,
+      betas: p.beta!.buffer,
+      din: din.buffer,
+      as_: tri!.buffer,
+      xs: x.buffer,
+    },
     workgroups: Math.ceil((p.n * nc * w) / WG),
-    loopIterations: solveLoops(c),
+    steps: c,
   });
   tri!.dispose();
   let sin: Tensor | null = null;
   let z: Tensor | null = null;
   if (nc > 1) {
     const maps = emptyLike([p.n, nc, p.dk, w], "f32", `${p.op} chunk maps`);
-    launch({
-      name: "decepticons_retention_delta_maps",
-      code: retentionDeltaMapsWgsl(p.dk, p.dv),
-      uniforms: [p.n, p.tm, c, nc],
-      buffers: [p.k.buffer, p.gates.buffer, x.buffer, maps.buffer],
+    dispatch(RETENTION_DELTA_MAPS, {
+      sizes: { dk: p.dk, dv: p.dv },
+      uniforms: { n: p.n, tm: p.tm, chunk: c, nc },
+      buffers: { ks: p.k.buffer, gates: p.gates.buffer, xs: x.buffer, maps: maps.buffer },
       workgroups: Math.ceil((p.n * nc * w) / WG),
-      loopIterations: mapsLoops(p.dk, c),
+      steps: c,
     });
     sin = emptyLike([p.n, nc, p.dk, p.dv], "f32", `${p.op} chunk states`);
     const state = emptyLike([p.n, p.dk, p.dv], "f32", `${p.op} carry`);
-    const per = stepsPerDispatch((k) => deltaCarryLoops(p.dk, c, k), p.op);
-    const code = retentionDeltaCarryWgsl(p.dk, p.dv);
-    for (let ci0 = 0; ci0 < nc; ci0 += per) {
-      const ci1 = Math.min(ci0 + per, nc);
-      launch({
-        name: "decepticons_retention_delta_carry",
-        code,
-        uniforms: [p.n, p.tm, c, nc, ci0, ci1],
-        buffers: [p.gates.buffer, maps.buffer, state.buffer, sin.buffer],
-        workgroups: Math.ceil((p.n * p.dv) / WG),
-        loopIterations: deltaCarryLoops(p.dk, c, ci1 - ci0),
-      });
-    }
+    // The runner splits the nc chunks over launches that carry the state.
+    dispatch(RETENTION_DELTA_CARRY, {
+      sizes: { dk: p.dk, dv: p.dv, chunk: c },
+      uniforms: { n: p.n, tm: p.tm, chunk: c, nc },
+      buffers: { gates: p.gates.buffer, maps: maps.buffer, state: state.buffer, sin: sin.buffer },
+      workgroups: Math.ceil((p.n * p.dv) / WG),
+      steps: nc,
+    });
     maps.dispose();
     state.dispose();
     z = chunkOutput(p, c, nc, p.dk, scores, din, x, w, p.dv, null, null, "z");
@@ -412,54 +356,45 @@ function recurrentBackward(p: Problem, dO: Tensor): Tensor[] {
   const dv = emptyLike(p.v.shape, "f32", `${p.op} dv`);
   const dg = emptyLike([p.n, p.tm], "f32", `${p.op} dgates`);
   const dBeta = p.beta ? emptyLike(p.beta.shape, "f32", `${p.op} dbeta`) : null;
-  const pad: Tensor[] = [];
-  const beta = placeholder(p.beta, pad);
-  const dBetaBuf = placeholder(dBeta, pad);
-  const per = stepsPerDispatch((s) => backwardLoops(p.dk, s), p.op);
-  const code = retentionBackwardWgsl(p.dk, p.dv);
-  for (let t1 = p.tm; t1 > 0; t1 -= per) {
-    const t0 = Math.max(t1 - per, 0);
-    launch({
-      name: "decepticons_retention_backward",
-      code,
-      uniforms: [p.n, p.tm, t0, t1, p.beta ? 1 : 0, p.perSeq ? 1 : 0],
-      buffers: [
-        p.q.buffer,
-        p.k.buffer,
-        p.gates.buffer,
-        beta.buffer,
-        dO.buffer,
-        h.buffer,
-        dstate.buffer,
-        dshist.buffer,
-        wup.buffer,
-        dv.buffer,
-      ],
-      workgroups: Math.ceil((p.n * p.dv) / WG),
-      loopIterations: backwardLoops(p.dk, t1 - t0),
-    });
-  }
-  launch({
-    name: "decepticons_retention_grads",
-    code: retentionGradsWgsl(p.dk, p.dv),
-    uniforms: [p.n, p.tm, p.beta ? 1 : 0, p.perSeq ? 1 : 0],
-    buffers: [
-      p.v.buffer,
-      p.gates.buffer,
-      beta.buffer,
-      dO.buffer,
-      h.buffer,
-      dshist.buffer,
-      wup.buffer,
-      dq.buffer,
-      dk.buffer,
-      dg.buffer,
-      dBetaBuf.buffer,
-    ],
-    workgroups: Math.ceil((p.n * p.tm * (p.dk + 1)) / WG),
-    loopIterations: p.dv + 1,
+  // The runner splits T over launches in reversed steps (the first takes the end of the
+  // sequence), carrying the adjoint state.
+  dispatch(RETENTION_BACKWARD, {
+    sizes: { dk: p.dk, dv: p.dv },
+    uniforms: { n: p.n, tm: p.tm, delta: p.beta ? 1 : 0, per_seq: p.perSeq ? 1 : 0 },
+    buffers: {
+      qs: p.q.buffer,
+      ks: p.k.buffer,
+      gates: p.gates.buffer,
+      betas: p.beta?.buffer, // read only when delta = 1; else the placeholder
+      dos: dO.buffer,
+      hist: h.buffer,
+      dstate: dstate.buffer,
+      dshist: dshist.buffer,
+      wup: wup.buffer,
+      dvs: dv.buffer,
+    },
+    workgroups: Math.ceil((p.n * p.dv) / WG),
+    steps: p.tm,
   });
-  for (const t of [h, dshist, wup, dstate, ...pad]) t.dispose();
+  dispatch(RETENTION_GRADS, {
+    sizes: { dk: p.dk, dv: p.dv },
+    uniforms: { n: p.n, tm: p.tm, delta: p.beta ? 1 : 0, per_seq: p.perSeq ? 1 : 0 },
+    buffers: {
+      vs: p.v.buffer,
+      gates: p.gates.buffer,
+      betas: p.beta?.buffer, // read only when delta = 1; else the placeholder
+      dos: dO.buffer,
+      hist: h.buffer,
+      dshist: dshist.buffer,
+      wup: wup.buffer,
+      dqs: dq.buffer,
+      dks: dk.buffer,
+      dgs: dg.buffer,
+      dbs: dBeta?.buffer,
+    },
+    workgroups: Math.ceil((p.n * p.tm * (p.dk + 1)) / WG),
+  });
+  for (const t of [h, dshist, wup, dstate]) t.dispose();
   const dGates = p.perSeq ? sum(dg, 1) : dg;
   const out = [dq, dk, dv, dGates];
   if (dBeta) out.push(dBeta);
@@ -483,7 +418,7 @@ function run(p: Problem, options: RetentionOptions): Tensor {
   }
   if (form !== "recurrent") {
     const c = form === "parallel" ? p.tm : Math.min(chunk, p.tm);
-    const loops = blockLoops(p, c, form === "chunkwise");
+    const loops = blockLoops(p, c);
     if (loops > gpu().maxLoopIterations) {
       throw new RangeError(
         `Cannot ${p.op} in the ${form} form with ${c} steps per block and key size ${p.dk}: ` +

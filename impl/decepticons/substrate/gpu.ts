@@ -1,11 +1,11 @@
 /**
  * Runs a substrate over whole token sequences on the GPU with the fused
- * recurrence kernels (decepticons_substrate_reservoir.ts for echo-state,
- * hierarchical and the mixed reservoir branch; decepticons_substrate_linear.ts
+ * recurrence kernels (kernels/reservoir.ts for echo-state,
+ * hierarchical and the mixed reservoir branch; kernels/linear.ts
  * for delay, linear, oscillatory and the mixed delay branch). The loop over t
  * runs inside the shader; a sequence longer than the adapter's loop budget
- * allows in one invocation is split over several dispatches that carry the
- * state through a buffer.
+ * allows in one invocation is split by the program runner over several
+ * launches that carry the state through a buffer.
  *
  * @example A delay line on the GPU
  * ```ts
@@ -25,13 +25,17 @@
  *
  * @module
  */
-import { launch } from "../../gpu/batch.ts";
 import { gpu } from "../../gpu/device.ts";
+import { dispatch, type Program, type Sizes } from "../../gpu/program.ts";
 import { emptyLike, type Tensor, tensor } from "../../tensor.ts";
-import { RESERVOIR_WG, reservoirWgsl } from "./kernels/reservoir.ts";
-import { substrateCopyWgsl } from "./kernels/copy.ts";
-import { LINEAR_WG, linearSubstrateWgsl } from "./kernels/linear.ts";
+import { reservoirSizes, SUBSTRATE_RESERVOIR } from "./kernels/reservoir.ts";
+import { SUBSTRATE_COPY } from "./kernels/copy.ts";
+import { SUBSTRATE_LINEAR } from "./kernels/linear.ts";
 import { type ReservoirLayer, stateDim, type Substrate } from "./build.ts";
+
+export { reservoirLoops } from "./kernels/reservoir.ts";
+export { linearLoops } from "./kernels/linear.ts";
+export { paddedLoops } from "./kernels/loops.ts";
 
 /** Options of {@link runSubstrate}. */
 export interface RunOptions {
@@ -58,40 +62,14 @@ export function unitCount(s: Substrate): number {
   return s.kind === "hierarchical" ? stateDim(s) - 1 : stateDim(s);
 }
 
-/** Loop-header evaluations of one reservoir-kernel step, and of the fixed prologue/epilogue. */
-export function reservoirLoops(layers: readonly { n: number }[]): { step: number; fixed: number } {
-  const N = layers.reduce((a, l) => a + l.n, 0);
-  let step = 1;
-  layers.forEach((l, k) => {
-    const per = Math.ceil(l.n / RESERVOIR_WG);
-    const nb = k > 0 ? layers[k - 1]!.n : -1;
-    step += per + 1 + per * (l.n + 1 + (nb >= 0 ? nb + 1 : 0));
-  });
-  return { step, fixed: 2 * (Math.ceil(N / RESERVOIR_WG) + 1) + 1 };
-}
-
-/** Loop-header evaluations of one linear-kernel step, and of the prologue/epilogue. */
-export function linearLoops(N: number): { step: number; fixed: number } {
-  return { step: 1 + Math.ceil(N / LINEAR_WG) + 1, fixed: 2 * (Math.ceil(N / LINEAR_WG) + 1) + 1 };
-}
-
 /**
- * The loop count declared for `steps` steps. Measured on llvmpipe: a kernel with a barrier
- * in its time loop runs up to ~1.3% more loop-header evaluations per step than its WGSL loops
- * count (e.g. 68.9 instead of 68 for a 64-unit reservoir; its last step is then cut short
- * silently), so each step is padded by 5% plus 2.
+ * Throws when one step of `program` alone loops past the adapter's budget (the runner
+ * splits longer runs at step boundaries, so one step must fit).
  */
-export function paddedLoops(l: { step: number; fixed: number }, steps: number): number {
-  return l.fixed + steps * (Math.ceil(l.step * 1.05) + 2);
-}
-
-/** Steps per dispatch that fit the adapter's loop budget. */
-function chunk(l: { step: number; fixed: number }, name: string): number {
-  const c = Math.floor((gpu().maxLoopIterations - l.fixed) / (Math.ceil(l.step * 1.05) + 2));
-  if (c < 1) {
+function assertOneStepFits<S extends Sizes>(program: Program<S>, sizes: S, name: string): void {
+  if ((program.loopIterations?.(sizes, 1) ?? 0) > gpu().maxLoopIterations) {
     throw new RangeError(`Cannot run ${name}: one step exceeds the adapter's loop budget`);
   }
-  return c;
 }
 
 /** Coefficients [N, 2], predecessors [N, 2] and per-token input [V, N] of a linear substrate. */
@@ -155,7 +133,7 @@ export function linearTables(
   return { coef, pred, input, n };
 }
 
-/** Token-major drive [V, N] and concatenated W / Up of a reservoir stack. */
+/** Token-major drive [V, N] and concatenated W / Up of a reservoir stack (Up empty for one layer). */
 export function reservoirTables(
   layers: readonly ReservoirLayer[],
   V: number,
@@ -173,7 +151,6 @@ export function reservoirTables(
     if (l.up) { for (const x of l.up) up.push(x); }
     off += l.n;
   }
-  if (up.length === 0) up.push(0);
   return { uin, w: Float64Array.from(w), up: Float64Array.from(up), n: N };
 }
 
@@ -197,39 +174,34 @@ function reservoirBranch(
   col: number,
   phase0: number,
 ): Branch {
+  const sizes = reservoirSizes(layers);
+  assertOneStepFits(SUBSTRATE_RESERVOIR, sizes, "reservoir substrate");
   const tb = reservoirTables(layers, V);
-  const bufs = [
-    tensor(tb.w, [tb.w.length]),
-    tensor(tb.uin, [tb.uin.length]),
-    tensor(tb.up, [tb.up.length]),
-  ];
-  const code = reservoirWgsl(layers);
-  const loops = reservoirLoops(layers);
-  const per = chunk(loops, "reservoir substrate");
+  const w = tensor(tb.w, [tb.w.length]);
+  const uin = tensor(tb.uin, [tb.uin.length]);
+  // Only stacks (more than one layer) have upward weights; the kernel reads none otherwise.
+  const up = tb.up.length > 0 ? tensor(tb.up, [tb.up.length]) : null;
   return {
     col,
     n: tb.n,
     run(tokens, state, hist, batch, T, rowStride) {
-      for (let t0 = 0; t0 < T; t0 += per) {
-        const steps = Math.min(per, T - t0);
-        launch({
-          name: "decepticons_substrate_reservoir",
-          code,
-          uniforms: [batch, T, t0, steps, phase0, col, rowStride],
-          buffers: [
-            tokens.buffer,
-            bufs[0]!.buffer,
-            bufs[1]!.buffer,
-            bufs[2]!.buffer,
-            state.buffer,
-            hist.buffer,
-          ],
-          workgroups: batch,
-          loopIterations: paddedLoops(loops, steps),
-        });
-      }
+      // The runner splits T over launches that carry the state (the loop budget).
+      dispatch(SUBSTRATE_RESERVOIR, {
+        sizes,
+        uniforms: { batch, tm: T, phase0, col, row_stride: rowStride },
+        buffers: {
+          tokens: tokens.buffer,
+          w: w.buffer,
+          uin: uin.buffer,
+          up: up?.buffer,
+          state: state.buffer,
+          hist: hist.buffer,
+        },
+        workgroups: batch,
+        steps: T,
+      });
     },
-    dispose: () => bufs.forEach((b) => b.dispose()),
+    dispose: () => [w, uin, up].forEach((b) => b?.dispose()),
   };
 }
 
@@ -238,34 +210,30 @@ function linearBranch(
   col: number,
 ): Branch {
   const tb = linearTables(s);
+  const sizes = { n: tb.n };
+  assertOneStepFits(SUBSTRATE_LINEAR, sizes, `${s.kind} substrate`);
   const coef = tensor(tb.coef, [tb.coef.length]);
   const pred = tensor(Int32Array.from(tb.pred), [tb.pred.length]);
   const input = tensor(tb.input, [tb.input.length]);
-  const code = linearSubstrateWgsl(tb.n);
-  const loops = linearLoops(tb.n);
-  const per = chunk(loops, `${s.kind} substrate`);
   return {
     col,
     n: tb.n,
     run(tokens, state, hist, batch, T, rowStride) {
-      for (let t0 = 0; t0 < T; t0 += per) {
-        const steps = Math.min(per, T - t0);
-        launch({
-          name: "decepticons_substrate_linear",
-          code,
-          uniforms: [batch, T, t0, steps, col, rowStride],
-          buffers: [
-            tokens.buffer,
-            coef.buffer,
-            pred.buffer,
-            input.buffer,
-            state.buffer,
-            hist.buffer,
-          ],
-          workgroups: batch,
-          loopIterations: paddedLoops(loops, steps),
-        });
-      }
+      // The runner splits T over launches that carry the state (the loop budget).
+      dispatch(SUBSTRATE_LINEAR, {
+        sizes,
+        uniforms: { batch, tm: T, col, row_stride: rowStride },
+        buffers: {
+          tokens: tokens.buffer,
+          coef: coef.buffer,
+          pred: pred.buffer,
+          inp: input.buffer,
+          state: state.buffer,
+          hist: hist.buffer,
+        },
+        workgroups: batch,
+        steps: T,
+      });
     },
     dispose: () => [coef, pred, input].forEach((b) => b.dispose()),
   };
@@ -353,11 +321,9 @@ export function runSubstrate(s: Substrate, tokens: ArrayLike<number>, o: RunOpti
 }
 
 function launchCopyFinal(src: Tensor, dst: Tensor, B: number, n: number, col: number, D: number) {
-  launch({
-    name: "decepticons_substrate_copy",
-    code: substrateCopyWgsl,
-    uniforms: [B * n, n, col, D],
-    buffers: [src.buffer, dst.buffer],
+  dispatch(SUBSTRATE_COPY, {
+    uniforms: { count: B * n, n, col, stride: D },
+    buffers: { src: src.buffer, dst: dst.buffer },
     workgroups: Math.ceil((B * n) / 64),
   });
 }

@@ -41,7 +41,6 @@ import {
   recurrenceMagnitude,
 } from "../../oracle/decepticons/linear_recurrence.ts";
 import { kernelApply } from "../../oracle/decepticons/causal_bank.ts";
-import { checkClose, describeClose } from "../../../invariants/close.ts";
 import {
   F32_MIN_NORMAL,
   FIXTURE_F64_REL,
@@ -51,9 +50,11 @@ import {
   U32,
 } from "../../../invariants/tolerance.ts";
 import { claimTest } from "../../_harness/claim.ts";
-import { fcParams } from "../../_harness/fuzz.ts";
+import { Comparison, differential, jointly, type NamedCase } from "../../_harness/differential.ts";
+import { type EncodedArray, f64 } from "../../_harness/encoded_arrays.ts";
+import { loadPinnedJson } from "../../_harness/fixtures.ts";
+import { BANK_KERNEL_SCAN } from "../causal_bank/claims.ts";
 import {
-  BANK_KERNEL_SCAN,
   SCAN_CAUSALITY,
   SCAN_CHUNKED,
   SCAN_FIXTURES,
@@ -131,32 +132,6 @@ function forwardBounds(cs: ScanCase, form: Form, stepOffset = 0, extraPath = 0):
   return out;
 }
 
-/** The worst bound ratio seen across comparisons (≤ 1 passes). */
-class Worst {
-  ratio = 0;
-  detail = "no comparison";
-  compared = 0;
-  failures: string[] = [];
-  check(what: string, gpu: ArrayLike<number>, ref: ArrayLike<number>, atol: ArrayLike<number>) {
-    const v = checkClose(gpu, ref, { atol });
-    this.compared += v.count;
-    if (!v.pass) this.failures.push(`${what}: ${describeClose(v)}`);
-    if (v.ratio >= this.ratio) {
-      this.ratio = v.ratio;
-      this.detail = `${what}: ${describeClose(v)}`;
-    }
-  }
-  result(bound: number, extra: string) {
-    return {
-      figure: this.ratio,
-      bound,
-      pass: this.failures.length === 0 && this.ratio <= bound,
-      detail: `worst ratio |gpu - f64| / bound at ${this.detail}; ${this.compared} values; ` +
-        extra + (this.failures.length ? `; FAILED ${this.failures.slice(0, 3).join(" | ")}` : ""),
-    };
-  }
-}
-
 function shapeOf(cs: RecurrenceDims): number[] {
   return cs.w === 2 ? [cs.nb, cs.T, cs.C, 2] : [cs.nb, cs.T, cs.C];
 }
@@ -208,14 +183,20 @@ function finalBounds(cs: ScanCase, fwd: Float64Array): Float64Array {
   return out;
 }
 
-async function checkForms(worst: Worst, what: string, cs: ScanCase, forms: readonly Form[]) {
+/** Adds each form's h and final state against the f64 recurrence to `c`. */
+async function compareForms(
+  c: Comparison,
+  cs: ScanCase,
+  forms: readonly Form[],
+): Promise<Comparison> {
   const ref = recurrenceForward(cs, cs.a, cs.b, cs.init);
   const got = await runForms(cs, forms);
   forms.forEach((f, i) => {
     const fb = forwardBounds(cs, f);
-    worst.check(`${what} ${label(f)} h`, got[i]![0]!, ref.h, fb);
-    worst.check(`${what} ${label(f)} final`, got[i]![1]!, ref.final, finalBounds(cs, fb));
+    c.add(`${label(f)} h`, got[i]![0]!, ref.h, fb);
+    c.add(`${label(f)} final`, got[i]![1]!, ref.final, finalBounds(cs, fb));
   });
+  return c;
 }
 
 /** Deterministic pseudo-random numbers for fixed cases. */
@@ -273,43 +254,47 @@ const caseArb = fc.record({
   segment: fc.integer({ min: 1, max: 320 }),
 });
 
+/** A fuzzed recurrence case: sizes, gate layout seed, chunk and segment. */
+type FuzzScan = typeof caseArb extends fc.Arbitrary<infer S> ? S : never;
+
+/** A fixed case: a built problem and the forms it runs. */
+interface FixedScan {
+  readonly cs: ScanCase;
+  readonly forms: readonly Form[];
+}
+
+function fuzzName(p: FuzzScan, T = p.T): string {
+  return `fuzz T=${T} C=${p.C} nb=${p.nb} complex=${p.complex} init=${p.withInit} ` +
+    `seed=${p.seed} chunk=${p.chunk} segment=${p.segment}`;
+}
+
 function fuzzClaim(methodOf: (chunk: number, segment: number) => Form[], detail: string) {
-  return async () => {
-    const worst = new Worst();
-    let runs = 0;
+  return async (t: Deno.TestContext) => {
     let nonDividing = 0;
-    await fc.assert(
-      fc.asyncProperty(caseArb, async (p) => {
-        const cs = makeCase(p.nb, p.T, p.C, p.complex, p.seed, fixedGate, p.withInit);
-        const forms = methodOf(p.chunk, p.segment);
-        if (p.T % p.chunk !== 0) nonDividing++;
-        await checkForms(
-          worst,
-          `fuzz T=${p.T} C=${p.C} nb=${p.nb} complex=${p.complex}`,
-          cs,
-          forms,
-        );
-        runs++;
-      }),
-      fcParams(100),
-    );
     // Fixed big cases: T = 4096, one channel per fixed gate plus random ones.
+    const cases: NamedCase<FixedScan | FuzzScan>[] = [];
     for (const complex of [false, true]) {
       const cs = makeCase(1, 4096, 8, complex, complex ? 2 : 1, fixedGate, true);
-      await checkForms(
-        worst,
-        `T=4096 complex=${complex}`,
-        cs,
-        methodOf(32, 1000).concat(
-          methodOf(100, 4096),
-        ),
-      );
+      for (const form of methodOf(32, 1000).concat(methodOf(100, 4096))) {
+        const name = `T=4096 ${complex ? "complex" : "real"} ${label(form)}`;
+        cases.push({ name, input: { cs, forms: [form] } });
+      }
     }
-    return worst.result(
-      1,
-      `${runs} fuzzed cases (${nonDividing} with chunks not dividing T) + T=4096 real and ` +
-        `complex; ${detail}`,
-    );
+    const m = await differential<FixedScan | FuzzScan>(t, {
+      cases,
+      fuzz: { arbitrary: caseArb, name: (p) => "cs" in p ? "" : fuzzName(p) },
+      ...jointly((input) => {
+        if ("cs" in input) return compareForms(new Comparison(), input.cs, input.forms);
+        const p = input;
+        if (p.T % p.chunk !== 0) nonDividing++;
+        const cs = makeCase(p.nb, p.T, p.C, p.complex, p.seed, fixedGate, p.withInit);
+        return compareForms(new Comparison(), cs, methodOf(p.chunk, p.segment));
+      }),
+    });
+    return {
+      ...m,
+      detail: `${m.detail}; fuzzed cases with chunks not dividing T: ${nonDividing}; ${detail}`,
+    };
   };
 }
 
@@ -326,12 +311,33 @@ claimTest(
   fuzzClaim((chunk) => [{ method: "chunked", chunk }], "chunks 1..80 (and 32, 100 at T=4096)"),
 );
 
-claimTest(SCAN_STATE_CARRY, async () => {
-  const worst = new Worst();
-  let identical = true;
-  let cases = 0;
+/** A state-carry case: T steps split in two calls at `split`. */
+interface SplitCase {
+  readonly T: number;
+  readonly split: number;
+  readonly complex: boolean;
+  readonly form: Form;
+}
+
+claimTest(SCAN_STATE_CARRY, async (t) => {
+  const cases: NamedCase<SplitCase>[] = [];
   for (const complex of [false, true]) {
     for (const [T, split] of [[300, 113], [97, 1], [64, 32]] as const) {
+      for (
+        const form of [{ method: "sequential", chunk: 32 }, {
+          method: "chunked",
+          chunk: 7,
+        }] as Form[]
+      ) {
+        const name = `T=${T} split ${split} ${label(form)} ${complex ? "complex" : "real"}`;
+        cases.push({ name, input: { T, split, complex, form } });
+      }
+    }
+  }
+  return await differential(t, {
+    cases,
+    ...jointly<SplitCase>(async ({ T, split, complex, form }) => {
+      const out = new Comparison();
       const cs = makeCase(2, T, 5, complex, T + split, fixedGate, true);
       const w = cs.w;
       const sliceCase = (t0: number, t1: number, init: Float32Array | null): ScanCase => ({
@@ -341,45 +347,39 @@ claimTest(SCAN_STATE_CARRY, async () => {
         b: sliceSteps(cs, cs.b, t0, t1),
         init,
       });
-      for (
-        const form of [{ method: "sequential", chunk: 32 }, {
-          method: "chunked",
-          chunk: 7,
-        }] as Form[]
-      ) {
-        const [[hAll, fAll]] = (await runForms(cs, [form])) as [[Float32Array, Float32Array]];
-        const first = sliceCase(0, split, cs.init);
-        const [[h1, f1]] = (await runForms(first, [form])) as [[Float32Array, Float32Array]];
-        const second = sliceCase(split, T, f1);
-        const [[h2, f2]] = (await runForms(second, [form])) as [[Float32Array, Float32Array]];
-        const joined = joinSteps(cs, h1, split, h2);
-        if (form.method === "sequential") {
-          identical &&= joined.every((x, i) => Object.is(x, hAll[i]!)) &&
-            f2.every((x, i) => Object.is(x, fAll[i]!));
-        }
-        // Both against the f64 recurrence: the second call's path adds the first's.
-        const ref = recurrenceForward(cs, cs.a, cs.b, cs.init);
-        const m = recurrenceMagnitude(cs, cs.a, cs.b, cs.init);
-        const k1 = pathOf(form, split, split - 1, complex);
-        const atol = new Float64Array(joined.length);
-        for (let bi = 0; bi < cs.nb; bi++) {
-          for (let t = 0; t < T; t++) {
-            const k = t < split
-              ? pathOf(form, split, t, complex)
-              : k1 + pathOf(form, T - split, t - split, complex);
-            for (let c = 0; c < cs.C; c++) {
-              const e = (bi * T + t) * cs.C + c;
-              for (let j = 0; j < w; j++) atol[e * w + j] = scanAtol(k, m[e]!, t);
-            }
+      const [[hAll, fAll]] = (await runForms(cs, [form])) as [[Float32Array, Float32Array]];
+      const first = sliceCase(0, split, cs.init);
+      const [[h1, f1]] = (await runForms(first, [form])) as [[Float32Array, Float32Array]];
+      const second = sliceCase(split, T, f1);
+      const [[h2, f2]] = (await runForms(second, [form])) as [[Float32Array, Float32Array]];
+      const joined = joinSteps(cs, h1, split, h2);
+      if (form.method === "sequential") {
+        // The sequential form's split run is the one call bit for bit (signed zeros too).
+        let differing = 0;
+        joined.forEach((x, i) => differing += Object.is(x, hAll[i]!) ? 0 : 1);
+        f2.forEach((x, i) => differing += Object.is(x, fAll[i]!) ? 0 : 1);
+        out.add("values differing from the one call", [differing], [0], 0);
+      }
+      // Both against the f64 recurrence: the second call's path adds the first's.
+      const ref = recurrenceForward(cs, cs.a, cs.b, cs.init);
+      const m = recurrenceMagnitude(cs, cs.a, cs.b, cs.init);
+      const k1 = pathOf(form, split, split - 1, complex);
+      const atol = new Float64Array(joined.length);
+      for (let bi = 0; bi < cs.nb; bi++) {
+        for (let t = 0; t < T; t++) {
+          const k = t < split
+            ? pathOf(form, split, t, complex)
+            : k1 + pathOf(form, T - split, t - split, complex);
+          for (let c = 0; c < cs.C; c++) {
+            const e = (bi * T + t) * cs.C + c;
+            for (let j = 0; j < w; j++) atol[e * w + j] = scanAtol(k, m[e]!, t);
           }
         }
-        worst.check(`T=${T} split ${split} ${label(form)} complex=${complex}`, joined, ref.h, atol);
-        cases++;
       }
-    }
-  }
-  const r = worst.result(1, `${cases} split runs; sequential split bit-identical: ${identical}`);
-  return { ...r, pass: r.pass && identical };
+      out.add("joined h", joined, ref.h, atol);
+      return out;
+    }),
+  });
 });
 
 function sliceSteps(cs: RecurrenceDims, x: Float32Array, t0: number, t1: number): Float32Array {
@@ -436,7 +436,8 @@ function modAt(x: ArrayLike<number>, e: number, w: 1 | 2): number {
   return w === 1 ? Math.abs(x[e]!) : Math.hypot(x[2 * e]!, x[2 * e + 1]!);
 }
 
-async function checkGrad(worst: Worst, what: string, cs: ScanCase, form: Form, withFinal: boolean) {
+/** Adds the gradients of a, b (and init) through `form` against the f64 backward to `c`. */
+async function compareGrad(c: Comparison, cs: ScanCase, form: Form, withFinal: boolean) {
   const { nb, T, C, w } = cs;
   const r = lcg(cs.T * 7 + cs.C);
   const G = Float32Array.from({ length: nb * T * C * w }, () => 2 * r() - 1);
@@ -485,32 +486,21 @@ async function checkGrad(worst: Worst, what: string, cs: ScanCase, form: Form, w
       for (let j = 0; j < w; j++) bdi[(bi * C + c) * w + j] = di;
     }
   }
-  worst.check(`${what} da`, got.da, ref.da, bda);
-  worst.check(`${what} db`, got.db, ref.db, bdb);
-  if (got.dinit) worst.check(`${what} dinit`, got.dinit, ref.dinit, bdi);
+  const what = label(form);
+  c.add(`${what} da`, got.da, ref.da, bda);
+  c.add(`${what} db`, got.db, ref.db, bdb);
+  if (got.dinit) c.add(`${what} dinit`, got.dinit, ref.dinit, bdi);
+  return c;
 }
 
-claimTest(SCAN_GRADIENTS, async () => {
-  const worst = new Worst();
-  let runs = 0;
-  await fc.assert(
-    fc.asyncProperty(caseArb, fc.boolean(), async (p, withFinal) => {
-      const T = Math.min(p.T, 120);
-      const cs = makeCase(p.nb, T, p.C, p.complex, p.seed, fixedGate, p.withInit);
-      const form: Form = runs % 2 === 0
-        ? { method: "chunked", chunk: p.chunk }
-        : { method: "sequential", chunk: 32, segment: p.segment };
-      await checkGrad(
-        worst,
-        `fuzz T=${T} C=${p.C} ${label(form)} complex=${p.complex}`,
-        cs,
-        form,
-        withFinal,
-      );
-      runs++;
-    }),
-    fcParams(100),
-  );
+/** A fixed gradient case: a built problem and the form it runs. */
+interface FixedGrad {
+  readonly cs: ScanCase;
+  readonly form: Form;
+}
+
+claimTest(SCAN_GRADIENTS, async (t) => {
+  const cases: NamedCase<FixedGrad | [FuzzScan, boolean]>[] = [];
   for (const complex of [false, true]) {
     const cs = makeCase(1, 4096, 6, complex, 5, fixedGate, true);
     for (
@@ -518,9 +508,31 @@ claimTest(SCAN_GRADIENTS, async () => {
         method: "chunked",
         chunk: 100,
       }] as Form[]
-    ) await checkGrad(worst, `T=4096 ${label(form)} complex=${complex}`, cs, form, true);
+    ) {
+      cases.push({
+        name: `T=4096 ${complex ? "complex" : "real"} ${label(form)}`,
+        input: { cs, form },
+      });
+    }
   }
-  return worst.result(1, `${runs} fuzzed cases (both forms alternately) + T=4096 real/complex`);
+  const m = await differential<FixedGrad | [FuzzScan, boolean]>(t, {
+    cases,
+    // Every fuzzed case through both forms (a property must not depend on the run count).
+    fuzz: {
+      arbitrary: fc.tuple(caseArb, fc.boolean()),
+      name: (x) => Array.isArray(x) ? `${fuzzName(x[0], Math.min(x[0].T, 120))} final=${x[1]}` : "",
+    },
+    ...jointly(async (input) => {
+      if (!Array.isArray(input)) return compareGrad(new Comparison(), input.cs, input.form, true);
+      const [p, withFinal] = input;
+      const T = Math.min(p.T, 120);
+      const cs = makeCase(p.nb, T, p.C, p.complex, p.seed, fixedGate, p.withInit);
+      const c = new Comparison();
+      await compareGrad(c, cs, { method: "chunked", chunk: p.chunk }, withFinal);
+      return compareGrad(c, cs, { method: "sequential", chunk: 32, segment: p.segment }, withFinal);
+    }),
+  });
+  return { ...m, detail: `${m.detail}; fuzzed cases through both forms` };
 });
 
 claimTest(SCAN_CAUSALITY, async () => {
@@ -695,103 +707,94 @@ claimTest(SCAN_VALIDATION, async () => {
   };
 });
 
-/** A fixture array: little-endian f64 in base64 with its shape. */
-interface Encoded {
-  shape: number[];
-  dtype: string;
-  b64: string;
+interface ScanFixture {
+  format: string;
+  cases: {
+    name: string;
+    complex: boolean;
+    a: EncodedArray;
+    b: EncodedArray;
+    init: EncodedArray;
+    h: EncodedArray;
+  }[];
 }
 
-function decodeF64(x: Encoded): Float64Array {
-  const bytes = Uint8Array.from(atob(x.b64), (ch) => ch.charCodeAt(0));
-  const out = new Float64Array(bytes.buffer.slice(0));
-  const n = x.shape.reduce((p, d) => p * d, 1);
-  if (out.length !== n) {
-    throw new SyntaxError(
-      `Cannot decode scan fixture array: ${out.length} values for [${x.shape}]`,
-    );
-  }
-  return out;
-}
-
-claimTest(SCAN_FIXTURES, async () => {
-  const url = new URL("../../../fixtures/decepticons/scan.json", import.meta.url);
-  const data = JSON.parse(await Deno.readTextFile(url)) as {
-    format: string;
-    cases: { name: string; complex: boolean; a: Encoded; b: Encoded; init: Encoded; h: Encoded }[];
-  };
-  if (data.format !== "memspec-decepticons-scan-1") {
-    throw new SyntaxError(`Cannot read the scan fixture: unknown format ${data.format}`);
-  }
-  const worst = new Worst();
-  let oracleWorst = 0;
-  for (const fx of data.cases) {
-    const [nb, T, C] = fx.a.shape as [number, number, number];
-    const w: 1 | 2 = fx.complex ? 2 : 1;
-    const cs: ScanCase = {
-      nb,
-      T,
-      C,
-      w,
-      a: Float32Array.from(decodeF64(fx.a)),
-      b: Float32Array.from(decodeF64(fx.b)),
-      init: Float32Array.from(decodeF64(fx.init)),
-    };
-    const expected = decodeF64(fx.h);
-    const ref = recurrenceForward(cs, cs.a, cs.b, cs.init);
-    const m = recurrenceMagnitude(cs, cs.a, cs.b, cs.init);
-    for (let i = 0; i < expected.length; i++) {
-      const scale = m[Math.floor(i / w)]! || 1;
-      oracleWorst = Math.max(oracleWorst, Math.abs(ref.h[i]! - expected[i]!) / scale);
-    }
-    const forms: Form[] = [
-      { method: "sequential", chunk: 32 },
-      { method: "chunked", chunk: 32 },
-      { method: "chunked", chunk: 5 },
-    ];
-    const got = await runForms(cs, forms);
-    forms.forEach((f, i) =>
-      worst.check(`${fx.name} ${label(f)}`, got[i]![0]!, expected, forwardBounds(cs, f))
-    );
-  }
-  const r = worst.result(
-    1,
-    `${data.cases.length} fixture cases; oracle vs numpy rel ${oracleWorst.toExponential(2)}`,
+claimTest(SCAN_FIXTURES, async (t) => {
+  const { data, integrity } = await loadPinnedJson<ScanFixture>(
+    "fixtures/decepticons/scan.json",
+    "memspec-decepticons-scan-1",
   );
-  return { ...r, pass: r.pass && oracleWorst <= FIXTURE_F64_REL };
+  const forms: Form[] = [
+    { method: "sequential", chunk: 32 },
+    { method: "chunked", chunk: 32 },
+    { method: "chunked", chunk: 5 },
+  ];
+  const m = await differential(t, {
+    cases: data.cases.map((fx) => ({ name: fx.name, input: fx })),
+    ...jointly<ScanFixture["cases"][number]>(async (fx) => {
+      const [nb, T, C] = fx.a.shape as [number, number, number];
+      const w: 1 | 2 = fx.complex ? 2 : 1;
+      const cs: ScanCase = {
+        nb,
+        T,
+        C,
+        w,
+        a: Float32Array.from(f64(fx.a, `${fx.name} a`)),
+        b: Float32Array.from(f64(fx.b, `${fx.name} b`)),
+        init: Float32Array.from(f64(fx.init, `${fx.name} init`)),
+      };
+      const expected = f64(fx.h, `${fx.name} h`);
+      // The oracle against numpy within FIXTURE_F64_REL of each element's magnitude.
+      const ref = recurrenceForward(cs, cs.a, cs.b, cs.init);
+      const mag = recurrenceMagnitude(cs, cs.a, cs.b, cs.init);
+      const rel = Float64Array.from(
+        expected,
+        (_, i) => FIXTURE_F64_REL * (mag[Math.floor(i / w)]! || 1),
+      );
+      const c = new Comparison().add("oracle h vs numpy", ref.h, expected, rel);
+      const got = await runForms(cs, forms);
+      forms.forEach((f, i) =>
+        c.add(`${label(f)} h vs numpy`, got[i]![0]!, expected, forwardBounds(cs, f))
+      );
+      return c;
+    }),
+  });
+  return { ...m, detail: `${m.detail}; ${integrity}` };
 });
 
-claimTest(BANK_KERNEL_SCAN, async () => {
+claimTest(BANK_KERNEL_SCAN, async (t) => {
   // The default bank with 16 modes: the kernel's direct double sum (f64) against the f64 scan,
   // and the GPU scan (both forms) against the kernel sum within the ledger bound.
   const bank = buildDecayBank({ ...CAUSAL_BANK_DEFAULTS, linearModes: 16 });
   const T = 200;
   const C = bank.decays.length;
-  const r = lcg(11);
-  const drive = Float32Array.from({ length: T * C }, () => 2 * r() - 1);
-  const a = Float32Array.from({ length: T * C }, (_, i) => bank.decays[i % C]!);
-  const cs: ScanCase = { nb: 1, T, C, w: 1, a, b: drive, init: null };
-  const m = recurrenceMagnitude(cs, cs.a, cs.b, null);
-  const scanF64 = recurrenceForward(cs, cs.a, cs.b, null).h;
-  const kernel = new Float64Array(T * C);
-  let f64Worst = 0;
-  for (let c = 0; c < C; c++) {
-    const col = Float64Array.from({ length: T }, (_, t) => drive[t * C + c]!);
-    const s = kernelApply(bank.decays[c]!, col);
-    for (let t = 0; t < T; t++) {
-      kernel[t * C + c] = s[t]!;
-      f64Worst = Math.max(f64Worst, Math.abs(s[t]! - scanF64[t * C + c]!) / m[t * C + c]!);
-    }
-  }
-  const worst = new Worst();
-  const forms: Form[] = [{ method: "sequential", chunk: 32 }, { method: "chunked", chunk: 32 }];
-  const got = await runForms(cs, forms);
-  forms.forEach((f, i) =>
-    worst.check(`bank ${label(f)}`, got[i]![0]!, kernel, forwardBounds(cs, f))
-  );
-  const res = worst.result(
-    1,
-    `16-mode default bank, T=${T}; f64 kernel vs scan rel ${f64Worst.toExponential(2)}`,
-  );
-  return { ...res, pass: res.pass && f64Worst <= FIXTURE_F64_REL };
+  return await differential(t, {
+    cases: [{ name: `16-mode default bank T=${T}`, input: null }],
+    ...jointly<null>(async () => {
+      const r = lcg(11);
+      const drive = Float32Array.from({ length: T * C }, () => 2 * r() - 1);
+      const a = Float32Array.from({ length: T * C }, (_, i) => bank.decays[i % C]!);
+      const cs: ScanCase = { nb: 1, T, C, w: 1, a, b: drive, init: null };
+      const m = recurrenceMagnitude(cs, cs.a, cs.b, null);
+      const scanF64 = recurrenceForward(cs, cs.a, cs.b, null).h;
+      const kernel = new Float64Array(T * C);
+      for (let c = 0; c < C; c++) {
+        const col = Float64Array.from({ length: T }, (_, t) => drive[t * C + c]!);
+        const s = kernelApply(bank.decays[c]!, col);
+        for (let t = 0; t < T; t++) kernel[t * C + c] = s[t]!;
+      }
+      const out = new Comparison().add(
+        "f64 kernel sum vs f64 scan",
+        kernel,
+        scanF64,
+        Float64Array.from(m, (x) => FIXTURE_F64_REL * x),
+      );
+      const forms: Form[] = [{ method: "sequential", chunk: 32 }, { method: "chunked", chunk: 32 }];
+      const got = await runForms(cs, forms);
+      forms.forEach((f, i) =>
+        out.add(`${label(f)} h vs kernel sum`, got[i]![0]!, kernel, forwardBounds(cs, f))
+      );
+      return out;
+    }),
+  });
 });

@@ -25,16 +25,17 @@ import {
   DECEPTICONS_F64_SLACK_REL,
   F32_MIN_NORMAL,
   FIXTURE_F64_REL,
+  FW_REFERENCE_FACTOR,
   gamma32,
   track,
   type Tracked,
   trackSum,
   U32,
 } from "../../../invariants/tolerance.ts";
-import { claimTest } from "../../_harness/claim.ts";
-import { fcParams } from "../../_harness/fuzz.ts";
+import { claimTest, type Measurement } from "../../_harness/claim.ts";
+import { checkClose } from "../../../invariants/close.ts";
 import { loadPinnedJson } from "../../_harness/fixtures.ts";
-import { WorstRatio } from "../../_harness/worst_ratio.ts";
+import { Comparison, differential, jointly, type NamedCase } from "../../_harness/differential.ts";
 import {
   retentionChunkwise,
   retentionParallel,
@@ -770,59 +771,59 @@ function sumPerSeq(x: Float64Array, n: number, t: number): Float64Array {
   });
 }
 
-/** Compares a GPU forward with the oracle's sequential recurrence. */
-async function checkForward(
-  worst: WorstRatio,
-  c: Case,
-  form: RetentionForm,
-  chunk: number,
-  label: string,
-) {
-  const ref = scanForward(c.p).o;
-  const bounds = form === "recurrent"
+/** A kernel run: the form and its chunk (the options' default 32 when 0). */
+interface Run {
+  readonly form: RetentionForm;
+  readonly chunk: number;
+}
+
+function runLabel({ form, chunk }: Run): string {
+  return form === "chunkwise" ? `${form} c=${chunk}` : form;
+}
+
+function maxAbs(x: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]!));
+  return m;
+}
+
+/** Per-element bounds of tracked values: e·(1 + 2⁻²⁰), the ledger's reference factor. */
+function atolOf(bounds: readonly Tracked[]): Float64Array {
+  return Float64Array.from(bounds, (b) => b.e * FW_REFERENCE_FACTOR);
+}
+
+/** The tracked bounds of a forward run. */
+function forwardBounds(c: Case, { form, chunk }: Run): Tracked[] {
+  return form === "recurrent"
     ? trackRecurrent(c.p).o
     : c.p.beta
     ? trackDeltaChunkwise(c.p, chunk)
     : trackChunkwise(c.p, chunk, form === "parallel");
-  const gpu = await runGpu(c, form, chunk, false);
-  worst.check(
-    `${label} ${form}${form === "chunkwise" ? ` chunk ${chunk}` : ""} o`,
-    gpu.o,
-    ref,
-    bounds,
-  );
 }
 
-/** Compares GPU gradients (through `form`) with the oracle's analytic gradients. */
-async function checkGradients(
-  worst: WorstRatio,
-  c: Case,
-  form: RetentionForm,
-  chunk: number,
-  label: string,
-) {
-  const f = scanForward(c.p);
-  const ref: ScanGradients = scanBackward(c.p, f, c.w);
-  const { hist } = trackRecurrent(c.p);
-  const bounds = trackBackward(c.p, hist, c.w, c.gamma !== null);
-  const gpu = await runGpu(c, form, chunk, true);
-  const gs = gpu.grads!;
-  const tag = `${label} ${form}`;
-  worst.check(`${tag} dq`, gs[0]!, ref.dq, bounds.dq);
-  worst.check(`${tag} dk`, gs[1]!, ref.dk, bounds.dk);
-  worst.check(`${tag} dv`, gs[2]!, ref.dv, bounds.dv);
+/** Adds each run's GPU forward against the oracle's sequential recurrence to `out`. */
+async function compareForward(out: Comparison, c: Case, runs: readonly Run[]): Promise<void> {
+  const ref = scanForward(c.p).o;
+  for (const run of runs) {
+    const gpu = await runGpu(c, run.form, run.chunk, false);
+    out.add(`o ${runLabel(run)}`, gpu.o, ref, atolOf(forwardBounds(c, run)));
+  }
+}
+
+/** Adds each run's GPU gradients against the oracle's analytic gradients to `out`. */
+async function compareGradients(out: Comparison, c: Case, runs: readonly Run[]): Promise<void> {
+  const ref: ScanGradients = scanBackward(c.p, scanForward(c.p), c.w);
+  const bounds = trackBackward(c.p, trackRecurrent(c.p).hist, c.w, c.gamma !== null);
   const dG = c.gamma ? sumPerSeq(ref.dGates, c.p.n, c.p.t) : ref.dGates;
-  worst.check(`${tag} d${c.gamma ? "gamma" : "gates"}`, gs[3]!, dG, bounds.dGates);
-  if (ref.dBeta) worst.check(`${tag} dbeta`, gs[4]!, ref.dBeta, bounds.dBeta!);
-}
-
-function verdict(w: WorstRatio) {
-  return {
-    figure: w.ratio,
-    bound: 1,
-    pass: w.ratio <= 1 && w.failures.length === 0,
-    detail: w.summary(),
-  };
+  for (const run of runs) {
+    const gs = (await runGpu(c, run.form, run.chunk, true)).grads!;
+    const tag = runLabel(run);
+    out.add(`${tag} dq`, gs[0]!, ref.dq, atolOf(bounds.dq));
+    out.add(`${tag} dk`, gs[1]!, ref.dk, atolOf(bounds.dk));
+    out.add(`${tag} dv`, gs[2]!, ref.dv, atolOf(bounds.dv));
+    out.add(`${tag} d${c.gamma ? "gamma" : "gates"}`, gs[3]!, dG, atolOf(bounds.dGates));
+    if (ref.dBeta) out.add(`${tag} dbeta`, gs[4]!, ref.dBeta, atolOf(bounds.dBeta!));
+  }
 }
 
 // ---------------------------------------------------------------- fuzz shapes
@@ -859,55 +860,71 @@ function retentionCase(s: Shape): Case {
   );
 }
 
-async function fuzz(fn: (s: Shape) => Promise<void>): Promise<number> {
-  let runs = 0;
-  await fc.assert(
-    fc.asyncProperty(shapeArb, async (s) => {
-      runs++;
-      await fn(s);
-    }),
-    fcParams(100),
-  );
-  return runs;
+/** A fixed case: a built problem and the kernels it runs. */
+interface Fixed {
+  readonly problem: Case;
+  readonly runs: readonly Run[];
 }
+
+/**
+ * A GPU claim over fixed cases and 100 fuzzed shapes (`build` makes a fuzzed shape's problem
+ * and runs), comparing with `compare` (forward or gradients).
+ */
+function retentionClaim(
+  t: Deno.TestContext,
+  compare: (out: Comparison, c: Case, runs: readonly Run[]) => Promise<void>,
+  fixed: NamedCase<Fixed>[],
+  build: (s: Shape) => Fixed,
+): Promise<Measurement> {
+  return differential<Fixed | Shape>(t, {
+    cases: fixed,
+    fuzz: { arbitrary: shapeArb, name: (s) => `fuzz ${JSON.stringify(s)}` },
+    ...jointly(async (input) => {
+      const { problem, runs } = "problem" in input ? input : build(input);
+      const out = new Comparison();
+      await compare(out, problem, runs);
+      return out;
+    }),
+  });
+}
+
+/** The named fixed cases of one problem: one case per run, `<run> <what>`. */
+function perRun(problem: Case, runs: readonly Run[], what: string): NamedCase<Fixed>[] {
+  return runs.map((run) => ({ name: `${runLabel(run)} ${what}`, input: { problem, runs: [run] } }));
+}
+
+/** Every form at the shape's chunk. */
+const allForms = (s: Shape): Run[] => FORMS.map((form) => ({ form, chunk: s.chunk }));
 
 // ---------------------------------------------------------------- claims
 
 /** One head per test gate (0.18 … 1.0). */
 const bigGate = (b: number) => RET_TEST_GATES[b]!;
 
-claimTest(RET_GPU_FORMS, async () => {
-  const worst = new WorstRatio();
+claimTest(RET_GPU_FORMS, (t) => {
   // T = 4096, d_k = 8: the recurrent forward splits over two dispatches (loop budget).
   const big = makeCase("retention", 11, RET_TEST_GATES.length, 4096, 8, 2, bigGate);
-  await checkForward(worst, big, "recurrent", 32, "T=4096");
-  await checkForward(worst, big, "chunkwise", 32, "T=4096");
-  await checkForward(worst, big, "chunkwise", 48, "T=4096");
   // The parallel form is O(T²) per sequence: its big case is T = 512.
   const mid = makeCase("retention", 12, RET_TEST_GATES.length, 512, 4, 2, bigGate);
-  await checkForward(worst, mid, "parallel", 0, "T=512");
-  const runs = await fuzz(async (s) => {
-    const c = retentionCase(s);
-    for (const form of FORMS) {
-      await checkForward(worst, c, form, s.chunk, `fuzz ${JSON.stringify(s)}`);
-    }
-    if (worst.failures.length) throw new Error(worst.summary());
-  });
-  const v = verdict(worst);
-  return { ...v, detail: `${runs} fuzz runs × 3 forms; ${v.detail}` };
+  return retentionClaim(t, compareForward, [
+    ...perRun(big, [
+      { form: "recurrent", chunk: 32 },
+      { form: "chunkwise", chunk: 32 },
+      { form: "chunkwise", chunk: 48 },
+    ], "T=4096"),
+    ...perRun(mid, [{ form: "parallel", chunk: 0 }], "T=512"),
+  ], (s) => ({ problem: retentionCase(s), runs: allForms(s) }));
 });
 
-claimTest(RET_GPU_GRADIENTS, async () => {
-  const worst = new WorstRatio();
+claimTest(RET_GPU_GRADIENTS, (t) => {
   // T = 4096, d_k = 8: forward and adjoint recurrences both split over dispatches.
   const big = makeCase("retention", 13, RET_TEST_GATES.length, 4096, 8, 1, bigGate);
-  await checkGradients(worst, big, "chunkwise", 64, "T=4096");
-  const runs = await fuzz(async (s) => {
-    await checkGradients(worst, retentionCase(s), s.form, s.chunk, `fuzz ${JSON.stringify(s)}`);
-    if (worst.failures.length) throw new Error(worst.summary());
-  });
-  const v = verdict(worst);
-  return { ...v, detail: `${runs} fuzz runs; ${v.detail}` };
+  return retentionClaim(
+    t,
+    compareGradients,
+    perRun(big, [{ form: "chunkwise", chunk: 64 }], "T=4096"),
+    (s) => ({ problem: retentionCase(s), runs: [{ form: s.form, chunk: s.chunk }] }),
+  );
 });
 
 /** Gated cases: runs of each test gate, the original's init keep 0.483, and random keeps. */
@@ -920,12 +937,13 @@ function gatedBig(mode: Mode, seed: number): Case {
   });
 }
 
-claimTest(GRET_GPU_FORMS, async () => {
-  const worst = new WorstRatio();
+/** A fuzzed gated problem of `mode`. */
+function gatedCase(mode: Mode, s: Shape): Case {
+  return makeCase(mode, s.seed, s.n, s.t, s.dk, s.dv, gatedGate(s));
+}
+
+claimTest(GRET_GPU_FORMS, (t) => {
   const big = gatedBig("gated_retention", 21);
-  await checkForward(worst, big, "recurrent", 32, "T=4096");
-  await checkForward(worst, big, "chunkwise", 32, "T=4096");
-  await checkForward(worst, big, "chunkwise", 48, "T=4096");
   const mid = makeCase(
     "gated_retention",
     22,
@@ -935,44 +953,48 @@ claimTest(GRET_GPU_FORMS, async () => {
     2,
     (_b, t, r) => t % 5 === 0 ? 0.18 : r(),
   );
-  await checkForward(worst, mid, "parallel", 0, "T=512");
-  const runs = await fuzz(async (s) => {
-    const c = makeCase("gated_retention", s.seed, s.n, s.t, s.dk, s.dv, gatedGate(s));
-    for (const form of FORMS) {
-      await checkForward(worst, c, form, s.chunk, `fuzz ${JSON.stringify(s)}`);
-    }
-    if (worst.failures.length) throw new Error(worst.summary());
-  });
-  const v = verdict(worst);
-  return { ...v, detail: `${runs} fuzz runs × 3 forms; ${v.detail}` };
+  return retentionClaim(t, compareForward, [
+    ...perRun(big, [
+      { form: "recurrent", chunk: 32 },
+      { form: "chunkwise", chunk: 32 },
+      { form: "chunkwise", chunk: 48 },
+    ], "T=4096"),
+    ...perRun(mid, [{ form: "parallel", chunk: 0 }], "T=512"),
+  ], (s) => ({ problem: gatedCase("gated_retention", s), runs: allForms(s) }));
 });
 
-claimTest(GRET_GPU_GRADIENTS, async () => {
-  const worst = new WorstRatio();
-  await checkGradients(worst, gatedBig("gated_retention", 23), "recurrent", 32, "T=4096");
-  const runs = await fuzz(async (s) => {
-    const c = makeCase("gated_retention", s.seed, s.n, s.t, s.dk, s.dv, gatedGate(s));
-    await checkGradients(worst, c, s.form, s.chunk, `fuzz ${JSON.stringify(s)}`);
-    if (worst.failures.length) throw new Error(worst.summary());
-  });
-  const v = verdict(worst);
-  return { ...v, detail: `${runs} fuzz runs; ${v.detail}` };
+claimTest(GRET_GPU_GRADIENTS, (t) => {
+  const big = gatedBig("gated_retention", 23);
+  return retentionClaim(
+    t,
+    compareGradients,
+    perRun(big, [{ form: "recurrent", chunk: 32 }], "T=4096"),
+    (s) => ({
+      problem: gatedCase("gated_retention", s),
+      runs: [{ form: s.form, chunk: s.chunk }],
+    }),
+  );
 });
 
 /** The delta rule's gates: each test gate held for the whole sequence, or random in (0, 1]. */
 const DELTA_GATES = [...RET_TEST_GATES, "random"] as const;
 
-claimTest(GDELTA_GPU_FORWARD, async () => {
-  const worst = new WorstRatio();
+/** The delta rule's forms for a fuzzed form: the parallel draw runs chunkwise. */
+const deltaForm = (form: RetentionForm): RetentionForm =>
+  form === "recurrent" ? "recurrent" : "chunkwise";
+
+claimTest(GDELTA_GPU_FORWARD, async (t) => {
   const big = gatedBig("gated_delta", 31);
-  await checkForward(worst, big, "recurrent", 0, "T=4096");
   // T = 4096 chunkwise: a chunk that divides T and one that does not.
-  await checkForward(worst, big, "chunkwise", 64, "T=4096");
-  await checkForward(worst, big, "chunkwise", 48, "T=4096");
+  const cases = perRun(big, [
+    { form: "recurrent", chunk: 0 },
+    { form: "chunkwise", chunk: 64 },
+    { form: "chunkwise", chunk: 48 },
+  ], "T=4096");
   // Per gate: every step at that gate (or random), chunks that divide T = 320 and not.
-  const perGate: string[] = [];
+  const chunkwise: Run[] = [32, 40, 48].map((chunk) => ({ form: "chunkwise", chunk }));
+  const gateCases = new Map<Case, string>();
   for (const [i, gate] of DELTA_GATES.entries()) {
-    const own = new WorstRatio();
     const c = makeCase(
       "gated_delta",
       33 + i,
@@ -982,69 +1004,78 @@ claimTest(GDELTA_GPU_FORWARD, async () => {
       3,
       (_b, _t, r) => gate === "random" ? 1e-3 + (1 - 1e-3) * r() : gate,
     );
-    let tight = 0;
-    let scale = 0;
-    for (const x of scanForward(c.p).o) scale = Math.max(scale, Math.abs(x));
-    for (const chunk of [32, 40, 48]) {
-      await checkForward(own, c, "chunkwise", chunk, `gate ${gate}`);
-      for (const b of trackDeltaChunkwise(c.p, chunk)) tight = Math.max(tight, b.e / scale);
-    }
-    await checkForward(worst, c, "recurrent", 0, `gate ${gate}`);
-    let tightRec = 0;
-    for (const b of trackRecurrent(c.p).o) tightRec = Math.max(tightRec, b.e / scale);
-    worst.failures.push(...own.failures);
-    worst.compared += own.compared;
-    if (own.ratio >= worst.ratio) {
-      worst.ratio = own.ratio;
-      worst.detail = own.detail;
-    }
-    perGate.push(
-      `${gate}: ${own.ratio.toFixed(3)} (bound <= ${tight.toExponential(1)}·max|o|; ` +
-        `recurrent's ${tightRec.toExponential(1)})`,
-    );
+    gateCases.set(c, String(gate));
+    cases.push({
+      name: `gate ${gate} T=320`,
+      input: { problem: c, runs: [...chunkwise, { form: "recurrent", chunk: 0 }] },
+    });
   }
-  const runs = await fuzz(async (s) => {
-    const c = makeCase("gated_delta", s.seed, s.n, s.t, s.dk, s.dv, gatedGate(s));
-    await checkForward(worst, c, "recurrent", 0, `fuzz ${JSON.stringify(s)}`);
-    await checkForward(worst, c, "chunkwise", s.chunk, `fuzz ${JSON.stringify(s)}`);
-    if (worst.failures.length) throw new Error(worst.summary());
-  });
-  const v = verdict(worst);
+  // Per gate, how tight the bounds are and the chunkwise worst ratio (reported).
+  const perGate: string[] = [];
+  const m = await retentionClaim(
+    t,
+    async (out, c, runs) => {
+      await compareForward(out, c, runs);
+      const gate = gateCases.get(c);
+      if (gate === undefined) return;
+      const scale = maxAbs(out.oracle[`o ${runLabel(chunkwise[0]!)}`]!);
+      let tight = 0;
+      let ratio = 0;
+      for (const run of chunkwise) {
+        for (const b of trackDeltaChunkwise(c.p, run.chunk)) tight = Math.max(tight, b.e / scale);
+        const key = `o ${runLabel(run)}`;
+        ratio = Math.max(
+          ratio,
+          checkClose(out.gpu[key]!, out.oracle[key]!, { atol: out.bound[key]! }).ratio,
+        );
+      }
+      let tightRec = 0;
+      for (const b of trackRecurrent(c.p).o) tightRec = Math.max(tightRec, b.e / scale);
+      perGate.push(
+        `${gate}: ${ratio.toFixed(3)} (bound <= ${tight.toExponential(1)}·max|o|; ` +
+          `recurrent's ${tightRec.toExponential(1)})`,
+      );
+    },
+    cases,
+    (s) => ({
+      problem: gatedCase("gated_delta", s),
+      runs: [{ form: "recurrent", chunk: 0 }, { form: "chunkwise", chunk: s.chunk }],
+    }),
+  );
   return {
-    ...v,
+    ...m,
     detail: `chunkwise worst ratio per gate (T=320, chunks 32, 40, 48): ${
       perGate.join(", ")
-    }; ${runs} fuzz runs × 2 forms; ${v.detail}`,
+    }; ${m.detail}`,
   };
 });
 
-claimTest(GDELTA_GPU_GRADIENTS, async () => {
-  const worst = new WorstRatio();
+claimTest(GDELTA_GPU_GRADIENTS, async (t) => {
   const big = gatedBig("gated_delta", 32);
-  await checkGradients(worst, big, "recurrent", 0, "T=4096");
   // How tight the tracked bounds are on the T = 4096 case (runs of gate 1.0 included).
-  const ref = scanBackward(big.p, scanForward(big.p), big.w);
-  const tb = trackBackward(big.p, trackRecurrent(big.p).hist, big.w, false);
-  const tightness = (["dq", "dk", "dv", "dGates", "dBeta"] as const).map((key) => {
-    const r = ref[key]!;
-    const bs = tb[key]!;
-    let scale = 0;
-    let e = 0;
-    for (const x of r) scale = Math.max(scale, Math.abs(x));
-    for (const x of bs) e = Math.max(e, x.e);
-    return `${key} ${(e / scale).toExponential(1)}`;
-  });
-  const runs = await fuzz(async (s) => {
-    const c = makeCase("gated_delta", s.seed, s.n, s.t, s.dk, s.dv, gatedGate(s));
-    const form = s.form === "recurrent" ? "recurrent" : "chunkwise";
-    await checkGradients(worst, c, form, s.chunk, `fuzz ${JSON.stringify(s)}`);
-    if (worst.failures.length) throw new Error(worst.summary());
-  });
-  const v = verdict(worst);
+  let tightness: string[] = [];
+  const m = await retentionClaim(
+    t,
+    async (out, c, runs) => {
+      await compareGradients(out, c, runs);
+      if (c !== big) return;
+      tightness = (["dq", "dk", "dv", "dgates", "dbeta"] as const).map((key) => {
+        const scale = maxAbs(out.oracle[`recurrent ${key}`]!);
+        // The bounds carry the reference factor: report the tracked bound itself.
+        const e = maxAbs(out.bound[`recurrent ${key}`] as Float64Array) / FW_REFERENCE_FACTOR;
+        return `${key} ${(e / scale).toExponential(1)}`;
+      });
+    },
+    perRun(big, [{ form: "recurrent", chunk: 0 }], "T=4096"),
+    (s) => ({
+      problem: gatedCase("gated_delta", s),
+      runs: [{ form: deltaForm(s.form), chunk: s.chunk }],
+    }),
+  );
   return {
-    ...v,
-    detail: `T=4096 max bound / max|reference|: ${tightness.join(", ")}; ${runs} fuzz runs ` +
-      `(recurrent and chunkwise); ${v.detail}`,
+    ...m,
+    detail: `T=4096 max bound / max|reference|: ${tightness.join(", ")}; fuzzed cases through ` +
+      `the recurrent and chunkwise forward; ${m.detail}`,
   };
 });
 
@@ -1157,7 +1188,7 @@ interface FixtureCase {
   [key: string]: unknown;
 }
 
-claimTest(RET_FIXTURES, async () => {
+claimTest(RET_FIXTURES, async (t) => {
   const path = "fixtures/decepticons/retention.json";
   const { data, integrity } = await loadPinnedJson<{ format: string; cases: FixtureCase[] }>(
     path,
@@ -1168,77 +1199,77 @@ claimTest(RET_FIXTURES, async () => {
     if (!a || !Array.isArray(a.values)) throw new SyntaxError(`${path}: ${c.name} lacks ${key}`);
     return Float64Array.from(a.values);
   };
-  let oracleWorst = 0;
-  const gpuWorst = new WorstRatio();
+  // Each case through each form: the oracle against PyTorch within FIXTURE_F64_REL of the
+  // array's largest magnitude (at least 1), and the GPU against PyTorch within its bounds.
+  const cases: NamedCase<{ fx: FixtureCase; form: RetentionForm }>[] = [];
   for (const fx of data.cases) {
-    const q = arr(fx, "q");
-    const [n, t, dk] = (fx.q as Arr).shape as [number, number, number];
-    const dv = (fx.v as Arr).shape[2]!;
-    const retentionKind = fx.kind === "retention";
-    const g = arr(fx, retentionKind ? "gamma" : "gates");
-    const gates = retentionKind
-      ? Float64Array.from({ length: n * t }, (_, i) => g[Math.floor(i / t)]!)
-      : g;
-    const p: ScanProblem = {
-      n,
-      t,
-      dk,
-      dv,
-      q,
-      k: arr(fx, "k"),
-      v: arr(fx, "v"),
-      gates,
-      beta: fx.kind === "gated_delta" ? arr(fx, "beta") : null,
-    };
-    const w = arr(fx, "w");
-    const c: Case = { mode: fx.kind, p, gamma: retentionKind ? g : null, w };
-    const f = scanForward(p);
-    const grads = scanBackward(p, f, w);
-    const forms: RetentionForm[] = p.beta ? ["recurrent"] : ["recurrent", "parallel", "chunkwise"];
-    const rel = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-      let worst = 0;
-      let scale = 1;
-      for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]!));
-      for (let i = 0; i < b.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / scale);
-      return worst;
-    };
-    const gName = retentionKind ? "gamma" : "gates";
-    for (const form of forms) {
-      const mine = form === "recurrent"
-        ? f.o
-        : form === "parallel"
-        ? retentionParallel(p)
-        : retentionChunkwise(p, fx.chunk);
-      const torchO = arr(fx, `o_${form}`);
-      oracleWorst = Math.max(oracleWorst, rel(mine, torchO));
-      const dG = retentionKind ? sumPerSeq(grads.dGates, n, t) : grads.dGates;
-      for (
-        const [key, ours] of [["dq", grads.dq], ["dk", grads.dk], ["dv", grads.dv], [
-          `d${gName}`,
-          dG,
-        ]] as const
-      ) {
-        oracleWorst = Math.max(oracleWorst, rel(ours, arr(fx, `${key}_${form}`)));
-      }
-      if (grads.dBeta) {
-        oracleWorst = Math.max(oracleWorst, rel(grads.dBeta, arr(fx, `dbeta_${form}`)));
-      }
-      // GPU against PyTorch's values within the tracked f32 bounds.
+    const forms: RetentionForm[] = fx.kind === "gated_delta"
+      ? ["recurrent"]
+      : ["recurrent", "parallel", "chunkwise"];
+    for (const form of forms) cases.push({ name: `${fx.name} ${form}`, input: { fx, form } });
+  }
+  const relBound = (torch: Float64Array) => {
+    let scale = 1;
+    for (const x of torch) scale = Math.max(scale, Math.abs(x));
+    return FIXTURE_F64_REL * scale;
+  };
+  const m = await differential(t, {
+    cases,
+    ...jointly<{ fx: FixtureCase; form: RetentionForm }>(async ({ fx, form }) => {
+      const q = arr(fx, "q");
+      const [n, T, dk] = (fx.q as Arr).shape as [number, number, number];
+      const dv = (fx.v as Arr).shape[2]!;
+      const retentionKind = fx.kind === "retention";
+      const g = arr(fx, retentionKind ? "gamma" : "gates");
+      const gates = retentionKind
+        ? Float64Array.from({ length: n * T }, (_, i) => g[Math.floor(i / T)]!)
+        : g;
+      const p: ScanProblem = {
+        n,
+        t: T,
+        dk,
+        dv,
+        q,
+        k: arr(fx, "k"),
+        v: arr(fx, "v"),
+        gates,
+        beta: fx.kind === "gated_delta" ? arr(fx, "beta") : null,
+      };
+      const w = arr(fx, "w");
+      const c: Case = { mode: fx.kind, p, gamma: retentionKind ? g : null, w };
+      const f = scanForward(p);
+      const grads = scanBackward(p, f, w);
+      const out = new Comparison();
+      const oracle = (key: string, ours: ArrayLike<number>) => {
+        const torch = arr(fx, `${key}_${form}`);
+        out.add(`oracle ${key}`, ours, torch, relBound(torch));
+      };
+      oracle(
+        "o",
+        form === "recurrent"
+          ? f.o
+          : form === "parallel"
+          ? retentionParallel(p)
+          : retentionChunkwise(p, fx.chunk),
+      );
+      oracle("dq", grads.dq);
+      oracle("dk", grads.dk);
+      oracle("dv", grads.dv);
+      oracle(
+        retentionKind ? "dgamma" : "dgates",
+        retentionKind ? sumPerSeq(grads.dGates, n, T) : grads.dGates,
+      );
+      if (grads.dBeta) oracle("dbeta", grads.dBeta);
+      // The GPU against PyTorch's values within the tracked f32 bounds.
       const bounds = form === "recurrent"
         ? trackRecurrent(p).o
         : trackChunkwise(p, fx.chunk, form === "parallel");
       const gpu = await runGpu(c, form, fx.chunk, false);
-      gpuWorst.check(`${fx.name} ${form} o`, gpu.o, torchO, bounds);
-    }
-  }
-  const pass = oracleWorst <= FIXTURE_F64_REL && gpuWorst.ratio <= 1 &&
-    gpuWorst.failures.length === 0;
-  return {
-    figure: `oracle ${oracleWorst.toExponential(2)}, GPU ratio ${gpuWorst.ratio.toFixed(3)}`,
-    bound: `oracle <= ${FIXTURE_F64_REL}, GPU ratio <= 1`,
-    pass,
-    detail: `${data.cases.length} cases (${integrity}); GPU ${gpuWorst.summary()}`,
-  };
+      out.add("GPU o", gpu.o, arr(fx, `o_${form}`), atolOf(bounds));
+      return out;
+    }),
+  });
+  return { ...m, detail: `${m.detail}; ${integrity}` };
 });
 
 Deno.test({

@@ -13,6 +13,7 @@ import type { Hierarchical } from "../../../impl/decepticons/substrate/build.ts"
 import { runSubstrate } from "../../../impl/decepticons/substrate/gpu.ts";
 import { FIXTURE_F64_REL } from "../../../invariants/tolerance.ts";
 import { claimTest } from "../../_harness/claim.ts";
+import { differential, relativeBounds } from "../../_harness/differential.ts";
 import { fcParams } from "../../_harness/fuzz.ts";
 import { loadPinnedJson } from "../../_harness/fixtures.ts";
 import { type EncodedArray, f64 } from "../../_harness/encoded_arrays.ts";
@@ -145,33 +146,26 @@ function substrates(fx: Fixture): [string, OracleSubstrate, Rollout][] {
   ];
 }
 
-claimTest(SUB_FIXTURE_PARITY, async () => {
+claimTest(SUB_FIXTURE_PARITY, async (t) => {
   const fx = await load();
-  let worst = 0;
-  const parts: string[] = [];
-  for (const [name, s, r] of substrates(fx)) {
-    const want = f64(r.states, `${name} states`);
-    const got = oracleRollout(s, r.tokens);
-    const T = r.tokens.length;
-    const D = want.length / T;
-    const Dg = got.length / T;
-    let ratio = 0;
-    for (let t = 0; t < T; t++) {
-      for (let i = 0; i < D; i++) {
-        const w = want[t * D + i]!;
-        const err = Math.abs(got[t * Dg + i]! - w) / (FIXTURE_F64_REL * Math.max(Math.abs(w), 1));
-        ratio = Math.max(ratio, err);
-      }
-    }
-    worst = Math.max(worst, ratio);
-    parts.push(`${name} ${T}×${D}: ${(ratio * FIXTURE_F64_REL).toExponential(2)}`);
-  }
-  return {
-    figure: worst * FIXTURE_F64_REL,
-    bound: FIXTURE_F64_REL,
-    pass: worst <= 1,
-    detail: `max |oracle − numpy| / max(|numpy|, 1): ${parts.join("; ")}`,
-  };
+  return await differential(t, {
+    cases: substrates(fx).map(([name, s, r]) => {
+      const T = r.tokens.length;
+      return { name: `${name} ${T}×${r.states.shape.slice(1).join("×")}`, input: { s, r } };
+    }),
+    // The oracle's rollout, less the hierarchical phase column numpy does not keep.
+    gpu: ({ s, r }) => {
+      const T = r.tokens.length;
+      const got = oracleRollout(s, r.tokens);
+      const D = f64(r.states, "states").length / T;
+      const Dg = got.length / T;
+      const out = new Float64Array(T * D);
+      for (let i = 0; i < T; i++) out.set(got.subarray(i * Dg, i * Dg + D), i * D);
+      return { states: out };
+    },
+    oracle: ({ r }) => ({ states: f64(r.states, "states") }),
+    bound: (_c, numpy) => ({ states: relativeBounds(numpy.states!, FIXTURE_F64_REL) }),
+  });
 });
 
 claimTest(SUB_HIERARCHICAL_PURE, async () => {

@@ -15,6 +15,7 @@ import {
 import { eigenvalues, spectralRadius } from "../../../impl/decepticons/substrate/eigen.ts";
 import { claimTest } from "../../_harness/claim.ts";
 import { fcParams } from "../../_harness/fuzz.ts";
+import { loadPinnedJson } from "../../_harness/fixtures.ts";
 import {
   oracleRollout,
   oracleStateDim,
@@ -57,11 +58,10 @@ function lcgMatrix(n: number, c: number, seed: number): Float64Array {
 }
 
 claimTest(SUB_SPECTRAL_RADIUS, async () => {
-  const fx = JSON.parse(
-    await Deno.readTextFile(
-      new URL("../../../fixtures/decepticons/substrates.json", import.meta.url),
-    ),
-  ) as { eigenLcg: { n: number; c: number; seed: number; radius: number }[] };
+  const { data: fx, integrity } = await loadPinnedJson<{
+    format: string;
+    eigenLcg: { n: number; c: number; seed: number; radius: number }[];
+  }>("fixtures/decepticons/substrates.json", "memspec-decepticons-substrates-1");
   let worstNumpy = 0;
   for (const k of fx.eigenLcg) {
     const r = spectralRadius(lcgMatrix(k.n, k.c, k.seed), k.n);
@@ -101,7 +101,7 @@ claimTest(SUB_SPECTRAL_RADIUS, async () => {
     pass: figure < SUB_RADIUS_ERROR && diag === 0,
     detail: `|ρ − target| ≤ ${worstTarget.toExponential(2)} (default n 512 + 100 fuzzed); ` +
       `|ρ_ts − ρ_numpy| ≤ ${worstNumpy.toExponential(2)} on ${fx.eigenLcg.length} matrices ` +
-      `(n ${fx.eigenLcg.map((k) => k.n).join(", ")}); max |diag| ${diag}`,
+      `(n ${fx.eigenLcg.map((k) => k.n).join(", ")}); max |diag| ${diag}; ${integrity}`,
   };
 });
 

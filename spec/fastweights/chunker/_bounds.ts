@@ -40,7 +40,8 @@ import {
   rnnForward,
   type RnnLossSpec,
 } from "../../oracle/fastweights/chunker.ts";
-import type { WorstRatio } from "../../_harness/worst_ratio.ts";
+import { Comparison } from "../../_harness/differential.ts";
+import { referenceBounds } from "../unknown_delay/_bounds.ts";
 
 /**
  * An f64 value `x` as the GPU's f32 copy of it: v = x, e = the rounding to f32 (plus |f32(x)|
@@ -297,12 +298,13 @@ export interface LocalBounds {
 }
 
 /**
- * Step-local check of one GPU run: states from the GPU's previous state (reference: the
- * oracle's step), logits and labels from the GPU's state (reference: the f64 read-out), and
- * gradients from the oracle's BPTT on the GPU's trajectory.
+ * Step-local comparison of one GPU run, added to `cmp` as outputs `<name> states (local)`,
+ * `… logits (local)`, `… labels (local)` and `… gradients (local)`: states from the GPU's
+ * previous state (reference: the oracle's step), logits and labels from the GPU's state
+ * (reference: the f64 read-out), and gradients from the oracle's BPTT on the GPU's trajectory.
  */
 export function checkLocal(
-  worst: WorstRatio,
+  cmp: Comparison,
   name: string,
   d: RnnDims,
   q: GpuCase,
@@ -329,11 +331,16 @@ export function checkLocal(
     zsT.push(exact(g.logits, t * O, O));
     labT.push(track.input(g.labels[t]!));
   }
-  worst.check(`${name} states (local)`, g.hs.subarray(H), hRef, lb.h.flat());
+  cmp.add(`${name} states (local)`, g.hs.subarray(H), hRef, referenceBounds(lb.h.flat()));
   const z = lb.z.flat();
-  worst.check(`${name} logits (local)`, g.logits, z.map((u) => u.v), z);
+  cmp.add(`${name} logits (local)`, g.logits, z.map((u) => u.v), referenceBounds(z));
   if (d.label) {
-    worst.check(`${name} labels (local)`, g.labels, lb.label.map((u) => u.v), lb.label);
+    cmp.add(
+      `${name} labels (local)`,
+      g.labels,
+      lb.label.map((u) => u.v),
+      referenceBounds(lb.label),
+    );
   }
   const f = { h: g.hs, logits: g.logits, label: g.labels };
   const spec: RnnLossSpec = {
@@ -343,7 +350,7 @@ export function checkLocal(
   };
   const ref = rnnBackward(d, q.params, q.inputs, f, spec);
   const gb = backwardBounds(d, P, q, hsT, zsT, labT, whhNorm);
-  worst.check(`${name} gradients (local)`, g.grads, ref, gb);
+  cmp.add(`${name} gradients (local)`, g.grads, ref, referenceBounds(gb));
   return lb;
 }
 
@@ -409,11 +416,12 @@ export interface Checked {
 }
 
 /**
- * Runs a batch (one net shape and length) on the GPU, checks every sequence step-locally into
- * `local` (`checkLocal`, labelled `names[s]`) and returns each sequence's global bounds from h₀.
+ * Runs a batch (one net shape and length) on the GPU, adds every sequence's step-local
+ * comparison (`checkLocal`, labelled `names[s]`) to `cmp`, or to `cmp[s]` when given one per
+ * sequence, and returns each sequence's global bounds from h₀.
  */
 export async function checkBatch(
-  local: WorstRatio,
+  cmp: Comparison | readonly Comparison[],
   names: string[],
   d: RnnDims,
   cases: GpuCase[],
@@ -422,7 +430,14 @@ export async function checkBatch(
   return cases.map((q, s) => {
     const P = trackedParams(q.params);
     const whhNorm = spectralBound(q.params, d.whh, d.hidden, d.hidden);
-    const lb = checkLocal(local, names[s]!, d, q, runs[s]!, P, whhNorm);
+    const into = cmp instanceof Comparison ? cmp : cmp[s];
+    if (into === undefined) {
+      throw new TypeError(
+        `Cannot check sequence ${s}: expected one comparison per sequence but got ` +
+          `${(cmp as readonly Comparison[]).length}`,
+      );
+    }
+    const lb = checkLocal(into, names[s]!, d, q, runs[s]!, P, whhNorm);
     return { run: runs[s]!, whhNorm, global: globalBounds(d, q, P, lb, whhNorm) };
   });
 }

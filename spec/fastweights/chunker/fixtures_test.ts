@@ -7,7 +7,7 @@
  * The GPU side (fixture_gpu_claims.ts) runs the same parameters and
  * sequences through the fused kernels of impl/fastweights/chunker/chunker.ts in f32.
  * The fixture's W_hh is not contractive element-wise, so the bounds are
- * step-local (the pattern of spec/_harness/worst_ratio.ts and the decepticons GPU tests):
+ * step-local (the pattern of the decepticons GPU tests):
  * every state h_t against the f64 step from the GPU's own h_{t−1}, every logit
  * row and label against the f64 read-out of the GPU's own h_t, each within a
  * running f32 bound that replays the kernels' evaluation order (sequential
@@ -23,7 +23,7 @@
  *
  * @module
  */
-import { initGpu, liveBufferCount } from "../../../impl/mod.ts";
+import { initGpu } from "../../../impl/mod.ts";
 import { FIXTURE_F64_REL, type Tracked } from "../../../invariants/tolerance.ts";
 import { claimTest, type Measurement } from "../../_harness/claim.ts";
 import {
@@ -40,7 +40,7 @@ import {
   sgdClipStep,
   softmaxRow,
 } from "../../oracle/fastweights/chunker.ts";
-import { checkBatch, type GpuCase, hypot, noLabels } from "./_bounds.ts";
+import { checkBatch, type Checked, type GpuCase, hypot, noLabels } from "./_bounds.ts";
 import { C1200_FIXTURE, C22_FIXTURE } from "./claims.ts";
 import { C1200_FIXTURE_GPU, C22_FIXTURE_GPU } from "./fixture_gpu_claims.ts";
 import {
@@ -49,7 +49,15 @@ import {
   f64,
   loadFastweightsFixture,
 } from "../../_harness/encoded_arrays.ts";
-import { WorstRatio } from "../../_harness/worst_ratio.ts";
+import {
+  type Compared,
+  Comparison,
+  differential,
+  jointly,
+  type NamedCase,
+  relativeBounds,
+} from "../../_harness/differential.ts";
+import { referenceBounds } from "../unknown_delay/_bounds.ts";
 
 type Enc = EncodedArray;
 
@@ -91,48 +99,26 @@ interface ChunkerFixture {
 const load = () =>
   loadFastweightsFixture<ChunkerFixture>("chunker.json", "memspec-fastweights-chunker-1");
 
-/** Worst |oracle − numpy| / max(1, |numpy|) and mismatched mask entries, with where. */
-class Worst {
-  err = 0;
-  where = "";
-  maskMismatches = 0;
-  compared = 0;
-  values(what: string, got: ArrayLike<number>, want: ArrayLike<number>) {
-    if (got.length !== want.length) {
-      throw new TypeError(`Cannot compare ${what}: ${got.length} vs ${want.length} values`);
-    }
-    for (let i = 0; i < want.length; i++) {
-      const e = Math.abs(got[i]! - want[i]!) / Math.max(1, Math.abs(want[i]!));
-      if (!(e <= this.err)) {
-        this.err = Number.isNaN(e) ? Infinity : e;
-        this.where = `${what}[${i}]`;
-      }
-    }
-    this.compared += want.length;
-  }
-  mask(what: string, got: ArrayLike<number>, want: ArrayLike<number>) {
-    for (let i = 0; i < want.length; i++) if (got[i] !== want[i]) this.maskMismatches++;
-    this.compared += want.length;
-    if (got.length !== want.length) this.maskMismatches += Math.abs(got.length - want.length);
-    if (this.maskMismatches) this.where ||= what;
-  }
-  result(): Measurement {
-    return {
-      figure: this.err,
-      bound: FIXTURE_F64_REL,
-      pass: this.err <= FIXTURE_F64_REL && this.maskMismatches === 0,
-      detail: `worst at ${this.where}; ${this.compared} values; ${this.maskMismatches} mask ` +
-        "mismatches",
-    };
-  }
-}
-
 const ints = (e: Enc, what: string) => Array.from(decode(e, what));
 
-claimTest(C22_FIXTURE, async () => {
+/** Adds `got` against numpy's `want` within FIXTURE_F64_REL·max(1, |want|). */
+const near = (cmp: Comparison, name: string, got: ArrayLike<number>, want: ArrayLike<number>) =>
+  cmp.add(name, got, want, relativeBounds(want, FIXTURE_F64_REL));
+
+/** Runs named cases, each computing its GPU (or oracle) outputs, references and bounds. */
+async function namedCases(
+  t: Deno.TestContext,
+  cases: readonly NamedCase<() => Compared | Promise<Compared>>[],
+): Promise<Measurement> {
+  return await differential(t, {
+    cases,
+    ...jointly((c: () => Compared | Promise<Compared>) => c()),
+  });
+}
+
+claimTest(C22_FIXTURE, async (t) => {
   const { data, integrity } = await load();
   const fx = data.chunker22;
-  const w = new Worst();
   const dims = c22Dims("chunker");
   const single = c22Dims("single").a;
   const a = f64(fx.a, "a");
@@ -142,61 +128,83 @@ claimTest(C22_FIXTURE, async () => {
   const pT = f64(fx.pTarget, "pTarget");
   const m050 = ints(fx.mask050, "mask050");
   const m095 = ints(fx.mask095, "mask095");
-  let h: ArrayLike<number> = new Float64Array(32);
-  for (let b = 0; b < 3; b++) {
-    const f = rnnForward(dims.a, a, h, stream.slice(b * 21, b * 21 + 21));
-    w.values(`logits block ${b}`, f.logits, logits.subarray(b * 21 * 22, (b + 1) * 21 * 22));
+  /** Block `b` of A's carried run: logits, p(target) and both masks (exactly). */
+  const block = (b: number): Compared => {
+    let h: ArrayLike<number> = new Float64Array(32);
+    let f = rnnForward(dims.a, a, h, stream.slice(0, 21));
+    for (let k = 1; k <= b; k++) {
+      h = f.h.subarray(21 * 32);
+      f = rnnForward(dims.a, a, h, stream.slice(k * 21, k * 21 + 21));
+    }
+    const cmp = new Comparison();
+    near(cmp, "logits", f.logits, logits.subarray(b * 21 * 22, (b + 1) * 21 * 22));
     const p = Array.from(
       { length: 21 },
       (_, t) => softmaxRow(f.logits, t, 22)[stream[b * 21 + t + 1]!]!,
     );
-    w.values(`p(target) block ${b}`, p, pT.subarray(b * 21, (b + 1) * 21));
-    w.mask(
-      `mask θ=0.5 block ${b}`,
-      p.map((x) => (x < 0.5 ? 1 : 0)),
-      m050.slice(b * 21, b * 21 + 21),
-    );
-    w.mask(
-      `mask θ=0.95 block ${b}`,
-      p.map((x) => (x < 0.95 ? 1 : 0)),
-      m095.slice(b * 21, b * 21 + 21),
-    );
-    h = f.h.subarray(21 * 32);
-  }
-  const labels = [0, 1].map((s) => rnnForward(dims.c, c, new Float64Array(32), [s]).label[0]!);
-  w.values("C label (a, x)", labels, fx.cLabel);
+    near(cmp, "p(target)", p, pT.subarray(b * 21, (b + 1) * 21));
+    cmp.add("mask θ=0.5", p.map((x) => (x < 0.5 ? 1 : 0)), m050.slice(b * 21, b * 21 + 21), 0);
+    cmp.add("mask θ=0.95", p.map((x) => (x < 0.95 ? 1 : 0)), m095.slice(b * 21, b * 21 + 21), 0);
+    return cmp;
+  };
   const xs = stream.slice(0, 21);
   const ceWeight = Array.from({ length: 21 }, (_, t) => (t < 20 ? 1 : 0));
   const spec: RnnLossSpec = { targets: stream.slice(1, 22), ceWeight };
   const h0 = new Float64Array(32);
-  const ga = rnnBackward(dims.a, a, xs, rnnForward(dims.a, a, h0, xs), spec);
-  w.values("∂A", ga, f64(fx.gradA, "gradA"));
-  const ps = f64(fx.single, "single");
-  const lab = new Float64Array(21).fill(NaN);
-  lab[20] = xs[0] === 0 ? 1 : 0;
-  const sspec = { ...spec, labelTarget: lab };
-  w.values(
-    "∂single",
-    rnnBackward(single, ps, xs, rnnForward(single, ps, h0, xs), sspec),
-    f64(fx.gradSingle, "gradSingle"),
-  );
+  const gradA = () => rnnBackward(dims.a, a, xs, rnnForward(dims.a, a, h0, xs), spec);
   const cspec = { targets: [0], ceWeight: [0], labelTarget: [1] };
-  const gc = rnnBackward(dims.c, c, [0], rnnForward(dims.c, c, h0, [0]), cspec);
-  w.values("∂C", gc, f64(fx.gradC, "gradC"));
-  const a1 = a.slice();
-  adamClipStep(a1, ga, adamState(a.length), 1e-2, C22_CLIP);
-  w.values("Adam step A", a1, f64(fx.adamA, "adamA"));
-  const c1 = c.slice();
-  adamClipStep(c1, gc, adamState(c.length), 1e-2, C22_CLIP);
-  w.values("Adam step C", c1, f64(fx.adamC, "adamC"));
-  const r = w.result();
-  return { ...r, detail: `${r.detail}; ${integrity}` };
+  const gradC = () => rnnBackward(dims.c, c, [0], rnnForward(dims.c, c, h0, [0]), cspec);
+  const m = await namedCases(t, [
+    ...[0, 1, 2].map((b) => ({ name: `A block ${b} (carried state)`, input: () => block(b) })),
+    {
+      name: "C label on a and x",
+      input: () => {
+        const labels = [0, 1].map((s) => rnnForward(dims.c, c, h0, [s]).label[0]!);
+        return near(new Comparison(), "label", labels, fx.cLabel);
+      },
+    },
+    {
+      name: "A block 0 BPTT",
+      input: () => near(new Comparison(), "∂A", gradA(), f64(fx.gradA, "gradA")),
+    },
+    {
+      name: "single net block 0 BPTT (label at t = 20)",
+      input: () => {
+        const ps = f64(fx.single, "single");
+        const lab = new Float64Array(21).fill(NaN);
+        lab[20] = xs[0] === 0 ? 1 : 0;
+        const sspec = { ...spec, labelTarget: lab };
+        const g = rnnBackward(single, ps, xs, rnnForward(single, ps, h0, xs), sspec);
+        return near(new Comparison(), "∂single", g, f64(fx.gradSingle, "gradSingle"));
+      },
+    },
+    {
+      name: "C on a BPTT",
+      input: () => near(new Comparison(), "∂C", gradC(), f64(fx.gradC, "gradC")),
+    },
+    {
+      name: "Adam step A",
+      input: () => {
+        const a1 = a.slice();
+        adamClipStep(a1, gradA(), adamState(a.length), 1e-2, C22_CLIP);
+        return near(new Comparison(), "A", a1, f64(fx.adamA, "adamA"));
+      },
+    },
+    {
+      name: "Adam step C",
+      input: () => {
+        const c1 = c.slice();
+        adamClipStep(c1, gradC(), adamState(c.length), 1e-2, C22_CLIP);
+        return near(new Comparison(), "C", c1, f64(fx.adamC, "adamC"));
+      },
+    },
+  ]);
+  return { ...m, detail: `${m.detail}; ${integrity}` };
 });
 
-claimTest(C1200_FIXTURE, async () => {
+claimTest(C1200_FIXTURE, async (t) => {
   const { data, integrity } = await load();
   const fx = data.chunker1200;
-  const w = new Worst();
   const da = rnnDims(7, 16, 7, 0);
   const dc = rnnDims(7, 8, 7, 0);
   const a = f64(fx.a, "a");
@@ -205,47 +213,70 @@ claimTest(C1200_FIXTURE, async () => {
   const s = ints(fx.seq1200, "seq1200");
   const s12 = ints(fx.seq12, "seq12");
   const T = s.length;
-  const ce = perStepCe(da, rnnForward(da, a, new Float64Array(16), s.slice(0, T - 1)), s.slice(1));
-  w.values("A per-step CE (T = 1200)", ce, f64(fx.ceA, "ceA"));
-  const mask = Array.from(ce, (v, t) => (t === 0 || v > fx.theta ? 1 : 0));
-  w.mask("mask", mask, ints(fx.mask, "mask"));
   const x = s.slice(0, T - 1);
   const spec = { targets: s.slice(1), ceWeight: new Float64Array(T - 1).fill(1) };
-  const gb = rnnBackward(da, base, x, rnnForward(da, base, new Float64Array(16), x), spec);
-  w.values("∂baseline (1199 steps)", gb, f64(fx.gradBase, "gradBase"));
-  const b1 = base.slice();
-  sgdClipStep(b1, gb, 0.05 / (T - 1), 5);
-  w.values("SGD step baseline", b1, f64(fx.sgdBase, "sgdBase"));
-  const win = s.slice(6, 12);
-  const wspec = { targets: s.slice(7, 13), ceWeight: new Float64Array(6).fill(1) };
-  const carried = f64(fx.carried, "carried");
-  w.values(
-    "∂A window",
-    rnnBackward(da, a, win, rnnForward(da, a, carried, win), wspec),
-    f64(fx.gradAWindow, "gradAWindow"),
-  );
-  const cx = [s12[0]!, s12[10]!];
-  const cspec = { targets: [s12[1]!, s12[11]!], ceWeight: [1, 1] };
-  w.values(
-    "∂C pair",
-    rnnBackward(dc, c, cx, rnnForward(dc, c, new Float64Array(8), cx), cspec),
-    f64(fx.gradC, "gradC"),
-  );
-  const r = w.result();
-  return { ...r, detail: `${r.detail}; ${integrity}` };
+  const m = await namedCases(t, [
+    {
+      name: `A per-step CE and mask (T = ${T})`,
+      input: () => {
+        const f = rnnForward(da, a, new Float64Array(16), x);
+        const ce = perStepCe(da, f, s.slice(1));
+        const mask = Array.from(ce, (v, t) => (t === 0 || v > fx.theta ? 1 : 0));
+        return near(new Comparison(), "CE", ce, f64(fx.ceA, "ceA"))
+          .add("mask", mask, ints(fx.mask, "mask"), 0);
+      },
+    },
+    {
+      name: `baseline BPTT and SGD step (${T - 1} steps)`,
+      input: () => {
+        const gb = rnnBackward(da, base, x, rnnForward(da, base, new Float64Array(16), x), spec);
+        const b1 = base.slice();
+        sgdClipStep(b1, gb, 0.05 / (T - 1), 5);
+        const cmp = new Comparison();
+        near(cmp, "∂baseline", gb, f64(fx.gradBase, "gradBase"));
+        return near(cmp, "SGD step", b1, f64(fx.sgdBase, "sgdBase"));
+      },
+    },
+    {
+      name: "A window of 6 BPTT (carried state)",
+      input: () => {
+        const win = s.slice(6, 12);
+        const wspec = { targets: s.slice(7, 13), ceWeight: new Float64Array(6).fill(1) };
+        const carried = f64(fx.carried, "carried");
+        const g = rnnBackward(da, a, win, rnnForward(da, a, carried, win), wspec);
+        return near(new Comparison(), "∂A window", g, f64(fx.gradAWindow, "gradAWindow"));
+      },
+    },
+    {
+      name: "C compressed pair BPTT",
+      input: () => {
+        const cx = [s12[0]!, s12[10]!];
+        const cspec = { targets: [s12[1]!, s12[11]!], ceWeight: [1, 1] };
+        const g = rnnBackward(dc, c, cx, rnnForward(dc, c, new Float64Array(8), cx), cspec);
+        return near(new Comparison(), "∂C pair", g, f64(fx.gradC, "gradC"));
+      },
+    },
+  ]);
+  return { ...m, detail: `${m.detail}; ${integrity}` };
 });
 
 // --- GPU side: the fixture through the fused f32 kernels ---
 
-/** GPU vs numpy within the global bounds (plus the oracle–numpy slack). */
+/** GPU vs numpy within the global bounds (plus the oracle–numpy slack), with what they allow. */
 class Global {
-  worst = new WorstRatio();
   relErr = 0;
   relWhere = "";
   /** Largest bound / max(1, |numpy|): how much the global bounds allow. */
   loosest = 0;
   loosestWhere = "";
-  check(what: string, gpu: ArrayLike<number>, numpy: ArrayLike<number>, b: readonly Tracked[]) {
+  /** Adds output `<what> vs numpy (global)` to `cmp`. */
+  add(
+    cmp: Comparison,
+    what: string,
+    gpu: ArrayLike<number>,
+    numpy: ArrayLike<number>,
+    b: readonly Tracked[],
+  ): void {
     for (let i = 0; i < numpy.length; i++) {
       const e = Math.abs(gpu[i]! - numpy[i]!) / Math.max(1, Math.abs(numpy[i]!));
       if (!(e <= this.relErr)) [this.relErr, this.relWhere] = [e, `${what}[${i}]`];
@@ -259,31 +290,13 @@ class Global {
       const r = u.e / Math.max(1, Math.abs(numpy[i]!));
       if (!(r <= this.loosest)) [this.loosest, this.loosestWhere] = [r, `${what}[${i}]`];
     });
-    this.worst.check(`${what} vs numpy (global)`, gpu, numpy, bounds);
+    cmp.add(`${what} vs numpy (global)`, gpu, numpy, referenceBounds(bounds));
   }
   summary(): string {
-    return `global: ${this.worst.summary()}; max |GPU − numpy|/max(1, |numpy|) = ` +
-      `${this.relErr.toExponential(2)} at ${this.relWhere}; loosest bound/max(1, |numpy|) = ` +
-      `${this.loosest.toExponential(2)} at ${this.loosestWhere}`;
+    return `max |GPU − numpy|/max(1, |numpy|) = ${this.relErr.toExponential(2)} at ` +
+      `${this.relWhere}; loosest bound/max(1, |numpy|) = ${this.loosest.toExponential(2)} at ` +
+      this.loosestWhere;
   }
-}
-
-function gpuResult(
-  local: WorstRatio,
-  global: Global,
-  masks: number,
-  before: number,
-  extra: string,
-): Measurement {
-  const leaked = liveBufferCount() - before;
-  const figure = Math.max(local.ratio, global.worst.ratio);
-  return {
-    figure,
-    bound: 1,
-    pass: figure <= 1 && local.failures.length === 0 && global.worst.failures.length === 0 &&
-      masks === 0 && leaked === 0,
-    detail: `local: ${local.summary()}; ${global.summary()}; ${masks} mask mismatches; ${extra}`,
-  };
 }
 
 /**
@@ -316,49 +329,59 @@ function ceBound(z: readonly Tracked[], y: number, ce: number): number {
   return Math.max(...z.map((u) => u.e)) + z[y]!.e + 2 * FIXTURE_F64_REL * Math.max(1, ce);
 }
 
-claimTest(C22_FIXTURE_GPU, async () => {
+claimTest(C22_FIXTURE_GPU, async (t) => {
   await initGpu();
-  const before = liveBufferCount();
   const { data, integrity } = await load();
   const fx = data.chunker22;
-  const local = new WorstRatio();
   const global = new Global();
   const dims = c22Dims("chunker");
   const dSingle = c22Dims("single").a;
   const stream = ints(fx.stream, "stream");
   const a = f64(fx.a, "a");
   const zeros = () => new Float64Array(C22.hidden);
-  // A over the fixture's 3 carried blocks: one 63-step sequence from h = 0.
-  const a63: GpuCase = {
-    params: a,
-    h0: zeros(),
-    inputs: stream.slice(0, 63),
-    targets: stream.slice(1, 64),
-    ceWeight: new Array(63).fill(0),
-    labelTarget: noLabels(63),
-  };
-  const [r63] = await checkBatch(local, ["A (3 blocks)"], dims.a, [a63]);
-  global.check("A logits", r63!.run.logits, f64(fx.logits, "logits"), r63!.global.logits.flat());
-  const pT = f64(fx.pTarget, "pTarget");
-  const masks = [ints(fx.mask050, "mask050"), ints(fx.mask095, "mask095")];
   const decisions = [new Decisions(), new Decisions()];
-  const pBounds: Tracked[] = [];
-  const pGpu: number[] = [];
-  let mismatches = 0;
-  for (let t = 0; t < 63; t++) {
-    const y = a63.targets[t]!;
-    const p = softmaxRow(r63!.run.logits, t, 22)[y]!;
-    // |Δp| = |e^{−CE_GPU} − e^{−CE_numpy}| ≤ e^{−(CE_numpy − δ)}·δ = p_numpy·e^δ·δ.
-    const delta = ceBound(r63!.global.logits[t]!, y, -Math.log(pT[t]!));
-    const dp = pT[t]! * Math.exp(delta) * delta;
-    pGpu.push(p);
-    pBounds.push({ v: pT[t]!, e: dp });
-    [0.5, 0.95].forEach((theta, i) => {
-      decisions[i]!.add(p, pT[t]!, theta, dp);
-      if ((p < theta ? 1 : 0) !== masks[i]![t]) mismatches++;
-    });
-  }
-  global.check("p(target)", pGpu, pT, pBounds);
+  /** A over the fixture's 3 carried blocks: one 63-step sequence from h = 0. */
+  const carried = async (): Promise<Compared> => {
+    const a63: GpuCase = {
+      params: a,
+      h0: zeros(),
+      inputs: stream.slice(0, 63),
+      targets: stream.slice(1, 64),
+      ceWeight: new Array(63).fill(0),
+      labelTarget: noLabels(63),
+    };
+    const cmp = new Comparison();
+    const [r63] = await checkBatch(cmp, ["A"], dims.a, [a63]);
+    global.add(
+      cmp,
+      "A logits",
+      r63!.run.logits,
+      f64(fx.logits, "logits"),
+      r63!.global.logits.flat(),
+    );
+    const pT = f64(fx.pTarget, "pTarget");
+    const masks = [ints(fx.mask050, "mask050"), ints(fx.mask095, "mask095")];
+    const pBounds: Tracked[] = [];
+    const pGpu: number[] = [];
+    const gpuMasks: number[][] = [[], []];
+    for (let t = 0; t < 63; t++) {
+      const y = a63.targets[t]!;
+      const p = softmaxRow(r63!.run.logits, t, 22)[y]!;
+      // |Δp| = |e^{−CE_GPU} − e^{−CE_numpy}| ≤ e^{−(CE_numpy − δ)}·δ = p_numpy·e^δ·δ.
+      const delta = ceBound(r63!.global.logits[t]!, y, -Math.log(pT[t]!));
+      const dp = pT[t]! * Math.exp(delta) * delta;
+      pGpu.push(p);
+      pBounds.push({ v: pT[t]!, e: dp });
+      [0.5, 0.95].forEach((theta, i) => {
+        decisions[i]!.add(p, pT[t]!, theta, dp);
+        gpuMasks[i]!.push(p < theta ? 1 : 0);
+      });
+    }
+    global.add(cmp, "p(target)", pGpu, pT, pBounds);
+    cmp.add("mask θ=0.5 (GPU decisions)", gpuMasks[0]!, masks[0]!, 0);
+    cmp.add("mask θ=0.95 (GPU decisions)", gpuMasks[1]!, masks[1]!, 0);
+    return cmp;
+  };
   // Block 0's BPTT of A (CE at t = 0..19) and of the single net (plus the label at t = 20).
   const xs = stream.slice(0, 21);
   const block: GpuCase = {
@@ -369,46 +392,72 @@ claimTest(C22_FIXTURE_GPU, async () => {
     ceWeight: Array.from({ length: 21 }, (_, t) => (t < 20 ? 1 : 0)),
     labelTarget: noLabels(21),
   };
-  const [ra] = await checkBatch(local, ["A block 0"], dims.a, [block]);
-  global.check("∂A", ra!.run.grads, f64(fx.gradA, "gradA"), ra!.global.grads);
-  const lab = noLabels(21);
-  lab[20] = xs[0] === 0 ? 1 : 0;
-  const single: GpuCase = { ...block, params: f64(fx.single, "single"), labelTarget: lab };
-  const [rs] = await checkBatch(local, ["single net block 0"], dSingle, [single]);
-  global.check("∂single", rs!.run.grads, f64(fx.gradSingle, "gradSingle"), rs!.global.grads);
-  // C on a one-step surprise 'a' (label target 1) and on 'x' (label only).
-  const cCases: GpuCase[] = [0, 1].map((sym) => ({
-    params: f64(fx.c, "c"),
-    h0: zeros(),
-    inputs: [sym],
-    targets: [0],
-    ceWeight: [0],
-    labelTarget: [sym === 0 ? 1 : -1],
-  }));
-  const rc = await checkBatch(local, ["C on a", "C on x"], dims.c, cCases);
-  rc.forEach((r, s) => {
-    global.check(`C label (${s ? "x" : "a"})`, r.run.labels, [fx.cLabel[s]!], r.global.labels);
-  });
-  global.check("∂C", rc[0]!.run.grads, f64(fx.gradC, "gradC"), rc[0]!.global.grads);
-  const extra = `${decisions[0]!.text("p(target) at θ = 0.5")}; ` +
-    `${decisions[1]!.text("p(target) at θ = 0.95")}; ${integrity}`;
+  const blockA = async (): Promise<Compared> => {
+    const cmp = new Comparison();
+    const [ra] = await checkBatch(cmp, ["A"], dims.a, [block]);
+    global.add(cmp, "∂A", ra!.run.grads, f64(fx.gradA, "gradA"), ra!.global.grads);
+    return cmp;
+  };
+  const blockSingle = async (): Promise<Compared> => {
+    const lab = noLabels(21);
+    lab[20] = xs[0] === 0 ? 1 : 0;
+    const single: GpuCase = { ...block, params: f64(fx.single, "single"), labelTarget: lab };
+    const cmp = new Comparison();
+    const [rs] = await checkBatch(cmp, ["single net"], dSingle, [single]);
+    global.add(cmp, "∂single", rs!.run.grads, f64(fx.gradSingle, "gradSingle"), rs!.global.grads);
+    return cmp;
+  };
+  // C on a one-step surprise 'a' (label target 1) and on 'x' (label only), in one dispatch.
+  let cRun: Promise<{ cmps: Comparison[]; checked: Checked[] }> | undefined;
+  const runC = () =>
+    cRun ??= (async () => {
+      const cCases: GpuCase[] = [0, 1].map((sym) => ({
+        params: f64(fx.c, "c"),
+        h0: zeros(),
+        inputs: [sym],
+        targets: [0],
+        ceWeight: [0],
+        labelTarget: [sym === 0 ? 1 : -1],
+      }));
+      const cmps = [new Comparison(), new Comparison()];
+      return { cmps, checked: await checkBatch(cmps, ["C", "C"], dims.c, cCases) };
+    })();
+  const cOn = async (s: number): Promise<Compared> => {
+    const { cmps, checked } = await runC();
+    const r = checked[s]!;
+    const cmp = cmps[s]!;
+    global.add(cmp, "C label", r.run.labels, [fx.cLabel[s]!], r.global.labels);
+    if (s === 0) global.add(cmp, "∂C", r.run.grads, f64(fx.gradC, "gradC"), r.global.grads);
+    return cmp;
+  };
+  const m = await namedCases(t, [
+    { name: "A: 3 carried blocks as one 63-step sequence", input: carried },
+    { name: "A block 0 BPTT", input: blockA },
+    { name: "single net block 0 BPTT (label at t = 20)", input: blockSingle },
+    { name: "C on a (label target 1) BPTT", input: () => cOn(0) },
+    { name: "C on x (label only)", input: () => cOn(1) },
+  ]);
   const close = decisions[0]!.close + decisions[1]!.close;
-  return gpuResult(local, global, mismatches, before, `${close} close decisions; ${extra}`);
+  return {
+    ...m,
+    detail: `${m.detail}; ${global.summary()}; ${close} close decisions; ` +
+      `${decisions[0]!.text("p(target) at θ = 0.5")}; ` +
+      `${decisions[1]!.text("p(target) at θ = 0.95")}; ${integrity}`,
+  };
 });
 
-claimTest(C1200_FIXTURE_GPU, async () => {
+claimTest(C1200_FIXTURE_GPU, async (t) => {
   await initGpu();
-  const before = liveBufferCount();
   const { data, integrity } = await load();
   const fx = data.chunker1200;
-  const local = new WorstRatio();
   const global = new Global();
   const da = rnnDims(7, 16, 7, 0);
   const dc = rnnDims(7, 8, 7, 0);
   const s = ints(fx.seq1200, "seq1200");
   const s12 = ints(fx.seq12, "seq12");
   const T = s.length;
-  // A (forward only: its per-step CE) and the full-BPTT baseline share shape and length.
+  // A (forward only: its per-step CE) and the full-BPTT baseline share shape and length: one
+  // dispatch for both.
   const long = (params: Float64Array, w: number): GpuCase => ({
     params,
     h0: new Float64Array(16),
@@ -418,55 +467,83 @@ claimTest(C1200_FIXTURE_GPU, async () => {
     labelTarget: noLabels(T - 1),
   });
   const base = long(f64(fx.base, "base"), 1);
-  const [ra, rb] = await checkBatch(local, ["A (1199 steps)", "baseline (1199 steps)"], da, [
-    long(f64(fx.a, "a"), 0),
-    base,
-  ]);
-  const run = ra!.run;
-  const ce = perStepCe(da, { h: run.hs, logits: run.logits, label: run.labels }, base.targets);
-  const ceN = f64(fx.ceA, "ceA");
-  const want = ints(fx.mask, "mask");
+  let longRun: Promise<{ cmps: Comparison[]; checked: Checked[] }> | undefined;
+  const runLong = () =>
+    longRun ??= (async () => {
+      const cmps = [new Comparison(), new Comparison()];
+      const seqs = [long(f64(fx.a, "a"), 0), base];
+      return { cmps, checked: await checkBatch(cmps, ["A", "baseline"], da, seqs) };
+    })();
   const decisions = new Decisions();
-  const ceBounds: Tracked[] = [];
-  let mismatches = 0;
-  ce.forEach((v, t) => {
-    const delta = ceBound(ra!.global.logits[t]!, base.targets[t]!, ceN[t]!);
-    ceBounds.push({ v: ceN[t]!, e: delta });
-    if (t > 0) decisions.add(v, ceN[t]!, fx.theta, delta);
-    if ((t === 0 || v > fx.theta ? 1 : 0) !== want[t]) mismatches++;
-  });
-  global.check("A per-step CE", ce, ceN, ceBounds);
-  const gbN = f64(fx.gradBase, "gradBase");
-  global.check("∂baseline", rb!.run.grads, gbN, rb!.global.grads);
-  const logNorm = Math.abs(Math.log10(hypot(Array.from(rb!.run.grads)) / hypot(Array.from(gbN))));
+  /** A's per-step CE from the GPU's logits against numpy's, and the mask it decides. */
+  const ceA = async (): Promise<Compared> => {
+    const { cmps: [cmp], checked: [ra] } = await runLong();
+    const run = ra!.run;
+    const ce = perStepCe(da, { h: run.hs, logits: run.logits, label: run.labels }, base.targets);
+    const ceN = f64(fx.ceA, "ceA");
+    const ceBounds: Tracked[] = [];
+    ce.forEach((v, t) => {
+      const delta = ceBound(ra!.global.logits[t]!, base.targets[t]!, ceN[t]!);
+      ceBounds.push({ v: ceN[t]!, e: delta });
+      if (t > 0) decisions.add(v, ceN[t]!, fx.theta, delta);
+    });
+    global.add(cmp!, "A per-step CE", ce, ceN, ceBounds);
+    const mask = Array.from(ce, (v, t) => (t === 0 || v > fx.theta ? 1 : 0));
+    return cmp!.add("mask (GPU decisions)", mask, ints(fx.mask, "mask"), 0);
+  };
+  let logNorm = NaN;
+  const baseline = async (): Promise<Compared> => {
+    const { cmps: [, cmp], checked: [, rb] } = await runLong();
+    const gbN = f64(fx.gradBase, "gradBase");
+    global.add(cmp!, "∂baseline", rb!.run.grads, gbN, rb!.global.grads);
+    logNorm = Math.abs(Math.log10(hypot(Array.from(rb!.run.grads)) / hypot(Array.from(gbN))));
+    return cmp!;
+  };
   // A on a window of 6 from numpy's carried state; C on the compressed pair of T = 12.
-  const win: GpuCase = {
-    params: f64(fx.a, "a"),
-    h0: f64(fx.carried, "carried"),
-    inputs: s.slice(6, 12),
-    targets: s.slice(7, 13),
-    ceWeight: new Array(6).fill(1),
-    labelTarget: noLabels(6),
+  const window = async (): Promise<Compared> => {
+    const win: GpuCase = {
+      params: f64(fx.a, "a"),
+      h0: f64(fx.carried, "carried"),
+      inputs: s.slice(6, 12),
+      targets: s.slice(7, 13),
+      ceWeight: new Array(6).fill(1),
+      labelTarget: noLabels(6),
+    };
+    const cmp = new Comparison();
+    const [rw] = await checkBatch(cmp, ["A window"], da, [win]);
+    global.add(
+      cmp,
+      "∂A window",
+      rw!.run.grads,
+      f64(fx.gradAWindow, "gradAWindow"),
+      rw!.global.grads,
+    );
+    return cmp;
   };
-  const [rw] = await checkBatch(local, ["A window"], da, [win]);
-  global.check("∂A window", rw!.run.grads, f64(fx.gradAWindow, "gradAWindow"), rw!.global.grads);
-  const pair: GpuCase = {
-    params: f64(fx.c, "c"),
-    h0: new Float64Array(8),
-    inputs: [s12[0]!, s12[10]!],
-    targets: [s12[1]!, s12[11]!],
-    ceWeight: [1, 1],
-    labelTarget: [-1, -1],
+  const pair = async (): Promise<Compared> => {
+    const q: GpuCase = {
+      params: f64(fx.c, "c"),
+      h0: new Float64Array(8),
+      inputs: [s12[0]!, s12[10]!],
+      targets: [s12[1]!, s12[11]!],
+      ceWeight: [1, 1],
+      labelTarget: [-1, -1],
+    };
+    const cmp = new Comparison();
+    const [rp] = await checkBatch(cmp, ["C pair"], dc, [q]);
+    global.add(cmp, "∂C pair", rp!.run.grads, f64(fx.gradC, "gradC"), rp!.global.grads);
+    return cmp;
   };
-  const [rp] = await checkBatch(local, ["C pair"], dc, [pair]);
-  global.check("∂C pair", rp!.run.grads, f64(fx.gradC, "gradC"), rp!.global.grads);
-  const extra = `${decisions.text("A's CE at θ = 1.4 (t > 0)")}; baseline ` +
-    `|log10‖g_GPU‖ − log10‖g_numpy‖| = ${logNorm.toExponential(2)}; ${integrity}`;
-  return gpuResult(
-    local,
-    global,
-    mismatches,
-    before,
-    `${decisions.close} close decisions; ${extra}`,
-  );
+  const m = await namedCases(t, [
+    { name: `A per-step CE and mask (${T - 1} steps)`, input: ceA },
+    { name: `baseline BPTT (${T - 1} steps)`, input: baseline },
+    { name: "A window of 6 BPTT (carried state)", input: window },
+    { name: "C compressed pair BPTT", input: pair },
+  ]);
+  return {
+    ...m,
+    detail: `${m.detail}; ${global.summary()}; ${decisions.close} close decisions; ` +
+      `${decisions.text("A's CE at θ = 1.4 (t > 0)")}; baseline ` +
+      `|log10‖g_GPU‖ − log10‖g_numpy‖| = ${logNorm.toExponential(2)}; ${integrity}`,
+  };
 });

@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { initGpu, liveBufferCount } from "../../../impl/mod.ts";
+import { initGpu } from "../../../impl/mod.ts";
 import { Rng } from "../../../impl/gpu/rng.ts";
 import type { Tracked } from "../../../invariants/tolerance.ts";
 import { claimTest, type Measurement } from "../../_harness/claim.ts";
@@ -37,7 +37,14 @@ import {
 } from "../../oracle/fastweights/chunker.ts";
 import { checkBatch, type GpuCase, noLabels, spectralBound } from "./_bounds.ts";
 import { C1200_GPU_GRADIENTS, C22_GPU_GRADIENTS } from "./claims.ts";
-import { WorstRatio } from "../../_harness/worst_ratio.ts";
+import {
+  type Compared,
+  Comparison,
+  differential,
+  jointly,
+  type NamedCase,
+} from "../../_harness/differential.ts";
+import { referenceBounds } from "../unknown_delay/_bounds.ts";
 
 /** ‖W_hh‖₂ of the "trained-looking" cases: non-contractive, where a worst-case bound explodes. */
 const LARGE_WHH_NORM = 1.5;
@@ -50,90 +57,86 @@ function withWhhNorm(d: RnnDims, p: Float64Array, norm: number): Float64Array {
   return roundToF32(q);
 }
 
-/** GPU vs the oracle's run from h₀ within the global bounds, with the loosest relative bound. */
-class Global {
-  worst = new WorstRatio();
-  /** Largest bound / max(1, |oracle|). */
+/** One batch of the claim: one net shape and length, its sequences run in one dispatch. */
+interface Batch {
+  d: RnnDims;
+  seqs: GpuCase[];
+}
+
+/** What the claim reports per batch: its largest ‖W_hh‖₂ bound, loosest global bound. */
+class BatchNotes {
+  lines: string[] = [];
+  /** Largest global bound / max(1, |oracle|) over every batch, and where. */
   loosest = 0;
   loosestWhere = "";
-  /** Checks `gpu` against `ref` within `b`; returns the largest bound / max(1, |ref|) of them. */
-  check(
-    what: string,
-    gpu: ArrayLike<number>,
-    ref: ArrayLike<number>,
-    b: readonly Tracked[],
-  ): number {
-    let most = 0;
-    b.forEach((u, i) => {
-      const r = u.e / Math.max(1, Math.abs(ref[i]!));
-      most = Math.max(most, r);
-      if (!(r <= this.loosest)) [this.loosest, this.loosestWhere] = [r, `${what}[${i}]`];
-    });
-    this.worst.check(`${what} (global)`, gpu, ref, b);
-    return most;
+  text(): string {
+    return `loosest global bound/max(1, |oracle|) = ${this.loosest.toExponential(2)} at ` +
+      `${this.loosestWhere}; per batch (‖W_hh‖₂ <=, loosest global bound/max(1, |oracle|)): ` +
+      this.lines.join("; ");
   }
 }
 
-/** The checks of one claim: step-local, global, and each case's ‖W_hh‖₂ bound. */
-class Checks {
-  local = new WorstRatio();
-  global = new Global();
-  /** Per batch: its largest ‖W_hh‖₂ bound and loosest global bound / max(1, |oracle|). */
-  cases: string[] = [];
-
-  /** Runs one batch (one net shape and length) and checks each sequence both ways. */
-  async batch(name: string, d: RnnDims, cases: GpuCase[]): Promise<void> {
-    const names = cases.map((_, s) => `${name} seq ${s}`);
-    const checked = await checkBatch(this.local, names, d, cases);
-    let loose = 0;
-    const global = (...a: Parameters<Global["check"]>) => {
-      loose = Math.max(loose, this.global.check(...a));
-    };
-    checked.forEach((c, s) => {
-      const q = cases[s]!;
-      const f = rnnForward(d, q.params, q.h0, q.inputs);
-      const spec = {
-        targets: q.targets,
-        ceWeight: q.ceWeight,
-        labelTarget: q.labelTarget.map((x) => (x < 0 ? NaN : x)),
-      };
-      const n = names[s]!;
-      global(`${n} states`, c.run.hs, f.h, c.global.hs.flat());
-      global(`${n} logits`, c.run.logits, f.logits, c.global.logits.flat());
-      if (d.label) global(`${n} labels`, c.run.labels, f.label, c.global.labels);
-      const g = rnnBackward(d, q.params, q.inputs, f, spec);
-      global(`${n} gradients`, c.run.grads, g, c.global.grads);
+/**
+ * One batch compared both ways: every sequence step-locally (checkLocal) and against the
+ * oracle's run from h₀ within the global bounds.
+ */
+async function compareBatch(name: string, b: Batch, notes: BatchNotes): Promise<Compared> {
+  const { d, seqs } = b;
+  const cmp = new Comparison();
+  const names = seqs.map((_, s) => `seq ${s}`);
+  const checked = await checkBatch(cmp, names, d, seqs);
+  let loose = 0;
+  const global = (what: string, gpu: ArrayLike<number>, ref: ArrayLike<number>, bd: Tracked[]) => {
+    bd.forEach((u, i) => {
+      const r = u.e / Math.max(1, Math.abs(ref[i]!));
+      loose = Math.max(loose, r);
+      if (!(r <= notes.loosest)) [notes.loosest, notes.loosestWhere] = [r, `${name} ${what}[${i}]`];
     });
-    const norm = Math.max(...checked.map((c) => c.whhNorm));
-    this.cases.push(`${name}: ${norm.toFixed(3)}, ${loose.toExponential(2)}`);
-  }
-
-  result(before: number): Measurement {
-    const leaked = liveBufferCount() - before;
-    const figure = Math.max(this.local.ratio, this.global.worst.ratio);
-    const ok = this.local.failures.length === 0 && this.global.worst.failures.length === 0;
-    return {
-      figure,
-      bound: 1,
-      pass: figure <= 1 && ok && leaked === 0,
-      detail: `local: ${this.local.summary()}; global: ${this.global.worst.summary()}; ` +
-        `loosest global bound/max(1, |oracle|) = ${this.global.loosest.toExponential(2)} at ` +
-        `${this.global.loosestWhere}; per batch (‖W_hh‖₂ <=, loosest global bound/max(1, ` +
-        `|oracle|)): ${this.cases.join("; ")}`,
+    cmp.add(`${what} (global)`, gpu, ref, referenceBounds(bd));
+  };
+  checked.forEach((c, s) => {
+    const q = seqs[s]!;
+    const f = rnnForward(d, q.params, q.h0, q.inputs);
+    const spec = {
+      targets: q.targets,
+      ceWeight: q.ceWeight,
+      labelTarget: q.labelTarget.map((x) => (x < 0 ? NaN : x)),
     };
-  }
+    const n = names[s]!;
+    global(`${n} states`, c.run.hs, f.h, c.global.hs.flat());
+    global(`${n} logits`, c.run.logits, f.logits, c.global.logits.flat());
+    if (d.label) global(`${n} labels`, c.run.labels, f.label, c.global.labels);
+    const g = rnnBackward(d, q.params, q.inputs, f, spec);
+    global(`${n} gradients`, c.run.grads, g, c.global.grads);
+  });
+  const norm = Math.max(...checked.map((c) => c.whhNorm));
+  notes.lines.push(`${name}: ${norm.toFixed(3)}, ${loose.toExponential(2)}`);
+  return cmp;
+}
+
+/** The claim over named batches: each its own case, the notes appended to the detail. */
+async function differentialBatches(
+  t: Deno.TestContext,
+  batches: readonly NamedCase<Batch>[],
+): Promise<Measurement> {
+  const notes = new BatchNotes();
+  const m = await differential(t, {
+    cases: batches,
+    ...jointly((b: Batch) => compareBatch(batches.find((c) => c.input === b)!.name, b, notes)),
+  });
+  return { ...m, detail: `${m.detail}; ${notes.text()}` };
 }
 
 const tanhNormal = (rng: Rng, n: number) =>
   roundToF32(Float64Array.from({ length: n }, () => Math.tanh(rng.normal())));
 
-claimTest(C22_GPU_GRADIENTS, async () => {
+claimTest(C22_GPU_GRADIENTS, async (t) => {
   await initGpu();
-  const before = liveBufferCount();
-  const checks = new Checks();
   const rng = new Rng(2222);
   const stream = c22Stream(4, () => rng.uniform());
   const init = (d: RnnDims) => roundToF32(rnnInit(d, rng, c22Scale));
+  // Every draw up front, in the order of one stream.
+  const batches: NamedCase<Batch>[] = [];
   for (const large of [false, true]) {
     for (const label of [0, 1]) {
       const d = rnnDims(C22.vocab, C22.hidden, C22.vocab, label);
@@ -152,7 +155,7 @@ claimTest(C22_GPU_GRADIENTS, async () => {
         };
       });
       const name = (label ? "single net" : "A") + (large ? ` (‖W_hh‖₂ ${LARGE_WHH_NORM})` : "");
-      await checks.batch(name, d, seqs);
+      batches.push({ name, input: { d, seqs } });
     }
   }
   const dc = rnnDims(C22.vocab, C22.hidden, C22.vocab, 1);
@@ -164,62 +167,68 @@ claimTest(C22_GPU_GRADIENTS, async () => {
     ceWeight: [0],
     labelTarget: [s === C22.a ? 1 : 0],
   }));
-  await checks.batch("C", dc, cSeqs);
-  return checks.result(before);
+  batches.push({ name: "C", input: { d: dc, seqs: cSeqs } });
+  return differentialBatches(t, batches);
 });
 
-claimTest(C1200_GPU_GRADIENTS, async () => {
+claimTest(C1200_GPU_GRADIENTS, async (t) => {
   await initGpu();
-  const before = liveBufferCount();
-  const checks = new Checks();
   const rng = new Rng(1200);
   const T = 1200;
   const seqs = [0, 1].map((trig) => c1200Sequence(T, trig));
   const da = rnnDims(7, 16, 7, 0);
   const dc = rnnDims(7, 8, 7, 0);
   const init = (d: RnnDims, scale: number) => roundToF32(rnnInit(d, rng, () => scale));
+  // Every draw up front, in the order of one stream.
+  const batches: NamedCase<Batch>[] = [];
   // The full-BPTT baseline over 1199 supervised steps at the oracle's init (0.1).
-  await checks.batch(
-    "baseline (1199 steps)",
-    da,
-    seqs.map((seq) => ({
-      params: init(da, 0.1),
-      h0: new Float64Array(16),
-      inputs: Array.from(seq.subarray(0, T - 1)),
-      targets: Array.from(seq.subarray(1)),
-      ceWeight: new Array(T - 1).fill(1),
-      labelTarget: noLabels(T - 1),
-    })),
-  );
+  batches.push({
+    name: "baseline (1199 steps)",
+    input: {
+      d: da,
+      seqs: seqs.map((seq) => ({
+        params: init(da, 0.1),
+        h0: new Float64Array(16),
+        inputs: Array.from(seq.subarray(0, T - 1)),
+        targets: Array.from(seq.subarray(1)),
+        ceWeight: new Array(T - 1).fill(1),
+        labelTarget: noLabels(T - 1),
+      })),
+    },
+  });
   // A on a window of 6 from a carried state: the oracle's init (0.1), then ‖W_hh‖₂ = 1.5.
   for (const large of [false, true]) {
-    await checks.batch(
-      `A (window of 6, carried state${large ? `, ‖W_hh‖₂ ${LARGE_WHH_NORM}` : ""})`,
-      da,
-      seqs.map((seq, s) => {
-        const p = init(da, 0.1);
-        return {
-          params: large ? withWhhNorm(da, p, LARGE_WHH_NORM) : p,
-          h0: tanhNormal(rng, 16),
-          inputs: Array.from(seq.subarray(6 + s, 12 + s)),
-          targets: Array.from(seq.subarray(7 + s, 13 + s)),
-          ceWeight: new Array(6).fill(1),
-          labelTarget: noLabels(6),
-        };
-      }),
-    );
+    batches.push({
+      name: `A (window of 6, carried state${large ? `, ‖W_hh‖₂ ${LARGE_WHH_NORM}` : ""})`,
+      input: {
+        d: da,
+        seqs: seqs.map((seq, s) => {
+          const p = init(da, 0.1);
+          return {
+            params: large ? withWhhNorm(da, p, LARGE_WHH_NORM) : p,
+            h0: tanhNormal(rng, 16),
+            inputs: Array.from(seq.subarray(6 + s, 12 + s)),
+            targets: Array.from(seq.subarray(7 + s, 13 + s)),
+            ceWeight: new Array(6).fill(1),
+            labelTarget: noLabels(6),
+          };
+        }),
+      },
+    });
   }
-  await checks.batch(
-    "C (compressed pair)",
-    dc,
-    seqs.map((seq) => ({
-      params: init(dc, 0.2),
-      h0: new Float64Array(8),
-      inputs: [seq[0]!, seq[T - 2]!],
-      targets: [seq[1]!, seq[T - 1]!],
-      ceWeight: [1, 1],
-      labelTarget: [-1, -1],
-    })),
-  );
-  return checks.result(before);
+  batches.push({
+    name: "C (compressed pair)",
+    input: {
+      d: dc,
+      seqs: seqs.map((seq) => ({
+        params: init(dc, 0.2),
+        h0: new Float64Array(8),
+        inputs: [seq[0]!, seq[T - 2]!],
+        targets: [seq[1]!, seq[T - 1]!],
+        ceWeight: [1, 1],
+        labelTarget: [-1, -1],
+      })),
+    },
+  });
+  return differentialBatches(t, batches);
 });

@@ -6,7 +6,7 @@
  * @module
  */
 import fc from "fast-check";
-import { initGpu, liveBufferCount, readTensors } from "../../../impl/mod.ts";
+import { initGpu, readTensors } from "../../../impl/mod.ts";
 import { Rng } from "../../../impl/gpu/rng.ts";
 import {
   KV_EVAL_OFFSET,
@@ -45,7 +45,8 @@ import {
   KV_LINEAR_ATTENTION,
   KV_POST_MINUS_PRE,
 } from "./claims.ts";
-import { WorstRatio } from "../../_harness/worst_ratio.ts";
+import { type Compared, Comparison, differential, jointly } from "../../_harness/differential.ts";
+import { referenceBounds } from "../unknown_delay/_bounds.ts";
 import { trackKvEpisode, trackKvStep } from "./_bounds.ts";
 
 /** Episode `e` of host data as the oracle's type (f64 copies of the f32 values). */
@@ -173,62 +174,121 @@ claimTest(KV_LINEAR_ATTENTION, () => {
   };
 });
 
-claimTest(KV_GPU, async () => {
+claimTest(KV_GPU, async (t) => {
   await initGpu();
-  const before = liveBufferCount();
   const task = KV_TASK_DEFAULTS;
   const d = task.keyDim;
   const dv = task.valueDim;
-  const worst = new WorstRatio();
   const rng = new Rng(404);
   const bias = kvBias(d);
-  // Evaluation kernel: N = 1, 5, 12, two projectors per N.
-  for (const N of [1, 5, 12]) {
-    const data = kvDrawEpisodes(task, bias, rng, 6, N);
-    const projectors = [randomProjector(d, rng, 0.3), randomProjector(d, rng, 1)];
-    const out = kvEvaluate(task, projectors.flatMap((p) => Array.from(p)), data, 3);
-    const [y, fast, loss, grad] = await readTensors([out.y, out.fast, out.loss, out.grad]);
-    for (const t of Object.values(out)) t.dispose();
+  // Every draw up front, in the order of one stream: the GPU's results never feed the draws.
+  // Evaluation kernel: N = 1, 5, 12, six episodes each, episodes 0-2 with projector 0, 3-5 with 1.
+  const evals = [1, 5, 12].map((N) => ({
+    N,
+    data: kvDrawEpisodes(task, bias, rng, 6, N),
+    projectors: [randomProjector(d, rng, 0.3), randomProjector(d, rng, 1)],
+  }));
+  // Training kernel: three chained single SGD steps, values scaled so that step 0's clip is
+  // active and step 1's inactive.
+  const wk0 = randomProjector(d, rng, 0.05);
+  const sgd = [
+    { scale: 6, clipped: true },
+    { scale: 0.02, clipped: false },
+    { scale: 1, clipped: undefined },
+  ].map((s) => {
+    const data = kvDrawEpisodes(task, bias, rng, 1);
+    for (let i = 0; i < data.values.length; i++) data.values[i]! *= s.scale;
+    return { ...s, data, ep: kvEpisodeAt(data, d, dv, 0) };
+  });
+  /** One evaluation dispatch: reads, fast weights, losses and gradients of its six episodes. */
+  const evalCase = async (c: typeof evals[number]): Promise<Compared> => {
+    const out = kvEvaluate(task, c.projectors.flatMap((p) => Array.from(p)), c.data, 3);
+    let read: (Float32Array | Int32Array)[];
+    try {
+      read = await readTensors([out.y, out.fast, out.loss, out.grad]);
+    } finally {
+      for (const x of Object.values(out)) x.dispose();
+    }
+    const [y, fast, loss, grad] = read;
+    const cmp = new Comparison();
     for (let e = 0; e < 6; e++) {
-      const wk = projectors[Math.floor(e / 3)]!;
-      const ep = kvEpisodeAt(data, d, dv, e);
+      const wk = c.projectors[Math.floor(e / 3)]!;
+      const ep = kvEpisodeAt(c.data, d, dv, e);
       const f = kvForward(d, wk, ep);
       const g = kvBackward(d, ep, f);
       const tr = trackKvEpisode(d, wk, ep);
-      const tag = `N=${N} episode ${e}`;
-      worst.check(`y ${tag}`, y!.slice(e * dv, (e + 1) * dv), f.y, tr.y);
-      worst.check(`W_fast ${tag}`, fast!.slice(e * dv * d, (e + 1) * dv * d), f.fast, tr.fast);
-      worst.check(`loss ${tag}`, [loss![e]!], [f.loss], [tr.loss]);
-      worst.check(`∂L/∂W_K ${tag}`, grad!.slice(e * d * d, (e + 1) * d * d), g, tr.grad);
+      const tag = `episode ${e}`;
+      cmp.add(`y ${tag}`, y!.slice(e * dv, (e + 1) * dv), f.y, referenceBounds(tr.y));
+      cmp.add(
+        `W_fast ${tag}`,
+        fast!.slice(e * dv * d, (e + 1) * dv * d),
+        f.fast,
+        referenceBounds(tr.fast),
+      );
+      cmp.add(`loss ${tag}`, [loss![e]!], [f.loss], referenceBounds([tr.loss]));
+      cmp.add(
+        `∂L/∂W_K ${tag}`,
+        grad!.slice(e * d * d, (e + 1) * d * d),
+        g,
+        referenceBounds(tr.grad),
+      );
     }
-  }
-  // Training kernel: single SGD steps from f32 inputs, one with the clip active.
-  let clipped = 0;
-  let wk = randomProjector(d, rng, 0.05);
-  for (let step = 0; step < 3; step++) {
-    const data = kvDrawEpisodes(task, bias, rng, 1);
-    // Step 0: large values (clip active); step 1: tiny values (clip inactive).
-    const scale = [6, 0.02, 1][step]!;
-    for (let i = 0; i < data.values.length; i++) data.values[i]! *= scale;
-    const ep = kvEpisodeAt(data, d, dv, 0);
-    const run = kvTrainFrom(task, [Float32Array.from(wk)], [data], { steps: 1 });
-    const [next] = await readTensors([run.wk]);
-    run.wk.dispose();
-    run.losses.dispose();
-    const ref = Float64Array.from(wk);
-    const { norm } = kvSgdStep(d, ref, ep, { lr: 0.05, maxNorm: 1 });
-    if (norm > 1) clipped++;
-    const tr = trackKvStep(d, wk, ep, 0.05, 1);
-    worst.check(`SGD step ${step} (‖g‖ = ${norm.toPrecision(3)})`, next!, ref, tr.wk);
-    wk = Float64Array.from(next!);
-  }
-  const leaked = liveBufferCount() - before;
-  return {
-    figure: worst.ratio,
-    bound: 1,
-    pass: worst.ratio <= 1 && clipped >= 1 && clipped < 3 && leaked === 0,
-    detail: `${worst.summary()}; ${clipped} of 3 SGD steps clipped; ${leaked} buffers leaked`,
+    return cmp;
   };
+  // The SGD chain runs once: each step starts from the GPU's previous result.
+  let chain: Promise<{ wk: Float64Array; next: Float32Array | Int32Array }[]> | undefined;
+  const runChain = () =>
+    chain ??= (async () => {
+      const steps = [];
+      let wk = wk0;
+      for (const s of sgd) {
+        const run = kvTrainFrom(task, [Float32Array.from(wk)], [s.data], { steps: 1 });
+        let next: Float32Array | Int32Array;
+        try {
+          [next] = (await readTensors([run.wk])) as [Float32Array | Int32Array];
+        } finally {
+          run.wk.dispose();
+          run.losses.dispose();
+        }
+        steps.push({ wk, next });
+        wk = Float64Array.from(next);
+      }
+      return steps;
+    })();
+  const norms: string[] = [];
+  /** SGD step `i` against the oracle's step from the same (GPU-computed) projector. */
+  const sgdCase = async (i: number): Promise<Compared> => {
+    const { wk, next } = (await runChain())[i]!;
+    const s = sgd[i]!;
+    const ref = Float64Array.from(wk);
+    const { norm } = kvSgdStep(d, ref, s.ep, { lr: 0.05, maxNorm: 1 });
+    norms.push(`step ${i}: ${norm.toPrecision(3)}`);
+    if (s.clipped !== undefined && norm > 1 !== s.clipped) {
+      throw new RangeError(
+        `Cannot compare SGD step ${i}: expected the clip ${s.clipped ? "active" : "inactive"} ` +
+          `but ‖g‖ = ${norm}`,
+      );
+    }
+    const tr = trackKvStep(d, wk, s.ep, 0.05, 1);
+    return new Comparison().add("W_K", next, ref, referenceBounds(tr.wk));
+  };
+  type Case = () => Promise<Compared>;
+  const clip = (c: boolean | undefined) =>
+    c === undefined ? "" : `, clip ${c ? "active" : "inactive"}`;
+  const m = await differential<Case>(t, {
+    cases: [
+      ...evals.map((c) => ({
+        name: `evaluation N=${c.N} (6 episodes, 2 projectors)`,
+        input: () => evalCase(c),
+      })),
+      ...sgd.map((s, i) => ({
+        name: `SGD step ${i} (values ×${s.scale}${clip(s.clipped)})`,
+        input: () => sgdCase(i),
+      })),
+    ],
+    ...jointly((c: Case) => c()),
+  });
+  return { ...m, detail: `${m.detail}; SGD gradient norms ${norms.join(", ")}` };
 });
 
 // --- training claims: one GPU run of seeds 0..9, shared ---

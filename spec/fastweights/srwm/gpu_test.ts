@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { initGpu, liveBufferCount } from "../../../impl/mod.ts";
+import { initGpu } from "../../../impl/mod.ts";
 import { Rng } from "../../../impl/gpu/rng.ts";
 import { SRWM_DEFAULTS, srwmEncode, srwmTrainFrom } from "../../../impl/fastweights/srwm/srwm.ts";
 import {
@@ -33,8 +33,14 @@ import {
   srwmLayout,
 } from "../../oracle/fastweights/srwm.ts";
 import { type EncodedArray, f64, loadFastweightsFixture } from "../../_harness/encoded_arrays.ts";
-import { WorstRatio } from "../../_harness/worst_ratio.ts";
-import { seqSum, trackFwSigmoid, trackFwTanh } from "../unknown_delay/_bounds.ts";
+import {
+  type Compared,
+  Comparison,
+  differential,
+  jointly,
+  relativeBounds,
+} from "../../_harness/differential.ts";
+import { referenceBounds, seqSum, trackFwSigmoid, trackFwTanh } from "../unknown_delay/_bounds.ts";
 import { SRWM_FIXTURE, SRWM_GPU_GRADIENTS } from "./claims.ts";
 
 const ZERO: Tracked = { v: 0, e: 0 };
@@ -204,48 +210,69 @@ interface Case {
   query: number[];
 }
 
-/**
- * Runs every case's loss and gradients on the GPU (one dispatch per hidden
- * size; no update) and compares them with the oracle within the tracked bound.
- */
-async function compareCases(cases: readonly Case[], worst: WorstRatio, label: string) {
+/** Loss and gradients of `cases` (one hidden size) from one dispatch, no update. */
+async function runSrwm(
+  cases: readonly Case[],
+): Promise<{ losses: Float32Array; grads: Float32Array }> {
   await initGpu();
-  for (const H of [...new Set(cases.map((c) => c.hidden))]) {
-    const group = cases.filter((c) => c.hidden === H);
-    const L = srwmLayout(H, 4);
-    const run = srwmTrainFrom(
-      { ...SRWM_DEFAULTS, hidden: H },
-      group.map((c) => c.params),
-      group.map((c) => c.eta),
-      group.map((c) => Uint32Array.of(srwmEncode(c.task, c.demo, c.query))),
-      1,
-      false,
-    );
-    let grads: Float32Array;
-    let losses: Float32Array;
-    try {
-      grads = await run.grads.toFloat32();
-      losses = await run.losses.toFloat32();
-    } finally {
-      for (const t of [run.params, run.losses, run.grads]) t.dispose();
-    }
-    group.forEach((c, n) => {
-      const p = Float64Array.from(c.params);
-      const ep = srwmEpisode(c.task, c.demo, c.query);
-      const tape = srwmForward(L, c.eta, p, ep);
-      const g = srwmBackward(L, c.eta, p, ep, tape);
-      const tr = trackSrwmEpisode(L, c.eta, p, ep);
-      const lossBound = trackBuiltins.against(tr.loss, tape.loss);
-      const where = `${label} H=${H} η=${c.eta} task ${c.task}`;
-      worst.check(`${where} loss`, [losses[n]!], [tape.loss], [lossBound]);
-      worst.check(
-        `${where} grads`,
-        grads.subarray(n * L.total, (n + 1) * L.total),
-        g,
-        tr.grad.map((b, i) => trackBuiltins.against(b, g[i]!)),
-      );
-    });
+  const H = cases[0]!.hidden;
+  const run = srwmTrainFrom(
+    { ...SRWM_DEFAULTS, hidden: H },
+    cases.map((c) => c.params),
+    cases.map((c) => c.eta),
+    cases.map((c) => Uint32Array.of(srwmEncode(c.task, c.demo, c.query))),
+    1,
+    false,
+  );
+  try {
+    return { grads: await run.grads.toFloat32(), losses: await run.losses.toFloat32() };
+  } finally {
+    for (const t of [run.params, run.losses, run.grads]) t.dispose();
   }
+}
+
+/**
+ * Runs each hidden size's cases in one dispatch, once (the dispatch is shared by the claim's
+ * named cases of that size).
+ */
+function srwmRunner(cases: readonly Case[]) {
+  const runs = new Map<number, Promise<{ losses: Float32Array; grads: Float32Array }>>();
+  return async (c: Case): Promise<{ loss: number; grads: Float32Array }> => {
+    const group = cases.filter((x) => x.hidden === c.hidden);
+    let run = runs.get(c.hidden);
+    if (run === undefined) runs.set(c.hidden, run = runSrwm(group));
+    const { losses, grads } = await run;
+    const n = group.indexOf(c);
+    const P = srwmLayout(c.hidden, 4).total;
+    return { loss: losses[n]!, grads: grads.subarray(n * P, (n + 1) * P) };
+  };
+}
+
+/** Adds one episode's GPU loss and gradients against the oracle's, within the tracked bound. */
+function compareEpisode(
+  cmp: Comparison,
+  tag: string,
+  c: Case,
+  gpu: { loss: number; grads: ArrayLike<number> },
+): void {
+  const L = srwmLayout(c.hidden, 4);
+  const p = Float64Array.from(c.params);
+  const ep = srwmEpisode(c.task, c.demo, c.query);
+  const tape = srwmForward(L, c.eta, p, ep);
+  const g = srwmBackward(L, c.eta, p, ep, tape);
+  const tr = trackSrwmEpisode(L, c.eta, p, ep);
+  cmp.add(
+    `${tag} loss`,
+    [gpu.loss],
+    [tape.loss],
+    referenceBounds([trackBuiltins.against(tr.loss, tape.loss)]),
+  );
+  cmp.add(
+    `${tag} grads`,
+    gpu.grads,
+    g,
+    referenceBounds(tr.grad.map((b, i) => trackBuiltins.against(b, g[i]!))),
+  );
 }
 
 function randomCase(hidden: number, eta: number, scale: number, seed: number): Case {
@@ -263,30 +290,31 @@ function randomCase(hidden: number, eta: number, scale: number, seed: number): C
   return { hidden, eta, params, task: rng.int(4), demo: perm(), query: perm() };
 }
 
-claimTest(SRWM_GPU_GRADIENTS, async () => {
-  const before = liveBufferCount();
-  const cases: Case[] = [];
+claimTest(SRWM_GPU_GRADIENTS, (t) => {
+  const configs: [number, number, number][] = [
+    [6, 0.5, 1],
+    [6, 0.5, 3],
+    [6, 1.7, 2],
+    [4, 0.3, 1],
+    [1, 0.9, 2],
+    [9, 0.5, 2],
+  ];
   let seed = 1000;
-  for (
-    const [H, eta, scale] of [[6, 0.5, 1], [6, 0.5, 3], [6, 1.7, 2], [4, 0.3, 1], [1, 0.9, 2], [
-      9,
-      0.5,
-      2,
-    ]] as const
-  ) {
-    for (let k = 0; k < 8; k++) cases.push(randomCase(H, eta, scale, seed++));
-  }
-  const worst = new WorstRatio();
-  await compareCases(cases, worst, "random");
-  const leaked = liveBufferCount() - before;
-  return {
-    figure: worst.ratio,
-    bound: 1,
-    pass: worst.failures.length === 0 && worst.ratio <= 1 && leaked === 0,
-    detail:
-      `worst |gpu − oracle| / derived bound over ${cases.length} episodes (H ∈ {1, 4, 6, 9}): ` +
-      `${worst.summary()}; ${leaked} buffers leaked`,
-  };
+  const groups = configs.map(([H, eta, scale]) => ({
+    name: `H=${H} η=${eta} scale ${scale} (8 episodes)`,
+    input: Array.from({ length: 8 }, () => randomCase(H, eta, scale, seed++)),
+  }));
+  const run = srwmRunner(groups.flatMap((g) => g.input));
+  return differential(t, {
+    cases: groups,
+    ...jointly(async (cases: Case[]) => {
+      const cmp = new Comparison();
+      for (const [k, c] of cases.entries()) {
+        compareEpisode(cmp, `episode ${k} task ${c.task}`, c, await run(c));
+      }
+      return cmp;
+    }),
+  });
 });
 
 interface SrwmFixture {
@@ -320,18 +348,7 @@ interface SrwmFixture {
   };
 }
 
-/** max |a − b| / max(1, |b|). */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Infinity;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    m = Math.max(m, Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(b[i]!)));
-  }
-  return m;
-}
-
-claimTest(SRWM_FIXTURE, async () => {
-  const before = liveBufferCount();
+claimTest(SRWM_FIXTURE, async (t) => {
   const { data: fx, integrity } = await loadFastweightsFixture<SrwmFixture>(
     "srwm.json",
     "memspec-srwm-v1",
@@ -339,64 +356,71 @@ claimTest(SRWM_FIXTURE, async () => {
   const H = fx.hidden;
   const L = srwmLayout(H, 4);
   const p = f64(fx.params, "params");
-  let worstF64 = 0;
-  let where = "";
-  const note = (what: string, e: number) => {
-    if (e >= worstF64) {
-      worstF64 = e;
-      where = what;
-    }
-  };
-  for (const e of fx.episodes) {
+  const put = (c: Comparison, name: string, got: ArrayLike<number>, want: ArrayLike<number>) =>
+    c.add(name, got, want, relativeBounds(want, FIXTURE_F64_REL));
+  /** The oracle on one of numpy's episodes: inputs, every per-step array, loss and gradients. */
+  const oracleEpisode = (e: SrwmFixture["episodes"][number]): Compared => {
+    const cmp = new Comparison();
     const ep = srwmEpisode(e.task, e.demo, e.query);
-    note(`task ${e.task} x`, relErr(ep.x, f64(e.x, "x")));
-    note(`task ${e.task} target`, relErr(ep.target, f64(e.target, "target")));
+    put(cmp, "x", ep.x, f64(e.x, "x"));
+    put(cmp, "target", ep.target, f64(e.target, "target"));
     const tape = srwmForward(L, fx.eta, p, ep);
     const T = ep.steps;
-    note(`task ${e.task} h`, relErr(tape.h.subarray(H), f64(e.h, "h")));
-    for (const k of ["y", "r", "c", "v", "g"] as const) {
-      note(`task ${e.task} ${k}`, relErr(tape[k], f64(e[k], k)));
-    }
-    note(
-      `task ${e.task} fast`,
-      relErr(tape.fast.subarray(H * H, (T + 1) * H * H), f64(e.fast, "fast")),
-    );
-    note(`task ${e.task} loss`, relErr([tape.loss], [e.loss]));
-    note(`task ${e.task} grad`, relErr(srwmBackward(L, fx.eta, p, ep, tape), f64(e.grad, "grad")));
-  }
-  // Two clipped Adam steps.
-  const q = Float64Array.from(p);
-  const m = new Float64Array(L.total);
-  const v = new Float64Array(L.total);
-  srwmAdamStep(L, SRWM_ADAM, q, m, v, f64(fx.adam.grad1, "grad1"), 1);
-  note("adam step 1", relErr(q, f64(fx.adam.after1, "after1")));
-  const ep1 = srwmEpisode(1, fx.episodes[1]!.demo, fx.episodes[1]!.query);
-  const g2 = srwmBackward(L, fx.eta, q, ep1, srwmForward(L, fx.eta, q, ep1)).map((x) => 100 * x);
-  note("adam grad 2", relErr(g2, f64(fx.adam.grad2, "grad2")));
-  srwmAdamStep(L, SRWM_ADAM, q, m, v, f64(fx.adam.grad2, "grad2"), 2);
-  note("adam step 2", relErr(q, f64(fx.adam.after2, "after2")));
+    put(cmp, "h", tape.h.subarray(H), f64(e.h, "h"));
+    for (const k of ["y", "r", "c", "v", "g"] as const) put(cmp, k, tape[k], f64(e[k], k));
+    put(cmp, "fast", tape.fast.subarray(H * H, (T + 1) * H * H), f64(e.fast, "fast"));
+    put(cmp, "loss", [tape.loss], [e.loss]);
+    put(cmp, "grad", srwmBackward(L, fx.eta, p, ep, tape), f64(e.grad, "grad"));
+    return cmp;
+  };
+  /** Two clipped Adam steps, the second on 100× the gradient of task 1 at the first's result. */
+  const oracleAdam = (): Compared => {
+    const cmp = new Comparison();
+    const q = Float64Array.from(p);
+    const m = new Float64Array(L.total);
+    const v = new Float64Array(L.total);
+    srwmAdamStep(L, SRWM_ADAM, q, m, v, f64(fx.adam.grad1, "grad1"), 1);
+    put(cmp, "step 1", q.slice(), f64(fx.adam.after1, "after1"));
+    const ep1 = srwmEpisode(1, fx.episodes[1]!.demo, fx.episodes[1]!.query);
+    const g2 = srwmBackward(L, fx.eta, q, ep1, srwmForward(L, fx.eta, q, ep1)).map((x) => 100 * x);
+    put(cmp, "grad 2", g2, f64(fx.adam.grad2, "grad2"));
+    srwmAdamStep(L, SRWM_ADAM, q, m, v, f64(fx.adam.grad2, "grad2"), 2);
+    put(cmp, "step 2", q, f64(fx.adam.after2, "after2"));
+    return cmp;
+  };
   // GPU: the same episodes with the f32-rounded parameters, against the oracle on those.
-  const worst = new WorstRatio();
-  await compareCases(
-    fx.episodes.map((e) => ({
-      hidden: H,
-      eta: fx.eta,
-      params: Float32Array.from(p),
-      task: e.task,
-      demo: e.demo,
-      query: e.query,
-    })),
-    worst,
-    "fixture",
-  );
-  const leaked = liveBufferCount() - before;
+  const gpuCases: Case[] = fx.episodes.map((e) => ({
+    hidden: H,
+    eta: fx.eta,
+    params: Float32Array.from(p),
+    task: e.task,
+    demo: e.demo,
+    query: e.query,
+  }));
+  const run = srwmRunner(gpuCases);
+  const gpuEpisode = async (c: Case): Promise<Compared> => {
+    const cmp = new Comparison();
+    compareEpisode(cmp, "episode", c, await run(c));
+    return cmp;
+  };
+  type Kase = () => Compared | Promise<Compared>;
+  const m = await differential<Kase>(t, {
+    cases: [
+      ...fx.episodes.map((e) => ({
+        name: `oracle vs numpy: task ${e.task}`,
+        input: () => oracleEpisode(e),
+      })),
+      { name: "oracle vs numpy: two clipped Adam steps", input: oracleAdam },
+      ...gpuCases.map((c) => ({
+        name: `GPU (f32 parameters) vs oracle: H=${H} η=${fx.eta} task ${c.task}`,
+        input: () => gpuEpisode(c),
+      })),
+    ],
+    ...jointly((c: Kase) => c()),
+  });
   return {
-    figure: `f64 ${worstF64.toExponential(2)}; GPU ratio ${worst.ratio.toFixed(3)}`,
-    bound: `${FIXTURE_F64_REL}; 1`,
-    pass: worstF64 <= FIXTURE_F64_REL && worst.failures.length === 0 && worst.ratio <= 1 &&
-      leaked === 0,
-    detail: `oracle vs numpy worst at ${where}; clipped tensors step 2: ` +
-      `[${fx.adam.clipped2.join(", ")}]; GPU (f32 parameters, vs the oracle on them): ` +
-      `${worst.summary()}; ${integrity}; ${leaked} buffers leaked`,
+    ...m,
+    detail: `${m.detail}; clipped tensors at Adam step 2: [${fx.adam.clipped2.join(", ")}]; ` +
+      integrity,
   };
 });

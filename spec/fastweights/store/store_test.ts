@@ -14,7 +14,8 @@ import { claimTest } from "../../_harness/claim.ts";
 import { fcParams } from "../../_harness/fuzz.ts";
 import { STORE_GATE_ZERO, STORE_LINEARITY, STORE_MODEL, STORE_ORTHONORMAL } from "./claims.ts";
 import { WorstRatio } from "../../_harness/worst_ratio.ts";
-import { seqSum } from "../unknown_delay/_bounds.ts";
+import { referenceBounds, seqSum } from "../unknown_delay/_bounds.ts";
+import { type Compared, Comparison, differential, jointly } from "../../_harness/differential.ts";
 
 /** The store's f64 model: W with the running bound of every entry, updated like the kernel. */
 class StoreModel {
@@ -74,6 +75,9 @@ function orthonormalKeys(d: number, kind: number, perm: number[], signs: boolean
   );
 }
 
+/** A fuzzed orthonormal-key case: key set, writes and the values written. */
+type OrthoCase = typeof orthoCaseArb extends fc.Arbitrary<infer C> ? C : never;
+
 const orthoCaseArb = fc.constantFrom(1, 2, 3, 4, 5, 8, 16).chain((d) =>
   fc.record({
     d: fc.constant(d),
@@ -94,35 +98,42 @@ const orthoCaseArb = fc.constantFrom(1, 2, 3, 4, 5, 8, 16).chain((d) =>
   })
 );
 
-claimTest(STORE_ORTHONORMAL, async () => {
+claimTest(STORE_ORTHONORMAL, async (t) => {
   await initGpu();
-  const worst = new WorstRatio();
-  await fc.assert(
-    fc.asyncProperty(orthoCaseArb, async ({ c, values }) => {
+  return differential(t, {
+    fuzz: {
+      arbitrary: orthoCaseArb,
+      runs: 100,
+      name: ({ c }) =>
+        `d=${c.d} d_v=${c.dv} ${c.kind ? "Hadamard" : "permutation"} keys, ${c.writes} writes`,
+    },
+    ...jointly(async ({ c, values }: OrthoCase): Promise<Compared> => {
       const keys = orthonormalKeys(c.d, c.kind, c.perm, c.signs).slice(0, c.writes);
       const store = new FastWeightStore(c.d, c.dv, 1);
       const model = new StoreModel(c.d, c.dv, 1);
+      let got: (Float32Array | Int32Array)[];
       try {
         keys.forEach((k, t) => {
           store.write(k, values[t]!, 1);
           model.write(k, values[t]!, 1);
         });
         const reads = keys.map((k) => store.read(k));
-        const got = await readTensors(reads);
-        reads.forEach((r) => r.dispose());
-        keys.forEach((k, t) => {
-          // The reference is the stored value itself: keys are exactly orthonormal.
-          const b = model.read(k);
-          worst.check(`d=${c.d} key ${t}`, got[t]!, values[t]!, b);
-        });
+        try {
+          got = await readTensors(reads);
+        } finally {
+          reads.forEach((r) => r.dispose());
+        }
       } finally {
         store.dispose();
       }
-      return worst.failures.length === 0;
+      // The reference is the stored value itself: keys are exactly orthonormal.
+      const cmp = new Comparison();
+      keys.forEach((k, t) => {
+        cmp.add(`key ${t}`, got[t]!, values[t]!, referenceBounds(model.read(k)));
+      });
+      return cmp;
     }),
-    fcParams(100),
-  );
-  return { figure: worst.ratio, bound: 1, pass: worst.ratio <= 1, detail: worst.summary() };
+  });
 });
 
 claimTest(STORE_GATE_ZERO, async () => {
@@ -178,68 +189,81 @@ claimTest(STORE_GATE_ZERO, async () => {
   };
 });
 
-claimTest(STORE_LINEARITY, async () => {
+const linearityArb = fc.record({
+  d: fc.integer({ min: 1, max: 9 }),
+  dv: fc.integer({ min: 1, max: 9 }),
+  writes: fc.integer({ min: 1, max: 6 }),
+  a: valueArb,
+  b: valueArb,
+  pool: fc.array(valueArb, { minLength: 300, maxLength: 300 }),
+});
+
+/** A fuzzed linearity case: sizes, the coefficients a, b and a pool of values to draw from. */
+type LinearityCase = typeof linearityArb extends fc.Arbitrary<infer C> ? C : never;
+
+claimTest(STORE_LINEARITY, async (t) => {
   await initGpu();
-  const worst = new WorstRatio();
-  await fc.assert(
-    fc.asyncProperty(
-      fc.record({
-        d: fc.integer({ min: 1, max: 9 }),
-        dv: fc.integer({ min: 1, max: 9 }),
-        writes: fc.integer({ min: 1, max: 6 }),
-        a: valueArb,
-        b: valueArb,
-        pool: fc.array(valueArb, { minLength: 300, maxLength: 300 }),
-      }),
-      async ({ d, dv, writes, a, b, pool }) => {
-        const at = (i: number) => pool[i % pool.length]!;
-        const keys = Array.from(
-          { length: writes },
-          (_, t) => Array.from({ length: d }, (_, c) => at(t * d + c)),
-        );
-        const gates = Array.from({ length: writes }, (_, t) => f32(Math.abs(at(t + 200)) / 4));
-        const v1 = Array.from(
-          { length: writes },
-          (_, t) => Array.from({ length: dv }, (_, j) => at(t * dv + j + 50)),
-        );
-        const v2 = Array.from(
-          { length: writes },
-          (_, t) => Array.from({ length: dv }, (_, j) => at(t * dv + j + 120)),
-        );
-        const v3 = v1.map((row, t) => row.map((x, j) => f32(a * x + b * v2[t]![j]!)));
-        const q = Array.from({ length: d }, (_, c) => at(c + 250));
-        const stores = [v1, v2, v3].map((vs) => {
-          const s = new FastWeightStore(d, dv, 0.5);
-          const m = new StoreModel(d, dv, 0.5);
-          vs.forEach((v, t) => {
-            s.write(keys[t]!, v, gates[t]!);
-            m.write(keys[t]!, v, gates[t]!);
-          });
-          return { s, m };
+  return differential(t, {
+    fuzz: {
+      arbitrary: linearityArb,
+      runs: 100,
+      name: (c) => `d=${c.d} d_v=${c.dv} writes=${c.writes} a=${c.a} b=${c.b}`,
+    },
+    ...jointly(async ({ d, dv, writes, a, b, pool }: LinearityCase): Promise<Compared> => {
+      const at = (i: number) => pool[i % pool.length]!;
+      const keys = Array.from(
+        { length: writes },
+        (_, t) => Array.from({ length: d }, (_, c) => at(t * d + c)),
+      );
+      const gates = Array.from({ length: writes }, (_, t) => f32(Math.abs(at(t + 200)) / 4));
+      const v1 = Array.from(
+        { length: writes },
+        (_, t) => Array.from({ length: dv }, (_, j) => at(t * dv + j + 50)),
+      );
+      const v2 = Array.from(
+        { length: writes },
+        (_, t) => Array.from({ length: dv }, (_, j) => at(t * dv + j + 120)),
+      );
+      const v3 = v1.map((row, t) => row.map((x, j) => f32(a * x + b * v2[t]![j]!)));
+      const q = Array.from({ length: d }, (_, c) => at(c + 250));
+      const stores = [v1, v2, v3].map((vs) => {
+        const s = new FastWeightStore(d, dv, 0.5);
+        const m = new StoreModel(d, dv, 0.5);
+        vs.forEach((v, t) => {
+          s.write(keys[t]!, v, gates[t]!);
+          m.write(keys[t]!, v, gates[t]!);
         });
+        return { s, m };
+      });
+      let read: (Float32Array | Int32Array)[];
+      try {
+        const reads = stores.map(({ s }) => s.read(q));
         try {
-          const reads = stores.map(({ s }) => s.read(q));
-          const [g1, g2, g3] = await readTensors(reads);
-          reads.forEach((r) => r.dispose());
-          const [b1, b2, b3] = stores.map(({ m }) => m.read(q));
-          // a·read(V₁) + b·read(V₂) against read(V₃), V₃ = fl(a·V₁ + b·V₂): the GPU reads carry
-          // their own bounds, and V₃'s rounding moves the exact read by |read₃ − (a r₁ + b r₂)|.
-          const lhs = Array.from({ length: dv }, (_, j) => a * g1![j]! + b * g2![j]!);
-          const bounds = Array.from({ length: dv }, (_, j) => ({
-            v: b3![j]!.v,
-            e: b3![j]!.e + Math.abs(a) * b1![j]!.e + Math.abs(b) * b2![j]!.e +
-              Math.abs(b3![j]!.v - (a * b1![j]!.v + b * b2![j]!.v)) / FW_REFERENCE_FACTOR,
-          }));
-          worst.check(`d=${d} d_v=${dv} writes=${writes}`, g3!, lhs, bounds);
+          read = await readTensors(reads);
         } finally {
-          stores.forEach(({ s }) => s.dispose());
+          reads.forEach((r) => r.dispose());
         }
-        return worst.failures.length === 0;
-      },
-    ),
-    fcParams(100),
-  );
-  return { figure: worst.ratio, bound: 1, pass: worst.ratio <= 1, detail: worst.summary() };
+      } finally {
+        stores.forEach(({ s }) => s.dispose());
+      }
+      const [g1, g2, g3] = read;
+      const [b1, b2, b3] = stores.map(({ m }) => m.read(q));
+      // a·read(V₁) + b·read(V₂) against read(V₃), V₃ = fl(a·V₁ + b·V₂): the GPU reads carry
+      // their own bounds, and V₃'s rounding moves the exact read by |read₃ − (a r₁ + b r₂)|.
+      const lhs = Array.from({ length: dv }, (_, j) => a * g1![j]! + b * g2![j]!);
+      const bounds = Array.from({ length: dv }, (_, j) => ({
+        v: b3![j]!.v,
+        e: b3![j]!.e + Math.abs(a) * b1![j]!.e + Math.abs(b) * b2![j]!.e +
+          Math.abs(b3![j]!.v - (a * b1![j]!.v + b * b2![j]!.v)) / FW_REFERENCE_FACTOR,
+      }));
+      return new Comparison().add(
+        "read(V₃) vs a·read(V₁) + b·read(V₂)",
+        g3!,
+        lhs,
+        referenceBounds(bounds),
+      );
+    }),
+  });
 });
 
 // --- model-based interleavings ---

@@ -11,7 +11,13 @@
  *
  * @module
  */
-import { track, trackBuiltins, type Tracked, trackSum } from "../../../invariants/tolerance.ts";
+import {
+  FW_REFERENCE_FACTOR,
+  track,
+  trackBuiltins,
+  type Tracked,
+  trackSum,
+} from "../../../invariants/tolerance.ts";
 import type { UdConfig, UdEpisode, UdParams } from "../../oracle/fastweights/unknown_delay.ts";
 
 const ONE = track.input(1);
@@ -34,6 +40,20 @@ export function trackFwSigmoid(z: Tracked): Tracked {
 /** A left-to-right sum `t₀ + t₁ + …` of computed terms: each meets ≤ n − 1 additions. */
 export function seqSum(terms: readonly Tracked[]): Tracked {
   return terms.length === 0 ? ZERO : trackSum(terms, terms.length - 1);
+}
+
+/**
+ * The comparison bounds of tracked outputs: each `e` times the ledger's reference factor
+ * (the f64 oracle's own rounding on top of the kernel's f32 bound).
+ *
+ * @example
+ * ```ts
+ * import { referenceBounds } from "./_bounds.ts";
+ * console.assert(referenceBounds([{ v: 1, e: 2 }])[0]! > 2);
+ * ```
+ */
+export function referenceBounds(tracked: readonly Tracked[]): number[] {
+  return tracked.map((b) => b.e * FW_REFERENCE_FACTOR);
 }
 
 /** Left-to-right `bias + Σ w_i·x_i` with exact f32 weights. */

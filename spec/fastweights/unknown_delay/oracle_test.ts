@@ -48,7 +48,9 @@ claimTest(UD_PARAM_COUNT, () => {
       (p, hidden, keyDim) => {
         const cfg = { p, hidden, keyDim, eta: 0.5 };
         const want = hidden * (p + 3) + (2 * keyDim + p + 1) * (hidden + 1);
-        if (udParamCount(cfg) !== want || udLayout(cfg).total !== want) bad++;
+        const ok = udParamCount(cfg) === want && udLayout(cfg).total === want;
+        if (!ok) bad++;
+        return ok; // false shrinks to the smallest mismatching (p, H, d_k) and prints the seed
       },
     ),
     fcParams(100),
@@ -58,6 +60,12 @@ claimTest(UD_PARAM_COUNT, () => {
     figure: atDefaults,
     bound: 917,
     pass: bad === 0 && atDefaults === 917 && udLayout(UD_DEFAULTS).total === 917,
+    parts: [{
+      name: "GPU layout total at the defaults",
+      figure: udLayout(UD_DEFAULTS).total,
+      bound: 917,
+      direction: "==",
+    }],
     detail: `${bad} of 100 fuzzed (p, H, d_k) mismatched; oracle and GPU layout agree`,
   };
 });

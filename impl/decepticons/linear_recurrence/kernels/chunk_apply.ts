@@ -5,38 +5,46 @@
  * scanned chunk summaries' state after chunk k − 1 otherwise (phase 2). The
  * last logical step also writes the final state.
  *
- * Bindings: 0 uniform {nb, T, C, rev, K, nC, use_init}; 1 apre [nb, T, C]·w;
- * 2 init [nb, C]·w; 3 carry [nb, nC, C]·w; 4 h [nb, T, C]·w (read and written);
- * 5 state [nb, C]·w.
+ * Bindings: apre [nb, T, C]·w; init [nb, C]·w (optional, read when use_init);
+ * carry [nb, nC, C]·w; h [nb, T, C]·w (read and written); state [nb, C]·w.
  * Grid: ceil(nb·T·C / 64) workgroups of 64, tiled; no loop.
  * Accuracy: one multiply and one add on top of the phase 1 and phase 2 bounds.
  *
  * @module
  */
-import { WGSL_LINEAR_WORKGROUP } from "../../../gpu/grid.ts";
-import { scanAccessWgsl, scanElementWgsl } from "./common.ts";
+import { defineProgram, type Program } from "../../../gpu/program.ts";
+import { scanAccessWgsl, scanElementWgsl, type ScanSizes } from "./common.ts";
 
-/** WGSL of phase 3 of the chunked scan for element width `w`. */
-export function scanChunkApplyWgsl(w: 1 | 2): string {
-  return `
-struct Params { nb: u32, T: u32, C: u32, rev: u32, K: u32, nC: u32, use_init: u32 }
-@group(0) @binding(0) var<uniform> prm: Params;
-@group(0) @binding(1) var<storage, read> apre: array<f32>;
-@group(0) @binding(2) var<storage, read> init: array<f32>;
-@group(0) @binding(3) var<storage, read> carry: array<f32>;
-@group(0) @binding(4) var<storage, read_write> h: array<f32>;
-@group(0) @binding(5) var<storage, read_write> state: array<f32>;
+/** Phase 3 of the chunked scan. */
+export const SCAN_CHUNK_APPLY: Program<ScanSizes> = defineProgram<ScanSizes>({
+  name: "decepticons_scan_chunk_apply",
+  workgroupSize: 64,
+  uniformVar: "prm",
+  uniforms: {
+    nb: "u32",
+    T: "u32",
+    C: "u32",
+    rev: "u32",
+    K: "u32",
+    nC: "u32",
+    use_init: "u32",
+  },
+  bindings: {
+    apre: { access: "read" },
+    init: { access: "read", optional: true },
+    carry: { access: "read" },
+    h: { access: "read_write" },
+    state: { access: "read_write" },
+  },
+  helpers: ({ w }) => `
 ${scanElementWgsl(w)}
 ${scanAccessWgsl("apre", w, false)}
 ${scanAccessWgsl("init", w, false)}
 ${scanAccessWgsl("carry", w, false)}
 ${scanAccessWgsl("h", w, true)}
-${scanAccessWgsl("state", w, true)}
-${WGSL_LINEAR_WORKGROUP}
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let gi = linear_workgroup(wid, nwg) * 64u + lid;
+${scanAccessWgsl("state", w, true)}`,
+  main: () => `
+  let gi = wg * 64u + lid;
   if (gi >= prm.nb * prm.T * prm.C) { return; }
   let c = gi % prm.C;
   let s = (gi / prm.C) % prm.T;
@@ -53,7 +61,5 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   }
   let x = vmul(ld_apre(e), cin) + ld_h(e);
   st_h(e, x);
-  if (s + 1u == prm.T) { st_state(bi * prm.C + c, x); }
-}
-`;
-}
+  if (s + 1u == prm.T) { st_state(bi * prm.C + c, x); }`,
+});

@@ -7,29 +7,33 @@
  * map (A_{K−1}, B_{K−1}) to the summaries. Nothing is ever divided by a gate
  * product, so the result is exact in exact arithmetic for every gate value.
  *
- * Bindings: 0 uniform {nb, T, C, rev, K, nC}; 1 ga [nb, T, C]·w; 2 gb [nb, T, C]·w;
- * 3 apre [nb, T, C]·w; 4 h [nb, T, C]·w; 5 sum_a [nb, nC, C]·w; 6 sum_b [nb, nC, C]·w.
+ * Bindings: ga [nb, T, C]·w; gb [nb, T, C]·w; apre [nb, T, C]·w; h [nb, T, C]·w;
+ * sum_a [nb, nC, C]·w; sum_b [nb, nC, C]·w.
  * Grid: ceil(nb·nC·C / 64) workgroups of 64, tiled; one invocation per
- * (sequence, chunk, channel), K + 1 loop headers.
+ * (sequence, chunk, channel), K + 1 loop headers (steps of a dispatch: K).
  * Accuracy (class T3): A_i carries i roundings (complex: ≤ 3u each in modulus),
  * B_i the sequential scan's bound over the chunk.
  *
  * @module
  */
-import { WGSL_LINEAR_WORKGROUP } from "../../../gpu/grid.ts";
-import { SCAN_STEP_WGSL, scanAccessWgsl, scanElementWgsl } from "./common.ts";
+import { defineProgram, type Program } from "../../../gpu/program.ts";
+import { SCAN_STEP_WGSL, scanAccessWgsl, scanElementWgsl, type ScanSizes } from "./common.ts";
 
-/** WGSL of phase 1 of the chunked scan for element width `w`. */
-export function scanChunkLocalWgsl(w: 1 | 2): string {
-  return `
-struct Params { nb: u32, T: u32, C: u32, rev: u32, K: u32, nC: u32 }
-@group(0) @binding(0) var<uniform> prm: Params;
-@group(0) @binding(1) var<storage, read> ga: array<f32>;
-@group(0) @binding(2) var<storage, read> gb: array<f32>;
-@group(0) @binding(3) var<storage, read_write> apre: array<f32>;
-@group(0) @binding(4) var<storage, read_write> h: array<f32>;
-@group(0) @binding(5) var<storage, read_write> sum_a: array<f32>;
-@group(0) @binding(6) var<storage, read_write> sum_b: array<f32>;
+/** Phase 1 of the chunked scan. */
+export const SCAN_CHUNK_LOCAL: Program<ScanSizes> = defineProgram<ScanSizes>({
+  name: "decepticons_scan_chunk_local",
+  workgroupSize: 64,
+  uniformVar: "prm",
+  uniforms: { nb: "u32", T: "u32", C: "u32", rev: "u32", K: "u32", nC: "u32" },
+  bindings: {
+    ga: { access: "read" },
+    gb: { access: "read" },
+    apre: { access: "read_write" },
+    h: { access: "read_write" },
+    sum_a: { access: "read_write" },
+    sum_b: { access: "read_write" },
+  },
+  helpers: ({ w }) => `
 ${scanElementWgsl(w)}
 ${scanAccessWgsl("ga", w, false)}
 ${scanAccessWgsl("gb", w, false)}
@@ -37,12 +41,9 @@ ${scanAccessWgsl("apre", w, true)}
 ${scanAccessWgsl("h", w, true)}
 ${scanAccessWgsl("sum_a", w, true)}
 ${scanAccessWgsl("sum_b", w, true)}
-${SCAN_STEP_WGSL}
-${WGSL_LINEAR_WORKGROUP}
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let gi = linear_workgroup(wid, nwg) * 64u + lid;
+${SCAN_STEP_WGSL}`,
+  main: () => `
+  let gi = wg * 64u + lid;
   if (gi >= prm.nb * prm.nC * prm.C) { return; }
   let c = gi % prm.C;
   let k = (gi / prm.C) % prm.nC;
@@ -61,7 +62,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   }
   let o = (bi * prm.nC + k) * prm.C + c;
   st_sum_a(o, pa);
-  st_sum_b(o, pb);
-}
-`;
-}
+  st_sum_b(o, pb);`,
+  // One loop over the chunk's K steps.
+  loopIterations: (_s, steps) => steps + 1,
+});

@@ -1,5 +1,5 @@
 /**
- * WGSL pieces shared by the linear-recurrence kernels (decepticons_scan_*.ts):
+ * WGSL pieces shared by the linear-recurrence kernels (the programs of this folder):
  * the element type (f32, or vec2f for complex values stored as interleaved
  * (re, im) pairs), complex multiply and conjugate, and the map from a logical
  * step to a physical time index and gate.
@@ -11,6 +11,11 @@
  *
  * @module
  */
+
+/** Compile-time sizes of the scan programs: element width 1 (real) or 2 (complex). */
+export interface ScanSizes extends Record<string, number> {
+  w: 1 | 2;
+}
 
 /** WGSL for element width `w` (1 real, 2 complex): type V, vmul, vconj, V_ONE, V_ZERO. */
 export function scanElementWgsl(w: 1 | 2): string {

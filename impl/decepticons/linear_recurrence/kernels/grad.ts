@@ -5,40 +5,41 @@
  * 0), and ∂L/∂h_init = conj(a_0)·λ_0. For complex values the gradient of a
  * real loss is ∂L/∂Re + i·∂L/∂Im. (∂L/∂b_t = λ_t needs no kernel.)
  *
- * Bindings: 0 uniform {nb, T, C, use_init}; 1 ga [nb, T, C]·w; 2 h [nb, T, C]·w;
- * 3 init [nb, C]·w; 4 lam [nb, T, C]·w; 5 da [nb, T, C]·w; 6 dinit [nb, C]·w.
+ * Bindings: ga [nb, T, C]·w; h [nb, T, C]·w; init [nb, C]·w (optional, read when
+ * use_init); lam [nb, T, C]·w; da [nb, T, C]·w; dinit [nb, C]·w.
  * Grid: ceil((nb·T·C + nb·C) / 64) workgroups of 64, tiled; no loop.
  * Accuracy: one (complex) multiply of computed values: the propagated errors
  * of λ and h plus ≤ 3u of the product (2√2·u for complex).
  *
  * @module
  */
-import { WGSL_LINEAR_WORKGROUP } from "../../../gpu/grid.ts";
-import { scanAccessWgsl, scanElementWgsl } from "./common.ts";
+import { defineProgram, type Program } from "../../../gpu/program.ts";
+import { scanAccessWgsl, scanElementWgsl, type ScanSizes } from "./common.ts";
 
-/** WGSL of the gate-gradient kernel for element width `w`. */
-export function scanGradWgsl(w: 1 | 2): string {
-  return `
-struct Params { nb: u32, T: u32, C: u32, use_init: u32 }
-@group(0) @binding(0) var<uniform> prm: Params;
-@group(0) @binding(1) var<storage, read> ga: array<f32>;
-@group(0) @binding(2) var<storage, read> h: array<f32>;
-@group(0) @binding(3) var<storage, read> init: array<f32>;
-@group(0) @binding(4) var<storage, read> lam: array<f32>;
-@group(0) @binding(5) var<storage, read_write> da: array<f32>;
-@group(0) @binding(6) var<storage, read_write> dinit: array<f32>;
+/** The gate-gradient kernel. */
+export const SCAN_GRAD: Program<ScanSizes> = defineProgram<ScanSizes>({
+  name: "decepticons_scan_grad",
+  workgroupSize: 64,
+  uniformVar: "prm",
+  uniforms: { nb: "u32", T: "u32", C: "u32", use_init: "u32" },
+  bindings: {
+    ga: { access: "read" },
+    h: { access: "read" },
+    init: { access: "read", optional: true },
+    lam: { access: "read" },
+    da: { access: "read_write" },
+    dinit: { access: "read_write" },
+  },
+  helpers: ({ w }) => `
 ${scanElementWgsl(w)}
 ${scanAccessWgsl("ga", w, false)}
 ${scanAccessWgsl("h", w, false)}
 ${scanAccessWgsl("init", w, false)}
 ${scanAccessWgsl("lam", w, false)}
 ${scanAccessWgsl("da", w, true)}
-${scanAccessWgsl("dinit", w, true)}
-${WGSL_LINEAR_WORKGROUP}
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let gi = linear_workgroup(wid, nwg) * 64u + lid;
+${scanAccessWgsl("dinit", w, true)}`,
+  main: () => `
+  let gi = wg * 64u + lid;
   let n = prm.nb * prm.T * prm.C;
   if (gi < n) {
     let c = gi % prm.C;
@@ -58,7 +59,5 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let c = j % prm.C;
   let bi = j / prm.C;
   let e0 = bi * prm.T * prm.C + c;
-  st_dinit(j, vmul(vconj(ld_ga(e0)), ld_lam(e0)));
-}
-`;
-}
+  st_dinit(j, vmul(vconj(ld_ga(e0)), ld_lam(e0)));`,
+});

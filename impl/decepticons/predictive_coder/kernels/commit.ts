@@ -1,8 +1,9 @@
 /**
  * The byte-latent coder's patching / latent-commit recurrence (catalogue B2,
  * steps 2–9), fused over time: one workgroup per sequence keeps the committer
- * state in workgroup memory and loops over `steps` substrate states; a long
- * sequence is split over dispatches that carry the state through `state`.
+ * state in workgroup memory and loops over `steps` substrate states; the host
+ * splits a long sequence over dispatches (within the loop budget, see
+ * {@link CODER_COMMIT}) that carry the state through `state`.
  * Per step t, with k owned by invocations lid, lid+WG, …:
  *   u_k = s_t[idx_k];  ν = (Σ_k |u_k − prev_k|) / F (tree reduction; 0 before the first view)
  *   psum_k += u_k;  ℓ += 1;  m_k = psum_k / ℓ
@@ -15,9 +16,9 @@
  *
  * State layout per sequence (f32): prev [F], psum [F], g [G], last [L], phat [F], ℓ, started.
  *
- * Bindings: 0 uniform {batch, tm, t0, steps, units}; 1 hist [batch, tm, units] (substrate
- * states); 2 idx i32 [F]; 3 p [L, F]; 4 r [G, G]; 5 gin [G, L]; 6 lp [F, G];
- * 7 state [batch, S] (read_write); 8 feat [batch, tm, D] (D = 2F + G + L + 3).
+ * Bindings: hist [batch, tm, units] (substrate states); idx i32 [F] (viewed units);
+ * pm [L, F] (P); rm [G, G] (R); gin [G, L] (G_in); lp [F, G] (L_p);
+ * state [batch, S] (read_write); feat [batch, tm, D] (D = 2F + G + L + 3).
  * Grid: `batch` workgroups of {@link CODER_WG} (tiled).
  * Accuracy (class T3): every dot product sums its terms in any order (charge γ_{m−1}·Σ|terms|);
  * fw_tanh as in fastweights_math.ts; ν is a sum of F rounded differences divided once; m is
@@ -25,14 +26,15 @@
  *
  * @module
  */
-import { WGSL_LINEAR_WORKGROUP } from "../../../gpu/grid.ts";
+import { defineProgram, type Program } from "../../../gpu/program.ts";
 import { FW_MATH_WGSL } from "../../../gpu/wgsl/tanh_sigmoid.ts";
+import { paddedLoops } from "../../substrate/kernels/loops.ts";
 
 /** Workgroup size of the commit kernel (a power of two: the novelty reduction halves it). */
 export const CODER_WG = 64;
 
-/** Static configuration baked into the kernel. */
-export interface CoderKernelShape {
+/** Static configuration baked into the kernel (the program's compile-time sizes). */
+export type CoderKernelShape = {
   /** View size F. */
   f: number;
   /** Latent size L. */
@@ -44,7 +46,7 @@ export interface CoderKernelShape {
   patchSize: number;
   adaptive: boolean;
   threshold: number;
-}
+};
 
 /** Size of one sequence's committer state. */
 export function coderStateSize(s: CoderKernelShape): number {
@@ -73,29 +75,39 @@ export function coderLoops(s: CoderKernelShape): { step: number; fixed: number }
   return { step, fixed: 2 * loop(S) + 1 };
 }
 
-/** WGSL of the commit recurrence for shape `s`. */
-export function coderCommitWgsl(s: CoderKernelShape): string {
+/** Offsets of the committer state's parts. */
+function offsets(s: CoderKernelShape) {
   const { f: F, l: L, g: G } = s;
-  const D = coderFeatureDim(s);
-  const S = coderStateSize(s);
-  const WG = CODER_WG;
-  // State offsets.
-  const oPsum = F;
-  const oG = 2 * F;
-  const oLast = 2 * F + G;
-  const oPhat = 2 * F + G + L;
-  const oEll = 3 * F + G + L;
-  return `
-struct Params { batch: u32, tm: u32, t0: u32, steps: u32, units: u32 }
-@group(0) @binding(0) var<uniform> prm: Params;
-@group(0) @binding(1) var<storage, read> hist: array<f32>;
-@group(0) @binding(2) var<storage, read> idx: array<i32>;
-@group(0) @binding(3) var<storage, read> pm: array<f32>;
-@group(0) @binding(4) var<storage, read> rm: array<f32>;
-@group(0) @binding(5) var<storage, read> gin: array<f32>;
-@group(0) @binding(6) var<storage, read> lp: array<f32>;
-@group(0) @binding(7) var<storage, read_write> state: array<f32>;
-@group(0) @binding(8) var<storage, read_write> feat: array<f32>;
+  return {
+    oPsum: F,
+    oG: 2 * F,
+    oLast: 2 * F + G,
+    oPhat: 2 * F + G + L,
+    oEll: 3 * F + G + L,
+  };
+}
+
+/** The commit recurrence over `steps` steps from t0 (one dispatch; the host splits). */
+export const CODER_COMMIT: Program<CoderKernelShape> = defineProgram<CoderKernelShape>({
+  name: "decepticons_coder_commit",
+  workgroupSize: CODER_WG,
+  uniformVar: "prm",
+  uniforms: { batch: "u32", tm: "u32", t0: "u32", steps: "u32", units: "u32" },
+  bindings: {
+    hist: { access: "read" },
+    idx: { access: "read", type: "i32" },
+    pm: { access: "read" },
+    rm: { access: "read" },
+    gin: { access: "read" },
+    lp: { access: "read" },
+    state: { access: "read_write" },
+    feat: { access: "read_write" },
+  },
+  helpers: (s) => {
+    const { f: F, l: L, g: G } = s;
+    const S = coderStateSize(s);
+    const WG = CODER_WG;
+    return `
 var<workgroup> st: array<f32, ${S}>;
 var<workgroup> uu: array<f32, ${F}>;
 var<workgroup> mm: array<f32, ${F}>;
@@ -103,12 +115,16 @@ var<workgroup> zz: array<f32, ${L}>;
 var<workgroup> gn: array<f32, ${G}>;
 var<workgroup> red: array<f32, ${WG}>;
 var<workgroup> flag: u32;
-${FW_MATH_WGSL}
-${WGSL_LINEAR_WORKGROUP}
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let b = linear_workgroup(wid, nwg);
+${FW_MATH_WGSL}`;
+  },
+  main: (s) => {
+    const { f: F, l: L, g: G } = s;
+    const D = coderFeatureDim(s);
+    const S = coderStateSize(s);
+    const WG = CODER_WG;
+    const { oPsum, oG, oLast, oPhat, oEll } = offsets(s);
+    return `
+  let b = wg;
   if (b >= prm.batch) { return; }
   for (var i = lid; i < ${S}u; i += ${WG}u) { st[i] = state[b * ${S}u + i]; }
   workgroupBarrier();
@@ -176,8 +192,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     }
     for (var k = lid; k < ${G}u; k += ${WG}u) { feat[frow + ${2 * F}u + k] = st[${oG}u + k]; }
     for (var k = lid; k < ${L}u; k += ${WG}u) { feat[frow + ${
-    2 * F + G
-  }u + k] = st[${oLast}u + k]; }
+      2 * F + G
+    }u + k] = st[${oLast}u + k]; }
     if (lid == 0u) {
       feat[frow + ${D - 3}u] = nu;
       feat[frow + ${D - 2}u] = ell / ${lit(s.maxPatch)};
@@ -190,7 +206,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     }
     workgroupBarrier();
   }
-  for (var i = lid; i < ${S}u; i += ${WG}u) { state[b * ${S}u + i] = st[i]; }
-}
-`;
-}
+  for (var i = lid; i < ${S}u; i += ${WG}u) { state[b * ${S}u + i] = st[i]; }`;
+  },
+  loopIterations: (s, steps) => paddedLoops(coderLoops(s), steps),
+});

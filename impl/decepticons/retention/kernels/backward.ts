@@ -6,50 +6,55 @@
  *   dv_t[j] = w·w_j       (w = 1 for retention, β_t for delta)
  *   dS[c, j] = g_t·(dS[c, j] − β_t·k_t[c]·w_j)     (β = 0 for retention: dS_{t−1} part)
  * storing dS_t (before the last line) and (w_j, u_j, p_j) for pass 2
- * (decepticons_retention_grads.ts). S_{t−1} comes from the forward's history.
- * A long sequence is split over dispatches that carry dS through `dstate`
- * (read when t1 < tm, written at t0).
+ * (grads.ts). S_{t−1} comes from the forward's history.
+ * The program runner splits a long sequence over launches in reversed steps:
+ * steps [r0, r1) are the times [tm − r1, tm − r0), so the first launch takes the
+ * end of the sequence; launches carry dS through `dstate` (read when r0 > 0,
+ * i.e. t1 < tm, written at t0).
  *
- * Bindings: 0 uniform {n, tm, t0, t1, delta, per_seq}; 1 q [n, tm, DK]; 2 k [n, tm, DK];
- * 3 gates [n, tm] or [n] (per_seq); 4 beta [n, tm] (read when delta); 5 do [n, tm, DV];
- * 6 hist [n, tm, DK, DV]; 7 dstate [n, DK, DV] (read_write); 8 dshist [n, tm, DK, DV];
- * 9 wup [n, tm, DV, 3]; 10 dv [n, tm, DV].
+ * Bindings: qs [n, tm, DK]; ks [n, tm, DK]; gates [n, tm] or [n] (per_seq);
+ * betas [n, tm] (optional, read when delta); dos [n, tm, DV]; hist [n, tm, DK, DV];
+ * dstate [n, DK, DV] (read_write); dshist [n, tm, DK, DV]; wup [n, tm, DV, 3];
+ * dvs [n, tm, DV].
  * Grid: ceil(n·DV / 64) workgroups of 64, tiled; one invocation per (sequence, column).
  * Accuracy (class T3): a running bound tracked per step in spec/decepticons/retention/gpu_test.ts.
  *
  * @module
  */
-import { WGSL_LINEAR_WORKGROUP } from "../../../gpu/grid.ts";
+import { defineProgram, type Program } from "../../../gpu/program.ts";
+import type { RetentionSizes } from "./forward.ts";
 
-/** WGSL of the adjoint recurrence for key size `dk` and value size `dv`. */
-export function retentionBackwardWgsl(dk: number, dv: number): string {
-  return `
-struct Params { n: u32, tm: u32, t0: u32, t1: u32, delta: u32, per_seq: u32 }
-@group(0) @binding(0) var<uniform> prm: Params;
-@group(0) @binding(1) var<storage, read> qs: array<f32>;
-@group(0) @binding(2) var<storage, read> ks: array<f32>;
-@group(0) @binding(3) var<storage, read> gates: array<f32>;
-@group(0) @binding(4) var<storage, read> betas: array<f32>;
-@group(0) @binding(5) var<storage, read> dos: array<f32>;
-@group(0) @binding(6) var<storage, read> hist: array<f32>;
-@group(0) @binding(7) var<storage, read_write> dstate: array<f32>;
-@group(0) @binding(8) var<storage, read_write> dshist: array<f32>;
-@group(0) @binding(9) var<storage, read_write> wup: array<f32>;
-@group(0) @binding(10) var<storage, read_write> dvs: array<f32>;
-${WGSL_LINEAR_WORKGROUP}
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let gi = linear_workgroup(wid, nwg) * 64u + lid;
+/** The adjoint recurrence over the reversed steps [r0, r1) of each launch. */
+export const RETENTION_BACKWARD: Program<RetentionSizes> = defineProgram<RetentionSizes>({
+  name: "decepticons_retention_backward",
+  workgroupSize: 64,
+  uniformVar: "prm",
+  uniforms: { n: "u32", tm: "u32", r0: "u32", r1: "u32", delta: "u32", per_seq: "u32" },
+  bindings: {
+    qs: { access: "read" },
+    ks: { access: "read" },
+    gates: { access: "read" },
+    betas: { access: "read", optional: true },
+    dos: { access: "read" },
+    hist: { access: "read" },
+    dstate: { access: "read_write" },
+    dshist: { access: "read_write" },
+    wup: { access: "read_write" },
+    dvs: { access: "read_write" },
+  },
+  main: ({ dk, dv }) => `
+  let gi = wg * 64u + lid;
   if (gi >= prm.n * ${dv}u) { return; }
   let n = gi / ${dv}u;
   let j = gi % ${dv}u;
+  let t0 = prm.tm - prm.r1;
+  let t1 = prm.tm - prm.r0;
   var ds: array<f32, ${dk}>;
   for (var c = 0u; c < ${dk}u; c++) {
     ds[c] = 0.0;
-    if (prm.t1 < prm.tm) { ds[c] = dstate[(n * ${dk}u + c) * ${dv}u + j]; }
+    if (t1 < prm.tm) { ds[c] = dstate[(n * ${dk}u + c) * ${dv}u + j]; }
   }
-  for (var i = prm.t1; i > prm.t0; i--) {
+  for (var i = t1; i > t0; i--) {
     let t = i - 1u;
     let st = n * prm.tm + t;
     let d = dos[st * ${dv}u + j];
@@ -84,7 +89,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       ds[c] = g * (ds[c] - ks[st * ${dk}u + c] * bwk);
     }
   }
-  for (var c = 0u; c < ${dk}u; c++) { dstate[(n * ${dk}u + c) * ${dv}u + j] = ds[c]; }
-}
-`;
-}
+  for (var c = 0u; c < ${dk}u; c++) { dstate[(n * ${dk}u + c) * ${dv}u + j] = ds[c]; }`,
+  // Load and store of dS, the step loop, and per step the two DK loops.
+  loopIterations: ({ dk }, steps) => 2 * (dk + 1) + (steps + 1) + steps * 2 * (dk + 1),
+  split: { begin: "r0", end: "r1" },
+});

@@ -1,8 +1,7 @@
 /**
  * Chunkwise forms, output pass (also the parallel form, chunk = tm): a
- * matmul-like pass over the precomputed score rows of
- * decepticons_retention_chunk_scores.ts. For each (sequence n, step t, column j)
- * in the chunk starting at c0:
+ * matmul-like pass over the precomputed score rows of chunk_scores.ts. For
+ * each (sequence n, step t, column j) in the chunk starting at c0:
  *   y_t[j] = Σ_{s=t..c0 (walking down)} P[t, s]·x_s[xoff + j]
  *          + din_t·(q_t·S_in[:, j])                (use_sin, retention)
  *          + (din_t·q_t − z_t)·S_in[:, j]          (use_sin and use_z, gated delta)
@@ -10,45 +9,62 @@
  * of the state entering the chunk; the gated delta rule uses it twice (x = its
  * pseudo-values U, and x = W to form z). No q·k is recomputed per column.
  *
- * Bindings: 0 uniform {n, tm, chunk, nc, use_sin, use_z, xstride, xoff};
- * 1 q [n, tm, DK]; 2 p [n, tm, chunk]; 3 x [n, tm, xstride]; 4 din [n, tm];
- * 5 z [n, tm, DK] (read when use_z); 6 sin [n, nc, DK, COLS] (read when use_sin);
- * 7 y [n, tm, COLS].
+ * Bindings: qs [n, tm, DK]; ps [n, tm, chunk]; xs [n, tm, xstride]; din [n, tm];
+ * zs [n, tm, DK] (optional, read when use_z); sin [n, nc, DK, COLS] (optional, read
+ * when use_sin); ys [n, tm, COLS].
  * Grid: ceil(n·tm·ceil(COLS / 4) / 64) workgroups of 64, tiled; one invocation per
  * (sequence, step, tile of 4 columns), so each score is loaded once per tile
  * (vector lanes round exactly as the scalar operations would).
  * Accuracy (class T3): a (t − c0 + 1)-term sum of tracked products plus a DK-term read
  * (spec/decepticons/retention/gpu_test.ts).
+ * Steps of a dispatch: the chunk length (an invocation walks at most one chunk).
  *
  * @module
  */
-import { WGSL_LINEAR_WORKGROUP } from "../../../gpu/grid.ts";
+import { defineProgram, type Program } from "../../../gpu/program.ts";
 
 /** Output columns per invocation: each score P[t, s] is loaded once for all of them. */
 export const RETENTION_OUTPUT_TILE = 4;
 
-/** WGSL of the output pass for key size `dk` and `cols` output columns. */
-export function retentionChunkOutputWgsl(dk: number, cols: number): string {
-  const tiles = Math.ceil(cols / RETENTION_OUTPUT_TILE);
-  const lane = ["x", "y", "z", "w"];
-  const lanes = (r: string, pre: string, post: string) =>
-    lane.map((l, i) => `if (j + ${i}u < ${cols}u) { ${r}.${l} = ${pre} + ${i}u${post}; }`)
-      .join("\n  ");
-  const stores = lane.map((l, i) =>
-    `if (j + ${i}u < ${cols}u) { ys[st * ${cols}u + j + ${i}u] = o.${l}; }`
-  ).join("\n  ");
-  return `
-struct Params { n: u32, tm: u32, chunk: u32, nc: u32, use_sin: u32, use_z: u32, xstride: u32,
-  xoff: u32 }
-@group(0) @binding(0) var<uniform> prm: Params;
-@group(0) @binding(1) var<storage, read> qs: array<f32>;
-@group(0) @binding(2) var<storage, read> ps: array<f32>;
-@group(0) @binding(3) var<storage, read> xs: array<f32>;
-@group(0) @binding(4) var<storage, read> din: array<f32>;
-@group(0) @binding(5) var<storage, read> zs: array<f32>;
-@group(0) @binding(6) var<storage, read> sin: array<f32>;
-@group(0) @binding(7) var<storage, read_write> ys: array<f32>;
-${WGSL_LINEAR_WORKGROUP}
+/** Sizes of the output pass: key size DK and output columns COLS. */
+export interface RetentionOutputSizes extends Record<string, number> {
+  dk: number;
+  cols: number;
+}
+
+const LANE = ["x", "y", "z", "w"];
+
+/** The output pass. */
+export const RETENTION_CHUNK_OUTPUT: Program<RetentionOutputSizes> = defineProgram<
+  RetentionOutputSizes
+>({
+  name: "decepticons_retention_chunk_output",
+  workgroupSize: 64,
+  uniformVar: "prm",
+  uniforms: {
+    n: "u32",
+    tm: "u32",
+    chunk: "u32",
+    nc: "u32",
+    use_sin: "u32",
+    use_z: "u32",
+    xstride: "u32",
+    xoff: "u32",
+  },
+  bindings: {
+    qs: { access: "read" },
+    ps: { access: "read" },
+    xs: { access: "read" },
+    din: { access: "read" },
+    zs: { access: "read", optional: true },
+    sin: { access: "read", optional: true },
+    ys: { access: "read_write" },
+  },
+  helpers: ({ cols }) => {
+    const lanes = (r: string, pre: string, post: string) =>
+      LANE.map((l, i) => `if (j + ${i}u < ${cols}u) { ${r}.${l} = ${pre} + ${i}u${post}; }`)
+        .join("\n  ");
+    return `
 // Four consecutive entries of a row from column j (0 past the last column); unrolled, so
 // no loop counts against the budget.
 fn x4(base: u32, j: u32) -> vec4f {
@@ -60,11 +76,15 @@ fn sin4(base: u32, j: u32) -> vec4f {
   var r = vec4f(0.0);
   ${lanes("r", "sin[base + j", "]")}
   return r;
-}
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let gi = linear_workgroup(wid, nwg) * 64u + lid;
+}`;
+  },
+  main: ({ dk, cols }) => {
+    const tiles = Math.ceil(cols / RETENTION_OUTPUT_TILE);
+    const stores = LANE.map((l, i) =>
+      `if (j + ${i}u < ${cols}u) { ys[st * ${cols}u + j + ${i}u] = o.${l}; }`
+    ).join("\n  ");
+    return `
+  let gi = wg * 64u + lid;
   if (gi >= prm.n * prm.tm * ${tiles}u) { return; }
   let st = gi / ${tiles}u;
   let j = (gi % ${tiles}u) * 4u;
@@ -94,7 +114,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       o = o + d * acc;
     }
   }
-  ${stores}
-}
-`;
-}
+  ${stores}`;
+  },
+  // The walk over up to `steps` (the chunk) positions, and the read of S_in (charged
+  // whether or not use_sin is set: the flag is a uniform).
+  loopIterations: ({ dk }, steps) => (steps + 1) + (dk + 1),
+});

@@ -10,36 +10,46 @@
  * Entries with s > t are neither written nor read. The key-key products are
  * generated only for the delta variant (retention skips that work).
  *
- * Bindings: 0 uniform {n, tm, chunk, delta, per_seq}; 1 q [n, tm, DK]; 2 k [n, tm, DK];
- * 3 gates [n, tm] or [n] (per_seq: retention's γ); 4 beta [n, tm] (read when delta);
- * 5 p [n, tm, chunk]; 6 a [n, tm, chunk] (written when delta); 7 din [n, tm].
+ * Bindings: qs [n, tm, DK]; ks [n, tm, DK]; gates [n, tm] or [n] (per_seq:
+ * retention's γ); betas [n, tm] (optional, read when delta); ps [n, tm, chunk];
+ * as_ [n, tm, chunk] (optional, written when delta); din [n, tm].
  * Grid: ceil(n·tm / 64) workgroups of 64, tiled; one invocation per (sequence, step).
  * Accuracy (class T3): a DK-term dot product times a ≤ chunk-long running gate
  * product, one more rounding for β (spec/decepticons/retention/gpu_test.ts tracks it).
+ * Steps of a dispatch: the chunk length (an invocation walks at most one chunk).
  *
  * @module
  */
-import { WGSL_LINEAR_WORKGROUP } from "../../../gpu/grid.ts";
+import { defineProgram, type Program } from "../../../gpu/program.ts";
 
-/** WGSL of the score pass for key size `dk`, with A and β when `delta`. */
-export function retentionChunkScoresWgsl(dk: number, delta: boolean): string {
-  const kk = delta ? "kk = kk + ks[st * " + dk + "u + c] * kc;" : "";
-  const a = delta ? "if (i - 1u < t) { as_[col] = be * (d * kk); }" : "";
-  return `
-struct Params { n: u32, tm: u32, chunk: u32, delta: u32, per_seq: u32 }
-@group(0) @binding(0) var<uniform> prm: Params;
-@group(0) @binding(1) var<storage, read> qs: array<f32>;
-@group(0) @binding(2) var<storage, read> ks: array<f32>;
-@group(0) @binding(3) var<storage, read> gates: array<f32>;
-@group(0) @binding(4) var<storage, read> betas: array<f32>;
-@group(0) @binding(5) var<storage, read_write> ps: array<f32>;
-@group(0) @binding(6) var<storage, read_write> as_: array<f32>;
-@group(0) @binding(7) var<storage, read_write> din: array<f32>;
-${WGSL_LINEAR_WORKGROUP}
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let st = linear_workgroup(wid, nwg) * 64u + lid;
+/** Sizes of the score pass: key size DK, and whether A and β (delta rule) are generated. */
+export interface RetentionScoresSizes extends Record<string, number | boolean> {
+  dk: number;
+  delta: boolean;
+}
+
+/** The score pass. */
+export const RETENTION_CHUNK_SCORES: Program<RetentionScoresSizes> = defineProgram<
+  RetentionScoresSizes
+>({
+  name: "decepticons_retention_chunk_scores",
+  workgroupSize: 64,
+  uniformVar: "prm",
+  uniforms: { n: "u32", tm: "u32", chunk: "u32", delta: "u32", per_seq: "u32" },
+  bindings: {
+    qs: { access: "read" },
+    ks: { access: "read" },
+    gates: { access: "read" },
+    betas: { access: "read", optional: true },
+    ps: { access: "read_write" },
+    as_: { access: "read_write", optional: true },
+    din: { access: "read_write" },
+  },
+  main: ({ dk, delta }) => {
+    const kk = delta ? "kk = kk + ks[st * " + dk + "u + c] * kc;" : "";
+    const a = delta ? "if (i - 1u < t) { as_[col] = be * (d * kk); }" : "";
+    return `
+  let st = wg * 64u + lid;
   if (st >= prm.n * prm.tm) { return; }
   let n = st / prm.tm;
   let t = st % prm.tm;
@@ -66,7 +76,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     if (prm.per_seq == 1u) { g = gates[n]; }
     d = d * g;
   }
-  din[st] = d;
-}
-`;
-}
+  din[st] = d;`;
+  },
+  // Up to `steps` (the chunk) positions, each with a DK-term dot product.
+  loopIterations: ({ dk }, steps) => (steps + 1) + steps * (dk + 1),
+});

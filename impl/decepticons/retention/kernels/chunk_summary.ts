@@ -5,29 +5,31 @@
  * every (sequence, chunk, column) is one invocation. Products only: nothing is
  * divided by a cumulative decay (the original's division is wrong below ~0.5623).
  *
- * Bindings: 0 uniform {n, tm, chunk, nc, per_seq}; 1 k [n, tm, DK]; 2 v [n, tm, DV];
- * 3 gates [n, tm], or [n] when per_seq (retention's γ); 4 l [n, nc, DK, DV].
+ * Bindings: ks [n, tm, DK]; vs [n, tm, DV]; gates [n, tm], or [n] when per_seq
+ * (retention's γ); ls [n, nc, DK, DV].
  * Grid: ceil(n·nc·DV / 64) workgroups of 64, tiled.
  * Accuracy (class T3): the recurrent form's per-step rounding over ≤ chunk steps.
+ * Steps of a dispatch: the chunk length (each invocation walks one chunk).
  *
  * @module
  */
-import { WGSL_LINEAR_WORKGROUP } from "../../../gpu/grid.ts";
+import { defineProgram, type Program } from "../../../gpu/program.ts";
+import type { RetentionSizes } from "./forward.ts";
 
-/** WGSL of the chunk-summary pass for key size `dk` and value size `dv`. */
-export function retentionChunkSummaryWgsl(dk: number, dv: number): string {
-  return `
-struct Params { n: u32, tm: u32, chunk: u32, nc: u32, per_seq: u32 }
-@group(0) @binding(0) var<uniform> prm: Params;
-@group(0) @binding(1) var<storage, read> ks: array<f32>;
-@group(0) @binding(2) var<storage, read> vs: array<f32>;
-@group(0) @binding(3) var<storage, read> gates: array<f32>;
-@group(0) @binding(4) var<storage, read_write> ls: array<f32>;
-${WGSL_LINEAR_WORKGROUP}
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let gi = linear_workgroup(wid, nwg) * 64u + lid;
+/** The chunk-summary pass. */
+export const RETENTION_CHUNK_SUMMARY: Program<RetentionSizes> = defineProgram<RetentionSizes>({
+  name: "decepticons_retention_chunk_summary",
+  workgroupSize: 64,
+  uniformVar: "prm",
+  uniforms: { n: "u32", tm: "u32", chunk: "u32", nc: "u32", per_seq: "u32" },
+  bindings: {
+    ks: { access: "read" },
+    vs: { access: "read" },
+    gates: { access: "read" },
+    ls: { access: "read_write" },
+  },
+  main: ({ dk, dv }) => `
+  let gi = wg * 64u + lid;
   if (gi >= prm.n * prm.nc * ${dv}u) { return; }
   let nci = gi / ${dv}u;
   let j = gi % ${dv}u;
@@ -44,7 +46,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     let v = vs[st * ${dv}u + j];
     for (var c = 0u; c < ${dk}u; c++) { l[c] = g * l[c] + ks[st * ${dk}u + c] * v; }
   }
-  for (var c = 0u; c < ${dk}u; c++) { ls[(nci * ${dk}u + c) * ${dv}u + j] = l[c]; }
-}
-`;
-}
+  for (var c = 0u; c < ${dk}u; c++) { ls[(nci * ${dk}u + c) * ${dv}u + j] = l[c]; }`,
+  // Initialisation and store (DK + 1 each), and the chunk's steps with their DK loop
+  // (counted as (steps + 1)·(DK + 1), a bound).
+  loopIterations: ({ dk }, steps) => 2 * (dk + 1) + (steps + 1) * (dk + 1),
+});

@@ -1,36 +1,40 @@
 /**
  * Chunkwise gated delta rule, pass "carry": the inter-chunk recurrence
- * S_c = G_c·S_{c−1} − B_c S_{c−1} + L_c (decepticons_retention_delta_maps.ts),
- * G_c = Π_{r∈chunk} g_r a product (never a quotient), writing the state
- * ENTERING each chunk for the output pass. One invocation per (sequence,
- * column j); chunks [ci0, ci1) per dispatch, the running state carried across
- * dispatches through `state` (read when ci0 > 0).
+ * S_c = G_c·S_{c−1} − B_c S_{c−1} + L_c (delta_maps.ts), G_c = Π_{r∈chunk} g_r
+ * a product (never a quotient), writing the state ENTERING each chunk for the
+ * output pass. One invocation per (sequence, column j); the program runner
+ * splits the chunks over launches ([ci0, ci1) per launch), the running state
+ * carried across launches through `state` (read when ci0 > 0).
  *
- * Bindings: 0 uniform {n, tm, chunk, nc, ci0, ci1}; 1 gates [n, tm];
- * 2 maps [n, nc, DK, DV + DK]; 3 state [n, DK, DV] (read_write); 4 sin [n, nc, DK, DV].
+ * Bindings: gates [n, tm]; maps [n, nc, DK, DV + DK]; state [n, DK, DV] (read_write);
+ * sin [n, nc, DK, DV].
  * Grid: ceil(n·DV / 64) workgroups of 64, tiled.
  * Accuracy (class T3): per chunk a DK-term product with B_c, one multiply, one
  * subtraction and one add per entry (spec/decepticons/retention/gpu_test.ts).
  *
  * @module
  */
-import { WGSL_LINEAR_WORKGROUP } from "../../../gpu/grid.ts";
+import { defineProgram, type Program } from "../../../gpu/program.ts";
+import type { RetentionCarrySizes } from "./chunk_carry.ts";
 
-/** WGSL of the inter-chunk carry for key size `dk` and value size `dv`. */
-export function retentionDeltaCarryWgsl(dk: number, dv: number): string {
-  const w = dk + dv;
-  return `
-struct Params { n: u32, tm: u32, chunk: u32, nc: u32, ci0: u32, ci1: u32 }
-@group(0) @binding(0) var<uniform> prm: Params;
-@group(0) @binding(1) var<storage, read> gates: array<f32>;
-@group(0) @binding(2) var<storage, read> maps: array<f32>;
-@group(0) @binding(3) var<storage, read_write> state: array<f32>;
-@group(0) @binding(4) var<storage, read_write> sin: array<f32>;
-${WGSL_LINEAR_WORKGROUP}
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let gi = linear_workgroup(wid, nwg) * 64u + lid;
+/** The inter-chunk carry of the delta rule over the chunks [ci0, ci1) of each launch. */
+export const RETENTION_DELTA_CARRY: Program<RetentionCarrySizes> = defineProgram<
+  RetentionCarrySizes
+>({
+  name: "decepticons_retention_delta_carry",
+  workgroupSize: 64,
+  uniformVar: "prm",
+  uniforms: { n: "u32", tm: "u32", chunk: "u32", nc: "u32", ci0: "u32", ci1: "u32" },
+  bindings: {
+    gates: { access: "read" },
+    maps: { access: "read" },
+    state: { access: "read_write" },
+    sin: { access: "read_write" },
+  },
+  main: ({ dk, dv }) => {
+    const w = dk + dv;
+    return `
+  let gi = wg * 64u + lid;
   if (gi >= prm.n * ${dv}u) { return; }
   let n = gi / ${dv}u;
   let j = gi % ${dv}u;
@@ -54,7 +58,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     }
     for (var c = 0u; c < ${dk}u; c++) { s[c] = ns[c]; }
   }
-  for (var c = 0u; c < ${dk}u; c++) { state[(n * ${dk}u + c) * ${dv}u + j] = s[c]; }
-}
-`;
-}
+  for (var c = 0u; c < ${dk}u; c++) { state[(n * ${dk}u + c) * ${dv}u + j] = s[c]; }`;
+  },
+  // Load and store (DK + 1 each), the chunk loop, and per chunk the gate product
+  // (chunk + 1), the copy-back (DK + 1) and the DK × DK map product.
+  loopIterations: ({ dk, chunk }, chunks) =>
+    2 * (dk + 1) + (chunks + 1) + chunks * ((chunk + 1) + 2 * (dk + 1) + dk * (dk + 1)),
+  split: { begin: "ci0", end: "ci1" },
+});

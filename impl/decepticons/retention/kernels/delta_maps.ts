@@ -8,31 +8,34 @@
  * retention chunk summary: products only. One invocation per (sequence, chunk,
  * column r of X); it writes column r of the [n, nc, DK, DV + DK] map buffer.
  *
- * Bindings: 0 uniform {n, tm, chunk, nc}; 1 k [n, tm, DK]; 2 gates [n, tm];
- * 3 x [n, tm, DV + DK]; 4 maps [n, nc, DK, DV + DK].
+ * Bindings: ks [n, tm, DK]; gates [n, tm]; xs [n, tm, DV + DK];
+ * maps [n, nc, DK, DV + DK].
  * Grid: ceil(n·nc·(DV + DK) / 64) workgroups of 64, tiled.
  * Accuracy (class T3): two roundings per step and entry on tracked x
  * (spec/decepticons/retention/gpu_test.ts).
+ * Steps of a dispatch: the chunk length (each invocation walks one chunk).
  *
  * @module
  */
-import { WGSL_LINEAR_WORKGROUP } from "../../../gpu/grid.ts";
+import { defineProgram, type Program } from "../../../gpu/program.ts";
+import type { RetentionSizes } from "./forward.ts";
 
-/** WGSL of the chunk-map pass for key size `dk` and value size `dv`. */
-export function retentionDeltaMapsWgsl(dk: number, dv: number): string {
-  const w = dk + dv;
-  return `
-struct Params { n: u32, tm: u32, chunk: u32, nc: u32 }
-@group(0) @binding(0) var<uniform> prm: Params;
-@group(0) @binding(1) var<storage, read> ks: array<f32>;
-@group(0) @binding(2) var<storage, read> gates: array<f32>;
-@group(0) @binding(3) var<storage, read> xs: array<f32>;
-@group(0) @binding(4) var<storage, read_write> maps: array<f32>;
-${WGSL_LINEAR_WORKGROUP}
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let gi = linear_workgroup(wid, nwg) * 64u + lid;
+/** The chunk-map pass. */
+export const RETENTION_DELTA_MAPS: Program<RetentionSizes> = defineProgram<RetentionSizes>({
+  name: "decepticons_retention_delta_maps",
+  workgroupSize: 64,
+  uniformVar: "prm",
+  uniforms: { n: "u32", tm: "u32", chunk: "u32", nc: "u32" },
+  bindings: {
+    ks: { access: "read" },
+    gates: { access: "read" },
+    xs: { access: "read" },
+    maps: { access: "read_write" },
+  },
+  main: ({ dk, dv }) => {
+    const w = dk + dv;
+    return `
+  let gi = wg * 64u + lid;
   if (gi >= prm.n * prm.nc * ${w}u) { return; }
   let nci = gi / ${w}u;
   let r = gi % ${w}u;
@@ -47,7 +50,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     let x = xs[st * ${w}u + r];
     for (var c = 0u; c < ${dk}u; c++) { acc[c] = g * acc[c] + ks[st * ${dk}u + c] * x; }
   }
-  for (var c = 0u; c < ${dk}u; c++) { maps[(nci * ${dk}u + c) * ${w}u + r] = acc[c]; }
-}
-`;
-}
+  for (var c = 0u; c < ${dk}u; c++) { maps[(nci * ${dk}u + c) * ${w}u + r] = acc[c]; }`;
+  },
+  // Initialisation and store (DK + 1 each), and the chunk's steps with their DK loop.
+  loopIterations: ({ dk }, steps) => 2 * (dk + 1) + (steps + 1) + steps * (dk + 1),
+});

@@ -3,7 +3,7 @@
  * chunk the pseudo-values u_t = β_t (v_t − g_t k_t S_{t−1}) turn the rule into
  * gated retention, S_t = g_t S_{t−1} + k_tᵀ u_t, and satisfy the unit lower
  * triangular system (I + A) U = diag(β) V − diag(β·din) K S_in with
- * A[t, s] = β_t·D_ts·(k_t·k_s) (s < t; decepticons_retention_chunk_scores.ts).
+ * A[t, s] = β_t·D_ts·(k_t·k_s) (s < t; chunk_scores.ts).
  * This pass solves it for both right-hand sides by forward substitution, so
  * U = X_v − X_w S_in:
  *   column r < DV:        x_t[r] = β_t·v_t[r]              − Σ_{s<t} A[t, s]·x_s[r]
@@ -11,33 +11,36 @@
  * The diagonal is 1: nothing is divided. One invocation per (sequence, chunk,
  * column) walks the chunk forwards, reading back its own earlier rows.
  *
- * Bindings: 0 uniform {n, tm, chunk, nc}; 1 k [n, tm, DK]; 2 v [n, tm, DV];
- * 3 beta [n, tm]; 4 din [n, tm]; 5 a [n, tm, chunk]; 6 x [n, tm, DV + DK].
+ * Bindings: ks [n, tm, DK]; vs [n, tm, DV]; betas [n, tm]; din [n, tm];
+ * as_ [n, tm, chunk]; xs [n, tm, DV + DK].
  * Grid: ceil(n·nc·(DV + DK) / 64) workgroups of 64, tiled.
  * Accuracy (class T3): forward substitution, tracked row by row in
  * spec/decepticons/retention/gpu_test.ts.
+ * Steps of a dispatch: the chunk length (each invocation walks one chunk).
  *
  * @module
  */
-import { WGSL_LINEAR_WORKGROUP } from "../../../gpu/grid.ts";
+import { defineProgram, type Program } from "../../../gpu/program.ts";
+import type { RetentionSizes } from "./forward.ts";
 
-/** WGSL of the triangular solve for key size `dk` and value size `dv`. */
-export function retentionDeltaSolveWgsl(dk: number, dv: number): string {
-  const w = dk + dv;
-  return `
-struct Params { n: u32, tm: u32, chunk: u32, nc: u32 }
-@group(0) @binding(0) var<uniform> prm: Params;
-@group(0) @binding(1) var<storage, read> ks: array<f32>;
-@group(0) @binding(2) var<storage, read> vs: array<f32>;
-@group(0) @binding(3) var<storage, read> betas: array<f32>;
-@group(0) @binding(4) var<storage, read> din: array<f32>;
-@group(0) @binding(5) var<storage, read> as_: array<f32>;
-@group(0) @binding(6) var<storage, read_write> xs: array<f32>;
-${WGSL_LINEAR_WORKGROUP}
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let gi = linear_workgroup(wid, nwg) * 64u + lid;
+/** The triangular solve. */
+export const RETENTION_DELTA_SOLVE: Program<RetentionSizes> = defineProgram<RetentionSizes>({
+  name: "decepticons_retention_delta_solve",
+  workgroupSize: 64,
+  uniformVar: "prm",
+  uniforms: { n: "u32", tm: "u32", chunk: "u32", nc: "u32" },
+  bindings: {
+    ks: { access: "read" },
+    vs: { access: "read" },
+    betas: { access: "read" },
+    din: { access: "read" },
+    as_: { access: "read" },
+    xs: { access: "read_write" },
+  },
+  main: ({ dk, dv }) => {
+    const w = dk + dv;
+    return `
+  let gi = wg * 64u + lid;
   if (gi >= prm.n * prm.nc * ${w}u) { return; }
   let nci = gi / ${w}u;
   let r = gi % ${w}u;
@@ -56,7 +59,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       x = x - as_[st * prm.chunk + (s - c0)] * xs[(n * prm.tm + s) * ${w}u + r];
     }
     xs[st * ${w}u + r] = x;
-  }
-}
-`;
-}
+  }`;
+  },
+  // The chunk's steps, and for step i an i-term substitution.
+  loopIterations: (_s, steps) => (steps + 1) + (steps * (steps + 1)) / 2,
+});

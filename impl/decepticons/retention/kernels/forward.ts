@@ -6,14 +6,14 @@
  *   o_t[j] = Σ_c q_t[c]·S[c, j]
  * for t in [t0, t1), where (β, w) = (0, 1) for (gated) retention and
  * (β_t, β_t) for the gated delta rule. One invocation owns one column and loops
- * over t inside the shader; a long sequence is split over several dispatches
- * that carry the state through `state` (read when t0 > 0, written at t1).
+ * over t inside the shader; the program runner splits a long sequence over
+ * launches ([t0, t1) per launch) that carry the state through `state` (read
+ * when t0 > 0, written at t1).
  *
- * Bindings: 0 uniform {n, tm, t0, t1, delta, store_hist, per_seq};
- * 1 q [n, tm, DK]; 2 k [n, tm, DK]; 3 v [n, tm, DV];
- * 4 gates [n, tm] ([n] when per_seq: retention's γ);
- * 5 beta [n, tm] (read when delta); 6 state [n, DK, DV] (read_write);
- * 7 o [n, tm, DV]; 8 hist [n, tm, DK, DV] (S_t after each step, when store_hist).
+ * Bindings: qs [n, tm, DK]; ks [n, tm, DK]; vs [n, tm, DV];
+ * gates [n, tm] ([n] when per_seq: retention's γ); betas [n, tm] (optional, read
+ * when delta); state [n, DK, DV] (read_write); os [n, tm, DV];
+ * hist [n, tm, DK, DV] (optional: S_t after each step, written when store_hist).
  * Grid: ceil(n·DV / 64) workgroups of 64, tiled.
  * Accuracy (class T3): each step's update is a few roundings on every entry on
  * top of the gated previous error; spec/decepticons/retention/gpu_test.ts tracks
@@ -21,27 +21,40 @@
  *
  * @module
  */
-import { WGSL_LINEAR_WORKGROUP } from "../../../gpu/grid.ts";
+import { defineProgram, type Program } from "../../../gpu/program.ts";
 
-/** WGSL of the forward recurrence for key size `dk` and value size `dv`. */
-export function retentionForwardWgsl(dk: number, dv: number): string {
-  return `
-struct Params { n: u32, tm: u32, t0: u32, t1: u32, delta: u32, store_hist: u32,
-  per_seq: u32 }
-@group(0) @binding(0) var<uniform> prm: Params;
-@group(0) @binding(1) var<storage, read> qs: array<f32>;
-@group(0) @binding(2) var<storage, read> ks: array<f32>;
-@group(0) @binding(3) var<storage, read> vs: array<f32>;
-@group(0) @binding(4) var<storage, read> gates: array<f32>;
-@group(0) @binding(5) var<storage, read> betas: array<f32>;
-@group(0) @binding(6) var<storage, read_write> state: array<f32>;
-@group(0) @binding(7) var<storage, read_write> os: array<f32>;
-@group(0) @binding(8) var<storage, read_write> hist: array<f32>;
-${WGSL_LINEAR_WORKGROUP}
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let gi = linear_workgroup(wid, nwg) * 64u + lid;
+/** Compile-time sizes of the retention kernels: key size DK and value size DV. */
+export interface RetentionSizes extends Record<string, number> {
+  dk: number;
+  dv: number;
+}
+
+/** The forward recurrence over the steps [t0, t1) of each launch. */
+export const RETENTION_FORWARD: Program<RetentionSizes> = defineProgram<RetentionSizes>({
+  name: "decepticons_retention_forward",
+  workgroupSize: 64,
+  uniformVar: "prm",
+  uniforms: {
+    n: "u32",
+    tm: "u32",
+    t0: "u32",
+    t1: "u32",
+    delta: "u32",
+    store_hist: "u32",
+    per_seq: "u32",
+  },
+  bindings: {
+    qs: { access: "read" },
+    ks: { access: "read" },
+    vs: { access: "read" },
+    gates: { access: "read" },
+    betas: { access: "read", optional: true },
+    state: { access: "read_write" },
+    os: { access: "read_write" },
+    hist: { access: "read_write", optional: true },
+  },
+  main: ({ dk, dv }) => `
+  let gi = wg * 64u + lid;
   if (gi >= prm.n * ${dv}u) { return; }
   let n = gi / ${dv}u;
   let j = gi % ${dv}u;
@@ -75,7 +88,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       for (var c = 0u; c < ${dk}u; c++) { hist[(st * ${dk}u + c) * ${dv}u + j] = s[c]; }
     }
   }
-  for (var c = 0u; c < ${dk}u; c++) { state[(n * ${dk}u + c) * ${dv}u + j] = s[c]; }
-}
-`;
-}
+  for (var c = 0u; c < ${dk}u; c++) { state[(n * ${dk}u + c) * ${dv}u + j] = s[c]; }`,
+  // Load and store of the state, the step loop, and per step the delta dot product,
+  // the update and the history store (each DK + 1 headers).
+  loopIterations: ({ dk }, steps) => 2 * (dk + 1) + (steps + 1) + steps * 3 * (dk + 1),
+  split: { begin: "t0", end: "t1" },
+});

@@ -7,39 +7,40 @@
  * - r = DK: dg_t = Σ_j p_j − β_t·w_j·u_j and dβ_t = Σ_j w_j·(v_t[j] − g_t·u_j)
  *   (delta only; w = 1, β = 0 for retention).
  *
- * Bindings: 0 uniform {n, tm, delta, per_seq}; 1 v [n, tm, DV];
- * 2 gates [n, tm] or [n] (per_seq); 3 beta [n, tm];
- * 4 do [n, tm, DV]; 5 hist [n, tm, DK, DV]; 6 dshist [n, tm, DK, DV]; 7 wup [n, tm, DV, 3];
- * 8 dq [n, tm, DK]; 9 dk [n, tm, DK]; 10 dgates [n, tm]; 11 dbeta [n, tm] (written when delta).
+ * Bindings: vs [n, tm, DV]; gates [n, tm] or [n] (per_seq); betas [n, tm] (optional,
+ * read when delta); dos [n, tm, DV]; hist [n, tm, DK, DV]; dshist [n, tm, DK, DV];
+ * wup [n, tm, DV, 3]; dqs [n, tm, DK]; dks [n, tm, DK]; dgs [n, tm];
+ * dbs [n, tm] (optional, written when delta).
  * Grid: ceil(n·tm·(DK + 1) / 64) workgroups of 64, tiled.
  * Accuracy (class T3): DV-term dot products of tracked inputs
  * (spec/decepticons/retention/gpu_test.ts).
  *
  * @module
  */
-import { WGSL_LINEAR_WORKGROUP } from "../../../gpu/grid.ts";
+import { defineProgram, type Program } from "../../../gpu/program.ts";
+import type { RetentionSizes } from "./forward.ts";
 
-/** WGSL of the gradient gathering pass for key size `dk` and value size `dv`. */
-export function retentionGradsWgsl(dk: number, dv: number): string {
-  return `
-struct Params { n: u32, tm: u32, delta: u32, per_seq: u32 }
-@group(0) @binding(0) var<uniform> prm: Params;
-@group(0) @binding(1) var<storage, read> vs: array<f32>;
-@group(0) @binding(2) var<storage, read> gates: array<f32>;
-@group(0) @binding(3) var<storage, read> betas: array<f32>;
-@group(0) @binding(4) var<storage, read> dos: array<f32>;
-@group(0) @binding(5) var<storage, read> hist: array<f32>;
-@group(0) @binding(6) var<storage, read> dshist: array<f32>;
-@group(0) @binding(7) var<storage, read> wup: array<f32>;
-@group(0) @binding(8) var<storage, read_write> dqs: array<f32>;
-@group(0) @binding(9) var<storage, read_write> dks: array<f32>;
-@group(0) @binding(10) var<storage, read_write> dgs: array<f32>;
-@group(0) @binding(11) var<storage, read_write> dbs: array<f32>;
-${WGSL_LINEAR_WORKGROUP}
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let gi = linear_workgroup(wid, nwg) * 64u + lid;
+/** The gradient gathering pass. */
+export const RETENTION_GRADS: Program<RetentionSizes> = defineProgram<RetentionSizes>({
+  name: "decepticons_retention_grads",
+  workgroupSize: 64,
+  uniformVar: "prm",
+  uniforms: { n: "u32", tm: "u32", delta: "u32", per_seq: "u32" },
+  bindings: {
+    vs: { access: "read" },
+    gates: { access: "read" },
+    betas: { access: "read", optional: true },
+    dos: { access: "read" },
+    hist: { access: "read" },
+    dshist: { access: "read" },
+    wup: { access: "read" },
+    dqs: { access: "read_write" },
+    dks: { access: "read_write" },
+    dgs: { access: "read_write" },
+    dbs: { access: "read_write", optional: true },
+  },
+  main: ({ dk, dv }) => `
+  let gi = wg * 64u + lid;
   if (gi >= prm.n * prm.tm * ${dk + 1}u) { return; }
   let st = gi / ${dk + 1}u;
   let r = gi % ${dk + 1}u;
@@ -79,7 +80,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     dkey = dkey + (bw * (ds * vs[st * ${dv}u + j]) - gb * (ds * u + prev * w));
   }
   dqs[st * ${dk}u + r] = dq;
-  dks[st * ${dk}u + r] = dkey;
-}
-`;
-}
+  dks[st * ${dk}u + r] = dkey;`,
+  // One loop over the DV columns.
+  loopIterations: ({ dv }) => dv + 1,
+});
