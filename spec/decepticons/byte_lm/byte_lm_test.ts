@@ -1,9 +1,13 @@
 /**
  * Tests of the causal-bank byte language model (issue 5, mechanism 5):
- * training on the shipped corpus against the unigram baseline, determinism
- * under seed, causality for every substrate mode, per-mode trainability and
- * validation. The unigram entropy is computed here from byte counts of the
- * training split, independently of the model code.
+ * training on the shipped corpus against the unigram baseline and a floor from
+ * the corpus's own compressibility, determinism under seed, causality for every
+ * substrate mode, per-mode trainability and validation. The unigram entropy is
+ * computed here from byte counts of the training split, independently of the
+ * model code (and checked against numpy's in the pinned fixture); the floor is
+ * a fraction of the held-out text's conditional LZMA rate given the training
+ * split (fixtures/decepticons/byte_lm.json), so a model that reads its own
+ * target fails it.
  *
  * @module
  */
@@ -21,7 +25,12 @@ import {
   type LMSubstrate,
 } from "../../../impl/decepticons/byte_lm/byte_lm.ts";
 import { Rng } from "../../../impl/gpu/rng.ts";
+import {
+  BYTE_LM_COMPRESSOR_FLOOR_FRACTION,
+  BYTE_LM_UNIGRAM_MARGIN_BITS,
+} from "../../../invariants/tolerance.ts";
 import { claimTest } from "../../_harness/claim.ts";
+import { loadPinnedJson } from "../../_harness/fixtures.ts";
 import {
   BYTE_LM_CAUSALITY,
   BYTE_LM_DETERMINISTIC,
@@ -66,8 +75,44 @@ const TRAIN_OPTIONS = {
   seed: 7,
 } as const;
 
+/** The pinned compressibility of the split (fixtures/gen/decepticons_byte_lm_fixtures.py). */
+interface CompressionFixture {
+  format: string;
+  corpus_sha256: string;
+  corpus_bytes: number;
+  cut: number;
+  unigram_entropy_train_bits: number;
+  lzma_conditional_bpb: number;
+}
+
+async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 claimTest(BYTE_LM_TRAINS, async () => {
+  const { data: fx } = await loadPinnedJson<CompressionFixture>(
+    "fixtures/decepticons/byte_lm.json",
+    "memspec.decepticons.byte_lm.v1",
+  );
+  // The fixture must describe this corpus and this split.
+  const sha = await sha256Hex(Uint8Array.from(CORPUS));
+  if (sha !== fx.corpus_sha256 || fx.cut !== CUT || fx.corpus_bytes !== CORPUS.length) {
+    throw new Error(
+      `Cannot use fixtures/decepticons/byte_lm.json: it describes a corpus of ` +
+        `${fx.corpus_bytes} bytes (sha256 ${fx.corpus_sha256.slice(0, 12)}…, cut ${fx.cut}) but ` +
+        `the corpus has ${CORPUS.length} bytes (sha256 ${sha.slice(0, 12)}…, cut ${CUT}); ` +
+        "regenerate it with fixtures/gen/decepticons_byte_lm_fixtures.py",
+    );
+  }
   const baseline = unigramEntropyBits(TRAIN);
+  if (!(Math.abs(baseline - fx.unigram_entropy_train_bits) <= 1e-12)) {
+    throw new Error(
+      `Cannot trust the unigram baseline: ${baseline} bits here, ` +
+        `${fx.unigram_entropy_train_bits} in the fixture (numpy)`,
+    );
+  }
+  const floor = BYTE_LM_COMPRESSOR_FLOOR_FRACTION * fx.lzma_conditional_bpb;
   const lm = new CausalBankLM({ substrate: "frozen", seed: 42 });
   try {
     const run = await lm.train(TRAIN, TRAIN_OPTIONS);
@@ -79,12 +124,40 @@ claimTest(BYTE_LM_TRAINS, async () => {
     const margin = baseline - bpb;
     const falls = last.loss < first.loss;
     const detail = `unigram(train) ${baseline.toFixed(4)} bits, held-out ${bpb.toFixed(4)} ` +
-      `bits/byte (${HELD_OUT.length} bytes); loss ${(first.loss / Math.LN2).toFixed(3)} bits ` +
-      `at step ${first.step} -> ${(last.loss / Math.LN2).toFixed(3)} at step ${last.step}; ` +
-      `train ${(run.wallMs / 1000).toFixed(1)} s (${run.bytesPerSecond.toFixed(0)} bytes/s), ` +
+      `bits/byte (${HELD_OUT.length} bytes), floor ${floor.toFixed(4)} = ` +
+      `${BYTE_LM_COMPRESSOR_FLOOR_FRACTION} x LZMA ${fx.lzma_conditional_bpb.toFixed(4)} ` +
+      `(held-out / LZMA ${(bpb / fx.lzma_conditional_bpb).toFixed(3)}); loss ` +
+      `${(first.loss / Math.LN2).toFixed(3)} bits at step ${first.step} -> ` +
+      `${(last.loss / Math.LN2).toFixed(3)} at step ${last.step}; train ` +
+      `${(run.wallMs / 1000).toFixed(1)} s (${run.bytesPerSecond.toFixed(0)} bytes/s), ` +
       `eval (windows of 128, no carried state) ${(evalMs / 1000).toFixed(1)} s`;
     console.log(`byte_lm.trains: margin ${margin.toFixed(4)} bits; ${detail}`);
-    return { figure: margin, bound: 1, pass: margin >= 1 && falls, detail };
+    return {
+      figure: margin,
+      bound: BYTE_LM_UNIGRAM_MARGIN_BITS,
+      pass: falls,
+      parts: [
+        {
+          name: "margin below unigram (bits)",
+          figure: margin,
+          bound: BYTE_LM_UNIGRAM_MARGIN_BITS,
+          direction: ">=",
+        },
+        {
+          name: "held-out bpb above the compressor floor",
+          figure: bpb,
+          bound: floor,
+          direction: ">=",
+        },
+        {
+          name: "last / first logged training loss",
+          figure: last.loss / first.loss,
+          bound: 1 - 2 ** -20,
+          direction: "<=",
+        },
+      ],
+      detail,
+    };
   } finally {
     lm.dispose();
   }

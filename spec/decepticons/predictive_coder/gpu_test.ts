@@ -33,7 +33,7 @@ import {
   U32,
 } from "../../../invariants/tolerance.ts";
 import { claimTest } from "../../_harness/claim.ts";
-import { trackFwTanh } from "../../fastweights/unknown_delay/_bounds.ts";
+import { trackFwTanh } from "../../_harness/tracked_wgsl_math.ts";
 import { Comparison, differential, jointly } from "../../_harness/differential.ts";
 import {
   type CoderConfig,
@@ -41,7 +41,12 @@ import {
   coderStep,
 } from "../../oracle/decepticons/predictive_coder.ts";
 import { coderCase, loadCoderFixture } from "./_fixture_data.ts";
-import { CODER_CALIBRATED, CODER_GPU_PARITY, CODER_GREEDY_QUICKSTART } from "./claims.ts";
+import {
+  CODER_CALIBRATED,
+  CODER_GPU_PARITY,
+  CODER_GREEDY_QUICKSTART,
+  CODER_HELD_OUT,
+} from "./claims.ts";
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 
 await initGpu();
@@ -525,4 +530,54 @@ Deno.test({
     }
     strictEqual(liveBufferCount(), before);
   },
+});
+
+/** Unigram statistics of `train` (add-one smoothed): its entropy and its cross-entropy on `held`. */
+function unigramBits(
+  train: Uint8Array,
+  held: Uint8Array,
+): { entropy: number; crossEntropy: number } {
+  const counts = new Float64Array(256).fill(1);
+  for (const b of train) counts[b]!++;
+  const total = counts.reduce((a, b) => a + b, 0);
+  const bits = (bytes: Uint8Array) => {
+    let s = 0;
+    // Targets are bytes 1..n−1, as the coder scores them.
+    for (let i = 1; i < bytes.length; i++) s -= Math.log2(counts[bytes[i]!]! / total);
+    return s / (bytes.length - 1);
+  };
+  return { entropy: bits(train), crossEntropy: bits(held) };
+}
+
+claimTest(CODER_HELD_OUT, async () => {
+  const corpus = await Deno.readFile(new URL("fixtures/corpus/byte_lm.txt", ROOT));
+  const train = corpus.subarray(0, 3072);
+  const held = corpus.subarray(corpus.length - 1024);
+  const coder = ByteLatentPredictiveCoder.fromSeed({ calibratedSteps: CALIBRATED_STEPS });
+  const fit = await coder.fit(train, { readout: "calibrated" });
+  const heldOut = await coder.score(held);
+  const u = unigramBits(train, held);
+  return {
+    figure: heldOut - u.crossEntropy,
+    bound: 0,
+    pass: true,
+    parts: [
+      {
+        name: "train bpb − train unigram entropy",
+        figure: fit.bitsPerByte - u.entropy,
+        bound: 0,
+        direction: "<=",
+      },
+      {
+        name: "held-out bpb − unigram cross-entropy",
+        figure: heldOut - u.crossEntropy,
+        bound: 0,
+        direction: ">=",
+      },
+    ],
+    detail: `calibrated readout (${CALIBRATED_STEPS} Adam steps) fitted on bytes 0..3071 of ` +
+      `fixtures/corpus/byte_lm.txt: train ${fit.bitsPerByte.toFixed(3)} bpb (unigram ` +
+      `${u.entropy.toFixed(3)}); last 1024 bytes: ${heldOut.toFixed(3)} bpb (train unigram's ` +
+      `cross-entropy ${u.crossEntropy.toFixed(3)})`,
+  };
 });

@@ -40,7 +40,7 @@ import {
 } from "../../../invariants/tolerance.ts";
 import { claimTest } from "../../_harness/claim.ts";
 import { fcParams } from "../../_harness/fuzz.ts";
-import { trackFwTanh } from "../../fastweights/unknown_delay/_bounds.ts";
+import { trackFwTanh } from "../../_harness/tracked_wgsl_math.ts";
 import { Comparison, differential, jointly } from "../../_harness/differential.ts";
 import {
   oracleRollout,

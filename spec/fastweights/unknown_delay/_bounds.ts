@@ -18,29 +18,13 @@ import {
   type Tracked,
   trackSum,
 } from "../../../invariants/tolerance.ts";
+import { seqSum, trackFwSigmoid, trackFwTanh } from "../../_harness/tracked_wgsl_math.ts";
 import type { UdConfig, UdEpisode, UdParams } from "../../oracle/fastweights/unknown_delay.ts";
 
 const ONE = track.input(1);
 const ZERO: Tracked = { v: 0, e: 0 };
 
-/** `fw_tanh(z)`: e = exp(−2|z|), (1 − e)/(1 + e), sign restored (an exact select). */
-export function trackFwTanh(z: Tracked): Tracked {
-  const az = { v: Math.abs(z.v), e: z.e };
-  const e = trackBuiltins.exp(track.mul(track.input(-2), az));
-  const t = track.div(track.sub(ONE, e), track.add(ONE, e));
-  return z.v < 0 ? { v: -t.v, e: t.e } : t;
-}
-
-/** `fw_sigmoid(z)` = 1/(1 + exp(−clamp(z, −50, 50))), against the equally clipped reference. */
-export function trackFwSigmoid(z: Tracked): Tracked {
-  const c = { v: Math.min(50, Math.max(-50, z.v)), e: z.e, maxAbs: 50 };
-  return track.div(ONE, track.add(ONE, trackBuiltins.exp(trackBuiltins.neg(c))));
-}
-
-/** A left-to-right sum `t₀ + t₁ + …` of computed terms: each meets ≤ n − 1 additions. */
-export function seqSum(terms: readonly Tracked[]): Tracked {
-  return terms.length === 0 ? ZERO : trackSum(terms, terms.length - 1);
-}
+export { seqSum, trackFwSigmoid, trackFwTanh };
 
 /**
  * The comparison bounds of tracked outputs: each `e` times the ledger's reference factor
