@@ -19,7 +19,8 @@
  */
 import { formatShape, type GradNode, keep, Tensor, tensor, tidy } from "./tensor.ts";
 import { createStorageBuffer } from "./gpu/buffers.ts";
-import { accumulateInto } from "./ops/kernels/accumulate.ts";
+import { ACCUMULATE, ACCUMULATE_WORKGROUP } from "./ops/kernels/accumulate.ts";
+import { dispatch } from "./gpu/program.ts";
 import { DisposedTensorError } from "./gpu/errors.ts";
 
 let gradEnabled = true;
@@ -177,4 +178,13 @@ function copyOf(t: Tensor): Tensor {
   );
   accumulateInto(c.buffer, t.buffer, t.size);
   return c;
+}
+
+/** Records `target += source` over the first `n` elements. */
+function accumulateInto(target: GPUBuffer, source: GPUBuffer, n: number): void {
+  dispatch(ACCUMULATE, {
+    uniforms: { n },
+    buffers: { dst: target, src: source },
+    workgroups: Math.ceil(n / ACCUMULATE_WORKGROUP),
+  });
 }

@@ -146,8 +146,10 @@ export interface Launch {
    * from binding 1 in order. Without uniforms, storage starts at binding 0.
    */
   uniforms?: readonly UniformValue[];
-  /** Storage buffers, bound in order. */
-  buffers: readonly GPUBuffer[];
+  /** Uniforms already packed (by a program's named layout); bound at binding 0 like `uniforms`. */
+  uniformBytes?: ArrayBuffer;
+  /** Storage buffers (or texture views, for texture bindings), bound in order. */
+  buffers: readonly (GPUBuffer | GPUTextureView)[];
   /** Total workgroups (tiled past the per-dimension limit) or an explicit grid. */
   workgroups: number | readonly [number, number, number];
   /**
@@ -206,11 +208,15 @@ export function launch(l: Launch): void {
   if (grid[0] === 0 || grid[1] === 0 || grid[2] === 0) return;
   const pipeline = pipelineFor(l.name, l.code);
   const entries: GPUBindGroupEntry[] = [];
-  if (l.uniforms !== undefined) {
+  if (l.uniformBytes !== undefined) {
+    entries.push({ binding: 0, resource: uniformSlot(device, l.uniformBytes) });
+  } else if (l.uniforms !== undefined) {
     entries.push({ binding: 0, resource: uniformSlot(device, packUniforms(l.uniforms)) });
   }
   const offset = entries.length;
-  l.buffers.forEach((buffer, i) => entries.push({ binding: offset + i, resource: { buffer } }));
+  l.buffers.forEach((b, i) =>
+    entries.push({ binding: offset + i, resource: b instanceof GPUBuffer ? { buffer: b } : b })
+  );
   const bindGroup = device.createBindGroup({
     label: l.name,
     layout: pipeline.getBindGroupLayout(0),

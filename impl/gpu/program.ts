@@ -23,7 +23,7 @@
  * import { initGpu } from "../mod.ts";
  * import { defineProgram, dispatch } from "./program.ts";
  * import { createStorageBuffer, releaseBuffer } from "./buffers.ts";
- * import { readBuffer } from "./readback.ts";
+ * import { readBuffers } from "./readback.ts";
  * import { deepStrictEqual } from "node:assert/strict";
  * await initGpu();
  * const scale = defineProgram({
@@ -36,7 +36,8 @@
  * const x = createStorageBuffer(12, "x", new Float32Array([1, 2, 3]));
  * const out = createStorageBuffer(12, "out");
  * dispatch(scale, { uniforms: { n: 3, k: 2 }, buffers: { x, out }, workgroups: 1 });
- * deepStrictEqual(Array.from(new Float32Array(await readBuffer(out, 12))), [2, 4, 6]);
+ * const [bytes] = await readBuffers([{ buffer: out, byteLength: 12 }]);
+ * deepStrictEqual(Array.from(new Float32Array(bytes!)), [2, 4, 6]);
  * releaseBuffer(x);
  * releaseBuffer(out);
  * ```

@@ -34,10 +34,10 @@
  *
  * @module
  */
-import { launch } from "../gpu/batch.ts";
+import { dispatch } from "../gpu/program.ts";
 import { recordOp } from "../autograd.ts";
 import { assertDType, emptyLike, type Tensor } from "../tensor.ts";
-import { binaryMapWgsl, ELEMENTWISE_WORKGROUP } from "./kernels/elementwise.ts";
+import { BINARY_MAP, ELEMENTWISE_WORKGROUP } from "./kernels/elementwise.ts";
 import { assertMaxRank, broadcastShapes, broadcastStrides, padDims, sameShape } from "./_shape.ts";
 import { sumToShape } from "./sum_to_shape.ts";
 
@@ -70,21 +70,18 @@ function runBinary(
   const out = emptyLike(outShape, "f32", name);
   const strided = !(sameShape(a.shape, outShape) && sameShape(b.shape, outShape));
   const n = out.size;
-  launch({
-    name,
-    code: binaryMapWgsl(expr, strided, g !== null),
-    uniforms: [
+  dispatch(BINARY_MAP[g === null ? "forward" : "backward"], {
+    sizes: { expr, strided },
+    uniforms: {
       n,
-      outShape.length,
-      0,
-      0, // pad: the array<vec4u> members start at a 16-byte offset
-      ...padDims(outShape, 1),
-      ...padDims(broadcastStrides(a.shape, outShape)),
-      ...padDims(broadcastStrides(b.shape, outShape)),
-    ],
+      rank: outShape.length,
+      shape: padDims(outShape, 1),
+      sa: padDims(broadcastStrides(a.shape, outShape)),
+      sb: padDims(broadcastStrides(b.shape, outShape)),
+    },
     buffers: g === null
-      ? [a.buffer, b.buffer, out.buffer]
-      : [a.buffer, b.buffer, g.buffer, out.buffer],
+      ? { lhs: a.buffer, rhs: b.buffer, out: out.buffer }
+      : { lhs: a.buffer, rhs: b.buffer, gs: g.buffer, out: out.buffer },
     workgroups: Math.ceil(n / ELEMENTWISE_WORKGROUP),
   });
   return out;

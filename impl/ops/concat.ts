@@ -16,8 +16,7 @@
  */
 import { recordOp } from "../autograd.ts";
 import { assertLive, emptyLike, formatShape, type Tensor } from "../tensor.ts";
-import { recordStridedRead } from "./kernels/transpose.ts";
-import { recordStridedWrite } from "./kernels/slice.ts";
+import { recordStridedRead, recordStridedWrite } from "./_strided.ts";
 import { assertMaxRank, normaliseAxis, stridesOf } from "./_shape.ts";
 
 /**
@@ -61,13 +60,13 @@ export function concat(tensors: readonly Tensor[], axis: number): Tensor {
   }
   const y = emptyLike(outShape, first.dtype, "concat");
   tensors.forEach((t, k) => {
-    recordStridedWrite("concat", t.buffer, y.buffer, t.shape, bases[k]!, strides);
+    recordStridedWrite(t.buffer, y.buffer, t.shape, bases[k]!, strides);
   });
   return recordOp(y, "concat", tensors, (g) =>
     tensors.map((t, k) => {
       if (!t.requiresGrad) return null;
       const gt = emptyLike(t.shape, g.dtype, "concat grad");
-      recordStridedRead("concat_backward", g.buffer, gt.buffer, t.shape, bases[k]!, strides);
+      recordStridedRead(g.buffer, gt.buffer, t.shape, bases[k]!, strides);
       return gt;
     }));
 }

@@ -32,8 +32,10 @@
  */
 import { recordOp } from "../autograd.ts";
 import { assertDType, emptyLike, formatShape, Tensor, tensor } from "../tensor.ts";
-import { MAX_ROW, recordReduce } from "./kernels/reduce.ts";
-import { recordCrossEntropyBackward, recordCrossEntropyRows } from "./kernels/cross_entropy.ts";
+import { dispatch } from "../gpu/program.ts";
+import { MAX_ROW, rowLanes, segmentWorkgroups } from "./kernels/reduce.ts";
+import { CROSS_ENTROPY_BACKWARD, CROSS_ENTROPY_ROWS } from "./kernels/cross_entropy.ts";
+import { recordReduce } from "./_reduce.ts";
 
 /** Throws unless host targets are N integers in [0, C); returns them as i32. */
 function checkHostTargets(targets: ArrayLike<number>, rows: number, classes: number): Int32Array {
@@ -112,7 +114,15 @@ export function crossEntropy(logits: Tensor, targets: Tensor | ArrayLike<number>
   };
   const out = emptyLike([], "f32", "crossEntropy");
   const losses = emptyLike([rows], "f32", "crossEntropy rows");
-  withTargets((t) => recordCrossEntropyRows(logits.buffer, t.buffer, losses.buffer, rows, classes));
+  const lanes = rowLanes(rows, classes);
+  const grid = { sizes: { oneLane: lanes === 1 }, workgroups: segmentWorkgroups(rows, lanes) };
+  withTargets((t) =>
+    dispatch(CROSS_ENTROPY_ROWS, {
+      ...grid,
+      uniforms: { rows, n: classes, lanes },
+      buffers: { xs: logits.buffer, tg: t.buffer, losses: losses.buffer },
+    })
+  );
   recordReduce("sum", losses.buffer, out.buffer, { outer: 1, n: rows, inner: 1 }, {
     scale: Math.fround(1 / rows),
   });
@@ -121,7 +131,11 @@ export function crossEntropy(logits: Tensor, targets: Tensor | ArrayLike<number>
   return recordOp(out, "cross_entropy", inputs, (g) => {
     const gx = emptyLike(logits.shape, "f32", "crossEntropy grad");
     withTargets((t) =>
-      recordCrossEntropyBackward(logits.buffer, t.buffer, g.buffer, gx.buffer, rows, classes)
+      dispatch(CROSS_ENTROPY_BACKWARD, {
+        ...grid,
+        uniforms: { rows, n: classes, lanes, inv_rows: Math.fround(1 / rows) },
+        buffers: { xs: logits.buffer, tg: t.buffer, gs: g.buffer, gx: gx.buffer },
+      })
     );
     return host === null ? [gx, null] : [gx];
   });

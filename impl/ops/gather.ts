@@ -27,16 +27,15 @@
  *
  * @module
  */
-import { launch } from "../gpu/batch.ts";
-import { gpu } from "../gpu/device.ts";
+import { dispatch } from "../gpu/program.ts";
 import { recordOp } from "../autograd.ts";
 import { assertDType, emptyLike, formatShape, type Tensor } from "../tensor.ts";
 import {
-  BITONIC_STEP_WGSL,
-  EMBEDDING_BOUNDS_WGSL,
-  EMBEDDING_FORWARD_WGSL,
-  EMBEDDING_KEYS_WGSL,
-  EMBEDDING_ROW_SUMS_WGSL,
+  BITONIC_STEP,
+  EMBEDDING_BOUNDS,
+  EMBEDDING_FORWARD,
+  EMBEDDING_KEYS,
+  EMBEDDING_ROW_SUMS,
   GATHER_WORKGROUP,
 } from "./kernels/gather.ts";
 
@@ -54,46 +53,35 @@ function scatterAddRows(ids: Tensor, g: Tensor, vocab: number, dim: number): Ten
   while (count < n) count *= 2;
   // Keys are (id, position) pairs: two 4-byte words each.
   const keys = emptyLike([count, 2], "i32", "embedding sort keys");
-  launch({
-    name: "embedding_keys",
-    code: EMBEDDING_KEYS_WGSL,
-    uniforms: [n, count, vocab],
-    buffers: [ids.buffer, keys.buffer],
+  dispatch(EMBEDDING_KEYS, {
+    uniforms: { n, count, vocab },
+    buffers: { ids: ids.buffer, keys: keys.buffer },
     workgroups: Math.ceil(count / WG),
   });
   const half = count / 2;
   for (let k = 2; k <= count; k *= 2) {
     for (let j = k / 2; j >= 1; j /= 2) {
-      launch({
-        name: "embedding_bitonic_step",
-        code: BITONIC_STEP_WGSL,
-        uniforms: [half, j, k],
-        buffers: [keys.buffer],
+      dispatch(BITONIC_STEP, {
+        uniforms: { n: half, j, k },
+        buffers: { keys: keys.buffer },
         workgroups: Math.ceil(half / WG),
       });
     }
   }
   const bounds = emptyLike([vocab, 2], "i32", "embedding runs");
-  launch({
-    name: "embedding_bounds",
-    code: EMBEDDING_BOUNDS_WGSL,
-    uniforms: [n],
-    buffers: [keys.buffer, bounds.buffer],
+  dispatch(EMBEDDING_BOUNDS, {
+    uniforms: { n },
+    buffers: { keys: keys.buffer, bounds: bounds.buffer },
     workgroups: Math.ceil(n / WG),
   });
-  // A run can be as long as all n ids; split it so one invocation's loop
-  // (k1 − k0 iterations plus its exit check) stays within the adapter's budget.
-  const perPass = Math.max(1, Math.min(n, gpu().maxLoopIterations - 1));
-  for (let k0 = 0; k0 < n; k0 += perPass) {
-    launch({
-      name: "embedding_row_sums",
-      code: EMBEDDING_ROW_SUMS_WGSL,
-      uniforms: [vocab * dim, dim, k0, k0 + perPass],
-      buffers: [keys.buffer, bounds.buffer, g.buffer, grad.buffer],
-      workgroups: Math.ceil((vocab * dim) / WG),
-      loopIterations: perPass + 1,
-    });
-  }
+  // A run can be as long as all n ids: the runner splits [0, n) over launches
+  // that keep one invocation's loop within the adapter's budget.
+  dispatch(EMBEDDING_ROW_SUMS, {
+    uniforms: { n: vocab * dim, dim, k0: 0, k1: 0 },
+    buffers: { keys: keys.buffer, bounds: bounds.buffer, gs: g.buffer, grad: grad.buffer },
+    workgroups: Math.ceil((vocab * dim) / WG),
+    steps: n,
+  });
   return grad;
 }
 
@@ -117,11 +105,9 @@ export function embedding(table: Tensor, ids: Tensor): Tensor {
   assertDType(ids, "i32", "embed", "ids");
   const [vocab, dim] = table.shape as [number, number];
   const y = emptyLike([...ids.shape, dim], "f32", "embedding");
-  launch({
-    name: "embedding",
-    code: EMBEDDING_FORWARD_WGSL,
-    uniforms: [y.size, dim, vocab],
-    buffers: [table.buffer, ids.buffer, y.buffer],
+  dispatch(EMBEDDING_FORWARD, {
+    uniforms: { n: y.size, dim, vocab },
+    buffers: { table: table.buffer, ids: ids.buffer, out: y.buffer },
     workgroups: Math.ceil(y.size / WG),
   });
   return recordOp(y, "embedding", [table, ids], (g) => [

@@ -24,8 +24,30 @@
  */
 import { recordOp } from "../autograd.ts";
 import { assertDType, emptyLike, formatShape, type Tensor } from "../tensor.ts";
-import { MAX_ROW, recordReduce } from "./kernels/reduce.ts";
-import { recordLayerNorm, recordLayerNormBackward } from "./kernels/layer_norm.ts";
+import { dispatch } from "../gpu/program.ts";
+import { MAX_ROW, rowLanes, segmentWorkgroups } from "./kernels/reduce.ts";
+import { LAYER_NORM, LAYER_NORM_BACKWARD } from "./kernels/layer_norm.ts";
+import { recordReduce } from "./_reduce.ts";
+
+/**
+ * Records the forward (`backward` false: `{xs, gamma, beta, ys}`) or backward
+ * (`{xs, gamma, gs, gx, gxh}`) over x [rows, n].
+ */
+function recordLayerNorm(
+  backward: boolean,
+  buffers: Readonly<Record<string, GPUBuffer>>,
+  rows: number,
+  n: number,
+  eps: number,
+): void {
+  const lanes = rowLanes(rows, n);
+  dispatch(backward ? LAYER_NORM_BACKWARD : LAYER_NORM, {
+    sizes: { oneLane: lanes === 1 },
+    uniforms: { rows, n, lanes, eps, inv_n: Math.fround(1 / n) },
+    buffers,
+    workgroups: segmentWorkgroups(rows, lanes),
+  });
+}
 
 /**
  * Normalises each row of the last axis of `x` [..., D], then scales by
@@ -76,7 +98,8 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-5): T
   const rows = x.size / n;
   const y = emptyLike(x.shape, "f32", "layerNorm");
   recordLayerNorm(
-    { x: x.buffer, gamma: gamma.buffer, beta: beta.buffer, y: y.buffer },
+    false,
+    { xs: x.buffer, gamma: gamma.buffer, beta: beta.buffer, ys: y.buffer },
     rows,
     n,
     eps,
@@ -84,8 +107,9 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-5): T
   return recordOp(y, "layer_norm", [x, gamma, beta], (g) => {
     const gx = emptyLike(x.shape, "f32", "layerNorm grad x");
     const gxh = emptyLike(x.shape, "f32", "layerNorm g·x̂");
-    recordLayerNormBackward(
-      { x: x.buffer, gamma: gamma.buffer, g: g.buffer, gx: gx.buffer, gxh: gxh.buffer },
+    recordLayerNorm(
+      true,
+      { xs: x.buffer, gamma: gamma.buffer, gs: g.buffer, gx: gx.buffer, gxh: gxh.buffer },
       rows,
       n,
       eps,

@@ -36,25 +36,18 @@
  *
  * @module
  */
-import {
-  assertLoopBudget,
-  deferDestroy,
-  launch,
-  openEncoder,
-  packUniforms,
-  pipelineFor,
-} from "../gpu/batch.ts";
+import { assertLoopBudget, deferDestroy, openEncoder } from "../gpu/batch.ts";
 import { gpu } from "../gpu/device.ts";
-import { tileGrid } from "../gpu/grid.ts";
+import { dispatch, type UniformInput } from "../gpu/program.ts";
 import { recordOp } from "../autograd.ts";
 import { assertDType, emptyLike, formatShape, type Tensor } from "../tensor.ts";
 import {
   REGISTER_BLOCKING,
   registerBlockedLoopIterations,
-  registerBlockedWgsl,
+  registerBlockedProgram,
 } from "./kernels/matmul_register_blocked.ts";
-import { TILED_BLOCK, tiledLoopIterations, tiledMatmulWgsl } from "./kernels/matmul_tiled.ts";
-import { MATMUL_PACK_WGSL, MATMUL_PACK_WORKGROUP } from "./kernels/matmul_transpose.ts";
+import { MATMUL_TILED, TILED_BLOCK, tiledLoopIterations } from "./kernels/matmul_tiled.ts";
+import { MATMUL_PACK, MATMUL_PACK_WORKGROUP } from "./kernels/matmul_transpose.ts";
 import { assertMaxRank, collapseBatch, padDims, sameShape } from "./_shape.ts";
 import { sumToShape } from "./sum_to_shape.ts";
 
@@ -227,24 +220,21 @@ function matmulUniforms(
   tilesM: number,
   tilesN: number,
   [kBegin, kEnd]: readonly [number, number],
-): number[] {
-  return [
-    plan.m,
-    plan.n,
-    plan.k,
-    plan.batch * tilesM * tilesN,
-    tilesM,
-    tilesN,
-    plan.bshape.length,
-    kBegin,
-    kEnd,
-    0, // pad: the array<vec4u> members start at a 16-byte offset
-    0,
-    0,
-    ...padDims(plan.bshape, 1),
-    ...padDims(plan.sa),
-    ...padDims(plan.sb),
-  ];
+): Record<string, UniformInput> {
+  return {
+    m: plan.m,
+    n: plan.n,
+    k: plan.k,
+    workgroups: plan.batch * tilesM * tilesN,
+    tiles_m: tilesM,
+    tiles_n: tilesN,
+    brank: plan.bshape.length,
+    k_begin: kBegin,
+    k_end: kEnd,
+    bshape: padDims(plan.bshape, 1),
+    sa: padDims(plan.sa),
+    sb: padDims(plan.sb),
+  };
 }
 
 /** Worst-case loop-header evaluations of one invocation of `path` summing `len` values of k. */
@@ -263,7 +253,11 @@ function loopIterations(path: MatmulPath, plan: Plan, len: number): number {
  * loop budget (real GPUs), else chunks of the longest multiple of 16 whose
  * invocations stay within it (llvmpipe silently stops every loop after 65,535
  * iterations; a chunk is then about 262,000 values of k for the register
- * kernels and 45,000 for the tiled one).
+ * kernels and 45,000 for the tiled one). Not the program runner's split:
+ * chunks must start at multiples of 16 (the texture path reads K in texels,
+ * the tiled one in steps of 16), and the buffer kernel's loop count is not
+ * monotone in the length (its scalar tail), so the search runs over
+ * multiples of 16 only.
  */
 function kRanges(path: MatmulPath, plan: Plan): [number, number][] {
   const budget = gpu().maxLoopIterations;
@@ -284,65 +278,34 @@ function kRanges(path: MatmulPath, plan: Plan): [number, number][] {
   return ranges;
 }
 
-/** One dispatch with arbitrary binding resources (launch() binds buffers only). */
-interface ResourceDispatch {
-  name: string;
-  code: string;
-  uniforms: number[];
-  resources: GPUBindingResource[];
-  workgroups: number;
-}
-
 /** An operand's texture and how it gets filled: a buffer copy, or a pack dispatch. */
 interface PackedOperand {
   texture: GPUTexture;
   copy: { source: GPUTexelCopyBufferInfo; size: [number, number, number] } | null;
-  pack: ResourceDispatch | null;
+  pack: { uniforms: Record<string, UniformInput>; src: GPUBuffer; workgroups: number } | null;
 }
 
 /**
- * Records the texture path: buffer-to-texture copies, then the pack and
- * matmul dispatches (their bind groups hold textures, which launch() does not
- * bind) in their own compute pass of the shared batch; the batch reopens its
- * pass for the next launch. Textures are destroyed after the next submit.
+ * Records the fills of the operand textures: buffer-to-texture copies into
+ * the shared batch's encoder (its compute pass ended; the next dispatch
+ * reopens one), then the pack dispatches. Commands run in recorded order, so
+ * the matmul dispatches recorded next read the filled textures.
  */
-function recordTexturePath(
-  operands: readonly PackedOperand[],
-  mains: readonly ResourceDispatch[],
-): void {
-  const { device, limits } = gpu();
+function recordPacks(operands: readonly PackedOperand[]): void {
   const encoder = openEncoder();
   for (const o of operands) {
     if (o.copy !== null) {
       encoder.copyBufferToTexture(o.copy.source, { texture: o.texture }, o.copy.size);
     }
   }
-  const dispatches = [...operands.flatMap((o) => (o.pack === null ? [] : [o.pack])), ...mains];
-  const pass = encoder.beginComputePass({ label: "matmul texture path" });
-  for (const d of dispatches) {
-    const pipeline = pipelineFor(d.name, d.code);
-    const data = packUniforms(d.uniforms);
-    const ub = device.createBuffer({
-      label: `${d.name} uniforms`,
-      size: data.byteLength,
-      usage: GPUBufferUsage.UNIFORM,
-      mappedAtCreation: true,
+  for (const o of operands) {
+    if (o.pack === null) continue;
+    dispatch(MATMUL_PACK, {
+      uniforms: o.pack.uniforms,
+      buffers: { src: o.pack.src, dst: o.texture.createView({ dimension: "2d-array" }) },
+      workgroups: o.pack.workgroups,
     });
-    new Uint8Array(ub.getMappedRange()).set(new Uint8Array(data));
-    ub.unmap();
-    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: ub } }];
-    d.resources.forEach((resource, i) => entries.push({ binding: i + 1, resource }));
-    const grid = tileGrid(d.workgroups, limits.maxComputeWorkgroupsPerDimension);
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(
-      0,
-      device.createBindGroup({ label: d.name, layout: pipeline.getBindGroupLayout(0), entries }),
-    );
-    pass.dispatchWorkgroups(grid[0], grid[1], grid[2]);
-    deferDestroy(ub);
   }
-  pass.end();
-  for (const o of operands) releaseTexture(o.texture);
 }
 
 /**
@@ -439,10 +402,16 @@ function packOperand(
     texture,
     copy: null,
     pack: {
-      name: "matmul_pack",
-      code: MATMUL_PACK_WGSL,
-      uniforms: [texels, width, height, rows, cols, transposed ? 1 : cols, transposed ? rows : 1],
-      resources: [{ buffer: src }, texture.createView({ dimension: "2d-array" })],
+      uniforms: {
+        texels,
+        width,
+        height,
+        rows,
+        cols,
+        sy: transposed ? 1 : cols,
+        sx: transposed ? rows : 1,
+      },
+      src,
       workgroups: Math.ceil(texels / MATMUL_PACK_WORKGROUP),
     },
   };
@@ -466,6 +435,7 @@ function recordMatmul(
   if (out.size === 0 || plan.k === 0) return out; // a fresh buffer is already zero
   const vec4Store = plan.n % 4 === 0;
   const ranges = kRanges(path, plan);
+  const brank = plan.bshape.length;
   if (path === "register-texture") {
     const blocking = REGISTER_BLOCKING.texture;
     const kp = Math.ceil(plan.k / 4) * 4;
@@ -473,22 +443,21 @@ function recordMatmul(
     const pb = packOperand(b.buffer, plan.k, plan.n, kp, plan.bMats, transB, "matmul B");
     const tilesM = Math.ceil(plan.m / (blocking.wy * blocking.tm));
     const tilesN = Math.ceil(plan.n / (blocking.wx * 4 * blocking.tnv));
-    const mains = ranges.map((range, i): ResourceDispatch => {
-      assertLoopBudget("matmul_register_texture", loopIterations(path, plan, range[1] - range[0]));
-      const cfg = { operands: "texture", transA: false, transB: false, vec4Store } as const;
-      return {
-        name: "matmul_register_texture",
-        code: registerBlockedWgsl({ ...cfg, accumulate: i > 0, ...blocking }),
+    recordPacks([pa, pb]);
+    const ta = pa.texture.createView({ dimension: "2d-array" });
+    const tb = pb.texture.createView({ dimension: "2d-array" });
+    ranges.forEach((range, i) => {
+      dispatch(registerBlockedProgram("texture", vec4Store), {
+        // The texture path packs transposes away.
+        sizes: { ...blocking, transA: false, transB: false, accumulate: i > 0, brank },
         uniforms: matmulUniforms(plan, tilesM, tilesN, range),
-        resources: [
-          pa.texture.createView({ dimension: "2d-array" }),
-          pb.texture.createView({ dimension: "2d-array" }),
-          { buffer: out.buffer },
-        ],
+        buffers: { ta, tb, c: out.buffer },
         workgroups: plan.batch * tilesM * tilesN,
-      };
+        steps: range[1] - range[0],
+      });
     });
-    recordTexturePath([pa, pb], mains);
+    releaseTexture(pa.texture);
+    releaseTexture(pb.texture);
     return out;
   }
   const tiled = path === "tiled";
@@ -497,21 +466,19 @@ function recordMatmul(
   const tilesN = Math.ceil(plan.n / (tiled ? TILED_BLOCK.tile : blocking.wx * 4 * blocking.tnv));
   ranges.forEach((range, i) => {
     const accumulate = i > 0;
-    launch({
-      name: tiled ? "matmul_tiled" : "matmul_register_buffer",
-      code: tiled ? tiledMatmulWgsl(transA, transB, accumulate) : registerBlockedWgsl({
-        operands: "buffer",
-        transA,
-        transB,
-        vec4Store,
-        accumulate,
-        ...blocking,
-      }),
+    const args = {
       uniforms: matmulUniforms(plan, tilesM, tilesN, range),
-      buffers: [a.buffer, b.buffer, out.buffer],
+      buffers: { a: a.buffer, b: b.buffer, c: out.buffer },
       workgroups: plan.batch * tilesM * tilesN,
-      loopIterations: loopIterations(path, plan, range[1] - range[0]),
-    });
+      steps: range[1] - range[0],
+    };
+    if (tiled) dispatch(MATMUL_TILED, { ...args, sizes: { transA, transB, accumulate, brank } });
+    else {
+      dispatch(registerBlockedProgram("buffer", vec4Store), {
+        ...args,
+        sizes: { ...blocking, transA, transB, accumulate, brank },
+      });
+    }
   });
   return out;
 }

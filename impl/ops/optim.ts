@@ -29,20 +29,20 @@
  *
  * @module
  */
-import { launch } from "../gpu/batch.ts";
+import { dispatch } from "../gpu/program.ts";
 import { createStorageBuffer, releaseBuffer } from "../gpu/buffers.ts";
 import { DisposedTensorError } from "../gpu/errors.ts";
 import { emptyLike, formatShape, keep, Tensor, zeros } from "../tensor.ts";
 import {
+  ADAM,
   ADAM_MODE,
-  ADAM_WGSL,
-  NORM_FINALIZE_WGSL,
+  NORM_FINALIZE,
   OPTIM_WORKGROUP,
-  SCALE_INPLACE_WGSL,
-  SGD_MOMENTUM_WGSL,
-  SGD_WGSL,
+  SCALE_INPLACE,
+  SGD,
+  SGD_MOMENTUM,
   SUMSQ_CHUNK,
-  SUMSQ_PARTIALS_WGSL,
+  SUMSQ_PARTIALS,
 } from "./kernels/optim.ts";
 
 /** How parameters whose `.grad` is null are treated. */
@@ -269,15 +269,13 @@ export class Sgd extends OptimizerBase {
     grads.forEach((g, i) => {
       if (g === null) return;
       const p = this.params[i]!;
-      const buffers = [p.buffer, g.buffer];
+      const buffers: Record<string, GPUBuffer> = { weights: p.buffer, grads: g.buffer };
       if (withMomentum) {
         this.#buffers[i] ??= zerosKept(p.shape);
-        buffers.push(this.#buffers[i]!.buffer);
+        buffers.bufs = this.#buffers[i]!.buffer;
       }
-      launch({
-        name: withMomentum ? "sgd_momentum" : "sgd",
-        code: withMomentum ? SGD_MOMENTUM_WGSL : SGD_WGSL,
-        uniforms: [p.size, { f32: this.lr }, { f32: this.weightDecay }, { f32: this.momentum }],
+      dispatch(withMomentum ? SGD_MOMENTUM : SGD, {
+        uniforms: { n: p.size, lr: this.lr, wd: this.weightDecay, momentum: this.momentum },
         buffers,
         workgroups: Math.ceil(p.size / OPTIM_WORKGROUP),
       });
@@ -376,23 +374,26 @@ export class Adam extends OptimizerBase {
       const t = ++this.#steps[i]!;
       const bc1 = 1 - this.beta1 ** t;
       const bc2 = 1 - this.beta2 ** t;
-      launch({
-        name: "adam",
-        code: ADAM_WGSL,
-        uniforms: [
-          p.size,
+      dispatch(ADAM, {
+        uniforms: {
+          n: p.size,
           mode,
-          { f32: this.beta1 },
-          { f32: 1 - this.beta1 },
-          { f32: this.beta2 },
-          { f32: 1 - this.beta2 },
-          { f32: this.lr / bc1 },
-          { f32: 1 / Math.sqrt(bc2) },
-          { f32: this.eps },
-          { f32: this.weightDecay },
-          { f32: 1 - this.lr * this.weightDecay },
-        ],
-        buffers: [p.buffer, g.buffer, this.#m[i]!.buffer, this.#v[i]!.buffer],
+          b1: this.beta1,
+          omb1: 1 - this.beta1,
+          b2: this.beta2,
+          omb2: 1 - this.beta2,
+          step_size: this.lr / bc1,
+          inv_sqrt_bc2: 1 / Math.sqrt(bc2),
+          eps: this.eps,
+          wd: this.weightDecay,
+          decay: 1 - this.lr * this.weightDecay,
+        },
+        buffers: {
+          weights: p.buffer,
+          grads: g.buffer,
+          m_state: this.#m[i]!.buffer,
+          v_state: this.#v[i]!.buffer,
+        },
         workgroups: Math.ceil(p.size / OPTIM_WORKGROUP),
       });
     });
@@ -451,11 +452,9 @@ export function clipGradNorm(
   const norm = emptyLike([], "f32", `${op} norm`);
   let offset = 0;
   grads.forEach((g, k) => {
-    launch({
-      name: "sumsq_partials",
-      code: SUMSQ_PARTIALS_WGSL,
-      uniforms: [g.size, offset],
-      buffers: [g.buffer, partials],
+    dispatch(SUMSQ_PARTIALS, {
+      uniforms: { n: g.size, offset },
+      buffers: { grads: g.buffer, partials },
       workgroups: counts[k]!,
     });
     offset += counts[k]!;
@@ -463,19 +462,15 @@ export function clipGradNorm(
   // With maxNorm = Infinity nothing is scaled: the scale kernels are skipped, and no infinite
   // uniform reaches WGSL (whose implementations may assume finite math).
   const unbounded = maxNorm === Infinity;
-  launch({
-    name: "norm_finalize",
-    code: NORM_FINALIZE_WGSL,
-    uniforms: [total, { f32: unbounded ? 0 : maxNorm }],
-    buffers: [partials, norm.buffer, scale],
+  dispatch(NORM_FINALIZE, {
+    uniforms: { count: total, max_norm: unbounded ? 0 : maxNorm },
+    buffers: { partials, norm_out: norm.buffer, scale_out: scale },
     workgroups: 1,
   });
   for (const g of unbounded ? [] : grads) {
-    launch({
-      name: "scale_inplace",
-      code: SCALE_INPLACE_WGSL,
-      uniforms: [g.size],
-      buffers: [g.buffer, scale],
+    dispatch(SCALE_INPLACE, {
+      uniforms: { n: g.size },
+      buffers: { grads: g.buffer, scale },
       workgroups: Math.ceil(g.size / OPTIM_WORKGROUP),
     });
   }

@@ -18,23 +18,17 @@
  *
  * @module
  */
-import { launch } from "../gpu/batch.ts";
+import { dispatch } from "../gpu/program.ts";
 import { recordOp } from "../autograd.ts";
 import { assertDType, emptyLike, formatShape, type Tensor } from "../tensor.ts";
-import { gpu } from "../gpu/device.ts";
-import {
-  OUTER_WORKGROUP,
-  outerLoopIterations,
-  type OuterMode,
-  outerWgsl,
-} from "./kernels/outer.ts";
+import { OUTER_PROGRAMS, OUTER_WORKGROUP, type OuterMode } from "./kernels/outer.ts";
 import { assertMaxRank, collapseBatch, type CollapsedBatch, padDims, sameShape } from "./_shape.ts";
 import { sumToShape } from "./sum_to_shape.ts";
 
 /**
  * Records one outer kernel into a new tensor of `outShape`. The gradients' sums
- * (over n for grad_a, m for grad_b) are split into chunks that keep every
- * invocation within the adapter's loop budget.
+ * (over n for grad_a, m for grad_b) are split by the program runner into
+ * launches that keep every invocation within the adapter's loop budget.
  */
 function runOuter(
   mode: OuterMode,
@@ -48,33 +42,22 @@ function runOuter(
   const out = emptyLike(outShape, "f32", `outer ${mode}`);
   const total = out.size;
   const brank = vb.bshape.length;
-  const len = mode === "grad_a" ? n : mode === "grad_b" ? m : 0;
-  // Largest chunk within the budget: brank + 1 + (chunk + 1) evaluations.
-  const budget = gpu().maxLoopIterations;
-  const chunk = Math.max(1, Math.min(len, budget - brank - 2));
-  const ranges: [number, number][] = [[0, Math.min(len, chunk)]];
-  for (let r = chunk; r < len; r += chunk) ranges.push([r, Math.min(len, r + chunk)]);
-  ranges.forEach(([begin, end], i) => {
-    launch({
-      name: `outer_${mode}`,
-      code: outerWgsl(mode, i > 0),
-      uniforms: [
-        total,
-        m,
-        n,
-        brank,
-        begin,
-        end,
-        0, // pad: the array<vec4u> members start at a 16-byte offset
-        0,
-        ...padDims(vb.bshape, 1),
-        ...padDims(vb.sa),
-        ...padDims(vb.sb),
-      ],
-      buffers: [first.buffer, second.buffer, out.buffer],
-      workgroups: Math.ceil(total / OUTER_WORKGROUP),
-      loopIterations: outerLoopIterations(mode, end - begin, brank),
-    });
+  dispatch(OUTER_PROGRAMS[mode], {
+    sizes: { brank },
+    uniforms: {
+      total,
+      m,
+      n,
+      brank,
+      r_begin: 0,
+      r_end: 0,
+      bshape: padDims(vb.bshape, 1),
+      sa: padDims(vb.sa),
+      sb: padDims(vb.sb),
+    },
+    buffers: { x: first.buffer, y: second.buffer, out: out.buffer },
+    workgroups: Math.ceil(total / OUTER_WORKGROUP),
+    steps: mode === "grad_a" ? n : mode === "grad_b" ? m : 0,
   });
   return out;
 }

@@ -30,7 +30,8 @@
  */
 import { recordOp } from "../autograd.ts";
 import { assertDType, emptyLike, formatShape, type Tensor } from "../tensor.ts";
-import { recordReduce, recordReduceBackward, type RowGeometry } from "./kernels/reduce.ts";
+import type { RowGeometry } from "./kernels/reduce.ts";
+import { recordReduce, recordReduceBackward } from "./_reduce.ts";
 import { normaliseAxis } from "./_shape.ts";
 
 interface Plan {
@@ -75,7 +76,7 @@ function sumLike(op: "sum" | "mean", x: Tensor, axis: number | undefined, keepDi
   recordReduce("sum", x.buffer, out.buffer, geo, { scale });
   return recordOp(out, op, [x], (g) => {
     const gx = emptyLike(x.shape, "f32", `${op} grad`);
-    recordReduceBackward("sum", [g.buffer, gx.buffer], geo, scale);
+    recordReduceBackward("sum", { g: g.buffer, gx: gx.buffer }, geo, scale);
     return [gx];
   });
 }
@@ -158,7 +159,7 @@ export function max(x: Tensor, axis?: number, keepDims = false): Tensor {
     const values = emptyLike(outShape, "f32", "max values");
     recordReduce("max", x.buffer, values.buffer, geo, { argOut: arg.buffer });
     const gx = emptyLike(x.shape, "f32", "max grad");
-    recordReduceBackward("max", [arg.buffer, g.buffer, gx.buffer], geo);
+    recordReduceBackward("max", { arg: arg.buffer, g: g.buffer, gx: gx.buffer }, geo);
     return [gx];
   });
 }

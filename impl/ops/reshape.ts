@@ -17,7 +17,7 @@
  */
 import { recordOp } from "../autograd.ts";
 import { assertLive, emptyLike, formatShape, type Tensor } from "../tensor.ts";
-import { recordStridedRead } from "./kernels/transpose.ts";
+import { recordStridedRead } from "./_strided.ts";
 
 /**
  * Resolves a target shape for `size` elements: at most one entry may be -1,
@@ -68,6 +68,6 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   assertLive(x, "reshape");
   const target = resolveShape(x.shape, shape, x.size);
   const y = emptyLike(target, x.dtype, "reshape");
-  recordStridedRead("reshape", x.buffer, y.buffer, [x.size], 0, [1]);
+  recordStridedRead(x.buffer, y.buffer, [x.size], 0, [1]);
   return recordOp(y, "reshape", [x], (g) => [reshape(g, x.shape)]);
 }

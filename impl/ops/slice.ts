@@ -17,8 +17,7 @@
  */
 import { recordOp } from "../autograd.ts";
 import { assertLive, emptyLike, formatShape, type Tensor } from "../tensor.ts";
-import { recordStridedRead } from "./kernels/transpose.ts";
-import { recordStridedWrite } from "./kernels/slice.ts";
+import { recordStridedRead, recordStridedWrite } from "./_strided.ts";
 import { assertMaxRank, stridesOf } from "./_shape.ts";
 
 /**
@@ -56,10 +55,10 @@ export function slice(x: Tensor, begin: readonly number[], size: readonly number
   const strides = stridesOf(x.shape);
   const base = begin.reduce((acc, b, d) => acc + b * strides[d]!, 0);
   const y = emptyLike(outShape, x.dtype, "slice");
-  recordStridedRead("slice", x.buffer, y.buffer, outShape, base, strides);
+  recordStridedRead(x.buffer, y.buffer, outShape, base, strides);
   return recordOp(y, "slice", [x], (g) => {
     const gx = emptyLike(x.shape, g.dtype, "slice grad");
-    recordStridedWrite("slice_backward", g.buffer, gx.buffer, outShape, base, strides);
+    recordStridedWrite(g.buffer, gx.buffer, outShape, base, strides);
     return [gx];
   });
 }

@@ -26,9 +26,37 @@
  */
 import { recordOp } from "../autograd.ts";
 import { assertDType, emptyLike, formatShape, type Tensor } from "../tensor.ts";
-import { MAX_ROW } from "./kernels/reduce.ts";
-import { recordSoftmax, recordSoftmaxBackward, type SoftmaxGeometry } from "./kernels/softmax.ts";
+import { dispatch } from "../gpu/program.ts";
+import { MAX_ROW, rowLanes, segmentWorkgroups } from "./kernels/reduce.ts";
+import { SOFTMAX, SOFTMAX_BACKWARD } from "./kernels/softmax.ts";
 import { normaliseAxis } from "./_shape.ts";
+
+/** A softmax's rows: [outer, n, inner] along n. */
+interface SoftmaxGeometry {
+  outer: number;
+  n: number;
+  inner: number;
+}
+
+/**
+ * Records the forward (`backward` false: `{xs, ys}`) or backward
+ * (`{ys, gs, gx}`) of softmax or log-softmax over `geo`.
+ */
+function recordSoftmax(
+  log: boolean,
+  backward: boolean,
+  buffers: Readonly<Record<string, GPUBuffer>>,
+  geo: SoftmaxGeometry,
+): void {
+  const rows = geo.outer * geo.inner;
+  const lanes = rowLanes(rows, geo.n);
+  dispatch(backward ? SOFTMAX_BACKWARD : SOFTMAX, {
+    sizes: { log, oneLane: lanes === 1 },
+    uniforms: { rows, n: geo.n, inner: geo.inner, lanes },
+    buffers,
+    workgroups: segmentWorkgroups(rows, lanes),
+  });
+}
 
 function geometry(op: string, x: Tensor, axis: number): SoftmaxGeometry {
   assertDType(x, "f32", op);
@@ -51,10 +79,10 @@ function softmaxLike(op: "softmax" | "log_softmax", x: Tensor, axis: number): Te
   const log = op === "log_softmax";
   const geo = geometry(log ? "logSoftmax" : "softmax", x, axis);
   const y = emptyLike(x.shape, "f32", op);
-  recordSoftmax(log, x.buffer, y.buffer, geo);
+  recordSoftmax(log, false, { xs: x.buffer, ys: y.buffer }, geo);
   return recordOp(y, op, [x], (g) => {
     const gx = emptyLike(x.shape, "f32", `${op} grad`);
-    recordSoftmaxBackward(log, y.buffer, g.buffer, gx.buffer, geo);
+    recordSoftmax(log, true, { ys: y.buffer, gs: g.buffer, gx: gx.buffer }, geo);
     return [gx];
   });
 }

@@ -4,11 +4,10 @@
  *
  * @module
  */
-import { launch } from "../gpu/batch.ts";
-import { gpu } from "../gpu/device.ts";
+import { dispatch, maxStepsPerLaunch } from "../gpu/program.ts";
 import { reshape } from "./reshape.ts";
 import { assertDType, emptyLike, formatShape, type Tensor } from "../tensor.ts";
-import { ELEMENTWISE_WORKGROUP, SUM_TO_SHAPE_WGSL } from "./kernels/elementwise.ts";
+import { ELEMENTWISE_WORKGROUP, SUM_TO_SHAPE } from "./kernels/elementwise.ts";
 import { MAX_RANK, padDims, sameShape, stridesOf } from "./_shape.ts";
 
 /**
@@ -52,37 +51,34 @@ export function sumToShape(x: Tensor, shape: readonly number[]): Tensor {
   }
   const count = rShape.reduce((a, b) => a * b, 1);
   const n = padded.reduce((a, b) => a * b, 1);
-  // The adapter's loop budget counts every evaluation of a loop header, the
-  // exiting one too: the rank decode costs rank + 1, the position loop chunk + 1,
-  // and each position's decode over the reduced dimensions rrank + 1.
-  const perPosition = 2 + rShape.length;
-  const fixedCost = rank + 2;
-  const budget = gpu().maxLoopIterations - fixedCost;
-  const chunk = Math.max(1, Math.min(count, Math.floor(budget / perPosition)));
+  // An empty broadcast dimension sums nothing: zeros (a fresh buffer is zeroed).
+  if (count === 0) return emptyLike(shape, "f32", "sumToShape");
+  // Positions per invocation: as many as one invocation's loops fit in the
+  // adapter's budget (SUM_TO_SHAPE.loopIterations); the chunks' partials are
+  // summed by a second pass.
+  const sizes = { rank, rrank: rShape.length };
+  const chunk = maxStepsPerLaunch(SUM_TO_SHAPE, sizes, count);
   const chunks = Math.ceil(count / chunk);
   const partial = chunks === 1
     ? emptyLike(shape, "f32", "sumToShape")
     : emptyLike([n, chunks], "f32", "sumToShape partial");
-  launch({
-    name: "sum_to_shape",
-    code: SUM_TO_SHAPE_WGSL,
-    uniforms: [
+  dispatch(SUM_TO_SHAPE, {
+    sizes,
+    uniforms: {
       n,
       rank,
       count,
-      rShape.length,
+      rrank: rShape.length,
       chunks,
       chunk,
-      0,
-      0,
-      ...padDims(padded, 1),
-      ...padDims(tStrideX),
-      ...padDims(rShape, 1),
-      ...padDims(rStrideX),
-    ],
-    buffers: [x.buffer, partial.buffer],
+      tshape: padDims(padded, 1),
+      tstride_x: padDims(tStrideX),
+      rshape: padDims(rShape, 1),
+      rstride_x: padDims(rStrideX),
+    },
+    buffers: { xs: x.buffer, out: partial.buffer },
     workgroups: Math.ceil((n * chunks) / ELEMENTWISE_WORKGROUP),
-    loopIterations: fixedCost + chunk * perPosition,
+    steps: chunk,
   });
   if (chunks === 1) return partial;
   // Sum the chunk partials of each output: [n, chunks] → [n, 1], same layout as `shape`.

@@ -17,7 +17,7 @@
  */
 import { recordOp } from "../autograd.ts";
 import { assertLive, emptyLike, formatShape, type Tensor } from "../tensor.ts";
-import { recordStridedRead } from "./kernels/transpose.ts";
+import { recordStridedRead } from "./_strided.ts";
 import { assertMaxRank, stridesOf } from "./_shape.ts";
 
 /**
@@ -51,7 +51,7 @@ export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   const inStrides = stridesOf(x.shape);
   const outShape = p.map((a) => x.shape[a]!);
   const y = emptyLike(outShape, x.dtype, "transpose");
-  recordStridedRead("transpose", x.buffer, y.buffer, outShape, 0, p.map((a) => inStrides[a]!));
+  recordStridedRead(x.buffer, y.buffer, outShape, 0, p.map((a) => inStrides[a]!));
   return recordOp(y, "transpose", [x], (g) => {
     const inverse = new Array<number>(rank);
     p.forEach((a, d) => (inverse[a] = d));

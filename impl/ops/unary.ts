@@ -63,10 +63,10 @@
  *
  * @module
  */
-import { launch } from "../gpu/batch.ts";
+import { dispatch } from "../gpu/program.ts";
 import { recordOp } from "../autograd.ts";
 import { assertDType, emptyLike, type Tensor } from "../tensor.ts";
-import { ELEMENTWISE_WORKGROUP, unaryMapWgsl } from "./kernels/elementwise.ts";
+import { ELEMENTWISE_WORKGROUP, GELU_INNER, UNARY_MAP } from "./kernels/elementwise.ts";
 
 /** A unary op's definition. */
 export interface UnaryDef {
@@ -75,8 +75,6 @@ export interface UnaryDef {
 }
 
 const SIG = "(1.0 / (1.0 + exp(-x)))";
-const GELU_C = "0.7978845608028654";
-const GELU_INNER = `${GELU_C} * (x + 0.044715 * x * x * x)`;
 
 /** Every unary op, by name. */
 export const UNARY_OPS = {
@@ -109,33 +107,20 @@ export const UNARY_OPS = {
 /** Names of the unary ops. */
 export type UnaryOpName = keyof typeof UNARY_OPS;
 
-const HELPERS = `
-fn softplus(x: f32) -> f32 {
-  let e = exp(-abs(x));
-  var l: f32;
-  if (e < 0.000244140625) { l = e - 0.5 * e * e; } else { l = log(1.0 + e); }
-  return max(x, 0.0) + l;
-}
-fn gelu_grad(x: f32) -> f32 {
-  let u = clamp(${GELU_INNER}, -15.0, 15.0);
-  let t = tanh(u);
-  let du = ${GELU_C} * (1.0 + 3.0 * 0.044715 * x * x);
-  return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * du;
-}
-`;
-
+/**
+ * Records one unary map over `n` elements: forward `{xs, out}`, backward
+ * `{xs, ys, gs, out}` by binding name.
+ */
 function run(
-  name: string,
   expr: string,
   withGrad: boolean,
-  buffers: GPUBuffer[],
+  buffers: Readonly<Record<string, GPUBuffer>>,
   n: number,
   attrs: [number, number],
 ) {
-  launch({
-    name: `${name}${withGrad ? "_backward" : ""}`,
-    code: HELPERS + unaryMapWgsl(expr, withGrad),
-    uniforms: [n, { f32: attrs[0] }, { f32: attrs[1] }],
+  dispatch(UNARY_MAP[withGrad ? "backward" : "forward"], {
+    sizes: { expr },
+    uniforms: { n, a0: attrs[0], a1: attrs[1] },
     buffers,
     workgroups: Math.ceil(n / ELEMENTWISE_WORKGROUP),
   });
@@ -146,10 +131,16 @@ export function unary(name: UnaryOpName, x: Tensor, attrs: [number, number] = [0
   assertDType(x, "f32", name);
   const def: UnaryDef = UNARY_OPS[name];
   const y = emptyLike(x.shape, "f32", name);
-  run(name, def.forward, false, [x.buffer, y.buffer], x.size, attrs);
+  run(def.forward, false, { xs: x.buffer, out: y.buffer }, x.size, attrs);
   return recordOp(y, name, [x], (g) => {
     const gx = emptyLike(x.shape, "f32", `${name} grad`);
-    run(name, def.backward, true, [x.buffer, y.buffer, g.buffer, gx.buffer], x.size, attrs);
+    run(
+      def.backward,
+      true,
+      { xs: x.buffer, ys: y.buffer, gs: g.buffer, out: gx.buffer },
+      x.size,
+      attrs,
+    );
     return [gx];
   });
 }

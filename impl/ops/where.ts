@@ -20,20 +20,25 @@
  *
  * @module
  */
-import { launch } from "../gpu/batch.ts";
+import { dispatch } from "../gpu/program.ts";
 import { recordOp } from "../autograd.ts";
 import { assertDType, assertLive, emptyLike, formatShape, type Tensor } from "../tensor.ts";
 import {
   type ConditionType,
-  maskedFillWgsl,
-  selectGradWgsl,
+  MASKED_FILL,
+  SELECT_GRAD,
+  WHERE_FORWARD,
   WHERE_WORKGROUP,
-  whereForwardWgsl,
 } from "./kernels/where.ts";
 import { assertMaxRank, broadcastShapes, broadcastStrides, padDims, sameShape } from "./_shape.ts";
 import { sumToShape } from "./sum_to_shape.ts";
 
 const WG = WHERE_WORKGROUP;
+
+/** The bit pattern of `value` rounded to f32 (the fill kernels move bits, not floats). */
+function f32Bits(value: number): number {
+  return new Uint32Array(Float32Array.of(value).buffer)[0]!;
+}
 
 function conditionType(t: Tensor, op: string, which: string): ConditionType {
   if (t.dtype !== "f32" && t.dtype !== "i32") {
@@ -54,18 +59,15 @@ function selectGrad(
   shape: readonly number[],
 ): Tensor {
   const out = emptyLike(shape, "f32", `${name} grad`);
-  launch({
-    name: `${name}_backward`,
-    code: selectGradWgsl(cond.dtype as ConditionType),
-    uniforms: [
-      out.size,
-      shape.length,
-      keep ? 1 : 0,
-      0, // pad: the array<vec4u> members start at a 16-byte offset
-      ...padDims(shape, 1),
-      ...padDims(broadcastStrides(cond.shape, shape)),
-    ],
-    buffers: [cond.buffer, g.buffer, out.buffer],
+  dispatch(SELECT_GRAD[cond.dtype as ConditionType], {
+    uniforms: {
+      n: out.size,
+      rank: shape.length,
+      keep: keep ? 1 : 0,
+      shape: padDims(shape, 1),
+      sc: padDims(broadcastStrides(cond.shape, shape)),
+    },
+    buffers: { cond: cond.buffer, gs: g.buffer, out: out.buffer },
     workgroups: Math.ceil(out.size / WG),
   });
   return out;
@@ -93,20 +95,16 @@ export function where(cond: Tensor, a: Tensor, b: Tensor): Tensor {
     );
   }
   const y = emptyLike(shape, "f32", "where");
-  launch({
-    name: "where",
-    code: whereForwardWgsl(t),
-    uniforms: [
-      y.size,
-      shape.length,
-      0,
-      0, // pad: the array<vec4u> members start at a 16-byte offset
-      ...padDims(shape, 1),
-      ...padDims(broadcastStrides(cond.shape, shape)),
-      ...padDims(broadcastStrides(a.shape, shape)),
-      ...padDims(broadcastStrides(b.shape, shape)),
-    ],
-    buffers: [cond.buffer, a.buffer, b.buffer, y.buffer],
+  dispatch(WHERE_FORWARD[t], {
+    uniforms: {
+      n: y.size,
+      rank: shape.length,
+      shape: padDims(shape, 1),
+      sc: padDims(broadcastStrides(cond.shape, shape)),
+      sa: padDims(broadcastStrides(a.shape, shape)),
+      sb: padDims(broadcastStrides(b.shape, shape)),
+    },
+    buffers: { cond: cond.buffer, xa: a.buffer, xb: b.buffer, out: y.buffer },
     workgroups: Math.ceil(y.size / WG),
   });
   return recordOp(y, "where", [cond, a, b], (g) => {
@@ -151,18 +149,15 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
     throw new RangeError(`Cannot maskedFill with value NaN: expected a number or ±Infinity`);
   }
   const y = emptyLike(x.shape, "f32", "maskedFill");
-  launch({
-    name: "masked_fill",
-    code: maskedFillWgsl(t),
-    uniforms: [
-      y.size,
-      x.rank,
-      { f32: value },
-      0, // pad: the array<vec4u> members start at a 16-byte offset
-      ...padDims(x.shape, 1),
-      ...padDims(broadcastStrides(mask.shape, x.shape)),
-    ],
-    buffers: [mask.buffer, x.buffer, y.buffer],
+  dispatch(MASKED_FILL[t], {
+    uniforms: {
+      n: y.size,
+      rank: x.rank,
+      value_bits: f32Bits(value),
+      shape: padDims(x.shape, 1),
+      sc: padDims(broadcastStrides(mask.shape, x.shape)),
+    },
+    buffers: { mask: mask.buffer, xs: x.buffer, out: y.buffer },
     workgroups: Math.ceil(y.size / WG),
   });
   return recordOp(y, "maskedFill", [x, mask], (g) => [

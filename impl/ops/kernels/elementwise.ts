@@ -1,17 +1,20 @@
 /**
- * Elementwise kernels, generated from a WGSL expression per op.
+ * Elementwise kernels, generated from a WGSL expression per op (the `expr`
+ * size: each expression is its own WGSL program).
  *
- * - `unaryMap`: `out[i] = f(x[i])` (forward) or `f(x[i], y[i], g[i])`
+ * - {@link UNARY_MAP}: `out[i] = f(x[i])` (forward) or `f(x[i], y[i], g[i])`
  *   (backward, y the forward output) with attributes `p.a0`, `p.a1`.
- *   Bindings: 0 uniform {n, a0, a1}, 1 x, then 2 out (forward) or 2 y, 3 g,
- *   4 out (backward). Grid: ceil(n/64) workgroups of 64, tiled.
- * - `binaryMap`: `out[i] = f(a[ia], b[ib])` (forward) or `f(a[ia], b[ib], g[i])`
+ *   Bindings: `xs` the input, `out`; backward also `ys` the forward output and
+ *   `gs` the output gradient. Grid: ceil(n/64) workgroups of 64, tiled.
+ * - {@link BINARY_MAP}: `out[i] = f(a[ia], b[ib])` (forward) or `f(a[ia], b[ib], g[i])`
  *   (backward) with NumPy broadcasting; a strided variant (rank ≤ 8) and a
- *   same-shape fast path. Bindings: 0 uniform {n, rank, shape, strides of a, b},
- *   1 a, 2 b, then 3 out (forward) or 3 g, 4 out (backward). Grid as unaryMap.
- * - `sumToShape`: reduces a broadcast gradient back to an input's shape by a
- *   sequential sum over the broadcast positions, one invocation per output.
- *   Bindings: 0 uniform, 1 x, 2 out. Grid: ceil(outputs/64), tiled.
+ *   same-shape fast path (the `strided` size). Uniforms {n, rank, shape, strides
+ *   of a, b}. Bindings: `lhs` (a), `rhs` (b), `out`; backward also `gs` the
+ *   output gradient. Grid as the unary map.
+ * - {@link SUM_TO_SHAPE}: reduces a broadcast gradient back to an input's shape by a
+ *   sequential sum over the broadcast positions, one invocation per output
+ *   and chunk of positions. Bindings: `xs` the broadcast gradient, `out` the
+ *   sums (or the chunk partials). Grid: ceil(outputs·chunks/64), tiled.
  *   Accuracy class T3: count − 1 roundings per output.
  *
  * Accuracy: one rounding per arithmetic op (T1) for + − ×; WGSL builtins
@@ -26,13 +29,13 @@
  *
  * @module
  */
-import { WGSL_LINEAR_WORKGROUP } from "../../gpu/grid.ts";
+import { defineProgram, type Program } from "../../gpu/program.ts";
 
 /** Invocations per workgroup of every elementwise kernel (one element each). */
 export const ELEMENTWISE_WORKGROUP = 64;
 const WG = ELEMENTWISE_WORKGROUP;
 
-const HEADER = `${WGSL_LINEAR_WORKGROUP}
+const DIM = `
 fn dim(v: array<vec4u, 2>, d: u32) -> u32 { return v[d / 4u][d % 4u]; }
 `;
 
@@ -44,36 +47,74 @@ export const WGSL_IS_NAN = `
 fn is_nan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
 `;
 
-/** `y = f(x)` where `expr` uses `x`, `p.a0`, `p.a1`; `g` (and `y`) are available in backward forms. */
-export function unaryMapWgsl(expr: string, withGrad: boolean): string {
-  return `
-struct Params { n: u32, a0: f32, a1: f32 }
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> xs: array<f32>;
-${
-    withGrad
-      ? `@group(0) @binding(2) var<storage, read> ys: array<f32>;
-@group(0) @binding(3) var<storage, read> gs: array<f32>;
-@group(0) @binding(4) var<storage, read_write> out: array<f32>;`
-      : "@group(0) @binding(2) var<storage, read_write> out: array<f32>;"
-  }
-${HEADER}${WGSL_IS_NAN}
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let i = linear_workgroup(wid, nwg) * ${WG}u + lid;
+/** √(2/π), the GELU tanh approximation's constant, as WGSL. */
+const GELU_C = "0.7978845608028654";
+/** The argument of tanh in the GELU approximation, as a WGSL expression in `x`. */
+export const GELU_INNER = `${GELU_C} * (x + 0.044715 * x * x * x)`;
+
+/** Helper functions the unary expressions may call: `softplus(x)` and `gelu_grad(x)`. */
+const UNARY_HELPERS = `
+fn softplus(x: f32) -> f32 {
+  let e = exp(-abs(x));
+  var l: f32;
+  if (e < 0.000244140625) { l = e - 0.5 * e * e; } else { l = log(1.0 + e); }
+  return max(x, 0.0) + l;
+}
+fn gelu_grad(x: f32) -> f32 {
+  let u = clamp(${GELU_INNER}, -15.0, 15.0);
+  let t = tanh(u);
+  let du = ${GELU_C} * (1.0 + 3.0 * 0.044715 * x * x);
+  return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * du;
+}
+`;
+
+/** Compile-time sizes of the unary map: the op's WGSL expression. */
+export interface UnaryMapSizes extends Record<string, string> {
+  /** `f(x)` forward, `f(x, y, g)` backward; may use `p.a0`, `p.a1` and the helpers. */
+  expr: string;
+}
+
+function unaryMapProgram(withGrad: boolean): Program<UnaryMapSizes> {
+  return defineProgram<UnaryMapSizes>({
+    name: withGrad ? "unary_map_backward" : "unary_map",
+    workgroupSize: WG,
+    uniforms: { n: "u32", a0: "f32", a1: "f32" },
+    bindings: withGrad
+      ? {
+        xs: { access: "read" },
+        ys: { access: "read" },
+        gs: { access: "read" },
+        out: { access: "read_write" },
+      }
+      : { xs: { access: "read" }, out: { access: "read_write" } },
+    helpers: () => UNARY_HELPERS + WGSL_IS_NAN,
+    main: (s) =>
+      `let i = wg * ${WG}u + lid;
   if (i >= p.n) { return; }
   let x = xs[i];
   ${withGrad ? "let y = ys[i];\n  let g = gs[i];" : "let y = 0.0; let g = 0.0;"}
-  out[i] = ${expr};
-}
-`;
+  out[i] = ${s.expr};`,
+  });
 }
 
-/** `out = f(a, b)` (forward) or `f(a, b, g)` (backward) with broadcasting; `strided` false means all operands share out's shape. */
-export function binaryMapWgsl(expr: string, strided: boolean, withGrad: boolean): string {
-  const index = strided
-    ? `var ia = 0u; var ib = 0u; var rem = i;
+/** `y = f(x)` (forward) and its gradient form (backward), by the `expr` size. */
+export const UNARY_MAP: Readonly<Record<"forward" | "backward", Program<UnaryMapSizes>>> = {
+  forward: unaryMapProgram(false),
+  backward: unaryMapProgram(true),
+};
+
+/** Compile-time sizes of the binary map. */
+export interface BinaryMapSizes extends Record<string, string | boolean> {
+  /** `f(a, b)` forward, `f(a, b, g)` backward. */
+  expr: string;
+  /** False when every operand has out's shape (no index walk). */
+  strided: boolean;
+}
+
+function binaryMapProgram(withGrad: boolean): Program<BinaryMapSizes> {
+  const index = (strided: boolean) =>
+    strided
+      ? `var ia = 0u; var ib = 0u; var rem = i;
   for (var d = i32(p.rank) - 1; d >= 0; d--) {
     let du = u32(d);
     let size = dim(p.shape, du);
@@ -82,53 +123,76 @@ export function binaryMapWgsl(expr: string, strided: boolean, withGrad: boolean)
     ia += c * dim(p.sa, du);
     ib += c * dim(p.sb, du);
   }`
-    : "let ia = i; let ib = i;";
-  return `
-struct Params { n: u32, rank: u32, shape: array<vec4u, 2>, sa: array<vec4u, 2>, sb: array<vec4u, 2> }
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> as_: array<f32>;
-@group(0) @binding(2) var<storage, read> bs: array<f32>;
-${
-    withGrad
-      ? `@group(0) @binding(3) var<storage, read> gs: array<f32>;
-@group(0) @binding(4) var<storage, read_write> out: array<f32>;`
-      : "@group(0) @binding(3) var<storage, read_write> out: array<f32>;"
-  }
-${HEADER}
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let i = linear_workgroup(wid, nwg) * ${WG}u + lid;
+      : "let ia = i; let ib = i;";
+  return defineProgram<BinaryMapSizes>({
+    name: withGrad ? "binary_map_backward" : "binary_map",
+    workgroupSize: WG,
+    uniforms: {
+      n: "u32",
+      rank: "u32",
+      shape: "array<vec4u, 2>",
+      sa: "array<vec4u, 2>",
+      sb: "array<vec4u, 2>",
+    },
+    bindings: withGrad
+      ? {
+        lhs: { access: "read" },
+        rhs: { access: "read" },
+        gs: { access: "read" },
+        out: { access: "read_write" },
+      }
+      : { lhs: { access: "read" }, rhs: { access: "read" }, out: { access: "read_write" } },
+    helpers: () => DIM,
+    main: (s) =>
+      `let i = wg * ${WG}u + lid;
   if (i >= p.n) { return; }
-  ${index}
-  let a = as_[ia];
-  let b = bs[ib];
+  ${index(s.strided)}
+  let a = lhs[ia];
+  let b = rhs[ib];
   ${withGrad ? "let g = gs[i];" : ""}
-  out[i] = ${expr};
+  out[i] = ${s.expr};`,
+  });
 }
-`;
+
+/** `out = f(a, b)` (forward) and `f(a, b, g)` (backward) with broadcasting. */
+export const BINARY_MAP: Readonly<Record<"forward" | "backward", Program<BinaryMapSizes>>> = {
+  forward: binaryMapProgram(false),
+  backward: binaryMapProgram(true),
+};
+
+/** Compile-time sizes of {@link SUM_TO_SHAPE}: they only bound its loops. */
+export interface SumToShapeSizes extends Record<string, number> {
+  /** Rank of the broadcast shape. */
+  rank: number;
+  /** Number of reduced dimensions. */
+  rrank: number;
 }
 
 /**
  * Sums `x` (of the broadcast shape) down to a target shape. For output `j`,
- * `base` gives x's offset of the kept coordinates; the loop walks the
- * `count` reduced positions.
+ * `base` gives x's offset of the kept coordinates; the loop walks chunk `c`
+ * of the `count` reduced positions. The host picks the chunk so one
+ * invocation's loops fit the budget (`steps` = positions per chunk).
  */
-export const SUM_TO_SHAPE_WGSL = `
-struct Params {
-  n: u32, rank: u32, count: u32, rrank: u32,
-  chunks: u32, chunk: u32, pad0: u32, pad1: u32,
-  tshape: array<vec4u, 2>, tstride_x: array<vec4u, 2>,
-  rshape: array<vec4u, 2>, rstride_x: array<vec4u, 2>,
-}
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> xs: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
-${HEADER}
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let idx = linear_workgroup(wid, nwg) * ${WG}u + lid;
+export const SUM_TO_SHAPE: Program<SumToShapeSizes> = defineProgram<SumToShapeSizes>({
+  name: "sum_to_shape",
+  workgroupSize: WG,
+  uniforms: {
+    n: "u32",
+    rank: "u32",
+    count: "u32",
+    rrank: "u32",
+    chunks: "u32",
+    chunk: "u32",
+    tshape: "array<vec4u, 2>",
+    tstride_x: "array<vec4u, 2>",
+    rshape: "array<vec4u, 2>",
+    rstride_x: "array<vec4u, 2>",
+  },
+  bindings: { xs: { access: "read" }, out: { access: "read_write" } },
+  helpers: () => DIM,
+  main: () =>
+    `let idx = wg * ${WG}u + lid;
   if (idx >= p.n * p.chunks) { return; }
   let j = idx / p.chunks;
   let c = idx % p.chunks;
@@ -153,6 +217,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     }
     acc += xs[off];
   }
-  out[idx] = acc;
-}
-`;
+  out[idx] = acc;`,
+  // The adapter's loop budget counts every evaluation of a loop header, the
+  // exiting one too: the rank decode costs rank + 1, the position loop
+  // steps + 1, and each position's decode over the reduced dimensions rrank + 1.
+  loopIterations: (s, steps) => s.rank + 2 + steps * (2 + s.rrank),
+});

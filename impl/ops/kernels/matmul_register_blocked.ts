@@ -16,8 +16,10 @@
  *   own strides (transposes included); used when the operands exceed the
  *   device's texture limits (e.g. more than 256 matrices in a batch).
  *
- * Bindings: 0 uniform {@link MATMUL_PARAMS_WGSL}; then `texture`: 1 ta, 2 tb
- * (texture_2d_array<f32>), 3 c; `buffer`: 1 a, 2 b (read), 3 c.
+ * Uniforms {@link MATMUL_UNIFORMS}. Bindings: `texture`: `ta`, `tb` (A and B,
+ * texture_2d_array<f32>), `c`; `buffer`: `a`, `b` (read), `c`. One program per
+ * operand path and store width ({@link registerBlockedProgram}); the
+ * transposes, the blocking and `accumulate` are sizes.
  * Grid: batch · tiles_m · tiles_n workgroups (tiles_m = ⌈M / (WY·TM)⌉,
  * tiles_n = ⌈N / (WX·4·TNV)⌉), linear and tiled past 65,535 per dimension;
  * workgroup (WX, WY); one workgroup covers WY·TM rows and WX·4·TNV columns.
@@ -33,15 +35,13 @@
  *
  * @module
  */
-import { WGSL_LINEAR_WORKGROUP } from "../../gpu/grid.ts";
+import { defineProgram, type Program } from "../../gpu/program.ts";
 
 /** Where the register-blocked kernel reads its operands from. */
 export type MatmulOperands = "texture" | "buffer";
 
-/** One register-blocked variant. */
-export interface RegisterBlockedConfig {
-  /** Where A and B are read from. */
-  operands: MatmulOperands;
+/** Compile-time sizes of a register-blocked program. */
+export interface RegisterBlockedSizes extends Record<string, number | boolean> {
   /** A is stored [K, M] (buffer path only; the texture path packs transposes away). */
   transA: boolean;
   /** B is stored [N, K] (buffer path only). */
@@ -54,10 +54,10 @@ export interface RegisterBlockedConfig {
   wx: number;
   /** Workgroup size in y (invocations along rows). */
   wy: number;
-  /** C is bound as array<vec4f> and stored a vec4 at a time; requires N % 4 == 0. */
-  vec4Store: boolean;
   /** Add the partial sums to C (every K chunk after the first) instead of storing them. */
   accumulate: boolean;
+  /** Batch dims of the output (bounds the batch loop; not in the WGSL). */
+  brank: number;
 }
 
 /**
@@ -74,10 +74,10 @@ export const REGISTER_BLOCKING = {
 } as const;
 
 /**
- * The uniform struct and helpers shared by every matmul kernel. The output has
- * `brank` batch dims (collapsed where contiguous) of sizes `bshape`; `sa` and
- * `sb` hold, per batch dim, the step of A's and B's matrix index (0 where
- * broadcast). C is dense: matrix `bi` starts at element `bi · M · N`.
+ * The uniforms shared by every matmul kernel. The output has `brank` batch
+ * dims (collapsed where contiguous) of sizes `bshape`; `sa` and `sb` hold, per
+ * batch dim, the step of A's and B's matrix index (0 where broadcast). C is
+ * dense: matrix `bi` starts at element `bi · M · N`.
  *
  * One dispatch sums the products over k in [k_begin, k_end), k_begin a
  * multiple of 16: the host splits K so that no invocation loops past the
@@ -85,17 +85,23 @@ export const REGISTER_BLOCKING = {
  * their partial sums to C (one more rounding per chunk, within the same γ_K
  * bound: each product still meets at most K roundings).
  */
-export const MATMUL_PARAMS_WGSL = `
-struct Params {
-  m: u32, n: u32, k: u32, workgroups: u32,
-  tiles_m: u32, tiles_n: u32, brank: u32, k_begin: u32,
-  k_end: u32, pad0: u32, pad1: u32, pad2: u32,
-  bshape: array<vec4u, 2>,
-  sa: array<vec4u, 2>,
-  sb: array<vec4u, 2>,
-}
-@group(0) @binding(0) var<uniform> p: Params;
-${WGSL_LINEAR_WORKGROUP}
+export const MATMUL_UNIFORMS = {
+  m: "u32",
+  n: "u32",
+  k: "u32",
+  workgroups: "u32",
+  tiles_m: "u32",
+  tiles_n: "u32",
+  brank: "u32",
+  k_begin: "u32",
+  k_end: "u32",
+  bshape: "array<vec4u, 2>",
+  sa: "array<vec4u, 2>",
+  sb: "array<vec4u, 2>",
+} as const;
+
+/** WGSL helpers shared by every matmul kernel: `dim` and `batch_matrices`. */
+export const MATMUL_HELPERS = `
 fn dim(v: array<vec4u, 2>, d: u32) -> u32 { return v[d / 4u][d % 4u]; }
 
 // Matrix indices of A and B for output matrix bi.
@@ -131,9 +137,13 @@ export function registerBlockedLoopIterations(
     : batch + Math.floor(len / 4) + 1 + (len % 4) + 1;
 }
 
-/** WGSL of one register-blocked variant. */
-export function registerBlockedWgsl(cfg: RegisterBlockedConfig): string {
-  const { operands, transA, transB, tm, tnv, wx, wy } = cfg;
+/** The body of `main` of one register-blocked variant. */
+function registerBlockedMain(
+  operands: MatmulOperands,
+  vec4Store: boolean,
+  cfg: RegisterBlockedSizes,
+): string {
+  const { transA, transB, tm, tnv, wx, wy } = cfg;
   const tex = operands === "texture";
   const tn = 4 * tnv;
   const rows = range(tm);
@@ -206,7 +216,7 @@ export function registerBlockedWgsl(cfg: RegisterBlockedConfig): string {
   for (const i of rows) {
     emit(`if (row0 + ${i}u < p.m) {`);
     emit(`  let o = c_off + (row0 + ${i}u) * p.n + col0;`);
-    if (cfg.vec4Store) {
+    if (vec4Store) {
       for (const v of vecs) {
         emit(`  if (col0 + ${4 * v}u < p.n) { ${store(`c[o / 4u + ${v}u]`, `acc${i}_${v}`)} }`);
       }
@@ -218,18 +228,7 @@ export function registerBlockedWgsl(cfg: RegisterBlockedConfig): string {
     }
     emit(`}`);
   }
-  const bindings = tex
-    ? `@group(0) @binding(1) var ta: texture_2d_array<f32>;
-@group(0) @binding(2) var tb: texture_2d_array<f32>;`
-    : `@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read> b: array<f32>;`;
-  return `${MATMUL_PARAMS_WGSL}
-${bindings}
-@group(0) @binding(3) var<storage, read_write> c: array<${cfg.vec4Store ? "vec4f" : "f32"}>;
-@compute @workgroup_size(${wx}, ${wy})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_id) lid: vec3u) {
-  let w = linear_workgroup(wid, nwg);
+  return `let w = wg;
   if (w >= p.workgroups) { return; }
   let per = p.tiles_m * p.tiles_n;
   let bi = w / per;
@@ -237,9 +236,43 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let tr = t / p.tiles_n;
   let tc = t - tr * p.tiles_n;
   let mats = batch_matrices(bi);
-  let row0 = (tr * ${wy}u + lid.y) * ${tm}u;
-  let col0 = (tc * ${wx}u + lid.x) * ${tn}u;
-${lines.join("\n")}
+  let row0 = (tr * ${wy}u + lid3.y) * ${tm}u;
+  let col0 = (tc * ${wx}u + lid3.x) * ${tn}u;
+${lines.join("\n")}`;
 }
-`;
+
+const registerPrograms = new Map<string, Program<RegisterBlockedSizes>>();
+
+/**
+ * The register-blocked program reading operands from `operands`, storing C as
+ * vec4s when `vec4Store` (bound as array<vec4f>; requires N % 4 == 0) or as
+ * scalars; cached.
+ */
+export function registerBlockedProgram(
+  operands: MatmulOperands,
+  vec4Store: boolean,
+): Program<RegisterBlockedSizes> {
+  const key = `${operands} ${vec4Store}`;
+  let program = registerPrograms.get(key);
+  if (program === undefined) {
+    const tex = operands === "texture";
+    const c = { access: "read_write", type: vec4Store ? "vec4f" : "f32" } as const;
+    program = defineProgram<RegisterBlockedSizes>({
+      name: `matmul_register_${operands}`,
+      workgroupSize: (s) => [s.wx, s.wy, 1],
+      uniforms: MATMUL_UNIFORMS,
+      bindings: tex
+        ? {
+          ta: { access: "read", kind: "texture_2d_array" },
+          tb: { access: "read", kind: "texture_2d_array" },
+          c,
+        }
+        : { a: { access: "read" }, b: { access: "read" }, c },
+      helpers: () => MATMUL_HELPERS,
+      main: (s) => registerBlockedMain(operands, vec4Store, s),
+      loopIterations: (s, steps) => registerBlockedLoopIterations(operands, steps, s.brank),
+    });
+    registerPrograms.set(key, program);
+  }
+  return program;
 }

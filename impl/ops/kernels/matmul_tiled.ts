@@ -13,12 +13,13 @@
  * staging order follows the contiguous dimension so neighbouring invocations
  * read neighbouring addresses.
  *
- * Bindings: 0 uniform (the shared matmul params, see
- * `matmul_register_blocked.ts`), 1 a (read), 2 b (read), 3 c (write).
+ * Uniforms: the shared matmul uniforms (MATMUL_UNIFORMS of
+ * `matmul_register_blocked.ts`). Bindings: `a`, `b` (read), `c` (read_write).
+ * Sizes: the transposes, `accumulate` and `brank` ({@link TiledSizes}).
  * Grid: batch · ⌈M/64⌉ · ⌈N/64⌉ workgroups of (16, 16), linear, tiled past
  * 65,535 per dimension.
  *
- * K range: one dispatch sums k in [k_begin, k_end) (see MATMUL_PARAMS_WGSL).
+ * K range: one dispatch sums k in [k_begin, k_end) (see MATMUL_UNIFORMS).
  *
  * Accuracy: class T3, a dot product of length K accumulated in order with
  * fma: |c − Σ a·b| ≤ γ_K · Σ|a|·|b|.
@@ -29,7 +30,8 @@
  *
  * @module
  */
-import { MATMUL_PARAMS_WGSL } from "./matmul_register_blocked.ts";
+import { defineProgram, type Program } from "../../gpu/program.ts";
+import { MATMUL_HELPERS, MATMUL_UNIFORMS } from "./matmul_register_blocked.ts";
 
 /** Rows and columns of C per workgroup, and the K step. */
 export const TILED_BLOCK = { tile: 64, bk: 16, wg: 16 } as const;
@@ -47,11 +49,21 @@ export function tiledLoopIterations(len: number, brank: number): number {
   return brank + 1 + (steps + 1) + steps * (staging + bk + 1) + stores;
 }
 
-/**
- * WGSL of the tiled kernel for one operand layout; `accumulate` adds the
- * partial sums to C (K chunks after the first).
- */
-export function tiledMatmulWgsl(transA: boolean, transB: boolean, accumulate: boolean): string {
+/** Compile-time sizes of the tiled program. */
+export interface TiledSizes extends Record<string, number | boolean> {
+  /** A is stored [K, M]. */
+  transA: boolean;
+  /** B is stored [N, K]. */
+  transB: boolean;
+  /** Add the partial sums to C (K chunks after the first) instead of storing them. */
+  accumulate: boolean;
+  /** Batch dims of the output (bounds the batch loop; not in the WGSL). */
+  brank: number;
+}
+
+/** The body of `main` of the tiled kernel for one operand layout. */
+function tiledMain(s: TiledSizes): string {
+  const { transA, transB, accumulate } = s;
   const { tile, bk, wg } = TILED_BLOCK;
   const per = (tile * bk) / (wg * wg);
   // Tile coordinates of staging element e, fastest along the stored contiguous dim.
@@ -65,18 +77,7 @@ export function tiledMatmulWgsl(transA: boolean, transB: boolean, accumulate: bo
   const bIdx = transB ? "cg * p.k + kg" : "kg * p.n + cg";
   const at = "c[c_off + (r0 + i) * p.n + c0 + j]";
   const store = accumulate ? `${at} = ${at} + accs[i][j];` : `${at} = accs[i][j];`;
-  return `${MATMUL_PARAMS_WGSL}
-@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read> b: array<f32>;
-@group(0) @binding(3) var<storage, read_write> c: array<f32>;
-var<workgroup> tile_a: array<f32, ${tile * bk}>;
-var<workgroup> tile_b: array<f32, ${tile * bk}>;
-
-@compute @workgroup_size(${wg}, ${wg})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_id) lid: vec3u,
-        @builtin(local_invocation_index) lidx: u32) {
-  let w = linear_workgroup(wid, nwg);
+  return `let w = wg;
   if (w >= p.workgroups) { return; }
   let per = p.tiles_m * p.tiles_n;
   let bi = w / per;
@@ -92,11 +93,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   var acc1 = vec4f(0.0);
   var acc2 = vec4f(0.0);
   var acc3 = vec4f(0.0);
-  let r0 = row0 + lid.y * 4u;
-  let c0 = col0 + lid.x * 4u;
+  let r0 = row0 + lid3.y * 4u;
+  let c0 = col0 + lid3.x * 4u;
   for (var k0 = p.k_begin; k0 < p.k_end; k0 += ${bk}u) {
     for (var j = 0u; j < ${per}u; j++) {
-      let e = lidx + ${wg * wg}u * j;
+      let e = lid + ${wg * wg}u * j;
       {
         ${aCoord}
         let r = row0 + mm;
@@ -114,8 +115,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     // Invocations whose block lies wholly outside C skip the products.
     let kn = select(0u, min(${bk}u, p.k_end - k0), r0 < p.m && c0 < p.n);
     for (var kk = 0u; kk < kn; kk++) {
-      let ia = kk * ${tile}u + lid.y * 4u;
-      let ib = kk * ${tile}u + lid.x * 4u;
+      let ia = kk * ${tile}u + lid3.y * 4u;
+      let ib = kk * ${tile}u + lid3.x * 4u;
       let av = vec4f(tile_a[ia], tile_a[ia + 1u], tile_a[ia + 2u], tile_a[ia + 3u]);
       let bv = vec4f(tile_b[ib], tile_b[ib + 1u], tile_b[ib + 2u], tile_b[ib + 3u]);
       acc0 = fma(vec4f(av.x), bv, acc0);
@@ -133,7 +134,20 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         if (c0 + j < p.n) { ${store} }
       }
     }
-  }
+  }`;
 }
-`;
-}
+
+/** The tiled matmul program (sizes: the operand layout and `accumulate`). */
+export const MATMUL_TILED: Program<TiledSizes> = defineProgram<TiledSizes>({
+  name: "matmul_tiled",
+  workgroupSize: [TILED_BLOCK.wg, TILED_BLOCK.wg, 1],
+  uniforms: MATMUL_UNIFORMS,
+  bindings: { a: { access: "read" }, b: { access: "read" }, c: { access: "read_write" } },
+  helpers: () =>
+    `${MATMUL_HELPERS}
+var<workgroup> tile_a: array<f32, ${TILED_BLOCK.tile * TILED_BLOCK.bk}>;
+var<workgroup> tile_b: array<f32, ${TILED_BLOCK.tile * TILED_BLOCK.bk}>;
+`,
+  main: tiledMain,
+  loopIterations: (s, steps) => tiledLoopIterations(steps, s.brank),
+});

@@ -9,29 +9,37 @@
  * holds elements (y, 4·tx .. 4·tx+3); elements past `cols`, and rows past
  * `rows` up to `height`, are written as 0 (the K padding the matmul relies on).
  *
- * Bindings: 0 uniform {texels, width, height, rows, cols, sy, sx}, 1 src
- * (read), 2 dst (texture_storage_2d_array<rgba32float, write>).
+ * Uniforms {texels, width, height, rows, cols, sy, sx}; bindings `src` (read)
+ * and `dst` (texture_storage_2d_array<rgba32float, write>).
  * Grid: ⌈layers·height·width / 64⌉ workgroups of 64, linear, tiled.
  * Accuracy: exact (a copy).
  *
  * @module
  */
-import { WGSL_LINEAR_WORKGROUP } from "../../gpu/grid.ts";
+import { defineProgram, type Program } from "../../gpu/program.ts";
 
 /** Invocations per workgroup of the pack kernel. */
 export const MATMUL_PACK_WORKGROUP = 64;
 
-/** The pack kernel (one source for A and B; the strides make the transpose). */
-export const MATMUL_PACK_WGSL = `
-struct Params { texels: u32, width: u32, height: u32, rows: u32, cols: u32, sy: u32, sx: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> src: array<f32>;
-@group(0) @binding(2) var dst: texture_storage_2d_array<rgba32float, write>;
-${WGSL_LINEAR_WORKGROUP}
-@compute @workgroup_size(${MATMUL_PACK_WORKGROUP})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let i = linear_workgroup(wid, nwg) * ${MATMUL_PACK_WORKGROUP}u + lid;
+/** The pack kernel (one program for A and B; the strides make the transpose). */
+export const MATMUL_PACK: Program = defineProgram({
+  name: "matmul_pack",
+  workgroupSize: MATMUL_PACK_WORKGROUP,
+  uniforms: {
+    texels: "u32",
+    width: "u32",
+    height: "u32",
+    rows: "u32",
+    cols: "u32",
+    sy: "u32",
+    sx: "u32",
+  },
+  bindings: {
+    src: { access: "read" },
+    dst: { access: "write", kind: "storage_texture_2d_array" },
+  },
+  main: () =>
+    `let i = wg * ${MATMUL_PACK_WORKGROUP}u + lid;
   if (i >= p.texels) { return; }
   let tx = i % p.width;
   let t = i / p.width;
@@ -45,6 +53,5 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       if (x < p.cols) { v[q] = src[base + x * p.sx]; }
     }
   }
-  textureStore(dst, vec2u(tx, y), layer, v);
-}
-`;
+  textureStore(dst, vec2u(tx, y), layer, v);`,
+});

@@ -1,28 +1,30 @@
 /**
  * Optimiser kernels: in-place parameter updates and global-norm gradient clipping.
  *
- * - `SGD_WGSL` / `SGD_MOMENTUM_WGSL`: `d = g (+ wd·w)`, then with momentum
+ * - {@link SGD} / {@link SGD_MOMENTUM}: `d = g (+ wd·w)`, then with momentum
  *   `buf = μ·buf + d`, `w = w − lr·buf`; without, `w = w − lr·d`.
- *   Bindings: 0 uniform {n, lr, wd, momentum}, 1 w (read_write), 2 g (read),
- *   3 buf (read_write, momentum variant only). Grid: ceil(n / 64), tiled.
- * - `ADAM_WGSL`: bias-corrected Adam/AdamW; ε is added after the square root.
+ *   Uniforms {n, lr, wd, momentum}; bindings `weights` (read_write), `grads`
+ *   (read), `bufs` (read_write, momentum variant only). Grid: ceil(n / 64), tiled.
+ * - {@link ADAM}: bias-corrected Adam/AdamW; ε is added after the square root.
  *   `mode` 1 adds L2 weight decay to the gradient (Adam), 2 decays the weight
  *   by `1 − lr·wd` first (AdamW). The host passes `lr / (1 − β1ᵗ)` and
  *   `1 / √(1 − β2ᵗ)`, computed in f64.
- *   Bindings: 0 uniform, 1 w (read_write), 2 g (read), 3 m (read_write),
- *   4 v (read_write). Grid: ceil(n / 64), tiled.
- * - `SUMSQ_PARTIALS_WGSL`: each workgroup of 256 sums the squares of a chunk
+ *   Bindings `weights` (read_write), `grads` (read), `m_state`, `v_state`
+ *   (read_write). Grid: ceil(n / 64), tiled.
+ * - {@link SUMSQ_PARTIALS}: each workgroup of 256 sums the squares of a chunk
  *   of 4,096 gradient elements (16 sequential adds per invocation, then an
  *   8-level tree) into `partials[offset + workgroup]`.
- *   Bindings: 0 uniform {n, offset}, 1 g (read), 2 partials (read_write).
+ *   Uniforms {n, offset}; bindings `grads` (read), `partials` (read_write).
  *   Grid: ceil(n / 4096), tiled.
- * - `NORM_FINALIZE_WGSL`: one workgroup of 256 sums the partials (strided
+ * - {@link NORM_FINALIZE}: one workgroup of 256 sums the partials (strided
  *   sequential adds, then an 8-level tree), writes `norm = √Σ` and
  *   `scale = min(1, maxNorm / (norm + 1e-6))`.
- *   Bindings: 0 uniform {count, maxNorm}, 1 partials (read), 2 norm
- *   (read_write), 3 scale (read_write). Grid: 1.
- * - `SCALE_INPLACE_WGSL`: `g[i] = g[i] · scale[0]`.
- *   Bindings: 0 uniform {n}, 1 g (read_write), 2 scale (read). Grid: ceil(n / 64), tiled.
+ *   Uniforms {count, max_norm}; bindings `partials` (read), `norm_out`,
+ *   `scale_out` (read_write). Grid: 1.
+ * - {@link SCALE_INPLACE}: `g[i] = g[i] · scale[0]`.
+ *   Uniform {n}; bindings `grads` (read_write), `scale` (read). Grid: ceil(n / 64), tiled.
+ *
+ * Every uniform block is read as `cfg`.
  *
  * Accuracy: + − × are correctly rounded (T1); `/` is within 2.5 ulp and
  * `sqrt` inherits 1 / inverseSqrt (2 ulp, then the 2.5 ulp division) per the
@@ -31,7 +33,7 @@
  *
  * @module
  */
-import { WGSL_LINEAR_WORKGROUP } from "../../gpu/grid.ts";
+import { defineProgram, type Program } from "../../gpu/program.ts";
 
 /** Workgroup size of the elementwise update kernels. */
 export const OPTIM_WORKGROUP = 64;
@@ -56,59 +58,71 @@ export function sumOfSquaresPathLength(partials: number): number {
   return 1 + SUMSQ_ITEMS + TREE_LEVELS + Math.ceil(partials / RWG) + TREE_LEVELS;
 }
 
-const INDEX = `
-  let i = linear_workgroup(wid, nwg) * ${WG}u + lid;
+const INDEX = `let i = wg * ${WG}u + lid;
   if (i >= cfg.n) { return; }`;
 
-const ENTRY = `@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {`;
-
-function sgdWgsl(momentum: boolean): string {
-  return `
-struct Config { n: u32, lr: f32, wd: f32, momentum: f32 }
-@group(0) @binding(0) var<uniform> cfg: Config;
-@group(0) @binding(1) var<storage, read_write> weights: array<f32>;
-@group(0) @binding(2) var<storage, read> grads: array<f32>;
-${momentum ? "@group(0) @binding(3) var<storage, read_write> bufs: array<f32>;" : ""}
-${WGSL_LINEAR_WORKGROUP}
-${ENTRY}${INDEX}
+function sgdProgram(momentum: boolean): Program {
+  return defineProgram({
+    name: momentum ? "sgd_momentum" : "sgd",
+    workgroupSize: WG,
+    uniforms: { n: "u32", lr: "f32", wd: "f32", momentum: "f32" },
+    uniformVar: "cfg",
+    bindings: momentum
+      ? {
+        weights: { access: "read_write" },
+        grads: { access: "read" },
+        bufs: { access: "read_write" },
+      }
+      : { weights: { access: "read_write" }, grads: { access: "read" } },
+    main: () =>
+      `${INDEX}
   let w = weights[i];
   var d = grads[i];
   if (cfg.wd != 0.0) { d = d + cfg.wd * w; }
 ${
-    momentum
-      ? `  let b = cfg.momentum * bufs[i] + d;
+        momentum
+          ? `  let b = cfg.momentum * bufs[i] + d;
   bufs[i] = b;
   weights[i] = w - cfg.lr * b;`
-      : "  weights[i] = w - cfg.lr * d;"
-  }
-}
-`;
+          : "  weights[i] = w - cfg.lr * d;"
+      }`,
+  });
 }
 
 /** Plain SGD step, in place. */
-export const SGD_WGSL: string = sgdWgsl(false);
+export const SGD: Program = sgdProgram(false);
 /** SGD step with a momentum buffer, in place. */
-export const SGD_MOMENTUM_WGSL: string = sgdWgsl(true);
+export const SGD_MOMENTUM: Program = sgdProgram(true);
 
-/** Weight-decay modes of {@link ADAM_WGSL}. */
+/** Weight-decay modes of {@link ADAM}. */
 export const ADAM_MODE = { none: 0, l2: 1, decoupled: 2 } as const;
 
 /** Adam / AdamW step, in place. */
-export const ADAM_WGSL = `
-struct Config {
-  n: u32, mode: u32, b1: f32, omb1: f32,
-  b2: f32, omb2: f32, step_size: f32, inv_sqrt_bc2: f32,
-  eps: f32, wd: f32, decay: f32,
-}
-@group(0) @binding(0) var<uniform> cfg: Config;
-@group(0) @binding(1) var<storage, read_write> weights: array<f32>;
-@group(0) @binding(2) var<storage, read> grads: array<f32>;
-@group(0) @binding(3) var<storage, read_write> m_state: array<f32>;
-@group(0) @binding(4) var<storage, read_write> v_state: array<f32>;
-${WGSL_LINEAR_WORKGROUP}
-${ENTRY}${INDEX}
+export const ADAM: Program = defineProgram({
+  name: "adam",
+  workgroupSize: WG,
+  uniforms: {
+    n: "u32",
+    mode: "u32",
+    b1: "f32",
+    omb1: "f32",
+    b2: "f32",
+    omb2: "f32",
+    step_size: "f32",
+    inv_sqrt_bc2: "f32",
+    eps: "f32",
+    wd: "f32",
+    decay: "f32",
+  },
+  uniformVar: "cfg",
+  bindings: {
+    weights: { access: "read_write" },
+    grads: { access: "read" },
+    m_state: { access: "read_write" },
+    v_state: { access: "read_write" },
+  },
+  main: () =>
+    `${INDEX}
   var w = weights[i];
   var g = grads[i];
   if (cfg.mode == ${ADAM_MODE.l2}u) { g = g + cfg.wd * w; }
@@ -118,9 +132,10 @@ ${ENTRY}${INDEX}
   m_state[i] = m;
   v_state[i] = v;
   let denom = sqrt(v) * cfg.inv_sqrt_bc2 + cfg.eps;
-  weights[i] = w - cfg.step_size * (m / denom);
-}
-`;
+  weights[i] = w - cfg.step_size * (m / denom);`,
+});
+
+const SCRATCH = `var<workgroup> scratch: array<f32, ${RWG}>;`;
 
 const TREE = `
   scratch[lid] = acc;
@@ -131,18 +146,15 @@ const TREE = `
   }`;
 
 /** Partial sums of squares, one per workgroup, at `partials[offset + workgroup]`. */
-export const SUMSQ_PARTIALS_WGSL = `
-struct Config { n: u32, offset: u32 }
-@group(0) @binding(0) var<uniform> cfg: Config;
-@group(0) @binding(1) var<storage, read> grads: array<f32>;
-@group(0) @binding(2) var<storage, read_write> partials: array<f32>;
-var<workgroup> scratch: array<f32, ${RWG}>;
-${WGSL_LINEAR_WORKGROUP}
-@compute @workgroup_size(${RWG})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let wg = linear_workgroup(wid, nwg);
-  let base = wg * ${SUMSQ_CHUNK}u;
+export const SUMSQ_PARTIALS: Program = defineProgram({
+  name: "sumsq_partials",
+  workgroupSize: RWG,
+  uniforms: { n: "u32", offset: "u32" },
+  uniformVar: "cfg",
+  bindings: { grads: { access: "read" }, partials: { access: "read_write" } },
+  helpers: () => SCRATCH,
+  main: () =>
+    `let base = wg * ${SUMSQ_CHUNK}u;
   if (base >= cfg.n) { return; }
   var acc = 0.0;
   for (var j = 0u; j < ${SUMSQ_ITEMS}u; j++) {
@@ -153,39 +165,40 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     }
   }
 ${TREE}
-  if (lid == 0u) { partials[cfg.offset + wg] = scratch[0]; }
-}
-`;
+  if (lid == 0u) { partials[cfg.offset + wg] = scratch[0]; }`,
+});
 
 /** The global norm and the clip scale from the partial sums. */
-export const NORM_FINALIZE_WGSL = `
-struct Config { count: u32, max_norm: f32 }
-@group(0) @binding(0) var<uniform> cfg: Config;
-@group(0) @binding(1) var<storage, read> partials: array<f32>;
-@group(0) @binding(2) var<storage, read_write> norm_out: array<f32>;
-@group(0) @binding(3) var<storage, read_write> scale_out: array<f32>;
-var<workgroup> scratch: array<f32, ${RWG}>;
-@compute @workgroup_size(${RWG})
-fn main(@builtin(local_invocation_index) lid: u32) {
-  var acc = 0.0;
+export const NORM_FINALIZE: Program = defineProgram({
+  name: "norm_finalize",
+  workgroupSize: RWG,
+  uniforms: { count: "u32", max_norm: "f32" },
+  uniformVar: "cfg",
+  bindings: {
+    partials: { access: "read" },
+    norm_out: { access: "read_write" },
+    scale_out: { access: "read_write" },
+  },
+  helpers: () => SCRATCH,
+  main: () =>
+    `var acc = 0.0;
   for (var k = lid; k < cfg.count; k = k + ${RWG}u) { acc = acc + partials[k]; }
 ${TREE}
   if (lid == 0u) {
     let norm = sqrt(scratch[0]);
     norm_out[0] = norm;
     scale_out[0] = min(1.0, cfg.max_norm / (norm + 1e-6));
-  }
-}
-`;
+  }`,
+});
 
 /** `g *= scale[0]`, in place. */
-export const SCALE_INPLACE_WGSL = `
-struct Config { n: u32 }
-@group(0) @binding(0) var<uniform> cfg: Config;
-@group(0) @binding(1) var<storage, read_write> grads: array<f32>;
-@group(0) @binding(2) var<storage, read> scale: array<f32>;
-${WGSL_LINEAR_WORKGROUP}
-${ENTRY}${INDEX}
-  grads[i] = grads[i] * scale[0];
-}
-`;
+export const SCALE_INPLACE: Program = defineProgram({
+  name: "scale_inplace",
+  workgroupSize: WG,
+  uniforms: { n: "u32" },
+  uniformVar: "cfg",
+  bindings: { grads: { access: "read_write" }, scale: { access: "read" } },
+  main: () =>
+    `${INDEX}
+  grads[i] = grads[i] * scale[0];`,
+});

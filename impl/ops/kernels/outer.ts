@@ -10,19 +10,19 @@
  *   Accuracy of both: class T3, a dot product of length n (resp. m),
  *   |err| ≤ γ_n · Σ|g|·|b|.
  *
- * The gradients sum over [r_begin, r_end) of their reduced index: the host
- * splits long sums so no invocation loops past the adapter's loop budget, and
- * the kernels of every chunk after the first add to `out` (one more rounding
- * per chunk; each product still meets at most n roundings).
+ * The gradients sum over [r_begin, r_end) of their reduced index: the
+ * program runner splits long sums so no invocation loops past the adapter's
+ * loop budget, and every launch after the first (r_begin > 0) adds to `out`
+ * (one more rounding per launch; each product still meets at most n roundings).
  *
- * Bindings: 0 uniform {total, m, n, brank, r_begin, r_end, bshape, sa, sb}; forward: 1 a,
- * 2 b, 3 out; grad_a: 1 g, 2 b, 3 out; grad_b: 1 g, 2 a, 3 out.
+ * Bindings: forward: a, b, out; grad_a: g (as a), b, out; grad_b: g (as a),
+ * a (as b), out — the first input is `x`, the second `y`.
  * Grid: ⌈total / 64⌉ workgroups of 64, linear, tiled past 65,535, where
  * total counts the elements of out.
  *
  * @module
  */
-import { WGSL_LINEAR_WORKGROUP } from "../../gpu/grid.ts";
+import { defineProgram, type Program } from "../../gpu/program.ts";
 
 /** Invocations per workgroup. */
 export const OUTER_WORKGROUP = 64;
@@ -30,57 +30,25 @@ export const OUTER_WORKGROUP = 64;
 /** Which outer kernel. */
 export type OuterMode = "forward" | "grad_a" | "grad_b";
 
-const BODY: Record<OuterMode, { bindings: string; index: string; body: string }> = {
-  forward: {
-    bindings: `@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read> b: array<f32>;`,
-    index: "let j = e % p.n;\n  let i = (e / p.n) % p.m;\n  let bi = e / (p.n * p.m);",
-    body: "out[e] = a[offs.x + i] * b[offs.y + j];",
-  },
-  grad_a: {
-    bindings: `@group(0) @binding(1) var<storage, read> g: array<f32>;
-@group(0) @binding(2) var<storage, read> b: array<f32>;`,
-    index: "let i = e % p.m;\n  let bi = e / p.m;",
-    body: `let row = (bi * p.m + i) * p.n;
-  var acc = 0.0;
-  for (var j = p.r_begin; j < p.r_end; j++) { acc = fma(g[row + j], b[offs.y + j], acc); }
-  STORE`,
-  },
-  grad_b: {
-    bindings: `@group(0) @binding(1) var<storage, read> g: array<f32>;
-@group(0) @binding(2) var<storage, read> a: array<f32>;`,
-    index: "let j = e % p.n;\n  let bi = e / p.n;",
-    body: `let base = bi * p.m * p.n + j;
-  var acc = 0.0;
-  for (var i = p.r_begin; i < p.r_end; i++) { acc = fma(g[base + i * p.n], a[offs.x + i], acc); }
-  STORE`,
-  },
+const INDEX: Record<OuterMode, string> = {
+  forward: "let j = e % p.n;\n  let i = (e / p.n) % p.m;\n  let bi = e / (p.n * p.m);",
+  grad_a: "let i = e % p.m;\n  let bi = e / p.m;",
+  grad_b: "let j = e % p.n;\n  let bi = e / p.n;",
 };
 
-/**
- * Worst-case loop-header evaluations of one invocation: the batch loop, and
- * for the gradients the sum over `len` values of the reduced index.
- */
-export function outerLoopIterations(mode: OuterMode, len: number, brank: number): number {
-  return brank + 1 + (mode === "forward" ? 0 : len + 1);
-}
+const BODY: Record<OuterMode, string> = {
+  forward: "out[e] = x[offs.x + i] * y[offs.y + j];",
+  grad_a: `let row = (bi * p.m + i) * p.n;
+  var acc = 0.0;
+  for (var j = p.r_begin; j < p.r_end; j++) { acc = fma(x[row + j], y[offs.y + j], acc); }
+  if (p.r_begin == 0u) { out[e] = acc; } else { out[e] = out[e] + acc; }`,
+  grad_b: `let base = bi * p.m * p.n + j;
+  var acc = 0.0;
+  for (var i = p.r_begin; i < p.r_end; i++) { acc = fma(x[base + i * p.n], y[offs.x + i], acc); }
+  if (p.r_begin == 0u) { out[e] = acc; } else { out[e] = out[e] + acc; }`,
+};
 
-/** WGSL of one outer kernel; `accumulate` (gradients) adds to `out` instead of storing. */
-export function outerWgsl(mode: OuterMode, accumulate = false): string {
-  const k = BODY[mode];
-  const body = k.body.replace("STORE", accumulate ? "out[e] = out[e] + acc;" : "out[e] = acc;");
-  return `
-struct Params {
-  total: u32, m: u32, n: u32, brank: u32,
-  r_begin: u32, r_end: u32, pad0: u32, pad1: u32,
-  bshape: array<vec4u, 2>,
-  sa: array<vec4u, 2>,
-  sb: array<vec4u, 2>,
-}
-@group(0) @binding(0) var<uniform> p: Params;
-${k.bindings}
-@group(0) @binding(3) var<storage, read_write> out: array<f32>;
-${WGSL_LINEAR_WORKGROUP}
+const HELPERS = `
 fn dim(v: array<vec4u, 2>, d: u32) -> u32 { return v[d / 4u][d % 4u]; }
 
 // Element offsets of a's and b's vector for batch index bi.
@@ -96,15 +64,45 @@ fn vector_offsets(bi: u32) -> vec2u {
   }
   return off;
 }
-
-@compute @workgroup_size(${OUTER_WORKGROUP})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let e = linear_workgroup(wid, nwg) * ${OUTER_WORKGROUP}u + lid;
-  if (e >= p.total) { return; }
-  ${k.index}
-  let offs = vector_offsets(bi);
-  ${body}
-}
 `;
+
+/** Compile-time sizes of the outer kernels: the batch rank bounds the offset loop. */
+export interface OuterSizes extends Record<string, number> {
+  brank: number;
 }
+
+function outerProgram(mode: OuterMode): Program<OuterSizes> {
+  return defineProgram<OuterSizes>({
+    name: `outer_${mode}`,
+    workgroupSize: OUTER_WORKGROUP,
+    uniforms: {
+      total: "u32",
+      m: "u32",
+      n: "u32",
+      brank: "u32",
+      r_begin: "u32",
+      r_end: "u32",
+      bshape: "array<vec4u, 2>",
+      sa: "array<vec4u, 2>",
+      sb: "array<vec4u, 2>",
+    },
+    bindings: { x: { access: "read" }, y: { access: "read" }, out: { access: "read_write" } },
+    helpers: () => HELPERS,
+    main: () =>
+      `let e = wg * ${OUTER_WORKGROUP}u + lid;
+  if (e >= p.total) { return; }
+  ${INDEX[mode]}
+  let offs = vector_offsets(bi);
+  ${BODY[mode]}`,
+    // The batch loop, and for the gradients the sum over `steps` values of the reduced index.
+    loopIterations: (s, steps) => s.brank + 1 + (mode === "forward" ? 0 : steps + 1),
+    split: mode === "forward" ? undefined : { begin: "r_begin", end: "r_end" },
+  });
+}
+
+/** The three outer programs, by mode. */
+export const OUTER_PROGRAMS: Readonly<Record<OuterMode, Program<OuterSizes>>> = {
+  forward: outerProgram("forward"),
+  grad_a: outerProgram("grad_a"),
+  grad_b: outerProgram("grad_b"),
+};

@@ -17,17 +17,19 @@
  * reductions of more than {@link MAX_ROW} elements run in several passes
  * (chunks of MAX_ROW, then the chunk results); see {@link reducePlan}.
  *
- * - `reduce_sum`: bindings 0 uniform {rows, n, inner, lanes, chunk, chunks,
- *   scale}, 1 x, 2 out. Row r = (o, q, i) of [outer, chunks, inner] sums
+ * Programs (segmented ones take the size `oneLane`, true when L = 1):
+ * - {@link REDUCE_SUM}: uniforms {rows, n, inner, lanes, chunk, chunks, scale};
+ *   bindings `xs`, `out`. Row r = (o, q, i) of [outer, chunks, inner] sums
  *   x[o, q·chunk + j, i] for j < min(chunk, n − q·chunk), times scale.
  *   Grid: ceil(rows·L / 64) workgroups, tiled.
- * - `reduce_max` / `reduce_max_next`: same uniform, 1 x (and 2 the index of
- *   each value in the original row for the `next` passes), then values and
- *   u32 indices out: the first maximum (lowest index) and where it is.
- * - `reduce_sum_backward`: elementwise, 0 uniform {size, n, inner, scale},
- *   1 g, 2 gx: gx[o, j, i] = scale·g[o, i]. Grid: ceil(size / 64).
- * - `reduce_max_backward`: elementwise, 0 uniform, 1 argmax, 2 g, 3 gx:
- *   gx[o, j, i] = g[o, i] where j = argmax[o, i], else 0.
+ * - {@link REDUCE_MAX} / {@link REDUCE_MAX_NEXT}: same uniforms; bindings `xs`
+ *   (and `idx_in`, the index of each value in the original row, for the `next`
+ *   passes), then `out` (values) and `idx_out` (u32 indices): the first
+ *   maximum (lowest index) and where it is.
+ * - {@link REDUCE_SUM_BACKWARD}: elementwise, uniforms {size, n, inner, scale},
+ *   bindings `gs` (g), `gx`: gx[o, j, i] = scale·g[o, i]. Grid: ceil(size / 64).
+ * - {@link REDUCE_MAX_BACKWARD}: elementwise, same uniforms, bindings `arg`
+ *   (the argmax), `gs`, `gx`: gx[o, j, i] = g[o, i] where j = argmax[o, i], else 0.
  *
  * Accuracy: sum is class T3 with rounding-path length
  * {@link reducePathLength}: per pass ceil(len / L) + log₂L (a term meets at
@@ -39,9 +41,7 @@
  *
  * @module
  */
-import { WGSL_LINEAR_WORKGROUP } from "../../gpu/grid.ts";
-import { launch } from "../../gpu/batch.ts";
-import { createStorageBuffer, releaseBuffer } from "../../gpu/buffers.ts";
+import { defineProgram, type Program } from "../../gpu/program.ts";
 
 /** Invocations per workgroup of every kernel here. */
 export const REDUCE_WORKGROUP = 64;
@@ -84,22 +84,23 @@ export function segmentWorkgroups(rows: number, lanes: number): number {
 }
 
 /**
- * WGSL shared by the segmented row kernels: `Seg` (row, lane, whether the row
- * exists), `seg_of`, `seg_sum`, `seg_max` and `seg_argmax`. Every invocation
- * of a workgroup must call the collective helpers (they hold barriers), so
- * kernels guard loads with `s.live` instead of returning early; only a whole
- * workgroup past the last row may return (a uniform condition). With
- * `oneLane` the helpers are identities and hold no barrier.
+ * WGSL helpers shared by the segmented row kernels: `Seg` (row, lane, whether
+ * the row exists), `seg_of`, `seg_sum`, `seg_max` and `seg_argmax`. Every
+ * invocation of a workgroup must call the collective helpers (they hold
+ * barriers), so kernels guard loads with `s.live` instead of returning early;
+ * only a whole workgroup past the last row may return (a uniform condition).
+ * With `oneLane` the helpers are identities and hold no barrier.
  */
 export function segmentWgsl(oneLane: boolean): string {
-  const common = `${WGSL_LINEAR_WORKGROUP}
+  const common = `
 const WG: u32 = ${REDUCE_WORKGROUP}u;
 const NONE: u32 = 0xffffffffu;
 
 struct Seg { row: u32, lane: u32, live: bool, first_row: u32 }
 
-fn seg_of(wid: vec3u, nwg: vec3u, lid: u32, lanes: u32, rows: u32) -> Seg {
-  let first_row = linear_workgroup(wid, nwg) * (WG / lanes);
+// The segment of invocation lid of linear workgroup wg.
+fn seg_of(wg: u32, lid: u32, lanes: u32, rows: u32) -> Seg {
+  let first_row = wg * (WG / lanes);
   let row = first_row + lid / lanes;
   return Seg(row, lid % lanes, row < rows, first_row);
 }
@@ -179,17 +180,28 @@ fn seg_argmax(lid: u32, lane: u32, lanes: u32, a: Arg) -> Arg {
 `;
 }
 
-/** The entry point header of a segmented kernel; defines `s` (its Seg) and `lid`. */
-export const SEGMENT_ENTRY = `@compute @workgroup_size(${REDUCE_WORKGROUP})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let s = seg_of(wid, nwg, lid, p.lanes, p.rows);
+/**
+ * The start of a segmented kernel's `main`: defines `s` (its Seg); a workgroup
+ * wholly past the last row returns. Needs uniforms `lanes` and `rows`.
+ */
+export const SEGMENT_MAIN = `let s = seg_of(wg, lid, p.lanes, p.rows);
   if (s.first_row >= p.rows) { return; }`;
 
-const PASS_PARAMS = `
-struct Params { rows: u32, n: u32, inner: u32, lanes: u32, chunk: u32, chunks: u32, scale: f32 }
-@group(0) @binding(0) var<uniform> p: Params;
-`;
+/** Compile-time sizes of a segmented kernel: whether rows have one lane (no barriers). */
+export interface SegmentSizes extends Record<string, boolean> {
+  oneLane: boolean;
+}
+
+/** Uniforms of one reduction pass. */
+const PASS_UNIFORMS = {
+  rows: "u32",
+  n: "u32",
+  inner: "u32",
+  lanes: "u32",
+  chunk: "u32",
+  chunks: "u32",
+  scale: "f32",
+} as const;
 
 // Row r = (o, q, i) of [outer, chunks, inner]: its first element and length.
 const PASS_ROW = `
@@ -199,35 +211,46 @@ const PASS_ROW = `
   let base = ((t / p.chunks) * p.n + q * p.chunk) * p.inner + i;
   let count = select(0u, min(p.chunk, p.n - q * p.chunk), s.live);`;
 
-/** One pass of the sum or max reduction; `next` marks a max pass over earlier (value, index) results. */
-export function reducePassWgsl(op: "sum" | "max", next: boolean, oneLane: boolean): string {
-  const head = `${PASS_PARAMS}
-@group(0) @binding(1) var<storage, read> xs: array<f32>;
-${segmentWgsl(oneLane)}`;
-  if (op === "sum") {
-    return `${head}
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
-${SEGMENT_ENTRY}${PASS_ROW}
+/** One pass of the sum reduction. */
+export const REDUCE_SUM: Program<SegmentSizes> = defineProgram<SegmentSizes>({
+  name: "reduce_sum",
+  workgroupSize: REDUCE_WORKGROUP,
+  uniforms: PASS_UNIFORMS,
+  bindings: { xs: { access: "read" }, out: { access: "read_write" } },
+  helpers: (s) => segmentWgsl(s.oneLane),
+  main: () =>
+    `${SEGMENT_MAIN}${PASS_ROW}
   var acc = 0.0;
   for (var j = s.lane; j < count; j += p.lanes) { acc += xs[base + j * p.inner]; }
   let total = seg_sum(lid, s.lane, p.lanes, acc);
-  if (s.live && s.lane == 0u) { out[s.row] = total * p.scale; }
-}
-`;
-  }
+  if (s.live && s.lane == 0u) { out[s.row] = total * p.scale; }`,
+});
+
+/** One pass of the max reduction; `next` marks a pass over earlier (value, index) results. */
+function reduceMaxProgram(next: boolean): Program<SegmentSizes> {
   const index = next ? "idx_in[base + j * p.inner]" : "q * p.chunk + j";
-  const bindings = next
-    ? `@group(0) @binding(2) var<storage, read> idx_in: array<u32>;
-@group(0) @binding(3) var<storage, read_write> out: array<f32>;
-@group(0) @binding(4) var<storage, read_write> idx_out: array<u32>;`
-    : `@group(0) @binding(2) var<storage, read_write> out: array<f32>;
-@group(0) @binding(3) var<storage, read_write> idx_out: array<u32>;`;
-  // Within a lane, indices rise in a first pass (strictly greater replaces,
-  // so the lowest index wins) but not necessarily in later passes, so those
-  // compare with arg_better.
-  return `${head}
-${bindings}
-${SEGMENT_ENTRY}${PASS_ROW}
+  return defineProgram<SegmentSizes>({
+    name: next ? "reduce_max_next" : "reduce_max",
+    workgroupSize: REDUCE_WORKGROUP,
+    uniforms: PASS_UNIFORMS,
+    bindings: next
+      ? {
+        xs: { access: "read" },
+        idx_in: { access: "read", type: "u32" },
+        out: { access: "read_write" },
+        idx_out: { access: "read_write", type: "u32" },
+      }
+      : {
+        xs: { access: "read" },
+        out: { access: "read_write" },
+        idx_out: { access: "read_write", type: "u32" },
+      },
+    helpers: (s) => segmentWgsl(s.oneLane),
+    // Within a lane, indices rise in a first pass (strictly greater replaces,
+    // so the lowest index wins) but not necessarily in later passes, so those
+    // compare with arg_better.
+    main: () =>
+      `${SEGMENT_MAIN}${PASS_ROW}
   var best = Arg(0.0, NONE);
   for (var j = s.lane; j < count; j += p.lanes) {
     let cand = Arg(xs[base + j * p.inner], ${index});
@@ -237,45 +260,48 @@ ${SEGMENT_ENTRY}${PASS_ROW}
   if (s.live && s.lane == 0u) {
     out[s.row] = top.v;
     idx_out[s.row] = top.j;
-  }
-}
-`;
+  }`,
+  });
 }
 
-const BACKWARD_HEAD = `
-struct Params { size: u32, n: u32, inner: u32, scale: f32 }
-@group(0) @binding(0) var<uniform> p: Params;
-${WGSL_LINEAR_WORKGROUP}`;
+/** The first pass of the max reduction (indices from the row position). */
+export const REDUCE_MAX: Program<SegmentSizes> = reduceMaxProgram(false);
+/** A later pass of the max reduction (indices carried in `idx_in`). */
+export const REDUCE_MAX_NEXT: Program<SegmentSizes> = reduceMaxProgram(true);
 
-const BACKWARD_ENTRY = `@compute @workgroup_size(${REDUCE_WORKGROUP})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let e = linear_workgroup(wid, nwg) * ${REDUCE_WORKGROUP}u + lid;
+const BACKWARD_UNIFORMS = { size: "u32", n: "u32", inner: "u32", scale: "f32" } as const;
+
+const BACKWARD_INDEX = `let e = wg * ${REDUCE_WORKGROUP}u + lid;
   if (e >= p.size) { return; }
   let i = e % p.inner;
   let t = e / p.inner;
   let r = (t / p.n) * p.inner + i;`;
 
-/** Backward, elementwise over x: sum/mean broadcast `scale·g`; max routes g to the argmax. */
-export function reduceBackwardWgsl(op: "sum" | "max"): string {
-  if (op === "sum") {
-    return `${BACKWARD_HEAD}
-@group(0) @binding(1) var<storage, read> gs: array<f32>;
-@group(0) @binding(2) var<storage, read_write> gx: array<f32>;
-${BACKWARD_ENTRY}
-  gx[e] = gs[r] * p.scale;
-}
-`;
-  }
-  return `${BACKWARD_HEAD}
-@group(0) @binding(1) var<storage, read> arg: array<u32>;
-@group(0) @binding(2) var<storage, read> gs: array<f32>;
-@group(0) @binding(3) var<storage, read_write> gx: array<f32>;
-${BACKWARD_ENTRY}
-  gx[e] = select(0.0, gs[r], t % p.n == arg[r]);
-}
-`;
-}
+/** Backward of sum/mean, elementwise over x: `scale·g` broadcast. */
+export const REDUCE_SUM_BACKWARD: Program = defineProgram({
+  name: "reduce_sum_backward",
+  workgroupSize: REDUCE_WORKGROUP,
+  uniforms: BACKWARD_UNIFORMS,
+  bindings: { gs: { access: "read" }, gx: { access: "read_write" } },
+  main: () =>
+    `${BACKWARD_INDEX}
+  gx[e] = gs[r] * p.scale;`,
+});
+
+/** Backward of max, elementwise over x: g routed to the argmax. */
+export const REDUCE_MAX_BACKWARD: Program = defineProgram({
+  name: "reduce_max_backward",
+  workgroupSize: REDUCE_WORKGROUP,
+  uniforms: BACKWARD_UNIFORMS,
+  bindings: {
+    arg: { access: "read", type: "u32" },
+    gs: { access: "read" },
+    gx: { access: "read_write" },
+  },
+  main: () =>
+    `${BACKWARD_INDEX}
+  gx[e] = select(0.0, gs[r], t % p.n == arg[r]);`,
+});
 
 /** A reduction of [outer, n, inner] along n. */
 export interface RowGeometry {
@@ -324,80 +350,4 @@ export function reducePlan(geo: RowGeometry): ReducePass[] {
  */
 export function reducePathLength(geo: RowGeometry): number {
   return reducePlan(geo).reduce((k, pass) => k + segmentPathLength(pass.chunk, pass.lanes), 0);
-}
-
-/** A scratch u32/f32 buffer of `count` elements, released by the caller. */
-function scratch(count: number, label: string): GPUBuffer {
-  return createStorageBuffer(count * 4, label);
-}
-
-/**
- * Records the passes reducing `x` over `geo` into `out` (outer·inner values):
- * op "sum" writes scale·Σ; op "max" writes the first maximum, and its index
- * along n into `argOut` when given.
- */
-export function recordReduce(
-  op: "sum" | "max",
-  x: GPUBuffer,
-  out: GPUBuffer,
-  geo: RowGeometry,
-  options: { scale?: number; argOut?: GPUBuffer } = {},
-): void {
-  const passes = reducePlan(geo);
-  let src = x;
-  let srcIdx: GPUBuffer | null = null;
-  const temps: GPUBuffer[] = [];
-  passes.forEach((pass, k) => {
-    const last = k === passes.length - 1;
-    const dst = last ? out : scratch(pass.rows, `reduce_${op} partials`);
-    if (!last) temps.push(dst);
-    let dstIdx: GPUBuffer | null = null;
-    if (op === "max") {
-      dstIdx = last && options.argOut ? options.argOut : scratch(pass.rows, "reduce_max index");
-      if (dstIdx !== options.argOut) temps.push(dstIdx);
-    }
-    const buffers = op === "sum"
-      ? [src, dst]
-      : srcIdx === null
-      ? [src, dst, dstIdx!]
-      : [src, srcIdx, dst, dstIdx!];
-    launch({
-      name: `reduce_${op}${srcIdx === null ? "" : "_next"}`,
-      code: reducePassWgsl(op, srcIdx !== null, pass.lanes === 1),
-      uniforms: [
-        pass.rows,
-        pass.n,
-        geo.inner,
-        pass.lanes,
-        pass.chunk,
-        pass.chunks,
-        { f32: last ? options.scale ?? 1 : 1 },
-      ],
-      buffers,
-      workgroups: segmentWorkgroups(pass.rows, pass.lanes),
-    });
-    src = dst;
-    srcIdx = dstIdx;
-  });
-  for (const t of temps) releaseBuffer(t);
-}
-
-/**
- * Records the elementwise backward over x of shape `geo`: for "sum",
- * `buffers` = [g, gx] and gx = scale·g; for "max", [argmax, g, gx].
- */
-export function recordReduceBackward(
-  op: "sum" | "max",
-  buffers: readonly GPUBuffer[],
-  geo: RowGeometry,
-  scale = 1,
-): void {
-  const size = geo.outer * geo.n * geo.inner;
-  launch({
-    name: `reduce_${op}_backward`,
-    code: reduceBackwardWgsl(op),
-    uniforms: [size, geo.n, geo.inner, { f32: scale }],
-    buffers,
-    workgroups: Math.ceil(size / REDUCE_WORKGROUP),
-  });
 }

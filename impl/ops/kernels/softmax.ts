@@ -3,12 +3,14 @@
  * [outer, n, inner], one segment (L lanes, see impl/ops/kernels/reduce.ts) per
  * row (o, i); element j of the row is `x[o·n·inner + j·inner + i]`.
  *
- * - forward: bindings 0 uniform {rows, n, inner, lanes}, 1 x, 2 y.
+ * - {@link SOFTMAX}: uniforms {rows, n, inner, lanes}; bindings `xs` (x), `ys` (y).
  *   Three passes over the row: m = max x (exact), s = Σ exp(x − m), then
  *   y = exp(x − m) / s, or y = (x − m) − log s for log-softmax.
- * - backward (softmax): 1 y, 2 g, 3 gx; c = Σ g·y, gx = y·(g − c).
- * - backward (log-softmax): 1 y, 2 g, 3 gx; G = Σ g, gx = g − exp(y)·G.
+ * - {@link SOFTMAX_BACKWARD} (softmax): bindings `ys` (y), `gs` (g), `gx`;
+ *   c = Σ g·y, gx = y·(g − c).
+ * - {@link SOFTMAX_BACKWARD} (log-softmax): same bindings; G = Σ g, gx = g − exp(y)·G.
  *
+ * Sizes: `log` (log-softmax) and `oneLane` (L = 1: no barriers).
  * Grid: ceil(rows·L / 64) workgroups, tiled. Rows hold at most MAX_ROW
  * elements (three passes of ≤ LANE_BUDGET per lane).
  *
@@ -19,13 +21,18 @@
  *
  * @module
  */
-import { launch } from "../../gpu/batch.ts";
-import { rowLanes, SEGMENT_ENTRY, segmentWgsl, segmentWorkgroups } from "./reduce.ts";
+import { defineProgram, type Program } from "../../gpu/program.ts";
+import { REDUCE_WORKGROUP, SEGMENT_MAIN, segmentWgsl } from "./reduce.ts";
 
-const PARAMS = `
-struct Params { rows: u32, n: u32, inner: u32, lanes: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
-`;
+/** Compile-time sizes of the softmax kernels. */
+export interface SoftmaxSizes extends Record<string, boolean> {
+  /** Log-softmax rather than softmax. */
+  log: boolean;
+  /** One lane per row (no barriers). */
+  oneLane: boolean;
+}
+
+const UNIFORMS = { rows: "u32", n: "u32", inner: "u32", lanes: "u32" } as const;
 
 const ROW = `
   let base = (s.row / p.inner) * p.n * p.inner + s.row % p.inner;
@@ -35,44 +42,51 @@ const ROW = `
 const LOWEST = "-0x1.fffffep+127f";
 
 /** Forward softmax (`log` false) or log-softmax. */
-export function softmaxWgsl(log: boolean, oneLane: boolean): string {
-  const write = log
-    ? `let ls = log(total);
+export const SOFTMAX: Program<SoftmaxSizes> = defineProgram<SoftmaxSizes>({
+  name: "softmax",
+  workgroupSize: REDUCE_WORKGROUP,
+  uniforms: UNIFORMS,
+  bindings: { xs: { access: "read" }, ys: { access: "read_write" } },
+  helpers: (s) => segmentWgsl(s.oneLane),
+  main: (s) => {
+    const write = s.log
+      ? `let ls = log(total);
   for (var j = s.lane; j < count; j += p.lanes) {
     let k = base + j * p.inner;
     ys[k] = (xs[k] - m) - ls;
   }`
-    : `for (var j = s.lane; j < count; j += p.lanes) {
+      : `for (var j = s.lane; j < count; j += p.lanes) {
     let k = base + j * p.inner;
     ys[k] = exp(xs[k] - m) / total;
   }`;
-  return `${PARAMS}
-@group(0) @binding(1) var<storage, read> xs: array<f32>;
-@group(0) @binding(2) var<storage, read_write> ys: array<f32>;
-${segmentWgsl(oneLane)}
-${SEGMENT_ENTRY}${ROW}
+    return `${SEGMENT_MAIN}${ROW}
   var lm = ${LOWEST};
   for (var j = s.lane; j < count; j += p.lanes) { lm = max(lm, xs[base + j * p.inner]); }
   let m = seg_max(lid, s.lane, p.lanes, lm);
   var acc = 0.0;
   for (var j = s.lane; j < count; j += p.lanes) { acc += exp(xs[base + j * p.inner] - m); }
   let total = seg_sum(lid, s.lane, p.lanes, acc);
-  ${write}
-}
-`;
-}
+  ${write}`;
+  },
+});
 
 /** Backward of softmax (`log` false) or log-softmax, from the forward output y. */
-export function softmaxBackwardWgsl(log: boolean, oneLane: boolean): string {
-  const body = log
-    ? `var acc = 0.0;
+export const SOFTMAX_BACKWARD: Program<SoftmaxSizes> = defineProgram<SoftmaxSizes>({
+  name: "softmax_backward",
+  workgroupSize: REDUCE_WORKGROUP,
+  uniforms: UNIFORMS,
+  bindings: { ys: { access: "read" }, gs: { access: "read" }, gx: { access: "read_write" } },
+  helpers: (s) => segmentWgsl(s.oneLane),
+  main: (s) => {
+    const body = s.log
+      ? `var acc = 0.0;
   for (var j = s.lane; j < count; j += p.lanes) { acc += gs[base + j * p.inner]; }
   let total = seg_sum(lid, s.lane, p.lanes, acc);
   for (var j = s.lane; j < count; j += p.lanes) {
     let k = base + j * p.inner;
     gx[k] = gs[k] - exp(ys[k]) * total;
   }`
-    : `var acc = 0.0;
+      : `var acc = 0.0;
   for (var j = s.lane; j < count; j += p.lanes) {
     let k = base + j * p.inner;
     acc += gs[k] * ys[k];
@@ -82,63 +96,7 @@ export function softmaxBackwardWgsl(log: boolean, oneLane: boolean): string {
     let k = base + j * p.inner;
     gx[k] = ys[k] * (gs[k] - total);
   }`;
-  return `${PARAMS}
-@group(0) @binding(1) var<storage, read> ys: array<f32>;
-@group(0) @binding(2) var<storage, read> gs: array<f32>;
-@group(0) @binding(3) var<storage, read_write> gx: array<f32>;
-${segmentWgsl(oneLane)}
-${SEGMENT_ENTRY}${ROW}
-  ${body}
-}
-`;
-}
-
-/** A softmax's rows: [outer, n, inner] along n. */
-export interface SoftmaxGeometry {
-  outer: number;
-  n: number;
-  inner: number;
-}
-
-function dispatch(
-  name: string,
-  code: (oneLane: boolean) => string,
-  buffers: GPUBuffer[],
-  geo: SoftmaxGeometry,
-) {
-  const rows = geo.outer * geo.inner;
-  const lanes = rowLanes(rows, geo.n);
-  launch({
-    name,
-    code: code(lanes === 1),
-    uniforms: [rows, geo.n, geo.inner, lanes],
-    buffers,
-    workgroups: segmentWorkgroups(rows, lanes),
-  });
-}
-
-/** Records y = softmax(x) (or log-softmax) along n. */
-export function recordSoftmax(
-  log: boolean,
-  x: GPUBuffer,
-  y: GPUBuffer,
-  geo: SoftmaxGeometry,
-): void {
-  dispatch(log ? "log_softmax" : "softmax", (one) => softmaxWgsl(log, one), [x, y], geo);
-}
-
-/** Records gx from the forward output y and the output gradient g. */
-export function recordSoftmaxBackward(
-  log: boolean,
-  y: GPUBuffer,
-  g: GPUBuffer,
-  gx: GPUBuffer,
-  geo: SoftmaxGeometry,
-): void {
-  dispatch(
-    log ? "log_softmax_backward" : "softmax_backward",
-    (one) => softmaxBackwardWgsl(log, one),
-    [y, g, gx],
-    geo,
-  );
-}
+    return `${SEGMENT_MAIN}${ROW}
+  ${body}`;
+  },
+});

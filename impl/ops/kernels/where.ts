@@ -1,17 +1,18 @@
 /**
- * Selection kernels of `where` and `maskedFill`, generated per condition dtype
+ * Selection kernels of `where` and `maskedFill`, one program per condition dtype
  * (an f32 or i32 condition; an element is true when it is nonzero).
  *
- * - `whereForward`: `out[i] = cond[ic] ≠ 0 ? a[ia] : b[ib]` with NumPy
+ * - {@link WHERE_FORWARD}: `out[i] = cond[ic] ≠ 0 ? a[ia] : b[ib]` with NumPy
  *   broadcasting of all three operands to the output shape (rank ≤ 8).
- *   Bindings: 0 uniform {n, rank, shape, strides of cond, a, b}, 1 cond, 2 a, 3 b, 4 out.
- * - `selectGrad`: `out[i] = (cond[ic] ≠ 0) = keep ? g[i] : 0`: the gradient of
- *   `where` for a (keep = true) or b (keep = false), and of `maskedFill` for x
- *   (keep = false), at the output shape before any broadcast sum.
- *   Bindings: 0 uniform {n, rank, keep, shape, strides of cond}, 1 cond, 2 g, 3 out.
- * - `maskedFill`: `out[i] = mask[im] ≠ 0 ? value : x[i]`, the mask broadcast to x.
- *   Bindings: 0 uniform {n, rank, value (its f32 bits read as a u32), shape, strides of
- *   mask}, 1 mask, 2 x, 3 out.
+ *   Uniforms {n, rank, shape, strides sc of cond, sa of a, sb of b}.
+ *   Bindings: `cond`, `xa` (a), `xb` (b), `out`.
+ * - {@link SELECT_GRAD}: `out[i] = (cond[ic] ≠ 0) = keep ? g[i] : 0`: the gradient of
+ *   `where` for a (keep = 1) or b (keep = 0), and of `maskedFill` for x
+ *   (keep = 0), at the output shape before any broadcast sum.
+ *   Uniforms {n, rank, keep, shape, sc}. Bindings: `cond`, `gs` the output gradient, `out`.
+ * - {@link MASKED_FILL}: `out[i] = mask[im] ≠ 0 ? value : x[i]`, the mask broadcast to x.
+ *   Uniforms {n, rank, value_bits (the fill value's f32 bits, read as a u32), shape,
+ *   sc (the mask's strides)}. Bindings: `mask`, `xs` (x), `out`.
  *
  * Grid: ceil(n / 64) workgroups, tiled past 65,535. Values move as u32 bit
  * patterns (the fill value's f32 bits are read as a u32), so every kernel is
@@ -21,7 +22,12 @@
  *
  * @module
  */
-import { WGSL_LINEAR_WORKGROUP } from "../../gpu/grid.ts";
+import {
+  type BindingDecl,
+  defineProgram,
+  type Program,
+  type UniformType,
+} from "../../gpu/program.ts";
 
 /** Invocations per workgroup of the selection kernels. */
 export const WHERE_WORKGROUP = 64;
@@ -47,57 +53,68 @@ function offsets(tables: readonly string[]): string {
   }`;
 }
 
-function kernel(params: string, bindings: string, body: string): string {
-  return `
-struct Params { ${params} }
-@group(0) @binding(0) var<uniform> p: Params;
-${bindings}
-${WGSL_LINEAR_WORKGROUP}
+const DIM = `
 fn dim(v: array<vec4u, 2>, d: u32) -> u32 { return v[d / 4u][d % 4u]; }
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let i = linear_workgroup(wid, nwg) * ${WG}u + lid;
-  if (i >= p.n) { return; }
-  ${body}
-}
 `;
+
+/** One selection program per condition type; the condition binds first. */
+function selection(
+  name: string,
+  uniforms: Readonly<Record<string, UniformType>>,
+  condName: string,
+  bindings: Readonly<Record<string, BindingDecl>>,
+  body: (t: ConditionType) => string,
+): Readonly<Record<ConditionType, Program>> {
+  const make = (t: ConditionType) =>
+    defineProgram({
+      name: `${name}_${t}`,
+      workgroupSize: WG,
+      uniforms,
+      bindings: { [condName]: { access: "read", type: t }, ...bindings },
+      helpers: () => DIM,
+      main: () =>
+        `let i = wg * ${WG}u + lid;
+  if (i >= p.n) { return; }
+  ${body(t)}`,
+    });
+  return { f32: make("f32"), i32: make("i32") };
 }
 
-/** WGSL of `where`'s forward for a condition of type `t`. */
-export function whereForwardWgsl(t: ConditionType): string {
-  return kernel(
-    "n: u32, rank: u32, _p0: u32, _p1: u32, shape: array<vec4u, 2>, sc: array<vec4u, 2>, " +
-      "sa: array<vec4u, 2>, sb: array<vec4u, 2>",
-    `@group(0) @binding(1) var<storage, read> cond: array<${t}>;
-@group(0) @binding(2) var<storage, read> xa: array<u32>;
-@group(0) @binding(3) var<storage, read> xb: array<u32>;
-@group(0) @binding(4) var<storage, read_write> out: array<u32>;`,
+const SHAPE_FIELDS = { shape: "array<vec4u, 2>", sc: "array<vec4u, 2>" } as const;
+
+/** `where`'s forward, by condition type. */
+export const WHERE_FORWARD: Readonly<Record<ConditionType, Program>> = selection(
+  "where",
+  { n: "u32", rank: "u32", ...SHAPE_FIELDS, sa: "array<vec4u, 2>", sb: "array<vec4u, 2>" },
+  "cond",
+  {
+    xa: { access: "read", type: "u32" },
+    xb: { access: "read", type: "u32" },
+    out: { access: "read_write", type: "u32" },
+  },
+  (t) =>
     `${offsets(["sc", "sa", "sb"])}
   if ${isTrue(t, "cond[o_sc]")} { out[i] = xa[o_sa]; } else { out[i] = xb[o_sb]; }`,
-  );
-}
+);
 
-/** WGSL of the gradient selection (`where`'s and `maskedFill`'s backward). */
-export function selectGradWgsl(t: ConditionType): string {
-  return kernel(
-    "n: u32, rank: u32, keep: u32, _p0: u32, shape: array<vec4u, 2>, sc: array<vec4u, 2>",
-    `@group(0) @binding(1) var<storage, read> cond: array<${t}>;
-@group(0) @binding(2) var<storage, read> gs: array<u32>;
-@group(0) @binding(3) var<storage, read_write> out: array<u32>;`,
+/** The gradient selection (`where`'s and `maskedFill`'s backward), by condition type. */
+export const SELECT_GRAD: Readonly<Record<ConditionType, Program>> = selection(
+  "select_grad",
+  { n: "u32", rank: "u32", keep: "u32", ...SHAPE_FIELDS },
+  "cond",
+  { gs: { access: "read", type: "u32" }, out: { access: "read_write", type: "u32" } },
+  (t) =>
     `${offsets(["sc"])}
   out[i] = select(0u, gs[i], ${isTrue(t, "cond[o_sc]")} == (p.keep != 0u));`,
-  );
-}
+);
 
-/** WGSL of `maskedFill`'s forward. */
-export function maskedFillWgsl(t: ConditionType): string {
-  return kernel(
-    "n: u32, rank: u32, value_bits: u32, _p0: u32, shape: array<vec4u, 2>, sc: array<vec4u, 2>",
-    `@group(0) @binding(1) var<storage, read> mask: array<${t}>;
-@group(0) @binding(2) var<storage, read> xs: array<u32>;
-@group(0) @binding(3) var<storage, read_write> out: array<u32>;`,
+/** `maskedFill`'s forward, by mask type. */
+export const MASKED_FILL: Readonly<Record<ConditionType, Program>> = selection(
+  "masked_fill",
+  { n: "u32", rank: "u32", value_bits: "u32", ...SHAPE_FIELDS },
+  "mask",
+  { xs: { access: "read", type: "u32" }, out: { access: "read_write", type: "u32" } },
+  (t) =>
     `${offsets(["sc"])}
   out[i] = select(xs[i], p.value_bits, ${isTrue(t, "mask[o_sc]")});`,
-  );
-}
+);
