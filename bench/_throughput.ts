@@ -3,13 +3,13 @@
  *
  * Every host sync costs at least ~11 ms in Deno (its WebGPU completion loop
  * sleeps 10 ms), so timing one call plus a sync measures the sync. Each bench
- * iteration therefore records `reps` back-to-back calls and syncs once
- * (performance anchors §1, "time R back-to-back calls with one sync at the end
- * and divide by R"); `deno bench` reports the time of the whole iteration
- * (its names say "×R per iteration", and its group summary compares
- * iterations, not calls), and a table printed at exit gives the per-call time,
- * the rate in GFLOP/s or GB/s (median over iterations) and, per group, how
- * many times slower than the group's fastest each bench is per call.
+ * iteration therefore records `reps` back-to-back calls and syncs once (time R
+ * back-to-back calls with one sync at the end and divide by R); `deno bench`
+ * reports the time of the whole iteration (its names say "×R per iteration",
+ * and its group summary compares iterations, not calls), and a table printed at
+ * exit gives the per-call time, the rate in GFLOP/s or GB/s (median over
+ * iterations) and, per group, how many times slower than the group's fastest
+ * each bench is per call.
  *
  * @module
  */

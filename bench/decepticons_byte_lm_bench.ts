@@ -1,11 +1,11 @@
 /**
- * Byte language model bench (issue 5, mechanism 5): training throughput of
- * the causal-bank byte model in bytes per second, per substrate, at the
- * defaults of {@link CAUSAL_BANK_LM_DEFAULTS} (E = 24, M = 96, readout and
- * local hidden 96, local window 4) with batch 16 × 64 bytes, on the shipped
- * corpus. One bench iteration is `STEPS` Adam steps (forward, backward, clip,
- * update) and one loss readback; `deno bench` reports its time, and a table
- * printed at exit gives bytes per second (median of the iterations).
+ * Byte language model bench: training throughput of the causal-bank byte model
+ * in bytes per second, per substrate, at the defaults of
+ * {@link CAUSAL_BANK_LM_DEFAULTS} (E = 24, M = 96, readout and local hidden 96,
+ * local window 4) with batch 16 × 64 bytes, on the shipped corpus. One bench
+ * iteration is `STEPS` Adam steps (forward, backward, clip, update) and one
+ * loss readback; `deno bench` reports its time, and a table printed at exit
+ * gives bytes per second (median of the iterations).
  *
  * Run: `npx -y deno@2.9.6 bench --allow-read=. --allow-env bench/decepticons_byte_lm_bench.ts`
  *

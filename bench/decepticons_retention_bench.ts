@@ -1,11 +1,11 @@
 /**
- * Retention and gated delta benches (issue 5): the chunkwise forms (chunk 64;
- * retention: chunk summaries, an inter-chunk carry, a score block and a
- * matmul-like output pass per chunk; gated delta: the WY / UT-transform form
- * with one triangular solve per chunk) against the recurrent form (one fused
- * kernel looping over t, split over dispatches by the loop budget) at
- * T ∈ {1024, 4096} and model width 64 and 256, forward and forward + backward
- * (the backward is the adjoint recurrence for every form).
+ * Retention and gated delta benches: the chunkwise forms (chunk 64; retention:
+ * chunk summaries, an inter-chunk carry, a score block and a matmul-like output
+ * pass per chunk; gated delta: the WY / UT-transform form with one triangular
+ * solve per chunk) against the recurrent form (one fused kernel looping over t,
+ * split over dispatches by the loop budget) at T ∈ {1024, 4096} and model width
+ * 64 and 256, forward and forward + backward (the backward is the adjoint
+ * recurrence for every form).
  *
  * Width W is split into W / 16 heads of d_k = d_v = 16 (one sequence per
  * head), the head-factored layout of the original's retention path

@@ -1,9 +1,9 @@
 /**
- * Linear-recurrence benches (issue 5): the sequential scan (one invocation
- * per channel looping over t) against the division-free chunked scan (K = 32:
- * prefix pairs per chunk, scanned chunk summaries, parallel apply), at
- * T ∈ {1024, 4096} and width C ∈ {64, 256} (one sequence), forward and
- * forward + backward. Work is counted in µs per step·channel.
+ * Linear-recurrence benches: the sequential scan (one invocation per channel
+ * looping over t) against the division-free chunked scan (K = 32: prefix pairs
+ * per chunk, scanned chunk summaries, parallel apply), at T ∈ {1024, 4096} and
+ * width C ∈ {64, 256} (one sequence), forward and forward + backward. Work is
+ * counted in µs per step·channel.
  *
  * On llvmpipe (2 cores) the width alone fills the machine, so the sequential
  * form can win; the chunked form's parallelism over t is for real GPUs.

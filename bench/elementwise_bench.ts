@@ -1,8 +1,9 @@
 /**
  * Per-op cost of a dispatch-bound chain: 1000 chained `x = x + c` on 64- and
- * 4096-element tensors with one readback at the end, in µs per op (performance
- * anchors workload (d): raw WGSL 35–44 µs/op on llvmpipe, tfjs-webgpu and
- * ORT-webgpu about 96–108 µs/op, jax-js webgpu 276 µs/op at 4096 elements).
+ * 4096-element tensors with one readback at the end, in µs per op (peers
+ * measured on this kind of machine: raw WGSL 35–44 µs/op on llvmpipe,
+ * tfjs-webgpu and ORT-webgpu about 96–108 µs/op, jax-js webgpu 276 µs/op at
+ * 4096 elements).
  *
  * Run: `npx -y deno@2.9.6 bench --allow-read=. --allow-env bench/elementwise_bench.ts`
  *

@@ -1,8 +1,9 @@
 /**
  * matmul throughput in GFLOP/s (2·M·N·K per product) at 256³, 512³ and 1024³,
- * for the default kernel ("auto") and each family forced. Anchors on this
- * kind of machine (llvmpipe, 2 cores; performance anchors §2a): peers on the
- * same adapter 6–8 GFLOP/s, our earlier probe 17–21, numpy 239.
+ * for the default kernel ("auto") and each family forced. Anchors on this kind
+ * of machine (llvmpipe, 2 cores; tfjs-webgpu, jax-js and onnxruntime-web
+ * measured side by side): peers on the same adapter 6–8 GFLOP/s, our earlier
+ * probe 17–21, numpy 239.
  *
  * Run: `npx -y deno@2.9.6 bench --allow-read=. --allow-env bench/matmul_bench.ts`
  *

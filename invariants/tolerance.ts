@@ -661,23 +661,23 @@ export const FW_F64_IDENTITY_REL = 1e-12;
 /** Unknown-delay recall: the claimed bit accuracy is exactly 100% (every bit's sign right). */
 export const FW_RECALL_ACCURACY = 1;
 
-/** Unknown-delay gate profile (catalogue FWUD-10 suggested gate): mean store gate > 0.8. */
+/** Unknown-delay gate profile (README: 'gate ≈ 0.9 at store'): mean store gate > 0.8. */
 export const FW_GATE_STORE_MIN = 0.8;
 
 /** Unknown-delay gate profile: mean gate over distractor steps < 0.2. */
 export const FW_GATE_DISTRACTOR_MAX = 0.2;
 
-/** Key-value binding (README multi-seed table, catalogue KV-02): post − pre mean cosine ≥ 0.2. */
+/** Key-value binding (README multi-seed table): post − pre mean cosine ≥ 0.2. */
 export const FW_KV_GAIN_MIN = 0.2;
 
-/** Key-value projector (catalogue KV-08): |cos(smallest right-singular vector, b)| ≥ 0.99. */
+/** Key-value projector (implied by its README): |cos(smallest right-singular vector, b)| ≥ 0.99. */
 export const FW_KV_BIAS_COS_MIN = 0.99;
 
 // --- decepticons memories ---
 
 /**
- * Host f64 distributions of the count memories sum to 1 within 1e-12 (catalogue C2 gate). Derived:
- * a row of V ≤ 2048 positive terms divided by its sequential sum is off by ≤ 2V·2⁻⁵³ ≈ 4.6e-13.
+ * Host f64 distributions of the count memories sum to 1 within 1e-12. Derived: a row of
+ * V ≤ 2048 positive terms divided by its sequential sum is off by ≤ 2V·2⁻⁵³ ≈ 4.6e-13.
  */
 export const MEMORY_DIST_SUM_ABS = 1e-12;
 
@@ -719,9 +719,9 @@ export function scanAtol(k: number, magnitude: number, t: number): number {
 
 /**
  * The ORIGINAL's division-based chunked scan (oracle in f64) is judged wrong by order one when
- * max|h_chunk − h_seq| / max|h_seq| ≥ 0.5 (the catalogue measured 0.76–1.0 below gate ≈ 0.5623
- * with K = 32); inside its domain (gates ≥ 0.6) it must agree with the sequential f64 scan to
- * 1e-12 (exp/log of ≤ 32-term sums in f64: ~1e-14 relative).
+ * max|h_chunk − h_seq| / max|h_seq| ≥ 0.5 (a numpy re-derivation measures 0.76–1.0 below gate ≈
+ * 0.5623 with K = 32); inside its domain (gates ≥ 0.6) it must agree with the sequential f64 scan
+ * to 1e-12 (exp/log of ≤ 32-term sums in f64: ~1e-14 relative).
  */
 export const DIVISION_SCAN_FAILURE_MIN_REL = 0.5;
 /** See {@link DIVISION_SCAN_FAILURE_MIN_REL}. */
@@ -729,28 +729,28 @@ export const DIVISION_SCAN_DOMAIN_REL = 1e-12;
 
 // --- fastweights: self-referential weight matrix ---
 
-/** SRWM seed 0 (catalogue SRWM-03, README 0.996 at seed 0): final query accuracy ≥ 0.99. */
+/** SRWM seed 0 (README 0.996 at seed 0): final query accuracy ≥ 0.99. */
 export const FW_SRWM_SEED0_MIN = 0.99;
 
-/** SRWM seed sweep (catalogue C2): each of 8 seeds ≥ 0.94 (the README's 0.95: its seed 3 = 0.9503). */
+/** SRWM seed sweep: each of 8 seeds ≥ 0.94 (the README's 0.95: its seed 3 = 0.9503). */
 export const FW_SRWM_SEED_MIN = 0.94;
 
 /**
- * SRWM η = 0 ablation (catalogue SRWM-06): the mean query accuracy of the plain
- * RNN (W_fast ≡ 0) over seeds 0..7 stays ≥ 0.9, far above chance 0.5. The
- * original README says W_fast is the only place the task can be stored; the
- * catalogue measured 0.950 / 0.9995 / 0.985 / 0.999 on seeds 0–3 and memspec's
- * seeds give a mean of 0.9696. If the finding were wrong (the task needed the
- * fast weights), the ablation would sit near chance and fail this bound.
+ * SRWM η = 0 ablation: the mean query accuracy of the plain RNN (W_fast ≡ 0) over
+ * seeds 0..7 stays ≥ 0.9, far above chance 0.5. The original README says W_fast is
+ * the only place the task can be stored; the original, re-run with η = 0, gives
+ * 0.950 / 0.9995 / 0.985 / 0.999 on seeds 0–3 and memspec's seeds give a mean of
+ * 0.9696. If the finding were wrong (the task needed the fast weights), the
+ * ablation would sit near chance and fail this bound.
  */
 export const FW_SRWM_ETA0_MEAN_MIN = 0.9;
 
 // --- decepticons substrates ---
 
-/** Echo-state radius (catalogue C2): |ρ(W) − ρ_target| < 1e-9; QR eigenvalues are ~1e-14 off. */
+/** Echo-state radius: |ρ(W) − ρ_target| < 1e-9; QR eigenvalues are ~1e-14 off. */
 export const SUB_RADIUS_ERROR = 1e-9;
 
-/** Echo-state property (catalogue DC-SUB-03 gate): ‖s_300 − s'_300‖₂ < 1e-3 (measured 2.9e-5). */
+/** Echo-state property: ‖s_300 − s'_300‖₂ < 1e-3 (the original, re-run: 2.9e-5). */
 export const SUB_ESP_DISTANCE = 1e-3;
 
 /**
@@ -770,14 +770,14 @@ export const SUB_MODE_EXACT = 1e-12;
 /**
  * The original's division-based chunked scan counts as wrong below its domain (uniform gate
  * < 1e-8^(1/32) ≈ 0.5623) when its f64 relative error exceeds 1e-2: ten orders above the f64
- * rounding of the exact forms (≤ 1e-12), and below every error the catalogue measured out of
- * the domain (0.55 at γ = 0.5, ≈ 1.0 at γ = 0.18; DC-CB-11).
+ * rounding of the exact forms (≤ 1e-12), and below every error measured out of the domain
+ * (0.55 at γ = 0.5, ≈ 1.0 at γ = 0.18).
  */
 export const DECEPTICONS_DIVIDED_SCAN_WRONG_REL = 1e-2;
 
 // --- decepticons predictive coder ---
 
-/** The original's README quickstart train bpb (catalogue DC-BL-08; numpy reference 6.5806). */
+/** The original's README quickstart train bpb (numpy reference 6.5806). */
 export const CODER_BPB_TARGET = 6.58;
 
 /**
@@ -788,7 +788,7 @@ export const CODER_BPB_TARGET = 6.58;
 export const CODER_BPB_WINDOW = 0.05;
 
 /**
- * Oracle vs numpy features and states (catalogue DC-BL-fix: 1e-9): both f64; the echo-state
+ * Oracle vs numpy features and states (planned at 1e-9): both f64; the echo-state
  * rollout contracts (ρ 0.95, leak 0.25), so summation-order differences of ~512·2⁻⁵³ per step
  * do not grow, and the features are tanh/mean/difference of them: ~1e-14 expected.
  */
@@ -798,7 +798,7 @@ export const CODER_FIXTURE_FEATURE_ABS = 1e-9;
  * Oracle vs numpy ridge logits and bpb: Cholesky vs numpy's LU on the 388×388 normal system
  * (ridge 1e-3). Its condition number measured by numpy is κ ≈ 8.1e6, so either solve's relative
  * error is ~κ·2⁻⁵³ ≈ 1e-9 (times a small growth factor); logits are O(1). 1e-7 leaves 100× for
- * growth; the catalogue's DC-BL-fix allows 1e-4. Measured: 6.7e-12 (logits), 4.6e-14 (bpb).
+ * growth; the fixture was planned at 1e-4. Measured: 6.7e-12 (logits), 4.6e-14 (bpb).
  */
 export const CODER_FIXTURE_READOUT_ABS = 1e-7;
 

@@ -1,7 +1,8 @@
 /**
- * Causal-bank mechanisms (issue 5, seed 001: asuramaya/decepticons): the
- * linear recurrence with its sequential and division-free chunked forms, and
- * the causal bank's configuration and deterministic decay bank.
+ * Causal-bank mechanisms (asuramaya/decepticons src/decepticons/causal_bank.py
+ * and models/causal_bank_torch.py): the linear recurrence with its sequential
+ * and division-free chunked forms, and the causal bank's configuration and
+ * deterministic decay bank.
  *
  * @example A frozen decay bank run as a scan
  * ```ts

@@ -40,7 +40,7 @@ export interface Claim {
   readonly family: string;
   /** One line, stating the property as true. */
   readonly statement: string;
-  /** Where it comes from: seed file and section, a paper, or a standard. */
+  /** Where it comes from: the original's repository and path, a paper, or a standard. */
   readonly source: string;
   /** The bound in words, e.g. "max rel error <= 1e-6". */
   readonly bound: string;

@@ -8,7 +8,7 @@
  */
 import { type Claim, declareClaim } from "../_harness/claim.ts";
 
-const SOURCE = "memspec error policy (README: Errors; shared/DESIGN.md: Errors)";
+const SOURCE = "memspec error policy (README: Using the implementation, Errors)";
 const BOUND = "figure = fault cases not raising the documented error (wrong class, message, " +
   "leaked buffer, GPU work recorded) plus failed controls; pass = 0";
 

@@ -152,6 +152,29 @@ function ones(shape: number[]): Tensor {
   return tensor(new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(1), shape);
 }
 
+/**
+ * The gradient of add(a [3, 1], b [3, 0]): the output [3, 0] is empty, so a's gradient sums a
+ * broadcast dimension of size 0 back to size 1 and must be zeros of shape [3, 1]; b's is empty.
+ */
+async function emptyBroadcastGradient(): Promise<void> {
+  const a = tensor([1, 2, 3], [3, 1], { requiresGrad: true });
+  const b = tensor(new Float32Array(0), [3, 0], { requiresGrad: true });
+  try {
+    tidy(() => backward(add(a, b), zeros([3, 0])));
+    const [ga, gb] = await readTensors([a.grad!, b.grad!]);
+    const shapes = `${a.grad!.shape}|${b.grad!.shape}`;
+    if (shapes !== "3,1|3,0") throw new Error(`gradient shapes ${shapes}, expected 3,1|3,0`);
+    if (ga!.length !== 3 || ga!.some((x) => x !== 0) || gb!.length !== 0) {
+      throw new Error(`a's gradient is [${Array.from(ga!)}], expected [0, 0, 0]`);
+    }
+  } finally {
+    for (const t of [a, b]) {
+      t.grad?.dispose();
+      t.dispose();
+    }
+  }
+}
+
 faultClaim(FAULT_SHAPE, () => {
   const a23 = ones([2, 3]);
   const b4 = ones([4]);
@@ -187,6 +210,11 @@ faultClaim(FAULT_SHAPE, () => {
         run: readsBack(() => matmul(m34, ones([4, 3]))),
       },
       { name: "layerNorm x [2,3]", run: readsBack(() => layerNorm(a23, b3, b3)) },
+      {
+        // sumToShape once recursed on a size-0 broadcast until the stack overflowed.
+        name: "add [3,1] + [3,0] backward: a's gradient sums an empty broadcast to zeros",
+        run: emptyBroadcastGradient,
+      },
     ],
     teardown: () => [a23, b4, m34, m56, g4, b3].forEach((t) => t.dispose()),
   };

@@ -9,7 +9,8 @@ import "./rng_claims.ts";
 
 const TORCH_SGD = "PyTorch torch.optim.SGD (dampening 0, nesterov off)";
 const TORCH_ADAM = "Kingma & Ba 2015, Algorithm 1; PyTorch torch.optim.Adam and AdamW; " +
-  "shared/claims/fastweights-decepticons.md (Optimiser: eps after the square root, bias-corrected)";
+  "cybertronai/schmidhuber-problems PR #8, fast-weights-unknown-delay/" +
+  "fast_weights_unknown_delay.py (Adam: eps after the square root, bias-corrected)";
 const BOUND = "per element |gpu − oracle| <= running error bound (tolerance.ts `track`: " +
   "1 rounding per + − ×, WGSL 2.5 ulp `/`, 1/inverseSqrt `sqrt`, f32 uniforms); " +
   "figure = worst error/bound, pass <= 1";
@@ -36,6 +37,21 @@ export const ADAM_PARITY = declareClaim({
   bound: BOUND,
 });
 
+/** Adam, AdamW and SGD over 50+ steps without restart, against the oracle's own run. */
+export const LONG_RUN_PARITY = declareClaim({
+  id: "ops.optim.gpu_parity_long_run",
+  family: "ops",
+  kind: "parity",
+  statement: "Adam, AdamW and SGD run 50 to 80 steps on the GPU without restarting from its " +
+    "state and stay, at every step, within the accumulated running error bound of the f64 " +
+    "oracle's own run from the same f32 start and gradients",
+  source: `${TORCH_ADAM}; ${TORCH_SGD}`,
+  bound: "per element and step t |gpu − oracle| <= the running error bound (tolerance.ts " +
+    "`track`) carried through steps 1..t: each step's roundings (as in the per-step claims) " +
+    "plus the errors of the weights and moments it starts from, propagated through the " +
+    "update; an infinite bound fails; figure = worst error/bound, pass <= 1",
+});
+
 /** Global-norm clipping parity. */
 export const CLIP_PARITY = declareClaim({
   id: "ops.optim.gpu_parity_clip",
@@ -43,8 +59,8 @@ export const CLIP_PARITY = declareClaim({
   kind: "parity",
   statement: "clipGradNorm returns the global L2 norm and scales every gradient by " +
     "min(1, maxNorm / (norm + 1e-6)) on the GPU, matching the f64 oracle",
-  source: "PyTorch torch.nn.utils.clip_grad_norm_; shared/claims/fastweights-decepticons.md " +
-    "(Optimiser: global-norm clip)",
+  source: "PyTorch torch.nn.utils.clip_grad_norm_; cybertronai/schmidhuber-problems PR #8, " +
+    "fast-weights-unknown-delay/fast_weights_unknown_delay.py (global-norm clip)",
   bound: BOUND + "; the sum of squares is T3 with γ_k, k = 1 + 16 + 8 + ceil(P/256) + 8",
   divergence: "The fastweights original clips only when ‖g‖ > 1, scaling by 1/(‖g‖ + 1e-12); " +
     "PyTorch (and memspec) always scale by min(1, maxNorm/(‖g‖ + 1e-6)). The two differ by " +

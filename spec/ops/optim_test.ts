@@ -4,6 +4,12 @@
  * moments read back after step t − 1, so each compared step carries only its
  * own roundings and the bound stays derived instead of compounding.
  *
+ * The long-run claim does the opposite: the GPU runs 50 to 80 steps without a
+ * restart, the oracle runs the same steps from the same start in f64, and the
+ * bound is the running error (`track`) carried through every step, so a drift
+ * too small for any single step (a bias correction wrong only from step 9 on)
+ * still shows.
+ *
  * @module
  */
 import fc from "fast-check";
@@ -34,6 +40,7 @@ import {
   ADAM_BIAS_CORRECTION,
   ADAM_PARITY,
   CLIP_PARITY,
+  LONG_RUN_PARITY,
   OPTIM_ARGUMENT_ERRORS,
   OPTIM_STEP_CONTRACT,
   SGD_PARITY,
@@ -86,8 +93,9 @@ async function fuzz<T>(
   arb: fc.Arbitrary<T>,
   worst: Worst,
   run: (c: T) => Promise<boolean>,
+  numRuns = NUM_RUNS,
 ): Promise<number> {
-  const params = fcParams<[T]>(NUM_RUNS);
+  const params = fcParams<[T]>(numRuns);
   try {
     await fc.assert(fc.asyncProperty(arb, run), params);
   } catch (e) {
@@ -169,19 +177,31 @@ const adamCaseArb: fc.Arbitrary<AdamCase> = fc.record({
 
 // ---------------------------------------------------------------- SGD parity
 
-/** Tracked bound of one SGD element, mirroring the kernel's evaluation order. */
+/**
+ * Tracked bound of one SGD element, mirroring the kernel's evaluation order, from a weight and
+ * buffer that may already carry errors (a long run follows them across steps).
+ */
+function sgdTrackedFrom(
+  w0: Tracked,
+  g: number,
+  buf: Tracked,
+  h: SgdCase["h"],
+): { p: Tracked; buf: Tracked | null } {
+  let d = track.input(g);
+  if (h.weightDecay !== 0) d = track.add(d, track.mul(track.uniform(h.weightDecay), w0));
+  let b: Tracked | null = null;
+  if (h.momentum > 0) b = track.add(track.mul(track.uniform(h.momentum), buf), d);
+  return { p: track.sub(w0, track.mul(track.uniform(h.lr), b ?? d)), buf: b };
+}
+
+/** Tracked bound of one SGD element from the f32 state read back (exact inputs). */
 function sgdTracked(
   w: number,
   g: number,
   buf: number,
   h: SgdCase["h"],
 ): { p: Tracked; buf: Tracked | null } {
-  const w0 = track.input(w);
-  let d = track.input(g);
-  if (h.weightDecay !== 0) d = track.add(d, track.mul(track.uniform(h.weightDecay), w0));
-  let b: Tracked | null = null;
-  if (h.momentum > 0) b = track.add(track.mul(track.uniform(h.momentum), track.input(buf)), d);
-  return { p: track.sub(w0, track.mul(track.uniform(h.lr), b ?? d)), buf: b };
+  return sgdTrackedFrom(track.input(w), g, track.input(buf), h);
 }
 
 /** Per-element bounds of an SGD step's weights and momentum buffer. */
@@ -271,16 +291,18 @@ claimTest(SGD_PARITY, async () => {
 
 // ---------------------------------------------------------------- Adam parity
 
-/** Tracked bounds of one Adam element, mirroring the kernel's evaluation order. */
-function adamTracked(
-  w: number,
+/**
+ * Tracked bounds of one Adam element, mirroring the kernel's evaluation order, from a weight
+ * and moments that may already carry errors (a long run follows them across steps).
+ */
+function adamTrackedFrom(
+  w0: Tracked,
   g: number,
-  m: number,
-  v: number,
+  m: Tracked,
+  v: Tracked,
   t: number,
   h: AdamCase["h"],
 ): { p: Tracked; m: Tracked; v: Tracked } {
-  const w0 = track.input(w);
   let gg = track.input(g);
   let ww = w0;
   if (h.weightDecay !== 0) {
@@ -288,11 +310,11 @@ function adamTracked(
     else gg = track.add(gg, track.mul(track.uniform(h.weightDecay), w0));
   }
   const m1 = track.add(
-    track.mul(track.uniform(h.beta1), track.input(m)),
+    track.mul(track.uniform(h.beta1), m),
     track.mul(track.uniform(1 - h.beta1), gg),
   );
   const v1 = track.add(
-    track.mul(track.uniform(h.beta2), track.input(v)),
+    track.mul(track.uniform(h.beta2), v),
     track.mul(track.uniform(1 - h.beta2), track.mul(gg, gg)),
   );
   const bc1 = 1 - h.beta1 ** t;
@@ -303,6 +325,18 @@ function adamTracked(
   );
   const p = track.sub(ww, track.mul(track.uniform(h.lr / bc1), track.div(m1, denom)));
   return { p, m: m1, v: v1 };
+}
+
+/** Tracked bounds of one Adam element from the f32 state read back (exact inputs). */
+function adamTracked(
+  w: number,
+  g: number,
+  m: number,
+  v: number,
+  t: number,
+  h: AdamCase["h"],
+): { p: Tracked; m: Tracked; v: Tracked } {
+  return adamTrackedFrom(track.input(w), g, track.input(m), track.input(v), t, h);
 }
 
 /** Per-element bounds of an Adam step's weights and moments. */
@@ -410,6 +444,187 @@ claimTest(ADAM_PARITY, async () => {
   ];
   for (const c of examples) await runAdamCase(c, worst);
   const seed = await fuzz(ADAM_PARITY.id, adamCaseArb, worst, (c) => runAdamCase(c, worst));
+  return worst.measurement(seed);
+});
+
+// ---------------------------------------------------------------- long runs
+
+/** Fuzz runs of the long-run claim: each is 50 to 80 steps with a readback per step. */
+const LONG_RUNS = 8;
+
+/** A run of many steps, Adam or SGD, with no restart from the GPU's state. */
+type LongCase =
+  | ({ optimiser: "adam" } & AdamCase)
+  | ({ optimiser: "sgd" } & SgdCase);
+
+const longCaseArb: fc.Arbitrary<LongCase> = fc.oneof(
+  adamCaseArb.chain((c) =>
+    fc.integer({ min: 50, max: 80 }).map((steps) => ({ ...c, steps, optimiser: "adam" as const }))
+  ),
+  sgdCaseArb.chain((c) =>
+    fc.integer({ min: 50, max: 80 }).map((steps) => ({ ...c, steps, optimiser: "sgd" as const }))
+  ),
+);
+
+/** Fails (returns false) on a bound that is not finite: such a comparison would test nothing. */
+function finiteBounds(worst: Worst, label: string, bound: Float64Array): boolean {
+  const i = bound.findIndex((b) => !Number.isFinite(b));
+  if (i < 0) return true;
+  worst.ratio = Infinity;
+  worst.detail = `${label}: the running bound of element ${i} is ${bound[i]}, so it tests nothing`;
+  return false;
+}
+
+/**
+ * Runs `c.steps` steps on the GPU without restarting from its state, and the oracle's own run
+ * from the same f32 start with the same gradients. Every step compares weights and state with
+ * the running bound: each element's error is followed through every step (`adamTrackedFrom`,
+ * `sgdTrackedFrom` with the previous step's tracked values), so the bound of step t is the
+ * per-step bounds accumulated over steps 1..t, propagated through the recurrences.
+ */
+async function runLongCase(c: LongCase, worst: Worst): Promise<boolean> {
+  await initGpu();
+  const before = liveBufferCount();
+  const w0 = c.shapes.map((s, k) => caseValues(c.seed + k, sizeOf(s)));
+  const ps = c.shapes.map((s, k) => tensor(w0[k]!, s));
+  const adam = c.optimiser === "adam" ? new Adam(ps, adamOptions(c.h)) : null;
+  const sgd = c.optimiser === "sgd" ? new Sgd(ps, c.h) : null;
+  const momentum = c.optimiser === "sgd" && c.h.momentum > 0;
+  const n = ps.length;
+  const zeros = () => ps.map((p) => new Float64Array(p.size));
+  const exact = (xs: Float64Array[]) => xs.map((x) => Array.from(x, (v) => track.input(v)));
+  // The oracle's state, and each element's running bound (its exact value and error).
+  const ow: Float64Array[] = [...w0];
+  const om: Float64Array[] = zeros();
+  const ov: Float64Array[] = zeros();
+  const oBuf: (Float64Array | null)[] = ps.map(() => null);
+  const tw: Tracked[][] = exact(w0);
+  const tm: Tracked[][] = exact(zeros());
+  const tv: Tracked[][] = exact(zeros());
+  let pass = true;
+  try {
+    for (let t = 1; t <= c.steps && pass; t++) {
+      const gs = ps.map((p, k) => gradValues(c.seed ^ (t * 7919 + k), p.size, c.scale));
+      ps.forEach((p, k) => {
+        p.grad?.dispose();
+        p.grad = tensor(gs[k]!, p.shape);
+      });
+      adam?.step();
+      sgd?.step();
+      const state = adam
+        ? [...ps.map((_, k) => adam.state(k)!.m), ...ps.map((_, k) => adam.state(k)!.v)]
+        : momentum
+        ? sgd!.momentumBuffers.map((b) => b!)
+        : [];
+      const read = (await readTensors([...ps, ...state])).map(toF64);
+      for (let k = 0; k < n && pass; k++) {
+        const size = ps[k]!.size;
+        const tag = `${c.label ?? ""} ${c.optimiser} step ${t}/${c.steps} param ${k} ` +
+          `[${ps[k]!.shape}] scale ${c.scale} ${JSON.stringify(c.h)}`;
+        const bw = new Float64Array(size);
+        const bs = [new Float64Array(size), new Float64Array(size)] as const;
+        let want: Float64Array[];
+        if (c.optimiser === "adam") {
+          const o = adamStep({ p: ow[k]!, g: gs[k]!, m: om[k]!, v: ov[k]!, t }, c.h);
+          for (let i = 0; i < size; i++) {
+            const r = adamTrackedFrom(tw[k]![i]!, gs[k]![i]!, tm[k]![i]!, tv[k]![i]!, t, c.h);
+            [tw[k]![i], tm[k]![i], tv[k]![i]] = [r.p, r.m, r.v];
+            [bw[i], bs[0][i], bs[1][i]] = [r.p.e, r.m.e, r.v.e];
+          }
+          [ow[k], om[k], ov[k]] = [o.p, o.m, o.v];
+          want = [o.p, o.m, o.v];
+        } else {
+          const o = sgdStep(ow[k]!, gs[k]!, oBuf[k] ?? null, c.h);
+          for (let i = 0; i < size; i++) {
+            const r = sgdTrackedFrom(tw[k]![i]!, gs[k]![i]!, tm[k]![i]!, c.h);
+            tw[k]![i] = r.p;
+            bw[i] = r.p.e;
+            if (r.buf !== null) [tm[k]![i], bs[0][i]] = [r.buf, r.buf.e];
+          }
+          [ow[k], oBuf[k]] = [o.p, o.buf];
+          want = [o.p, ...(o.buf ? [o.buf] : [])];
+        }
+        const got = [read[k]!, ...(state.length > 0 ? [read[n + k]!] : [])];
+        if (c.optimiser === "adam") got.push(read[2 * n + k]!);
+        const names = ["w", c.optimiser === "adam" ? "m" : "buf", "v"];
+        const bounds = [bw, ...bs];
+        got.forEach((g, j) => {
+          const label = `${tag} ${names[j]}`;
+          pass &&= finiteBounds(worst, label, bounds[j]!) &&
+            worst.check(label, g, want[j]!, bounds[j]!);
+        });
+      }
+    }
+  } finally {
+    adam?.dispose();
+    sgd?.dispose();
+    for (const p of ps) p.dispose();
+  }
+  assertNoLeak(before, "a long-run case");
+  worst.cases++;
+  return pass;
+}
+
+claimTest(LONG_RUN_PARITY, async () => {
+  const worst = new Worst();
+  const adamBase = {
+    lr: 0.01,
+    beta1: 0.9,
+    beta2: 0.999,
+    eps: 1e-8,
+    weightDecay: 0,
+    decoupled: false,
+  };
+  const examples: LongCase[] = [
+    {
+      optimiser: "adam",
+      shapes: [[37], [3, 5]],
+      seed: 21,
+      steps: 64,
+      scale: 1,
+      h: adamBase,
+      label: "Adam defaults",
+    },
+    {
+      optimiser: "adam",
+      shapes: [[65]],
+      seed: 22,
+      steps: 64,
+      scale: 2 ** -6,
+      h: { ...adamBase, lr: 3e-3, weightDecay: 0.05, decoupled: true },
+      label: "AdamW",
+    },
+    {
+      optimiser: "adam",
+      shapes: [[7, 13]],
+      seed: 23,
+      steps: 50,
+      scale: 16,
+      h: { ...adamBase, lr: 1e-3, beta1: 0.8, beta2: 0.99, eps: 1e-6, weightDecay: 0.01 },
+      label: "Adam, L2 decay",
+    },
+    {
+      optimiser: "sgd",
+      shapes: [[65], [1]],
+      seed: 24,
+      steps: 64,
+      scale: 1,
+      h: { lr: 0.05, momentum: 0.9, weightDecay: 1e-3 },
+      label: "SGD, momentum",
+    },
+  ];
+  for (const c of examples) {
+    if (!(await runLongCase(c, worst))) {
+      return { ...worst.measurement(0), detail: `example failed: ${worst.detail}` };
+    }
+  }
+  const seed = await fuzz(
+    LONG_RUN_PARITY.id,
+    longCaseArb,
+    worst,
+    (c) => runLongCase(c, worst),
+    LONG_RUNS,
+  );
   return worst.measurement(seed);
 });
 

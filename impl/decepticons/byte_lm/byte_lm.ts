@@ -1,7 +1,8 @@
 /**
- * A causal-bank byte language model (issue 5, mechanism 5; claim catalogue
- * B8.2): bytes → embedding → substrate → readout, trained with Adam on the
- * GPU and scored in bits per byte.
+ * A causal-bank byte language model (asuramaya/decepticons
+ * src/decepticons/models/causal_bank_torch.py, CausalBankModel): bytes →
+ * embedding → substrate → readout, trained with Adam on the GPU and scored in
+ * bits per byte.
  *
  * Forward, for tokens [B, T] (i32 bytes):
  *
@@ -19,7 +20,7 @@
  *   - `"gated_delta"`: the gated delta rule of {@link gatedDelta} per head,
  *     M_t = g_t (I − β_t kᵀk) M_{t−1} + β_t kᵀv with unit-norm keys,
  *     g = σ(x W_g + linspace(0.5, 3.5, H)), β = σ(x W_β); S = o W_o + D.
- *     (The original's "gated_delta" has no delta term, catalogue B8.2: memspec
+ *     (The original's "gated_delta" has no delta term, causal_bank_torch.py: memspec
  *     uses the real rule, the one retention.ts implements.)
  * - readout: logits = GELU([S, x] W₁ + b₁) U₁ + s·GELU([x_t, …, x_{t−W+1}] W_ℓ + b_ℓ) U_ℓ + c,
  *   the linear path plus the local path over the last W embeddings (zero

@@ -1,12 +1,13 @@
 /**
- * Causal-bank substrate construction (issue 5, mechanism 4; claim catalogue
- * B8.1): the configuration with its validation, and the deterministic decay
- * bank. Half-lives are log-spaced from `halfLifeMin` to `halfLifeMax`; a mode
- * with half-life h decays by d = 0.5^{1/h} per step, so its impulse response
- * halves every h steps. Oscillatory pairs (a fraction of the modes) become
- * complex gates d·e^{iω} with log-spaced periods 2π/ω, the input of the
- * complex {@link linearRecurrence}. The bank depends on the configuration
- * only: no seed enters it.
+ * Causal-bank substrate construction (asuramaya/decepticons
+ * src/decepticons/causal_bank.py: CausalBankConfig, validate_config,
+ * build_linear_bank): the configuration with its validation, and the
+ * deterministic decay bank. Half-lives are log-spaced from `halfLifeMin` to
+ * `halfLifeMax`; a mode with half-life h decays by d = 0.5^{1/h} per step, so
+ * its impulse response halves every h steps. Oscillatory pairs (a fraction of
+ * the modes) become complex gates d·e^{iω} with log-spaced periods 2π/ω, the
+ * input of the complex {@link linearRecurrence}. The bank depends on the
+ * configuration only: no seed enters it.
  *
  * Validation follows the original's rules (at least one path; oscillatory
  * modes need the kernel implementation; gated modes need a state and the

@@ -1,8 +1,8 @@
 /**
- * The linear recurrence h_t = a_t ⊙ h_{t−1} + b_t (issue 5, mechanism 1), the
- * substrate every causal-bank mode reduces to: frozen and learned decay
- * banks, retention over a flattened memory, gated keep/write recurrences, and
- * (complex, |a| ≤ 1) oscillatory banks. Two forms compute the same thing:
+ * The linear recurrence h_t = a_t ⊙ h_{t−1} + b_t, the substrate every
+ * causal-bank mode reduces to: frozen and learned decay banks, retention over a
+ * flattened memory, gated keep/write recurrences, and (complex, |a| ≤ 1)
+ * oscillatory banks. Two forms compute the same thing:
  *
  * - `"sequential"`: one invocation per (sequence, channel) loops over t,
  *   split over dispatches (carrying the state) to stay within the adapter's

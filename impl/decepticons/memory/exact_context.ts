@@ -1,5 +1,6 @@
 /**
- * ExactContextMemory and SupportWeightedMixer (catalogue B5).
+ * ExactContextMemory and SupportWeightedMixer (asuramaya/decepticons
+ * src/decepticons/exact_context.py).
  *
  * The memory counts, for every order o = 1..maxOrder, how often each token
  * followed each exact context of o previous tokens (a token at position i of

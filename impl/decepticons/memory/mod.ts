@@ -1,8 +1,9 @@
 /**
- * The decepticons causal count memories (issue 4, mechanism 2; catalogue
- * B4–B7), host-side f64: OnlineCausalMemory (7 features, one table per
- * order), ExactContextMemory with SupportWeightedMixer, NgramMemory and
- * StatisticalBackoffMemory (fitted leave-one-out by default).
+ * The decepticons causal count memories (asuramaya/decepticons
+ * src/decepticons/online_memory.py, exact_context.py, ngram_memory.py,
+ * statistical_backoff.py), host-side f64: OnlineCausalMemory (7 features, one
+ * table per order), ExactContextMemory with SupportWeightedMixer, NgramMemory
+ * and StatisticalBackoffMemory (fitted leave-one-out by default).
  *
  * @example Predict the next byte of a repeated phrase
  * ```ts

@@ -1,6 +1,7 @@
 /**
- * NgramMemory (catalogue B6): unigram counts, bigram rows and a hashed
- * trigram table, each smoothed additively, p = (c + α/V) / (Σc + α).
+ * NgramMemory (asuramaya/decepticons src/decepticons/ngram_memory.py): unigram
+ * counts, bigram rows and a hashed trigram table, each smoothed additively,
+ * p = (c + α/V) / (Σc + α).
  *
  * The trigram bucket of the context (ℓ, r) is ((ℓ·1315423911) XOR
  * (r·2654435761)) mod B in wrapping 64-bit arithmetic, as in the original;

@@ -1,7 +1,7 @@
 /**
- * OnlineCausalMemory: a runtime n-gram accumulator queried before it is
- * updated at each position, so the 7 features at position t depend only on
- * tokens < t (catalogue B4).
+ * OnlineCausalMemory: a runtime n-gram accumulator queried before it is updated
+ * at each position, so the 7 features at position t depend only on tokens < t
+ * (asuramaya/decepticons src/decepticons/online_memory.py).
  *
  * State: unigram counts, bigram rows, and one table per order 3..maxOrder.
  * Unlike the original, which puts every order ≥ 3 into a single hashed

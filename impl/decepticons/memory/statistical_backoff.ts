@@ -1,8 +1,9 @@
 /**
- * StatisticalBackoffMemory (catalogue B7): an {@link NgramMemory} whose
+ * StatisticalBackoffMemory (asuramaya/decepticons
+ * src/decepticons/statistical_backoff.py): an {@link NgramMemory} whose
  * unigram, bigram and trigram predictions are mixed with weights w on the
- * simplex, fitted by exponentiated gradient on the mean negative
- * log-likelihood of the training tokens.
+ * simplex, fitted by exponentiated gradient on the mean negative log-likelihood
+ * of the training tokens.
  *
  * The original builds that likelihood in sample: each token's own
  * occurrence is in the counts that predict it, so the fit collapses onto the

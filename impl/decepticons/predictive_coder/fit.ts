@@ -1,6 +1,6 @@
 /**
- * `fit`: the decepticons CLI's `fit` command (catalogue B9) on memspec's GPU
- * ByteLatentPredictiveCoder.
+ * `fit`: the decepticons CLI's `fit` command (asuramaya/decepticons
+ * src/decepticons/cli.py) on memspec's GPU ByteLatentPredictiveCoder.
  *
  * ```
  * deno task fit --input F [--prompt P] [--generate N] [--temperature T] [--greedy]

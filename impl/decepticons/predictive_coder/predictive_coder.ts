@@ -1,7 +1,8 @@
 /**
- * ByteLatentPredictiveCoder (catalogue B2): an echo-state substrate, a
- * patching / latent-commit recurrence over a sampled view of its state, and a
- * byte readout, on the GPU.
+ * ByteLatentPredictiveCoder (asuramaya/decepticons
+ * src/decepticons/adapters.py): an echo-state substrate, a patching /
+ * latent-commit recurrence over a sampled view of its state, and a byte
+ * readout, on the GPU.
  *
  * Pipeline of {@link ByteLatentPredictiveCoder.fit}:
  * 1. the substrate rollout over the whole sequence (../substrate/gpu.ts, fused over time);
@@ -14,7 +15,7 @@
  *      (Cholesky; an f32 Gram was measured not positive definite at α = 1e−3, see `#ridge`),
  *      and the probabilities are softmax(X̃W), X̃W a GPU matmul. As in the original they are
  *      near uniform (ridge logits lie in about [0, 1]), so its bits per byte stay near 6.6
- *      even when the argmax is always right (catalogue DC-BL-08);
+ *      even when the argmax is always right (the original's README quickstart: 6.58);
  *    - `"calibrated"`: a softmax readout trained on the log-loss with Adam on the GPU
  *      (full batch, a fixed number of steps, seeded initialisation), so bits per byte measure
  *      compression.
@@ -61,7 +62,7 @@ import { spectralRadius } from "../substrate/eigen.ts";
 import { choleskySolve as linalgCholeskySolve } from "../../linalg/cholesky.ts";
 import { runSubstrate } from "../substrate/gpu.ts";
 
-/** Configuration of the coder (catalogue B2 defaults). */
+/** Configuration of the coder (the original's defaults, src/decepticons/config.py). */
 export interface CoderConfig {
   /** Echo-state units n (512). */
   size: number;
@@ -101,7 +102,7 @@ export interface CoderConfig {
   calibratedLr: number;
 }
 
-/** The catalogue's defaults. */
+/** The original's defaults (src/decepticons/config.py). */
 export const CODER_DEFAULTS: Readonly<CoderConfig> = Object.freeze({
   size: 512,
   connectivity: 0.05,

@@ -1,7 +1,7 @@
 /**
- * Matrix-memory retention, gated retention and the gated delta rule (issue 5,
- * mechanisms 2 and 3; seed 001, decepticons `causal_bank` "multi-head
- * matrix-memory retention" and "gated_retention").
+ * Matrix-memory retention, gated retention and the gated delta rule
+ * (asuramaya/decepticons README: "multi-head matrix-memory retention path" and
+ * "gated_retention mode"; src/decepticons/models/causal_bank_torch.py).
  *
  * Every sequence n (one batch element × head, flattened) carries a state
  * S ∈ R^{d_k×d_v}, S_{−1} = 0, updated with a keep gate g_t ∈ (0, 1]:

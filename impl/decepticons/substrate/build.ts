@@ -1,7 +1,9 @@
 /**
- * Parameter construction of the decepticons substrates (catalogue B3) in f64
- * on the host, from memspec's counter-based {@link Rng} (not numpy's PCG64:
- * parity with the original goes through fixtures that carry numpy's draws).
+ * Parameter construction of the decepticons substrates (asuramaya/decepticons
+ * src/decepticons/reservoir.py, delay.py, linear_memory.py,
+ * oscillatory_memory.py, mixed_memory.py, hierarchical.py) in f64 on the host,
+ * from memspec's counter-based {@link Rng} (not numpy's PCG64: parity with the
+ * original goes through fixtures that carry numpy's draws).
  *
  * Every substrate is a plain parameter record; the GPU runner
  * (./gpu.ts) consumes it. The hierarchical substrate's state carries its
@@ -115,7 +117,7 @@ function check(cond: boolean, what: string): void {
 const PROBE_REL = 2e-12;
 const PROBE_TOLERANCE = 1e-10;
 
-/** Which sparsity pattern a reservoir's W gets (catalogue B3). */
+/** Which sparsity pattern a reservoir's W gets (the original's reservoir.py topologies). */
 export type ReservoirTopology = "erdos_renyi" | "small_world";
 
 /** Options of one reservoir matrix. */
@@ -234,7 +236,10 @@ function gaussian(count: number, scale: number, rng: Rng): Float64Array {
   return Float64Array.from({ length: count }, () => rng.normal() * scale);
 }
 
-/** Echo-state defaults (catalogue B3): n 512, c 0.05, ρ 0.95, λ 0.25, σ_in 0.2, seed 7. */
+/**
+ * Echo-state defaults (the original's reservoir.py): n 512, c 0.05, ρ 0.95, λ 0.25, σ_in 0.2,
+ * seed 7.
+ */
 export function echoState(
   o: Partial<ReservoirOptions> & { vocab?: number; seed?: number } = {},
 ): EchoState {

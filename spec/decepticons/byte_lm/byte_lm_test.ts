@@ -1,5 +1,5 @@
 /**
- * Tests of the causal-bank byte language model (issue 5, mechanism 5):
+ * Tests of the causal-bank byte language model:
  * training on the shipped corpus against the unigram baseline and a floor from
  * the corpus's own compressibility, determinism under seed, causality for every
  * substrate mode, per-mode trainability and validation. The unigram entropy is

@@ -1,5 +1,5 @@
 /**
- * Causal-bank substrate construction (issue 5, mechanism 4): the deterministic
+ * Causal-bank substrate construction: the deterministic
  * decay bank against the f64 oracle, and table-driven config validation (every
  * invalid field and combination, plus controls).
  *
@@ -12,7 +12,7 @@ import {
   validateCausalBankConfig,
 } from "../../../impl/decepticons/causal_bank/config.ts";
 import { decayOfHalfLife, logSpaced } from "../../oracle/decepticons/causal_bank.ts";
-import { U64 } from "../../../invariants/tolerance.ts";
+import { U32, U64 } from "../../../invariants/tolerance.ts";
 import { claimTest } from "../../_harness/claim.ts";
 import { BANK_CONFIG, BANK_DECAYS } from "./claims.ts";
 
@@ -52,9 +52,26 @@ claimTest(BANK_DECAYS, () => {
       }
     }
     if (bank.oscillatory.gates.length !== 2 * pairs) problems.push(`pairs ${pairs}`);
+    // Oscillatory pairs: a = d·e^{iω} with d = 0.5^{1/h}, h log-spaced over
+    // [max(h_min, 2), max(h_max, 2)], and ω = 2π/period, periods log-spaced over [4, 64].
+    const oh = logSpaced(Math.max(cfg.halfLifeMin, 2), Math.max(cfg.halfLifeMax, 2), pairs);
+    const periods = logSpaced(4, 64, pairs);
     for (let i = 0; i < pairs; i++) {
-      const mod = Math.hypot(bank.oscillatory.gates[2 * i]!, bank.oscillatory.gates[2 * i + 1]!);
+      const re = bank.oscillatory.gates[2 * i]!;
+      const im = bank.oscillatory.gates[2 * i + 1]!;
+      const mod = Math.hypot(re, im);
       if (!(mod < 1)) problems.push(`oscillatory pair ${i}: |a| = ${mod}`);
+      checked++;
+      const d = decayOfHalfLife(oh[i]!);
+      const omega = (2 * Math.PI) / periods[i]!;
+      // One f32 rounding of the f64 value, plus f64 differences of a few ulps in the
+      // log-spaced half-lives and periods (|a| ≤ 1): |gate − want| ≤ u₃₂·|want| + 64·u₆₄.
+      for (const [got, want] of [[re, d * Math.cos(omega)], [im, d * Math.sin(omega)]]) {
+        if (!(Math.abs(got! - want!) <= U32 * Math.abs(want!) + 64 * U64)) {
+          problems.push(`M=${cfg.linearModes} oscillatory pair ${i}: ${re}+${im}i != d·e^{iω}`);
+          break;
+        }
+      }
     }
   }
   const def = buildDecayBank(CAUSAL_BANK_DEFAULTS).decays;

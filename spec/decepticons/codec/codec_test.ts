@@ -1,5 +1,6 @@
 /**
- * ByteCodec claims (catalogue B1): round trip, id range, invalid UTF-8.
+ * ByteCodec claims (asuramaya/decepticons src/decepticons/codecs.py): round
+ * trip, id range, invalid UTF-8.
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * GPU claims of the linear recurrence (issue 5, mechanism 1): both forms
+ * GPU claims of the linear recurrence: both forms
  * against the f64 sequential oracle within the ledger's derived bound, fuzzed
  * over sizes, gates and chunk lengths, plus fixed T = 4096 cases; carrying
  * state across calls; causality impulses in every forward and backward

@@ -1,5 +1,6 @@
 /**
- * Behaviour of the individual memories (catalogue B5–B7): n-gram order
+ * Behaviour of the individual memories (the original's exact_context.py,
+ * ngram_memory.py, statistical_backoff.py): n-gram order
  * modes, exact-context back-off and mixer, and the leave-one-out back-off fit.
  *
  * @module
@@ -40,7 +41,7 @@ claimTest(NGRAM_MODES, () => {
         if (!same(fitted.trace(probe, order), stepwise.trace(probe, order))) {
           failures.push(`update != fit (${order})`);
         }
-        // chosenProbs[i] is the row entry of the actual token (DC-NG-06).
+        // chosenProbs[i] is the row entry of the actual token.
         const rows = fitted.trace(probe, order);
         const chosen = fitted.chosenProbs(probe, order);
         if (!probe.every((x, t) => rows[t * 6 + x] === chosen[t])) failures.push("chosen != row");
@@ -159,7 +160,7 @@ claimTest(BACKOFF_LEAVE_ONE_OUT, () => {
   const w = orig.fit([fox]).weights;
   const foxBits = mean(orig.bits(fox));
   if (!(w[2]! > 0.9999) || Math.abs(foxBits - 0.082) > 5e-4) {
-    failures.push(`in-sample fox: w = [${w}], ${foxBits} bits (catalogue: [0, 0, 1.0], 0.082)`);
+    failures.push(`in-sample fox: w = [${w}], ${foxBits} bits (the original: [0, 0, 1.0], 0.082)`);
   }
   const f = (x: Float64Array) => `[${Array.from(x, (v) => v.toFixed(4)).join(", ")}]`;
   return {
@@ -169,6 +170,6 @@ claimTest(BACKOFF_LEAVE_ONE_OUT, () => {
     detail: failures.join("; ") ||
       `held-out bits/token ${loo.heldOut.toFixed(4)} (leave-one-out, w = ${f(loo.w)}) vs ` +
         `${inSample.heldOut.toFixed(4)} (in sample, w = ${f(inSample.w)}); in-sample on the ` +
-        `fox text: w3 = ${w[2]!.toFixed(5)}, ${foxBits.toFixed(4)} bits (catalogue 0.082)`,
+        `fox text: w3 = ${w[2]!.toFixed(5)}, ${foxBits.toFixed(4)} bits (the original: 0.082)`,
   };
 });

@@ -1,5 +1,5 @@
 /**
- * Properties shared by every causal memory (catalogue B4–B7, C2):
+ * Properties shared by every causal memory:
  * causality, normalisation, monotone back-off, token validation.
  *
  * @module

@@ -1,6 +1,5 @@
 /**
- * Parity of the memories with the numpy f64 fixture (catalogue C1
- * DC-mem-fix), written from the catalogue's description by
+ * Parity of the memories with the numpy f64 fixture written by
  * fixtures/gen/decepticons_memory_fixtures.py.
  *
  * @module

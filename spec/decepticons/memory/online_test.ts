@@ -1,5 +1,6 @@
 /**
- * OnlineCausalMemory claims (catalogue B4): model-based command fuzzing
+ * OnlineCausalMemory claims (the original's src/decepticons/online_memory.py):
+ * model-based command fuzzing
  * against the plain count model, and order independence (with the
  * original's shared-table cross-talk measured on its model).
  *

@@ -1,9 +1,9 @@
 /**
- * Claims of the decepticons ByteLatentPredictiveCoder (issue 4, mechanism 4):
- * the byte-latent feature trace, its patching, the ridge readout and its
- * calibration, and generation. Source: seed 001_c5ebacc4f0c68784.txt
- * (asuramaya/decepticons, v0.1.3) and the claim catalogue's part B2
- * (../shared/claims/fastweights-decepticons.md). The f64 oracle is
+ * Claims of the decepticons ByteLatentPredictiveCoder: the byte-latent
+ * feature trace, its patching, the ridge readout and its calibration, and
+ * generation. The original is asuramaya/decepticons v0.1.3,
+ * src/decepticons/adapters.py (with latents.py, patching.py, views.py,
+ * readout.py, metrics.py) and tests/test_coder.py. The f64 oracle is
  * spec/oracle/decepticons/predictive_coder.ts; numpy parity goes through
  * fixtures/decepticons/coder.json (fixtures/gen/decepticons_coder_fixtures.py).
  *
@@ -11,51 +11,52 @@
  */
 import { type Claim, declareClaim } from "../../_harness/claim.ts";
 
-const SEED = "seed 001_c5ebacc4f0c68784.txt (asuramaya/decepticons v0.1.3)";
+const DC = "asuramaya/decepticons v0.1.3";
+const SRC = `${DC} src/decepticons`;
 
 function claim(c: Omit<Claim, "family">): Claim {
   return declareClaim({ family: "decepticons", ...c });
 }
 
-/** DC-BL-01. */
+/** The feature width. */
 export const CODER_FEATURE_DIM = claim({
   id: "decepticons.predictive_coder.property_feature_dim",
   direction: "==",
   statement: "the coder's feature width is 2·reservoir_features + global_dim + latent_dim + 3 " +
     "(387 at the defaults) and every trace row has that width",
-  source: `${SEED}, latents.py, views.py; catalogue DC-BL-01, DC-BL-04 (test_primitives)`,
+  source: `${SRC}/latents.py, views.py; tests/test_primitives.py (feature_dim, trace shapes)`,
   bound: "exact: 387 at the defaults; the trace of fuzzed configs has (n − 1)·D values",
   kind: "exact",
 });
 
-/** DC-BL-05. */
+/** Every committed patch stays within its length bounds. */
 export const CODER_PATCH_BOUNDS = claim({
   id: "decepticons.predictive_coder.property_patch_bounds",
   statement: "every committed patch has length in [min_patch, max_patch] (adaptive: at most " +
     "patch_size; fixed: exactly patch_size unless max_patch is smaller), a trailing partial " +
     "patch is shorter than max_patch, and patches = commits + (trailing partial ? 1 : 0)",
-  source: `${SEED}, patching.py (AdaptiveSegmenter); catalogue DC-BL-05 (derived)`,
+  source: `${SRC}/patching.py, AdaptiveSegmenter (the bounds derived)`,
   bound: "exact over 200 fuzzed configs (both modes, random bounds and thresholds) and random " +
     "substrate streams (f64 oracle)",
   kind: "property",
 });
 
-/** DC-BL-07. */
+/** The feature trace is causal. */
 export const CODER_CAUSALITY = claim({
   id: "decepticons.predictive_coder.property_causality",
   statement: "φ_t depends only on x_0..x_t: the trace of a prefix equals the first rows of the " +
     "full trace, and changing tokens after t leaves rows 0..t unchanged",
-  source: `${SEED}; catalogue DC-BL-07 (derived from the construction)`,
+  source: `${SRC}/adapters.py, ByteLatentPredictiveCoder (derived from the construction)`,
   bound: "bit-for-bit equality over 60 fuzzed reservoirs, draws, streams and cut points " +
     "(f64 oracle), and on the quickstart text",
   kind: "exact",
 });
 
-/** DC-BL-06. */
+/** The same draws and text give the same model. */
 export const CODER_DETERMINISM = claim({
   id: "decepticons.predictive_coder.property_determinism",
   statement: "the same draws and text give identical features, ridge weights and logits",
-  source: `${SEED}; catalogue DC-BL-06 (seeded construction)`,
+  source: `${SRC}/adapters.py, factories.py (seeded construction)`,
   bound: "bit-for-bit equality of two independent runs of the f64 pipeline on the quickstart text",
   kind: "exact",
   divergence: "The original's determinism comes from numpy's seeded PCG64 (seeds 7, 24, 108); " +
@@ -63,24 +64,23 @@ export const CODER_DETERMINISM = claim({
     "covers the pipeline, not the construction of the draws.",
 });
 
-/** DC-BL-03. */
+/** Greedy generation continues "0101…". */
 export const CODER_GREEDY_0101 = claim({
   id: "decepticons.predictive_coder.behaviour_greedy_0101",
   statement: 'fitted on "0101010101010101" × 32 with the original test\'s small config, greedy ' +
     'generation from "0" for 8 steps gives "010101010"',
-  source: `${SEED}, tests/test_coder.py (test_greedy_generation_keeps_simple_pattern); ` +
-    "catalogue DC-BL-03",
+  source: `${DC} tests/test_coder.py (test_greedy_generation_keeps_simple_pattern)`,
   bound: "exact string equality (f64 oracle on numpy's draws: ESN 96, c 0.12, ρ 0.9, leak 0.35, " +
     "seed 11; F = G = L = 24; patches 2..8 of 4, novelty 0.08; ridge 1e-5)",
   kind: "exact",
 });
 
-/** DC-BL-08 (the calibration finding). */
+/** The ridge readout's quickstart bpb (the calibration finding). */
 export const CODER_RIDGE_FAITHFUL = claim({
   id: "decepticons.predictive_coder.fixture_parity_ridge",
   statement: "the faithful ridge readout (one-hot ridge with unpenalised bias, softmax of its " +
     "outputs) reproduces the original's quickstart train bpb of 6.58",
-  source: `${SEED}, readout.py, metrics.py, README quickstart; catalogue DC-BL-08 (bpb 6.5806)`,
+  source: `${SRC}/readout.py, metrics.py; README quickstart (the original, re-run: bpb 6.5806)`,
   bound: "|bpb − 6.58| ≤ 0.05 (f64 pipeline on numpy's draws, quickstart text, 2815 rows)",
   kind: "behaviour",
   divergence: "Finding, not a bug in the port: the ridge outputs regress one-hot targets, so " +
@@ -90,13 +90,13 @@ export const CODER_RIDGE_FAITHFUL = claim({
     "(decepticons.predictive_coder.behaviour_calibrated) is the one that measures it.",
 });
 
-/** Calibrated readout (memspec's gate on DC-BL-08). */
+/** Calibrated readout (memspec's gate on the calibration finding). */
 export const CODER_CALIBRATED = claim({
   id: "decepticons.predictive_coder.behaviour_calibrated",
   statement: "a log-loss-trained (softmax cross-entropy) readout on the same features gives " +
     "calibrated probabilities: train bpb on the quickstart text below 0.5",
-  source: `${SEED}; catalogue DC-BL-08 gate (require calibrated probabilities when claiming ` +
-    "compression)",
+  source: `${SRC}/readout.py (ridge only); memspec: require calibrated probabilities when ` +
+    "claiming compression",
   bound: "bpb < 0.5 on the quickstart text (GPU readout)",
   kind: "behaviour",
   divergence: "The original offers only the ridge readout, whose bpb stays ≥ 6.57 (see " +
@@ -108,7 +108,7 @@ export const CODER_GREEDY_QUICKSTART = claim({
   id: "decepticons.predictive_coder.behaviour_greedy_quickstart",
   statement: 'fitted on the quickstart text, greedy generation from "predictive " continues ' +
     'the line ("predictive coding likes repeated structure.\\npredict…")',
-  source: `${SEED}, README quickstart; catalogue DC-BL-08 (greedy output exact)`,
+  source: `${DC} README quickstart (generate(prompt, steps=40, greedy=True))`,
   bound: "exact string equality with the numpy reference's 40-step continuation",
   kind: "behaviour",
 });
@@ -118,9 +118,9 @@ export const CODER_FIXTURE = claim({
   id: "decepticons.predictive_coder.fixture_parity",
   statement: "the f64 oracle reproduces numpy's f64 reference on numpy's draws: substrate " +
     "states, features, every boundary, the patch count, ridge logits and train bpb",
-  source: `${SEED}; catalogue DC-BL-fix (features 1e-9, readout 1e-4)`,
+  source: "fixtures/gen/decepticons_coder_fixtures.py (planned: features 1e-9, readout 1e-4)",
   bound: "features and states: max |oracle − numpy| ≤ 1e-9; boundaries and patches exact; " +
-    "logits and bpb ≤ 1e-7 (κ ≈ 8e6 normal system; tighter than the catalogue's 1e-4)",
+    "logits and bpb ≤ 1e-7 (κ ≈ 8e6 normal system; tighter than the planned 1e-4)",
   kind: "parity",
 });
 
@@ -129,7 +129,8 @@ export const CODER_GPU_PARITY = claim({
   id: "decepticons.predictive_coder.gpu_parity",
   statement: "the GPU predictive coder's features, boundaries and readout agree with the f64 " +
     "oracle and the numpy fixture within the ledger's f32 bounds",
-  source: `${SEED}; catalogue B2`,
+  source: `${SRC}/adapters.py, ByteLatentPredictiveCoder; memspec's GPU coder against ` +
+    "spec/oracle/decepticons/predictive_coder.ts",
   bound: "per-element bounds from invariants/tolerance.ts (GPU helper's derivation)",
   kind: "parity",
 });
@@ -141,7 +142,8 @@ export const CODER_HELD_OUT = claim({
     "fitted (calibrated readout) on the first 3 KiB of memspec's prose corpus, it scores the " +
     "last 1 KiB worse than the training text's unigram model, while it scores its training " +
     "text better than that unigram",
-  source: `${SEED}, ByteLatentPredictiveCoder.fit (train bits per byte as the compression ` +
+  source:
+    `${SRC}/adapters.py, ByteLatentPredictiveCoder.fit (train bits per byte as the compression ` +
     "figure); memspec's corpus fixtures/corpus/byte_lm.txt",
   bound: "train bpb <= train unigram entropy; held-out bpb >= the train unigram's cross-entropy " +
     "on the held-out bytes (figure: held-out bpb minus that cross-entropy, >= 0)",

@@ -248,6 +248,6 @@ claimTest(SUB_OSCILLATORY, () => {
     pass: worstMode < SUB_MODE_EXACT && worstRatio <= 1,
     detail: `damping [${osc.damping.map((d) => d.toFixed(4)).join(", ")}], periods ` +
       `[${osc.periods.join(", ")}]; worst norm / bound ${worstRatio.toFixed(3)}; max |state| ` +
-      `${maxAbs.toFixed(2)} over 2000 steps (catalogue: 5.1)`,
+      `${maxAbs.toFixed(2)} over 2000 steps (the original, re-run: 5.1)`,
   };
 });

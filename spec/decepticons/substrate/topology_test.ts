@@ -1,6 +1,6 @@
 /**
- * The echo-state reservoir's small-world topology (DC-SUB-01) and the
- * oscillatory memory's unit-norm token vectors (DC-SUB-09), on the host-side
+ * The echo-state reservoir's small-world topology (the original's reservoir.py)
+ * and the oscillatory memory's unit-norm token vectors (oscillatory_memory.py), on the host-side
  * builders in f64.
  *
  * @module
@@ -130,6 +130,6 @@ claimTest(SUB_OSCILLATORY_UNIT_INPUTS, () => {
     bound: UNIT_NORM_SLACK,
     pass: worst <= UNIT_NORM_SLACK,
     detail: `max | ‖u_v‖₂ − 1 | over 100 fuzzed (dim, seed) × 16 tokens and the default 256 ` +
-      "tokens; the builder takes no input scale (the original's is inert, DC-SUB-09)",
+      "tokens; the builder takes no input scale (the original's is inert)",
   };
 });

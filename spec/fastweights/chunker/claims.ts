@@ -1,9 +1,10 @@
 /**
- * Claims of the history-compression chunkers (issue 3, mechanisms 4 and 5):
+ * Claims of the history-compression chunkers:
  * chunker-22 (automatizer A and chunker C on the 22-symbol stream, plus the
  * single-net baseline) and chunker-1200 (the very deep chunker at T = 1200,
- * plus the full-BPTT baseline). Sources are the seed file and the claim
- * catalogue's ids (../shared/claims/fastweights-decepticons.md, A4 and A5).
+ * plus the full-BPTT baseline). The originals are cybertronai/schmidhuber-problems
+ * PR #8, chunker-22-symbol/ and chunker-very-deep-1200/ (script, README.md,
+ * RESULTS.md, results.json).
  *
  * The chunker-22 training claims are measured from the GPU trainer
  * (impl/fastweights/chunker/train22.ts, f32, ten seeds at once), with the f64
@@ -19,9 +20,9 @@
  */
 import { type Claim, declareClaim } from "../../_harness/claim.ts";
 
-const SEED = "seed 004_1c0bfdb6f312b6cb.txt (cybertronai/schmidhuber-problems PR #8)";
-const C22 = `${SEED}, chunker-22-symbol`;
-const C1200 = `${SEED}, chunker-very-deep-1200`;
+const PR8 = "cybertronai/schmidhuber-problems PR #8";
+const C22 = `${PR8}, chunker-22-symbol`;
+const C1200 = `${PR8}, chunker-very-deep-1200`;
 const GPU_1200 = "Trained on the GPU in f32 (impl/fastweights/chunker/train1200.ts, all five " +
   "stages) from the oracle's initial parameters rounded to f32 and c1200Run's trigger draws; " +
   "seeds are memspec's counter-based Rng streams (impl/gpu/rng.ts), not numpy's default_rng.";
@@ -33,14 +34,15 @@ function claim(c: Omit<Claim, "family">): Claim {
   return declareClaim({ family: "fastweights", ...c });
 }
 
-// --- chunker-22 (catalogue A4) ---
+// --- chunker-22 (chunker-22-symbol) ---
 
 /** Gradcheck of A (with and without the label head) and C. */
 export const C22_GRADCHECK = claim({
   id: "fastweights.chunker.oracle_gradcheck_22",
   statement: "the hand-derived BPTT gradients of the automatizer (symbol head, and symbol + " +
     "label head as the single net) and of the chunker match f64 central differences",
-  source: `${C22}; issue 3 (oracle gradcheck for each net)`,
+  source: `${C22}/chunker_22_symbol.py; memspec's gradcheck of each net in ` +
+    "spec/oracle/fastweights/chunker.ts",
   bound: "max rel error <= 1e-6 over every entry of every parameter",
   kind: "gradcheck",
 });
@@ -49,9 +51,10 @@ export const C22_GRADCHECK = claim({
 export const C22_GPU_GRADIENTS = claim({
   id: "fastweights.chunker.gpu_gradients_22",
   statement: "the fused GPU Elman kernels give the oracle's states, logits and analytic " +
-    "BPTT gradients for A (one 21-step block, CE at t = 0..19, plus the label BCE at t = 20 for the single net) " +
-    "and for C (one step), at the nets' initial parameters and with a non-contractive W_hh",
-  source: `${C22}; issue 3`,
+    "BPTT gradients for A (one 21-step block, CE at t = 0..19, plus the label BCE at t = 20 " +
+    "for the single net) and for C (one step), at the nets' initial parameters and with a " +
+    "non-contractive W_hh",
+  source: `${C22}; memspec's fused Elman kernels against spec/oracle/fastweights/chunker.ts`,
   bound: "every element within its f32 error bound (ratio <= 1), step-local (each step from " +
     "the GPU's own previous state, gradients on the GPU's own trajectory, the carried " +
     "gradient's error recursed norm-wise through ‖W_hh‖₂) and global (against the oracle's " +
@@ -67,18 +70,18 @@ export const C22_FIXTURE = claim({
   statement: "on numpy's draws (parameters, 3 blocks) the oracle reproduces numpy f64 logits, " +
     "p(target), the surprise masks at θ = 0.5 and 0.95, C's label, both nets' gradients and " +
     "one clipped Adam step of each",
-  source: `${C22}; catalogue A4 parity fixture`,
+  source: `${C22}; fixtures/gen/fastweights_chunker_fixtures.py (chunker.json)`,
   bound: "max |oracle − numpy| / max(1, |numpy|) <= 1e-12; masks equal",
   kind: "parity",
 });
 
-/** C22-01 / C22-03. */
+/** The chunker's label accuracy, every seed. */
 export const C22_LABEL_ACCURACY = claim({
   id: "fastweights.chunker.behaviour_22_label_accuracy",
   direction: ">=",
   statement: "after 1500 training blocks at θ = 0.95 the chunker's label accuracy on eval " +
     "blocks 1..199 is 1.0 for each of seeds 0..9",
-  source: `${C22}; catalogue C22-01, C22-03 (README, RESULTS.md)`,
+  source: `${C22}/README.md, RESULTS.md (99.5%; 10/10 seeds at 1500 blocks)`,
   bound: "min over seeds of accuracy on blocks 1..199 = 1",
   kind: "behaviour",
   divergence: "The README's 99.5% is the protocol's structural maximum: eval block 0 has no " +
@@ -88,24 +91,24 @@ export const C22_LABEL_ACCURACY = claim({
     `is used. ${GPU_SEEDS}`,
 });
 
-/** C22-05. */
+/** About one surprise per block once trained. */
 export const C22_SURPRISES = claim({
   id: "fastweights.chunker.behaviour_22_eval_surprises",
   statement: "once trained, the automatizer is surprised about once per block: the eval " +
     "stream of 200 blocks has between 200 and 205 surprises, for each of seeds 0..9",
-  source: `${C22}; catalogue C22-05 (README Deviation 2: 201/200)`,
+  source: `${C22}/README.md Deviation 2 (201 surprises in 200 eval blocks)`,
   bound: "200 <= surprises <= 205 for every seed",
   kind: "behaviour",
   divergence: GPU_SEEDS,
 });
 
-/** C22-02. */
+/** The single-net baseline is a constant label predictor. */
 export const C22_SINGLE_CONSTANT = claim({
   id: "fastweights.chunker.behaviour_22_single_net_constant",
   statement: "the single-net baseline (one Elman net with both heads) is a constant label " +
     "predictor: its eval accuracy equals one of the two class frequencies exactly, for each of " +
     "seeds 0..9",
-  source: `${C22}; catalogue C22-02 (README: 'stays at chance, 43%')`,
+  source: `${C22}/README.md: 'stays at chance, 43%'`,
   bound: "accuracy ∈ {f_a, 1 − f_a} and all 200 predictions equal, every seed",
   kind: "behaviour",
   divergence: "The README's 43% is seed 0 under θ = 0.95 / 1500 blocks on numpy's eval stream; " +
@@ -113,7 +116,7 @@ export const C22_SINGLE_CONSTANT = claim({
     `The lag (20) lies inside the baseline's own 21-step BPTT window. ${GPU_SEEDS}`,
 });
 
-// --- chunker-1200 (catalogue A5) ---
+// --- chunker-1200 (chunker-very-deep-1200) ---
 
 /** Gradcheck of the 1200 nets. */
 export const C1200_GRADCHECK = claim({
@@ -121,7 +124,8 @@ export const C1200_GRADCHECK = claim({
   statement: "the hand-derived BPTT gradients of the automatizer (windows of 6 from a carried " +
     "state), the chunker (compressed pairs) and the full-BPTT baseline match f64 central " +
     "differences",
-  source: `${C1200}; issue 3 (oracle gradcheck for each net)`,
+  source: `${C1200}/chunker_very_deep_1200.py; memspec's gradcheck of each net in ` +
+    "spec/oracle/fastweights/chunker.ts",
   bound: "max rel error <= 1e-6 over every entry of every parameter",
   kind: "gradcheck",
 });
@@ -130,10 +134,10 @@ export const C1200_GRADCHECK = claim({
 export const C1200_GPU_GRADIENTS = claim({
   id: "fastweights.chunker.gpu_gradients_1200",
   statement: "the fused GPU Elman kernels, with the time loop split over dispatches by the " +
-    "adapter's loop budget, give the oracle's states, logits and gradients of the full-BPTT baseline over " +
-    "T − 1 = 1199 steps and of the automatizer and chunker, at the nets' initial parameters " +
-    "(and A with a non-contractive W_hh)",
-  source: `${C1200}; issue 3`,
+    "adapter's loop budget, give the oracle's states, logits and gradients of the full-BPTT " +
+    "baseline over T − 1 = 1199 steps and of the automatizer and chunker, at the nets' initial " +
+    "parameters (and A with a non-contractive W_hh)",
+  source: `${C1200}; memspec's fused Elman kernels against spec/oracle/fastweights/chunker.ts`,
   bound: "every element within its f32 error bound (ratio <= 1), step-local (each step from " +
     "the GPU's own previous state, gradients on the GPU's own trajectory, the carried " +
     "gradient's error recursed norm-wise through ‖W_hh‖₂) and global (against the oracle's " +
@@ -150,53 +154,54 @@ export const C1200_FIXTURE = claim({
   statement: "on numpy's draws (parameters, sequences at T = 12 and 1200) the oracle " +
     "reproduces numpy f64 per-step CE, the surprise mask at a given θ, the baseline's " +
     "full-BPTT gradients and one clipped SGD step, and C's gradients on a compressed pair",
-  source: `${C1200}; catalogue A5 parity fixture`,
+  source: `${C1200}; fixtures/gen/fastweights_chunker_fixtures.py (chunker.json)`,
   bound: "max |oracle − numpy| / max(1, |numpy|) <= 1e-12; masks equal",
   kind: "parity",
 });
 
-/** C1200-01 (chunker half). */
+/** The chunker recalls the trigger across T = 1200. */
 export const C1200_CHUNKER_ACCURACY = claim({
   id: "fastweights.chunker.behaviour_1200_chunker_accuracy",
   direction: ">=",
   statement: "at T = 1200 the chunker recalls the trigger at the last step for every eval " +
     "sequence (50 sequences, seed 0)",
-  source: `${C1200}; catalogue C1200-01 (README, RESULTS.md, results.json)`,
+  source: `${C1200}/README.md, RESULTS.md, results.json (chunker 100%, seed 0)`,
   bound: "accuracy = 1",
   kind: "behaviour",
   divergence: "C's inputs are partly hard-coded by the protocol: step 0 is forced into the " +
     "surprise mask and a fallback to [0, T−2] exists; the fallback count is reported. " +
-    "The 'depth reduction 599.5×' (C1200-02) is (T−1)/2 by definition whenever exactly one " +
+    "The README's 'depth reduction 599.5×' is (T−1)/2 by definition whenever exactly one " +
     `non-forced surprise is found, so it is not claimed separately. ${GPU_1200}`,
 });
 
-/** C1200-04. */
+/** Exactly two surprises per sequence. */
 export const C1200_SURPRISES = claim({
   id: "fastweights.chunker.behaviour_1200_surprises",
   direction: "==",
   statement: "the trained automatizer's mask holds exactly 2.00 surprises per eval sequence " +
     "(the forced step 0 and the final trigger)",
-  source: `${C1200}; catalogue C1200-04`,
+  source: `${C1200}/README.md (average surprises per sequence 2.00)`,
   bound: "mean surprises per sequence = 2 (depth ratio (T − 1)/2 = 599.5 reported)",
   kind: "behaviour",
   divergence: GPU_1200,
 });
 
-/** C1200-01 (baseline half). */
+/** The full-BPTT baseline's 0% is under-training. */
 export const C1200_BASELINE = claim({
   id: "fastweights.chunker.behaviour_1200_baseline_under_training",
   statement: "the full-BPTT single-net baseline scores 0% because it is under-trained: its " +
     "per-step cross-entropy stays near ln 7 = 1.946 nats and it never predicts a trigger at " +
     "the last step",
-  source: `${C1200}; catalogue C1200-01, A5 issues`,
+  source: `${C1200}/README.md, results.json (baseline 0%); chunker_very_deep_1200.py ` +
+    "train_baseline docstring",
   bound: "accuracy 0 with no trigger predicted; per-step CE after training in (1.5 nats, CE " +
     "before training), reported next to the accuracy",
   kind: "behaviour",
   divergence: "The README's 'chunker 100% vs baseline 0%' reads as a vanishing-gradient " +
-    "result; the catalogue measured per-step CE 1.91 → 1.80 nats (uniform ln 7 = 1.95) after " +
-    "120 sequences at lr 0.05/1199, so the baseline does not even fit the deterministic " +
-    "filler: its 0% is under-training, and below the 50% binary chance its docstring " +
-    `predicts because it never emits a trigger symbol. ${GPU_1200}`,
+    "result; the original, re-run, goes from per-step CE 1.91 to 1.80 nats (uniform " +
+    "ln 7 = 1.95) after 120 sequences at lr 0.05/1199, so the baseline does not even fit the " +
+    "deterministic filler: its 0% is under-training, and below the 50% binary chance its " +
+    `docstring predicts because it never emits a trigger symbol. ${GPU_1200}`,
 });
 
 /** The GPU trainer against the oracle. */
@@ -206,7 +211,7 @@ export const C22_GPU_TRAINING_PARITY = claim({
     "throughout: from the same f32 initial parameters, every surprise mask of the 1500 " +
     "training and 200 eval blocks and every label read-out of the chunker protocol are " +
     "identical, for each of seeds 0..9",
-  source: `${C22}; issue 3 (mechanism in impl/, oracle as the f64 reference)`,
+  source: `${C22}; impl/fastweights/chunker/train22.ts against spec/oracle/fastweights/chunker.ts`,
   bound: "0 differing masks and read-outs over seeds 0..9 (chunker mode), against an oracle " +
     "replay that reproduces c22Run bit for bit (seed 0); the closest decision's |p − θ|, the " +
     "largest |p_gpu − p_oracle| and the final parameter distances are reported",
@@ -230,7 +235,8 @@ export const C1200_GPU_TRAINING_PARITY = claim({
     "aggregates (surprises, fallbacks, accuracies, trigger rate) as the oracle's run of " +
     "c1200Run's protocol, with a threshold closer to the oracle's than any A cross-entropy " +
     "is to the oracle's threshold",
-  source: `${C1200}; issue 3 (mechanism in impl/, oracle as the f64 reference)`,
+  source: `${C1200}; impl/fastweights/chunker/train1200.ts against ` +
+    "spec/oracle/fastweights/chunker.ts",
   bound: "0 differing masks and read-outs; |θ_gpu − θ_oracle| < min_t |CE_t − θ_oracle| " +
     "(the oracle's decision margin); the oracle replay equals c1200Run field for field on a " +
     "small config",

@@ -1,5 +1,5 @@
 /**
- * GPU side of the chunkers' numpy parity fixture (issue 3: each fast-weight
+ * GPU side of the chunkers' numpy parity fixture (each fast-weight
  * mechanism's numpy f64 fixture is compared with the oracle at 1e-12 and with
  * the GPU at f32 tolerance). The oracle side is claims.ts's
  * `numpy_parity` claims; these run the fixture's numpy parameters and
@@ -20,7 +20,8 @@
  */
 import { type Claim, declareClaim } from "../../_harness/claim.ts";
 
-const SEED = "seed 004_1c0bfdb6f312b6cb.txt (cybertronai/schmidhuber-problems PR #8)";
+const PR8 = "cybertronai/schmidhuber-problems PR #8";
+const FIXTURE = "fixtures/gen/fastweights_chunker_fixtures.py (chunker.json)";
 
 function claim(c: Omit<Claim, "family">): Claim {
   return declareClaim({ family: "fastweights", ...c });
@@ -32,8 +33,7 @@ export const C22_FIXTURE_GPU = claim({
   statement: "on numpy's draws the fused GPU kernels (f32) reproduce A's states and logits " +
     "over the fixture's 3 carried blocks, the surprise masks at θ = 0.5 and 0.95, C's label " +
     "for a and x, and the BPTT gradients of A, the single net and C",
-  source: `${SEED}, chunker-22-symbol; issue 3 (fixture vs GPU at f32 tolerance); ` +
-    "catalogue A4 C22-fix",
+  source: `${PR8}, chunker-22-symbol; ${FIXTURE} through the GPU kernels at f32 tolerance`,
   bound: "step-local: every state, logit and label within one step's running f32 bound from " +
     "the GPU's own previous state, every gradient within the bound of the backward pass on " +
     "the GPU's own states (ratio <= 1); every fixture array (logits, p(target), C's label, " +
@@ -49,11 +49,11 @@ export const C1200_FIXTURE_GPU = claim({
     "budget) reproduce A's per-step CE over T − 1 = 1199 steps and its surprise mask at " +
     "θ = 1.4, the baseline's full-BPTT gradient over 1199 steps, A's gradient on a window " +
     "of 6 from the carried state and C's gradient on the compressed pair",
-  source: `${SEED}, chunker-very-deep-1200; issue 3 (fixture vs GPU at f32 tolerance); ` +
-    "catalogue A5 C1200-fix",
+  source: `${PR8}, chunker-very-deep-1200; ${FIXTURE} through the GPU kernels at f32 ` +
+    "tolerance",
   bound: "step-local as for chunker-22 (ratio <= 1); per-step CE and every gradient within its " +
     "global bound from h0 (norm-wise across steps, ratio <= 1); mask equal; " +
-    "|log10 ‖g_GPU‖ − log10 ‖g_numpy‖| of the 1199-step baseline reported (catalogue: " +
-    "compare logs of norms)",
+    "|log10 ‖g_GPU‖ − log10 ‖g_numpy‖| of the 1199-step baseline reported (a long f32 " +
+    "recurrence: logs of norms compared)",
   kind: "parity",
 });

@@ -147,7 +147,7 @@ claimTest(KV_FIXTURE_ORACLE, async (t) => {
   return {
     ...m,
     detail: `${m.detail}; seed-0 mean cosine pre ${cosines[0]?.toFixed(5)}, post ` +
-      `${cosines[1]?.toFixed(5)} (catalogue: 0.42764 / 0.75425); ${integrity}`,
+      `${cosines[1]?.toFixed(5)} (the original: 0.42764 / 0.75425); ${integrity}`,
   };
 });
 

@@ -1,6 +1,6 @@
 /**
- * Claims of the self-referential weight matrix (issue 3, mechanism 3; seed
- * 004, "self-referential-weight-matrix"; catalogue A3): W_eff = W_slow + W_fast
+ * Claims of the self-referential weight matrix (cybertronai/schmidhuber-problems
+ * PR #8, self-referential-weight-matrix/): W_eff = W_slow + W_fast
  * with soft row/column addressed, gated rank-1 self-writes, trained by BPTT
  * on 4-task Boolean meta-learning episodes.
  *
@@ -13,8 +13,7 @@
  */
 import { type Claim, declareClaim } from "../../_harness/claim.ts";
 
-const SRWM = "seed 004_1c0bfdb6f312b6cb.txt (cybertronai/schmidhuber-problems PR #8), " +
-  "self-referential-weight-matrix";
+const SRWM = "cybertronai/schmidhuber-problems PR #8, self-referential-weight-matrix";
 const OWN_SEEDS = "training on the GPU in f32 with memspec's Rng seeds (impl/gpu/rng.ts), " +
   "not numpy's default_rng streams";
 
@@ -22,24 +21,25 @@ function claim(c: Omit<Claim, "family">): Claim {
   return declareClaim({ family: "fastweights", ...c });
 }
 
-/** SRWM-01. */
+/** The slow net's parameter count. */
 export const SRWM_PARAM_COUNT = claim({
   id: "fastweights.srwm.property_param_count",
   direction: "==",
   statement: "the slow net has 3H² + H·n_in + 4H + 1 parameters: 157 at H = 6, n_in = 4",
-  source: `${SRWM}; catalogue SRWM-01`,
+  source: `${SRWM}/README.md (169) vs self_referential_weight_matrix.py and run.json ` +
+    "(model_n_params: 157)",
   bound: "count equal for every (H, n_in) in the fuzz range and exactly 157 at the defaults",
   kind: "exact",
   divergence: "The original README states 169 slow parameters; its code and run.json " +
     "(model_n_params) give 157 = 3·36 + 24 + 6 + 6 + 1 + 6 + 6. 157 is the count of the model.",
 });
 
-/** SRWM-02. */
+/** The hand-derived BPTT through the self-writes against central differences. */
 export const SRWM_GRADCHECK = claim({
   id: "fastweights.srwm.oracle_gradcheck",
   statement: "the hand-derived BPTT gradients (through the self-writes) match f64 central " +
     "differences on every parameter entry",
-  source: `${SRWM}; catalogue SRWM-02`,
+  source: `${SRWM}/self_referential_weight_matrix.py gradcheck, README.md (8.4e-7)`,
   bound: "max rel error <= 1e-6 over every entry, for each of the 4 tasks at H = 6 and H = 4",
   kind: "gradcheck",
 });
@@ -49,7 +49,8 @@ export const SRWM_GPU_GRADIENTS = claim({
   id: "fastweights.srwm.gpu_gradients",
   statement: "the fused GPU episode kernel's loss and every gradient entry match the f64 " +
     "oracle's analytic gradients",
-  source: `${SRWM}; catalogue SRWM-02 (GPU side)`,
+  source: `${SRWM}/self_referential_weight_matrix.py BPTT; memspec's fused kernel against ` +
+    "spec/oracle/fastweights/srwm.ts",
   bound: "|gpu − oracle| <= derived f32 running-error bound (ledger track/trackSum) per " +
     "entry, 48 random episodes at H ∈ {1, 4, 6, 9}",
   kind: "parity",
@@ -61,45 +62,47 @@ export const SRWM_FIXTURE = claim({
   statement: "a numpy f64 reference carrying every random draw (initial parameters, episodes) " +
     "agrees with the oracle (per-step h, y, r, c, v, g, W_fast, loss, 9 gradients, 2 clipped " +
     "Adam steps) and with the GPU (loss and gradients)",
-  source: `${SRWM}; catalogue SRWM fixture plan (part C1)`,
+  source: `${SRWM}; fixtures/gen/fastweights_srwm_fixtures.py`,
   bound: "oracle: |Δ| <= 1e-12·max(1, |ref|); GPU: the derived f32 bound per entry",
   kind: "parity",
 });
 
-/** SRWM-03. */
+/** Seed 0's headline query accuracy. */
 export const SRWM_SEED0 = claim({
   id: "fastweights.srwm.behaviour_seed0_accuracy",
   statement: "after 3000 training episodes, seed 0 answers the query steps with accuracy >= 0.99",
-  source: `${SRWM}; catalogue SRWM-03`,
+  source: `${SRWM}/README.md headline (0.996 at seed 0), run.json`,
   bound: `query accuracy >= 0.99 over 400 evaluation episodes per task; ${OWN_SEEDS}`,
   direction: ">=",
   kind: "behaviour",
 });
 
-/** SRWM-04. */
+/** Every seed of the sweep learns the task. */
 export const SRWM_SEEDS = claim({
   id: "fastweights.srwm.behaviour_seed_sweep",
   statement: "8 of 8 seeds reach query accuracy >= 0.94 after 3000 training episodes",
-  source: `${SRWM}; catalogue SRWM-04`,
+  source: `${SRWM}/README.md seed table ("8/8 > 0.95, 7/8 > 0.99")`,
   bound: `min over seeds 0..7 of query accuracy >= 0.94; ${OWN_SEEDS}`,
   direction: ">=",
   kind: "behaviour",
-  divergence: "The README claims 8/8 > 0.95; its own seed 3 reaches 0.9503, so the catalogue " +
-    "sets the gate at 0.94.",
+  divergence: "The README claims 8/8 > 0.95; its own seed 3 reaches 0.9503, so memspec sets " +
+    "the gate at 0.94.",
 });
 
-/** SRWM-06. */
+/** The η = 0 ablation: the fast weights are not needed for this task. */
 export const SRWM_ABLATION = claim({
   id: "fastweights.srwm.divergence_eta0_ablation",
   statement: "the η = 0 ablation (W_fast ≡ 0, a plain Elman RNN) still solves the task: its " +
     "mean query accuracy over seeds 0..7 is >= 0.9, and the SRWM (η = 0.5) averages at least as " +
     "high as its ablation",
-  source: `${SRWM}; catalogue SRWM-06`,
+  source: `${SRWM}/README.md Problem/Task: "The only mechanism for storing task identity ` +
+    'is W_fast"',
   bound: `η = 0 mean >= 0.9 (FW_SRWM_ETA0_MEAN_MIN); η = 0.5 mean − η = 0 mean >= 0; same ` +
     `seeds 0..7 for both; ${OWN_SEEDS}`,
   direction: ">=",
   kind: "behaviour",
   divergence: "The original README claims that 'the only mechanism for storing the task is " +
-    "W_fast'. False: with η = 0 the catalogue measured 0.950 / 0.9995 / 0.985 / 0.999 on seeds " +
-    "0-3; the hidden state carries the task, so this task does not separate an SRWM from an RNN.",
+    "W_fast'. False: the original re-run with η = 0 reaches 0.950 / 0.9995 / 0.985 / " +
+    "0.999 on seeds 0-3; the hidden state carries the task, so this task does not separate an " +
+    "SRWM from an RNN.",
 });

@@ -9,15 +9,14 @@
  */
 import { type Claim, declareClaim } from "../../_harness/claim.ts";
 
-const SEED = "seed 004_1c0bfdb6f312b6cb.txt (cybertronai/schmidhuber-problems PR #8)";
-
 function claim(c: Omit<Claim, "family">): Claim {
   return declareClaim({ family: "fastweights", ...c });
 }
 
 // --- the fast-weight memory as a store ---
 
-const STORE = `${SEED}; issue 3 (fast-weight memory as a store)`;
+const STORE = "cybertronai/schmidhuber-problems PR #8, fast-weights-unknown-delay: the gated " +
+  "rank-1 write W += η g v kᵀ; memspec: that memory used as a key-value store";
 
 /** Orthonormal keys. */
 export const STORE_ORTHONORMAL = claim({

@@ -1,13 +1,13 @@
 /**
- * f64 oracle of the causal-bank byte language model (issue 5, mechanism 5;
- * catalogue B8.2): the forward to next-byte logits, the mean cross-entropy
- * loss, and the analytic gradient of the loss with respect to every trainable
- * parameter, for the four substrates. Written from the model's definition
- * (impl/decepticons/byte_lm/byte_lm.ts, module doc) on explicit parameter
- * arrays, independently of the GPU code; the pieces are the existing f64
- * oracles (matmul, GELU and sigmoid, cross-entropy, the linear recurrence,
- * (gated) retention and the gated delta rule), composed here with a
- * hand-written reverse mode.
+ * f64 oracle of the causal-bank byte language model (asuramaya/decepticons
+ * src/decepticons/models/causal_bank_torch.py, CausalBankModel): the forward to
+ * next-byte logits, the mean cross-entropy loss, and the analytic gradient of
+ * the loss with respect to every trainable parameter, for the four substrates.
+ * Written from the model's definition (impl/decepticons/byte_lm/byte_lm.ts,
+ * module doc) on explicit parameter arrays, independently of the GPU code; the
+ * pieces are the existing f64 oracles (matmul, GELU and sigmoid, cross-entropy,
+ * the linear recurrence, (gated) retention and the gated delta rule), composed
+ * here with a hand-written reverse mode.
  *
  * Layout: tokens [B, T] row-major, activations [N, ·] with row n = b·T + t
  * (N = B·T). Forward:

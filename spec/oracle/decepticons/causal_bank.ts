@@ -1,8 +1,9 @@
 /**
- * f64 oracle of the causal bank's deterministic substrate (claim catalogue
- * B8.1): half-lives log-spaced from h_min to h_max, decays d = 0.5^{1/h},
- * oscillatory pairs with log-spaced periods, and the closed-form kernel
- * S_t = Σ_{s≤t} d^{t−s}·drive_s the frozen bank applies. Independent of impl/.
+ * f64 oracle of the causal bank's deterministic substrate
+ * (asuramaya/decepticons src/decepticons/causal_bank.py, build_linear_bank):
+ * half-lives log-spaced from h_min to h_max, decays d = 0.5^{1/h}, oscillatory
+ * pairs with log-spaced periods, and the closed-form kernel S_t = Σ_{s≤t}
+ * d^{t−s}·drive_s the frozen bank applies. Independent of impl/.
  *
  * @module
  */

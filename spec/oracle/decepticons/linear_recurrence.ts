@@ -4,7 +4,7 @@
  * magnitude companion (the same recurrence on |a| and |b|, Σ_s |Π a|·|b_s|,
  * which scales every rounding bound), the analytic backward, and the
  * ORIGINAL's division-based chunked algorithm (asuramaya/decepticons
- * `_chunked_recurrence_scan`, written from the claim catalogue's description)
+ * `_chunked_recurrence_scan`, re-derived from its math, not its code)
  * to measure where it diverges. Layout: [B, T, C] elements, w = 1 or 2 numbers
  * per element. Independent of impl/.
  *
@@ -172,8 +172,8 @@ export function recurrenceBackward(
 }
 
 /**
- * The ORIGINAL's chunked scan (real gates, zero initial state), as the claim
- * catalogue describes `CausalBankModel._chunked_recurrence_scan`: per chunk of
+ * The ORIGINAL's chunked scan (real gates, zero initial state), re-derived from
+ * asuramaya/decepticons `CausalBankModel._chunked_recurrence_scan`: per chunk of
  * K steps, A_i = exp(Σ_{r≤i} ln max(a_r, 1e−6)) and
  * h_i = A_i·(h_in + Σ_{j≤i} b_j / max(A_j, 1e−8)); h_in of the next chunk is
  * the last h. Evaluated in f64, so every difference from

@@ -1,9 +1,10 @@
 /**
- * f64 oracle of the decepticons ByteLatentPredictiveCoder (catalogue B2):
- * the byte-latent feature trace over a substrate's states, the ridge readout
- * with an unpenalised bias, the softmax, bits per byte, and greedy / sampled
- * generation. Written from the catalogue's description, independently of
- * impl/ (the GPU coder).
+ * f64 oracle of the decepticons ByteLatentPredictiveCoder
+ * (asuramaya/decepticons src/decepticons/adapters.py, latents.py, patching.py,
+ * readout.py, metrics.py): the byte-latent feature trace over a substrate's
+ * states, the ridge readout with an unpenalised bias, the softmax, bits per
+ * byte, and greedy / sampled generation. Written from the original's math (not
+ * its code), independently of impl/ (the GPU coder).
  *
  * Per input token x_t (t = 0..n−2), with s_t the substrate state after x_t:
  * - local view u_t = s_t[I]; novelty ν_t = mean|u_t − u_{t−1}| (ν_0 = 0);

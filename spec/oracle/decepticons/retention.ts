@@ -1,6 +1,6 @@
 /**
  * f64 oracle of matrix-memory retention, gated retention and the gated delta
- * rule (issue 5, mechanisms 2 and 3), written independently of the GPU code.
+ * rule, written independently of the GPU code.
  *
  * Every sequence n has a state S ∈ R^{d_k×d_v} (S_{−1} = 0) and, per step t,
  * a keep gate g_t ∈ (0, 1] (retention: g_t = γ_n for every t):
@@ -317,7 +317,8 @@ export function deltaChunkwise(p: ScanProblem, chunk: number): Float64Array {
 }
 
 /**
- * The original's division-based chunked scan (catalogue B8.2, `_chunked_recurrence_scan`)
+ * The original's division-based chunked scan (asuramaya/decepticons causal_bank_torch.py,
+ * `CausalBankModel._chunked_recurrence_scan`)
  * on the flattened memory, re-derived in f64 from its description for the divergence
  * record only: per chunk of K steps, A_i = exp(Σ_{r≤i} ln max(g_r, 1e−6)) and
  * S_i = A_i (S_in + Σ_{j≤i} W_j / max(A_j, 1e−8)), W_j = β_w k_jᵀ v_j. (Gated delta is
@@ -357,7 +358,7 @@ export function dividedChunkScan(p: ScanProblem, chunk = 32): Float64Array {
   return o;
 }
 
-/** max_i |a_i − b_i| / max(max_i |b_i|, tiny): the relative error the catalogue reports. */
+/** max_i |a_i − b_i| / max(max_i |b_i|, tiny): the relative error of the divergence record. */
 export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let num = 0;
   let den = 0;

@@ -1,7 +1,9 @@
 /**
- * f64 oracle of the decepticons substrates (catalogue B3): one step of each
+ * f64 oracle of the decepticons substrates (asuramaya/decepticons v0.1.3
+ * src/decepticons/reservoir.py, delay.py, linear_memory.py,
+ * oscillatory_memory.py, mixed_memory.py, hierarchical.py): one step of each
  * recurrence on explicit parameters, and rollouts over a token sequence.
- * Written from the catalogue's equations, independently of impl/ (the GPU
+ * Written from the original's equations, independently of impl/ (the GPU
  * kernels and the parameter construction).
  *
  * - echo-state: s' = (1−λ)s + λ·tanh(W s + U[:, x])

@@ -1,9 +1,10 @@
 /**
- * f64 oracle of the history-compression chunkers (seed 004, catalogue A4 and
- * A5): an Elman RNN with a symbol head and an optional sigmoid label head,
- * its analytic BPTT, Adam with global-norm clipping, SGD with element-wise
- * clipping, the two task generators and both training protocols
- * (automatizer + chunker on the surprise stream, and the single-net
+ * f64 oracle of the history-compression chunkers
+ * (cybertronai/schmidhuber-problems PR #8, chunker-22-symbol/ and
+ * chunker-very-deep-1200/): an Elman RNN with a symbol head and an optional
+ * sigmoid label head, its analytic BPTT, Adam with global-norm clipping, SGD
+ * with element-wise clipping, the two task generators and both training
+ * protocols (automatizer + chunker on the surprise stream, and the single-net
  * baselines).
  *
  * Randomness comes in through {@link Draws} (uniform and normal sources) so
@@ -274,7 +275,7 @@ export function sgdClipStep(p: Float64Array, g: Float64Array, lr: number, c: num
   for (let i = 0; i < p.length; i++) p[i]! -= lr * Math.min(c, Math.max(-c, g[i]!));
 }
 
-// --- chunker-22 (catalogue A4) ---
+// --- chunker-22 (chunker-22-symbol) ---
 
 /** Chunker-22 symbols: a = 0, x = 1, b1..b20 = 2..21; blocks of 21. */
 export const C22 = { vocab: 22, block: 21, a: 0, x: 1, hidden: 32 } as const;
@@ -434,7 +435,7 @@ export function c22Run(
   };
 }
 
-// --- chunker-1200 (catalogue A5) ---
+// --- chunker-1200 (chunker-very-deep-1200) ---
 
 /** Chunker-1200 vocabulary: triggers A = 0, B = 1, fillers 2..6. */
 export const C1200 = { vocab: 7, fillers: 5 } as const;

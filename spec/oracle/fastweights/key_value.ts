@@ -1,10 +1,12 @@
 /**
- * f64 oracle of key-value binding through a trained slow projector (seed 004,
- * catalogue section A2). A slow matrix W_K ∈ R^{d×d} projects the raw keys;
- * the fast weights W_fast = Σ_t v_t (W_K k_t)ᵀ are rebuilt every episode; the
- * read is y = W_fast (W_K q) with q the stored key k_{q_idx}; the loss is
- * ½‖y − v_{q_idx}‖². Raw keys share a bias direction b (k_t = α b + β ξ_t), so
- * a projector that suppresses b makes the keys closer to orthogonal.
+ * f64 oracle of key-value binding through a trained slow projector
+ * (cybertronai/schmidhuber-problems PR #8,
+ * fast-weights-key-value/fast_weights_key_value.py). A slow matrix W_K ∈
+ * R^{d×d} projects the raw keys; the fast weights W_fast = Σ_t v_t (W_K k_t)ᵀ
+ * are rebuilt every episode; the read is y = W_fast (W_K q) with q the stored
+ * key k_{q_idx}; the loss is ½‖y − v_{q_idx}‖². Raw keys share a bias direction
+ * b (k_t = α b + β ξ_t), so a projector that suppresses b makes the keys closer
+ * to orthogonal.
  *
  * Plain f64, no imports from impl/: random draws come from caller-supplied
  * `normal()` and `int(n)` functions.

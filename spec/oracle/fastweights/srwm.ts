@@ -1,7 +1,8 @@
 /**
- * f64 oracle of the self-referential weight matrix (seed 004,
- * "self-referential-weight-matrix"; catalogue A3), written from the catalogue's
- * description. With h₀ = 0 and F₀ = 0, for t = 1..T:
+ * f64 oracle of the self-referential weight matrix
+ * (cybertronai/schmidhuber-problems PR #8,
+ * self-referential-weight-matrix/self_referential_weight_matrix.py), written
+ * from the original's math, not its code. With h₀ = 0 and F₀ = 0, for t = 1..T:
  *   pre_t = (W_slow + F_{t−1}) h_{t−1} + W_xh x_t + b_h;  h_t = tanh(pre_t);
  *   y_t = σ(W_y·h_t + b_y);  r_t = softmax(A_row h_t);  c_t = softmax(A_col h_t);
  *   v_t = tanh(A_val·h_t);  g_t = σ(A_gate·h_t);  F_t = F_{t−1} + η g_t v_t r_t c_tᵀ.

@@ -1,9 +1,11 @@
 /**
- * f64 oracle of the unknown-delay fast-weight task (Schmidhuber 1992; seed
- * 004, catalogue section A1): a feed-forward slow net emits a key, a value, a
- * query and a write gate at every step; the fast weights receive gated rank-1
- * writes W_t = W_{t−1} + η g_t v_t k_tᵀ (W_{−1} = 0), and the recall step reads
- * y = W_{T−1} q_{T−1} after its own write.
+ * f64 oracle of the unknown-delay fast-weight task (Schmidhuber 1992;
+ * cybertronai/schmidhuber-problems PR #8,
+ * fast-weights-unknown-delay/fast_weights_unknown_delay.py): a feed-forward
+ * slow net emits a key, a value, a query and a write gate at every step; the
+ * fast weights receive gated rank-1 writes W_t = W_{t−1} + η g_t v_t k_tᵀ
+ * (W_{−1} = 0), and the recall step reads y = W_{T−1} q_{T−1} after its own
+ * write.
  *
  * Everything here is plain f64 and written without reference to the GPU code:
  * the task generator, the forward pass, the hand-derived backward pass

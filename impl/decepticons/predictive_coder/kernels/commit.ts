@@ -1,9 +1,11 @@
 /**
- * The byte-latent coder's patching / latent-commit recurrence (catalogue B2,
- * steps 2–9), fused over time: one workgroup per sequence keeps the committer
- * state in workgroup memory and loops over `steps` substrate states; the host
- * splits a long sequence over dispatches (within the loop budget, see
- * {@link CODER_COMMIT}) that carry the state through `state`.
+ * The byte-latent coder's patching / latent-commit recurrence
+ * (asuramaya/decepticons latents.py, patching.py: view, novelty, patch mean,
+ * boundary, commit, prediction, feature row), fused over time: one workgroup
+ * per sequence keeps the committer state in workgroup memory and loops over
+ * `steps` substrate states; the host splits a long sequence over dispatches
+ * (within the loop budget, see {@link CODER_COMMIT}) that carry the state
+ * through `state`.
  * Per step t, with k owned by invocations lid, lid+WG, …:
  *   u_k = s_t[idx_k];  ν = (Σ_k |u_k − prev_k|) / F (tree reduction; 0 before the first view)
  *   psum_k += u_k;  ℓ += 1;  m_k = psum_k / ℓ
