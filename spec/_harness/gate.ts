@@ -18,6 +18,8 @@ import { declaredClaims } from "./claim.ts";
 import { findClaimFiles, loadClaimFiles } from "./claim_files.ts";
 import { buildRows, gateExitCode, type GateRow as Row, tally } from "./gate_rows.ts";
 import type { ClaimResult } from "./claim.ts";
+import { fcParams } from "./fuzz.ts";
+import { initGpu } from "../../impl/gpu/device.ts";
 
 const OUT = "out/gate";
 const RESULTS = `${OUT}/results`;
@@ -62,7 +64,7 @@ function printTable(rows: Row[]): void {
   const cells = rows.map((r) => [
     r.family,
     r.id,
-    clip(r.statement, 60),
+    clip(r.statement, 80),
     clip(r.figure, 14),
     clip(r.bound, 14),
     r.verdict,
@@ -88,25 +90,118 @@ function markdown(rows: Row[]): string {
   return lines.join("\n") + "\n";
 }
 
+/** Where the report was made: enough to reproduce or compare it. */
+interface Provenance {
+  commit: string;
+  dirty: boolean;
+  date: string;
+  deno: string;
+  adapter: Record<string, string | number | boolean>;
+  fcSeed: number;
+  fcPath: string | null;
+  filter: string | null;
+}
+
+async function gitLine(args: string[]): Promise<string> {
+  try {
+    const r = await new Deno.Command("git", { args, stdout: "piped", stderr: "null" }).output();
+    return r.success ? new TextDecoder().decode(r.stdout).trim() : "";
+  } catch {
+    return "";
+  }
+}
+
+async function provenance(filter: string | null): Promise<Provenance> {
+  let adapter: Record<string, string | number | boolean> = { name: "none (no WebGPU adapter)" };
+  try {
+    const ctx = await initGpu();
+    adapter = {
+      name: ctx.adapterDescription,
+      fallback: ctx.isFallbackAdapter,
+      maxLoopIterations: Number.isFinite(ctx.maxLoopIterations) ? ctx.maxLoopIterations : -1,
+      measuredLoopIterations: Number.isFinite(ctx.measuredLoopIterations)
+        ? ctx.measuredLoopIterations
+        : -1,
+      maxStorageBufferBindingSize: ctx.limits.maxStorageBufferBindingSize,
+      maxComputeWorkgroupsPerDimension: ctx.limits.maxComputeWorkgroupsPerDimension,
+    };
+  } catch (e) {
+    adapter = { name: `none: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  const seed = fcParams(1).seed;
+  let path: string | null = null;
+  try {
+    path = Deno.env.get("FC_PATH") ?? null;
+  } catch {
+    path = null;
+  }
+  return {
+    commit: (await gitLine(["rev-parse", "HEAD"])) || "unknown",
+    dirty: (await gitLine(["status", "--porcelain", "--untracked-files=no"])) !== "",
+    date: new Date().toISOString(),
+    deno: Deno.version.deno,
+    adapter,
+    fcSeed: seed,
+    fcPath: path,
+    filter,
+  };
+}
+
+/** The value of `--filter` among the arguments, if any. */
+function filterOf(args: readonly string[]): string | null {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--filter") return args[i + 1] ?? null;
+    if (a.startsWith("--filter=")) return a.slice("--filter=".length);
+  }
+  return null;
+}
+
+/** Whether deno test's `--filter` selects the test named `name` (text, or /regex/). */
+export function filterSelects(filter: string, name: string): boolean {
+  const re = /^\/(.*)\/$/.exec(filter);
+  return re ? new RegExp(re[1]!).test(name) : name.includes(filter);
+}
+
 async function main(): Promise<number> {
   const allowPending = Deno.args.includes("--allow-pending");
   const extra = Deno.args.filter((a) => a !== "--" && a !== "--allow-pending");
+  const filter = filterOf(extra);
   await loadClaimFiles(await findClaimFiles(new URL("../", import.meta.url)));
   const testCode = await runTests(extra);
-  const rows = buildRows(declaredClaims(), await readResults());
+  // A filtered run judges only the claims its filter selects (the name deno test matches).
+  const claims = declaredClaims().filter((c) =>
+    filter === null || filterSelects(filter, `${c.id}: ${c.statement}`)
+  );
+  const rows = buildRows(claims, await readResults());
   const counts = tally(rows);
   printTable(rows);
-  await Deno.writeTextFile(`${OUT}/report.md`, markdown(rows));
-  await Deno.writeTextFile(`${OUT}/report.json`, JSON.stringify({ counts, rows }, null, 2));
+  const dir = filter === null
+    ? OUT
+    : `${OUT}/filtered-${filter.replace(/[^a-zA-Z0-9_.-]+/g, "_").slice(0, 80)}`;
+  await Deno.mkdir(dir, { recursive: true });
+  const prov = await provenance(filter);
+  const head = `commit ${prov.commit.slice(0, 12)}${prov.dirty ? " (uncommitted changes)" : ""}, ` +
+    `${prov.date}, Deno ${prov.deno}, adapter ${prov.adapter.name}` +
+    `${prov.adapter.fallback ? " (fallback)" : ""}, fast-check seed ${prov.fcSeed}` +
+    `${prov.fcPath ? ` path ${prov.fcPath}` : ""}${filter ? `, filter ${filter}` : ""}`;
+  await Deno.writeTextFile(`${dir}/report.md`, `# memspec gate\n\n${head}\n\n${markdown(rows)}`);
   await Deno.writeTextFile(
-    `${OUT}/report.csv`,
-    stringify(rows, { header: true, columns: Object.keys(rows[0] ?? { id: "" }) }),
+    `${dir}/report.json`,
+    JSON.stringify({ provenance: prov, counts, rows }, null, 2),
+  );
+  const csvRows = rows.map((r) => ({ ...r, ms: Math.round(r.ms) }));
+  await Deno.writeTextFile(
+    `${dir}/report.csv`,
+    `# ${head}\n` +
+      stringify(csvRows, { header: true, columns: Object.keys(csvRows[0] ?? { id: "" }) }),
   );
   const diverging = rows.filter((r) => r.divergence).length;
   console.log(
     `\ngate: ${counts.pass} passed, ${counts.fail} failed, ${counts.pending} pending ` +
-      `(${rows.length} claims, ${diverging} with a recorded divergence); report in ${OUT}/`,
+      `(${rows.length} claims, ${diverging} with a recorded divergence); report in ${dir}/`,
   );
+  console.log(`gate: ${head}`);
   for (const r of rows.filter((r) => r.verdict === "fail" && r.detail.startsWith("undeclared"))) {
     console.log(`gate: ${r.id}: ${r.detail}`);
   }
@@ -124,4 +219,4 @@ async function main(): Promise<number> {
   return gateExitCode(counts, testCode, allowPending);
 }
 
-Deno.exit(await main());
+if (import.meta.main) Deno.exit(await main());

@@ -26,6 +26,12 @@ export interface GateRow {
   figure: string;
   bound: string;
   verdict: "pass" | "fail" | "pending";
+  /** The figure as a number, when the test gave one. */
+  figureValue: number | null;
+  /** The bound as a number, when the test gave one. */
+  boundValue: number | null;
+  /** How the figure must relate to the bound. */
+  direction: string;
   ms: number;
   detail: string;
   divergence: string;
@@ -54,6 +60,9 @@ export function buildRows(claims: readonly Claim[], results: readonly ClaimResul
       figure: shown?.figure ?? "",
       bound: shown?.bound ?? c.bound,
       verdict: rs.length === 0 ? "pending" : failed ? "fail" : "pass",
+      figureValue: shown?.figureValue ?? null,
+      boundValue: shown?.boundValue ?? null,
+      direction: c.direction ?? "<=",
       ms: rs.reduce((a, r) => a + r.ms, 0),
       detail: shown?.detail ?? "",
       divergence: c.divergence ?? "",
@@ -71,6 +80,9 @@ export function buildRows(claims: readonly Claim[], results: readonly ClaimResul
       figure: shown.figure,
       bound: shown.bound,
       verdict: "fail",
+      figureValue: shown.figureValue ?? null,
+      boundValue: shown.boundValue ?? null,
+      direction: "",
       ms: rs.reduce((a, r) => a + r.ms, 0),
       detail: `undeclared: no claims file under spec/ declares "${id}" (recorded verdict ` +
         `${shown.verdict})`,

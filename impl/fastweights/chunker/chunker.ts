@@ -36,17 +36,18 @@
  *
  * @module
  */
-import { launch } from "../../gpu/batch.ts";
 import { gpu } from "../../gpu/device.ts";
+import { dispatch, maxStepsPerLaunch } from "../../gpu/program.ts";
 import { emptyLike, type Tensor, tensor, zeros } from "../../tensor.ts";
 import {
+  CHUNKER_FORWARD,
   chunkerForwardLoopsPerStep,
-  chunkerForwardWgsl,
   type ChunkerNetDims,
   chunkerOffsets,
+  chunkerSizes,
   chunkerUniforms,
 } from "./kernels/forward.ts";
-import { chunkerBackwardLoopsPerStep, chunkerBackwardWgsl } from "./kernels/backward.ts";
+import { CHUNKER_BACKWARD, chunkerBackwardLoopsPerStep } from "./kernels/backward.ts";
 
 export type { ChunkerNetDims };
 
@@ -115,7 +116,8 @@ export function chunkerSliceSteps(perStep: number): number {
 
 /**
  * Forward and BPTT of S sequences (one net each), recorded as time slices
- * that fit the adapter's loop budget; no host sync.
+ * that fit the adapter's loop budget (forward: split by the program runner;
+ * backward: from the last slice down); no host sync.
  *
  * @throws {TypeError} when an array's length disagrees with the dims.
  * @throws {RangeError} for invalid dims or symbols out of range.
@@ -145,6 +147,9 @@ export function chunkerBptt(dims: ChunkerNetDims, batch: ChunkerBatch): ChunkerB
       );
     }
   }
+  // One time step of each kernel must fit the loop budget (checked before any allocation).
+  chunkerSliceSteps(chunkerForwardLoopsPerStep(dims));
+  chunkerSliceSteps(chunkerBackwardLoopsPerStep(dims));
   for (
     const [name, arr, n] of [["inputs", batch.inputs, V], ["targets", batch.targets, O]] as const
   ) {
@@ -169,42 +174,42 @@ export function chunkerBptt(dims: ChunkerNetDims, batch: ChunkerBatch): ChunkerB
   };
   const carry = zeros([S, H]);
   const workgroups = Math.ceil(S / 64);
-  const fwdPer = chunkerForwardLoopsPerStep(dims);
-  const fwdSlice = chunkerSliceSteps(fwdPer);
-  for (let first = 0; first < T; first += fwdSlice) {
-    const count = Math.min(fwdSlice, T - first);
-    launch({
-      name: `fastweights_chunker_forward_l${dims.label}`,
-      code: chunkerForwardWgsl(dims.label),
-      uniforms: chunkerUniforms(dims, S, first, count),
-      buffers: [params.buffer, inputs.buffer, out.hs.buffer, out.logits.buffer, out.labels.buffer],
+  const sizes = chunkerSizes(dims);
+  const shared = chunkerUniforms(dims, S);
+  dispatch(CHUNKER_FORWARD, {
+    sizes,
+    uniforms: { ...shared, t_begin: 0, t_end: 0 },
+    buffers: {
+      params: params.buffer,
+      inputs: inputs.buffer,
+      hs: out.hs.buffer,
+      logits: out.logits.buffer,
+      labels: out.labels.buffer,
+    },
+    workgroups,
+    steps: T,
+  });
+  // BPTT walks back in time: slices from the end down, each as long as the budget allows.
+  const slice = maxStepsPerLaunch(CHUNKER_BACKWARD, sizes, T);
+  for (let end = T; end > 0; end -= slice) {
+    const first = Math.max(0, end - slice);
+    dispatch(CHUNKER_BACKWARD, {
+      sizes,
+      uniforms: { ...shared, first, count: end - first },
+      buffers: {
+        params: params.buffer,
+        inputs: inputs.buffer,
+        targets: targets.buffer,
+        cew: cew.buffer,
+        labt: labt.buffer,
+        hs: out.hs.buffer,
+        logits: out.logits.buffer,
+        labels: out.labels.buffer,
+        carry: carry.buffer,
+        grads: out.grads.buffer,
+      },
       workgroups,
-      loopIterations: 1 + count * fwdPer,
-    });
-  }
-  const bwdPer = chunkerBackwardLoopsPerStep(dims);
-  const bwdSlice = chunkerSliceSteps(bwdPer);
-  for (let end = T; end > 0; end -= bwdSlice) {
-    const first = Math.max(0, end - bwdSlice);
-    const count = end - first;
-    launch({
-      name: `fastweights_chunker_backward_l${dims.label}`,
-      code: chunkerBackwardWgsl(dims.label),
-      uniforms: chunkerUniforms(dims, S, first, count),
-      buffers: [
-        params.buffer,
-        inputs.buffer,
-        targets.buffer,
-        cew.buffer,
-        labt.buffer,
-        out.hs.buffer,
-        out.logits.buffer,
-        out.labels.buffer,
-        carry.buffer,
-        out.grads.buffer,
-      ],
-      workgroups,
-      loopIterations: 1 + count * bwdPer,
+      steps: end - first,
     });
   }
   for (const t of [params, inputs, targets, cew, labt, carry]) t.dispose();

@@ -52,16 +52,16 @@
  *
  * @module
  */
-import { launch } from "../../gpu/batch.ts";
 import { gpu } from "../../gpu/device.ts";
+import { dispatch, maxStepsPerLaunch } from "../../gpu/program.ts";
 import { readTensors, type Tensor, tensor, zeros } from "../../tensor.ts";
-import { c1200FullLoops, c1200FullWgsl } from "./kernels/c1200_full.ts";
+import { C1200_FULL, c1200FullLoops } from "./kernels/c1200_full.ts";
 import { c1200NetOffsets } from "./kernels/c1200_net.ts";
 import {
+  C1200_WINDOW,
   c1200WindowFixedLoops,
   c1200WindowScratch,
   c1200WindowUpdateLoops,
-  c1200WindowWgsl,
 } from "./kernels/c1200_window.ts";
 
 /** Chunker-1200 vocabulary: triggers 0 and 1, fillers 2..6. */
@@ -263,10 +263,10 @@ async function run(cfg: Chunker1200Config, ins: Chunker1200Inputs): Promise<Chun
   ): Tensor => {
     const lmax = Math.max(...xs.map((x) => x.length));
     const W = Math.min(window, lmax);
-    const per = c1200WindowUpdateLoops(W, H, V);
-    const perDispatch = Math.floor((budget - c1200WindowFixedLoops(H, V)) / per);
-    if (perDispatch < 1) {
-      fail(`one update of ${W} steps (H = ${H}) needs ${per} loop iterations, past ${budget}`);
+    const sizes = { H, V, W };
+    const one = C1200_WINDOW.loopIterations!(sizes, 1);
+    if (one > budget) {
+      fail(`one update of ${W} steps (H = ${H}) needs ${one} loop iterations, past ${budget}`);
     }
     const pad = (rows: number[][]) =>
       rows.flatMap((r) => [...r, ...Array(lmax - r.length).fill(0)]);
@@ -284,30 +284,37 @@ async function run(cfg: Chunker1200Config, ins: Chunker1200Inputs): Promise<Chun
     const scf = own(zeros([scratch.f32]));
     let updates = 0;
     for (const k of kinds) updates += Math.ceil(lens[k]! / W);
-    const code = c1200WindowWgsl(H, V);
-    for (let done = 0; done < updates; done += perDispatch) {
-      const count = Math.min(perDispatch, updates - done);
-      launch({
-        name: `fastweights_chunker1200_window_h${H}`,
-        code,
-        uniforms: [count, W, lmax, H / 4, H, V, { f32: lr }, { f32: clip }],
-        buffers: [
-          params.buffer,
-          xsT.buffer,
-          ysT.buffer,
-          lensT.buffer,
-          kindsT.buffer,
-          state.buffer,
-          cursor.buffer,
-          hs.buffer,
-          zs.buffer,
-          scr.buffer,
-          scf.buffer,
-        ],
+    // The runner splits the updates into launches that fit the loop budget.
+    if (updates > 0) {
+      dispatches += dispatch(C1200_WINDOW, {
+        sizes,
+        uniforms: {
+          u_begin: 0,
+          u_end: 0,
+          window: W,
+          lmax,
+          n4: H / 4,
+          nh: H,
+          nv: V,
+          lr,
+          clip,
+        },
+        buffers: {
+          params: params.buffer,
+          xs: xsT.buffer,
+          ys: ysT.buffer,
+          lens: lensT.buffer,
+          kinds: kindsT.buffer,
+          state: state.buffer,
+          cursor: cursor.buffer,
+          hs: hs.buffer,
+          zs: zs.buffer,
+          scr: scr.buffer,
+          scf: scf.buffer,
+        },
         workgroups: 1,
-        loopIterations: c1200WindowFixedLoops(H, V) + count * per,
+        steps: updates,
       });
-      dispatches++;
     }
     return cursor;
   };
@@ -344,7 +351,7 @@ async function run(cfg: Chunker1200Config, ins: Chunker1200Inputs): Promise<Chun
     // 2 + 3. A's CE over each trigger value's sequence: the probe CE (threshold), the masks
     const probeN = ins.probeTriggers.length;
     const E = ins.evalTriggers.length;
-    const netA = fullNet(a, cfg.autoHidden, own, () => dispatches++);
+    const netA = fullNet(a, cfg.autoHidden, own, (n) => dispatches += n);
     const seqA = [0, 1].map((t) => netA.seq(full(t).x, full(t).y));
     const s2 = await timed(() => {
       netA.load(seqA[0]!);
@@ -387,7 +394,7 @@ async function run(cfg: Chunker1200Config, ins: Chunker1200Inputs): Promise<Chun
     ]);
     // 5. baseline
     const base = own(tensor(ins.baseInit, [ins.baseInit.length]));
-    const netB = fullNet(base, cfg.baseHidden, own, () => dispatches++);
+    const netB = fullNet(base, cfg.baseHidden, own, (n) => dispatches += n);
     const seqB = [0, 1].map((t) => netB.seq(full(t).x, full(t).y));
     const s5 = await timed(() => {
       netB.load(seqB[0]!);
@@ -397,8 +404,8 @@ async function run(cfg: Chunker1200Config, ins: Chunker1200Inputs): Promise<Chun
     });
     // 6. eval: each net over each trigger value's (compressed) sequence
     const base0 = own(tensor(ins.baseInit, [ins.baseInit.length]));
-    const netC = fullNet(c, cfg.chunkHidden, own, () => dispatches++);
-    const netB0 = fullNet(base0, cfg.baseHidden, own, () => dispatches++);
+    const netC = fullNet(c, cfg.chunkHidden, own, (n) => dispatches += n);
+    const netB0 = fullNet(base0, cfg.baseHidden, own, (n) => dispatches += n);
     const seqC = comp.map((q) => netC.seq(q.x, q.y));
     const seqB0 = [0, 1].map((t) => netB0.seq(full(t).x, full(t).y));
     const s6 = await timed(() => {
@@ -493,22 +500,19 @@ function fullNet(
   params: Tensor,
   H: number,
   own: <X extends Tensor>(t: X) => X,
-  count: () => void,
+  count: (launches: number) => void,
 ) {
   const V = C1200_GPU.vocab;
   const budget = gpu().maxLoopIterations;
   const scratch = c1200WindowScratch(H, V);
   const scr = own(zeros([4 * scratch.vec4]));
   const scf = own(zeros([scratch.f32]));
-  const code = c1200FullWgsl(H, V);
-  const sliceOf = (phase: 1 | 2 | 4, len: number) => {
-    let n = len;
-    while (n > 1 && c1200FullLoops(phase, n, H, V) > budget) n = Math.ceil(n / 2);
-    if (c1200FullLoops(phase, n, H, V) > budget) {
-      fail(`one step (H = ${H}) exceeds the loop budget`);
-    }
-    return n;
-  };
+  const sizes = (phase: 0 | 1 | 2 | 3 | 4, sgd: boolean) => ({ H, V, phase, sgd });
+  // One step of each sliced phase must fit the loop budget.
+  for (const p of [1, 2, 4] as const) {
+    if (c1200FullLoops(p, 1, H, V) > budget) fail(`one step (H = ${H}) exceeds the loop budget`);
+  }
+  /** Records phase `p` over steps [first, first + n) (phases 1 and 4: split by the runner). */
   const phase = (
     p: 0 | 1 | 2 | 3 | 4,
     q: FullSeq,
@@ -518,34 +522,43 @@ function fullNet(
     lr = 0,
     clip = 0,
   ) => {
-    launch({
-      name: `fastweights_chunker1200_full_h${H}`,
-      code,
-      uniforms: [p, first, n, sgd ? 1 : 0, H / 4, H, V, q.len, { f32: lr }, { f32: clip }, 0, 0],
-      buffers: [
-        params.buffer,
-        q.xs.buffer,
-        q.ys.buffer,
-        q.hs.buffer,
-        q.zs.buffer,
-        scr.buffer,
-        scf.buffer,
-        q.out.buffer,
-      ],
-      workgroups: 1,
-      loopIterations: c1200FullLoops(p, n, H, V, sgd),
-    });
-    count();
+    count(
+      dispatch(C1200_FULL, {
+        sizes: sizes(p, sgd),
+        uniforms: {
+          phase: p,
+          first: 0,
+          end: 0,
+          sgd: sgd ? 1 : 0,
+          n4: H / 4,
+          nh: H,
+          nv: V,
+          len: q.len,
+          lr,
+          clip,
+        },
+        buffers: {
+          params: params.buffer,
+          xs: q.xs.buffer,
+          ys: q.ys.buffer,
+          hs: q.hs.buffer,
+          zs: q.zs.buffer,
+          scr: scr.buffer,
+          scf: scf.buffer,
+          out: q.out.buffer,
+        },
+        workgroups: 1,
+        steps: n,
+        firstStep: first,
+      }),
+    );
   };
-  const sliced = (p: 1 | 2 | 4, q: FullSeq, each: (first: number, n: number) => void) => {
-    const step = sliceOf(p, q.len);
-    if (p === 2) {
-      for (let end = q.len; end > 0; end -= step) {
-        const first = Math.max(0, end - step);
-        each(first, end - first);
-      }
-    } else {
-      for (let first = 0; first < q.len; first += step) each(first, Math.min(step, q.len - first));
+  /** Phase 2 (BPTT) over a whole sequence: slices from the last step down, SGD after the first step. */
+  const backward = (q: FullSeq, lr: number, clip: number) => {
+    const step = maxStepsPerLaunch(C1200_FULL, sizes(2, true), q.len);
+    for (let end = q.len; end > 0; end -= step) {
+      const first = Math.max(0, end - step);
+      phase(2, q, first, end - first, first === 0, lr, clip);
     }
   };
   return {
@@ -568,12 +581,12 @@ function fullNet(
     },
     /** One full-BPTT update: p ← p − lr·clamp(∇, −clip, clip) (lr already divided by len). */
     train(q: FullSeq, lr: number, clip: number) {
-      sliced(1, q, (first, n) => phase(1, q, first, n, false));
-      sliced(2, q, (first, n) => phase(2, q, first, n, first === 0, lr, clip));
+      phase(1, q, 0, q.len, false);
+      backward(q, lr, clip);
     },
     evaluate(q: FullSeq) {
-      sliced(1, q, (first, n) => phase(1, q, first, n, false));
-      sliced(4, q, (first, n) => phase(4, q, first, n, false));
+      phase(1, q, 0, q.len, false);
+      phase(4, q, 0, q.len, false);
     },
   };
 }

@@ -44,12 +44,12 @@
  *
  * @module
  */
-import { launch } from "../../gpu/batch.ts";
 import { gpu } from "../../gpu/device.ts";
+import { dispatch } from "../../gpu/program.ts";
 import { readTensors, type Tensor, tensor, zeros } from "../../tensor.ts";
 import { chunkerParamCount } from "./chunker.ts";
-import { C22_BLOCK_WGSL, C22_BLOCK_WORKGROUP, c22BlockLoops } from "./kernels/block.ts";
-import { C22_UPDATE_WGSL, C22_UPDATE_WORKGROUP, c22UpdateLoops } from "./kernels/block_update.ts";
+import { C22_BLOCK, C22_BLOCK_WORKGROUP, c22BlockLoops } from "./kernels/block.ts";
+import { C22_UPDATE, C22_UPDATE_WORKGROUP, c22UpdateLoops } from "./kernels/block_update.ts";
 import { type ChunkerNetDims, chunkerOffsets } from "./kernels/forward.ts";
 
 /** Chunker-22 sizes: 22 symbols (a = 0, x = 1, b1..b20), blocks of 21, 32 hidden units. */
@@ -247,13 +247,14 @@ async function run(
   const own = <T extends Tensor>(t: T): T => (owned.push(t), t);
   const a = own(tensor(inputs.a, [S, P]));
   const ma = own(zeros([S, 2 * P]));
-  const c = own(mode === "chunker" ? tensor(inputs.c!, [S, PC]) : zeros([S, 1]));
-  const mc = own(zeros([S, 2 * PC]));
+  // C and its moments exist in chunker mode only (the block kernel leaves them alone otherwise).
+  const c = mode === "chunker" ? own(tensor(inputs.c!, [S, PC])) : null;
+  const mc = mode === "chunker" ? own(zeros([S, 2 * PC])) : null;
   const logits = own(zeros([S, B, V]));
   const labels = own(zeros([S, B]));
   const grads = own(zeros([S, P]));
-  const blockLoops = c22BlockLoops(B, V, H);
-  const updateLoops = c22UpdateLoops(B, V, H, P);
+  const blockSizes = { B, V, H };
+  const updateSizes = { B, V, H, P };
   let dispatches = 0;
   const pass = (stream: Tensor, streamStride: number, blocks: number, train: boolean) => {
     const st = new Float32Array(S * 2);
@@ -263,85 +264,81 @@ async function run(
     const pt = own(zeros([S, Math.max(1, blocks), B]));
     const hs = own(zeros([S, B + 1, H])); // h_A starts at 0 in each pass
     for (let blk = 0; blk < blocks; blk++) {
-      launch({
-        name: "fastweights_chunker_block",
-        code: C22_BLOCK_WGSL,
-        uniforms: [
-          S,
+      dispatch(C22_BLOCK, {
+        sizes: blockSizes,
+        uniforms: {
+          seeds: S,
           blk,
           blocks,
-          streamStride,
-          train ? 1 : 0,
+          stride: streamStride,
+          train: train ? 1 : 0,
           single,
-          P,
-          PC,
-          V,
-          H,
-          B,
-          { f32: cfg.lr },
-          { f32: cfg.threshold },
-          { f32: clip },
-          oa.whh,
-          oa.why,
-          oa.whl,
-          oa.bh,
-          oa.by,
-          oa.bl,
-          oc.whl,
-          oc.bh,
-          oc.bl,
-        ],
-        buffers: [
-          stream.buffer,
-          a.buffer,
-          c.buffer,
-          mc.buffer,
-          state.buffer,
-          hs.buffer,
-          logits.buffer,
-          labels.buffer,
-          rec.buffer,
-          pt.buffer,
-        ],
+          pa: P,
+          pc: PC,
+          vocab: V,
+          hidden: H,
+          steps: B,
+          lr: cfg.lr,
+          threshold: cfg.threshold,
+          clip,
+          whh: oa.whh,
+          why: oa.why,
+          whl_a: oa.whl,
+          bh_a: oa.bh,
+          by_a: oa.by,
+          bl_a: oa.bl,
+          whl_c: oc.whl,
+          bh_c: oc.bh,
+          bl_c: oc.bl,
+        },
+        buffers: {
+          stream: stream.buffer,
+          pa: a.buffer,
+          pc: c?.buffer,
+          mc: mc?.buffer,
+          state: state.buffer,
+          hs: hs.buffer,
+          logits: logits.buffer,
+          labels: labels.buffer,
+          rec: rec.buffer,
+          ptgt: pt.buffer,
+        },
         workgroups: Math.ceil(S / C22_BLOCK_WORKGROUP),
-        loopIterations: blockLoops,
       });
       dispatches++;
       if (!train) continue;
-      launch({
-        name: "fastweights_chunker_block_update",
-        code: C22_UPDATE_WGSL,
-        uniforms: [
-          S,
+      dispatch(C22_UPDATE, {
+        sizes: updateSizes,
+        uniforms: {
+          seeds: S,
           blk,
-          streamStride,
+          stride: streamStride,
           single,
-          P,
-          V,
-          H,
-          B,
-          { f32: cfg.lr },
-          { f32: clip },
-          { f32: 1 - 0.9 ** (blk + 1) },
-          { f32: 1 - 0.999 ** (blk + 1) },
-          oa.whh,
-          oa.why,
-          oa.whl,
-          oa.bh,
-          oa.by,
-          oa.bl,
-        ],
-        buffers: [
-          stream.buffer,
-          a.buffer,
-          ma.buffer,
-          hs.buffer,
-          logits.buffer,
-          labels.buffer,
-          grads.buffer,
-        ],
+          pa: P,
+          vocab: V,
+          hidden: H,
+          steps: B,
+          lr: cfg.lr,
+          clip,
+          c1: 1 - 0.9 ** (blk + 1),
+          c2: 1 - 0.999 ** (blk + 1),
+          whh: oa.whh,
+          why: oa.why,
+          whl: oa.whl,
+          bh: oa.bh,
+          by: oa.by,
+          bl: oa.bl,
+        },
+        buffers: {
+          stream: stream.buffer,
+          pa: a.buffer,
+          ma: ma.buffer,
+          hs: hs.buffer,
+          logits: logits.buffer,
+          labels: labels.buffer,
+          grads: grads.buffer,
+        },
         workgroups: Math.ceil(S / C22_UPDATE_WORKGROUP),
-        loopIterations: updateLoops,
       });
       dispatches++;
     }
@@ -352,13 +349,13 @@ async function run(
     const evalStream = own(tensor(inputs.evalStream, [inputs.evalStream.length], { dtype: "i32" }));
     const tr = pass(trainStream, stride, cfg.blocks, true);
     const ev = pass(evalStream, 0, cfg.evalBlocks, false);
-    const [aOut, cOut, trRec, trP, evRec, evP] = await readTensors([
+    const [aOut, trRec, trP, evRec, evP, cOut] = await readTensors([
       a,
-      c,
       tr.rec,
       tr.pt,
       ev.rec,
       ev.pt,
+      ...(c ? [c] : []),
     ]);
     const unpack = (recs: Int32Array, ps: Float32Array, s: number, blocks: number) => {
       const masks = new Int32Array(blocks);
@@ -392,7 +389,7 @@ async function run(
       }
       seeds.push({
         a: (aOut as Float32Array).slice(s * P, (s + 1) * P),
-        c: mode === "chunker" ? (cOut as Float32Array).slice(s * PC, (s + 1) * PC) : null,
+        c: cOut ? (cOut as Float32Array).slice(s * PC, (s + 1) * PC) : null,
         train,
         eval: evalPass,
         evalLabels,

@@ -25,13 +25,14 @@
  *
  * @module
  */
-import { assertLoopBudget, launch } from "../../gpu/batch.ts";
+import { assertLoopBudget } from "../../gpu/batch.ts";
 import { gpu } from "../../gpu/device.ts";
+import { dispatch } from "../../gpu/program.ts";
 import { Rng } from "../../gpu/rng.ts";
 import { emptyLike, type Tensor, tensor } from "../../tensor.ts";
-import { type KvDims, kvEpisodeLoops } from "./kernels/episode.ts";
-import { kvEvalWgsl } from "./kernels/eval.ts";
-import { kvTrainLoops, kvTrainWgsl } from "./kernels/train.ts";
+import type { KvDims } from "./kernels/episode.ts";
+import { KV_EVAL, kvEvalLoops } from "./kernels/eval.ts";
+import { KV_TRAIN, kvTrainLoops } from "./kernels/train.ts";
 
 /** Task settings: key and value sizes, pairs per episode, bias weight α, noise weight β. */
 export interface KvTaskConfig {
@@ -156,8 +157,8 @@ export function kvEvaluate(
     );
   }
   const dims = dimsOf(task, N);
-  const loops = d * d + 1 + kvEpisodeLoops(dims) + dv + 1 + 2 * (d * d + 1);
-  assertLoopBudget("fastweights_kv_eval", loops);
+  // Checked before anything is allocated (the dispatch would check it too, later).
+  assertLoopBudget(KV_EVAL.name, kvEvalLoops(dims));
   const E = episodes.count;
   const inputs = [
     tensor(Float32Array.from(projectors), [groups, d, d]),
@@ -171,20 +172,21 @@ export function kvEvaluate(
     loss: emptyLike([E], "f32", "kv loss"),
     grad: emptyLike([E, d, d], "f32", "kv grad"),
   };
-  launch({
-    name: "fastweights_kv_eval",
-    code: kvEvalWgsl(dims),
-    uniforms: [E, perGroup],
-    buffers: [
-      ...inputs.map((t) => t.buffer),
-      out.y.buffer,
-      out.fast.buffer,
-      out.loss.buffer,
-      out.grad
-        .buffer,
-    ],
+  const [wks, keys, vals, query] = inputs.map((t) => t.buffer);
+  dispatch(KV_EVAL, {
+    sizes: dims,
+    uniforms: { episodes: E, per_group: perGroup },
+    buffers: {
+      wks,
+      keys,
+      vals,
+      query,
+      ys: out.y.buffer,
+      fasts: out.fast.buffer,
+      losses: out.loss.buffer,
+      grads: out.grad.buffer,
+    },
     workgroups: Math.ceil(E / 64),
-    loopIterations: loops,
   });
   for (const t of inputs) t.dispose();
   return out;
@@ -245,10 +247,7 @@ export function kvTrainFrom(
     throw new RangeError(`Cannot train with lr ${lr} and maxNorm ${maxNorm}`);
   }
   const dims = dimsOf(task, N);
-  const chunk = Math.floor(
-    (gpu().maxLoopIterations - 2 * (d * d + 1) - 1) / (kvEpisodeLoops(dims) + 2 * (d * d + 1) + 1),
-  );
-  if (chunk < 1) {
+  if (kvTrainLoops(dims, 1) > gpu().maxLoopIterations) {
     throw new RangeError(
       `Cannot train key-value episodes of N = ${N}: one step exceeds the loop budget`,
     );
@@ -275,15 +274,20 @@ export function kvTrainFrom(
   const values = tensor(valuesFlat, [S, steps, N, dv]);
   const query = tensor(queryFlat, [S, steps], { dtype: "i32" });
   const losses = emptyLike([S, steps], "f32", "kv losses");
-  for (let first = 0; first < steps; first += chunk) {
-    const count = Math.min(chunk, steps - first);
-    launch({
-      name: "fastweights_kv_train",
-      code: kvTrainWgsl(dims),
-      uniforms: [S, steps, first, count, { f32: lr }, { f32: maxNorm }],
-      buffers: [wk.buffer, keys.buffer, values.buffer, query.buffer, losses.buffer],
+  // The runner splits the steps into launches that fit the loop budget.
+  if (steps > 0) {
+    dispatch(KV_TRAIN, {
+      sizes: dims,
+      uniforms: { seeds: S, steps, begin: 0, end: 0, lr, max_norm: maxNorm },
+      buffers: {
+        wks: wk.buffer,
+        keys: keys.buffer,
+        vals: values.buffer,
+        query: query.buffer,
+        losses: losses.buffer,
+      },
       workgroups: Math.ceil(S / 64),
-      loopIterations: kvTrainLoops(dims, count),
+      steps,
     });
   }
   keys.dispose();

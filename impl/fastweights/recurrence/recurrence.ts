@@ -2,8 +2,8 @@
  * The fused fast-weight recurrence: gated rank-1 writes
  * W_t = W_{t−1} + η g_t v_t k_tᵀ over all T steps of a batch of sequences, then
  * one read y = W_{T−1} q, forward and backward each in ONE dispatch (the loop
- * over t runs inside the shader; see fastweights_scan_forward.ts and
- * fastweights_scan_backward.ts).
+ * over t runs inside the shader; see the programs in ./kernels/forward.ts and
+ * ./kernels/backward.ts).
  *
  * {@link fastWeightRecall} is the autograd op. {@link recordScanForward} and
  * {@link recordScanBackward} are the raw recorders the mechanisms use with
@@ -27,11 +27,14 @@
  *
  * @module
  */
-import { assertLoopBudget, launch } from "../../gpu/batch.ts";
+import { assertLoopBudget } from "../../gpu/batch.ts";
+import { dispatch } from "../../gpu/program.ts";
 import { recordOp } from "../../autograd.ts";
-import { assertDType, emptyLike, formatShape, type Tensor, zeros } from "../../tensor.ts";
-import { scanForwardWgsl } from "./kernels/forward.ts";
-import { scanBackwardWgsl } from "./kernels/backward.ts";
+import { assertDType, emptyLike, formatShape, type Tensor } from "../../tensor.ts";
+import { SCAN_FORWARD, scanForwardLoops } from "./kernels/forward.ts";
+import { SCAN_BACKWARD, scanBackwardLoops } from "./kernels/backward.ts";
+
+export { scanBackwardLoops, scanForwardLoops };
 
 /** Where a recurrence reads its inputs: `n` sequences padded to `tm` steps. */
 export interface ScanInputs {
@@ -79,89 +82,63 @@ export interface ScanBackwardOutputs {
 
 const WG = 64;
 
-/** Loop-header evaluations of one forward invocation (see `Launch.loopIterations`). */
-export function scanForwardLoops(tm: number, keyDim: number, history: boolean): number {
-  return 2 * (keyDim + 1) + (tm + 1) + tm * (keyDim + 1) * (history ? 2 : 1);
-}
-
-/** Loop-header evaluations of one backward invocation: the larger of the step and query roles. */
-export function scanBackwardLoops(tm: number, keyDim: number, valueDim: number): number {
-  return Math.max(2 * (keyDim + 1) + 2 * (valueDim + 1), tm + 1 + tm * (valueDim + 1));
-}
-
-function dummy(): Tensor {
-  return zeros([1]);
-}
-
 /** Records the forward recurrence into `out` (one dispatch). */
 export function recordScanForward(inp: ScanInputs, out: ScanForwardOutputs): void {
-  const pad: Tensor[] = [];
-  const orDummy = (t: Tensor | null | undefined) => {
-    if (t) return t;
-    const d = dummy();
-    pad.push(d);
-    return d;
-  };
-  launch({
-    name: "fastweights_scan_forward",
-    code: scanForwardWgsl(inp.keyDim, inp.valueDim),
-    uniforms: [
-      inp.n,
-      inp.tm,
-      inp.steps ?? inp.tm,
-      inp.lens ? 1 : 0,
-      inp.queryAtLast ? 1 : 0,
-      out.w0 ? 1 : 0,
-      out.hist ? 1 : 0,
-      { f32: inp.eta },
-    ],
-    buffers: [
-      inp.keys.buffer,
-      inp.values.buffer,
-      inp.gates.buffer,
-      inp.queries.buffer,
-      orDummy(inp.lens).buffer,
-      orDummy(out.w0).buffer,
-      out.y.buffer,
-      out.w.buffer,
-      orDummy(out.hist).buffer,
-    ],
+  dispatch(SCAN_FORWARD, {
+    sizes: { keyDim: inp.keyDim, valueDim: inp.valueDim, history: out.hist !== null },
+    uniforms: {
+      n: inp.n,
+      tm: inp.tm,
+      fixed_t: inp.steps ?? inp.tm,
+      use_lens: inp.lens ? 1 : 0,
+      q_at_last: inp.queryAtLast ? 1 : 0,
+      use_init: out.w0 ? 1 : 0,
+      store_hist: out.hist ? 1 : 0,
+      eta: inp.eta,
+    },
+    buffers: {
+      keys: inp.keys.buffer,
+      vals: inp.values.buffer,
+      gates: inp.gates.buffer,
+      qs: inp.queries.buffer,
+      lens: inp.lens?.buffer,
+      w0: out.w0?.buffer,
+      ys: out.y.buffer,
+      ws: out.w.buffer,
+      hist: out.hist?.buffer,
+    },
     workgroups: Math.ceil((inp.n * inp.valueDim) / WG),
-    loopIterations: scanForwardLoops(inp.tm, inp.keyDim, out.hist !== null),
+    steps: inp.tm,
   });
-  for (const d of pad) d.dispose();
 }
 
 /** Records the backward recurrence (one dispatch): head gradients from ∂L/∂y. */
 export function recordScanBackward(inp: ScanInputs, out: ScanBackwardOutputs): void {
-  const lens = inp.lens ?? dummy();
-  launch({
-    name: "fastweights_scan_backward",
-    code: scanBackwardWgsl(inp.keyDim, inp.valueDim),
-    uniforms: [
-      inp.n,
-      inp.tm,
-      inp.steps ?? inp.tm,
-      inp.lens ? 1 : 0,
-      inp.queryAtLast ? 1 : 0,
-      { f32: inp.eta },
-    ],
-    buffers: [
-      inp.keys.buffer,
-      inp.values.buffer,
-      inp.gates.buffer,
-      inp.queries.buffer,
-      lens.buffer,
-      out.dy.buffer,
-      out.dKeys.buffer,
-      out.dValues.buffer,
-      out.dGates.buffer,
-      out.dQuery.buffer,
-    ],
+  dispatch(SCAN_BACKWARD, {
+    sizes: { keyDim: inp.keyDim, valueDim: inp.valueDim },
+    uniforms: {
+      n: inp.n,
+      tm: inp.tm,
+      fixed_t: inp.steps ?? inp.tm,
+      use_lens: inp.lens ? 1 : 0,
+      q_at_last: inp.queryAtLast ? 1 : 0,
+      eta: inp.eta,
+    },
+    buffers: {
+      keys: inp.keys.buffer,
+      vals: inp.values.buffer,
+      gates: inp.gates.buffer,
+      qs: inp.queries.buffer,
+      lens: inp.lens?.buffer,
+      dys: out.dy.buffer,
+      dkeys: out.dKeys.buffer,
+      dvals: out.dValues.buffer,
+      dgates: out.dGates.buffer,
+      dqs: out.dQuery.buffer,
+    },
     workgroups: Math.ceil((inp.n * inp.tm + inp.n * inp.keyDim) / WG),
-    loopIterations: scanBackwardLoops(inp.tm, inp.keyDim, inp.valueDim),
+    steps: inp.tm,
   });
-  if (!inp.lens) lens.dispose();
 }
 
 /**

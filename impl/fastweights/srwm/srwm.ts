@@ -30,13 +30,13 @@
  *
  * @module
  */
-import { launch } from "../../gpu/batch.ts";
 import { gpu } from "../../gpu/device.ts";
+import { dispatch, maxStepsPerLaunch } from "../../gpu/program.ts";
 import { Rng } from "../../gpu/rng.ts";
 import { emptyLike, type Tensor, tensor } from "../../tensor.ts";
 import { srwmOffsets, srwmScratchSize } from "./kernels/episode.ts";
-import { srwmStepLoops, srwmTrainLoops, srwmTrainWgsl } from "./kernels/train.ts";
-import { srwmEvalLoops, srwmEvalWgsl } from "./kernels/eval.ts";
+import { SRWM_TRAIN, srwmTrainLoops } from "./kernels/train.ts";
+import { SRWM_EVAL } from "./kernels/eval.ts";
 
 /** Model and optimiser settings. */
 export interface SrwmConfig {
@@ -193,8 +193,9 @@ export function srwmTrainFrom(
   if (!Number.isInteger(steps) || steps < 1 || etas.some((e) => !Number.isFinite(e))) {
     throw new RangeError(`Cannot train an SRWM for ${steps} steps with η ${etas.join(", ")}`);
   }
-  const chunk = Math.floor((gpu().maxLoopIterations - (P + 1) - 1) / (srwmStepLoops(H) + 1));
-  if (chunk < 1) throw new RangeError(`Cannot train an SRWM of H = ${H}: past the loop budget`);
+  if (srwmTrainLoops(H, 1) > gpu().maxLoopIterations) {
+    throw new RangeError(`Cannot train an SRWM of H = ${H}: past the loop budget`);
+  }
   const flatP = new Float32Array(R * P);
   initial.forEach((p, i) => flatP.set(Array.from(p), i * P));
   const flatC = new Uint32Array(R * steps);
@@ -208,40 +209,36 @@ export function srwmTrainFrom(
   const losses = emptyLike([R, steps], "f32", "srwm losses");
   const grads = emptyLike([R, P], "f32", "srwm grads");
   const scratch = emptyLike([R, srwmScratchSize(H)], "f32", "srwm scratch");
-  const code = srwmTrainWgsl(H);
-  for (let first = 0; first < steps; first += chunk) {
-    const count = Math.min(chunk, steps - first);
-    launch({
-      name: "fastweights_srwm_train",
-      code,
-      uniforms: [
-        R,
-        steps,
-        first,
-        count,
-        update ? 1 : 0,
-        { f32: cfg.lr },
-        { f32: cfg.beta1 },
-        { f32: cfg.beta2 },
-        { f32: 1 - cfg.beta1 },
-        { f32: 1 - cfg.beta2 },
-        { f32: cfg.eps },
-        { f32: cfg.clip },
-        1,
-      ],
-      buffers: [
-        params.buffer,
-        state.buffer,
-        codeT.buffer,
-        etaT.buffer,
-        losses.buffer,
-        grads.buffer,
-        scratch.buffer,
-      ],
-      workgroups: Math.ceil(R / 8),
-      loopIterations: srwmTrainLoops(H, count),
-    });
-  }
+  // The runner splits the steps into launches that fit the loop budget.
+  dispatch(SRWM_TRAIN, {
+    sizes: { hidden: H },
+    uniforms: {
+      runs: R,
+      steps,
+      begin: 0,
+      end: 0,
+      update: update ? 1 : 0,
+      lr: cfg.lr,
+      b1: cfg.beta1,
+      b2: cfg.beta2,
+      omb1: 1 - cfg.beta1,
+      omb2: 1 - cfg.beta2,
+      eps: cfg.eps,
+      clip: cfg.clip,
+      one: 1,
+    },
+    buffers: {
+      params: params.buffer,
+      state: state.buffer,
+      codes: codeT.buffer,
+      etas: etaT.buffer,
+      losses: losses.buffer,
+      grads: grads.buffer,
+      scr: scratch.buffer,
+    },
+    workgroups: Math.ceil(R / 8),
+    steps,
+  });
   state.dispose();
   scratch.dispose();
   codeT.dispose();
@@ -305,26 +302,24 @@ export function srwmEvaluate(
     losses: emptyLike([R, E], "f32", "srwm eval losses"),
   };
   const H = cfg.hidden;
-  const block = Math.max(
-    1,
-    Math.min(32, Math.floor((gpu().maxLoopIterations - 1) / (srwmEvalLoops(H, 1) + 1))),
-  );
+  const sizes = { hidden: H };
+  // Episodes per invocation: at most 32, and as many as fit the loop budget.
+  const block = maxStepsPerLaunch(SRWM_EVAL, sizes, 32);
   const blocks = Math.ceil(E / block);
   const scratch = emptyLike([R * blocks, srwmScratchSize(H)], "f32", "srwm eval scratch");
-  launch({
-    name: "fastweights_srwm_eval",
-    code: srwmEvalWgsl(H),
-    uniforms: [R, E, block, blocks, 1],
-    buffers: [
-      params.buffer,
-      codeT.buffer,
-      etaT.buffer,
-      out.correct.buffer,
-      out.losses.buffer,
-      scratch.buffer,
-    ],
+  dispatch(SRWM_EVAL, {
+    sizes,
+    uniforms: { runs: R, episodes: E, block, blocks, one: 1 },
+    buffers: {
+      params: params.buffer,
+      codes: codeT.buffer,
+      etas: etaT.buffer,
+      correct: out.correct.buffer,
+      losses: out.losses.buffer,
+      scr: scratch.buffer,
+    },
     workgroups: Math.ceil((R * blocks) / 64),
-    loopIterations: srwmEvalLoops(H, block),
+    steps: block,
   });
   scratch.dispose();
   codeT.dispose();

@@ -4,7 +4,7 @@
  * W_xh [H, p+2], b_h [H], W_hk [d_k, H], b_k [d_k], W_hv [p, H], b_v [p],
  * W_hq [d_k, H], b_q [d_k], w_hg [H], b_g [1], each row-major, in this order;
  * GPU buffers pad each seed's vector with zeros to `stride` (a multiple of 4)
- * so it can be mirrored into a uniform buffer as vec4 rows.
+ * so the slow-net kernels can read it as vec4 rows.
  *
  * @example
  * ```ts
@@ -30,6 +30,23 @@ export interface UnknownDelayConfig {
 
 /** The original's defaults: p = 4, H = 32, d_k = 8, η = 0.5. */
 export const UNKNOWN_DELAY_DEFAULTS: UnknownDelayConfig = { p: 4, hidden: 32, keyDim: 8, eta: 0.5 };
+
+/** The compile-time sizes of the unknown-delay programs (a config without η). */
+export interface UdSizes extends Record<string, number> {
+  p: number;
+  hidden: number;
+  keyDim: number;
+}
+
+/** The compile-time sizes of the programs shaped by the pattern size alone. */
+export interface UdPatternSizes extends Record<string, number> {
+  p: number;
+}
+
+/** The program sizes of `cfg`. */
+export function udSizes(cfg: UnknownDelayConfig): UdSizes {
+  return { p: cfg.p, hidden: cfg.hidden, keyDim: cfg.keyDim };
+}
 
 /** Offsets of every parameter in the flat per-seed vector, and its length. */
 export interface UdLayout {
@@ -68,8 +85,8 @@ export function checkUdConfig(cfg: UnknownDelayConfig, op: string): void {
   }
 }
 
-/** The flat layout for `cfg`. */
-export function udLayout(cfg: UnknownDelayConfig): UdLayout {
+/** The flat layout for `cfg` (η plays no part). */
+export function udLayout(cfg: Pick<UnknownDelayConfig, "p" | "hidden" | "keyDim">): UdLayout {
   const { p, hidden: h, keyDim: dk } = cfg;
   const wxh = 0;
   const bh = wxh + h * (p + 2);

@@ -5,7 +5,7 @@
  * reads y = W q after its own write. Several independent nets (one per seed)
  * run side by side: the seed is a batch dimension of every kernel.
  *
- * One training iteration records one buffer copy (the uniform mirror of the
+ * One training iteration records one copy per seed (the texture mirror of the
  * parameters) and nine dispatches, and no host sync: episode generation,
  * slow-net heads, the fused recurrence forward, loss, the fused recurrence
  * backward, the slow net's backward, per-lane parameter-gradient sums, their
@@ -28,23 +28,31 @@
  *
  * @module
  */
-import { launch, openEncoder } from "../../gpu/batch.ts";
+import { deferDestroy, openEncoder } from "../../gpu/batch.ts";
 import { gpu } from "../../gpu/device.ts";
+import { dispatch } from "../../gpu/program.ts";
 import { hashU32, Rng } from "../../gpu/rng.ts";
 import { emptyLike, readTensors, type Tensor, tensor, zeros } from "../../tensor.ts";
-import { UD_STEP_SLOTS, udEpisodesWgsl } from "./kernels/episodes.ts";
-import { udHeadsWgsl } from "./kernels/heads.ts";
-import { udLossWgsl } from "./kernels/loss.ts";
-import { UD_GRAD_LANES, udParamGradsWgsl } from "./kernels/param_grads.ts";
-import { udHeadsBackwardWgsl } from "./kernels/heads_backward.ts";
-import { udParamReduceWgsl } from "./kernels/param_reduce.ts";
-import { ADAM_WGSL } from "./kernels/adam.ts";
+import { UD_EPISODES, UD_STEP_SLOTS } from "./kernels/episodes.ts";
+import { UD_HEADS } from "./kernels/heads.ts";
+import { UD_LOSS } from "./kernels/loss.ts";
+import { UD_GRAD_LANES, UD_PARAM_GRADS } from "./kernels/param_grads.ts";
+import { UD_HEADS_BACKWARD } from "./kernels/heads_backward.ts";
+import { UD_PARAM_REDUCE } from "./kernels/param_reduce.ts";
+import { UD_ADAM } from "./kernels/adam.ts";
 import {
   recordScanBackward,
   recordScanForward,
   type ScanInputs,
 } from "../recurrence/recurrence.ts";
-import { checkUdConfig, type UdLayout, udLayout, type UnknownDelayConfig } from "./layout.ts";
+import {
+  checkUdConfig,
+  type UdLayout,
+  udLayout,
+  type UdSizes,
+  udSizes,
+  type UnknownDelayConfig,
+} from "./layout.ts";
 
 /** Bit-stream slots per episode (steps 0..63 may carry bits, so K ≤ 63). */
 export { UD_STEP_SLOTS };
@@ -181,9 +189,7 @@ export class UdEpisodes {
         `Cannot draw delays up to ${dMax}: episodes hold ${this.tm} steps (K + 2 <= tm, K <= 63)`,
       );
     }
-    const ks = zeros([1], { dtype: "i32" });
-    this.#record(streams, ks, 0, iteration, this.perSeed, dMin, dMax - dMin + 1);
-    ks.dispose();
+    this.#record(streams, null, 0, iteration, this.perSeed, dMin, dMax - dMin + 1);
   }
 
   /**
@@ -209,7 +215,7 @@ export class UdEpisodes {
 
   #record(
     streams: Tensor,
-    ks: Tensor,
+    ks: Tensor | null,
     mode: number,
     iter: number,
     perUnit: number,
@@ -222,13 +228,26 @@ export class UdEpisodes {
           `[${streams.shape.join(", ")}]: expected [${this.seeds}, 2]`,
       );
     }
-    launch({
-      name: "fastweights_ud_episodes",
-      code: udEpisodesWgsl(this.p),
-      uniforms: [this.n, this.tm, this.perSeed, perUnit, mode, iter, dMin, dSpan],
-      buffers: [streams.buffer, ks.buffer, this.x.buffer, this.target.buffer, this.lens.buffer],
+    dispatch(UD_EPISODES, {
+      sizes: { p: this.p },
+      uniforms: {
+        n: this.n,
+        tm: this.tm,
+        per_seed: this.perSeed,
+        per_unit: perUnit,
+        mode,
+        iter,
+        d_min: dMin,
+        d_span: dSpan,
+      },
+      buffers: {
+        streams: streams.buffer,
+        ks: ks?.buffer,
+        xs: this.x.buffer,
+        targets: this.target.buffer,
+        lens: this.lens.buffer,
+      },
       workgroups: Math.ceil((this.n * this.tm) / WG),
-      loopIterations: this.p + 1,
     });
   }
 
@@ -322,6 +341,19 @@ export interface UdEvaluation {
   margin: number[];
 }
 
+/**
+ * Layers of the parameter mirror for `seeds` seeds. wgpu's GL backend fixes a
+ * texture's view dimension at creation from its layer count alone (1 layer:
+ * "2d", 6: "cube", other multiples of 6: "cube-array"), and a "2d-array" view
+ * of such a texture reads the wrong image (as impl/ops/matmul.ts found), so
+ * those counts get an unused extra layer.
+ */
+function mirrorLayers(seeds: number): number {
+  let n = Math.max(2, seeds);
+  while (n % 6 === 0) n++;
+  return n;
+}
+
 /** Several independent unknown-delay nets (one per seed) with their Adam state. */
 export class UnknownDelayNet {
   readonly cfg: UnknownDelayConfig;
@@ -333,14 +365,21 @@ export class UnknownDelayNet {
   readonly v: Tensor;
   /** Adam updates done so far. */
   steps = 0;
-  /** Uniform-buffer mirror of `params` that the slow-net kernels read. */
-  #mirror: GPUBuffer;
+  /** The programs' compile-time sizes (the config without η). */
+  readonly #sizes: UdSizes;
+  /**
+   * Texture mirror of `params` that the slow-net kernels read (layer s: seed s,
+   * four parameters per texel), refreshed by {@link recordForward}.
+   */
+  #mirror: GPUTexture;
+  #mirrorView: GPUTextureView;
 
   /**
    * Wraps explicit parameters [S·P] (one flat vector per seed, {@link udLayout} order).
    *
    * @throws {TypeError} when the count does not match.
-   * @throws {RangeError} when the seeds' parameters exceed one uniform binding.
+   * @throws {RangeError} when the seeds or the parameters per seed exceed the
+   *   device's texture limits (layers, width).
    */
   constructor(cfg: UnknownDelayConfig, seeds: readonly number[], params: ArrayLike<number>) {
     checkUdConfig(cfg, "build an unknown-delay net");
@@ -354,13 +393,15 @@ export class UnknownDelayNet {
           `parameters: expected ${seeds.length} × ${P}`,
       );
     }
+    this.#sizes = udSizes(cfg);
     const { device, limits } = gpu();
-    const bytes = seeds.length * stride * 4;
-    if (bytes > limits.maxUniformBufferBindingSize) {
+    const layers = mirrorLayers(seeds.length);
+    if (layers > limits.maxTextureArrayLayers || stride / 4 > limits.maxTextureDimension2D) {
       throw new RangeError(
         `Cannot build an unknown-delay net for ${seeds.length} seeds of ${P} parameters: ` +
-          `${bytes} bytes exceeds the device's maxUniformBufferBindingSize ` +
-          `(${limits.maxUniformBufferBindingSize}); use fewer seeds per net`,
+          `its parameter mirror needs ${layers} texture layers of ${stride / 4} texels, past ` +
+          `the device's maxTextureArrayLayers (${limits.maxTextureArrayLayers}) or ` +
+          `maxTextureDimension2D (${limits.maxTextureDimension2D}); use fewer seeds per net`,
       );
     }
     const padded = new Float32Array(seeds.length * stride);
@@ -370,11 +411,13 @@ export class UnknownDelayNet {
     this.params = tensor(padded, [seeds.length, stride]);
     this.m = zeros([seeds.length, stride]);
     this.v = zeros([seeds.length, stride]);
-    this.#mirror = device.createBuffer({
+    this.#mirror = device.createTexture({
       label: "ud parameter mirror",
-      size: bytes,
-      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+      size: [stride / 4, 1, layers],
+      format: "rgba32float",
+      usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST,
     });
+    this.#mirrorView = this.#mirror.createView({ dimension: "2d-array" });
   }
 
   /** Nets initialised from `Rng(seed)` for each seed ({@link udInitialParams}). */
@@ -449,28 +492,35 @@ export class UnknownDelayNet {
 
   /**
    * Records the forward pass (heads, then the fused recurrence) into `a`,
-   * after refreshing the uniform mirror of the parameters.
+   * after refreshing the texture mirror of the parameters.
    */
   recordForward(ep: UdEpisodes, a: UdActivations): void {
     this.#checkEpisodes(ep, "run the unknown-delay forward");
-    openEncoder().copyBufferToBuffer(this.params.buffer, 0, this.#mirror, 0, this.#mirror.size);
+    const encoder = openEncoder();
+    const texels = this.layout.stride / 4;
+    // One single-row copy per seed: a multi-row copy would need 256-byte aligned rows.
+    for (let s = 0; s < this.seeds.length; s++) {
+      encoder.copyBufferToTexture(
+        { buffer: this.params.buffer, offset: s * this.layout.stride * 4 },
+        { texture: this.#mirror, origin: [0, 0, s] },
+        [texels, 1, 1],
+      );
+    }
     const blocks = Math.ceil((ep.perSeed * ep.tm) / WG);
-    launch({
-      name: "fastweights_ud_heads",
-      code: udHeadsWgsl(this.cfg, this.layout, this.seeds.length),
-      uniforms: [ep.n, ep.tm, ep.perSeed, blocks],
-      buffers: [
-        this.#mirror,
-        ep.x.buffer,
-        ep.lens.buffer,
-        a.h.buffer,
-        a.keys.buffer,
-        a.values.buffer,
-        a.gates.buffer,
-        a.queries.buffer,
-      ],
+    dispatch(UD_HEADS, {
+      sizes: this.#sizes,
+      uniforms: { n: ep.n, tm: ep.tm, per_seed: ep.perSeed, blocks_per_seed: blocks },
+      buffers: {
+        params: this.#mirrorView,
+        xs: ep.x.buffer,
+        lens: ep.lens.buffer,
+        hs: a.h.buffer,
+        keys: a.keys.buffer,
+        vals: a.values.buffer,
+        gates: a.gates.buffer,
+        qs: a.queries.buffer,
+      },
       workgroups: this.seeds.length * blocks,
-      loopIterations: this.cfg.hidden + this.cfg.keyDim + this.cfg.p + 3,
     });
     recordScanForward(this.#scanInputs(ep, a), { y: a.y, w: a.w, hist: a.hist });
   }
@@ -493,67 +543,66 @@ export class UnknownDelayNet {
     if (losses.size < (slot + 1) * S) {
       throw new RangeError(`Cannot write loss slot ${slot}: the loss buffer holds ${losses.size}`);
     }
-    launch({
-      name: "fastweights_ud_loss",
-      code: udLossWgsl(p),
-      uniforms: [
-        ep.n,
-        ep.perSeed,
-        S,
+    dispatch(UD_LOSS, {
+      sizes: { p },
+      uniforms: {
+        n: ep.n,
+        per_seed: ep.perSeed,
+        seeds: S,
         slot,
-        { f32: 2 / (ep.perSeed * p) },
-        { f32: 1 / (ep.perSeed * p) },
-      ],
-      buffers: [a.y.buffer, ep.target.buffer, g.dy.buffer, losses.buffer],
+        dy_scale: 2 / (ep.perSeed * p),
+        loss_scale: 1 / (ep.perSeed * p),
+      },
+      buffers: {
+        ys: a.y.buffer,
+        targets: ep.target.buffer,
+        dys: g.dy.buffer,
+        losses: losses.buffer,
+      },
       workgroups: Math.ceil((ep.n * p + S) / WG),
-      loopIterations: ep.perSeed * p + 1,
+      steps: ep.perSeed,
     });
     recordScanBackward(this.#scanInputs(ep, a), g);
     const blocks = Math.ceil((ep.perSeed * ep.tm) / WG);
-    launch({
-      name: "fastweights_ud_heads_backward",
-      code: udHeadsBackwardWgsl(this.cfg, this.layout, S),
-      uniforms: [ep.n, ep.tm, ep.perSeed, blocks],
-      buffers: [
-        this.#mirror,
-        ep.lens.buffer,
-        a.h.buffer,
-        a.keys.buffer,
-        a.values.buffer,
-        a.gates.buffer,
-        a.queries.buffer,
-        g.dKeys.buffer,
-        g.dValues.buffer,
-        g.dGates.buffer,
-        g.dQuery.buffer,
-        g.dz.buffer,
-        g.dzh.buffer,
-      ],
+    dispatch(UD_HEADS_BACKWARD, {
+      sizes: this.#sizes,
+      uniforms: { n: ep.n, tm: ep.tm, per_seed: ep.perSeed, blocks_per_seed: blocks },
+      buffers: {
+        params: this.#mirrorView,
+        lens: ep.lens.buffer,
+        hs: a.h.buffer,
+        keys: a.keys.buffer,
+        vals: a.values.buffer,
+        gates: a.gates.buffer,
+        qs: a.queries.buffer,
+        dkeys: g.dKeys.buffer,
+        dvals: g.dValues.buffer,
+        dgates: g.dGates.buffer,
+        dqs: g.dQuery.buffer,
+        dz: g.dz.buffer,
+        dzh: g.dzh.buffer,
+      },
       workgroups: S * blocks,
-      loopIterations: this.layout.heads + this.cfg.hidden + 2,
     });
-    launch({
-      name: "fastweights_ud_param_grads",
-      code: udParamGradsWgsl(this.cfg, this.layout),
-      uniforms: [ep.n, ep.tm, ep.perSeed],
-      buffers: [
-        ep.x.buffer,
-        ep.lens.buffer,
-        a.h.buffer,
-        g.dz.buffer,
-        g.dzh.buffer,
-        g.partials.buffer,
-      ],
+    dispatch(UD_PARAM_GRADS, {
+      sizes: this.#sizes,
+      uniforms: { n: ep.n, tm: ep.tm, per_seed: ep.perSeed },
+      buffers: {
+        xs: ep.x.buffer,
+        lens: ep.lens.buffer,
+        hs: a.h.buffer,
+        dz: g.dz.buffer,
+        dzh: g.dzh.buffer,
+        partials: g.partials.buffer,
+      },
       workgroups: [S, 1, 1],
-      loopIterations: Math.ceil((ep.perSeed * ep.tm) / UD_GRAD_LANES) + 1,
+      steps: ep.perSeed * ep.tm,
     });
-    launch({
-      name: "fastweights_ud_param_reduce",
-      code: udParamReduceWgsl(this.layout),
-      uniforms: [S],
-      buffers: [g.partials.buffer, g.grads.buffer],
+    dispatch(UD_PARAM_REDUCE, {
+      sizes: this.#sizes,
+      uniforms: { seeds: S },
+      buffers: { partials: g.partials.buffer, grads: g.grads.buffer },
       workgroups: Math.ceil((S * this.layout.stride) / WG),
-      loopIterations: UD_GRAD_LANES + 1,
     });
   }
 
@@ -565,24 +614,28 @@ export class UnknownDelayNet {
         throw new RangeError(`Cannot take an Adam step: ${k} must be finite and >= 0`);
       }
     }
-    launch({
-      name: "fastweights_adam",
-      code: ADAM_WGSL,
-      uniforms: [
-        this.layout.stride,
-        { f32: opts.lr },
-        { f32: opts.beta1 },
-        { f32: opts.beta2 },
-        { f32: 1 - opts.beta1 },
-        { f32: 1 - opts.beta2 },
-        { f32: 1 / (1 - opts.beta1 ** t) },
-        { f32: 1 / (1 - opts.beta2 ** t) },
-        { f32: opts.eps },
-        { f32: opts.maxNorm },
-      ],
-      buffers: [grads.buffer, this.params.buffer, this.m.buffer, this.v.buffer, norms.buffer],
+    dispatch(UD_ADAM, {
+      uniforms: {
+        count: this.layout.stride,
+        lr: opts.lr,
+        b1: opts.beta1,
+        b2: opts.beta2,
+        omb1: 1 - opts.beta1,
+        omb2: 1 - opts.beta2,
+        c1: 1 / (1 - opts.beta1 ** t),
+        c2: 1 / (1 - opts.beta2 ** t),
+        eps: opts.eps,
+        max_norm: opts.maxNorm,
+      },
+      buffers: {
+        grads: grads.buffer,
+        params: this.params.buffer,
+        ms: this.m.buffer,
+        vs: this.v.buffer,
+        norms: norms.buffer,
+      },
       workgroups: [this.seeds.length, 1, 1],
-      loopIterations: 2 * (Math.ceil(this.layout.stride / 256) + 1) + 9,
+      steps: this.layout.stride,
     });
     this.steps = t;
   }
@@ -718,6 +771,7 @@ export class UnknownDelayNet {
     this.params.dispose();
     this.m.dispose();
     this.v.dispose();
-    this.#mirror.destroy();
+    // Recorded work may still read the mirror: destroy it after the next submit.
+    deferDestroy(this.#mirror);
   }
 }

@@ -6,13 +6,15 @@
  * (σ_t − ℓ_t) through W_hl, forms da = dh·(1 − h_t²), accumulates every
  * parameter gradient in place (sequentially over t, so a sequence split over
  * dispatches sums in the same order) and stores Σ_j da_j W_hh[j, :] as the
- * carried gradient for step t − 1.
+ * carried gradient for step t − 1. The host launches the slices from the
+ * last one down (so not through the runner's ascending split).
  *
- * Bindings: 0 uniform (as the forward kernel's: sizes and offsets); 1 params f32 [S, P];
- * 2 inputs i32 [S, T]; 3 targets i32 [S, T]; 4 ce weights f32 [S, T];
- * 5 label targets f32 [S, T] (< 0: none); 6 hs f32 [S, T + 1, H]; 7 logits
- * f32 [S, T, O]; 8 labels f32 [S, T]; 9 dh f32 [S, H] (read-write carry);
- * 10 grads f32 [S, P] (read-write, accumulated).
+ * Uniforms: first, count (the slice) and the forward's shared fields (sizes
+ * and offsets, CHUNKER_UNIFORM_FIELDS).
+ * Bindings: params f32 [S, P]; inputs i32 [S, T]; targets i32 [S, T]; cew
+ * (cross-entropy weights) f32 [S, T]; labt (label targets, < 0: none) f32
+ * [S, T]; hs f32 [S, T + 1, H]; logits f32 [S, T, O]; labels f32 [S, T];
+ * carry (∂L/∂h, read-write) f32 [S, H]; grads (read-write, accumulated) f32 [S, P].
  * Grid: ceil(S / 64) workgroups of 64, tiled.
  * Accuracy: softmax with the row max subtracted (WGSL exp, one division),
  * sequential f32 sums in the order written; bounds replayed by
@@ -20,20 +22,42 @@
  *
  * @module
  */
-import { WGSL_LINEAR_WORKGROUP } from "../../../gpu/grid.ts";
-import type { ChunkerNetDims } from "./forward.ts";
+import { defineProgram, type Program } from "../../../gpu/program.ts";
+import { CHUNKER_UNIFORM_FIELDS, type ChunkerNetDims, type ChunkerSizes } from "./forward.ts";
 
 /** Worst-case loop-header evaluations of one backward step. */
-export function chunkerBackwardLoopsPerStep(d: ChunkerNetDims): number {
+export function chunkerBackwardLoopsPerStep(d: Pick<ChunkerNetDims, "hidden" | "out">): number {
   const { hidden: H, out: O } = d;
   return 1 + (H + 1) + 3 * (O + 1) + O * (H + 1) + (H + 1) + 2 * (H + 1) + H * (H + 1) +
     (H + 1);
 }
 
-/** WGSL of the backward slice kernel (with or without the label head); at most 256 hidden units and outputs. */
-export function chunkerBackwardWgsl(label: number): string {
-  const labelCode = label
-    ? `let lt = labt[s * prm.steps + t];
+/**
+ * The backward kernel (with or without the label head: sizes); at most 256
+ * hidden units and outputs. `steps` of a dispatch are the slice's `count`.
+ */
+export const CHUNKER_BACKWARD: Program<ChunkerSizes> = defineProgram<ChunkerSizes>({
+  name: "fastweights_chunker_backward",
+  workgroupSize: 64,
+  uniformVar: "prm",
+  uniforms: { first: "u32", count: "u32", ...CHUNKER_UNIFORM_FIELDS },
+  bindings: {
+    params: { access: "read" },
+    inputs: { access: "read", type: "i32" },
+    targets: { access: "read", type: "i32" },
+    cew: { access: "read" },
+    labt: { access: "read" },
+    hs: { access: "read" },
+    logits: { access: "read" },
+    labels: { access: "read" },
+    carry: { access: "read_write" },
+    grads: { access: "read_write" },
+  },
+  main: ({ label }) => {
+    // Without a label head the label bindings are still read (a no-op), so that
+    // the pipeline's automatic layout keeps them.
+    const labelCode = label
+      ? `let lt = labt[s * prm.steps + t];
     if (lt >= 0.0) {
       let dl = labels[s * prm.steps + t] - lt;
       grads[gb + prm.bl] = grads[gb + prm.bl] + dl;
@@ -42,27 +66,10 @@ export function chunkerBackwardWgsl(label: number): string {
         dh[k] = dh[k] + dl * params[pb + prm.whl + k];
       }
     }`
-    : `let unused = labt[s * prm.steps + t] + labels[s * prm.steps + t];
+      : `let unused = labt[s * prm.steps + t] + labels[s * prm.steps + t];
     if (unused != unused) { dh[0] = dh[0] + 0.0; }`;
-  return `
-struct Params { seqs: u32, first: u32, count: u32, steps: u32, vocab: u32, hidden: u32, out: u32, size: u32,
-  wxh: u32, whh: u32, why: u32, whl: u32, bh: u32, by: u32, bl: u32, label: u32 }
-@group(0) @binding(0) var<uniform> prm: Params;
-@group(0) @binding(1) var<storage, read> params: array<f32>;
-@group(0) @binding(2) var<storage, read> inputs: array<i32>;
-@group(0) @binding(3) var<storage, read> targets: array<i32>;
-@group(0) @binding(4) var<storage, read> cew: array<f32>;
-@group(0) @binding(5) var<storage, read> labt: array<f32>;
-@group(0) @binding(6) var<storage, read> hs: array<f32>;
-@group(0) @binding(7) var<storage, read> logits: array<f32>;
-@group(0) @binding(8) var<storage, read> labels: array<f32>;
-@group(0) @binding(9) var<storage, read_write> carry: array<f32>;
-@group(0) @binding(10) var<storage, read_write> grads: array<f32>;
-${WGSL_LINEAR_WORKGROUP}
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let s = linear_workgroup(wid, nwg) * 64u + lid;
+    return `
+  let s = wg * 64u + lid;
   if (s >= prm.seqs) { return; }
   let pb = s * prm.size;
   let gb = pb;
@@ -105,7 +112,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       }
     }
     for (var k = 0u; k < prm.hidden; k++) { carry[s * prm.hidden + k] = dh[k]; }
-  }
-}
-`;
-}
+  }`;
+  },
+  loopIterations: (s, steps) => 1 + steps * chunkerBackwardLoopsPerStep(s),
+});

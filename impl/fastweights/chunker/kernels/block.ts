@@ -1,7 +1,7 @@
 /**
  * Chunker-22, one block of the protocol for every seed (one invocation per
  * seed, no barriers), everything but A's BPTT and Adam step (the dispatch that
- * follows it: fastweights_chunker_block_update.ts). In the protocol's order:
+ * follows it: ./block_update.ts). In the protocol's order:
  *
  * 1. h_0 ← the carried state (row B of the previous block's states);
  *    A's forward over the block's B = 21 symbols,
@@ -21,23 +21,25 @@
  *    moments stay exactly 0 and Adam leaves those parameters exactly unchanged,
  *    so only the live ones are updated. Then s* ← the symbol (also in eval).
  *
- * Bindings: 0 uniform {seeds, blk, blocks, stride, train, single, pa, pc,
- * vocab, hidden, steps, lr f32, threshold f32, clip f32, whh, why (A),
- * whl_a, bh_a, by_a, bl_a, whl_c, bh_c, bl_c};
- * 1 stream i32 [S, stride] (stride 0: one stream shared by every seed);
- * 2 A params f32 [S, pa]; 3 C params f32 [S, pc]; 4 C moments f32 [S, 2·pc]
- * (m then v); 5 state f32 [S, 2] (s* or −1, C's Adam step count);
- * 6 hs f32 [S, B + 1, H] (row B: the carried state); 7 logits f32 [S, B, V];
- * 8 labels f32 [S, B]; 9 records i32 [S, blocks, 3] (surprise mask bits,
- * prediction, argmax hits); 10 p(target) f32 [S, blocks, B].
+ * Uniforms: seeds S, blk (the block), blocks, stride, train (0/1), single
+ * (0/1), pa, pc (parameters of A and C), vocab V, hidden H, steps B, lr,
+ * threshold, clip, A's offsets whh, why, whl_a, bh_a, by_a, bl_a and C's
+ * whl_c, bh_c, bl_c.
+ * Bindings: stream i32 [S, stride] (stride 0: one stream shared by every
+ * seed); pa (A's parameters) f32 [S, pa]; pc (C's parameters) f32 [S, pc]
+ * and mc (C's moments, m then v) f32 [S, 2·pc], both optional (absent in
+ * single mode, where they are not touched); state f32 [S, 2] (s* or −1, C's
+ * Adam step count); hs f32 [S, B + 1, H] (row B: the carried state); logits
+ * f32 [S, B, V]; labels f32 [S, B]; rec (records) i32 [S, blocks, 3] (surprise
+ * mask bits, prediction, argmax hits); ptgt (p(target)) f32 [S, blocks, B].
  * Grid: ceil(S / 8) workgroups of 8, tiled. At most 32 hidden units.
  * Accuracy: f32, sequential sums in the order written (as the forward kernel
- * fastweights_chunker_forward.ts), WGSL tanh/exp/sqrt/pow; the training run is
- * compared with the f64 oracle by spec/fastweights/chunker/training_test.ts.
+ * ./forward.ts), WGSL tanh/exp/sqrt/pow; the training run is compared with
+ * the f64 oracle by spec/fastweights/chunker/training_test.ts.
  *
  * @module
  */
-import { WGSL_LINEAR_WORKGROUP } from "../../../gpu/grid.ts";
+import { defineProgram, type Program } from "../../../gpu/program.ts";
 
 /** Invocations per workgroup of the block kernel (seeds per workgroup). */
 export const C22_BLOCK_WORKGROUP = 8;
@@ -51,23 +53,59 @@ export function c22BlockLoops(B: number, V: number, H: number): number {
   return 1 + forward + surprise + readout + cstep;
 }
 
-/** WGSL of the block kernel. */
-export const C22_BLOCK_WGSL = `
-struct Params { seeds: u32, blk: u32, blocks: u32, stride: u32, train: u32, single: u32, pa: u32,
-  pc: u32, vocab: u32, hidden: u32, steps: u32, lr: f32, threshold: f32, clip: f32, whh: u32,
-  why: u32, whl_a: u32, bh_a: u32, by_a: u32, bl_a: u32, whl_c: u32, bh_c: u32, bl_c: u32 }
-@group(0) @binding(0) var<uniform> prm: Params;
-@group(0) @binding(1) var<storage, read> stream: array<i32>;
-@group(0) @binding(2) var<storage, read> pa: array<f32>;
-@group(0) @binding(3) var<storage, read_write> pc: array<f32>;
-@group(0) @binding(4) var<storage, read_write> mc: array<f32>;
-@group(0) @binding(5) var<storage, read_write> state: array<f32>;
-@group(0) @binding(6) var<storage, read_write> hs: array<f32>;
-@group(0) @binding(7) var<storage, read_write> logits: array<f32>;
-@group(0) @binding(8) var<storage, read_write> labels: array<f32>;
-@group(0) @binding(9) var<storage, read_write> rec: array<i32>;
-@group(0) @binding(10) var<storage, read_write> ptgt: array<f32>;
-${WGSL_LINEAR_WORKGROUP}
+/**
+ * Sizes of the block kernel: steps per block B, symbols V and hidden units H.
+ * They are uniforms in the WGSL; only the loop count ({@link c22BlockLoops}) needs them.
+ */
+export interface C22BlockSizes extends Record<string, number> {
+  B: number;
+  V: number;
+  H: number;
+}
+
+/** The block kernel (one block of every seed). */
+export const C22_BLOCK: Program<C22BlockSizes> = defineProgram<C22BlockSizes>({
+  name: "fastweights_chunker_block",
+  workgroupSize: C22_BLOCK_WORKGROUP,
+  uniformVar: "prm",
+  uniforms: {
+    seeds: "u32",
+    blk: "u32",
+    blocks: "u32",
+    stride: "u32",
+    train: "u32",
+    single: "u32",
+    pa: "u32",
+    pc: "u32",
+    vocab: "u32",
+    hidden: "u32",
+    steps: "u32",
+    lr: "f32",
+    threshold: "f32",
+    clip: "f32",
+    whh: "u32",
+    why: "u32",
+    whl_a: "u32",
+    bh_a: "u32",
+    by_a: "u32",
+    bl_a: "u32",
+    whl_c: "u32",
+    bh_c: "u32",
+    bl_c: "u32",
+  },
+  bindings: {
+    stream: { access: "read", type: "i32" },
+    pa: { access: "read" },
+    pc: { access: "read_write", optional: true },
+    mc: { access: "read_write", optional: true },
+    state: { access: "read_write" },
+    hs: { access: "read_write" },
+    logits: { access: "read_write" },
+    labels: { access: "read_write" },
+    rec: { access: "read_write", type: "i32" },
+    ptgt: { access: "read_write" },
+  },
+  helpers: () => `
 fn sigm(z: f32) -> f32 { return 1.0 / (1.0 + exp(-z)); }
 
 // One clipped Adam step on C's parameter idx with gradient g·scale.
@@ -78,11 +116,9 @@ fn adam_c(cb: u32, cm: u32, idx: u32, g: f32, k1: f32, k2: f32) {
   mc[cm + prm.pc + idx] = v;
   pc[cb + idx] = pc[cb + idx] - prm.lr * (m / k1) / (sqrt(v / k2) + 1e-8);
 }
-
-@compute @workgroup_size(8)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let s = linear_workgroup(wid, nwg) * 8u + lid;
+`,
+  main: () => `
+  let s = wg * 8u + lid;
   if (s >= prm.seeds) { return; }
   let V = prm.vocab;
   let H = prm.hidden;
@@ -196,6 +232,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     adam_c(cb, cm, prm.bl_c, d * scale, k1, k2);
   }
   if (sym >= 0) { sstar = sym; }
-  state[s * 2u] = f32(sstar);
-}
-`;
+  state[s * 2u] = f32(sstar);`,
+  loopIterations: ({ B, V, H }) => c22BlockLoops(B, V, H),
+});

@@ -1,6 +1,6 @@
 /**
  * Chunker-22, A's update for one block of every seed (one invocation per
- * seed, no barriers), after fastweights_chunker_block.ts has run A's forward:
+ * seed, no barriers), after ./block.ts has run A's forward:
  * BPTT over the block's B = 21 steps from the stored states and logits, then
  * global-norm clip and bias-corrected Adam. Walking t from B − 1 down to 0:
  * dh = carried ∂L/∂h_{t+1} + Σ_o dz_o W_hy[o, :] with
@@ -12,11 +12,12 @@
  * p ← p − lr·(m/c₁)/(sqrt(v/c₂) + 1e-8), c₁ = 1 − 0.9^t, c₂ = 1 − 0.999^t for
  * Adam step t = block + 1 (from the host).
  *
- * Bindings: 0 uniform {seeds, blk, stride, single, pa, vocab, hidden, steps,
- * lr f32, clip f32, c1 f32, c2 f32, whh, why, whl, bh, by, bl};
- * 1 stream i32 [S, stride]; 2 A params f32 [S, pa] (read-write);
- * 3 A moments f32 [S, 2·pa] (m then v); 4 hs f32 [S, B + 1, H];
- * 5 logits f32 [S, B, V]; 6 labels f32 [S, B]; 7 gradient scratch f32 [S, pa].
+ * Uniforms: seeds S, blk (the block), stride, single (0/1), pa (A's
+ * parameters), vocab V, hidden H, steps B, lr, clip, c1, c2, and A's offsets
+ * whh, why, whl, bh, by, bl.
+ * Bindings: stream i32 [S, stride]; pa (A's parameters, read-write) f32
+ * [S, pa]; ma (A's moments, m then v) f32 [S, 2·pa]; hs f32 [S, B + 1, H];
+ * logits f32 [S, B, V]; labels f32 [S, B]; grads (gradient scratch) f32 [S, pa].
  * Grid: ceil(S / 8) workgroups of 8, tiled. At most 32 hidden units.
  * Accuracy: f32, softmax with the row max subtracted (WGSL exp, one
  * division), sequential sums in the order written, WGSL sqrt; the training
@@ -24,7 +25,7 @@
  *
  * @module
  */
-import { WGSL_LINEAR_WORKGROUP } from "../../../gpu/grid.ts";
+import { defineProgram, type Program } from "../../../gpu/program.ts";
 
 /** Invocations per workgroup (seeds per workgroup). */
 export const C22_UPDATE_WORKGROUP = 8;
@@ -36,24 +37,53 @@ export function c22UpdateLoops(B: number, V: number, H: number, P: number): numb
   return 1 + (P + 1) + (B + 1) * step + 2 * (P + 1);
 }
 
-/** WGSL of the update kernel. */
-export const C22_UPDATE_WGSL = `
-struct Params { seeds: u32, blk: u32, stride: u32, single: u32, pa: u32, vocab: u32, hidden: u32,
-  steps: u32, lr: f32, clip: f32, c1: f32, c2: f32, whh: u32, why: u32, whl: u32, bh: u32,
-  by: u32, bl: u32 }
-@group(0) @binding(0) var<uniform> prm: Params;
-@group(0) @binding(1) var<storage, read> stream: array<i32>;
-@group(0) @binding(2) var<storage, read_write> pa: array<f32>;
-@group(0) @binding(3) var<storage, read_write> ma: array<f32>;
-@group(0) @binding(4) var<storage, read> hs: array<f32>;
-@group(0) @binding(5) var<storage, read> logits: array<f32>;
-@group(0) @binding(6) var<storage, read> labels: array<f32>;
-@group(0) @binding(7) var<storage, read_write> grads: array<f32>;
-${WGSL_LINEAR_WORKGROUP}
-@compute @workgroup_size(8)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let s = linear_workgroup(wid, nwg) * 8u + lid;
+/**
+ * Sizes of the update kernel: B, V, H and A's parameter count P. They are
+ * uniforms in the WGSL; only the loop count ({@link c22UpdateLoops}) needs them.
+ */
+export interface C22UpdateSizes extends Record<string, number> {
+  B: number;
+  V: number;
+  H: number;
+  P: number;
+}
+
+/** The update kernel (A's BPTT and Adam step for one block of every seed). */
+export const C22_UPDATE: Program<C22UpdateSizes> = defineProgram<C22UpdateSizes>({
+  name: "fastweights_chunker_block_update",
+  workgroupSize: C22_UPDATE_WORKGROUP,
+  uniformVar: "prm",
+  uniforms: {
+    seeds: "u32",
+    blk: "u32",
+    stride: "u32",
+    single: "u32",
+    pa: "u32",
+    vocab: "u32",
+    hidden: "u32",
+    steps: "u32",
+    lr: "f32",
+    clip: "f32",
+    c1: "f32",
+    c2: "f32",
+    whh: "u32",
+    why: "u32",
+    whl: "u32",
+    bh: "u32",
+    by: "u32",
+    bl: "u32",
+  },
+  bindings: {
+    stream: { access: "read", type: "i32" },
+    pa: { access: "read_write" },
+    ma: { access: "read_write" },
+    hs: { access: "read" },
+    logits: { access: "read" },
+    labels: { access: "read" },
+    grads: { access: "read_write" },
+  },
+  main: () => `
+  let s = wg * 8u + lid;
   if (s >= prm.seeds) { return; }
   let V = prm.vocab;
   let H = prm.hidden;
@@ -128,6 +158,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     ma[mb + q] = m;
     ma[mb + prm.pa + q] = v;
     pa[pb + q] = pa[pb + q] - prm.lr * (m / prm.c1) / (sqrt(v / prm.c2) + 1e-8);
-  }
-}
-`;
+  }`,
+  loopIterations: ({ B, V, H, P }) => c22UpdateLoops(B, V, H, P),
+});

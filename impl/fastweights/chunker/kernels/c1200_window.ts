@@ -10,23 +10,25 @@
  * sequence. With W ≥ every length, each update is a full BPTT over one whole
  * sequence from the zero state. The parameters are copied into the net
  * scratch at the start of a dispatch and back at its end, with the cursor and
- * the carried state, so the host splits the update list over dispatches by
- * the adapter's loop budget without reading anything back.
+ * the carried state, so the program runner splits the update list over
+ * launches by the adapter's loop budget without reading anything back.
  *
- * Bindings: 0 uniform {count (updates in this dispatch), window W, lmax, n4
- * (H/4), nh (H), nv (V), lr f32, clip f32}; 1 params f32 [P] (read-write, the
- * flat layout of fastweights_chunker1200_net.ts); 2 xs i32 [K, lmax];
- * 3 ys i32 [K, lmax]; 4 lens i32 [K]; 5 kinds i32 [U] (kind of each
- * sequence); 6 state f32 [H] (read-write, carried h); 7 cursor i32 [2]
- * (read-write: u, o); 8 hs vec4 f32 [(W + 1)·H/4] (scratch); 9 zs f32 [W·V]
- * (scratch); 10 net scratch vec4 f32 (parameters, gradients, states: see
- * c1200NetToStorage); 11 net scratch f32 (b_y, its gradient, logits, softmax).
+ * Uniforms: u_begin, u_end (the launch's range of updates, filled by the
+ * runner; only their difference matters), window W, lmax, n4 (H/4), nh (H),
+ * nv (V), lr, clip.
+ * Bindings: params f32 [P] (read-write, the flat layout of ./c1200_net.ts);
+ * xs i32 [K, lmax]; ys i32 [K, lmax]; lens i32 [K]; kinds i32 [U] (kind of
+ * each sequence); state f32 [H] (read-write, carried h); cursor i32 [2]
+ * (read-write: u, o); hs vec4 f32 [(W + 1)·H/4] (scratch); zs f32 [W·V]
+ * (scratch); scr (net scratch, vec4: parameters, gradients, states, see
+ * c1200NetToStorage); scf (net scratch, f32: b_y, its gradient, logits, softmax).
  * Grid: one workgroup of one invocation.
- * Accuracy: f32 as fastweights_chunker1200_net.ts; the trained net is compared
- * with the f64 oracle by its decisions (spec/fastweights/chunker/training_test.ts).
+ * Accuracy: f32 as ./c1200_net.ts; the trained net is compared with the f64
+ * oracle by its decisions (spec/fastweights/chunker/training_test.ts).
  *
  * @module
  */
+import { defineProgram, type Program } from "../../../gpu/program.ts";
 import {
   c1200NetLoops,
   c1200NetScratch,
@@ -63,53 +65,65 @@ export function c1200WindowFixedLoops(H: number, V: number): number {
 }
 
 /**
- * WGSL of the window-training kernel for H hidden units (a multiple of 4) and
- * V symbols; `space` "private" keeps the net in private arrays (no bindings
- * 10 and 11; ~40 s to compile on llvmpipe at H = 16, so not used).
+ * Sizes of the window kernel: H hidden units (a multiple of 4) and V symbols
+ * shape the WGSL; the window W only the loop count.
  */
-export function c1200WindowWgsl(
-  H: number,
-  V: number,
-  space: "private" | "storage" = "storage",
-): string {
-  const H4 = H / 4;
-  const each = (f: (g: number) => string) => Array.from({ length: H4 }, (_, g) => f(g)).join(" ");
-  const eachV = (f: (q: number) => string) => Array.from({ length: V }, (_, q) => f(q)).join(" ");
-  const text = `
-struct Params { count: u32, window: u32, lmax: u32, n4: u32, nh: u32, nv: u32, lr: f32, clip: f32 }
-@group(0) @binding(0) var<uniform> prm: Params;
-@group(0) @binding(1) var<storage, read_write> params: array<f32>;
-@group(0) @binding(2) var<storage, read> xs: array<i32>;
-@group(0) @binding(3) var<storage, read> ys: array<i32>;
-@group(0) @binding(4) var<storage, read> lens: array<i32>;
-@group(0) @binding(5) var<storage, read> kinds: array<i32>;
-@group(0) @binding(6) var<storage, read_write> state: array<f32>;
-@group(0) @binding(7) var<storage, read_write> cursor: array<i32>;
-@group(0) @binding(8) var<storage, read_write> hs: array<vec4f>;
-@group(0) @binding(9) var<storage, read_write> zs: array<f32>;
-${
-    space === "storage"
-      ? `@group(0) @binding(10) var<storage, read_write> scr: array<vec4f>;
-@group(0) @binding(11) var<storage, read_write> scf: array<f32>;`
-      : ""
-  }
-${c1200NetWgsl(H, V, space)}
-${c1200NetStoreWgsl(H, V)}
-@compute @workgroup_size(1)
-fn main() {
+export interface C1200WindowSizes extends Record<string, number> {
+  H: number;
+  V: number;
+  W: number;
+}
+
+/** The window-training kernel (the net in storage scratch); `steps` of a dispatch are updates. */
+export const C1200_WINDOW: Program<C1200WindowSizes> = defineProgram<C1200WindowSizes>({
+  name: "fastweights_chunker1200_window",
+  workgroupSize: 1,
+  uniformVar: "prm",
+  uniforms: {
+    u_begin: "u32",
+    u_end: "u32",
+    window: "u32",
+    lmax: "u32",
+    n4: "u32",
+    nh: "u32",
+    nv: "u32",
+    lr: "f32",
+    clip: "f32",
+  },
+  bindings: {
+    params: { access: "read_write" },
+    xs: { access: "read", type: "i32" },
+    ys: { access: "read", type: "i32" },
+    lens: { access: "read", type: "i32" },
+    kinds: { access: "read", type: "i32" },
+    state: { access: "read_write" },
+    cursor: { access: "read_write", type: "i32" },
+    hs: { access: "read_write", type: "vec4f" },
+    zs: { access: "read_write" },
+    scr: { access: "read_write", type: "vec4f" },
+    scf: { access: "read_write" },
+  },
+  helpers: ({ H, V }) =>
+    c1200NetToStorage(`${c1200NetWgsl(H, V, "storage")}\n${c1200NetStoreWgsl(H, V)}`, H, V),
+  main: ({ H, V }) => {
+    const H4 = H / 4;
+    const each = (f: (g: number) => string) => Array.from({ length: H4 }, (_, g) => f(g)).join(" ");
+    const eachV = (f: (q: number) => string) => Array.from({ length: V }, (_, q) => f(q)).join(" ");
+    return c1200NetToStorage(
+      `
   let n4 = prm.n4;
   let nv = prm.nv;
   net_load(0u, n4, prm.nh, nv);
   var u = u32(cursor[0]);
   var o = u32(cursor[1]);
   ${
-    each((g) =>
-      `hcur[${g}] = vec4f(state[${4 * g}], state[${4 * g + 1}], state[${4 * g + 2}], state[${
-        4 * g + 3
-      }]);`
-    )
-  }
-  for (var w = 0u; w < prm.count; w++) {
+        each((g) =>
+          `hcur[${g}] = vec4f(state[${4 * g}], state[${4 * g + 1}], state[${4 * g + 2}], state[${
+            4 * g + 3
+          }]);`
+        )
+      }
+  for (var w = prm.u_begin; w < prm.u_end; w++) {
     let k = u32(kinds[u]);
     let len = u32(lens[k]);
     let base = k * prm.lmax + o;
@@ -126,8 +140,10 @@ fn main() {
     for (var r = 0u; r < n; r++) {
       let t = n - 1u - r;
       ${
-    each((g) => `hprev[${g}] = hs[t * ${H4}u + ${g}u]; hcur[${g}] = hs[(t + 1u) * ${H4}u + ${g}u];`)
-  }
+        each((g) =>
+          `hprev[${g}] = hs[t * ${H4}u + ${g}u]; hcur[${g}] = hs[(t + 1u) * ${H4}u + ${g}u];`
+        )
+      }
       ${eachV((q) => `zl[${q}] = zs[t * ${V}u + ${q}u];`)}
       net_backward(u32(xs[base + t]), u32(ys[base + t]), n4, nv);
     }
@@ -142,17 +158,21 @@ fn main() {
   cursor[0] = i32(u);
   cursor[1] = i32(o);
   ${
-    each((g) =>
-      `state[${4 * g}] = hcur[${g}].x; state[${4 * g + 1}] = hcur[${g}].y; state[${
-        4 * g + 2
-      }] = hcur[${g}].z; state[${4 * g + 3}] = hcur[${g}].w;`
-    )
-  }
-  net_store(0u, n4, prm.nh, nv);
-}
-`;
-  return space === "storage" ? c1200NetToStorage(text, H, V) : text;
-}
+        each((g) =>
+          `state[${4 * g}] = hcur[${g}].x; state[${4 * g + 1}] = hcur[${g}].y; state[${
+            4 * g + 2
+          }] = hcur[${g}].z; state[${4 * g + 3}] = hcur[${g}].w;`
+        )
+      }
+  net_store(0u, n4, prm.nh, nv);`,
+      H,
+      V,
+    );
+  },
+  loopIterations: ({ H, V, W }, updates) =>
+    c1200WindowFixedLoops(H, V) + updates * c1200WindowUpdateLoops(W, H, V),
+  split: { begin: "u_begin", end: "u_end" },
+});
 
 /** Scratch sizes (vec4 and f32 elements) of the window kernel's net state. */
 export function c1200WindowScratch(H: number, V: number): { vec4: number; f32: number } {

@@ -13,8 +13,8 @@
  * @module
  */
 
-/** Sizes baked into a key-value kernel. */
-export interface KvDims {
+/** Sizes baked into a key-value kernel (the programs' compile-time sizes). */
+export interface KvDims extends Record<string, number> {
   /** Key size d (W_K is d×d). */
   keyDim: number;
   valueDim: number;

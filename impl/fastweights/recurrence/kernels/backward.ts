@@ -8,33 +8,50 @@
  * Invocations [0, n·tm) handle one (episode, step) each (zeros past T_n);
  * invocations [n·tm, n·tm + n·DK) one entry of ∂L/∂q each.
  *
- * Bindings: 0 uniform {n, tm, fixedT, useLens, qAtLast, eta}; 1 keys; 2 values;
- * 3 gates; 4 queries (as in the forward); 5 lens u32; 6 dy [n, DV];
- * 7 dKeys [n, tm, DK]; 8 dValues [n, tm, DV]; 9 dGates [n, tm]; 10 dQuery [n, DK].
+ * Uniforms: n, tm, fixed_t, use_lens, q_at_last, eta (as the forward's).
+ * Bindings: keys, vals, gates, qs (as in the forward); lens u32 [n] (optional,
+ * read only when use_lens); dys (∂L/∂y) [n, DV]; dkeys [n, tm, DK];
+ * dvals [n, tm, DV]; dgates [n, tm]; dqs (∂L/∂q) [n, DK].
  * Grid: ceil((n·tm + n·DK) / 64) workgroups of 64, tiled.
  * Accuracy (class T3): s_t and r_t are DK- and DV-term dot products; each
  * output adds two or three product roundings; ∂L/∂q sums T terms.
  *
  * @module
  */
-import { WGSL_LINEAR_WORKGROUP } from "../../../gpu/grid.ts";
+import { defineProgram, type Program } from "../../../gpu/program.ts";
+import type { ScanSizes } from "./forward.ts";
 
-/** WGSL of the backward recurrence for key size `dk` and value size `dv`. */
-export function scanBackwardWgsl(dk: number, dv: number): string {
-  return `
-struct Params { n: u32, tm: u32, fixed_t: u32, use_lens: u32, q_at_last: u32, eta: f32 }
-@group(0) @binding(0) var<uniform> prm: Params;
-@group(0) @binding(1) var<storage, read> keys: array<f32>;
-@group(0) @binding(2) var<storage, read> vals: array<f32>;
-@group(0) @binding(3) var<storage, read> gates: array<f32>;
-@group(0) @binding(4) var<storage, read> qs: array<f32>;
-@group(0) @binding(5) var<storage, read> lens: array<u32>;
-@group(0) @binding(6) var<storage, read> dys: array<f32>;
-@group(0) @binding(7) var<storage, read_write> dkeys: array<f32>;
-@group(0) @binding(8) var<storage, read_write> dvals: array<f32>;
-@group(0) @binding(9) var<storage, read_write> dgates: array<f32>;
-@group(0) @binding(10) var<storage, read_write> dqs: array<f32>;
-${WGSL_LINEAR_WORKGROUP}
+/** Loop-header evaluations of one backward invocation: the larger of the step and query roles. */
+export function scanBackwardLoops(tm: number, keyDim: number, valueDim: number): number {
+  return Math.max(2 * (keyDim + 1) + 2 * (valueDim + 1), tm + 1 + tm * (valueDim + 1));
+}
+
+/** The backward recurrence; `steps` of a dispatch are the padded steps tm. */
+export const SCAN_BACKWARD: Program<ScanSizes> = defineProgram<ScanSizes>({
+  name: "fastweights_scan_backward",
+  workgroupSize: 64,
+  uniformVar: "prm",
+  uniforms: {
+    n: "u32",
+    tm: "u32",
+    fixed_t: "u32",
+    use_lens: "u32",
+    q_at_last: "u32",
+    eta: "f32",
+  },
+  bindings: {
+    keys: { access: "read" },
+    vals: { access: "read" },
+    gates: { access: "read" },
+    qs: { access: "read" },
+    lens: { access: "read", type: "u32", optional: true },
+    dys: { access: "read" },
+    dkeys: { access: "read_write" },
+    dvals: { access: "read_write" },
+    dgates: { access: "read_write" },
+    dqs: { access: "read_write" },
+  },
+  helpers: ({ keyDim: dk, valueDim: dv }) => `
 fn steps_of(n: u32) -> u32 {
   if (prm.use_lens == 1u) { return lens[n]; }
   return prm.fixed_t;
@@ -47,11 +64,9 @@ fn dot_dy_v(n: u32, st: u32) -> f32 {
   var r = 0.0;
   for (var a = 0u; a < ${dv}u; a++) { r = r + dys[n * ${dv}u + a] * vals[st * ${dv}u + a]; }
   return r;
-}
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let gi = linear_workgroup(wid, nwg) * 64u + lid;
+}`,
+  main: ({ keyDim: dk, valueDim: dv }) => `
+  let gi = wg * 64u + lid;
   let nsteps = prm.n * prm.tm;
   if (gi < nsteps) {
     let n = gi / prm.tm;
@@ -85,7 +100,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     let st = n * prm.tm + t;
     acc = acc + ((prm.eta * gates[st]) * dot_dy_v(n, st)) * keys[st * ${dk}u + c];
   }
-  dqs[j] = acc;
-}
-`;
-}
+  dqs[j] = acc;`,
+  loopIterations: (s, steps) => scanBackwardLoops(steps, s.keyDim, s.valueDim),
+});

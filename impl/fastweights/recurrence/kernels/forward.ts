@@ -4,15 +4,17 @@
  *   W_t[a, :] = W_{t−1}[a, :] + ((η·g_t)·v_t[a])·k_t      (t = 0..T_n−1, W_{−1} = W0 or 0)
  * then the read y[a] = Σ_c W_{T−1}[a, c]·q[c] after the last write. One
  * invocation owns one row and loops over t inside the shader, so a whole
- * batch of sequences is one dispatch. The query is q[n] (qAtLast = 0) or the
- * query emitted at the episode's last step (qAtLast = 1, the unknown-delay
+ * batch of sequences is one dispatch. The query is q[n] (q_at_last = 0) or the
+ * query emitted at the episode's last step (q_at_last = 1, the unknown-delay
  * recall). Optionally stores W after every step.
  *
- * Bindings: 0 uniform {n, tm, fixedT, useLens, qAtLast, useInit, storeHist, eta};
- * 1 keys [n, tm, DK]; 2 values [n, tm, DV]; 3 gates [n, tm];
- * 4 queries [n, DK] or [n, tm, DK]; 5 lens u32 [n] (T_n when useLens, else fixedT);
- * 6 w0 [n, DV, DK] (read when useInit); 7 y [n, DV]; 8 w [n, DV, DK];
- * 9 hist [n, tm, DV, DK] (written when storeHist).
+ * Uniforms: n, tm (padded steps), fixed_t (steps when use_lens = 0), use_lens,
+ * q_at_last, use_init, store_hist (0/1 flags), eta.
+ * Bindings: keys [n, tm, DK]; vals [n, tm, DV]; gates [n, tm];
+ * qs (queries) [n, DK] or [n, tm, DK]; lens u32 [n] (T_n; optional, read only
+ * when use_lens); w0 [n, DV, DK] (initial state; optional, read only when
+ * use_init); ys [n, DV]; ws (final state) [n, DV, DK]; hist [n, tm, DV, DK]
+ * (optional, written only when store_hist).
  * Grid: ceil(n·DV / 64) workgroups of 64, tiled; one invocation per (episode, row).
  * Accuracy (class T3): each state entry is a sum of T (+1 with W0) terms, each
  * term three roundings deep: |ΔW| ≤ γ_{T+2}·Σ_t |η g_t v_t[a] k_t[c]|; the read
@@ -20,28 +22,52 @@
  *
  * @module
  */
-import { WGSL_LINEAR_WORKGROUP } from "../../../gpu/grid.ts";
+import { defineProgram, type Program } from "../../../gpu/program.ts";
 
-/** WGSL of the forward recurrence for key size `dk` and value size `dv`. */
-export function scanForwardWgsl(dk: number, dv: number): string {
-  return `
-struct Params { n: u32, tm: u32, fixed_t: u32, use_lens: u32, q_at_last: u32, use_init: u32,
-  store_hist: u32, eta: f32 }
-@group(0) @binding(0) var<uniform> prm: Params;
-@group(0) @binding(1) var<storage, read> keys: array<f32>;
-@group(0) @binding(2) var<storage, read> vals: array<f32>;
-@group(0) @binding(3) var<storage, read> gates: array<f32>;
-@group(0) @binding(4) var<storage, read> qs: array<f32>;
-@group(0) @binding(5) var<storage, read> lens: array<u32>;
-@group(0) @binding(6) var<storage, read> w0: array<f32>;
-@group(0) @binding(7) var<storage, read_write> ys: array<f32>;
-@group(0) @binding(8) var<storage, read_write> ws: array<f32>;
-@group(0) @binding(9) var<storage, read_write> hist: array<f32>;
-${WGSL_LINEAR_WORKGROUP}
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let gi = linear_workgroup(wid, nwg) * 64u + lid;
+/** Compile-time sizes of the recurrence kernels: key size DK and value size DV. */
+export interface ScanSizes extends Record<string, number | boolean> {
+  keyDim: number;
+  valueDim: number;
+}
+
+/** The forward's sizes: whether the history is stored changes its loop count, not its WGSL. */
+export interface ScanForwardSizes extends ScanSizes {
+  history: boolean;
+}
+
+/** Loop-header evaluations of one forward invocation over `tm` steps. */
+export function scanForwardLoops(tm: number, keyDim: number, history: boolean): number {
+  return 2 * (keyDim + 1) + (tm + 1) + tm * (keyDim + 1) * (history ? 2 : 1);
+}
+
+/** The forward recurrence; `steps` of a dispatch are the padded steps tm. */
+export const SCAN_FORWARD: Program<ScanForwardSizes> = defineProgram<ScanForwardSizes>({
+  name: "fastweights_scan_forward",
+  workgroupSize: 64,
+  uniformVar: "prm",
+  uniforms: {
+    n: "u32",
+    tm: "u32",
+    fixed_t: "u32",
+    use_lens: "u32",
+    q_at_last: "u32",
+    use_init: "u32",
+    store_hist: "u32",
+    eta: "f32",
+  },
+  bindings: {
+    keys: { access: "read" },
+    vals: { access: "read" },
+    gates: { access: "read" },
+    qs: { access: "read" },
+    lens: { access: "read", type: "u32", optional: true },
+    w0: { access: "read", optional: true },
+    ys: { access: "read_write" },
+    ws: { access: "read_write" },
+    hist: { access: "read_write", optional: true },
+  },
+  main: ({ keyDim: dk, valueDim: dv }) => `
+  let gi = wg * 64u + lid;
   if (gi >= prm.n * ${dv}u) { return; }
   let n = gi / ${dv}u;
   let a = gi % ${dv}u;
@@ -68,7 +94,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     ws[row + c] = w[c];
     y = y + w[c] * qs[qo + c];
   }
-  ys[n * ${dv}u + a] = y;
-}
-`;
-}
+  ys[n * ${dv}u + a] = y;`,
+  loopIterations: (s, steps) => scanForwardLoops(steps, s.keyDim, s.history),
+});

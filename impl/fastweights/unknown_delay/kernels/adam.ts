@@ -2,33 +2,49 @@
  * Global-norm clip and bias-corrected Adam, fused, one workgroup per seed
  * (each seed is its own training run):
  *   ‖g‖ = sqrt(Σ g²) (strided partial sums, then a tree in workgroup memory);
- *   scale = maxNorm / (‖g‖ + 1e-12) when ‖g‖ > maxNorm, else 1;
+ *   scale = max_norm / (‖g‖ + 1e-12) when ‖g‖ > max_norm, else 1;
  *   ĝ = g·scale; m ← β₁m + (1−β₁)ĝ; v ← β₂v + (1−β₂)(ĝ·ĝ);
  *   p ← p − (lr·(m·c₁))/(sqrt(v·c₂) + ε), c₁ = 1/(1−β₁^t), c₂ = 1/(1−β₂^t) from the host.
  * Writes the pre-clip norm of each seed to norms[s].
  *
- * Bindings: 0 uniform {count, lr, b1, b2, omb1, omb2, c1, c2, eps, maxNorm};
- * 1 grads [S, count]; 2 params [S, count]; 3 m [S, count]; 4 v [S, count]; 5 norms [S].
- * Grid: S workgroups of 256.
+ * Uniforms: count (parameters per seed, the stride), lr, b1, b2, omb1 (1 − b1),
+ * omb2 (1 − b2), c1, c2, eps, max_norm.
+ * Bindings: grads [S, count]; params [S, count]; ms (first moments) [S, count];
+ * vs (second moments) [S, count]; norms [S].
+ * Grid: S workgroups of 256 (an explicit [S, 1, 1] grid).
  * Accuracy: the norm is a count-term sum of squares (T3) and a WGSL sqrt; the
  * update is a fixed chain of T1/T2 steps (see the ledger's fastweights rules).
  *
  * @module
  */
+import { defineProgram, type Program } from "../../../gpu/program.ts";
 
-/** WGSL of the fused clip + Adam kernel. */
-export const ADAM_WGSL = `
-struct Params { count: u32, lr: f32, b1: f32, b2: f32, omb1: f32, omb2: f32, c1: f32, c2: f32,
-  eps: f32, max_norm: f32 }
-@group(0) @binding(0) var<uniform> prm: Params;
-@group(0) @binding(1) var<storage, read> grads: array<f32>;
-@group(0) @binding(2) var<storage, read_write> params: array<f32>;
-@group(0) @binding(3) var<storage, read_write> ms: array<f32>;
-@group(0) @binding(4) var<storage, read_write> vs: array<f32>;
-@group(0) @binding(5) var<storage, read_write> norms: array<f32>;
-var<workgroup> part: array<f32, 256>;
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
+/** The fused clip + Adam kernel; `steps` of a dispatch are the parameters per seed. */
+export const UD_ADAM: Program = defineProgram({
+  name: "fastweights_adam",
+  workgroupSize: 256,
+  uniformVar: "prm",
+  uniforms: {
+    count: "u32",
+    lr: "f32",
+    b1: "f32",
+    b2: "f32",
+    omb1: "f32",
+    omb2: "f32",
+    c1: "f32",
+    c2: "f32",
+    eps: "f32",
+    max_norm: "f32",
+  },
+  bindings: {
+    grads: { access: "read" },
+    params: { access: "read_write" },
+    ms: { access: "read_write" },
+    vs: { access: "read_write" },
+    norms: { access: "read_write" },
+  },
+  helpers: () => "var<workgroup> part: array<f32, 256>;",
+  main: () => `
   let s = wid.x;
   let base = s * prm.count;
   var acc = 0.0;
@@ -53,6 +69,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     ms[base + i] = m;
     vs[base + i] = v;
     params[base + i] = params[base + i] - (prm.lr * (m * prm.c1)) / (sqrt(v * prm.c2) + prm.eps);
-  }
-}
-`;
+  }`,
+  loopIterations: (_, count) => 2 * (Math.ceil(count / 256) + 1) + 9,
+});

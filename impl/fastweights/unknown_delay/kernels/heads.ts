@@ -2,38 +2,33 @@
  * Unknown-delay slow net, forward: for every (episode, step) computes
  * h = tanh(W_xh x + b_h) and the four heads k = tanh(W_hk h + b_k),
  * v = tanh(W_hv h + b_v), q = tanh(W_hq h + b_q), g = σ(w_hg·h + b_g).
- * Each workgroup serves one seed. The weights are read from a uniform-buffer
- * mirror of the parameters (one vec4 row per 4 parameters, seed s at row
- * s·stride/4), and the source is generated straight-line for the
- * configuration: on llvmpipe, uniform-buffer reads are several times faster
- * than the same reads from a storage buffer, and no private array is indexed
+ * Each workgroup serves one seed. The weights are read from a texture mirror
+ * of the parameters (layer s holds seed s, four parameters per rgba32float
+ * texel, see {@link withParamLoads}), and the source is generated
+ * straight-line for the configuration, so no private array is indexed
  * dynamically. Padding steps (t ≥ lens[n]) get zeros.
  *
- * Bindings: 0 uniform {n, tm, perSeed, blocksPerSeed}; 1 params (uniform
- * mirror, array<vec4f, S·stride/4>); 2 x f32 [n, tm, p+2]; 3 lens u32 [n];
- * 4 h [n, tm, H]; 5 keys [n, tm, d_k]; 6 values [n, tm, p]; 7 gates [n, tm];
- * 8 queries [n, tm, d_k].
- * Grid: S·blocksPerSeed workgroups of 64 (blocksPerSeed = ceil(perSeed·tm/64)), tiled.
+ * Uniforms: n (episodes), tm (padded steps), per_seed, blocks_per_seed.
+ * Bindings: params (texture array [stride/4, 1, ≥ S], the parameter mirror
+ * in {@link udLayout} order); xs f32 [n, tm, p+2]; lens u32 [n]; hs [n, tm, H]; keys [n, tm, d_k];
+ * vals [n, tm, p]; gates [n, tm]; qs (queries) [n, tm, d_k].
+ * Grid: S·blocks_per_seed workgroups of 64 (blocks_per_seed = ceil(per_seed·tm/64)), tiled.
  * Accuracy: each pre-activation is the bias plus a left-to-right dot product
  * (class T3: γ_{fan-in+1}·Σ|terms|), then `fw_tanh` / `fw_sigmoid`
- * (fastweights_math.ts).
+ * (impl/gpu/wgsl/tanh_sigmoid.ts).
  *
  * @module
  */
-import { WGSL_LINEAR_WORKGROUP } from "../../../gpu/grid.ts";
-import type { UdLayout, UnknownDelayConfig } from "../layout.ts";
+import { defineProgram, type Program } from "../../../gpu/program.ts";
 import { FW_MATH_WGSL } from "../../../gpu/wgsl/tanh_sigmoid.ts";
+import { udLayout, type UdSizes } from "../layout.ts";
 
-/** WGSL expression for parameter `i` of the current seed (row base `pr`) in the uniform mirror. */
+/**
+ * WGSL name of parameter `i` of the current seed: component i % 4 of its
+ * texel `w<i / 4>`, which {@link withParamLoads} loads before its first use.
+ */
 export function paramRef(i: number): string {
-  return `params[pr + ${Math.floor(i / 4)}u][${i % 4}]`;
-}
-
-/** WGSL declaration of the uniform parameter mirror for `seeds` seeds. */
-export function paramMirrorDecl(binding: number, seeds: number, l: UdLayout): string {
-  return `@group(0) @binding(${binding}) var<uniform> params: array<vec4f, ${
-    (seeds * l.stride) / 4
-  }>;`;
+  return `w${Math.floor(i / 4)}[${i % 4}]`;
 }
 
 /** `bias + w_0·in_0 + w_1·in_1 + …`, evaluated left to right. */
@@ -41,9 +36,34 @@ export function affineExpr(bias: number, wRow: number, inputs: readonly string[]
   return [paramRef(bias), ...inputs.map((x, i) => `${paramRef(wRow + i)} * ${x}`)].join(" + ");
 }
 
-/** WGSL of the heads forward kernel for `seeds` seeds. */
-export function udHeadsWgsl(cfg: UnknownDelayConfig, l: UdLayout, seeds: number): string {
+/**
+ * Straight-line `lines` with each parameter texel they name ({@link paramRef})
+ * loaded once, right before the first line that uses it: texel x of layer s
+ * of the texture `params`. Why a texture: every invocation of a workgroup
+ * reads the same weights; on llvmpipe a uniform buffer serves that fastest
+ * (these kernels used one before programs, which bind only storage buffers
+ * and textures), one texel fetch per four weights comes next. Measured on
+ * llvmpipe against the uniform buffer, a training iteration took about 1.5×
+ * as long with storage loads and about 1.25× with texel fetches.
+ */
+export function withParamLoads(lines: readonly string[]): string[] {
+  const loaded = new Set<string>();
+  const out: string[] = [];
+  for (const line of lines) {
+    for (const [, row] of line.matchAll(/\bw(\d+)\[/g)) {
+      if (loaded.has(row!)) continue;
+      loaded.add(row!);
+      out.push(`let w${row} = textureLoad(params, vec2u(${row}u, 0u), s, 0);`);
+    }
+    out.push(line);
+  }
+  return out;
+}
+
+/** The straight-line body of one valid step (x → h → the four heads). */
+function stepLines(cfg: UdSizes): string[] {
   const { p, hidden: H, keyDim: dk } = cfg;
+  const l = udLayout(cfg);
   const w = p + 2;
   const xs = Array.from({ length: w }, (_, j) => `x${j}`);
   const hs = Array.from({ length: H }, (_, i) => `h${i}`);
@@ -68,26 +88,31 @@ export function udHeadsWgsl(cfg: UnknownDelayConfig, l: UdLayout, seeds: number)
   head(p, l.whv, l.bv, (r) => `vals[st * ${p}u + ${r}u]`, "fw_tanh");
   head(dk, l.whq, l.bq, (r) => `qs[st * ${dk}u + ${r}u]`, "fw_tanh");
   head(1, l.whg, l.bg, () => "gates[st]", "fw_sigmoid");
-  return `
-struct Params { n: u32, tm: u32, per_seed: u32, blocks_per_seed: u32 }
-@group(0) @binding(0) var<uniform> prm: Params;
-${paramMirrorDecl(1, seeds, l)}
-@group(0) @binding(2) var<storage, read> xs: array<f32>;
-@group(0) @binding(3) var<storage, read> lens: array<u32>;
-@group(0) @binding(4) var<storage, read_write> hs: array<f32>;
-@group(0) @binding(5) var<storage, read_write> keys: array<f32>;
-@group(0) @binding(6) var<storage, read_write> vals: array<f32>;
-@group(0) @binding(7) var<storage, read_write> gates: array<f32>;
-@group(0) @binding(8) var<storage, read_write> qs: array<f32>;
-${WGSL_LINEAR_WORKGROUP}
-${FW_MATH_WGSL}
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let wg = linear_workgroup(wid, nwg);
+  return lines;
+}
+
+/** The heads forward kernel; sizes are the net's p, H and d_k. */
+export const UD_HEADS: Program<UdSizes> = defineProgram<UdSizes>({
+  name: "fastweights_ud_heads",
+  workgroupSize: 64,
+  uniformVar: "prm",
+  uniforms: { n: "u32", tm: "u32", per_seed: "u32", blocks_per_seed: "u32" },
+  bindings: {
+    params: { access: "read", kind: "texture_2d_array" },
+    xs: { access: "read" },
+    lens: { access: "read", type: "u32" },
+    hs: { access: "read_write" },
+    keys: { access: "read_write" },
+    vals: { access: "read_write" },
+    gates: { access: "read_write" },
+    qs: { access: "read_write" },
+  },
+  helpers: () => FW_MATH_WGSL,
+  main: (cfg) => {
+    const { p, hidden: H, keyDim: dk } = cfg;
+    return `
   let s = wg / prm.blocks_per_seed;
   if (s >= prm.n / prm.per_seed) { return; }
-  let pr = s * ${l.stride / 4}u;
   let slot = (wg % prm.blocks_per_seed) * 64u + lid;
   if (slot >= prm.per_seed * prm.tm) { return; }
   let n = s * prm.per_seed + slot / prm.tm;
@@ -100,7 +125,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     gates[st] = 0.0;
     return;
   }
-  ${lines.join("\n  ")}
-}
-`;
-}
+  ${withParamLoads(stepLines(cfg)).join("\n  ")}`;
+  },
+  loopIterations: ({ p, hidden: H, keyDim: dk }) => H + dk + p + 3,
+});

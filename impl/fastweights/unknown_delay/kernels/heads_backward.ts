@@ -7,24 +7,28 @@
  * and on into the hidden layer: dz_h[i] = (Σ_r W_r[i]·dz_r)·(1 − h_i·h_i), the sum
  * over head rows left to right in the order k, v, q, g. dz rows are written in
  * that order to dz [n, tm, R]; zeros past T_n. Straight-line generated code;
- * weights come from the uniform parameter mirror (fastweights_ud_heads.ts).
+ * weights come from the texture mirror of the parameters (./heads.ts).
  * (Fusing this pass into the parameter sums was tried: LLVM then needs tens of
  * seconds to compile the kernel on llvmpipe.)
  *
- * Bindings: 0 uniform {n, tm, perSeed, blocksPerSeed}; 1 params (uniform mirror);
- * 2 lens u32; 3 h; 4 keys; 5 values; 6 gates; 7 queries (all [n, tm, ·]);
- * 8 dKeys; 9 dValues; 10 dGates; 11 dQuery [n, d_k]; 12 dz [n, tm, R]; 13 dzh [n, tm, H].
- * Grid: S·blocksPerSeed workgroups of 64, tiled.
+ * Uniforms: n, tm, per_seed, blocks_per_seed (as the forward's).
+ * Bindings: params (the texture mirror, as the forward's); lens u32 [n]; hs; keys; vals; gates;
+ * qs (all [n, tm, ·], from the forward); dkeys; dvals; dgates (from the
+ * recurrence's backward, [n, tm, ·]); dqs [n, d_k]; dz [n, tm, R]; dzh [n, tm, H].
+ * Grid: S·blocks_per_seed workgroups of 64, tiled.
  * Accuracy: products with (1 − a²) factors (T1 each) and an R-term dot product (T3).
  *
  * @module
  */
-import { WGSL_LINEAR_WORKGROUP } from "../../../gpu/grid.ts";
-import type { UdLayout, UnknownDelayConfig } from "../layout.ts";
-import { paramMirrorDecl, paramRef } from "./heads.ts";
+import { defineProgram, type Program } from "../../../gpu/program.ts";
+import { type UdLayout, udLayout, type UdSizes, type UnknownDelayConfig } from "../layout.ts";
+import { paramRef, withParamLoads } from "./heads.ts";
 
 /** Weight-row offsets of the head rows in the order k, v, q, g. */
-export function headRows(cfg: UnknownDelayConfig, l: UdLayout): { w: number[]; b: number[] } {
+export function headRows(
+  cfg: Pick<UnknownDelayConfig, "p" | "hidden" | "keyDim">,
+  l: UdLayout,
+): { w: number[]; b: number[] } {
   const { p, hidden: H, keyDim: dk } = cfg;
   const w: number[] = [];
   const b: number[] = [];
@@ -35,9 +39,10 @@ export function headRows(cfg: UnknownDelayConfig, l: UdLayout): { w: number[]; b
   return { w, b };
 }
 
-/** WGSL of the heads backward kernel for `seeds` seeds. */
-export function udHeadsBackwardWgsl(cfg: UnknownDelayConfig, l: UdLayout, seeds: number): string {
+/** The straight-line body of one valid step. */
+function stepLines(cfg: UdSizes): string[] {
   const { p, hidden: H, keyDim: dk } = cfg;
+  const l = udLayout(cfg);
   const R = l.heads;
   const rowW = headRows(cfg, l).w;
   const lines: string[] = [];
@@ -63,30 +68,37 @@ export function udHeadsBackwardWgsl(cfg: UnknownDelayConfig, l: UdLayout, seeds:
     lines.push(`let h${i} = hs[st * ${H}u + ${i}u];`);
     lines.push(`dzh[st * ${H}u + ${i}u] = (${terms}) * (1.0 - h${i} * h${i});`);
   }
-  return `
-struct Params { n: u32, tm: u32, per_seed: u32, blocks_per_seed: u32 }
-@group(0) @binding(0) var<uniform> prm: Params;
-${paramMirrorDecl(1, seeds, l)}
-@group(0) @binding(2) var<storage, read> lens: array<u32>;
-@group(0) @binding(3) var<storage, read> hs: array<f32>;
-@group(0) @binding(4) var<storage, read> keys: array<f32>;
-@group(0) @binding(5) var<storage, read> vals: array<f32>;
-@group(0) @binding(6) var<storage, read> gates: array<f32>;
-@group(0) @binding(7) var<storage, read> qs: array<f32>;
-@group(0) @binding(8) var<storage, read> dkeys: array<f32>;
-@group(0) @binding(9) var<storage, read> dvals: array<f32>;
-@group(0) @binding(10) var<storage, read> dgates: array<f32>;
-@group(0) @binding(11) var<storage, read> dqs: array<f32>;
-@group(0) @binding(12) var<storage, read_write> dz: array<f32>;
-@group(0) @binding(13) var<storage, read_write> dzh: array<f32>;
-${WGSL_LINEAR_WORKGROUP}
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let wg = linear_workgroup(wid, nwg);
+  return lines;
+}
+
+/** The heads backward kernel; sizes are the net's p, H and d_k. */
+export const UD_HEADS_BACKWARD: Program<UdSizes> = defineProgram<UdSizes>({
+  name: "fastweights_ud_heads_backward",
+  workgroupSize: 64,
+  uniformVar: "prm",
+  uniforms: { n: "u32", tm: "u32", per_seed: "u32", blocks_per_seed: "u32" },
+  bindings: {
+    params: { access: "read", kind: "texture_2d_array" },
+    lens: { access: "read", type: "u32" },
+    hs: { access: "read" },
+    keys: { access: "read" },
+    vals: { access: "read" },
+    gates: { access: "read" },
+    qs: { access: "read" },
+    dkeys: { access: "read" },
+    dvals: { access: "read" },
+    dgates: { access: "read" },
+    dqs: { access: "read" },
+    dz: { access: "read_write" },
+    dzh: { access: "read_write" },
+  },
+  main: (cfg) => {
+    const H = cfg.hidden;
+    const l = udLayout(cfg);
+    const R = l.heads;
+    return `
   let s = wg / prm.blocks_per_seed;
   if (s >= prm.n / prm.per_seed) { return; }
-  let pr = s * ${l.stride / 4}u;
   let slot = (wg % prm.blocks_per_seed) * 64u + lid;
   if (slot >= prm.per_seed * prm.tm) { return; }
   let n = s * prm.per_seed + slot / prm.tm;
@@ -99,7 +111,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     return;
   }
   let last = t + 1u == steps;
-  ${lines.join("\n  ")}
-}
-`;
-}
+  ${withParamLoads(stepLines(cfg)).join("\n  ")}`;
+  },
+  loopIterations: (cfg) => udLayout(cfg).heads + cfg.hidden + 2,
+});

@@ -6,32 +6,35 @@
  * contribution:
  *   W_xh[i, j] += dz_h[i]·x[j],  b_h[i] += dz_h[i],
  *   W_r[i] += dz[r]·h[i] and b_r += dz[r] for every head row r (order k, v, q, g).
- * The 8 partial vectors go to partials[s, l, :]; fastweights_ud_param_reduce.ts
- * adds them. Generated straight-line with one scalar accumulator per parameter.
+ * The 8 partial vectors go to partials[s, l, :]; ./param_reduce.ts adds them.
+ * Generated straight-line with one scalar accumulator per parameter.
  *
- * Bindings: 0 uniform {n, tm, perSeed}; 1 x [n, tm, p+2]; 2 lens u32 [n];
- * 3 h [n, tm, H]; 4 dz [n, tm, R]; 5 dzh [n, tm, H]; 6 partials [S, 8, stride].
- * Grid: S workgroups of 8.
+ * Uniforms: n, tm, per_seed.
+ * Bindings: xs [n, tm, p+2]; lens u32 [n]; hs [n, tm, H]; dz [n, tm, R];
+ * dzh [n, tm, H]; partials [S, 8, stride].
+ * Grid: S workgroups of 8 (an explicit [S, 1, 1] grid).
  * Accuracy (class T3, with the reduce): every gradient is a sum of Σ_n T_n
  * products in a fixed two-level order: γ_{Σ T_n}·Σ|terms|.
  *
  * @module
  */
-import type { UdLayout, UnknownDelayConfig } from "../layout.ts";
+import { defineProgram, type Program } from "../../../gpu/program.ts";
+import { udLayout, type UdSizes } from "../layout.ts";
 import { headRows } from "./heads_backward.ts";
 
 /** Lanes (partial sums) per seed. */
 export const UD_GRAD_LANES = 8;
 
-/** WGSL of the partial-sum pass. */
-export function udParamGradsWgsl(cfg: UnknownDelayConfig, l: UdLayout): string {
+/** The kernel body: accumulators, the strided walk over the slots, the stores. */
+function body(cfg: UdSizes): string {
   const { p, hidden: H } = cfg;
+  const l = udLayout(cfg);
   const w = p + 2;
   const R = l.heads;
   const rows = headRows(cfg, l);
   const decl: string[] = [];
   const loads: string[] = [];
-  const body: string[] = [];
+  const sums: string[] = [];
   for (let i = 0; i < l.total; i++) decl.push(`var a${i} = 0.0;`);
   for (let j = 0; j < w; j++) loads.push(`let x${j} = xs[st * ${w}u + ${j}u];`);
   for (let i = 0; i < H; i++) {
@@ -41,30 +44,21 @@ export function udParamGradsWgsl(cfg: UnknownDelayConfig, l: UdLayout): string {
   for (let i = 0; i < H; i++) {
     for (let j = 0; j < w; j++) {
       const k = l.wxh + i * w + j;
-      body.push(`a${k} = a${k} + e${i} * x${j};`);
+      sums.push(`a${k} = a${k} + e${i} * x${j};`);
     }
-    body.push(`a${l.bh + i} = a${l.bh + i} + e${i};`);
+    sums.push(`a${l.bh + i} = a${l.bh + i} + e${i};`);
   }
   for (let r = 0; r < R; r++) {
     for (let i = 0; i < H; i++) {
       const k = rows.w[r]! + i;
-      body.push(`a${k} = a${k} + z${r} * h${i};`);
+      sums.push(`a${k} = a${k} + z${r} * h${i};`);
     }
-    body.push(`a${rows.b[r]} = a${rows.b[r]} + z${r};`);
+    sums.push(`a${rows.b[r]} = a${rows.b[r]} + z${r};`);
   }
   const store = Array.from({ length: l.total }, (_, i) => `partials[o + ${i}u] = a${i};`);
   return `
-struct Params { n: u32, tm: u32, per_seed: u32 }
-@group(0) @binding(0) var<uniform> prm: Params;
-@group(0) @binding(1) var<storage, read> xs: array<f32>;
-@group(0) @binding(2) var<storage, read> lens: array<u32>;
-@group(0) @binding(3) var<storage, read> hs: array<f32>;
-@group(0) @binding(4) var<storage, read> dz: array<f32>;
-@group(0) @binding(5) var<storage, read> dzh: array<f32>;
-@group(0) @binding(6) var<storage, read_write> partials: array<f32>;
-@compute @workgroup_size(${UD_GRAD_LANES})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
   let s = wid.x;
+  let lane = lid;
   ${decl.join("\n  ")}
   let slots = prm.per_seed * prm.tm;
   let first = s * slots;
@@ -72,10 +66,26 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
     let st = first + slot;
     if (st % prm.tm >= lens[st / prm.tm]) { continue; }
     ${loads.join("\n    ")}
-    ${body.join("\n    ")}
+    ${sums.join("\n    ")}
   }
   let o = (s * ${UD_GRAD_LANES}u + lane) * ${l.stride}u;
-  ${store.join("\n  ")}
+  ${store.join("\n  ")}`;
 }
-`;
-}
+
+/** The partial-sum pass; `steps` of a dispatch are the step slots per seed (per_seed·tm). */
+export const UD_PARAM_GRADS: Program<UdSizes> = defineProgram<UdSizes>({
+  name: "fastweights_ud_param_grads",
+  workgroupSize: UD_GRAD_LANES,
+  uniformVar: "prm",
+  uniforms: { n: "u32", tm: "u32", per_seed: "u32" },
+  bindings: {
+    xs: { access: "read" },
+    lens: { access: "read", type: "u32" },
+    hs: { access: "read" },
+    dz: { access: "read" },
+    dzh: { access: "read" },
+    partials: { access: "read_write" },
+  },
+  main: body,
+  loopIterations: (_, slots) => Math.ceil(slots / UD_GRAD_LANES) + 1,
+});
