@@ -667,6 +667,14 @@ export const FW_GATE_STORE_MIN = 0.8;
 /** Unknown-delay gate profile: mean gate over distractor steps < 0.2. */
 export const FW_GATE_DISTRACTOR_MAX = 0.2;
 
+/**
+ * Unknown-delay gate separation: every seed's mean store gate is at least 5× its
+ * mean distractor gate (the gate the original's measured profile suggests:
+ * g_store > 5 × mean g_distractor; re-run at numpy seed 0 it is 0.900 / 0.128 = 7.0).
+ * Unlike the README's absolute store level, it holds for every seed.
+ */
+export const FW_GATE_SEPARATION_MIN = 5;
+
 /** Key-value binding (README multi-seed table): post − pre mean cosine ≥ 0.2. */
 export const FW_KV_GAIN_MIN = 0.2;
 
