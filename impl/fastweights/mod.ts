@@ -1,5 +1,5 @@
 /**
- * Fast-weight mechanisms (seed 004): the fused fast-weight recurrence and its
+ * Fast-weight mechanisms (cybertronai/schmidhuber-problems PR #8): the fused fast-weight recurrence and its
  * autograd op, the fast-weight store, unknown-delay pattern association and
  * key-value binding through a trained slow projector.
  *

@@ -1,6 +1,6 @@
 /**
- * History-compression chunkers on the GPU (seed 004, "chunker-22-symbol" and
- * "chunker-very-deep-1200"): the Elman nets of the automatizer, the chunker
+ * History-compression chunkers on the GPU (cybertronai/schmidhuber-problems PR #8, chunker-22-symbol/ and
+ * chunker-very-deep-1200/): the Elman nets of the automatizer, the chunker
  * and the single-net baselines, run forward and through BPTT by two fused
  * kernels that loop over time inside the shader, one invocation per sequence.
  * A long sequence (T = 1200) is split into time slices that fit the adapter's

@@ -1,6 +1,6 @@
 /**
- * Chunker-1200 training on the GPU (seed 004, "chunker-very-deep-1200",
- * catalogue A5): all five stages of the protocol run in f32 on the GPU from
+ * Chunker-1200 training on the GPU (cybertronai/schmidhuber-problems PR #8,
+ * chunker-very-deep-1200/): all five stages of the protocol run in f32 on the GPU from
  * the caller's initial parameters and trigger draws (the host only draws).
  *
  * 1. Automatizer A: SGD on non-overlapping windows of `autoWindow` steps with

@@ -1,5 +1,5 @@
 /**
- * Chunker-22 training on the GPU (seed 004, "chunker-22-symbol"): the whole
+ * Chunker-22 training on the GPU (cybertronai/schmidhuber-problems PR #8, chunker-22-symbol/): the whole
  * protocol — the automatizer A's block-by-block forward, CE BPTT and clipped
  * Adam, the surprise test on A's pre-update probabilities, the chunker C's
  * one-step BCE update on every surprising a/x symbol, the label read-out, and

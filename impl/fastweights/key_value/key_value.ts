@@ -1,6 +1,6 @@
 /**
- * Key-value binding through a trained slow projector on the GPU (seed 004,
- * "fast-weights-key-value"): a slow matrix W_K projects the keys, the fast
+ * Key-value binding through a trained slow projector on the GPU (cybertronai/schmidhuber-problems PR #8,
+ * fast-weights-key-value/): a slow matrix W_K projects the keys, the fast
  * weights W_fast = Σ_t v_t (W_K k_t)ᵀ are rebuilt every episode and read with
  * the projected query, y = W_fast (W_K q). Raw keys share a bias direction b
  * (k_t = α b + β ξ_t/√d), so the projector learns to suppress b.

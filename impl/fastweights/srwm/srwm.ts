@@ -1,6 +1,6 @@
 /**
- * The self-referential weight matrix on the GPU (seed 004,
- * "self-referential-weight-matrix"): an Elman net whose recurrent matrix is
+ * The self-referential weight matrix on the GPU (cybertronai/schmidhuber-problems PR #8,
+ * self-referential-weight-matrix/): an Elman net whose recurrent matrix is
  * W_eff = W_slow + W_fast, where W_fast is rewritten every step by the net
  * itself through soft row/column addresses r = softmax(A_row h),
  * c = softmax(A_col h), a value v = tanh(A_val·h) and a gate

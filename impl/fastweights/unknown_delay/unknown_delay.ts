@@ -1,5 +1,6 @@
 /**
- * Unknown-delay pattern association on the GPU (Schmidhuber 1992; seed 004):
+ * Unknown-delay pattern association on the GPU (Schmidhuber 1992; cybertronai/schmidhuber-problems PR #8,
+ * fast-weights-unknown-delay/):
  * a feed-forward slow net emits a key, value, query and write gate at every
  * step; gated rank-1 writes accumulate in the fast weights; the recall step
  * reads y = W q after its own write. Several independent nets (one per seed)
