@@ -20,6 +20,8 @@ import { buildRows, gateExitCode, type GateRow as Row, tally } from "./gate_rows
 import type { ClaimResult } from "./claim.ts";
 import { fcParams } from "./fuzz.ts";
 import { initGpu } from "../../impl/gpu/device.ts";
+import { type Figure, validateFigure } from "./figures.ts";
+import { renderReport } from "./report/html.ts";
 
 const OUT = "out/gate";
 const RESULTS = `${OUT}/results`;
@@ -43,6 +45,26 @@ async function runTests(extra: string[]): Promise<number> {
   });
   const { code } = await cmd.output();
   return code;
+}
+
+/** The figures the claims recorded in this run, sorted by id; a malformed one is skipped loudly. */
+async function readFigures(): Promise<Figure[]> {
+  const out: Figure[] = [];
+  try {
+    for await (const e of Deno.readDir(`${RESULTS}/figures`)) {
+      if (!e.name.endsWith(".json")) continue;
+      const f = JSON.parse(await Deno.readTextFile(`${RESULTS}/figures/${e.name}`)) as Figure;
+      try {
+        validateFigure(f);
+        out.push(f);
+      } catch (err) {
+        console.log(`gate: figure ${e.name} skipped: ${(err as Error).message}`);
+      }
+    }
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  return out.sort((a, b) => a.id.localeCompare(b.id));
 }
 
 async function readResults(): Promise<ClaimResult[]> {
@@ -196,10 +218,19 @@ async function main(): Promise<number> {
     `# ${head}\n` +
       stringify(csvRows, { header: true, columns: Object.keys(csvRows[0] ?? { id: "" }) }),
   );
+  const figures = (await readFigures()).filter((f) => rows.some((r) => r.id === f.claim));
+  await Deno.mkdir(`${dir}/figures`, { recursive: true });
+  for (const f of figures) {
+    await Deno.writeTextFile(
+      `${dir}/figures/${f.id}.json`,
+      JSON.stringify({ provenance: prov, figure: f }, null, 2),
+    );
+  }
+  await Deno.writeTextFile(`${dir}/index.html`, renderReport({ head, counts, rows, figures }));
   const diverging = rows.filter((r) => r.divergence).length;
   console.log(
     `\ngate: ${counts.pass} passed, ${counts.fail} failed, ${counts.pending} pending ` +
-      `(${rows.length} claims, ${diverging} with a recorded divergence); report in ${dir}/`,
+      `(${rows.length} claims, ${diverging} with a recorded divergence); report in ${dir}/ (index.html: table and ${figures.length} figures)`,
   );
   console.log(`gate: ${head}`);
   for (const r of rows.filter((r) => r.verdict === "fail" && r.detail.startsWith("undeclared"))) {

@@ -30,6 +30,7 @@ import {
   BYTE_LM_UNIGRAM_MARGIN_BITS,
 } from "../../../invariants/tolerance.ts";
 import { claimTest } from "../../_harness/claim.ts";
+import { recordFigure } from "../../_harness/figures.ts";
 import { loadPinnedJson } from "../../_harness/fixtures.ts";
 import {
   BYTE_LM_CAUSALITY,
@@ -132,6 +133,22 @@ claimTest(BYTE_LM_TRAINS, async () => {
       `${(run.wallMs / 1000).toFixed(1)} s (${run.bytesPerSecond.toFixed(0)} bytes/s), ` +
       `eval (windows of 128, no carried state) ${(evalMs / 1000).toFixed(1)} s`;
     console.log(`byte_lm.trains: margin ${margin.toFixed(4)} bits; ${detail}`);
+    recordFigure({
+      id: "byte_lm_training_loss",
+      claim: BYTE_LM_TRAINS.id,
+      title: "Causal-bank byte LM (frozen bank): training loss and held-out bits per byte",
+      x: { label: "step" },
+      y: { label: "bits per byte" },
+      series: [{
+        name: "training loss (bits/byte)",
+        points: run.losses.map((l) => [l.step, l.loss / Math.LN2] as const),
+      }],
+      marks: [
+        { y: baseline, label: `unigram ${baseline.toFixed(2)}` },
+        { y: bpb, label: `held-out ${bpb.toFixed(2)}` },
+        { y: floor, label: `floor ${floor.toFixed(2)}` },
+      ],
+    });
     return {
       figure: margin,
       bound: BYTE_LM_UNIGRAM_MARGIN_BITS,

@@ -53,6 +53,7 @@ export const SCAN_CHUNKED = claim({
 /** The original's division-based algorithm, measured. */
 export const SCAN_DIVISION_DIVERGENCE = claim({
   id: "decepticons.linear_recurrence.divergence_division",
+  direction: ">=",
   statement: "the original's division-based chunked scan (K = 32) is wrong by order one at " +
     "gate 0.18 and exact at gate 0.6, measured against the f64 sequential recurrence",
   source: `${TORCH}._chunked_recurrence_scan (divides by the in-chunk gate product)`,

@@ -27,6 +27,7 @@ import {
   jointly,
   relativeBounds,
 } from "../../_harness/differential.ts";
+import { recordFigure } from "../../_harness/figures.ts";
 import { referenceBounds } from "../unknown_delay/_bounds.ts";
 import { trackKvEpisode, trackKvStep } from "./_bounds.ts";
 
@@ -191,6 +192,20 @@ claimTest(KV_CAPACITY_SWEEP, async (t) => {
   const m = await differential<Case>(t, {
     cases: data.sweep.map((s) => ({ name: `N=${s.pairs}`, input: () => sweepCase(s) })),
     ...jointly((c: Case) => c()),
+  });
+  recordFigure({
+    id: "key_value_capacity",
+    claim: KV_CAPACITY_SWEEP.id,
+    title: "Key-value binding: mean recall cosine against stored pairs N",
+    x: { label: "stored pairs N" },
+    y: { label: "mean cosine(y, v)" },
+    series: [
+      { name: "trained W_K", points: data.sweep.map((s, i) => [s.pairs, trained[i]!] as const) },
+      {
+        name: "W_K = I (before training)",
+        points: data.sweep.map((s, i) => [s.pairs, pre[i]!] as const),
+      },
+    ],
   });
   // Non-monotone: the trained curve rises somewhere.
   const rises = trained.flatMap((c, i) => (i > 0 && c > trained[i - 1]! ? [i + 1] : []));

@@ -22,6 +22,7 @@ import {
   FW_SRWM_SEED_MIN,
 } from "../../../invariants/tolerance.ts";
 import { claimTest } from "../../_harness/claim.ts";
+import { recordFigure } from "../../_harness/figures.ts";
 import { SRWM_ABLATION, SRWM_SEED0, SRWM_SEEDS } from "./claims.ts";
 
 const SEEDS = [0, 1, 2, 3, 4, 5, 6, 7];
@@ -110,6 +111,19 @@ claimTest(SRWM_ABLATION, async () => {
   const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
   const noneMean = mean(none);
   const gain = mean(fast) - noneMean;
+  recordFigure({
+    id: "srwm_ablation",
+    claim: SRWM_ABLATION.id,
+    title: "SRWM query accuracy per seed: η = 0.5 against the η = 0 ablation",
+    x: { label: "seed" },
+    y: { label: "query accuracy" },
+    pointsOnly: true,
+    series: [
+      { name: `η = ${SRWM_ETA} (SRWM)`, points: fast.map((a, s) => [s, a] as const) },
+      { name: "η = 0 (plain RNN)", points: none.map((a, s) => [s, a] as const) },
+    ],
+    marks: [{ y: 0.5, label: "chance" }, { y: FW_SRWM_ETA0_MEAN_MIN, label: "0.9" }],
+  });
   return {
     figure: noneMean,
     bound: FW_SRWM_ETA0_MEAN_MIN,

@@ -23,6 +23,7 @@ import {
   FW_RECALL_ACCURACY,
 } from "../../../invariants/tolerance.ts";
 import { claimTest } from "../../_harness/claim.ts";
+import { recordFigure } from "../../_harness/figures.ts";
 import { UD_GATE_PROFILE, UD_RECALL_1_60, UD_RECALL_5_30 } from "./claims.ts";
 
 const SEEDS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
@@ -35,6 +36,8 @@ interface Trained {
   /** Trained parameters of every seed, [S·P] (the GPU's f32 values). */
   params: Float32Array;
   finalLoss: number[];
+  /** Training loss per seed, every 10th iteration: [seed][i] at iteration 10·i. */
+  lossCurve: number[][];
   trainMs: number;
 }
 
@@ -57,6 +60,9 @@ function train(): Promise<Trained> {
       return {
         params: await net.readParams(),
         finalLoss: SEEDS.map((_, s) => curve[(ITERATIONS - 1) * S + s]!),
+        lossCurve: SEEDS.map((_, s) =>
+          Array.from({ length: Math.ceil(ITERATIONS / 10) }, (_, i) => curve[10 * i * S + s]!)
+        ),
         trainMs: performance.now() - t0,
       };
     } finally {
@@ -110,13 +116,47 @@ function recallMeasurement(
 claimTest(UD_RECALL_5_30, () =>
   withTrained(async (net, t) => {
     const delays = range(5, 30);
+    recordFigure({
+      id: "unknown_delay_training_loss",
+      claim: UD_RECALL_5_30.id,
+      title: "Unknown-delay training loss (10 seeds, K in 5..30)",
+      x: { label: "iteration" },
+      y: { label: "MSE", log: true },
+      series: t.lossCurve.map((c, s) => ({
+        name: `seed ${SEEDS[s]}`,
+        points: c.map((l, i) => [10 * i, Math.max(l, 1e-12)] as const),
+      })),
+    });
     return recallMeasurement(t, delays, await net.evaluate(delays, 50, UD_EVAL_STREAM));
   }));
 
 claimTest(UD_RECALL_1_60, () =>
   withTrained(async (net, t) => {
     const delays = range(1, 60);
-    return recallMeasurement(t, delays, await net.evaluate(delays, 50, EXTRAPOLATION_STREAM));
+    const ev = await net.evaluate(delays, 50, EXTRAPOLATION_STREAM);
+    recordFigure({
+      id: "unknown_delay_recall_vs_delay",
+      claim: UD_RECALL_1_60.id,
+      title: "Bit accuracy against delay K (trained on K in 5..30)",
+      x: { label: "delay K" },
+      y: { label: "bit accuracy" },
+      series: [
+        {
+          name: "min over seeds",
+          points: delays.map((k, u) =>
+            [k, Math.min(...ev.accuracy.map((row) => row[u]!))] as const
+          ),
+        },
+        {
+          name: "mean over seeds",
+          points: delays.map((k, u) =>
+            [k, ev.accuracy.reduce((a, row) => a + row[u]!, 0) / ev.accuracy.length] as const
+          ),
+        },
+      ],
+      marks: [{ x: 5, label: "train K ≥ 5" }, { x: 30, label: "train K ≤ 30" }],
+    });
+    return recallMeasurement(t, delays, ev);
   }));
 
 claimTest(UD_GATE_PROFILE, () => withTrained((net) => gateProfile(net)));
