@@ -275,7 +275,7 @@ export const DECEPTICONS_MUTATIONS: readonly Mutation[] = [
     find: "launchCopyFinal(st, final, B, branch.n, lo, D);",
     replace: "launchCopyFinal(st, final, B, branch.n, lo, branch.n);",
     tests: [`${SUB_SPEC}/gpu_test.ts`],
-    filter: "decepticons substrate: every row's final state",
+    filter: claims("substrate", "property_final_state"),
     why: "the host gathers a branch's final state with the branch width as the row stride",
   }),
   planted("substrate", "token_range_off_by_one", "fault", {
@@ -283,7 +283,7 @@ export const DECEPTICONS_MUTATIONS: readonly Mutation[] = [
     find: "x < 0 || x >= s.vocab",
     replace: "x < 0 || x > s.vocab",
     tests: [`${SUB_SPEC}/gpu_test.ts`],
-    filter: "decepticons substrate: runSubstrate rejects",
+    filter: claims("substrate", "fault_run_arguments"),
     why: "runSubstrate accepts token V, one past the vocabulary (an out-of-range table row)",
   }),
   planted("substrate", "spectral_radius_not_applied", "forward", {
@@ -349,7 +349,7 @@ export const DECEPTICONS_MUTATIONS: readonly Mutation[] = [
     find: "if (i < D) a[i * E + i] = a[i * E + i]! + this.config.ridgeAlpha;",
     replace: "a[i * E + i] = a[i * E + i]! + this.config.ridgeAlpha;",
     tests: [`${CODER_SPEC}/gpu_test.ts`],
-    filter: "decepticons coder: the ridge readout solves",
+    filter: claims("predictive_coder", "property_ridge_normal_equations"),
     why: "the ridge penalty applied to the bias too (the original leaves the bias unpenalised)",
   }),
   planted("predictive_coder", "byte_range_off_by_one", "fault", {

@@ -155,3 +155,15 @@ export const CODER_HELD_OUT = claim({
     "8 KiB of training still gave 5.69 held-out against 4.32. The readout memorises features " +
     "of the training bytes; train bpb says nothing about compression of new text.",
 });
+
+/** The GPU ridge readout solves its normal equations. */
+export const CODER_RIDGE_NORMAL_EQUATIONS = claim({
+  id: "decepticons.predictive_coder.property_ridge_normal_equations",
+  statement:
+    "the fitted ridge readout W solves the f64 normal equations (FᵀF + αI')W = FᵀY of the " +
+    "GPU's own features, with the bias column unpenalised, up to the f32 rounding of W",
+  source: `${SRC}/adapters.py, ByteLatentPredictiveCoder.fit (ridge readout with an ` +
+    "unpenalised bias)",
+  bound: "worst residual / (f64 Cholesky rounding + f32 rounding of W) <= 1 (small coder, α 0.5)",
+  kind: "property",
+});

@@ -47,6 +47,7 @@ import {
   CODER_GPU_PARITY,
   CODER_GREEDY_QUICKSTART,
   CODER_HELD_OUT,
+  CODER_RIDGE_NORMAL_EQUATIONS,
 } from "./claims.ts";
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 
@@ -583,75 +584,67 @@ claimTest(CODER_HELD_OUT, async () => {
   };
 });
 
-Deno.test({
-  name: "decepticons coder: the ridge readout solves the f64 normal equations of the GPU's own " +
-    "features with the bias unpenalised, up to the f32 rounding of W",
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
-    const before = liveBufferCount();
-    // A small coder and a large α: the penalty is a visible part of every diagonal entry.
-    const alpha = 0.5;
-    const coder = ByteLatentPredictiveCoder.fromSeed({
-      size: 48,
-      reservoirFeatures: 8,
-      globalDim: 8,
-      latentDim: 8,
-      ridgeAlpha: alpha,
-    });
-    const bytes = new TextEncoder().encode(
-      "ridge readouts fit one-hot targets; the bias column is not penalised. ".repeat(4),
-    );
-    const n = bytes.length - 1;
-    await coder.fit(bytes, { readout: "ridge" });
-    const fitted = coder.weights!;
-    const tr = coder.trace(bytes.subarray(0, n));
-    const [fv] = (await readTensors([tr.features])) as Float32Array[];
-    for (const t of [tr.features, tr.state, tr.final]) t.dispose();
-    const D = coder.featureDim;
-    const K = D + 1;
-    const V = 256;
-    // A = X̃ᵀX̃ + α·diag(1, …, 1, 0), B = X̃ᵀY with X̃ = [Φ, 1], in f64 from the f32 features.
-    const a = new Float64Array(K * K);
-    const b = new Float64Array(K * V);
-    const row = new Float64Array(K);
-    row[D] = 1;
-    for (let t = 0; t < n; t++) {
-      for (let i = 0; i < D; i++) row[i] = fv![t * D + i]!;
-      for (let i = 0; i < K; i++) {
-        for (let j = 0; j < K; j++) a[i * K + j] = a[i * K + j]! + row[i]! * row[j]!;
-        b[i * V + bytes[t + 1]!] = b[i * V + bytes[t + 1]!]! + row[i]!;
+claimTest(CODER_RIDGE_NORMAL_EQUATIONS, async () => {
+  // A small coder and a large α: the penalty is a visible part of every diagonal entry.
+  const alpha = 0.5;
+  const coder = ByteLatentPredictiveCoder.fromSeed({
+    size: 48,
+    reservoirFeatures: 8,
+    globalDim: 8,
+    latentDim: 8,
+    ridgeAlpha: alpha,
+  });
+  const bytes = new TextEncoder().encode(
+    "ridge readouts fit one-hot targets; the bias column is not penalised. ".repeat(4),
+  );
+  const n = bytes.length - 1;
+  await coder.fit(bytes, { readout: "ridge" });
+  const fitted = coder.weights!;
+  const tr = coder.trace(bytes.subarray(0, n));
+  const [fv] = (await readTensors([tr.features])) as Float32Array[];
+  for (const t of [tr.features, tr.state, tr.final]) t.dispose();
+  const D = coder.featureDim;
+  const K = D + 1;
+  const V = 256;
+  // A = X̃ᵀX̃ + α·diag(1, …, 1, 0), B = X̃ᵀY with X̃ = [Φ, 1], in f64 from the f32 features.
+  const a = new Float64Array(K * K);
+  const b = new Float64Array(K * V);
+  const row = new Float64Array(K);
+  row[D] = 1;
+  for (let t = 0; t < n; t++) {
+    for (let i = 0; i < D; i++) row[i] = fv![t * D + i]!;
+    for (let i = 0; i < K; i++) {
+      for (let j = 0; j < K; j++) a[i * K + j] = a[i * K + j]! + row[i]! * row[j]!;
+      b[i * V + bytes[t + 1]!] = b[i * V + bytes[t + 1]!]! + row[i]!;
+    }
+  }
+  for (let i = 0; i < D; i++) a[i * K + i] = a[i * K + i]! + alpha;
+  const w = (k: number, v: number) => (k < D ? fitted.w[k * V + v]! : fitted.b[v]!);
+  // W = fl32(W*), W* an f64 Cholesky solve: |A W* − B|_i ≤ γ_{K+1}·√a_ii·Σ_j √a_jj |W*_j|
+  // (each row of the factor has norm √a_ii) and |A (W − W*)| ≤ u₃₂·|A||W*|; the residual
+  // computed here adds γ_{K+1}·(|A||W| + |B|).
+  const g = gamma64(K + 1);
+  let worst = 0;
+  let where = "";
+  for (let v = 0; v < V; v++) {
+    let s = 0;
+    for (let j = 0; j < K; j++) s += Math.sqrt(a[j * K + j]!) * Math.abs(w(j, v));
+    for (let i = 0; i < K; i++) {
+      let r = -b[i * V + v]!;
+      let mag = 0;
+      for (let j = 0; j < K; j++) {
+        r += a[i * K + j]! * w(j, v);
+        mag += Math.abs(a[i * K + j]! * w(j, v));
+      }
+      const bound = (1 + 2 * U32) * (U32 * mag + g * Math.sqrt(a[i * K + i]!) * s) +
+        g * (mag + Math.abs(b[i * V + v]!));
+      const ratio = Math.abs(r) / bound;
+      if (ratio > worst || (r !== 0 && bound === 0)) {
+        worst = bound === 0 ? Infinity : ratio;
+        where = `row ${i === D ? "bias" : i}, byte ${v}: residual ${r.toExponential(3)}, ` +
+          `bound ${bound.toExponential(3)}`;
       }
     }
-    for (let i = 0; i < D; i++) a[i * K + i] = a[i * K + i]! + alpha;
-    const w = (k: number, v: number) => (k < D ? fitted.w[k * V + v]! : fitted.b[v]!);
-    // W = fl32(W*), W* an f64 Cholesky solve: |A W* − B|_i ≤ γ_{K+1}·√a_ii·Σ_j √a_jj |W*_j|
-    // (each row of the factor has norm √a_ii) and |A (W − W*)| ≤ u₃₂·|A||W*|; the residual
-    // computed here adds γ_{K+1}·(|A||W| + |B|).
-    const g = gamma64(K + 1);
-    let worst = 0;
-    let where = "";
-    for (let v = 0; v < V; v++) {
-      let s = 0;
-      for (let j = 0; j < K; j++) s += Math.sqrt(a[j * K + j]!) * Math.abs(w(j, v));
-      for (let i = 0; i < K; i++) {
-        let r = -b[i * V + v]!;
-        let mag = 0;
-        for (let j = 0; j < K; j++) {
-          r += a[i * K + j]! * w(j, v);
-          mag += Math.abs(a[i * K + j]! * w(j, v));
-        }
-        const bound = (1 + 2 * U32) * (U32 * mag + g * Math.sqrt(a[i * K + i]!) * s) +
-          g * (mag + Math.abs(b[i * V + v]!));
-        const ratio = Math.abs(r) / bound;
-        if (ratio > worst || (r !== 0 && bound === 0)) {
-          worst = bound === 0 ? Infinity : ratio;
-          where = `row ${i === D ? "bias" : i}, byte ${v}: residual ${r.toExponential(3)}, ` +
-            `bound ${bound.toExponential(3)}`;
-        }
-      }
-    }
-    ok(worst <= 1, `the ridge weights miss the normal equations: worst ratio ${worst} at ${where}`);
-    strictEqual(liveBufferCount(), before);
-  },
+  }
+  return { figure: worst, bound: 1, pass: worst <= 1, detail: `worst at ${where}` };
 });

@@ -149,3 +149,24 @@ export const SUB_FIXTURE_PARITY = claim({
   bound: "|oracle − numpy| ≤ 1e-12·max(|numpy|, 1) for every state entry",
   kind: "parity",
 });
+
+/** The final state carries a run across calls. */
+export const SUB_FINAL_STATE = claim({
+  id: "decepticons.substrate.property_final_state",
+  statement: "for every substrate, batched, each row's final state is its last state, and a run " +
+    "split in two that carries the final state (and the oscillatory phase) equals the whole run",
+  source: `${DC}/reservoir.py, oscillatory_memory.py, hierarchical.py (stateful step API: the ` +
+    "state after a call is the state the next call starts from)",
+  bound: "0 failing rows or entries (batch 3, T 17, cut at 7)",
+  kind: "property",
+});
+
+/** runSubstrate validates before any GPU work. */
+export const SUB_RUN_ARGUMENTS = claim({
+  id: "decepticons.substrate.fault_run_arguments",
+  statement: "runSubstrate rejects token ids outside 0..V−1, a batch that does not divide the " +
+    "tokens, a wrong-sized initial state and a bad phase with the named error, allocating nothing",
+  source: "memspec op conventions (typed errors before any GPU work)",
+  bound: "fault cases without the named error, or with a GPU allocation = 0",
+  kind: "fault",
+});

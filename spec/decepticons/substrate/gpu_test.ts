@@ -47,7 +47,7 @@ import {
   oracleStep,
   type OracleSubstrate,
 } from "../../oracle/decepticons/substrate.ts";
-import { SUB_CAUSALITY, SUB_GPU_ROLLOUT } from "./claims.ts";
+import { SUB_CAUSALITY, SUB_FINAL_STATE, SUB_GPU_ROLLOUT, SUB_RUN_ARGUMENTS } from "./claims.ts";
 
 await initGpu();
 
@@ -366,120 +366,122 @@ claimTest(SUB_CAUSALITY, async () => {
   };
 });
 
-Deno.test({
-  name: "decepticons substrate: every row's final state is its last state, and a run split in " +
-    "two carrying it (and the phase) equals the whole run, batched, for every substrate",
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
-    const before = liveBufferCount();
-    const B = 3;
-    const T = 17;
-    const cut = 7;
-    const failures: string[] = [];
-    for (const s of smallSubstrates()) {
-      const rng = new Rng(5);
-      const rows = Array.from({ length: B }, () => Array.from({ length: T }, () => rng.int(16)));
-      const whole = runSubstrate(s, rows.flat(), { batch: B });
-      const [h, fin] = [await whole.states.toArray(), await whole.final.toArray()];
-      whole.states.dispose();
-      whole.final.dispose();
-      const D = fin.length / B;
-      // The final state of row b is its state after the last token (mixed substrates gather
-      // each branch into its own columns of a [batch, units] state).
-      for (let b = 0; b < B; b++) {
-        for (let i = 0; i < D; i++) {
-          if (fin[b * D + i] !== h[(b * T + T - 1) * D + i]) {
-            failures.push(`${s.kind}: final[${b}, ${i}] is not the last state`);
-            break;
-          }
+claimTest(SUB_FINAL_STATE, async () => {
+  const before = liveBufferCount();
+  const B = 3;
+  const T = 17;
+  const cut = 7;
+  const failures: string[] = [];
+  for (const s of smallSubstrates()) {
+    const rng = new Rng(5);
+    const rows = Array.from({ length: B }, () => Array.from({ length: T }, () => rng.int(16)));
+    const whole = runSubstrate(s, rows.flat(), { batch: B });
+    const [h, fin] = [await whole.states.toArray(), await whole.final.toArray()];
+    whole.states.dispose();
+    whole.final.dispose();
+    const D = fin.length / B;
+    // The final state of row b is its state after the last token (mixed substrates gather
+    // each branch into its own columns of a [batch, units] state).
+    for (let b = 0; b < B; b++) {
+      for (let i = 0; i < D; i++) {
+        if (fin[b * D + i] !== h[(b * T + T - 1) * D + i]) {
+          failures.push(`${s.kind}: final[${b}, ${i}] is not the last state`);
+          break;
         }
       }
-      const head = runSubstrate(s, rows.flatMap((r) => r.slice(0, cut)), { batch: B });
-      const [h1, f1] = [await head.states.toArray(), await head.final.toArray()];
-      head.states.dispose();
-      head.final.dispose();
-      const tail = runSubstrate(s, rows.flatMap((r) => r.slice(cut)), {
-        batch: B,
-        init: Float64Array.from(f1),
-        phase: head.phase,
-      });
-      const h2 = await tail.states.toArray();
-      tail.states.dispose();
-      tail.final.dispose();
-      let differ = 0;
-      for (let b = 0; b < B; b++) {
-        for (let t = 0; t < T; t++) {
-          for (let i = 0; i < D; i++) {
-            const got = t < cut ? h1[(b * cut + t) * D + i] : h2[(b * (T - cut) + t - cut) * D + i];
-            if (got !== h[(b * T + t) * D + i]) differ++;
-          }
-        }
-      }
-      if (differ > 0) failures.push(`${s.kind}: the split run differs in ${differ} entries`);
     }
-    if (liveBufferCount() !== before) failures.push("GPU buffers left alive");
-    if (failures.length > 0) throw new Error(failures.slice(0, 4).join("; "));
-  },
+    const head = runSubstrate(s, rows.flatMap((r) => r.slice(0, cut)), { batch: B });
+    const [h1, f1] = [await head.states.toArray(), await head.final.toArray()];
+    head.states.dispose();
+    head.final.dispose();
+    const tail = runSubstrate(s, rows.flatMap((r) => r.slice(cut)), {
+      batch: B,
+      init: Float64Array.from(f1),
+      phase: head.phase,
+    });
+    const h2 = await tail.states.toArray();
+    tail.states.dispose();
+    tail.final.dispose();
+    let differ = 0;
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < T; t++) {
+        for (let i = 0; i < D; i++) {
+          const got = t < cut ? h1[(b * cut + t) * D + i] : h2[(b * (T - cut) + t - cut) * D + i];
+          if (got !== h[(b * T + t) * D + i]) differ++;
+        }
+      }
+    }
+    if (differ > 0) failures.push(`${s.kind}: the split run differs in ${differ} entries`);
+  }
+  if (liveBufferCount() !== before) failures.push("GPU buffers left alive");
+  return {
+    figure: failures.length,
+    bound: 0,
+    pass: failures.length === 0,
+    detail: failures.length
+      ? failures.slice(0, 4).join("; ")
+      : `every substrate, batch ${B}, T ${T}, cut at ${cut}`,
+  };
 });
 
-Deno.test({
-  name: "decepticons substrate: runSubstrate rejects token ids outside 0..V−1, a batch that " +
-    "does not divide the tokens, a wrong-sized initial state and a bad phase, before any GPU work",
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: () => {
-    const before = liveBufferCount();
-    const failures: string[] = [];
-    const cases: [string, () => unknown, ErrorConstructor, string][] = [];
-    for (const s of smallSubstrates()) {
-      const k = s.kind;
-      cases.push(
-        [
-          `${k} token V`,
-          () => runSubstrate(s, [1, 2, 16], { batch: 1 }),
-          RangeError,
-          "token 16 at 2",
-        ],
-        [
-          `${k} token −1`,
-          () => runSubstrate(s, [-1, 2], { batch: 1 }),
-          RangeError,
-          "token -1 at 0",
-        ],
-        [
-          `${k} token 2.5`,
-          () => runSubstrate(s, [1, 2.5], { batch: 1 }),
-          RangeError,
-          "token 2.5 at 1",
-        ],
-        [`${k} batch`, () => runSubstrate(s, [1, 2, 3], { batch: 2 }), TypeError, "3 tokens in 2"],
-        [`${k} batch 0`, () => runSubstrate(s, [1, 2], { batch: 0 }), TypeError, "in 0 sequences"],
-        [
-          `${k} init`,
-          () => runSubstrate(s, [1, 2], { batch: 1, init: new Float64Array(1) }),
-          TypeError,
-          "init has 1 values",
-        ],
-        [
-          `${k} phase`,
-          () => runSubstrate(s, [1, 2], { batch: 1, phase: -1 }),
-          RangeError,
-          "phase -1",
-        ],
-      );
+claimTest(SUB_RUN_ARGUMENTS, () => {
+  const before = liveBufferCount();
+  const failures: string[] = [];
+  const cases: [string, () => unknown, ErrorConstructor, string][] = [];
+  for (const s of smallSubstrates()) {
+    const k = s.kind;
+    cases.push(
+      [
+        `${k} token V`,
+        () => runSubstrate(s, [1, 2, 16], { batch: 1 }),
+        RangeError,
+        "token 16 at 2",
+      ],
+      [
+        `${k} token −1`,
+        () => runSubstrate(s, [-1, 2], { batch: 1 }),
+        RangeError,
+        "token -1 at 0",
+      ],
+      [
+        `${k} token 2.5`,
+        () => runSubstrate(s, [1, 2.5], { batch: 1 }),
+        RangeError,
+        "token 2.5 at 1",
+      ],
+      [`${k} batch`, () => runSubstrate(s, [1, 2, 3], { batch: 2 }), TypeError, "3 tokens in 2"],
+      [`${k} batch 0`, () => runSubstrate(s, [1, 2], { batch: 0 }), TypeError, "in 0 sequences"],
+      [
+        `${k} init`,
+        () => runSubstrate(s, [1, 2], { batch: 1, init: new Float64Array(1) }),
+        TypeError,
+        "init has 1 values",
+      ],
+      [
+        `${k} phase`,
+        () => runSubstrate(s, [1, 2], { batch: 1, phase: -1 }),
+        RangeError,
+        "phase -1",
+      ],
+    );
+  }
+  for (const [name, fn, type, text] of cases) {
+    try {
+      const r = fn() as { states: { dispose(): void }; final: { dispose(): void } };
+      r.states.dispose();
+      r.final.dispose();
+      failures.push(`${name}: accepted`);
+    } catch (e) {
+      if (!(e instanceof type) || !e.message.includes(text)) failures.push(`${name}: ${e}`);
     }
-    for (const [name, fn, type, text] of cases) {
-      try {
-        const r = fn() as { states: { dispose(): void }; final: { dispose(): void } };
-        r.states.dispose();
-        r.final.dispose();
-        failures.push(`${name}: accepted`);
-      } catch (e) {
-        if (!(e instanceof type) || !e.message.includes(text)) failures.push(`${name}: ${e}`);
-      }
-    }
-    if (liveBufferCount() !== before) failures.push("a refused call allocated GPU buffers");
-    if (failures.length > 0) throw new Error(failures.slice(0, 4).join("; "));
-  },
+  }
+  if (liveBufferCount() !== before) failures.push("a refused call allocated GPU buffers");
+  return {
+    figure: failures.length,
+    bound: 0,
+    pass: failures.length === 0,
+    detail: failures.length
+      ? failures.slice(0, 4).join("; ")
+      : `${cases.length} fault cases raised the named error`,
+  };
 });
