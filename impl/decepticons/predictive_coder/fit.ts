@@ -4,13 +4,16 @@
  *
  * ```
  * deno task fit --input F [--prompt P] [--generate N] [--temperature T] [--greedy]
- *               [--seed N] [--readout ridge|calibrated]
+ *               [--seed N] [--readout calibrated|ridge] [--max-bytes N]
  * ```
  *
- * Fits the coder on the file's text, prints "train bits/byte", "patches" and "mean patch size",
- * then a sample of N bytes continuing the prompt (an empty prompt uses the text's first 16
- * bytes). A progress bar goes to stderr while fitting: one line redrawn with \r on a terminal,
- * plain lines otherwise. Exit codes: 0 success, 1 a runtime failure, 2 a usage error.
+ * Fits the coder on the file's bytes (any file: the model is a byte model), prints "train
+ * bits/byte", "patches" and "mean patch size", then continues the prompt byte by byte, each
+ * byte written to stdout as it is drawn (an empty prompt uses the input's first 16 bytes). The
+ * input limit of the adapter is checked before any GPU work and stated in bytes, with the flag
+ * that lifts it (`--max-bytes N` fits on the first N bytes). Progress goes to stderr while
+ * fitting and generating: one line redrawn with \r on a terminal, plain lines otherwise.
+ * Exit codes: 0 success, 1 a runtime failure, 2 a usage error.
  *
  * {@link main} takes the arguments and an I/O record, so it can be driven without a process.
  *
@@ -25,7 +28,7 @@
  * @module
  */
 import { initGpu } from "../../gpu/device.ts";
-import { decodeText, encodeText } from "../codec/codec.ts";
+import { encodeText } from "../codec/codec.ts";
 import { ByteLatentPredictiveCoder, type FitProgress, type Readout } from "./predictive_coder.ts";
 
 /** Usage text printed by `--help` and after a usage error. */
@@ -34,13 +37,14 @@ export const USAGE = `Usage: fit --input FILE [options]
 Fit memspec's GPU ByteLatentPredictiveCoder on FILE and continue a prompt.
 
 Options:
-  --input FILE          UTF-8 text to fit (required)
-  --prompt TEXT         prompt to continue (default: the text's first 16 bytes)
-  --generate N          bytes to generate (default 80)
-  --temperature T       sampling temperature > 0 (default 1.0)
-  --greedy              argmax instead of sampling
+  --input FILE          file to fit, read as bytes (required)
+  --prompt TEXT         prompt to continue (default: the input's first 16 bytes)
+  --generate N          bytes to generate, streamed to stdout (default 80, at most 10000)
+  --temperature T       sample from softmax(logits / T), T > 0 (default: greedy argmax)
+  --greedy              argmax (the default; overrides --temperature)
   --seed N              seed of the sampling stream (default: unseeded)
-  --readout KIND        ridge (the original's, default) or calibrated (log-loss, Adam)
+  --readout KIND        calibrated (log-loss, Adam; the default) or ridge (the original's)
+  --max-bytes N         fit on the input's first N bytes (lifts the adapter's input limit)
   --help                print this help
 `;
 
@@ -50,7 +54,9 @@ export interface CliIo {
   stderr: (text: string) => void;
   /** Whether stderr is a terminal (progress redrawn with \r); default false. */
   stderrIsTerminal?: boolean;
-  /** Reads the input file; default Deno.readTextFile. */
+  /** Reads the input file as bytes; default Deno.readFile. */
+  readFile?: (path: string) => Promise<Uint8Array>;
+  /** Reads the input file as text (kept for callers of the earlier API); used when set. */
   readTextFile?: (path: string) => Promise<string>;
 }
 
@@ -59,10 +65,13 @@ export interface FitArgs {
   input: string;
   prompt: string;
   generate: number;
-  temperature: number;
+  /** Sampling temperature, or undefined for greedy decoding. */
+  temperature: number | undefined;
   greedy: boolean;
   seed: number | undefined;
   readout: Readout;
+  /** Fit on the first N bytes only; undefined for the whole input. */
+  maxBytes: number | undefined;
 }
 
 /** A usage error: reported with the usage text and exit code 2. */
@@ -70,7 +79,18 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
-const VALUE_FLAGS = ["input", "prompt", "generate", "temperature", "seed", "readout"] as const;
+const VALUE_FLAGS = [
+  "input",
+  "prompt",
+  "generate",
+  "temperature",
+  "seed",
+  "readout",
+  "max-bytes",
+] as const;
+
+/** The most bytes `--generate` accepts: about 16 ms a byte on llvmpipe, so ~3 minutes. */
+export const MAX_GENERATE = 10_000;
 
 /**
  * Parses the command line, or returns "help".
@@ -87,7 +107,7 @@ export function parseFitArgs(args: readonly string[]): FitArgs | "help" {
       greedy = true;
       continue;
     }
-    const m = /^--([a-z]+)(?:=(.*))?$/s.exec(arg);
+    const m = /^--([a-z-]+)(?:=(.*))?$/s.exec(arg);
     const name = m?.[1];
     if (!m || !name || !(VALUE_FLAGS as readonly string[]).includes(name)) {
       throw new UsageError(
@@ -113,16 +133,28 @@ export function parseFitArgs(args: readonly string[]): FitArgs | "help" {
     return v;
   };
   const generate = int("generate", 80)!;
+  if (generate > MAX_GENERATE) {
+    throw new UsageError(
+      `--generate ${generate} is above the cap of ${MAX_GENERATE} bytes (about 16 ms a byte ` +
+        "on a software adapter); generate in several runs",
+    );
+  }
+  const maxBytes = int("max-bytes", undefined);
+  if (maxBytes !== undefined && maxBytes < 2) {
+    throw new UsageError(`--max-bytes expects an integer >= 2, got ${maxBytes}`);
+  }
   const seed = int("seed", undefined);
   if (seed !== undefined && seed > 0xffffffff) {
     throw new UsageError(`--seed expects an integer below 2^32, got ${seed}`);
   }
   const ts = values.get("temperature");
-  const temperature = ts === undefined ? 1 : Number(ts);
-  if (ts !== undefined && (ts.trim() === "" || !Number.isFinite(temperature) || temperature <= 0)) {
+  const temperature = ts === undefined ? undefined : Number(ts);
+  if (
+    ts !== undefined && (ts.trim() === "" || !Number.isFinite(temperature) || temperature! <= 0)
+  ) {
     throw new UsageError(`--temperature expects a number > 0, got "${ts}"`);
   }
-  const readout = values.get("readout") ?? "ridge";
+  const readout = values.get("readout") ?? "calibrated";
   if (readout !== "ridge" && readout !== "calibrated") {
     throw new UsageError(`--readout expects ridge or calibrated, got "${readout}"`);
   }
@@ -131,20 +163,26 @@ export function parseFitArgs(args: readonly string[]): FitArgs | "help" {
     prompt: values.get("prompt") ?? "",
     generate,
     temperature,
-    greedy,
+    // Greedy unless a temperature asks for sampling.
+    greedy: greedy || temperature === undefined,
     seed,
     readout,
+    maxBytes,
   };
 }
 
-const PHASES: Record<FitProgress["phase"], string> = {
+const PHASES: Record<FitProgress["phase"] | "generate", string> = {
   substrate: "substrate",
   features: "features",
   readout: "readout",
+  generate: "generate",
 };
 
 /** A progress reporter: a redrawn bar on a terminal, a line per quarter otherwise. */
-function progressReporter(io: CliIo): { update: (p: FitProgress) => void; end: () => void } {
+/** Progress of one phase: fitting's phases, or generation. */
+type Progress = Omit<FitProgress, "phase"> & { phase: FitProgress["phase"] | "generate" };
+
+function progressReporter(io: CliIo): { update: (p: Progress) => void; end: () => void } {
   let drawn = false;
   const lastQuarter = new Map<string, number>();
   return {
@@ -188,14 +226,16 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
     return 0;
   }
   const a = parsed;
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = await (io.readTextFile ?? ((p: string) => Deno.readTextFile(p)))(a.input);
+    bytes = io.readTextFile
+      ? encodeText(await io.readTextFile(a.input))
+      : await (io.readFile ?? ((p: string) => Deno.readFile(p)))(a.input);
   } catch (e) {
     io.stderr(`error: cannot read --input ${a.input}: ${e instanceof Error ? e.message : e}\n`);
     return 1;
   }
-  const bytes = encodeText(text);
+  if (a.maxBytes !== undefined && bytes.length > a.maxBytes) bytes = bytes.subarray(0, a.maxBytes);
   if (bytes.length < 2) {
     io.stderr(`error: --input ${a.input} holds ${bytes.length} bytes, expected at least 2\n`);
     return 1;
@@ -204,18 +244,37 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
   try {
     await initGpu();
     const coder = ByteLatentPredictiveCoder.fromSeed();
+    // The adapter's limit, in the user's terms, before any GPU work.
+    const limit = coder.maxInputBytes();
+    if (bytes.length > limit) {
+      io.stderr(
+        `error: --input ${a.input} is ${bytes.length} bytes; this adapter fits at most ${limit} ` +
+          `bytes in one fit (the substrate keeps ${4 * coder.config.size} bytes of state per ` +
+          `input byte in one GPU buffer). Fit on the first ${limit} bytes with --max-bytes ${limit}.\n`,
+      );
+      return 1;
+    }
     const bar = progressReporter(io);
     const fit = await coder.fit(bytes, { readout: a.readout, onProgress: bar.update });
     bar.end();
     io.stdout(`train bits/byte: ${fit.bitsPerByte.toFixed(4)}\n`);
     io.stdout(`patches: ${fit.patches}\n`);
     io.stdout(`mean patch size: ${fit.meanPatchSize.toFixed(3)}\n`);
-    const out = await coder.generate(prompt, a.generate, {
+    // Stream: the prompt, then each byte as it is drawn (UTF-8 decoded incrementally).
+    const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
+    io.stdout(decoder.decode(prompt, { stream: true }));
+    const gen = progressReporter(io);
+    await coder.generate(prompt, a.generate, {
       greedy: a.greedy,
-      temperature: a.temperature,
+      temperature: a.temperature ?? 1,
       seed: a.seed,
+      onByte: (byte, i) => {
+        io.stdout(decoder.decode(Uint8Array.of(byte), { stream: true }));
+        gen.update({ phase: "generate", done: i + 1, total: a.generate });
+      },
     });
-    io.stdout(`${decodeText(out)}\n`);
+    gen.end();
+    io.stdout(`${decoder.decode()}\n`);
     return 0;
   } catch (e) {
     io.stderr(`error: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -167,3 +167,16 @@ export const CODER_RIDGE_NORMAL_EQUATIONS = claim({
   bound: "worst residual / (f64 Cholesky rounding + f32 rounding of W) <= 1 (small coder, α 0.5)",
   kind: "property",
 });
+
+/** The fit command on real input. */
+export const CODER_FIT_CLI = claim({
+  id: "decepticons.predictive_coder.behaviour_fit_cli",
+  statement: "deno task fit refuses an input past the adapter's limit in bytes, naming " +
+    "--max-bytes, before any GPU work; fits a binary file as bytes; and by default (calibrated " +
+    "readout, greedy) continues the quickstart prompt with its sentence, streaming each byte to " +
+    "stdout with progress on stderr",
+  source: `${SRC}/cli.py (fit command: --input, --prompt, --generate, --temperature, --greedy)`,
+  bound: "0 failing cases; 0 buffers allocated by the refusal; >= one stdout write per byte; " +
+    ">= 2 progress lines",
+  kind: "behaviour",
+});

@@ -23,7 +23,13 @@ import { initGpu, liveBufferCount } from "../../../impl/mod.ts";
 import { readTensors } from "../../../impl/tensor.ts";
 import { ByteLatentPredictiveCoder } from "../../../impl/decepticons/predictive_coder/predictive_coder.ts";
 import { CODER_WG } from "../../../impl/decepticons/predictive_coder/kernels/commit.ts";
-import { main, parseFitArgs, UsageError } from "../../../impl/decepticons/predictive_coder/fit.ts";
+import {
+  type FitArgs,
+  main,
+  MAX_GENERATE,
+  parseFitArgs,
+  UsageError,
+} from "../../../impl/decepticons/predictive_coder/fit.ts";
 import {
   F32_MIN_NORMAL,
   FW_REFERENCE_FACTOR,
@@ -44,6 +50,7 @@ import {
 import { coderCase, loadCoderFixture } from "./_fixture_data.ts";
 import {
   CODER_CALIBRATED,
+  CODER_FIT_CLI,
   CODER_GPU_PARITY,
   CODER_GREEDY_QUICKSTART,
   CODER_HELD_OUT,
@@ -358,6 +365,8 @@ Deno.test({
         [["--input", "mem.txt", "--generate", "2.5"], "--generate expects an integer >= 0"],
         [["--input", "mem.txt", "--readout", "lasso"], "--readout expects ridge or calibrated"],
         [["--input", "mem.txt", "stray"], 'unexpected argument "stray"'],
+        [["--input", "mem.txt", "--generate", "10001"], "above the cap of 10000 bytes"],
+        [["--input", "mem.txt", "--max-bytes", "1"], "--max-bytes expects an integer >= 2"],
       ] as [string[], string][]
     ) {
       const r = await runCli(args);
@@ -370,11 +379,15 @@ Deno.test({
       input: "a",
       prompt: "",
       generate: 80,
-      temperature: 1,
+      temperature: undefined,
       greedy: true,
       seed: 3,
-      readout: "ridge",
+      readout: "calibrated",
+      maxBytes: undefined,
     });
+    // Sampling only when a temperature asks for it; --greedy wins.
+    strictEqual((parseFitArgs(["--input=a", "--temperature", "0.5"]) as FitArgs).greedy, false);
+    strictEqual((parseFitArgs(["--input=a"]) as FitArgs).greedy, true);
     const missing = await runCli(["--input", "nope.txt"]);
     strictEqual(missing.code, 1);
     strictEqual(missing.err.includes("cannot read --input nope.txt"), true);
@@ -386,6 +399,8 @@ Deno.test({
       "--generate",
       "6",
       "--greedy",
+      "--readout",
+      "ridge",
     ]);
     strictEqual(run.code, 0, run.err);
     const lines = run.out.split("\n");
@@ -647,4 +662,69 @@ claimTest(CODER_RIDGE_NORMAL_EQUATIONS, async () => {
     }
   }
   return { figure: worst, bound: 1, pass: worst <= 1, detail: `worst at ${where}` };
+});
+
+claimTest(CODER_FIT_CLI, async () => {
+  const failures: string[] = [];
+  const parts: { name: string; figure: number; bound: number; direction: "<=" | ">=" | "==" }[] =
+    [];
+  const cli = async (args: string[], bytes: Uint8Array) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(args, {
+      stdout: (s) => out.push(s),
+      stderr: (s) => err.push(s),
+      readFile: () => Promise.resolve(bytes),
+    });
+    return { code, out, err: err.join("") };
+  };
+  // 1. Past the adapter's limit: refused in bytes, naming the flag, before any GPU work.
+  await initGpu();
+  const limit = ByteLatentPredictiveCoder.fromSeed().maxInputBytes();
+  const before = liveBufferCount();
+  const big = await cli(["--input", "big.txt"], new Uint8Array(limit + 1).fill(97));
+  if (big.code !== 1) failures.push(`limit + 1 bytes: exit ${big.code}`);
+  if (!big.err.includes(`is ${limit + 1} bytes`) || !big.err.includes(`--max-bytes ${limit}`)) {
+    failures.push(`limit + 1 bytes: message "${big.err.trim()}"`);
+  }
+  parts.push({
+    name: "GPU buffers allocated by a refused input",
+    figure: liveBufferCount() - before,
+    bound: 0,
+    direction: "==",
+  });
+  // 2. A binary input (every byte value, invalid UTF-8 included) is fitted as bytes.
+  const binary = Uint8Array.from({ length: 600 }, (_, i) => (i * 37 + (i >> 3)) % 256);
+  const bin = await cli(["--input", "b.bin", "--generate", "4", "--readout", "ridge"], binary);
+  if (bin.code !== 0) failures.push(`binary input: exit ${bin.code}: ${bin.err.trim()}`);
+  // 3. The defaults continue the quickstart prompt with its sentence, streamed byte by byte.
+  const steps = 60;
+  const q = await cli(
+    ["--input", "q.txt", "--prompt", "predictive ", "--generate", String(steps)],
+    new TextEncoder().encode(QUICKSTART),
+  );
+  const text = q.out.slice(3).join("");
+  const want = "predictive " +
+    LINE.repeat(2).slice("predictive ".length, "predictive ".length + steps);
+  if (q.code !== 0) failures.push(`quickstart: exit ${q.code}: ${q.err.trim()}`);
+  if (text.trimEnd() !== want.trimEnd()) {
+    failures.push(`quickstart default: ${JSON.stringify(text)}`);
+  }
+  parts.push({
+    name: "stdout writes during generation (one per byte, plus prompt and end)",
+    figure: q.out.length - 3,
+    bound: steps + 2,
+    direction: ">=",
+  });
+  const progress = q.err.split("\n").filter((l) => l.startsWith("generate ")).length;
+  parts.push({ name: "generation progress lines", figure: progress, bound: 2, direction: ">=" });
+  return {
+    figure: failures.length,
+    bound: 0,
+    pass: failures.length === 0,
+    parts,
+    detail: (failures.length ? `FAILED: ${failures.join("; ")}; ` : "") +
+      `adapter input limit ${limit} bytes; --generate cap ${MAX_GENERATE}; default run on ` +
+      `the quickstart text: ${JSON.stringify(text.slice(0, 70))}…`,
+  };
 });
