@@ -141,6 +141,17 @@ async function tryMutation(tree: string, m: Mutation): Promise<MutationOutcome> 
       ...m.tests,
     ], 900_000);
     const killed = test.code !== 0;
+    // A filter that selects no test proves nothing: neither killed nor survived.
+    if (!killed && /\|\s*0 passed\s*\|\s*0 failed/.test(test.out)) {
+      return {
+        ...base,
+        outcome: "invalid",
+        evidence: `no test ran (filter ${m.filter ?? "(none)"} selects nothing in ${
+          m.tests.join(", ")
+        })`,
+        seconds: (performance.now() - t0) / 1000,
+      };
+    }
     return {
       ...base,
       outcome: killed ? "killed" : "survived",

@@ -9,7 +9,7 @@
 import { ok } from "node:assert/strict";
 import { type Eigh, eigh } from "../../impl/linalg/eigh.ts";
 import { eigenvalues } from "../../impl/linalg/eigvals.ts";
-import { type Matrix, matrix } from "../../impl/linalg/matrix.ts";
+import { fromRows, type Matrix, matrix } from "../../impl/linalg/matrix.ts";
 import { pivotRow } from "../../impl/linalg/sign.ts";
 import {
   LINALG_JACOBI_C,
@@ -51,7 +51,11 @@ function decompose(name: string, a: Matrix): Eigh {
   return e;
 }
 
-/** Extra cases of the property claims: the zero matrix and extreme scales. */
+/**
+ * Extra cases of the property claims: the zero matrix, extreme scales, and eigenvectors whose
+ * largest components tie exactly ((1, ±1)/√2: the Jacobi rotation of an equal diagonal has
+ * c = s), where only the lowest-index rule of the sign convention decides the sign.
+ */
 function extraCases(): { name: string; a: Matrix }[] {
   const r3 = cases.find((c) => c.name === "random_3")!;
   const scaled = (f: number) => matrix(3, 3, Array.from(r3.a.data, (x) => x * f));
@@ -59,6 +63,8 @@ function extraCases(): { name: string; a: Matrix }[] {
     { name: "zero_3", a: matrix(3, 3) },
     { name: "random_3 × 1e300", a: scaled(1e300) },
     { name: "random_3 × 1e-300", a: scaled(1e-300) },
+    { name: "tied_2", a: fromRows([[2, 1], [1, 2]]) },
+    { name: "tied_3", a: fromRows([[1, 1, 0], [1, 1, 0], [0, 0, 5]]) },
   ];
 }
 

@@ -7,7 +7,7 @@
  */
 import { ok } from "node:assert/strict";
 import { eigh } from "../../impl/linalg/eigh.ts";
-import { type Matrix, matrix } from "../../impl/linalg/matrix.ts";
+import { fromRows, type Matrix, matrix } from "../../impl/linalg/matrix.ts";
 import { spectralNorm } from "../../impl/linalg/norms.ts";
 import { pivotRow } from "../../impl/linalg/sign.ts";
 import { pca, type Svd, svd } from "../../impl/linalg/svd.ts";
@@ -58,6 +58,8 @@ const EXTRA: { name: string; a: Matrix }[] = [
   { name: "rank_5_of_50x20", a: lowRank(50, 20, 5, 15) },
   { name: "zero_4x3", a: matrix(4, 3) },
   { name: "gaussian_6x4 × 1e300", a: matrix(6, 4, gaussian(6, 4, 16).data.map((x) => x * 1e300)) },
+  // v = (1, ±1)/√2 exactly (equal column norms give c = s): the sign convention's tie rule.
+  { name: "tied_2", a: fromRows([[2, 1], [1, 2]]) },
 ];
 
 const cache = new Map<string, Svd>();

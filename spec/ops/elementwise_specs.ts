@@ -24,14 +24,9 @@
  * @module
  */
 import fc from "fast-check";
-import {
-  binary,
-  type BinaryOpName,
-  clamp,
-  type Tensor,
-  unary,
-  type UnaryOpName,
-} from "../../impl/mod.ts";
+import { clamp, type Tensor } from "../../impl/mod.ts";
+import { binary, type BinaryOpName } from "../../impl/ops/binary.ts";
+import { unary, type UnaryOpName } from "../../impl/ops/unary.ts";
 import { Rng } from "../../impl/gpu/rng.ts";
 import {
   F32_MIN_NORMAL,

@@ -9,7 +9,6 @@
 import {
   add,
   backward,
-  batchStats,
   DisposedTensorError,
   exp,
   gpu,
@@ -27,7 +26,7 @@ import {
   tidyAsync,
   zeros,
 } from "../../impl/mod.ts";
-import { launch } from "../../impl/gpu/batch.ts";
+import { batchStats, launch } from "../../impl/gpu/batch.ts";
 import { checkAllocation, createStorageBuffer, releaseBuffer } from "../../impl/gpu/buffers.ts";
 import { type Claim, claimTest, type Measurement } from "../_harness/claim.ts";
 import {

@@ -14,17 +14,15 @@
  */
 import {
   backward,
-  binary,
-  type BinaryOpName,
   initGpu,
   liveBufferCount,
   readTensors,
   type Tensor,
   tensor,
   tidy,
-  unary,
-  type UnaryOpName,
 } from "../../impl/mod.ts";
+import { binary, type BinaryOpName } from "../../impl/ops/binary.ts";
+import { unary, type UnaryOpName } from "../../impl/ops/unary.ts";
 import { NONFINITE_FINITE_REL } from "../../invariants/tolerance.ts";
 import { claimTest } from "../_harness/claim.ts";
 import { NONFINITE_POLICY } from "./nonfinite_claims.ts";

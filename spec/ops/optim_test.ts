@@ -16,7 +16,6 @@ import fc from "fast-check";
 import {
   Adam,
   type AdamOptions,
-  batchStats,
   clipGradNorm,
   DisposedTensorError,
   initGpu,
@@ -28,6 +27,7 @@ import {
   tidy,
   zeros,
 } from "../../impl/mod.ts";
+import { batchStats } from "../../impl/gpu/batch.ts";
 import { sumOfSquaresPathLength, SUMSQ_CHUNK } from "../../impl/ops/kernels/optim.ts";
 import { checkClose, describeClose } from "../../invariants/close.ts";
 import { track, type Tracked } from "../../invariants/tolerance.ts";

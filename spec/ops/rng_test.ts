@@ -5,7 +5,8 @@
  * @module
  */
 import fc from "fast-check";
-import { hashU32, initGpu, liveBufferCount, Rng, RNG_WGSL } from "../../impl/mod.ts";
+import { initGpu, liveBufferCount, Rng } from "../../impl/mod.ts";
+import { hashU32, RNG_WGSL } from "../../impl/gpu/rng.ts";
 import { launch } from "../../impl/gpu/batch.ts";
 import { createStorageBuffer, releaseBuffer } from "../../impl/gpu/buffers.ts";
 import { WGSL_LINEAR_WORKGROUP } from "../../impl/gpu/grid.ts";
