@@ -27,8 +27,11 @@ import { recordScanForward } from "../recurrence/recurrence.ts";
 
 /** A fast-weight memory on the GPU. */
 export class FastWeightStore {
+  /** Key and query size d_k. */
   readonly keyDim: number;
+  /** Value size d_v. */
   readonly valueDim: number;
+  /** Write strength η. */
   readonly eta: number;
   #state: Tensor;
 
@@ -62,6 +65,21 @@ export class FastWeightStore {
     return this.#state;
   }
 
+  /**
+   * Refuses a non-finite entry (or one past the f32 range, which the upload would turn into
+   * ±Infinity): one such write would poison every later read of the memory.
+   */
+  #checkFinite(op: string, what: string, xs: ArrayLike<number>): void {
+    for (let i = 0; i < xs.length; i++) {
+      const x = xs[i]!;
+      if (!Number.isFinite(Math.fround(x))) {
+        throw new RangeError(
+          `Cannot ${op} a fast-weight store: ${what}[${i}] is ${x}, expected a finite f32 value`,
+        );
+      }
+    }
+  }
+
   #check(op: string, what: string, n: number, want: number): void {
     if (n !== want) {
       throw new TypeError(
@@ -76,11 +94,16 @@ export class FastWeightStore {
    * W ← W + η g_t v_t k_tᵀ for each t.
    *
    * @throws {TypeError} when the lengths disagree.
+   * @throws {RangeError} when a key, value or gate is not a finite f32 value; the state is
+   *   then unchanged.
    */
   writeMany(keys: ArrayLike<number>, values: ArrayLike<number>, gates: ArrayLike<number>): void {
     const count = gates.length;
     this.#check("write to", "keys", keys.length, count * this.keyDim);
     this.#check("write to", "values", values.length, count * this.valueDim);
+    this.#checkFinite("write to", "keys", keys);
+    this.#checkFinite("write to", "values", values);
+    this.#checkFinite("write to", "gates", gates);
     if (count === 0) return;
     const k = tensor(Float32Array.from(keys), [1, count, this.keyDim]);
     const v = tensor(Float32Array.from(values), [1, count, this.valueDim]);
@@ -117,9 +140,11 @@ export class FastWeightStore {
    * Reads y = W q (one dispatch); the caller owns the returned [1, d_v] tensor.
    *
    * @throws {TypeError} when the query's length is not d_k.
+   * @throws {RangeError} when a query entry is not a finite f32 value.
    */
   read(query: ArrayLike<number>): Tensor {
     this.#check("read from", "the query", query.length, this.keyDim);
+    this.#checkFinite("read from", "query", query);
     const q = tensor(Float32Array.from(query), [1, this.keyDim]);
     const dummy = zeros([1, 1, Math.max(this.keyDim, this.valueDim)]);
     const g = zeros([1, 1]);

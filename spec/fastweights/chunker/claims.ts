@@ -64,6 +64,27 @@ export const C22_GPU_GRADIENTS = claim({
   kind: "parity",
 });
 
+/** The trainer's own BPTT, clip and Adam (block_update.ts, block.ts) vs the oracle. */
+export const C22_GPU_GRADIENTS_TRAINING = claim({
+  id: "fastweights.chunker.gpu_gradients_22_training",
+  statement: "the kernels chunker-22 training runs give the oracle's training step: A's " +
+    "forward (block.ts), A's BPTT gradient over the 21-step block (block_update.ts's raw " +
+    "gradient, CE at t = 0..19 plus the label BCE at t = 20 for the single net), its " +
+    "global-norm clip and Adam step (parameters and both moments), and C's one-step BCE " +
+    "gradient, clip and Adam inside block.ts, at blocks 0, 1, 2 and 39 of a training run " +
+    "from the nets' initial parameters (c22Scale) for two seeds of each mode",
+  source: `${C22}/chunker_22_symbol.py (train loop); impl/fastweights/chunker/kernels/` +
+    "block_update.ts and block.ts against spec/oracle/fastweights/chunker.ts",
+  bound: "every element within its f32 error bound (ratio <= 1), step-local: each state from " +
+    "the GPU's previous state, the gradient against the oracle's BPTT on the GPU's own " +
+    "trajectory (carried error recursed norm-wise through ‖W_hh‖₂), the parameters and " +
+    "moments after the step against the oracle's clipped Adam step (adamClipStep) from the " +
+    "GPU's own parameters and moments with the oracle's gradient, the gradient's bound " +
+    "propagated through the kernel's clip and Adam in its evaluation order (WGSL pow's " +
+    "inherited exp2/log2 accuracy for C's bias corrections)",
+  kind: "parity",
+});
+
 /** Parity with numpy f64. */
 export const C22_FIXTURE = claim({
   id: "fastweights.chunker.fixture_parity_22",
@@ -145,6 +166,26 @@ export const C1200_GPU_GRADIENTS = claim({
     "(0.1 for A and the baseline, 0.2 for C: ‖W_hh‖₂ ≈ 0.78, 0.75, 1.13), plus A's window " +
     "with W_hh scaled to ‖W_hh‖₂ = 1.5. Over 1199 steps the norm-wise recursion needs " +
     "‖W_hh‖₂ near or below 1 (at 1.5 it overflows f64)",
+  kind: "parity",
+});
+
+/** The trainer's own window and full kernels (c1200_window.ts, c1200_full.ts) vs the oracle. */
+export const C1200_GPU_GRADIENTS_TRAINING = claim({
+  id: "fastweights.chunker.gpu_gradients_1200_training",
+  statement: "the kernels chunker-1200 training runs give the oracle's SGD step: the window " +
+    "kernel (c1200_window.ts) for A's windows of 6 (from a zero and from a carried state, and " +
+    "the last window of 5) and for C's full BPTT over compressed pairs, and the phased full " +
+    "kernel (c1200_full.ts) for the baseline's BPTT over 1199 steps (its raw gradient and its " +
+    "update), at the oracle's initial scales (0.1 for A and the baseline, 0.2 for C)",
+  source: `${C1200}/chunker_very_deep_1200.py (train_automatizer, train_chunker, ` +
+    "train_baseline); impl/fastweights/chunker/kernels/c1200_window.ts and c1200_full.ts " +
+    "against spec/oracle/fastweights/chunker.ts",
+  bound: "every element within its f32 error bound (ratio <= 1), step-local: each state from " +
+    "the GPU's previous state (vec4 dots charged their longest addition path), the baseline's " +
+    "gradient against the oracle's BPTT on the GPU's own trajectory (carried error recursed " +
+    "norm-wise through ‖W_hh‖₂), the parameters after p ← p − lr·clamp(g, −5, 5) against the " +
+    "oracle's sgdClipStep from the GPU's own parameters with the oracle's gradient, within " +
+    "the gradient's bound times lr plus the update's roundings",
   kind: "parity",
 });
 

@@ -37,7 +37,11 @@ import {
   chunker1200Train,
 } from "../../../impl/fastweights/chunker/train1200.ts";
 import { throws } from "node:assert/strict";
-import { claimTest } from "../../_harness/claim.ts";
+import { claimTest, type Measurement } from "../../_harness/claim.ts";
+import { Comparison, differential, jointly } from "../../_harness/differential.ts";
+import { c22ParamCount } from "../../../impl/fastweights/chunker/train22.ts";
+import { a22BlockOf, type C22Replay, type C22Snapshot, c22StepOf, replayC22Training } from "./_train22_driver.ts";
+import { checkA22Block, checkC22Step, ratiosText, worstRatios } from "./_training_bounds.ts";
 import type { C1200ReplayReport, C1200Trace } from "./_replay1200.ts";
 import {
   adamClipStep,
@@ -280,7 +284,83 @@ function compareDecisions(g: Chunker22Seed, o: ReturnType<typeof oracleTrace>) {
 /** Seeds whose chunker-mode decisions are compared with the oracle (the single net: seed 0). */
 const PARITY_SEEDS = C22_SEEDS;
 
-claimTest(C22_GPU_TRAINING_PARITY, async () => {
+/**
+ * Training blocks whose step is replayed step-locally (every seed, both modes): Adam's first
+ * steps with the clip active, then every 300th block through the last.
+ */
+const C22_CHECKED_BLOCKS = [0, 1, 2, 3, 4, 299, 599, 899, 1199, 1499];
+
+/** Seeds 0..9 of `mode` through the instrumented replay of the training pass. */
+async function c22Replay(mode: Mode) {
+  const ins = C22_SEEDS.map((s) => c22Inputs(mode, s));
+  const cat = <T extends Float64Array | Int32Array>(xs: T[]) => xs.flatMap((x) => Array.from(x));
+  const streams = Int32Array.from(cat(ins.map((i) => i.stream)));
+  const replay = await replayC22Training({
+    mode,
+    a: Float32Array.from(cat(ins.map((i) => i.a))),
+    c: mode === "chunker" ? Float32Array.from(cat(ins.map((i) => i.c))) : undefined,
+    streams,
+    blocks: C22_README.blocks,
+    lr: C22_README.lr,
+    threshold: C22_README.threshold,
+    clip: C22_CLIP,
+  }, new Set(C22_CHECKED_BLOCKS));
+  return { replay, streams };
+}
+
+/** Values where the replay's final nets, masks and p(target) differ from chunker22Train's. */
+function replayDiffs(r: C22Replay, runs: readonly Chunker22Seed[], mode: Mode): number {
+  const { a: P, c: PC } = c22ParamCount(mode);
+  const n = C22_README.blocks;
+  const B = C22.block;
+  let diffs = 0;
+  const count = (x: ArrayLike<number>, y: ArrayLike<number>) => {
+    diffs += Math.abs(x.length - y.length);
+    for (let i = 0; i < Math.min(x.length, y.length); i++) diffs += Object.is(x[i], y[i]) ? 0 : 1;
+  };
+  runs.forEach((g, s) => {
+    count(r.final.a.subarray(s * P, (s + 1) * P), g.a);
+    if (g.c) count(r.final.c.subarray(s * PC, (s + 1) * PC), g.c);
+    count(Int32Array.from({ length: n }, (_, b) => r.rec[(s * n + b) * 3]!), g.train.masks);
+    count(r.pTarget.subarray(s * n * B, (s + 1) * n * B), g.train.pTarget);
+  });
+  return diffs;
+}
+
+/**
+ * Every checked block of every seed of a replay, step-locally against the oracle's training
+ * step from the GPU's own state (A's block; C's update in chunker mode, or C unchanged).
+ */
+async function oneStep(
+  t: Deno.TestContext,
+  mode: Mode,
+  run: { replay: C22Replay; streams: Int32Array },
+  worst: Map<string, number>,
+): Promise<Measurement> {
+  const label = mode === "single" ? "single net" : "chunker mode";
+  return await differential(t, {
+    cases: run.replay.snapshots.map((snap) => ({ name: `${label}, block ${snap.blk}`, input: snap })),
+    ...jointly((snap: C22Snapshot) => {
+      const cmp = new Comparison();
+      for (const s of C22_SEEDS) {
+        const b = a22BlockOf(snap, s, mode, run.streams, C22_README.blocks);
+        checkA22Block(cmp, `seed ${s} A`, b, C22_README.lr, C22_CLIP);
+        if (mode !== "chunker") continue;
+        const c = c22StepOf(snap, s);
+        if (c) checkC22Step(cmp, `seed ${s} C`, c, C22_README.lr, C22_CLIP);
+        else {
+          const PC = c22ParamCount("chunker").c;
+          const at = (x: Float32Array) => x.subarray(s * PC, (s + 1) * PC);
+          cmp.add(`seed ${s} C unchanged`, at(snap.after.c), at(snap.before.c), 0);
+        }
+      }
+      worstRatios(cmp, worst);
+      return cmp;
+    }),
+  });
+}
+
+claimTest(C22_GPU_TRAINING_PARITY, async (t) => {
   const f32 = (x: Float64Array) => Float64Array.from(Float32Array.from(x));
   const gpu = await gpuSeeds("chunker");
   let diffs = 0;
@@ -312,15 +392,52 @@ claimTest(C22_GPU_TRAINING_PARITY, async () => {
     same(run.trainSurprises, replay.train.masks.map((m) => popcount(m))) &&
     same(run.predictions, replay.eval.predictions);
   const ins = c22Inputs("single", 0);
-  const single = compareDecisions(
-    (await gpuSeeds("single"))[0]!,
-    oracleTrace("single", f32(ins.a), f32(ins.c), 0),
-  );
+  const singleGpu = await gpuSeeds("single");
+  const single = compareDecisions(singleGpu[0]!, oracleTrace("single", f32(ins.a), f32(ins.c), 0));
+  // The trainer's own trajectory, replayed with readbacks: it must end where chunker22Train
+  // ends, and each checked block's step must be the oracle's step from the GPU's state.
+  const chunkerReplay = await c22Replay("chunker");
+  const singleReplay = await c22Replay("single");
+  const replayed = replayDiffs(chunkerReplay.replay, gpu, "chunker") +
+    replayDiffs(singleReplay.replay, singleGpu, "single");
+  const worst = new Map<string, number>();
+  const stepChunker = await oneStep(t, "chunker", chunkerReplay, worst);
+  const stepSingle = await oneStep(t, "single", singleReplay, worst);
+  const steps = `blocks ${C22_CHECKED_BLOCKS.join(", ")}`;
   return {
     figure: diffs,
     bound: 0,
-    pass: diffs === 0 && faithful,
-    detail: `replay of the oracle protocol identical to c22Run (seed 0, f64 init): ` +
+    pass: diffs === 0 && faithful && replayed === 0 && stepChunker.pass && stepSingle.pass,
+    parts: [
+      { name: "differing masks and read-outs", figure: diffs, bound: 0, direction: "==" },
+      {
+        name: "oracle protocol replay differs from c22Run",
+        figure: faithful ? 0 : 1,
+        bound: 0,
+        direction: "==",
+      },
+      {
+        name: "instrumented GPU replay values differing from chunker22Train",
+        figure: replayed,
+        bound: 0,
+        direction: "==",
+      },
+      {
+        name: `chunker mode: one-step |θ_gpu' − Φ(θ_gpu)| / bound (A, C; ${steps})`,
+        figure: stepChunker.figure as number,
+        bound: 1,
+        direction: "<=",
+      },
+      {
+        name: `single net: one-step |θ_gpu' − Φ(θ_gpu)| / bound (A; ${steps})`,
+        figure: stepSingle.figure as number,
+        bound: 1,
+        direction: "<=",
+      },
+    ],
+    detail: `one-step, chunker mode: ${stepChunker.detail}; single net: ${stepSingle.detail}; ` +
+      `worst ratio per output: ${ratiosText(worst)}; instrumented replay vs chunker22Train: ` +
+      `${replayed} differing values; replay of the oracle protocol identical to c22Run (seed 0, f64 init): ` +
       `${faithful}; chunker mode, seeds ${PARITY_SEEDS[0]}..${
         PARITY_SEEDS.at(-1)
       }, GPU f32 vs oracle ` +

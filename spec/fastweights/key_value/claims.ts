@@ -73,8 +73,9 @@ export const KV_BIAS_PROJECTION = claim({
 /** GPU KV parity. */
 export const KV_GPU = claim({
   id: "fastweights.key_value.gpu_gradients",
-  statement: "the fused GPU key-value kernel gives the oracle's reads, losses, gradients and " +
-    "SGD steps",
+  statement: "the fused GPU key-value kernels give the oracle's reads, losses, gradients and " +
+    "SGD steps (one and two seeds per dispatch, clip active and inactive, caps 1 and 0.5), and " +
+    "a training run split into launches equals its steps taken one launch each, bit for bit",
   source: `${KV}; memspec's fused kernel against spec/oracle/fastweights/key_value.ts`,
   bound: "every element within its running f32 error bound (ratio <= 1)",
   kind: "parity",

@@ -6,7 +6,7 @@
  * @module
  */
 import fc from "fast-check";
-import { initGpu, readTensors } from "../../../impl/mod.ts";
+import { initGpu, liveBufferCount, readTensors } from "../../../impl/mod.ts";
 import { Rng } from "../../../impl/gpu/rng.ts";
 import {
   KV_EVAL_OFFSET,
@@ -18,6 +18,9 @@ import {
   kvTrain,
   kvTrainFrom,
 } from "../../../impl/fastweights/key_value/key_value.ts";
+import { KV_TRAIN } from "../../../impl/fastweights/key_value/kernels/train.ts";
+import { maxStepsPerLaunch } from "../../../impl/gpu/program.ts";
+import type { Tensor } from "../../../impl/tensor.ts";
 import { gradcheck } from "../../../invariants/gradcheck.ts";
 import {
   FW_F64_IDENTITY_REL,
@@ -200,6 +203,28 @@ claimTest(KV_GPU, async (t) => {
     for (let i = 0; i < data.values.length; i++) data.values[i]! *= s.scale;
     return { ...s, data, ep: kvEpisodeAt(data, d, dv, 0) };
   });
+  // Training kernel, two seeds in one dispatch with lr 0.1 and cap 0.5: the values of each
+  // seed's episode are scaled so that ‖g‖ ≈ 0.6 (seed 0: clipped, though ‖g‖² < 0.5) and
+  // ‖g‖ ≈ 0.3 (seed 1: not clipped). ‖g‖ grows as the values' scale squared.
+  const pairSgd = { lr: 0.1, maxNorm: 0.5 };
+  const pair = [
+    { target: 0.6, clipped: true },
+    { target: 0.3, clipped: false },
+  ].map((s) => {
+    const wk = randomProjector(d, rng, 0.05);
+    const data = kvDrawEpisodes(task, bias, rng, 1);
+    const at1 = kvSgdStep(d, Float64Array.from(wk), kvEpisodeAt(data, d, dv, 0), pairSgd).norm;
+    const scale = Math.sqrt(s.target / at1);
+    for (let i = 0; i < data.values.length; i++) data.values[i]! *= scale;
+    return { ...s, wk, data, ep: kvEpisodeAt(data, d, dv, 0) };
+  });
+  // A training run long enough for the runner to split it into launches (when the adapter's
+  // loop budget is finite), against the same steps taken one launch each.
+  const perLaunch = maxStepsPerLaunch(KV_TRAIN, { keyDim: d, valueDim: dv, pairs: task.pairs }, 64);
+  const splitSteps = Math.min(perLaunch, 62) + 2;
+  const launches = Math.ceil(splitSteps / perLaunch);
+  const splitWk = randomProjector(d, rng, 0.05);
+  const splitData = kvDrawEpisodes(task, bias, rng, splitSteps);
   /** One evaluation dispatch: reads, fast weights, losses and gradients of its six episodes. */
   const evalCase = async (c: typeof evals[number]): Promise<Compared> => {
     const out = kvEvaluate(task, c.projectors.flatMap((p) => Array.from(p)), c.data, 3);
@@ -255,7 +280,39 @@ claimTest(KV_GPU, async (t) => {
       }
       return steps;
     })();
+  // The two-seed step runs once; each seed's projector is compared on its own.
+  let pairRun: Promise<Float32Array | Int32Array> | undefined;
+  const runPair = () =>
+    pairRun ??= (async () => {
+      const run = kvTrainFrom(task, pair.map((s) => s.wk), pair.map((s) => s.data), {
+        steps: 1,
+        ...pairSgd,
+      });
+      try {
+        return (await readTensors([run.wk]))[0]!;
+      } finally {
+        run.wk.dispose();
+        run.losses.dispose();
+      }
+    })();
   const norms: string[] = [];
+  /** Seed `i` of the two-seed step against the oracle's step from its initial projector. */
+  const pairCase = async (i: number): Promise<Compared> => {
+    const next = (await runPair()).subarray(i * d * d, (i + 1) * d * d);
+    const s = pair[i]!;
+    const ref = Float64Array.from(s.wk);
+    const { norm } = kvSgdStep(d, ref, s.ep, pairSgd);
+    norms.push(`two seeds, seed ${i}: ${norm.toPrecision(3)}`);
+    if (norm > pairSgd.maxNorm !== s.clipped || norm * norm > pairSgd.maxNorm) {
+      throw new RangeError(
+        `Cannot compare seed ${i} of the two-seed step: expected ‖g‖ ${
+          s.clipped ? "in (0.5, √0.5)" : "below 0.5"
+        } but ‖g‖ = ${norm}`,
+      );
+    }
+    const tr = trackKvStep(d, s.wk, s.ep, pairSgd.lr, pairSgd.maxNorm);
+    return new Comparison().add("W_K", next, ref, referenceBounds(tr.wk));
+  };
   /** SGD step `i` against the oracle's step from the same (GPU-computed) projector. */
   const sgdCase = async (i: number): Promise<Compared> => {
     const { wk, next } = (await runChain())[i]!;
@@ -272,6 +329,38 @@ claimTest(KV_GPU, async (t) => {
     const tr = trackKvStep(d, wk, s.ep, 0.05, 1);
     return new Comparison().add("W_K", next, ref, referenceBounds(tr.wk));
   };
+  /** The split run against single-step runs chained through the host: equal bit for bit. */
+  const splitCase = async (): Promise<Compared> => {
+    const read = async (run: { wk: Tensor; losses: Tensor }) => {
+      try {
+        return await readTensors([run.wk, run.losses]);
+      } finally {
+        run.wk.dispose();
+        run.losses.dispose();
+      }
+    };
+    const [whole, wholeLosses] = await read(
+      kvTrainFrom(task, [splitWk], [splitData], { steps: splitSteps }),
+    );
+    let wk: ArrayLike<number> = splitWk;
+    const losses: number[] = [];
+    for (let i = 0; i < splitSteps; i++) {
+      const N = splitData.pairs;
+      const one: KvEpisodeData = {
+        count: 1,
+        pairs: N,
+        keys: splitData.keys.subarray(i * N * d, (i + 1) * N * d),
+        values: splitData.values.subarray(i * N * dv, (i + 1) * N * dv),
+        query: splitData.query.subarray(i, i + 1),
+      };
+      const [next, loss] = await read(kvTrainFrom(task, [wk], [one], { steps: 1 }));
+      wk = next!;
+      losses.push(loss![0]!);
+    }
+    return new Comparison()
+      .add("W_K", whole!, wk, 0)
+      .add("losses", wholeLosses!, losses, 0);
+  };
   type Case = () => Promise<Compared>;
   const clip = (c: boolean | undefined) =>
     c === undefined ? "" : `, clip ${c ? "active" : "inactive"}`;
@@ -285,6 +374,16 @@ claimTest(KV_GPU, async (t) => {
         name: `SGD step ${i} (values ×${s.scale}${clip(s.clipped)})`,
         input: () => sgdCase(i),
       })),
+      ...pair.map((s, i) => ({
+        name: `SGD step, seed ${i} of 2 in one dispatch (lr 0.1, cap 0.5, ‖g‖ ≈ ${s.target}` +
+          `${clip(s.clipped)})`,
+        input: () => pairCase(i),
+      })),
+      {
+        name: `a run of ${splitSteps} SGD steps in ${launches} launches vs ${splitSteps} ` +
+          "single-step runs (bit for bit)",
+        input: splitCase,
+      },
     ],
     ...jointly((c: Case) => c()),
   });
@@ -400,4 +499,86 @@ claimTest(KV_BIAS_PROJECTION, async () => {
     detail: `|cos(v_min, b)| per seed [${cosines.map((c) => c.toFixed(4)).join(", ")}]; ` +
       `σ_min/σ_next per seed [${gaps.map((g) => g.toFixed(3)).join(", ")}]`,
   };
+});
+
+Deno.test({
+  name: "fastweights key_value: kvTrainFrom, kvEvaluate and kvDrawEpisodes reject bad sizes and " +
+    "settings with the documented error before any GPU work",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    await initGpu();
+    const live = liveBufferCount();
+    const failures: string[] = [];
+    const rejects = (name: string, f: () => unknown, type: ErrorConstructor, text: string) => {
+      try {
+        f();
+        failures.push(`${name}: accepted`);
+      } catch (e) {
+        if (!(e instanceof type) || !e.message.includes(text)) {
+          failures.push(`${name}: expected a ${type.name} naming "${text}", got ${e}`);
+        }
+      }
+    };
+    const task = { ...KV_TASK_DEFAULTS, keyDim: 3, valueDim: 2, pairs: 2 };
+    const data = kvDrawEpisodes(task, kvBias(3), new Rng(1), 2);
+    const wk = new Float32Array(9);
+    rejects(
+      "maxNorm 0",
+      () => kvTrainFrom(task, [wk], [data], { maxNorm: 0 }),
+      RangeError,
+      "maxNorm 0",
+    );
+    rejects(
+      "maxNorm NaN",
+      () => kvTrainFrom(task, [wk], [data], { maxNorm: NaN }),
+      RangeError,
+      "maxNorm NaN",
+    );
+    rejects("lr NaN", () => kvTrainFrom(task, [wk], [data], { lr: NaN }), RangeError, "lr NaN");
+    rejects(
+      "lr ∞",
+      () => kvTrainFrom(task, [wk], [data], { lr: Infinity }),
+      RangeError,
+      "lr Infinity",
+    );
+    rejects(
+      "two projectors, one sequence",
+      () => kvTrainFrom(task, [wk, wk], [data]),
+      TypeError,
+      "Cannot train 2 key-value projectors from 1 episode sequences",
+    );
+    rejects(
+      "a projector of 8 values",
+      () => kvTrainFrom(task, [new Float32Array(8)], [data]),
+      TypeError,
+      "initial projector of 8 values: expected 3 × 3",
+    );
+    rejects(
+      "keyDim 0",
+      () => kvTrainFrom({ ...task, keyDim: 0 }, [wk], [data]),
+      RangeError,
+      "keyDim must be an integer in [1, 64], got 0",
+    );
+    rejects(
+      "pairs 65",
+      () => kvDrawEpisodes({ ...task, pairs: 65 }, kvBias(3), new Rng(1), 1),
+      RangeError,
+      "pairs must be an integer in [1, 64], got 65",
+    );
+    rejects(
+      "valueDim 1.5",
+      () => kvEvaluate({ ...task, valueDim: 1.5 }, wk, data),
+      RangeError,
+      "valueDim must be an integer in [1, 64], got 1.5",
+    );
+    rejects(
+      "two groups, one projector",
+      () => kvEvaluate(task, wk, data, 1),
+      TypeError,
+      "with 9 projector values: expected 2 × 3 × 3",
+    );
+    if (liveBufferCount() !== live) failures.push("a rejected call left GPU buffers behind");
+    if (failures.length > 0) throw new Error(failures.join("; "));
+  },
 });

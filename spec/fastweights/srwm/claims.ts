@@ -56,6 +56,18 @@ export const SRWM_GPU_GRADIENTS = claim({
   kind: "parity",
 });
 
+/** GPU Adam steps of the training kernel. */
+export const SRWM_GPU_TRAINING = claim({
+  id: "fastweights.srwm.gpu_training",
+  statement: "two clipped Adam steps of the fused GPU training kernel match the oracle's " +
+    "steps (srwmAdamStep) taken with the kernel's own gradients, with the per-tensor clip " +
+    "inactive (cap 5) and active (cap 0.05)",
+  source: `${SRWM}/self_referential_weight_matrix.py Adam with per-tensor clipping; memspec's ` +
+    "fused train kernel against spec/oracle/fastweights/srwm.ts",
+  bound: "every parameter within its running f32 error bound (ratio <= 1), 3 runs per cap at H = 6",
+  kind: "parity",
+});
+
 /** Fixture parity. */
 export const SRWM_FIXTURE = claim({
   id: "fastweights.srwm.fixture_parity",

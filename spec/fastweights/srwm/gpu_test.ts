@@ -12,9 +12,14 @@
  *
  * @module
  */
-import { initGpu } from "../../../impl/mod.ts";
+import { initGpu, liveBufferCount, zeros } from "../../../impl/mod.ts";
 import { Rng } from "../../../impl/gpu/rng.ts";
-import { SRWM_DEFAULTS, srwmEncode, srwmTrainFrom } from "../../../impl/fastweights/srwm/srwm.ts";
+import {
+  SRWM_DEFAULTS,
+  srwmEncode,
+  srwmEvaluate,
+  srwmTrainFrom,
+} from "../../../impl/fastweights/srwm/srwm.ts";
 import {
   FIXTURE_F64_REL,
   track,
@@ -41,7 +46,7 @@ import {
   relativeBounds,
 } from "../../_harness/differential.ts";
 import { referenceBounds, seqSum, trackFwSigmoid, trackFwTanh } from "../unknown_delay/_bounds.ts";
-import { SRWM_FIXTURE, SRWM_GPU_GRADIENTS } from "./claims.ts";
+import { SRWM_FIXTURE, SRWM_GPU_GRADIENTS, SRWM_GPU_TRAINING } from "./claims.ts";
 
 const ZERO: Tracked = { v: 0, e: 0 };
 const ONE = track.input(1);
@@ -317,6 +322,175 @@ claimTest(SRWM_GPU_GRADIENTS, (t) => {
   });
 });
 
+/** Tracked β₁ᵗ, β₂ᵗ, moments and parameters of the training kernel's Adam state. */
+interface TrackedAdam {
+  b1t: Tracked;
+  b2t: Tracked;
+  m: Tracked[];
+  v: Tracked[];
+}
+
+/**
+ * One Adam step of the training kernel (impl/fastweights/srwm/kernels/train.ts) in its
+ * evaluation order, from exact f32 parameters `p` and gradients `grad` (read back from the
+ * kernel) and the tracked state before the step: per tensor ‖g‖ = sqrt(Σ g²) left to right,
+ * ĝ = g·(clip/‖g‖) when ‖g‖ > clip; m, v; p − (lr·(m·c₁))/(sqrt(v·c₂) + ε) with
+ * β₁ᵗ ← β₁ᵗ·β₁, c₁ = 1/(1 − β₁ᵗ) (and β₂ likewise) computed in f32 in the kernel.
+ *
+ * @throws {RangeError} when a tensor's gradient norm is within rounding of the clip.
+ */
+function trackSrwmAdam(
+  L: SrwmLayout,
+  cfg: typeof SRWM_DEFAULTS,
+  p: ArrayLike<number>,
+  grad: ArrayLike<number>,
+  st: TrackedAdam,
+): TrackedAdam & { params: Tracked[]; clipped: string[] } {
+  const u = track.uniform;
+  const b1t = track.mul(st.b1t, u(cfg.beta1));
+  const b2t = track.mul(st.b2t, u(cfg.beta2));
+  const c1 = track.div(ONE, track.sub(ONE, b1t));
+  const c2 = track.div(ONE, track.sub(ONE, b2t));
+  const clip = u(cfg.clip);
+  const out = {
+    b1t,
+    b2t,
+    m: st.m.slice(),
+    v: st.v.slice(),
+    params: Array.from(p, (x) => track.input(x)),
+    clipped: [] as string[],
+  };
+  for (const [name, off, size] of L.tensors) {
+    const g = Array.from({ length: size }, (_, i) => track.input(grad[off + i]!));
+    const nrm = track.sqrt(seqSum(g.map((x) => track.mul(x, x))));
+    if (Math.abs(nrm.v - cfg.clip) <= nrm.e + clip.e) {
+      throw new RangeError(`Cannot bound an Adam step: ‖∂L/∂${name}‖ = ${nrm.v} is at the clip`);
+    }
+    const sc = nrm.v > cfg.clip ? track.div(clip, nrm) : ONE;
+    if (nrm.v > cfg.clip) out.clipped.push(name);
+    for (let i = 0; i < size; i++) {
+      const k = off + i;
+      const gs = track.mul(g[i]!, sc);
+      const m = track.add(track.mul(u(cfg.beta1), st.m[k]!), track.mul(u(1 - cfg.beta1), gs));
+      const v = track.add(
+        track.mul(u(cfg.beta2), st.v[k]!),
+        track.mul(u(1 - cfg.beta2), track.mul(gs, gs)),
+      );
+      out.m[k] = m;
+      out.v[k] = v;
+      out.params[k] = track.sub(
+        out.params[k]!,
+        track.div(
+          track.mul(u(cfg.lr), track.mul(m, c1)),
+          track.add(track.sqrt(track.mul(v, c2)), u(cfg.eps)),
+        ),
+      );
+    }
+  }
+  return out;
+}
+
+claimTest(SRWM_GPU_TRAINING, async (t) => {
+  await initGpu();
+  const H = 6;
+  const L = srwmLayout(H, 4);
+  const P = L.total;
+  const rng = new Rng(2024);
+  const runs = [
+    { eta: 0.5, scale: 1 },
+    { eta: 1.7, scale: 2 },
+    { eta: 0.3, scale: 3 },
+  ].map(({ eta, scale }) => {
+    const s = scale / Math.sqrt(H);
+    const perm = () => {
+      const a = [0, 1, 2, 3];
+      for (let i = 3; i > 0; i--) {
+        const j = rng.int(i + 1);
+        [a[i], a[j]] = [a[j]!, a[i]!];
+      }
+      return a;
+    };
+    const params = new Float32Array(P).map(() => rng.uniformIn(-s, s));
+    const codes = Uint32Array.from([0, 1], () => srwmEncode(rng.int(4), perm(), perm()));
+    return { eta, params, codes };
+  });
+  interface Steps {
+    /** [R, P] after one step and the gradients it took; after two steps and the second's. */
+    p1: Float32Array;
+    g1: Float32Array;
+    p2: Float32Array;
+    g2: Float32Array;
+  }
+  // Per cap: a one-step and a two-step run of the same 3 runs (the first step of both is the
+  // same computation, so the two-step run's second gradients are taken at the one-step run's
+  // parameters).
+  const gpu = new Map<number, Promise<Steps>>();
+  const runCap = (clip: number) => {
+    let r = gpu.get(clip);
+    if (r === undefined) {
+      gpu.set(
+        clip,
+        r = (async () => {
+          const cfg = { ...SRWM_DEFAULTS, hidden: H, clip };
+          const train = async (steps: number) => {
+            const run = srwmTrainFrom(
+              cfg,
+              runs.map((x) => x.params),
+              runs.map((x) => x.eta),
+              runs.map((x) => x.codes),
+              steps,
+            );
+            try {
+              return [await run.params.toFloat32(), await run.grads.toFloat32()];
+            } finally {
+              for (const x of [run.params, run.losses, run.grads]) x.dispose();
+            }
+          };
+          const [p1, g1] = await train(1);
+          const [p2, g2] = await train(2);
+          return { p1: p1!, g1: g1!, p2: p2!, g2: g2! };
+        })(),
+      );
+    }
+    return r;
+  };
+  const clippedAt: string[] = [];
+  /** Both Adam steps of run `r` under cap `clip` against the oracle's, from the GPU's gradients. */
+  const stepCase = async (clip: number, r: number): Promise<Compared> => {
+    const { p1, g1, p2, g2 } = await runCap(clip);
+    const cfg = { ...SRWM_DEFAULTS, hidden: H, clip };
+    const adam = { lr: cfg.lr, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps, clip };
+    const row = (x: Float32Array) => x.subarray(r * P, (r + 1) * P);
+    const p0 = runs[r]!.params;
+    const q = Float64Array.from(p0);
+    const m = new Float64Array(P);
+    const v = new Float64Array(P);
+    srwmAdamStep(L, adam, q, m, v, row(g1), 1);
+    const zero = Array.from({ length: P }, () => ZERO);
+    const t1 = trackSrwmAdam(L, cfg, p0, row(g1), { b1t: ONE, b2t: ONE, m: zero, v: zero });
+    // Step 2 from the GPU's parameters after step 1, with the oracle's moments.
+    const q2 = Float64Array.from(row(p1));
+    srwmAdamStep(L, adam, q2, m, v, row(g2), 2);
+    const t2 = trackSrwmAdam(L, cfg, row(p1), row(g2), t1);
+    clippedAt.push(
+      `cap ${clip} run ${r}: ${t1.clipped.length}, ${t2.clipped.length} of 9 tensors clipped`,
+    );
+    return new Comparison()
+      .add("parameters after step 1", row(p1), q, referenceBounds(t1.params))
+      .add("parameters after step 2", row(p2), q2, referenceBounds(t2.params));
+  };
+  type Kase = { clip: number; r: number };
+  const cases: Kase[] = [5, 0.05].flatMap((clip) => runs.map((_, r) => ({ clip, r })));
+  const m = await differential<Kase>(t, {
+    cases: cases.map((c) => ({
+      name: `cap ${c.clip}: H=${H} run ${c.r} (η ${runs[c.r]!.eta}), Adam steps 1 and 2`,
+      input: c,
+    })),
+    ...jointly((c: Kase) => stepCase(c.clip, c.r)),
+  });
+  return { ...m, detail: `${m.detail}; ${clippedAt.join("; ")}` };
+});
+
 interface SrwmFixture {
   format: string;
   hidden: number;
@@ -423,4 +597,69 @@ claimTest(SRWM_FIXTURE, async (t) => {
     detail: `${m.detail}; clipped tensors at Adam step 2: [${fx.adam.clipped2.join(", ")}]; ` +
       integrity,
   };
+});
+
+Deno.test({
+  name: "fastweights srwm: srwmTrainFrom and srwmEvaluate reject bad sizes, step counts and η " +
+    "with the documented error before any GPU work",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    await initGpu();
+    const live = liveBufferCount();
+    const failures: string[] = [];
+    const rejects = (name: string, f: () => unknown, type: ErrorConstructor, text: string) => {
+      try {
+        f();
+        failures.push(`${name}: accepted`);
+      } catch (e) {
+        if (!(e instanceof type) || !e.message.includes(text)) {
+          failures.push(`${name}: expected a ${type.name} naming "${text}", got ${e}`);
+        }
+      }
+    };
+    const P = srwmLayout(SRWM_DEFAULTS.hidden, 4).total;
+    const p = new Float32Array(P);
+    const codes = Uint32Array.of(srwmEncode(0, [0, 1, 2, 3], [3, 2, 1, 0]), 0);
+    const train = (over: Partial<Parameters<typeof srwmTrainFrom>[0]>, eta: number, steps = 1) =>
+      srwmTrainFrom({ ...SRWM_DEFAULTS, ...over }, [p], [eta], [codes], steps);
+    rejects("η NaN", () => train({}, NaN), RangeError, "with η NaN");
+    rejects("η ∞", () => train({}, Infinity), RangeError, "with η Infinity");
+    rejects("0 steps", () => train({}, 0.5, 0), RangeError, "for 0 steps");
+    rejects("1.5 steps", () => train({}, 0.5, 1.5), RangeError, "for 1.5 steps");
+    rejects("3 steps from 2 codes", () => train({}, 0.5, 3), TypeError, "for 3 steps from 2");
+    rejects("hidden 17", () => train({ hidden: 17 }, 0.5), RangeError, "got 17");
+    rejects("hidden 0", () => train({ hidden: 0 }, 0.5), RangeError, "got 0");
+    rejects(
+      "a short parameter vector",
+      () => srwmTrainFrom(SRWM_DEFAULTS, [p.subarray(1)], [0.5], [codes], 1),
+      TypeError,
+      `from ${P - 1} parameters: expected ${P}`,
+    );
+    rejects(
+      "two η values for one run",
+      () => srwmTrainFrom(SRWM_DEFAULTS, [p], [0.5, 0.5], [codes], 1),
+      TypeError,
+      "Cannot train 1 SRWM runs with 2 η values",
+    );
+    const params = zeros([1, P]);
+    try {
+      rejects(
+        "one run, two code arrays",
+        () => srwmEvaluate(SRWM_DEFAULTS, params, [0.5], [codes, codes]),
+        TypeError,
+        "expected [1, 157] and 1 equal arrays",
+      );
+      rejects(
+        "no episodes",
+        () => srwmEvaluate(SRWM_DEFAULTS, params, [0.5], [new Uint32Array(0)]),
+        TypeError,
+        "Cannot evaluate SRWM parameters",
+      );
+    } finally {
+      params.dispose();
+    }
+    if (liveBufferCount() !== live) failures.push("a rejected call left GPU buffers behind");
+    if (failures.length > 0) throw new Error(failures.join("; "));
+  },
 });

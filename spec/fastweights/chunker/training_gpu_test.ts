@@ -1,0 +1,214 @@
+/**
+ * Chunker training-path gradients: the kernels the trainers run
+ * (impl/fastweights/chunker/kernels/block.ts and block_update.ts for
+ * chunker-22, c1200_window.ts and c1200_full.ts for chunker-1200), not the
+ * public BPTT of `chunkerBptt` (gpu_test.ts), each step checked against the
+ * f64 oracle step-locally from the GPU's own state (_training_bounds.ts).
+ *
+ * Chunker-22 runs the trainer's dispatch sequence (_train22_driver.ts) for 40
+ * blocks from the nets' initial parameters (c22Scale, rounded to f32) for two
+ * seeds of each mode and reads everything back around blocks 0, 1, 2 (Adam's
+ * first steps, the clip active) and 39. Chunker-1200 runs its two training
+ * kernels (_train1200_driver.ts) at the oracle's initial scales and reads back
+ * around single updates: A's window at a sequence's start, from a carried
+ * state and the last (5-step) window; C's compressed pairs; the baseline's
+ * 1199-step BPTT, whose raw gradient the full kernel leaves readable.
+ *
+ * @module
+ */
+import { initGpu } from "../../../impl/mod.ts";
+import { Rng } from "../../../impl/gpu/rng.ts";
+import { c22ParamCount } from "../../../impl/fastweights/chunker/train22.ts";
+import { claimTest } from "../../_harness/claim.ts";
+import { Comparison, differential, jointly, type NamedCase } from "../../_harness/differential.ts";
+import {
+  c1200Sequence,
+  C22_CLIP,
+  C22_README,
+  c22Dims,
+  c22Scale,
+  c22Stream,
+  rnnDims,
+  rnnInit,
+} from "../../oracle/fastweights/chunker.ts";
+import {
+  checkA22Block,
+  checkC22Step,
+  checkSgdUpdate,
+  ratiosText,
+  worstRatios,
+} from "./_training_bounds.ts";
+import { a22BlockOf, type C22Replay, c22StepOf, replayC22Training } from "./_train22_driver.ts";
+import {
+  type C1200StageReplay,
+  replayFullStage,
+  replayWindowStage,
+  sgdUpdateOf,
+} from "./_train1200_driver.ts";
+import { C1200_GPU_GRADIENTS_TRAINING, C22_GPU_GRADIENTS_TRAINING } from "./claims.ts";
+
+type Mode = "chunker" | "single";
+
+/** Blocks of the chunker-22 runs, and the ones read back. */
+const C22_BLOCKS = 40;
+const C22_OBSERVED = [0, 1, 2, 39];
+/** Seeds per mode (memspec's Rng(7000 + 3s + 1) streams, Rng(7000 + 3s + 2) inits). */
+const C22_SEEDS = [0, 1];
+
+/** One chunker-22 run of `mode` for the claim's seeds, with its streams. */
+async function c22Run(mode: Mode): Promise<{ replay: C22Replay; streams: Int32Array }> {
+  const dims = c22Dims(mode);
+  const a: number[] = [];
+  const c: number[] = [];
+  const streams: number[] = [];
+  for (const s of C22_SEEDS) {
+    const data = new Rng(7000 + 3 * s + 1);
+    const init = new Rng(7000 + 3 * s + 2);
+    a.push(...rnnInit(dims.a, init, c22Scale));
+    c.push(...rnnInit(dims.c, init, c22Scale));
+    streams.push(...c22Stream(C22_BLOCKS + 1, () => data.uniform()));
+  }
+  const ins = {
+    mode,
+    a: Float32Array.from(a),
+    c: mode === "chunker" ? Float32Array.from(c) : undefined,
+    streams: Int32Array.from(streams),
+    blocks: C22_BLOCKS,
+    lr: C22_README.lr,
+    threshold: C22_README.threshold,
+    clip: C22_CLIP,
+  };
+  return { replay: await replayC22Training(ins, new Set(C22_OBSERVED)), streams: ins.streams };
+}
+
+claimTest(C22_GPU_GRADIENTS_TRAINING, async (t) => {
+  await initGpu();
+  const runs = new Map<Mode, { replay: C22Replay; streams: Int32Array }>();
+  for (const mode of ["chunker", "single"] as const) runs.set(mode, await c22Run(mode));
+  const cases: NamedCase<{ mode: Mode; blk: number }>[] = [];
+  for (const mode of ["chunker", "single"] as const) {
+    for (const blk of C22_OBSERVED) {
+      cases.push({
+        name: `${mode === "single" ? "single net" : "A + C"}, block ${blk}`,
+        input: { mode, blk },
+      });
+    }
+  }
+  const norms: string[] = [];
+  const worst = new Map<string, number>();
+  const m = await differential(t, {
+    cases,
+    ...jointly(({ mode, blk }: { mode: Mode; blk: number }) => {
+      const { replay, streams } = runs.get(mode)!;
+      const snap = replay.snapshots.find((x) => x.blk === blk)!;
+      const cmp = new Comparison();
+      for (const s of C22_SEEDS) {
+        const b = a22BlockOf(snap, s, mode, streams, C22_BLOCKS);
+        checkA22Block(cmp, `seed ${s} A`, b, C22_README.lr, C22_CLIP);
+        const g = Math.hypot(...b.gpu.grads);
+        norms.push(`${mode} block ${blk} seed ${s} ${g.toFixed(3)}`);
+        if (mode === "chunker") {
+          const c = c22StepOf(snap, s);
+          if (c) checkC22Step(cmp, `seed ${s} C`, c, C22_README.lr, C22_CLIP);
+          else {
+            const PC = c22ParamCount("chunker").c;
+            const at = (a: Float32Array) => a.subarray(s * PC, (s + 1) * PC);
+            cmp.add(`seed ${s} C unchanged`, at(snap.after.c), at(snap.before.c), 0);
+          }
+        }
+      }
+      worstRatios(cmp, worst);
+      return cmp;
+    }),
+  });
+  return {
+    ...m,
+    detail: `${m.detail}; worst ratio per output: ${ratiosText(worst)}; ‖g_A‖ (clip at ` +
+      `${C22_CLIP}): ${norms.join(", ")}`,
+  };
+});
+
+/** The chunker-1200 nets of the claim: A and the baseline (16 units), C (8 units). */
+const DA = rnnDims(7, 16, 7, 0);
+const DC = rnnDims(7, 8, 7, 0);
+const T = 1200;
+const LR = { auto: 0.05, chunk: 0.1, base: 0.05 };
+const CLIP = 5;
+
+claimTest(C1200_GPU_GRADIENTS_TRAINING, async (t) => {
+  await initGpu();
+  const rng = new Rng(1201);
+  const init = (d: typeof DA, scale: number) => Float32Array.from(rnnInit(d, rng, () => scale));
+  const seqs = [0, 1].map((trig) => c1200Sequence(T, trig));
+  const full = seqs.map((q) => ({
+    x: Array.from(q.subarray(0, T - 1)),
+    y: Array.from(q.subarray(1)),
+  }));
+  // C's compressed pairs: the protocol's mask {0, T − 2} on each trigger's sequence.
+  const pairs = seqs.map((q) => ({ x: [q[0]!, q[T - 2]!], y: [q[1]!, q[T - 1]!] }));
+  // A: two sequences in windows of 6 (200 windows each, the last of 5 steps).
+  const a = await replayWindowStage(
+    DA,
+    init(DA, 0.1),
+    full.map((f) => f.x),
+    full.map((f) => f.y),
+    [0, 1],
+    6,
+    LR.auto,
+    CLIP,
+    new Set([0, 1, 199, 200, 201]),
+  );
+  const c = await replayWindowStage(
+    DC,
+    init(DC, 0.2),
+    pairs.map((p) => p.x),
+    pairs.map((p) => p.y),
+    [0, 1, 0],
+    Infinity,
+    LR.chunk,
+    CLIP,
+    new Set([0, 1, 2]),
+  );
+  const base = await replayFullStage(
+    DA,
+    init(DA, 0.1),
+    full.map((f) => f.x),
+    full.map((f) => f.y),
+    [0, 1],
+    LR.base / (T - 1),
+    CLIP,
+    new Set([0, 1]),
+  );
+  interface Case {
+    stage: C1200StageReplay;
+    index: number;
+    net: "A" | "C" | "baseline";
+  }
+  const cases: NamedCase<Case>[] = [
+    { name: "A, window 0 (sequence start)", input: { stage: a, index: 0, net: "A" } },
+    { name: "A, window 1 (carried state)", input: { stage: a, index: 1, net: "A" } },
+    { name: "A, window 199 (last, 5 steps)", input: { stage: a, index: 199, net: "A" } },
+    { name: "A, window 201 (second sequence)", input: { stage: a, index: 201, net: "A" } },
+    { name: "C, pair 0", input: { stage: c, index: 0, net: "C" } },
+    { name: "C, pair 2", input: { stage: c, index: 2, net: "C" } },
+    { name: "baseline, update 0 (1199 steps)", input: { stage: base, index: 0, net: "baseline" } },
+    { name: "baseline, update 1 (1199 steps)", input: { stage: base, index: 1, net: "baseline" } },
+  ];
+  const worst = new Map<string, number>();
+  const m = await differential(t, {
+    cases,
+    ...jointly(({ stage, index, net }: Case) => {
+      const o = stage.observed.find((x) => x.index === index)!;
+      const cmp = new Comparison();
+      const u = net === "A"
+        ? sgdUpdateOf(DA, o, full, "window", LR.auto, CLIP)
+        : net === "C"
+        ? sgdUpdateOf(DC, o, pairs, "window", LR.chunk, CLIP)
+        : sgdUpdateOf(DA, o, full, "full", LR.base / (T - 1), CLIP);
+      checkSgdUpdate(cmp, net, u);
+      worstRatios(cmp, worst);
+      return cmp;
+    }),
+  });
+  return { ...m, detail: `${m.detail}; worst ratio per output: ${ratiosText(worst)}` };
+});
