@@ -159,7 +159,7 @@ export const FASTWEIGHTS_MUTATIONS: readonly Mutation[] = [
     find: "if (dMax + 2 > this.tm || dMax + 1 > UD_STEP_SLOTS) {",
     replace: "if (dMax + 1 > this.tm || dMax + 1 > UD_STEP_SLOTS) {",
     tests: UD_GPU,
-    filter: "fastweights unknown_delay:",
+    filter: "fastweights.unknown_delay.fault_arguments",
     why: "an off-by-one bound lets K = tm − 1 through: the recall step falls past the batch's " +
       "padded steps and is never written",
   }),
@@ -168,7 +168,7 @@ export const FASTWEIGHTS_MUTATIONS: readonly Mutation[] = [
     find: "if (!Number.isFinite(opts[k]) || opts[k] < 0) {",
     replace: "if (opts[k] < 0) {",
     tests: UD_GPU,
-    filter: "fastweights unknown_delay:",
+    filter: "fastweights.unknown_delay.fault_arguments",
     why: "a sign-only check of the Adam settings accepts NaN and ∞ (NaN < 0 is false)",
   }),
 
@@ -320,7 +320,7 @@ export const FASTWEIGHTS_MUTATIONS: readonly Mutation[] = [
     find: "if (!Number.isFinite(lr) || !(maxNorm > 0)) {",
     replace: "if (!Number.isFinite(lr) || maxNorm < 0) {",
     tests: KV_TESTS,
-    filter: "fastweights key_value:",
+    filter: "fastweights.key_value.fault_arguments",
     why: "a sign-only check of the clip cap accepts 0 (every step scaled to nothing) and NaN",
   }),
   planted("key_value", "oracle_query_term_dropped", "oracle", {
@@ -382,7 +382,7 @@ export const FASTWEIGHTS_MUTATIONS: readonly Mutation[] = [
     find: '    this.#checkFinite("write to", "keys", keys);\n',
     replace: "",
     tests: STORE_TESTS,
-    filter: "fastweights store:",
+    filter: "fastweights.store.fault_arguments",
     why: "writes check values and gates but not keys: one NaN key poisons every later read",
   }),
   planted("store", "infinite_eta_accepted", "fault", {
@@ -390,7 +390,7 @@ export const FASTWEIGHTS_MUTATIONS: readonly Mutation[] = [
     find: "if (!Number.isFinite(eta)) {",
     replace: "if (Number.isNaN(eta)) {",
     tests: STORE_TESTS,
-    filter: "fastweights store:",
+    filter: "fastweights.store.fault_arguments",
     why: "a NaN-only check of η lets ±∞ through",
   }),
   planted("store", "query_length_unchecked", "fault", {
@@ -398,7 +398,7 @@ export const FASTWEIGHTS_MUTATIONS: readonly Mutation[] = [
     find: '    this.#check("read from", "the query", query.length, this.keyDim);\n',
     replace: "",
     tests: STORE_TESTS,
-    filter: "fastweights store:",
+    filter: "fastweights.store.fault_arguments",
     why: "a read does not check the query's length against d_k",
   }),
   planted("store", "key_size_bound_off_by_one", "fault", {
@@ -406,7 +406,7 @@ export const FASTWEIGHTS_MUTATIONS: readonly Mutation[] = [
     find: "keyDim < 1 || keyDim > 256",
     replace: "keyDim < 1 || keyDim > 257",
     tests: STORE_TESTS,
-    filter: "fastweights store:",
+    filter: "fastweights.store.fault_arguments",
     why: "an off-by-one bound accepts key size 257, past the recurrence kernels' limit",
   }),
 
@@ -472,7 +472,7 @@ export const FASTWEIGHTS_MUTATIONS: readonly Mutation[] = [
     find: "steps < 1 || etas.some((e) => !Number.isFinite(e))",
     replace: "steps < 1",
     tests: SRWM_GPU,
-    filter: "fastweights srwm:",
+    filter: "fastweights.srwm.fault_arguments",
     why: "training accepts a NaN or infinite η, which turns every fast weight into NaN",
   }),
   planted("srwm", "hidden_bound_off_by_one", "fault", {
@@ -480,7 +480,7 @@ export const FASTWEIGHTS_MUTATIONS: readonly Mutation[] = [
     find: "hidden < 1 || hidden > 16",
     replace: "hidden < 1 || hidden > 17",
     tests: SRWM_GPU,
-    filter: "fastweights srwm:",
+    filter: "fastweights.srwm.fault_arguments",
     why: "an off-by-one bound accepts H = 17",
   }),
   planted("srwm", "adam_clip_by_squared_norm", "training", {

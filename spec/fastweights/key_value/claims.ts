@@ -114,3 +114,13 @@ export const KV_FIXTURE_GPU = claim({
   bound: "every element within its running f32 error bound (ratio <= 1)",
   kind: "parity",
 });
+
+/** Bad input raises the documented error before any GPU work. */
+export const KV_FAULTS = claim({
+  id: "fastweights.key_value.fault_arguments",
+  statement:
+    "kvTrainFrom, kvEvaluate and kvDrawEpisodes reject bad sizes and settings with the documented error before any GPU work",
+  source: "memspec op conventions (typed errors naming what was expected, before any GPU work)",
+  bound: "fault cases without the documented error, or leaving buffers or state behind = 0",
+  kind: "fault",
+});

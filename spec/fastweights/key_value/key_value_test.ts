@@ -43,6 +43,7 @@ import { roundToF32 } from "../../oracle/ndarray.ts";
 import {
   KV_BIAS_PROJECTION,
   KV_CAPACITY_ONE,
+  KV_FAULTS,
   KV_GPU,
   KV_GRADCHECK,
   KV_LINEAR_ATTENTION,
@@ -501,84 +502,83 @@ claimTest(KV_BIAS_PROJECTION, async () => {
   };
 });
 
-Deno.test({
-  name: "fastweights key_value: kvTrainFrom, kvEvaluate and kvDrawEpisodes reject bad sizes and " +
-    "settings with the documented error before any GPU work",
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
-    await initGpu();
-    const live = liveBufferCount();
-    const failures: string[] = [];
-    const rejects = (name: string, f: () => unknown, type: ErrorConstructor, text: string) => {
-      try {
-        f();
-        failures.push(`${name}: accepted`);
-      } catch (e) {
-        if (!(e instanceof type) || !e.message.includes(text)) {
-          failures.push(`${name}: expected a ${type.name} naming "${text}", got ${e}`);
-        }
+claimTest(KV_FAULTS, async () => {
+  await initGpu();
+  const live = liveBufferCount();
+  const failures: string[] = [];
+  const rejects = (name: string, f: () => unknown, type: ErrorConstructor, text: string) => {
+    try {
+      f();
+      failures.push(`${name}: accepted`);
+    } catch (e) {
+      if (!(e instanceof type) || !e.message.includes(text)) {
+        failures.push(`${name}: expected a ${type.name} naming "${text}", got ${e}`);
       }
-    };
-    const task = { ...KV_TASK_DEFAULTS, keyDim: 3, valueDim: 2, pairs: 2 };
-    const data = kvDrawEpisodes(task, kvBias(3), new Rng(1), 2);
-    const wk = new Float32Array(9);
-    rejects(
-      "maxNorm 0",
-      () => kvTrainFrom(task, [wk], [data], { maxNorm: 0 }),
-      RangeError,
-      "maxNorm 0",
-    );
-    rejects(
-      "maxNorm NaN",
-      () => kvTrainFrom(task, [wk], [data], { maxNorm: NaN }),
-      RangeError,
-      "maxNorm NaN",
-    );
-    rejects("lr NaN", () => kvTrainFrom(task, [wk], [data], { lr: NaN }), RangeError, "lr NaN");
-    rejects(
-      "lr ∞",
-      () => kvTrainFrom(task, [wk], [data], { lr: Infinity }),
-      RangeError,
-      "lr Infinity",
-    );
-    rejects(
-      "two projectors, one sequence",
-      () => kvTrainFrom(task, [wk, wk], [data]),
-      TypeError,
-      "Cannot train 2 key-value projectors from 1 episode sequences",
-    );
-    rejects(
-      "a projector of 8 values",
-      () => kvTrainFrom(task, [new Float32Array(8)], [data]),
-      TypeError,
-      "initial projector of 8 values: expected 3 × 3",
-    );
-    rejects(
-      "keyDim 0",
-      () => kvTrainFrom({ ...task, keyDim: 0 }, [wk], [data]),
-      RangeError,
-      "keyDim must be an integer in [1, 64], got 0",
-    );
-    rejects(
-      "pairs 65",
-      () => kvDrawEpisodes({ ...task, pairs: 65 }, kvBias(3), new Rng(1), 1),
-      RangeError,
-      "pairs must be an integer in [1, 64], got 65",
-    );
-    rejects(
-      "valueDim 1.5",
-      () => kvEvaluate({ ...task, valueDim: 1.5 }, wk, data),
-      RangeError,
-      "valueDim must be an integer in [1, 64], got 1.5",
-    );
-    rejects(
-      "two groups, one projector",
-      () => kvEvaluate(task, wk, data, 1),
-      TypeError,
-      "with 9 projector values: expected 2 × 3 × 3",
-    );
-    if (liveBufferCount() !== live) failures.push("a rejected call left GPU buffers behind");
-    if (failures.length > 0) throw new Error(failures.join("; "));
-  },
+    }
+  };
+  const task = { ...KV_TASK_DEFAULTS, keyDim: 3, valueDim: 2, pairs: 2 };
+  const data = kvDrawEpisodes(task, kvBias(3), new Rng(1), 2);
+  const wk = new Float32Array(9);
+  rejects(
+    "maxNorm 0",
+    () => kvTrainFrom(task, [wk], [data], { maxNorm: 0 }),
+    RangeError,
+    "maxNorm 0",
+  );
+  rejects(
+    "maxNorm NaN",
+    () => kvTrainFrom(task, [wk], [data], { maxNorm: NaN }),
+    RangeError,
+    "maxNorm NaN",
+  );
+  rejects("lr NaN", () => kvTrainFrom(task, [wk], [data], { lr: NaN }), RangeError, "lr NaN");
+  rejects(
+    "lr ∞",
+    () => kvTrainFrom(task, [wk], [data], { lr: Infinity }),
+    RangeError,
+    "lr Infinity",
+  );
+  rejects(
+    "two projectors, one sequence",
+    () => kvTrainFrom(task, [wk, wk], [data]),
+    TypeError,
+    "Cannot train 2 key-value projectors from 1 episode sequences",
+  );
+  rejects(
+    "a projector of 8 values",
+    () => kvTrainFrom(task, [new Float32Array(8)], [data]),
+    TypeError,
+    "initial projector of 8 values: expected 3 × 3",
+  );
+  rejects(
+    "keyDim 0",
+    () => kvTrainFrom({ ...task, keyDim: 0 }, [wk], [data]),
+    RangeError,
+    "keyDim must be an integer in [1, 64], got 0",
+  );
+  rejects(
+    "pairs 65",
+    () => kvDrawEpisodes({ ...task, pairs: 65 }, kvBias(3), new Rng(1), 1),
+    RangeError,
+    "pairs must be an integer in [1, 64], got 65",
+  );
+  rejects(
+    "valueDim 1.5",
+    () => kvEvaluate({ ...task, valueDim: 1.5 }, wk, data),
+    RangeError,
+    "valueDim must be an integer in [1, 64], got 1.5",
+  );
+  rejects(
+    "two groups, one projector",
+    () => kvEvaluate(task, wk, data, 1),
+    TypeError,
+    "with 9 projector values: expected 2 × 3 × 3",
+  );
+  if (liveBufferCount() !== live) failures.push("a rejected call left GPU buffers behind");
+  return {
+    figure: failures.length,
+    bound: 0,
+    pass: failures.length === 0,
+    detail: failures.length ? failures.join("; ") : "every fault case raised the documented error",
+  };
 });

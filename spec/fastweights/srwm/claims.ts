@@ -118,3 +118,13 @@ export const SRWM_ABLATION = claim({
     "0.999 on seeds 0-3; the hidden state carries the task, so this task does not separate an " +
     "SRWM from an RNN.",
 });
+
+/** Bad input raises the documented error before any GPU work. */
+export const SRWM_FAULTS = claim({
+  id: "fastweights.srwm.fault_arguments",
+  statement:
+    "srwmTrainFrom and srwmEvaluate reject bad sizes, step counts and η with the documented error before any GPU work",
+  source: "memspec op conventions (typed errors naming what was expected, before any GPU work)",
+  bound: "fault cases without the documented error, or leaving buffers or state behind = 0",
+  kind: "fault",
+});

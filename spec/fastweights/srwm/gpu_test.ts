@@ -46,7 +46,7 @@ import {
   relativeBounds,
 } from "../../_harness/differential.ts";
 import { referenceBounds, seqSum, trackFwSigmoid, trackFwTanh } from "../unknown_delay/_bounds.ts";
-import { SRWM_FIXTURE, SRWM_GPU_GRADIENTS, SRWM_GPU_TRAINING } from "./claims.ts";
+import { SRWM_FAULTS, SRWM_FIXTURE, SRWM_GPU_GRADIENTS, SRWM_GPU_TRAINING } from "./claims.ts";
 
 const ZERO: Tracked = { v: 0, e: 0 };
 const ONE = track.input(1);
@@ -599,67 +599,66 @@ claimTest(SRWM_FIXTURE, async (t) => {
   };
 });
 
-Deno.test({
-  name: "fastweights srwm: srwmTrainFrom and srwmEvaluate reject bad sizes, step counts and η " +
-    "with the documented error before any GPU work",
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
-    await initGpu();
-    const live = liveBufferCount();
-    const failures: string[] = [];
-    const rejects = (name: string, f: () => unknown, type: ErrorConstructor, text: string) => {
-      try {
-        f();
-        failures.push(`${name}: accepted`);
-      } catch (e) {
-        if (!(e instanceof type) || !e.message.includes(text)) {
-          failures.push(`${name}: expected a ${type.name} naming "${text}", got ${e}`);
-        }
-      }
-    };
-    const P = srwmLayout(SRWM_DEFAULTS.hidden, 4).total;
-    const p = new Float32Array(P);
-    const codes = Uint32Array.of(srwmEncode(0, [0, 1, 2, 3], [3, 2, 1, 0]), 0);
-    const train = (over: Partial<Parameters<typeof srwmTrainFrom>[0]>, eta: number, steps = 1) =>
-      srwmTrainFrom({ ...SRWM_DEFAULTS, ...over }, [p], [eta], [codes], steps);
-    rejects("η NaN", () => train({}, NaN), RangeError, "with η NaN");
-    rejects("η ∞", () => train({}, Infinity), RangeError, "with η Infinity");
-    rejects("0 steps", () => train({}, 0.5, 0), RangeError, "for 0 steps");
-    rejects("1.5 steps", () => train({}, 0.5, 1.5), RangeError, "for 1.5 steps");
-    rejects("3 steps from 2 codes", () => train({}, 0.5, 3), TypeError, "for 3 steps from 2");
-    rejects("hidden 17", () => train({ hidden: 17 }, 0.5), RangeError, "got 17");
-    rejects("hidden 0", () => train({ hidden: 0 }, 0.5), RangeError, "got 0");
-    rejects(
-      "a short parameter vector",
-      () => srwmTrainFrom(SRWM_DEFAULTS, [p.subarray(1)], [0.5], [codes], 1),
-      TypeError,
-      `from ${P - 1} parameters: expected ${P}`,
-    );
-    rejects(
-      "two η values for one run",
-      () => srwmTrainFrom(SRWM_DEFAULTS, [p], [0.5, 0.5], [codes], 1),
-      TypeError,
-      "Cannot train 1 SRWM runs with 2 η values",
-    );
-    const params = zeros([1, P]);
+claimTest(SRWM_FAULTS, async () => {
+  await initGpu();
+  const live = liveBufferCount();
+  const failures: string[] = [];
+  const rejects = (name: string, f: () => unknown, type: ErrorConstructor, text: string) => {
     try {
-      rejects(
-        "one run, two code arrays",
-        () => srwmEvaluate(SRWM_DEFAULTS, params, [0.5], [codes, codes]),
-        TypeError,
-        "expected [1, 157] and 1 equal arrays",
-      );
-      rejects(
-        "no episodes",
-        () => srwmEvaluate(SRWM_DEFAULTS, params, [0.5], [new Uint32Array(0)]),
-        TypeError,
-        "Cannot evaluate SRWM parameters",
-      );
-    } finally {
-      params.dispose();
+      f();
+      failures.push(`${name}: accepted`);
+    } catch (e) {
+      if (!(e instanceof type) || !e.message.includes(text)) {
+        failures.push(`${name}: expected a ${type.name} naming "${text}", got ${e}`);
+      }
     }
-    if (liveBufferCount() !== live) failures.push("a rejected call left GPU buffers behind");
-    if (failures.length > 0) throw new Error(failures.join("; "));
-  },
+  };
+  const P = srwmLayout(SRWM_DEFAULTS.hidden, 4).total;
+  const p = new Float32Array(P);
+  const codes = Uint32Array.of(srwmEncode(0, [0, 1, 2, 3], [3, 2, 1, 0]), 0);
+  const train = (over: Partial<Parameters<typeof srwmTrainFrom>[0]>, eta: number, steps = 1) =>
+    srwmTrainFrom({ ...SRWM_DEFAULTS, ...over }, [p], [eta], [codes], steps);
+  rejects("η NaN", () => train({}, NaN), RangeError, "with η NaN");
+  rejects("η ∞", () => train({}, Infinity), RangeError, "with η Infinity");
+  rejects("0 steps", () => train({}, 0.5, 0), RangeError, "for 0 steps");
+  rejects("1.5 steps", () => train({}, 0.5, 1.5), RangeError, "for 1.5 steps");
+  rejects("3 steps from 2 codes", () => train({}, 0.5, 3), TypeError, "for 3 steps from 2");
+  rejects("hidden 17", () => train({ hidden: 17 }, 0.5), RangeError, "got 17");
+  rejects("hidden 0", () => train({ hidden: 0 }, 0.5), RangeError, "got 0");
+  rejects(
+    "a short parameter vector",
+    () => srwmTrainFrom(SRWM_DEFAULTS, [p.subarray(1)], [0.5], [codes], 1),
+    TypeError,
+    `from ${P - 1} parameters: expected ${P}`,
+  );
+  rejects(
+    "two η values for one run",
+    () => srwmTrainFrom(SRWM_DEFAULTS, [p], [0.5, 0.5], [codes], 1),
+    TypeError,
+    "Cannot train 1 SRWM runs with 2 η values",
+  );
+  const params = zeros([1, P]);
+  try {
+    rejects(
+      "one run, two code arrays",
+      () => srwmEvaluate(SRWM_DEFAULTS, params, [0.5], [codes, codes]),
+      TypeError,
+      "expected [1, 157] and 1 equal arrays",
+    );
+    rejects(
+      "no episodes",
+      () => srwmEvaluate(SRWM_DEFAULTS, params, [0.5], [new Uint32Array(0)]),
+      TypeError,
+      "Cannot evaluate SRWM parameters",
+    );
+  } finally {
+    params.dispose();
+  }
+  if (liveBufferCount() !== live) failures.push("a rejected call left GPU buffers behind");
+  return {
+    figure: failures.length,
+    bound: 0,
+    pass: failures.length === 0,
+    detail: failures.length ? failures.join("; ") : "every fault case raised the documented error",
+  };
 });

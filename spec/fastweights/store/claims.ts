@@ -53,3 +53,13 @@ export const STORE_MODEL = claim({
   bound: "every read within its running f32 error bound (ratio <= 1)",
   kind: "property",
 });
+
+/** Bad input raises the documented error before any GPU work. */
+export const STORE_FAULTS = claim({
+  id: "fastweights.store.fault_arguments",
+  statement:
+    "FastWeightStore rejects bad sizes, a non-finite η, lengths that disagree and non-finite keys, values, gates or queries with the documented error, leaving the state unchanged and no GPU buffer behind",
+  source: "memspec op conventions (typed errors naming what was expected, before any GPU work)",
+  bound: "fault cases without the documented error, or leaving buffers or state behind = 0",
+  kind: "fault",
+});

@@ -12,7 +12,13 @@ import { FastWeightStore } from "../../../impl/fastweights/store/store.ts";
 import { FW_REFERENCE_FACTOR, track, type Tracked } from "../../../invariants/tolerance.ts";
 import { claimTest } from "../../_harness/claim.ts";
 import { fcParams } from "../../_harness/fuzz.ts";
-import { STORE_GATE_ZERO, STORE_LINEARITY, STORE_MODEL, STORE_ORTHONORMAL } from "./claims.ts";
+import {
+  STORE_FAULTS,
+  STORE_GATE_ZERO,
+  STORE_LINEARITY,
+  STORE_MODEL,
+  STORE_ORTHONORMAL,
+} from "./claims.ts";
 import { WorstRatio } from "../../_harness/worst_ratio.ts";
 import { referenceBounds, seqSum } from "../unknown_delay/_bounds.ts";
 import { type Compared, Comparison, differential, jointly } from "../../_harness/differential.ts";
@@ -348,71 +354,69 @@ claimTest(STORE_MODEL, async () => {
   };
 });
 
-Deno.test({
-  name: "fastweights store: bad sizes, a non-finite η, lengths that disagree and non-finite " +
-    "keys, values, gates or queries are rejected with the documented error, leaving the state " +
-    "unchanged and no GPU buffer behind",
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
-    await initGpu();
-    const failures: string[] = [];
-    const rejects = (name: string, f: () => unknown, type: ErrorConstructor, text: string) => {
-      try {
-        f();
-        failures.push(`${name}: accepted`);
-      } catch (e) {
-        if (!(e instanceof type) || !e.message.includes(text)) {
-          failures.push(`${name}: expected a ${type.name} naming "${text}", got ${e}`);
-        }
-      }
-    };
-    rejects("key size 0", () => new FastWeightStore(0, 3), RangeError, "key size 0");
-    rejects("key size 257", () => new FastWeightStore(257, 3), RangeError, "key size 257");
-    rejects("key size 2.5", () => new FastWeightStore(2.5, 3), RangeError, "key size 2.5");
-    rejects("value size 0", () => new FastWeightStore(2, 0), RangeError, "value size 0");
-    rejects("value size 4097", () => new FastWeightStore(2, 4097), RangeError, "value size 4097");
-    rejects("η NaN", () => new FastWeightStore(2, 3, NaN), RangeError, "eta = NaN");
-    rejects("η ∞", () => new FastWeightStore(2, 3, Infinity), RangeError, "eta = Infinity");
-    const store = new FastWeightStore(2, 3, 0.5);
+claimTest(STORE_FAULTS, async () => {
+  await initGpu();
+  const failures: string[] = [];
+  const rejects = (name: string, f: () => unknown, type: ErrorConstructor, text: string) => {
     try {
-      store.write([0.5, -1], [1, 2, 3], 0.75);
-      const [before] = await readTensors([store.state]);
-      const live = liveBufferCount();
-      const k = [1, 0];
-      const v = [1, 2, 3];
-      rejects("short key", () => store.write([1], v), TypeError, "keys has 1 entries, expected 2");
-      rejects("long value", () => store.write(k, [1, 2, 3, 4]), TypeError, "values has 4 entries");
-      rejects(
-        "gates for two writes, pairs for one",
-        () => store.writeMany(k, v, [1, 1]),
-        TypeError,
-        "keys has 2 entries, expected 4",
-      );
-      rejects("short query", () => store.read([1]), TypeError, "the query has 1 entries");
-      rejects("NaN key", () => store.write([1, NaN], v), RangeError, "keys[1] is NaN");
-      rejects(
-        "∞ value",
-        () => store.writeMany([0, 1, 1, 0], [1, 2, 3, 4, -Infinity, 6], [1, 1]),
-        RangeError,
-        "values[4] is -Infinity",
-      );
-      rejects(
-        "value past f32",
-        () => store.write(k, [1, 1e39, 0]),
-        RangeError,
-        "values[1] is 1e+39",
-      );
-      rejects("NaN gate", () => store.write(k, v, NaN), RangeError, "gates[0] is NaN");
-      rejects("NaN query", () => store.read([NaN, 0]), RangeError, "query[0] is NaN");
-      if (liveBufferCount() !== live) failures.push("a rejected call left GPU buffers behind");
-      const [after] = await readTensors([store.state]);
-      const b = new Uint32Array(before!.buffer);
-      const a = new Uint32Array(after!.buffer);
-      if (b.some((x, i) => a[i] !== x)) failures.push("a rejected call changed the state");
-    } finally {
-      store.dispose();
+      f();
+      failures.push(`${name}: accepted`);
+    } catch (e) {
+      if (!(e instanceof type) || !e.message.includes(text)) {
+        failures.push(`${name}: expected a ${type.name} naming "${text}", got ${e}`);
+      }
     }
-    if (failures.length > 0) throw new Error(failures.join("; "));
-  },
+  };
+  rejects("key size 0", () => new FastWeightStore(0, 3), RangeError, "key size 0");
+  rejects("key size 257", () => new FastWeightStore(257, 3), RangeError, "key size 257");
+  rejects("key size 2.5", () => new FastWeightStore(2.5, 3), RangeError, "key size 2.5");
+  rejects("value size 0", () => new FastWeightStore(2, 0), RangeError, "value size 0");
+  rejects("value size 4097", () => new FastWeightStore(2, 4097), RangeError, "value size 4097");
+  rejects("η NaN", () => new FastWeightStore(2, 3, NaN), RangeError, "eta = NaN");
+  rejects("η ∞", () => new FastWeightStore(2, 3, Infinity), RangeError, "eta = Infinity");
+  const store = new FastWeightStore(2, 3, 0.5);
+  try {
+    store.write([0.5, -1], [1, 2, 3], 0.75);
+    const [before] = await readTensors([store.state]);
+    const live = liveBufferCount();
+    const k = [1, 0];
+    const v = [1, 2, 3];
+    rejects("short key", () => store.write([1], v), TypeError, "keys has 1 entries, expected 2");
+    rejects("long value", () => store.write(k, [1, 2, 3, 4]), TypeError, "values has 4 entries");
+    rejects(
+      "gates for two writes, pairs for one",
+      () => store.writeMany(k, v, [1, 1]),
+      TypeError,
+      "keys has 2 entries, expected 4",
+    );
+    rejects("short query", () => store.read([1]), TypeError, "the query has 1 entries");
+    rejects("NaN key", () => store.write([1, NaN], v), RangeError, "keys[1] is NaN");
+    rejects(
+      "∞ value",
+      () => store.writeMany([0, 1, 1, 0], [1, 2, 3, 4, -Infinity, 6], [1, 1]),
+      RangeError,
+      "values[4] is -Infinity",
+    );
+    rejects(
+      "value past f32",
+      () => store.write(k, [1, 1e39, 0]),
+      RangeError,
+      "values[1] is 1e+39",
+    );
+    rejects("NaN gate", () => store.write(k, v, NaN), RangeError, "gates[0] is NaN");
+    rejects("NaN query", () => store.read([NaN, 0]), RangeError, "query[0] is NaN");
+    if (liveBufferCount() !== live) failures.push("a rejected call left GPU buffers behind");
+    const [after] = await readTensors([store.state]);
+    const b = new Uint32Array(before!.buffer);
+    const a = new Uint32Array(after!.buffer);
+    if (b.some((x, i) => a[i] !== x)) failures.push("a rejected call changed the state");
+  } finally {
+    store.dispose();
+  }
+  return {
+    figure: failures.length,
+    bound: 0,
+    pass: failures.length === 0,
+    detail: failures.length ? failures.join("; ") : "every fault case raised the documented error",
+  };
 });

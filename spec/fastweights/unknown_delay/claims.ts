@@ -176,3 +176,13 @@ export const UD_FIXTURE_TRAINED = claim({
   bound: "accuracy = 1 on both; oracle reads within 1e-12, GPU reads within the f32 bound",
   kind: "parity",
 });
+
+/** Bad input raises the documented error before any GPU work. */
+export const UD_FAULTS = claim({
+  id: "fastweights.unknown_delay.fault_arguments",
+  statement:
+    "episode batches, delays and Adam settings are validated with the documented error before any GPU work",
+  source: "memspec op conventions (typed errors naming what was expected, before any GPU work)",
+  bound: "fault cases without the documented error, or leaving buffers or state behind = 0",
+  kind: "fault",
+});

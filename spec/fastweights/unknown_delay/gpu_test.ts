@@ -32,7 +32,7 @@ import {
   udParamShapes,
   type UdStepGradients,
 } from "../../oracle/fastweights/unknown_delay.ts";
-import { UD_GPU_ADAM, UD_GPU_FORWARD, UD_GPU_GRADIENTS } from "./claims.ts";
+import { UD_FAULTS, UD_GPU_ADAM, UD_GPU_FORWARD, UD_GPU_GRADIENTS } from "./claims.ts";
 import { referenceBounds, trackAdamStep, trackUdBackward, trackUdForward } from "./_bounds.ts";
 import { type Compared, Comparison, differential, jointly } from "../../_harness/differential.ts";
 import type { Tracked } from "../../../invariants/tolerance.ts";
@@ -365,100 +365,99 @@ claimTest(UD_GPU_ADAM, async (t) => {
   });
 });
 
-Deno.test({
-  name: "fastweights unknown_delay: episode batches, delays and Adam settings are validated " +
-    "with the documented error before any GPU work",
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
-    await initGpu();
-    const failures: string[] = [];
-    const rejects = (name: string, f: () => unknown, type: ErrorConstructor, text: string) => {
-      try {
-        f();
-        failures.push(`${name}: accepted`);
-      } catch (e) {
-        if (!(e instanceof type) || !e.message.includes(text)) {
-          failures.push(`${name}: expected a ${type.name} naming "${text}", got ${e}`);
+claimTest(UD_FAULTS, async () => {
+  await initGpu();
+  const failures: string[] = [];
+  const rejects = (name: string, f: () => unknown, type: ErrorConstructor, text: string) => {
+    try {
+      f();
+      failures.push(`${name}: accepted`);
+    } catch (e) {
+      if (!(e instanceof type) || !e.message.includes(text)) {
+        failures.push(`${name}: expected a ${type.name} naming "${text}", got ${e}`);
+      }
+    }
+  };
+  const p = UD_DEFAULTS.p;
+  // Episodes of at most 10 steps: delays up to K = 8 fit (K + 2 steps).
+  const ep = new UdEpisodes(p, 1, 2, 10);
+  const streams = udStreamsTensor([udTrainingStreams(3)]);
+  const net = uploadNet(setup());
+  try {
+    rejects(
+      "training delays up to K = 9 in 10 steps",
+      () => ep.recordTraining(streams, 0, 5, 9),
+      RangeError,
+      "Cannot draw delays up to 9",
+    );
+    rejects(
+      "training delays in [6, 5]",
+      () => ep.recordTraining(streams, 0, 6, 5),
+      RangeError,
+      "Cannot draw delays in [6, 5]",
+    );
+    rejects(
+      "a group of delay 9 in 10 steps",
+      () => ep.recordGroups(streams, [9, 1], 1),
+      RangeError,
+      "Cannot make episodes with delay 9",
+    );
+    rejects(
+      "three groups of one in two episodes",
+      () => ep.recordGroups(streams, [1, 2, 3], 1),
+      RangeError,
+      "Cannot lay out 3 delays of 1 episodes in 2",
+    );
+    const two = udStreamsTensor([udTrainingStreams(3), udTrainingStreams(4)]);
+    rejects(
+      "streams for two seeds",
+      () => ep.recordTraining(two, 0, 1, 2),
+      TypeError,
+      "expected [1, 2]",
+    );
+    two.dispose();
+    const long = udEpisodes(p, 9, [9])[0]!;
+    rejects(
+      "an 11-step episode in 10 steps",
+      () => UdEpisodes.upload(p, 1, [long], 10),
+      TypeError,
+      "Cannot upload unknown-delay episode 0",
+    );
+    rejects(
+      "zero episodes per seed",
+      () => new UdEpisodes(p, 1, 0, 10),
+      RangeError,
+      "perSeed must be >= 1, got 0",
+    );
+    const norms = zeros([2]);
+    const grads = zeros([2, net.layout.stride]);
+    try {
+      for (const k of ["lr", "beta1", "beta2", "eps", "maxNorm"] as const) {
+        for (const bad of [NaN, -1, Infinity]) {
+          rejects(
+            `Adam ${k} = ${bad}`,
+            () => net.recordAdam(grads, norms, { ...UD_ADAM_DEFAULTS, [k]: bad }),
+            RangeError,
+            `${k} must be finite and >= 0`,
+          );
         }
       }
-    };
-    const p = UD_DEFAULTS.p;
-    // Episodes of at most 10 steps: delays up to K = 8 fit (K + 2 steps).
-    const ep = new UdEpisodes(p, 1, 2, 10);
-    const streams = udStreamsTensor([udTrainingStreams(3)]);
-    const net = uploadNet(setup());
-    try {
-      rejects(
-        "training delays up to K = 9 in 10 steps",
-        () => ep.recordTraining(streams, 0, 5, 9),
-        RangeError,
-        "Cannot draw delays up to 9",
-      );
-      rejects(
-        "training delays in [6, 5]",
-        () => ep.recordTraining(streams, 0, 6, 5),
-        RangeError,
-        "Cannot draw delays in [6, 5]",
-      );
-      rejects(
-        "a group of delay 9 in 10 steps",
-        () => ep.recordGroups(streams, [9, 1], 1),
-        RangeError,
-        "Cannot make episodes with delay 9",
-      );
-      rejects(
-        "three groups of one in two episodes",
-        () => ep.recordGroups(streams, [1, 2, 3], 1),
-        RangeError,
-        "Cannot lay out 3 delays of 1 episodes in 2",
-      );
-      const two = udStreamsTensor([udTrainingStreams(3), udTrainingStreams(4)]);
-      rejects(
-        "streams for two seeds",
-        () => ep.recordTraining(two, 0, 1, 2),
-        TypeError,
-        "expected [1, 2]",
-      );
-      two.dispose();
-      const long = udEpisodes(p, 9, [9])[0]!;
-      rejects(
-        "an 11-step episode in 10 steps",
-        () => UdEpisodes.upload(p, 1, [long], 10),
-        TypeError,
-        "Cannot upload unknown-delay episode 0",
-      );
-      rejects(
-        "zero episodes per seed",
-        () => new UdEpisodes(p, 1, 0, 10),
-        RangeError,
-        "perSeed must be >= 1, got 0",
-      );
-      const norms = zeros([2]);
-      const grads = zeros([2, net.layout.stride]);
-      try {
-        for (const k of ["lr", "beta1", "beta2", "eps", "maxNorm"] as const) {
-          for (const bad of [NaN, -1, Infinity]) {
-            rejects(
-              `Adam ${k} = ${bad}`,
-              () => net.recordAdam(grads, norms, { ...UD_ADAM_DEFAULTS, [k]: bad }),
-              RangeError,
-              `${k} must be finite and >= 0`,
-            );
-          }
-        }
-        if (net.steps !== 0) {
-          failures.push(`rejected Adam steps advanced the count to ${net.steps}`);
-        }
-      } finally {
-        norms.dispose();
-        grads.dispose();
+      if (net.steps !== 0) {
+        failures.push(`rejected Adam steps advanced the count to ${net.steps}`);
       }
     } finally {
-      ep.dispose();
-      streams.dispose();
-      net.dispose();
+      norms.dispose();
+      grads.dispose();
     }
-    if (failures.length > 0) throw new Error(failures.join("; "));
-  },
+  } finally {
+    ep.dispose();
+    streams.dispose();
+    net.dispose();
+  }
+  return {
+    figure: failures.length,
+    bound: 0,
+    pass: failures.length === 0,
+    detail: failures.length ? failures.join("; ") : "every fault case raised the documented error",
+  };
 });
