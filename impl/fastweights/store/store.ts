@@ -24,6 +24,8 @@
  */
 import { emptyLike, type Tensor, tensor, zeros } from "../../tensor.ts";
 import { recordScanForward } from "../recurrence/recurrence.ts";
+import { SCAN_FORWARD } from "../recurrence/kernels/forward.ts";
+import { maxStepsPerLaunch } from "../../gpu/program.ts";
 
 /** A fast-weight memory on the GPU. */
 export class FastWeightStore {
@@ -34,6 +36,7 @@ export class FastWeightStore {
   /** Write strength η. */
   readonly eta: number;
   #state: Tensor;
+  #disposed = false;
 
   /**
    * An empty memory (W = 0).
@@ -80,6 +83,16 @@ export class FastWeightStore {
     }
   }
 
+  /** Refuses any use after {@link dispose}, naming the store, before anything is allocated. */
+  #checkLive(op: string): void {
+    if (this.#disposed) {
+      throw new TypeError(
+        `Cannot ${op} a fast-weight store of key size ${this.keyDim} and value size ` +
+          `${this.valueDim}: it was disposed`,
+      );
+    }
+  }
+
   #check(op: string, what: string, n: number, want: number): void {
     if (n !== want) {
       throw new TypeError(
@@ -90,14 +103,16 @@ export class FastWeightStore {
   }
 
   /**
-   * Writes `count` = keys.length / d_k gated pairs in order (one dispatch):
-   * W ← W + η g_t v_t k_tᵀ for each t.
+   * Writes `count` = keys.length / d_k gated pairs in order: W ← W + η g_t v_t k_tᵀ for each
+   * t. Any number of writes is accepted: a long call is split into launches that each fit the
+   * adapter's loop budget (the recurrence loops over time inside the kernel), carrying W.
    *
-   * @throws {TypeError} when the lengths disagree.
+   * @throws {TypeError} when the lengths disagree, or the store was disposed.
    * @throws {RangeError} when a key, value or gate is not a finite f32 value; the state is
    *   then unchanged.
    */
   writeMany(keys: ArrayLike<number>, values: ArrayLike<number>, gates: ArrayLike<number>): void {
+    this.#checkLive("write to");
     const count = gates.length;
     this.#check("write to", "keys", keys.length, count * this.keyDim);
     this.#check("write to", "values", values.length, count * this.valueDim);
@@ -105,30 +120,63 @@ export class FastWeightStore {
     this.#checkFinite("write to", "values", values);
     this.#checkFinite("write to", "gates", gates);
     if (count === 0) return;
-    const k = tensor(Float32Array.from(keys), [1, count, this.keyDim]);
-    const v = tensor(Float32Array.from(values), [1, count, this.valueDim]);
-    const g = tensor(Float32Array.from(gates), [1, count]);
-    const q = zeros([1, this.keyDim]);
-    const y = emptyLike([1, this.valueDim], "f32", "store write read");
-    const next = emptyLike([this.valueDim, this.keyDim], "f32", "fast-weight store state");
-    recordScanForward(
-      {
-        n: 1,
-        tm: count,
-        keyDim: this.keyDim,
-        valueDim: this.valueDim,
-        eta: this.eta,
-        keys: k,
-        values: v,
-        gates: g,
-        queries: q,
-        queryAtLast: false,
-        lens: null,
-      },
-      { y, w: next, hist: null, w0: this.#state },
+    const per = maxStepsPerLaunch(
+      SCAN_FORWARD,
+      { keyDim: this.keyDim, valueDim: this.valueDim, history: false },
+      count,
     );
-    for (const t of [k, v, g, q, y, this.#state]) t.dispose();
-    this.#state = next;
+    const kAll = Float32Array.from(keys);
+    const vAll = Float32Array.from(values);
+    const gAll = Float32Array.from(gates);
+    for (let t0 = 0; t0 < count; t0 += per) {
+      const n = Math.min(per, count - t0);
+      const made: Tensor[] = [];
+      let next: Tensor | null = null;
+      try {
+        const k = tensor(kAll.subarray(t0 * this.keyDim, (t0 + n) * this.keyDim), [
+          1,
+          n,
+          this.keyDim,
+        ]);
+        made.push(k);
+        const v = tensor(vAll.subarray(t0 * this.valueDim, (t0 + n) * this.valueDim), [
+          1,
+          n,
+          this.valueDim,
+        ]);
+        made.push(v);
+        const g = tensor(gAll.subarray(t0, t0 + n), [1, n]);
+        made.push(g);
+        const q = zeros([1, this.keyDim]);
+        made.push(q);
+        const y = emptyLike([1, this.valueDim], "f32", "store write read");
+        made.push(y);
+        next = emptyLike([this.valueDim, this.keyDim], "f32", "fast-weight store state");
+        recordScanForward(
+          {
+            n: 1,
+            tm: n,
+            keyDim: this.keyDim,
+            valueDim: this.valueDim,
+            eta: this.eta,
+            keys: k,
+            values: v,
+            gates: g,
+            queries: q,
+            queryAtLast: false,
+            lens: null,
+          },
+          { y, w: next, hist: null, w0: this.#state },
+        );
+      } catch (e) {
+        next?.dispose();
+        throw e;
+      } finally {
+        for (const x of made) x.dispose();
+      }
+      this.#state.dispose();
+      this.#state = next;
+    }
   }
 
   /** Writes one gated pair: W ← W + η g v kᵀ. */
@@ -139,10 +187,11 @@ export class FastWeightStore {
   /**
    * Reads y = W q (one dispatch); the caller owns the returned [1, d_v] tensor.
    *
-   * @throws {TypeError} when the query's length is not d_k.
+   * @throws {TypeError} when the query's length is not d_k, or the store was disposed.
    * @throws {RangeError} when a query entry is not a finite f32 value.
    */
   read(query: ArrayLike<number>): Tensor {
+    this.#checkLive("read from");
     this.#check("read from", "the query", query.length, this.keyDim);
     this.#checkFinite("read from", "query", query);
     const q = tensor(Float32Array.from(query), [1, this.keyDim]);
@@ -171,14 +220,21 @@ export class FastWeightStore {
     return y;
   }
 
-  /** Resets the memory to W = 0. */
+  /**
+   * Resets the memory to W = 0.
+   *
+   * @throws {TypeError} when the store was disposed.
+   */
   reset(): void {
+    this.#checkLive("reset");
     this.#state.dispose();
     this.#state = zeros([this.valueDim, this.keyDim]);
   }
 
-  /** Releases the state. */
+  /** Releases the state; later calls throw. Disposing twice is harmless. */
   dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
     this.#state.dispose();
   }
 }

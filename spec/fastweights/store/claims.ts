@@ -63,3 +63,13 @@ export const STORE_FAULTS = claim({
   bound: "fault cases without the documented error, or leaving buffers or state behind = 0",
   kind: "fault",
 });
+
+/** Long writes are split, not refused. */
+export const STORE_LONG_WRITES = claim({
+  id: "fastweights.store.property_long_writes",
+  statement: "one writeMany call of any length (1, 9,999 and 100,000 writes) is split over " +
+    "launches that fit the adapter's loop budget and gives the exact sum W = Σ η g v kᵀ",
+  source: "memspec: the fast-weight store's writes-per-call contract (no per-call limit)",
+  bound: "max |W − exact| = 0 on integer-valued writes (every partial sum exact in f32)",
+  kind: "property",
+});

@@ -16,6 +16,7 @@ import {
   STORE_FAULTS,
   STORE_GATE_ZERO,
   STORE_LINEARITY,
+  STORE_LONG_WRITES,
   STORE_MODEL,
   STORE_ORTHONORMAL,
 } from "./claims.ts";
@@ -418,5 +419,59 @@ claimTest(STORE_FAULTS, async () => {
     bound: 0,
     pass: failures.length === 0,
     detail: failures.length ? failures.join("; ") : "every fault case raised the documented error",
+  };
+});
+
+claimTest(STORE_LONG_WRITES, async () => {
+  await initGpu();
+  // Keys in {0, 1}, values in {1, 2}, gates 1, η 1: every partial sum is an integer below
+  // 2^24, so the f32 state must equal the host's exact sum bit for bit.
+  const dk = 3;
+  const dv = 2;
+  const failures: string[] = [];
+  let worst = 0;
+  for (const count of [1, 9_999, 100_000]) {
+    const keys = Float32Array.from(
+      { length: count * dk },
+      (_, i) => (i * 7 + (i >> 2)) % 3 === 0 ? 1 : 0,
+    );
+    const values = Float32Array.from({ length: count * dv }, (_, i) => 1 + ((i * 5) % 2));
+    const gates = new Float32Array(count).fill(1);
+    const want = new Float64Array(dv * dk);
+    for (let t = 0; t < count; t++) {
+      for (let a = 0; a < dv; a++) {
+        for (let b = 0; b < dk; b++) want[a * dk + b]! += values[t * dv + a]! * keys[t * dk + b]!;
+      }
+    }
+    const store = new FastWeightStore(dk, dv, 1);
+    try {
+      store.writeMany(keys, values, gates);
+      const [w] = await readTensors([store.state]);
+      const err = Math.max(...Array.from(w!, (x, i) => Math.abs(x - want[i]!)));
+      worst = Math.max(worst, err);
+      if (err !== 0) failures.push(`${count} writes: max |W − exact| = ${err}`);
+    } finally {
+      store.dispose();
+    }
+    // After dispose(): every call names the store, allocates nothing, and a second dispose is
+    // harmless.
+    const afterLive = liveBufferCount();
+    rejects(
+      "write after dispose",
+      () => store.write([1, 0], [1, 0, 0]),
+      TypeError,
+      "it was disposed",
+    );
+    rejects("read after dispose", () => store.read([1, 0]), TypeError, "it was disposed");
+    rejects("reset after dispose", () => store.reset(), TypeError, "it was disposed");
+    store.dispose();
+    if (liveBufferCount() !== afterLive) failures.push("a call after dispose() allocated buffers");
+  }
+  return {
+    figure: worst,
+    bound: 0,
+    pass: failures.length === 0,
+    detail: failures.join("; ") ||
+      "1, 9,999 and 100,000 writes in one writeMany call (split over launches) equal the exact sum",
   };
 });
