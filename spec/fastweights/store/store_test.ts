@@ -414,6 +414,19 @@ claimTest(STORE_FAULTS, async () => {
   } finally {
     store.dispose();
   }
+  // After dispose(): every call names the store, allocates nothing, and a second dispose is
+  // harmless.
+  const afterLive = liveBufferCount();
+  rejects(
+    "write after dispose",
+    () => store.write([1, 0], [1, 0, 0]),
+    TypeError,
+    "it was disposed",
+  );
+  rejects("read after dispose", () => store.read([1, 0]), TypeError, "it was disposed");
+  rejects("reset after dispose", () => store.reset(), TypeError, "it was disposed");
+  store.dispose();
+  if (liveBufferCount() !== afterLive) failures.push("a call after dispose() allocated buffers");
   return {
     figure: failures.length,
     bound: 0,
@@ -453,19 +466,6 @@ claimTest(STORE_LONG_WRITES, async () => {
     } finally {
       store.dispose();
     }
-    // After dispose(): every call names the store, allocates nothing, and a second dispose is
-    // harmless.
-    const afterLive = liveBufferCount();
-    rejects(
-      "write after dispose",
-      () => store.write([1, 0], [1, 0, 0]),
-      TypeError,
-      "it was disposed",
-    );
-    rejects("read after dispose", () => store.read([1, 0]), TypeError, "it was disposed");
-    rejects("reset after dispose", () => store.reset(), TypeError, "it was disposed");
-    store.dispose();
-    if (liveBufferCount() !== afterLive) failures.push("a call after dispose() allocated buffers");
   }
   return {
     figure: worst,
