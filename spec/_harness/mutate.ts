@@ -206,6 +206,12 @@ async function main(): Promise<number> {
         `[${i + 1}/${chosen.length}] ${o.outcome.padEnd(10)} ${m.id} (${o.seconds.toFixed(0)} s)` +
           (o.evidence ? `: ${o.evidence}` : ""),
       );
+      // Partial results survive an interrupted run.
+      await Deno.mkdir("out/mutate", { recursive: true });
+      await Deno.writeTextFile(
+        "out/mutate/partial.json",
+        JSON.stringify({ done: outcomes.length, of: chosen.length, outcomes }, null, 2),
+      );
     }
   } finally {
     await Deno.remove(tree, { recursive: true });
