@@ -9,14 +9,8 @@
  *
  * @module
  */
-import {
-  initGpu,
-  matmul,
-  type MatmulKernel,
-  matmulPath,
-  type Tensor,
-  tensor,
-} from "../impl/mod.ts";
+import { initGpu, matmul, type MatmulKernel, type Tensor, tensor } from "../impl/mod.ts";
+import { matmulPath } from "../impl/ops/matmul.ts";
 import { throughputBench } from "./_throughput.ts";
 
 const ctx = await initGpu();

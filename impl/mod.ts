@@ -1,41 +1,250 @@
 /**
- * memspec's WebGPU reference implementation: device tensors, ops with WGSL
- * forward and backward kernels, reverse-mode autograd and optimisers.
+ * memspec's WebGPU reference implementation, the public API: device
+ * initialisation and its typed errors, device tensors, reverse-mode autograd,
+ * every op (WGSL forward and backward kernels), the optimisers, a seeded
+ * TS/WGSL bit-identical PRNG, each family's mechanisms (`fastweights`,
+ * `decepticons`), and the f64 host linear algebra as the {@link linalg}
+ * namespace (its `matmul` and `transpose` work on host matrices, not tensors).
  *
- * @example
+ * Kernels, program objects, raw recorders and loop-count helpers are not part
+ * of this surface; they stay importable from their own modules for tests.
+ *
+ * @example Ops, autograd and one read-back
  * ```ts
- * import { add, initGpu, mul, tensor } from "./mod.ts";
+ * import { add, backward, initGpu, mul, sum, tensor, tidy } from "./mod.ts";
  * import { deepStrictEqual } from "node:assert/strict";
  * await initGpu();
  * const y = mul(add(tensor([1, 2], [2]), tensor([1, 1], [2])), tensor([3], [1]));
  * deepStrictEqual(Array.from(await y.toArray()), [6, 9]);
+ * const w = tensor([1, 2, 3], [3], { requiresGrad: true });
+ * tidy(() => backward(sum(mul(w, w)))); // d/dw Σ w² = 2w
+ * deepStrictEqual(Array.from(await w.grad!.toArray()), [2, 4, 6]);
+ * y.dispose();
+ * w.dispose();
  * ```
  *
  * @module
  */
-export * from "./gpu/errors.ts";
-export { gpu, type GpuContext, initGpu } from "./gpu/device.ts";
+
+// Device, errors, synchronisation.
+export { gpu, type GpuContext, initGpu, type InitGpuOptions } from "./gpu/device.ts";
+export {
+  DeviceLostError,
+  DisposedTensorError,
+  GpuOutOfMemoryError,
+  KernelValidationError,
+  NoAdapterError,
+} from "./gpu/errors.ts";
 export { liveBufferCount } from "./gpu/buffers.ts";
-export { batchStats, flush } from "./gpu/batch.ts";
+export { flush } from "./gpu/batch.ts";
 export { sync } from "./gpu/readback.ts";
-export { hashU32, Rng, RNG_WGSL } from "./gpu/rng.ts";
-export * from "./tensor.ts";
+export { Rng } from "./gpu/rng.ts";
+
+// Tensors and autograd.
+export {
+  type DType,
+  type GradNode,
+  keep,
+  readTensors,
+  Tensor,
+  tensor,
+  type TensorOptions,
+  tidy,
+  tidyAsync,
+  zeros,
+} from "./tensor.ts";
 export { backward, isGradEnabled, noGrad } from "./autograd.ts";
-export * from "./ops/unary.ts";
-export * from "./ops/binary.ts";
+
+// Ops.
+export {
+  abs,
+  clamp,
+  exp,
+  gelu,
+  log,
+  neg,
+  relu,
+  rsqrt,
+  sigmoid,
+  silu,
+  softplus,
+  sqrt,
+  square,
+  tanh,
+} from "./ops/unary.ts";
+export { add, div, mul, sub } from "./ops/binary.ts";
 export { sumToShape } from "./ops/sum_to_shape.ts";
-export * from "./ops/reduce.ts";
-export * from "./ops/softmax.ts";
-export * from "./ops/cross_entropy.ts";
-export * from "./ops/layer_norm.ts";
-export * from "./ops/matmul.ts";
-export * from "./ops/outer.ts";
-export * from "./ops/reshape.ts";
-export * from "./ops/transpose.ts";
-export * from "./ops/slice.ts";
-export * from "./ops/concat.ts";
-export * from "./ops/gather.ts";
-export * from "./ops/where.ts";
-export * from "./ops/optim.ts";
-export * from "./fastweights/mod.ts";
-export * from "./decepticons/mod.ts";
+export { max, mean, sum } from "./ops/reduce.ts";
+export { logSoftmax, softmax } from "./ops/softmax.ts";
+export { crossEntropy } from "./ops/cross_entropy.ts";
+export { layerNorm } from "./ops/layer_norm.ts";
+export { matmul, type MatmulKernel, type MatmulOptions } from "./ops/matmul.ts";
+export { outer } from "./ops/outer.ts";
+export { reshape } from "./ops/reshape.ts";
+export { transpose } from "./ops/transpose.ts";
+export { slice } from "./ops/slice.ts";
+export { concat } from "./ops/concat.ts";
+export { embedding } from "./ops/gather.ts";
+export { maskedFill, where } from "./ops/where.ts";
+
+// Optimisers.
+export {
+  Adam,
+  type AdamOptions,
+  type AdamState,
+  clipGradNorm,
+  type GradPolicy,
+  type Optimizer,
+  OptimizerBase,
+  Sgd,
+  sgd,
+  type SgdOptions,
+} from "./ops/optim.ts";
+
+// Host linear algebra (f64), as a namespace: its matmul/transpose take host matrices.
+export * as linalg from "./linalg/mod.ts";
+
+// fastweights: cybertronai/schmidhuber-problems PR #8.
+export {
+  C1200_GPU,
+  C22_GPU,
+  c22ParamCount,
+  type Chunker1200Config,
+  type Chunker1200Inputs,
+  chunker1200ParamCount,
+  type Chunker1200Result,
+  chunker1200Sequence,
+  type Chunker1200Stage,
+  chunker1200Train,
+  type Chunker22Config,
+  type Chunker22Inputs,
+  type Chunker22Pass,
+  type Chunker22Result,
+  type Chunker22Seed,
+  chunker22Train,
+  type ChunkerBatch,
+  chunkerBptt,
+  type ChunkerBpttResult,
+  type ChunkerNetDims,
+  chunkerParamCount,
+  fastWeightRecall,
+  FastWeightStore,
+  KV_TASK_DEFAULTS,
+  kvBias,
+  kvDrawEpisodes,
+  type KvEpisodeData,
+  kvEvaluate,
+  type KvEvaluation,
+  type KvRun,
+  type KvTaskConfig,
+  kvTrain,
+  type KvTrainOptions,
+  SRWM_DEFAULTS,
+  type SrwmConfig,
+  srwmEvalCodes,
+  srwmEvaluate,
+  type SrwmEvaluation,
+  srwmParamCount,
+  type SrwmRun,
+  type SrwmRunSpec,
+  srwmTrain,
+  UD_ADAM_DEFAULTS,
+  type UdActivations,
+  type UdAdamOptions,
+  UdEpisodes,
+  type UdEvaluation,
+  type UdGradients,
+  udInitialParams,
+  type UdLayout,
+  udLayout,
+  udStreamsTensor,
+  udTrainingStreams,
+  type UdTrainOptions,
+  UNKNOWN_DELAY_DEFAULTS,
+  type UnknownDelayConfig,
+  UnknownDelayNet,
+} from "./fastweights/mod.ts";
+
+// decepticons: asuramaya/decepticons v0.1.3.
+export {
+  type BackoffFitMode,
+  type BackoffFitReport,
+  bitsPerByte,
+  buildDecayBank,
+  ByteCodec,
+  ByteLatentPredictiveCoder,
+  type ByteLMTrainOptions,
+  type ByteLMTrainResult,
+  CAUSAL_BANK_DEFAULTS,
+  CAUSAL_BANK_LM_DEFAULTS,
+  type CausalBankConfig,
+  CausalBankLM,
+  type CausalBankLMConfig,
+  CODER_DEFAULTS,
+  type CoderConfig,
+  type CoderDraws,
+  type CoderTrace,
+  type DecayBank,
+  decodeText,
+  type DelayLine,
+  delayLine,
+  type EchoState,
+  echoState,
+  encodeText,
+  ensureByteTokens,
+  ExactContextMemory,
+  type ExactContextMemoryOptions,
+  type ExpertPrediction,
+  type FitOptions,
+  type FitProgress,
+  type FitResult,
+  gatedDelta,
+  gatedRetention,
+  type GenerateOptions,
+  type Hierarchical,
+  hierarchical,
+  LINEAR_IMPLS,
+  type LinearImpl,
+  type LinearMemory,
+  linearMemory,
+  linearRecurrence,
+  type LinearRecurrenceOptions,
+  type LinearRecurrenceResult,
+  LM_SUBSTRATES,
+  type LMSubstrate,
+  type Mixed,
+  mixed,
+  NgramMemory,
+  type NgramMemoryOptions,
+  type NgramOrder,
+  OnlineCausalMemory,
+  type OnlineCausalMemoryOptions,
+  type Oscillatory,
+  oscillatory,
+  PATCH_DECODERS,
+  type PatchDecoder,
+  type Readout,
+  type ReservoirLayer,
+  type ReservoirOptions,
+  type ReservoirTopology,
+  retention,
+  type RetentionForm,
+  type RetentionOptions,
+  type RunOptions,
+  type RunResult,
+  runSubstrate,
+  type ScanMethod,
+  scanOptionsOf,
+  STATE_IMPLS,
+  stateDim,
+  type StateImpl,
+  StatisticalBackoffMemory,
+  type StatisticalBackoffOptions,
+  type Substrate,
+  SUBSTRATE_MODES,
+  type SubstrateMode,
+  SupportWeightedMixer,
+  type SupportWeightedMixerOptions,
+  unitCount,
+  validateCausalBankConfig,
+} from "./decepticons/mod.ts";

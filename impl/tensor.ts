@@ -26,7 +26,9 @@ export type DType = "f32" | "i32";
 
 /** A node of the autograd graph: the op that produced a tensor and how to push gradients back. */
 export interface GradNode {
+  /** Name of the op that produced the tensor, as error messages print it. */
   readonly op: string;
+  /** The op's input tensors, in argument order. */
   readonly inputs: readonly Tensor[];
   /** Gradients for each input given the output gradient; null where an input needs none. */
   readonly backward: (gradOutput: Tensor) => readonly (Tensor | null)[];
@@ -55,8 +57,11 @@ const scopes: Set<Tensor>[] = [];
 
 /** A tensor on the GPU. */
 export class Tensor {
+  /** Dimensions, outermost first (frozen). */
   readonly shape: readonly number[];
+  /** Element type: `f32` values or `i32` indices. */
   readonly dtype: DType;
+  /** Number of elements: the product of the dimensions. */
   readonly size: number;
   /** Whether gradients flow to this tensor. Set on leaves; ops propagate it. */
   requiresGrad: boolean;
@@ -151,7 +156,9 @@ export async function readTensors(ts: readonly Tensor[]): Promise<(Float32Array 
 
 /** Options for creating a tensor. */
 export interface TensorOptions {
+  /** Element type; default `i32` for an `Int32Array`, else `f32`. */
   dtype?: DType;
+  /** Whether gradients flow to this tensor (a leaf parameter); default false. */
   requiresGrad?: boolean;
 }
 

@@ -28,7 +28,9 @@ export interface AntisymmetryOptions {
 
 /** Where |a_ij + a_ji| was largest (row ≤ col), or -1s for a 0 × 0 matrix. */
 export interface AntisymmetryWorst {
+  /** Row of the worst pair. */
   row: number;
+  /** Column of the worst pair. */
   col: number;
 }
 

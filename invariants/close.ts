@@ -31,17 +31,25 @@ export interface CloseOptions {
 
 /** The measured closeness. */
 export interface CloseVerdict {
+  /** Whether every element is within its bound. */
   pass: boolean;
+  /** Elements compared. */
   count: number;
+  /** Elements outside their bound. */
   mismatches: number;
+  /** Largest |a − e| over the finite elements. */
   maxAbs: number;
+  /** Largest |a − e| / |e| over the finite elements (Infinity where e = 0 and a ≠ 0). */
   maxRel: number;
+  /** Largest distance in f32 units in the last place over the finite elements. */
   maxUlp: number;
   /** Worst |a − e| / bound; ≤ 1 passes. Infinity for a non-finite mismatch. */
   ratio: number;
   /** Index of the worst ratio, or -1 when there are no elements. */
   worstIndex: number;
+  /** The actual value at {@link CloseVerdict.worstIndex}. */
   worstActual: number;
+  /** The expected value at {@link CloseVerdict.worstIndex}. */
   worstExpected: number;
 }
 

@@ -44,6 +44,7 @@ export interface EigengapOptions {
 
 /** The two eigenvalues around the gap. */
 export interface EigengapWorst {
+  /** The k of the gap (λ_k − λ_{k+1}), as asked. */
   k: number;
   /** λ_k. */
   upper: number;

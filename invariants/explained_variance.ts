@@ -39,6 +39,7 @@ export interface ExplainedVarianceOptions {
 
 /** The per-component breakdown. */
 export interface ExplainedVarianceWorst {
+  /** Leading components counted, as asked. */
   k: number;
   /** λ_i / Σλ for every component, descending (empty when an element was not finite). */
   ratios: Float64Array;

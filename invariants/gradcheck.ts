@@ -34,9 +34,14 @@ import { hashU32 } from "../impl/gpu/rng.ts";
 
 /** Options for {@link gradcheck}. */
 export interface GradcheckOptions {
+  /**
+   * "full": one central difference per input element; "random": central differences along random
+   * unit directions (for large inputs). Default "full".
+   */
   mode?: "full" | "random";
   /** Directions in random mode; default 4. */
   directions?: number;
+  /** Seed of the random directions; default 1. */
   seed?: number;
   /** Pass bound on the error; default {@link GRADCHECK_MAX_REL}. */
   bound?: number;
@@ -46,10 +51,13 @@ export interface GradcheckOptions {
 
 /** Outcome of a gradient check. */
 export interface GradcheckResult {
+  /** Whether the largest error is within the bound. */
   pass: boolean;
+  /** Largest |analytic − numeric| / max(|analytic|, |numeric|, 1); Infinity for a NaN. */
   maxError: number;
   /** Input and element (or direction) where the error was largest. */
   worst: { input: number; index: number; analytic: number; numeric: number };
+  /** Evaluations of `f` spent on the central differences. */
   evaluations: number;
 }
 

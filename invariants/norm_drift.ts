@@ -32,7 +32,9 @@ export interface NormDriftOptions {
 
 /** The step where the norm strayed furthest from its reference. */
 export interface NormDriftWorst {
+  /** Index of the step. */
   step: number;
+  /** The norm measured there. */
   norm: number;
   /** ‖x_0‖ for drift, e_t for decay. */
   expected: number;

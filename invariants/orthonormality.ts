@@ -34,7 +34,9 @@ export interface OrthonormalityOptions {
 
 /** The Gram entry furthest from the identity (i ≤ j), or -1s when there are no vectors. */
 export interface OrthonormalityWorst {
+  /** Row of the Gram entry. */
   i: number;
+  /** Column of the Gram entry. */
   j: number;
 }
 

@@ -39,7 +39,9 @@ export interface PermutationOptions {
 
 /** The element of f(PX) furthest from its expected value, or -1s when there are none. */
 export interface EquivarianceWorst {
+  /** Row of the element. */
   row: number;
+  /** Column of the element. */
   col: number;
   /** f(PX) there. */
   actual: number;
@@ -49,8 +51,11 @@ export interface EquivarianceWorst {
 
 /** The element of f(PX) furthest from f(X), or -1 when there are none. */
 export interface InvarianceWorst {
+  /** Index of the element in the flattened output. */
   index: number;
+  /** f(PX) there. */
   actual: number;
+  /** f(X) there. */
   expected: number;
 }
 

@@ -63,7 +63,9 @@ export interface RecallCheckOptions extends RecallOptions {
 
 /** The query with the lowest recall (the first on ties), or query -1 when there are none. */
 export interface RecallWorst {
+  /** Index of the query. */
   query: number;
+  /** Its recall@k, in [0, 1]. */
   recall: number;
 }
 

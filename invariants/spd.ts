@@ -39,7 +39,9 @@ export interface SpdOptions {
 
 /** Where the symmetry error was largest (row < col), or -1s for a 1 × 1 matrix. */
 export interface SymmetryWorst {
+  /** Row of the worst pair. */
   row: number;
+  /** Column of the worst pair. */
   col: number;
 }
 
@@ -55,7 +57,9 @@ export interface DefinitenessWorst {
 export interface SpdVerdict {
   /** Both verdicts pass. */
   pass: boolean;
+  /** The symmetry check: the largest |a_ij − a_ji| against its bound. */
   symmetry: Verdict<SymmetryWorst>;
+  /** The definiteness check: the smallest eigenvalue of (A + Aᵀ)/2 against `minEigenvalue`. */
   definiteness: Verdict<DefinitenessWorst>;
   /** The spectrum of (A + Aᵀ)/2, descending (empty when not computed). */
   eigenvalues: Float64Array;

@@ -170,7 +170,9 @@ export function gamma32(k: number): number {
  * multiply-add (which WGSL permits) only removes a rounding, so the bound still holds.
  */
 export interface Tracked {
+  /** The exact value of the kernel's expression on its f32 inputs. */
   readonly v: number;
+  /** A rigorous bound on |computed − v|. */
   readonly e: number;
 }
 
@@ -179,12 +181,40 @@ function rounding(m: number): number {
   return U32 * m + F32_MIN_NORMAL;
 }
 
+/** The error propagation rules of {@link track}, one per f32 operation. */
+export interface TrackRules {
+  /** An f32 value loaded from a buffer: exact, unless a subnormal is flushed to zero. */
+  input(x: number): Tracked;
+  /** A host f64 value passed as an f32 uniform: one rounding. */
+  uniform(x: number): Tracked;
+  /** A WGSL f32 literal (an abstract float rounded to f32) standing for the real `x`. */
+  literal(x: number): Tracked;
+  /** a + b, correctly rounded. */
+  add(a: Tracked, b: Tracked): Tracked;
+  /** a − b, correctly rounded. */
+  sub(a: Tracked, b: Tracked): Tracked;
+  /** a · b, correctly rounded. */
+  mul(a: Tracked, b: Tracked): Tracked;
+  /** a / b within {@link WGSL_DIV_REL}; Infinity when |b̂| may leave [2⁻¹²⁶, 2¹²⁶]. */
+  div(a: Tracked, b: Tracked): Tracked;
+  /** √a within {@link WGSL_SQRT_REL}; Infinity when a may be negative. */
+  sqrt(a: Tracked): Tracked;
+  /** min(a, c) for an exact c: exact, and 1-Lipschitz, so the error carries over. */
+  min(a: Tracked, c: number): Tracked;
+  /**
+   * A sum of `terms` non-negative rounded terms (e.g. squares) with exact total `v`, where
+   * each term meets at most `k` roundings (its own and the adds on its path): γ_k·v (Higham
+   * Lemma 3.1 on each term's product of (1 + δ)), plus 2⁻¹²⁶ per operation for flushes.
+   */
+  sumOfPositive(v: number, k: number, terms: number): Tracked;
+}
+
 /**
  * Error propagation rules, one per f32 operation. Each adds the propagated input errors
  * (exact algebra on |x̂ − x| ≤ e) to the operation's own rounding, measured on the magnitude
  * of the computed operands' exact result (|v| + propagated error).
  */
-export const track = {
+export const track: TrackRules = {
   /** An f32 value loaded from a buffer: exact, unless a subnormal is flushed to zero. */
   input(x: number): Tracked {
     return { v: x, e: Math.abs(x) < F32_MIN_NORMAL ? Math.abs(x) : 0 };
@@ -298,6 +328,7 @@ export function sequentialSumError(n: number, sumAbs: number, sumErr: number): n
 
 /** A {@link Tracked} value, optionally with a bound on |computed| itself (e.g. after a clamp). */
 export interface TrackedArg extends Tracked {
+  /** A bound on |computed| itself, when one is known (e.g. after a clamp). */
   readonly maxAbs?: number;
 }
 
@@ -325,6 +356,38 @@ function inheritedTanhError(p: number): number {
   return track.div(track.mul(track.sub(ep, em), half), track.mul(track.add(ep, em), half)).e;
 }
 
+/** The propagation rules of {@link trackBuiltins}, one per WGSL builtin or exact operation. */
+export interface TrackBuiltinRules {
+  /**
+   * A WGSL literal standing for the real c. WGSL converts a value between two f32 values to
+   * either of them, its choice (§15.7.6), so the error is at most the spacing at c (0 when c
+   * is an f32); `track.literal` assumes the nearest.
+   */
+  literal(c: number): Tracked;
+  /** −a: exact. */
+  neg(a: TrackedArg): TrackedArg;
+  /** max(a, 0): exact and 1-Lipschitz. */
+  max0(a: Tracked): Tracked;
+  /** exp(a): (3 + 2|x|) ULP at the largest argument seen; Infinity when it may overflow. */
+  exp(a: TrackedArg): Tracked;
+  /** log(a): 3 ULP outside [0.5, 2], 2⁻²¹ absolute inside; Infinity unless a ≥ 2⁻¹²⁶ surely. */
+  log(a: Tracked): Tracked;
+  /** inverseSqrt(a): 2 ULP; Infinity unless a ≥ 2⁻¹²⁶ surely. */
+  inverseSqrt(a: Tracked): Tracked;
+  /** tanh(a), inherited from sinh/cosh: propagation through tanh plus the inherited error. */
+  tanh(a: TrackedArg): Tracked;
+  /**
+   * clamp(a, lo, hi) applied by a kernel where the reference does not clamp: `v` stays the
+   * unclamped value, the distance from v to [lo, hi] joins the error (clamp is 1-Lipschitz),
+   * and |computed| ≤ max(|lo|, |hi|).
+   */
+  clampArg(a: Tracked, lo: number, hi: number): TrackedArg;
+  /** The same computed value measured against another exact reference `v` (e.g. a series' limit). */
+  against(a: Tracked, v: number): Tracked;
+  /** A data-dependent branch that may go either way: the larger bound (same reference `v`). */
+  either(a: Tracked, b: Tracked): Tracked;
+}
+
 /**
  * WGSL builtins and exact selections for running error analysis, extending {@link track}
  * (same conventions: `v` exact, `e` ≥ |computed − v|; e = Infinity where WGSL gives no bound,
@@ -340,7 +403,7 @@ function inheritedTanhError(p: number): number {
  * ok(Math.abs(b.v - 0.5 * Math.exp(2)) < 1e-12 && b.e / b.v < 16 * U32);
  * ```
  */
-export const trackBuiltins = {
+export const trackBuiltins: TrackBuiltinRules = {
   /**
    * A WGSL literal standing for the real c. WGSL converts a value between two f32 values to
    * either of them, its choice (§15.7.6), so the error is at most the spacing at c (0 when c
@@ -458,8 +521,11 @@ export function trackSumOf(v: number, e: number, mag: number, k: number): Tracke
 
 /** Rows of a tensor viewed as [outer, n, inner]: row (o, i) holds x[(o·n + j)·inner + i]. */
 export interface RowView {
+  /** Product of the dimensions before the row axis. */
   outer: number;
+  /** Length of each row (the axis the rows run along). */
   n: number;
+  /** Product of the dimensions after the row axis: the stride between a row's elements. */
   inner: number;
 }
 
@@ -648,7 +714,7 @@ export function layerNormBounds(
  * The oracle is the same computation at u₆₄ = 2⁻²⁹·u₃₂ (V8's exp/tanh within ~1 ulp₆₄ against
  * WGSL's ≥ 3 ulp₃₂), so its own distance from the exact value is < 2⁻²⁰·e with 2⁹ to spare.
  */
-export const FW_REFERENCE_FACTOR = 1 + 2 ** -20;
+export const FW_REFERENCE_FACTOR: number = 1 + 2 ** -20;
 
 /**
  * Exact identities checked in f64 (linear attention, write-order permutation, rank-one writes,
@@ -843,7 +909,7 @@ export const CHUNKER_NORM_F64_SLACK = 1e-12;
  * ~1 ulp₆₄), so its own distance from the exact value is ≤ 10³·2⁻⁵³·m for a magnitude m the f32
  * bound charges at least γ₁·m = 2⁻²⁴·m: below 2⁻²⁰·e with 2⁹ to spare.
  */
-export const BYTE_LM_REFERENCE_FACTOR = 1 + 2 ** -20;
+export const BYTE_LM_REFERENCE_FACTOR: number = 1 + 2 ** -20;
 
 /**
  * Byte LM behaviour claim: held-out bits per byte at least 1 bit below the unigram entropy of the

@@ -27,7 +27,9 @@ export interface UnitNormOptions {
 
 /** The row whose norm was furthest from 1, or row -1 (norm NaN) for a matrix without rows. */
 export interface UnitNormWorst {
+  /** Index of the row. */
   row: number;
+  /** Its Euclidean norm. */
   norm: number;
 }
 

@@ -120,7 +120,7 @@ export class WorstTracker {
   /** The largest figure offered so far (NaN once a NaN was offered); 0 before any offer. */
   value = 0;
   /** Where {@link WorstTracker.value} was offered; -1 before any offer. */
-  index = -1;
+  index: number = -1;
 
   /** Offers one figure measured at `index`. */
   offer(value: number, index: number): void {

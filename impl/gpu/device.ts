@@ -16,11 +16,21 @@ import { DeviceLostError, NoAdapterError } from "./errors.ts";
 
 /** What the runtime knows about the device it runs on. */
 export interface GpuContext {
+  /** The WebGPU device every op records on. */
   readonly device: GPUDevice;
+  /** The adapter the device came from. */
   readonly adapter: GPUAdapter;
   /** True on software adapters (llvmpipe, SwiftShader, WARP). Kernels pick their family by it. */
   readonly isFallbackAdapter: boolean;
+  /**
+   * The adapter's description (e.g. "llvmpipe (LLVM 15.0.7, 256 bits)"), or its vendor and device
+   * ids.
+   */
   readonly adapterDescription: string;
+  /**
+   * The device's limits: the adapter's own for storage, workgroup and texture sizes, which memspec
+   * requests raised.
+   */
   readonly limits: GPUSupportedLimits;
   /**
    * Loop-header evaluations one invocation may declare, all loops together and

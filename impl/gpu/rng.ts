@@ -48,10 +48,15 @@ fn rng_uniform(seed: u32, index: u32) -> f32 {
 
 /** A seeded stream with a cursor, for host-side draws. */
 export class Rng {
+  /** The stream's seed, a u32. */
   readonly seed: number;
   #next = 0;
 
-  /** @throws {RangeError} when the seed is not an integer in [0, 2³²). */
+  /**
+   * A stream seeded with `seed`, its cursor at index 0.
+   *
+   * @throws {RangeError} when the seed is not an integer in [0, 2³²).
+   */
   constructor(seed: number) {
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
       throw new RangeError(`Cannot seed the RNG with ${seed}: expected an integer in [0, 2^32)`);

@@ -22,7 +22,9 @@ import { assertFinite, assertSquare } from "./validate.ts";
 
 /** Real and imaginary parts of the n eigenvalues (unordered). */
 export interface Eigenvalues {
+  /** Real parts, one per eigenvalue. */
   re: Float64Array;
+  /** Imaginary parts, in the same order; complex pairs appear as conjugates. */
   im: Float64Array;
 }
 

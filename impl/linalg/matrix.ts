@@ -25,7 +25,9 @@ export type MatrixData = Float64Array | Float32Array;
 
 /** A dense row-major matrix; f64 unless the storage type says otherwise. */
 export interface Matrix<D extends MatrixData = Float64Array> {
+  /** Number of rows. */
   readonly rows: number;
+  /** Number of columns. */
   readonly cols: number;
   /** `rows * cols` elements, row-major. */
   readonly data: D;

@@ -127,6 +127,7 @@ export function assertFinite(m: Matrix<MatrixData>, what: string): void {
 export interface Asymmetry {
   /** Row of the worst pair, with `row < col` (0, 0 when n < 2). */
   readonly row: number;
+  /** Column of the worst pair (`row < col`; 0 when n < 2). */
   readonly col: number;
   /** |a_row,col − a_col,row|. */
   readonly difference: number;

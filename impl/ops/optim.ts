@@ -189,12 +189,29 @@ export interface Optimizer {
   dispose(): void;
 }
 
-abstract class OptimizerBase implements Optimizer {
+/**
+ * The shared base of {@link Sgd} and {@link Adam}: parameter validation, the learning rate with its
+ * range check, the gradient policy and `zeroGrad()`. Subclass it only to write a new optimiser.
+ */
+export abstract class OptimizerBase implements Optimizer {
   readonly params: readonly Tensor[];
+  /**
+   * Whether parameters without a gradient are skipped ({@link GradPolicy.skipParamsWithoutGrad}).
+   */
   protected readonly skip: boolean;
+  /** Set by `dispose()`; a later `step()` throws a {@link DisposedTensorError}. */
   protected disposed = false;
   #lr = 0;
 
+  /**
+   * Validates and freezes the parameter list.
+   *
+   * @param name the optimiser's name in error messages ("SGD", "Adam", "AdamW").
+   * @param params the parameters, each an f32 tensor, no duplicates.
+   * @param options how parameters without a gradient are treated.
+   * @throws {TypeError} for an empty, non-tensor, non-f32 or duplicated parameter list.
+   * @throws {DisposedTensorError} for a disposed parameter.
+   */
   protected constructor(readonly name: string, params: readonly Tensor[], options: GradPolicy) {
     this.params = Object.freeze(checkParams(`create ${name}`, params, false));
     this.skip = options.skipParamsWithoutGrad ?? false;
@@ -238,11 +255,15 @@ function zerosKept(shape: readonly number[]): Tensor {
  * `w ← w − lr·d`.
  */
 export class Sgd extends OptimizerBase {
+  /** Momentum μ (0: plain SGD). */
   readonly momentum: number;
+  /** L2 weight decay added to the gradient. */
   readonly weightDecay: number;
   readonly #buffers: (Tensor | null)[];
 
   /**
+   * SGD over `params` with `options.lr`, momentum and weight decay (both default 0).
+   *
    * @throws {RangeError} for a negative or non-finite lr, momentum or weight decay.
    * @throws {TypeError} for an empty, non-tensor, non-f32 or duplicated parameter list.
    */
@@ -260,6 +281,8 @@ export class Sgd extends OptimizerBase {
   }
 
   /**
+   * Records one SGD update of every parameter from its `.grad` (one dispatch each); no host sync.
+   *
    * @throws {TypeError} when a parameter has no gradient (unless skipped) or one of another shape.
    * @throws {DisposedTensorError} after `dispose()`, or for a disposed parameter or gradient.
    */
@@ -282,6 +305,10 @@ export class Sgd extends OptimizerBase {
     });
   }
 
+  /**
+   * Releases the momentum buffers; a later `step()` throws a {@link DisposedTensorError}. Safe to
+   * call twice.
+   */
   dispose(): void {
     this.disposed = true;
     this.#buffers.forEach((b, i) => {
@@ -320,16 +347,25 @@ export function sgd(params: readonly Tensor[], options: SgdOptions): Sgd {
  * `w ← w·(1 − lr·wd)` before the update. Each parameter counts its own steps.
  */
 export class Adam extends OptimizerBase {
+  /** First-moment decay β1, in [0, 1). */
   readonly beta1: number;
+  /** Second-moment decay β2, in [0, 1). */
   readonly beta2: number;
+  /** ε added to √v̂ in the denominator. */
   readonly eps: number;
+  /**
+   * Weight decay: L2 added to the gradient, or AdamW's decoupled decay with `decoupledWeightDecay`.
+   */
   readonly weightDecay: number;
+  /** Whether weight decay is AdamW's decoupled `w ← w·(1 − lr·wd)` instead of L2. */
   readonly decoupledWeightDecay: boolean;
   readonly #m: (Tensor | null)[];
   readonly #v: (Tensor | null)[];
   readonly #steps: number[];
 
   /**
+   * Adam (AdamW with `decoupledWeightDecay`) over `params`; β1 0.9, β2 0.999 and ε 1e-8 by default.
+   *
    * @throws {RangeError} for lr, eps or weight decay negative or non-finite, or β outside [0, 1).
    * @throws {TypeError} for an empty, non-tensor, non-f32 or duplicated parameter list.
    */
@@ -356,6 +392,8 @@ export class Adam extends OptimizerBase {
   }
 
   /**
+   * Records one Adam update of every parameter from its `.grad` (one dispatch each); no host sync.
+   *
    * @throws {TypeError} when a parameter has no gradient (unless skipped) or one of another shape.
    * @throws {DisposedTensorError} after `dispose()`, or for a disposed parameter or gradient.
    */
@@ -399,6 +437,10 @@ export class Adam extends OptimizerBase {
     });
   }
 
+  /**
+   * Releases the moment estimates; a later `step()` throws a {@link DisposedTensorError}. Safe to
+   * call twice.
+   */
   dispose(): void {
     this.disposed = true;
     for (const states of [this.#m, this.#v]) {

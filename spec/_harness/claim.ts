@@ -37,6 +37,7 @@ export type ClaimKind =
 export interface Claim {
   /** Dotted id: `<family>.<mechanism>.<what>`, e.g. `ops.matmul.gpu_parity`. */
   readonly id: string;
+  /** The family the claim belongs to: the first segment of its id. */
   readonly family: string;
   /** One line, stating the property as true. */
   readonly statement: string;
@@ -44,6 +45,7 @@ export interface Claim {
   readonly source: string;
   /** The bound in words, e.g. "max rel error <= 1e-6". */
   readonly bound: string;
+  /** What kind of statement it is. */
   readonly kind: ClaimKind;
   /** Where an original diverges from the claim, and how. */
   readonly divergence?: string;
@@ -62,8 +64,11 @@ export type Direction = "<=" | ">=" | "==";
 export interface SubFigure {
   /** Names the part, e.g. "store gate". */
   name: string;
+  /** The part's measured figure. */
   figure: number;
+  /** The part's bound. */
   bound: number;
+  /** How the part's figure must relate to its bound. */
   direction: Direction;
 }
 
@@ -114,6 +119,7 @@ export function holds(figure: number, direction: Direction, bound: number): bool
 
 /** The harness's verdict on a measurement. */
 export interface Judgement {
+  /** Whether the claim holds. */
   pass: boolean;
   /** Whether the figure (or its parts) was compared with its bound numerically. */
   judged: boolean;
@@ -249,6 +255,7 @@ function record(result: ClaimResult): void {
 
 /** Error thrown when a claim's figure is outside its bound. */
 export class ClaimFailedError extends Error {
+  /** The error name, for `instanceof`-free checks and logs. */
   override name = "ClaimFailedError";
 }
 

@@ -28,7 +28,7 @@
 import fc from "fast-check";
 import { checkClose, describeClose } from "../../invariants/close.ts";
 import type { Measurement } from "./claim.ts";
-import { fcParams } from "./fuzz.ts";
+import { type CaseArbitrary, fcParams } from "./fuzz.ts";
 
 /** Named output arrays of one case. */
 export type Outputs = Readonly<Record<string, ArrayLike<number>>>;
@@ -38,7 +38,9 @@ export type Bounds = Readonly<Record<string, ArrayLike<number> | number>>;
 
 /** A named fixed case. */
 export interface NamedCase<C> {
+  /** The case's name: its test step's name and where a worst ratio is reported. */
   readonly name: string;
+  /** The case's input, passed to `gpu`, `oracle` and `bound`. */
   readonly input: C;
 }
 
@@ -48,7 +50,8 @@ export interface DifferentialSpec<C> {
   readonly cases?: readonly NamedCase<C>[];
   /** Fuzzed cases: one step running `runs` (default 100) shrinking fast-check cases. */
   readonly fuzz?: {
-    readonly arbitrary: fc.Arbitrary<C>;
+    /** The cases' generator (any `fc.Arbitrary<C>`). */
+    readonly arbitrary: CaseArbitrary<C>;
     readonly runs?: number;
     /** A short name of a fuzzed case for the worst-case report; JSON when absent. */
     readonly name?: (input: C) => string;
@@ -65,8 +68,11 @@ export interface DifferentialSpec<C> {
 
 /** The worst comparison of one case. */
 export interface CaseResult {
+  /** Worst |gpu − reference| / bound over the case's elements (≤ 1 passes). */
   readonly ratio: number;
+  /** Elements compared. */
   readonly elements: number;
+  /** Where the worst ratio happened: case, output, index, values and bound. */
   readonly detail: string;
 }
 
@@ -144,7 +150,7 @@ export async function differential<C>(
   if (fuzz !== undefined) {
     const ok = await t.step("fuzzed cases", async () => {
       await fc.assert(
-        fc.asyncProperty(fuzz.arbitrary, async (input) => {
+        fc.asyncProperty(fuzz.arbitrary as fc.Arbitrary<C>, async (input) => {
           const name = fuzz.name?.(input) ?? `fuzz ${JSON.stringify(input)}`.slice(0, 200);
           const r = await compareCase(spec, name, input);
           keep(r);
@@ -166,8 +172,11 @@ export async function differential<C>(
 
 /** GPU outputs, oracle outputs and bounds of one case, computed together. */
 export interface Compared {
+  /** The implementation's outputs. */
   readonly gpu: Outputs;
+  /** The reference's outputs. */
   readonly oracle: Outputs;
+  /** Each output's per-element bounds. */
   readonly bound: Bounds;
 }
 
@@ -182,8 +191,11 @@ export interface Compared {
  * ```
  */
 export class Comparison implements Compared {
+  /** The implementation's outputs, by name. */
   readonly gpu: Record<string, ArrayLike<number>> = {};
+  /** The reference's outputs, by name. */
   readonly oracle: Record<string, ArrayLike<number>> = {};
+  /** Each output's bounds, by name: one per element, or one for all. */
   readonly bound: Record<string, ArrayLike<number> | number> = {};
 
   /**

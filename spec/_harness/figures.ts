@@ -23,6 +23,7 @@
 
 /** One axis: its label and scale. */
 export interface Axis {
+  /** The axis label, with its unit. */
   label: string;
   /** Logarithmic scale (positive values only); linear when absent. */
   log?: boolean;
@@ -30,14 +31,19 @@ export interface Axis {
 
 /** A named polyline of (x, y) points. */
 export interface Series {
+  /** The series' name in the legend. */
   name: string;
+  /** Its (x, y) points, finite, in drawing order. */
   points: readonly (readonly [number, number])[];
 }
 
 /** A vertical (x) or horizontal (y) reference line with a label, e.g. a bound. */
 export interface Mark {
+  /** Where a vertical line crosses the x axis. */
   x?: number;
+  /** Where a horizontal line crosses the y axis. */
   y?: number;
+  /** The line's label, e.g. "bound 0.8". */
   label: string;
 }
 
@@ -47,10 +53,15 @@ export interface Figure {
   id: string;
   /** The claim the figure belongs to. */
   claim: string;
+  /** The figure's title. */
   title: string;
+  /** The horizontal axis. */
   x: Axis;
+  /** The vertical axis. */
   y: Axis;
+  /** The series drawn, at least one. */
   series: readonly Series[];
+  /** Reference lines, e.g. a claim's bound. */
   marks?: readonly Mark[];
   /** Draw markers only, no connecting line (scatter). */
   pointsOnly?: boolean;

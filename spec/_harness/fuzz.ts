@@ -5,7 +5,6 @@
  *
  * @module
  */
-import type fc from "fast-check";
 
 /** The default seed of every property, so a run is reproducible. */
 export const DEFAULT_SEED = 20261124;
@@ -18,8 +17,39 @@ function env(name: string): string | undefined {
   }
 }
 
-/** Parameters for `fc.assert`: seed and path from the environment when replaying. */
-export function fcParams<T>(numRuns: number): fc.Parameters<T> & { seed: number } {
+/**
+ * The run parameters {@link fcParams} sets: a subset of fast-check's `fc.Parameters<T>` (typed
+ * here so that the harness's public types do not name fast-check's), accepted by `fc.assert`.
+ */
+export interface FuzzParameters<T> {
+  /** The seed: `FC_SEED`, else {@link DEFAULT_SEED}. */
+  seed: number;
+  /** Runs: the larger of the property's own count and `FC_RUNS`. */
+  numRuns: number;
+  /** The replay path of a failed run (`FC_PATH`), when replaying. */
+  path?: string;
+  /** Always false: a failing property shrinks to its smallest counterexample. */
+  endOnFailure: boolean;
+  /** Never set here; ties the parameters to the property's values `T`, as `fc.Parameters<T>`. */
+  examples?: T[];
+}
+
+/**
+ * A fast-check arbitrary of `T` (`fc.Arbitrary<T>` from npm:fast-check): what the differential
+ * helpers fuzz with. Only the member that fixes `T` is named, so that the harness's public types
+ * do not name fast-check's; any `fc.Arbitrary<T>` is one.
+ */
+export interface CaseArbitrary<T> {
+  /** fast-check's own check that `value` is a `T` it can shrink without context. */
+  canShrinkWithoutContext(value: unknown): value is T;
+}
+
+/**
+ * Parameters for `fc.assert`: seed and path from the environment when replaying.
+ *
+ * @param numRuns the property's own number of runs (`FC_RUNS` may raise it)
+ */
+export function fcParams<T>(numRuns: number): FuzzParameters<T> {
   const seed = Number(env("FC_SEED") ?? DEFAULT_SEED);
   const path = env("FC_PATH");
   const runs = Number(env("FC_RUNS") ?? numRuns);

@@ -29,12 +29,15 @@ import { gradcheck } from "../../invariants/gradcheck.ts";
 import { accumulationBound, GRADCHECK_MAX_REL } from "../../invariants/tolerance.ts";
 import type { NDArray } from "../oracle/ndarray.ts";
 import { type Claim, claimTest, declareClaim } from "./claim.ts";
-import { fcParams, replayHint } from "./fuzz.ts";
+import { type CaseArbitrary, fcParams, replayHint } from "./fuzz.ts";
 
 /** One input of a case; values are already f32-rounded (or integers for i32). */
 export interface OpInput {
+  /** The input's shape. */
   shape: number[];
+  /** Its values, row-major (f32-rounded, or integers for i32). */
   values: Float64Array;
+  /** Element type on the GPU; default "f32". */
   dtype?: "f32" | "i32";
   /** Whether the op is differentiable in this input; default true for f32. */
   differentiable?: boolean;
@@ -45,7 +48,9 @@ export type OpAttrs = Record<string, number | number[]>;
 
 /** One case: inputs, attributes, and the seed of its output gradient. */
 export interface OpCase {
+  /** The op's inputs, in argument order. */
   inputs: OpInput[];
+  /** The op's attributes. */
   attrs: OpAttrs;
   /** Seeds the output gradient's values. */
   seed: number;
@@ -55,6 +60,7 @@ export interface OpCase {
 
 /** The f64 definition of an op. */
 export interface OracleOp {
+  /** The op's output for `inputs`, in f64. */
   forward(inputs: NDArray[], attrs: OpAttrs): NDArray;
   /** Gradient for each input given the output gradient; null where not differentiable. */
   backward(inputs: NDArray[], attrs: OpAttrs, gradOutput: NDArray): (NDArray | null)[];
@@ -79,13 +85,14 @@ export interface OpSpec {
   source: string;
   /** Runs the op on the GPU. */
   gpu(inputs: Tensor[], attrs: OpAttrs): Tensor;
+  /** The op's f64 definition, forward and analytic backward. */
   oracle: OracleOp;
   /** Tolerance of the forward output and of each gradient. */
   bound: BoundRule;
   /** In words, for the claim line, e.g. "T3: k·u32·Σ|a||b|". */
   boundText: string;
   /** Fuzzed cases (≥ 100 runs). */
-  arbitrary: fc.Arbitrary<OpCase>;
+  arbitrary: CaseArbitrary<OpCase>;
   /** Fixed edge cases, the large grid among them. */
   examples: () => OpCase[];
   /** Cases for the f64 gradcheck (kept away from kinks). */
@@ -123,7 +130,9 @@ export function gradOutputFor(c: OpCase, shape: readonly number[]): NDArray {
 
 /** Result of one case: the worst forward/backward verdicts. */
 export interface CaseResult {
+  /** Whether the output and every gradient are within their bounds. */
   pass: boolean;
+  /** The verdict of the worst compared array. */
   worst: CloseVerdict;
   /** -1 forward, k gradient of input k. */
   worstWhich: number;
@@ -362,7 +371,7 @@ export function registerOpClaims(spec: OpSpec): void {
     const params = fcParams(spec.numRuns ?? 100);
     try {
       await fc.assert(
-        fc.asyncProperty(spec.arbitrary, async (c) => {
+        fc.asyncProperty(spec.arbitrary as fc.Arbitrary<OpCase>, async (c) => {
           const r = await checkOpCase(spec, c);
           consider(c, r);
           return r.pass;

@@ -99,21 +99,28 @@ export const BYTE_VOCAB = 256;
 
 /** Configuration of {@link CausalBankLM}. */
 export interface CausalBankLMConfig {
+  /**
+   * The substrate: the frozen decay bank, a learned recurrence, gated retention or the gated delta
+   * rule.
+   */
   substrate: LMSubstrate;
   /** Embedding width E. */
   embeddingDim: number;
   /** Modes M of the bank (the substrate's output width). */
   linearModes: number;
-  /** Half-life range of the decay bank, in steps. */
+  /** Shortest half-life of the decay bank, in steps. */
   halfLifeMin: number;
+  /** Longest half-life of the decay bank, in steps. */
   halfLifeMax: number;
   /** Matrix-memory width S of the gated substrates (d_k = d_v = S / numHeads). */
   stateDim: number;
+  /** Heads of the gated substrates; must divide `stateDim`. */
   numHeads: number;
   /** Hidden width of the linear-path readout MLP. */
   readoutHidden: number;
   /** Embeddings the local path sees (0: no local path). */
   localWindow: number;
+  /** Hidden width of the local path's MLP. */
   localHidden: number;
   /** Weight of the local path's logits (additive mix). */
   localScale: number;
@@ -293,6 +300,9 @@ function linspace(lo: number, hi: number, n: number): number[] {
  * trained, Adam's moments) on the GPU until {@link CausalBankLM.dispose}.
  */
 export class CausalBankLM {
+  /**
+   * The validated configuration: {@link CAUSAL_BANK_LM_DEFAULTS} with the constructor's overrides.
+   */
   readonly config: Readonly<CausalBankLMConfig>;
   /** Trainable parameters by name, in a fixed order. */
   readonly parameters: ReadonlyMap<string, Tensor>;
@@ -304,6 +314,8 @@ export class CausalBankLM {
   #disposed = false;
 
   /**
+   * Builds the model and uploads its initial parameters, drawn from `config.seed`.
+   *
    * @param config fields override {@link CAUSAL_BANK_LM_DEFAULTS}
    * @throws {TypeError|RangeError} for an invalid configuration, before any GPU work.
    */

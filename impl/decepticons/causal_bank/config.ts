@@ -67,23 +67,32 @@ export interface CausalBankConfig {
   linearModes: number;
   /** Longest sequence. */
   maxSeqLen: number;
-  /** Half-life range of the decay bank, in steps (0 < min ≤ max). */
+  /** Shortest half-life of the decay bank, in steps (0 < min ≤ max). */
   halfLifeMin: number;
+  /** Longest half-life of the decay bank, in steps. */
   halfLifeMax: number;
   /** Fraction of modes in oscillatory pairs, in [0, 1). */
   oscillatoryFrac: number;
+  /** How the frozen bank is applied (a causal kernel, an FFT, or a scan). */
   linearImpl: LinearImpl;
+  /**
+   * Which substrate the bank is: frozen decays, learnable decays or mixing, a learned recurrence,
+   * gated retention or the gated delta rule.
+   */
   substrateMode: SubstrateMode;
   /** Selective-state width S (0: none). */
   stateDim: number;
+  /** How the selective state runs: a scan or retention. */
   stateImpl: StateImpl;
   /** Heads of the state; must divide stateDim. */
   numHeads: number;
-  /** The linear (bank) and local (last-window) read paths. */
+  /** Whether the linear (bank) read path is on. */
   enableLinear: boolean;
+  /** Whether the local (last-window) read path is on. */
   enableLocal: boolean;
-  /** Bytes per patch (1: none) and the patch decoder. */
+  /** Bytes per patch (1: no patching). */
   patchSize: number;
+  /** The patch decoder ("none", or "causal" when `patchSize` > 1). */
   patchDecoder: PatchDecoder;
   /** Chunk length of the chunked scan. */
   scanChunk: number;

@@ -43,6 +43,7 @@ export interface ExactContextMemoryOptions {
 export interface ExpertPrediction {
   /** Context length (1..maxOrder). */
   order: number;
+  /** The order's smoothed next-token distribution [V]. */
   probs: Float64Array;
   /** log1p(total). */
   support: number;
@@ -52,14 +53,23 @@ export interface ExpertPrediction {
 
 /** The exact-context count memory (see the module documentation). */
 export class ExactContextMemory {
+  /** Vocabulary size V. */
   readonly vocabSize: number;
+  /** Highest context length. */
   readonly maxOrder: number;
+  /** Additive smoothing mass α. */
   readonly alpha: number;
   #unigram: Float64Array;
   #unigramTotal = 0;
   /** tables[o − 1]: contexts of length o. */
   #tables: CountTable[];
 
+  /**
+   * An empty memory.
+   *
+   * @throws {RangeError} when vocabSize is not an integer in 1..65536, maxOrder not in 1..16, or α
+   *   negative or not finite.
+   */
   constructor(options: ExactContextMemoryOptions = {}) {
     const { vocabSize = 256, maxOrder = 3, alpha = 0.05 } = options;
     checkVocab("ExactContextMemory", vocabSize);
@@ -192,10 +202,14 @@ export interface SupportWeightedMixerOptions {
  * ```
  */
 export class SupportWeightedMixer {
+  /** Logit bias of the base distribution. */
   readonly baseBias: number;
+  /** Logit bias of every expert. */
   readonly expertBias: number;
+  /** κ, the weight of an expert's support in its logit. */
   readonly supportScale: number;
 
+  /** A mixer with the given biases (defaults 2.0 and −1.0) and support weight (default 0.5). */
   constructor(options: SupportWeightedMixerOptions = {}) {
     this.baseBias = options.baseBias ?? 2.0;
     this.expertBias = options.expertBias ?? -1.0;

@@ -16,7 +16,18 @@
  *
  * @module
  */
-export * from "./online_causal.ts";
-export * from "./exact_context.ts";
-export * from "./ngram.ts";
-export * from "./statistical_backoff.ts";
+export { OnlineCausalMemory, type OnlineCausalMemoryOptions } from "./online_causal.ts";
+export {
+  ExactContextMemory,
+  type ExactContextMemoryOptions,
+  type ExpertPrediction,
+  SupportWeightedMixer,
+  type SupportWeightedMixerOptions,
+} from "./exact_context.ts";
+export { NgramMemory, type NgramMemoryOptions, type NgramOrder } from "./ngram.ts";
+export {
+  type BackoffFitMode,
+  type BackoffFitReport,
+  StatisticalBackoffMemory,
+  type StatisticalBackoffOptions,
+} from "./statistical_backoff.ts";

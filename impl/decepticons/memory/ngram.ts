@@ -52,16 +52,27 @@ function checkAlpha(name: string, a: number): void {
 
 /** The n-gram count memory (see the module documentation). */
 export class NgramMemory {
+  /** Vocabulary size V. */
   readonly vocabSize: number;
+  /** Trigram buckets (a power of two). */
   readonly buckets: number;
+  /** Additive smoothing α of the unigram. */
   readonly unigramAlpha: number;
+  /** Additive smoothing α of the bigram. */
   readonly bigramAlpha: number;
+  /** Additive smoothing α of the trigram. */
   readonly trigramAlpha: number;
   readonly #unigram: Float64Array;
   #unigramTotal = 0;
   readonly #bigram: CountTable;
   readonly #trigram: CountTable;
 
+  /**
+   * An empty memory.
+   *
+   * @throws {RangeError} when vocabSize is not an integer in 1..65536, buckets not a power of two
+   *   in 1..2^30, or an α negative or not finite.
+   */
   constructor(options: NgramMemoryOptions = {}) {
     const { vocabSize = 256, buckets = 4096, bigramAlpha = 0.5, trigramAlpha = 0.5 } = options;
     const unigramAlpha = options.unigramAlpha ?? bigramAlpha;

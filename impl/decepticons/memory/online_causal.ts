@@ -72,8 +72,11 @@ function entropyAndMax(counts: Float64Array, total: number): [number, number] {
 
 /** The online causal memory (see the module documentation). */
 export class OnlineCausalMemory {
+  /** Vocabulary size V. */
   readonly vocabSize: number;
+  /** Highest order kept. */
   readonly maxOrder: number;
+  /** Buckets of the hashed contexts of order ≥ 3, or null for exact contexts. */
   readonly buckets: number | null;
   #unigram: Float64Array;
   #total = 0;
@@ -81,6 +84,12 @@ export class OnlineCausalMemory {
   #tables: CountTable[];
   #history: number[] = [];
 
+  /**
+   * An empty memory.
+   *
+   * @throws {RangeError} when vocabSize is not an integer in 1..65536, maxOrder not in 2..8, or
+   *   buckets not a power of two in 1..2^30 (or too many orders to hash).
+   */
   constructor(options: OnlineCausalMemoryOptions = {}) {
     const { vocabSize = 256, maxOrder = 3, buckets } = options;
     checkVocab("OnlineCausalMemory", vocabSize);

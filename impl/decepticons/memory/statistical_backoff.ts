@@ -44,6 +44,7 @@ export interface StatisticalBackoffOptions extends NgramMemoryOptions {
 
 /** What {@link StatisticalBackoffMemory.fit} reports. */
 export interface BackoffFitReport {
+  /** The fitted mixture weights (unigram, bigram, trigram). */
   weights: Float64Array;
   /** Mean NLL (nats) before each step and after the last (steps + 1 values). */
   nll: number[];
@@ -53,12 +54,22 @@ export interface BackoffFitReport {
 
 /** The statistical back-off memory (see the module documentation). */
 export class StatisticalBackoffMemory {
+  /**
+   * The fit settings with their defaults filled in (the n-gram options go to {@link
+   * StatisticalBackoffMemory.ngram}).
+   */
   readonly options: Readonly<Required<Omit<StatisticalBackoffOptions, keyof NgramMemoryOptions>>>;
   readonly #ngramOptions: NgramMemoryOptions;
   #ngram: NgramMemory;
   /** Mixture weights (unigram, bigram, trigram). */
   weights: Float64Array = new Float64Array([1 / 3, 1 / 3, 1 / 3]);
 
+  /**
+   * An unfitted memory with uniform mixture weights.
+   *
+   * @throws {RangeError} when steps is not an integer ≥ 0, the learning rate or ε is not finite and
+   *   > 0, the fit mode is unknown, or an n-gram option is invalid (as {@link NgramMemory}).
+   */
   constructor(options: StatisticalBackoffOptions = {}) {
     const { steps = 128, learningRate = 0.25, epsilon = 1e-12, fit = "leave_one_out", ...ng } =
       options;
@@ -86,6 +97,7 @@ export class StatisticalBackoffMemory {
     return this.#ngram;
   }
 
+  /** Vocabulary size V of the n-gram tables. */
   get vocabSize(): number {
     return this.#ngram.vocabSize;
   }

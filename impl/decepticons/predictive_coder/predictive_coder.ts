@@ -147,14 +147,19 @@ export type Readout = "ridge" | "calibrated";
 
 /** Progress of a fit: `done` of `total` units of the named phase. */
 export interface FitProgress {
+  /** The phase: running the substrate, computing the features, or solving/training the readout. */
   phase: "substrate" | "features" | "readout";
+  /** Units of the phase done so far (features: tokens). */
   done: number;
+  /** Units of the phase in all. */
   total: number;
 }
 
 /** Options of {@link ByteLatentPredictiveCoder.fit}. */
 export interface FitOptions {
+  /** Which readout to train; default "ridge" (the original's). */
   readout?: Readout;
+  /** Called as each phase advances, for progress output. */
   onProgress?: (p: FitProgress) => void;
 }
 
@@ -166,6 +171,7 @@ export interface FitResult {
   patches: number;
   /** (tokens − 1) / patches. */
   meanPatchSize: number;
+  /** The readout that was trained. */
   readout: Readout;
 }
 
@@ -183,6 +189,7 @@ export interface GenerateOptions {
 
 /** Features of a whole sequence: [T, D] on the GPU (the caller disposes). */
 export interface CoderTrace {
+  /** Per-token features [T, D]. */
   features: Tensor;
   /** Committer state after the last token [S]. */
   state: Tensor;

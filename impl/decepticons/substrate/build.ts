@@ -26,7 +26,9 @@ import { spectralRadius } from "./eigen.ts";
 
 /** A leaky tanh reservoir layer: s' = (1−λ)s + λ tanh(W s + U[:, x] + Up·below'). */
 export interface ReservoirLayer {
+  /** Units n. */
   n: number;
+  /** Leak rate λ in (0, 1]. */
   leak: number;
   /** [n, n] row-major, zero diagonal. */
   w: Float64Array;
@@ -40,35 +42,54 @@ export interface ReservoirLayer {
 
 /** Echo-state reservoir. */
 export interface EchoState {
+  /** Discriminant of {@link Substrate}. */
   kind: "echo_state";
+  /** Vocabulary size V: token ids are 0..V−1. */
   vocab: number;
+  /** The reservoir. */
   layer: ReservoirLayer;
 }
 /** Delay line H'[0] = E_x, H'[j] = d·H[j−1]. */
 export interface DelayLine {
+  /** Discriminant of {@link Substrate}. */
   kind: "delay";
+  /** Vocabulary size V: token ids are 0..V−1. */
   vocab: number;
+  /** Slots L of the line. */
   length: number;
+  /** Embedding width E of each slot. */
   dim: number;
+  /** Decay d applied as a slot moves down the line. */
   decay: number;
   /** [V, E]. */
   emb: Float64Array;
 }
 /** Linear memory m_k' = d_k m_k + E_x. */
 export interface LinearMemory {
+  /** Discriminant of {@link Substrate}. */
   kind: "linear";
+  /** Vocabulary size V: token ids are 0..V−1. */
   vocab: number;
+  /** Embedding width E of each bank. */
   dim: number;
+  /** Decay d_k of each bank, |d_k| < 1. */
   decays: number[];
+  /** Token embeddings [V, E]. */
   emb: Float64Array;
 }
 /** Oscillatory memory: K decay banks and M damped rotations. */
 export interface Oscillatory {
+  /** Discriminant of {@link Substrate}. */
   kind: "oscillatory";
+  /** Vocabulary size V: token ids are 0..V−1. */
   vocab: number;
+  /** Embedding width E of each bank. */
   dim: number;
+  /** Decays of the K plain decay banks, in [0, 1). */
   decays: number[];
+  /** Damping ρ_m of the M rotations, in [0, 1). */
   damping: number[];
+  /** Period of each rotation in steps (angle 2π / period per step). */
   periods: number[];
   /** Unit-norm token vectors [V, E]. */
   emb: Float64Array;
@@ -77,15 +98,22 @@ export interface Oscillatory {
 }
 /** Mixed memory: [echo-state, delay] with independent branches. */
 export interface Mixed {
+  /** Discriminant of {@link Substrate}. */
   kind: "mixed";
+  /** Vocabulary size V: token ids are 0..V−1. */
   vocab: number;
+  /** The echo-state branch. */
   esn: ReservoirLayer;
+  /** The delay-line branch. */
   delay: DelayLine;
 }
 /** Hierarchical reservoirs: fast, mid, slow (the slow one strided). */
 export interface Hierarchical {
+  /** Discriminant of {@link Substrate}. */
   kind: "hierarchical";
+  /** Vocabulary size V: token ids are 0..V−1. */
   vocab: number;
+  /** The fast, mid and slow layers, bottom up. */
   layers: ReservoirLayer[];
 }
 
@@ -122,10 +150,15 @@ export type ReservoirTopology = "erdos_renyi" | "small_world";
 
 /** Options of one reservoir matrix. */
 export interface ReservoirOptions {
+  /** Units n. */
   size: number;
+  /** Share c of nonzero recurrent weights, in (0, 1]. */
   connectivity?: number;
+  /** Spectral radius ρ the recurrent matrix is scaled to. */
   spectralRadius?: number;
+  /** Leak rate λ in (0, 1]. */
   leak?: number;
+  /** Standard deviation σ_in of the input weights. */
   inputScale?: number;
   /** Default "erdos_renyi" (a Bernoulli(c) mask). */
   topology?: ReservoirTopology;

@@ -71,12 +71,19 @@ export const C1200_GPU = { vocab: 7, fillers: 5 } as const;
 export interface Chunker1200Config {
   /** Sequence length (≥ 3). */
   T: number;
+  /** Hidden units of the automatizer A (a multiple of 4 in [4, 32]). */
   autoHidden: number;
+  /** Steps per training window of A (the state carries across windows, the gradient does not). */
   autoWindow: number;
+  /** A's learning rate, divided by the window's length per update. */
   autoLr: number;
+  /** Hidden units of the chunker C (a multiple of 4 in [4, 32]). */
   chunkHidden: number;
+  /** C's learning rate, divided by the compressed sequence's length per update. */
   chunkLr: number;
+  /** Hidden units of the single-net baseline (a multiple of 4 in [4, 32]). */
   baseHidden: number;
+  /** The baseline's learning rate. */
   baseLr: number;
   /** Element-wise gradient clip. */
   clip: number;
@@ -84,20 +91,29 @@ export interface Chunker1200Config {
 
 /** Initial parameters (flat layout W_xh [H, V], W_hh, W_hy, b_h, b_y) and trigger draws. */
 export interface Chunker1200Inputs {
+  /** A's initial parameters ({@link chunker1200ParamCount}(autoHidden) values). */
   autoInit: Float32Array;
+  /** C's initial parameters ({@link chunker1200ParamCount}(chunkHidden) values). */
   chunkInit: Float32Array;
+  /** The baseline's initial parameters ({@link chunker1200ParamCount}(baseHidden) values). */
   baseInit: Float32Array;
   /** A's training sequences in order (epoch-major), each a trigger 0 or 1. */
   autoTriggers: Int32Array;
+  /** Triggers of the probe sequences that set the surprise threshold. */
   probeTriggers: Int32Array;
+  /** Triggers of C's training sequences, in order. */
   chunkTriggers: Int32Array;
+  /** Triggers of the baseline's training sequences, in order. */
   baseTriggers: Int32Array;
+  /** Triggers of the evaluation sequences. */
   evalTriggers: Int32Array;
 }
 
 /** GPU wall time (ms, including one readback each) and dispatches of one stage. */
 export interface Chunker1200Stage {
+  /** Wall time of the stage in milliseconds, its one readback included. */
   ms: number;
+  /** Dispatches the stage recorded. */
   dispatches: number;
 }
 
@@ -115,22 +131,31 @@ export interface Chunker1200Result {
   evalCe: Float32Array;
   /** Surprises per eval sequence (forced step 0 included). */
   surprises: Int32Array;
+  /** Mean surprises per eval sequence. */
   surprisesPerSequence: number;
   /** Eval sequences on which C fell back to [0, T − 2]. */
   fallbacks: number;
+  /** C's last-step argmax per eval sequence. */
   chunkerPredictions: Int32Array;
+  /** Share of eval sequences whose trigger C's last-step argmax predicts. */
   chunkerAccuracy: number;
+  /** The baseline's last-step argmax per eval sequence. */
   baselinePredictions: Int32Array;
+  /** Share of eval sequences whose trigger the baseline's last-step argmax predicts. */
   baselineAccuracy: number;
   /** Share of eval sequences whose baseline last-step argmax is a trigger symbol. */
   baselineTriggerRate: number;
-  /** Baseline per-step CE (nats) over the eval sequences before and after training. */
+  /** Baseline per-step CE (nats) over the eval sequences before training. */
   baselineCeBefore: number;
+  /** Baseline per-step CE (nats) over the eval sequences after training. */
   baselineCe: number;
-  /** Trained parameters. */
+  /** A's trained parameters. */
   a: Float32Array;
+  /** C's trained parameters. */
   c: Float32Array;
+  /** The baseline's trained parameters. */
   base: Float32Array;
+  /** Wall time and dispatches of each stage. */
   stages: {
     automatizer: Chunker1200Stage;
     thresholdAndMasks: Chunker1200Stage;

@@ -99,22 +99,29 @@ export interface Chunker22Pass {
 
 /** One seed's trained nets and records. */
 export interface Chunker22Seed {
+  /** The automatizer A's trained parameters. */
   a: Float32Array;
+  /** The chunker C's trained parameters; null in "single" mode. */
   c: Float32Array | null;
+  /** Per-block records of the training pass. */
   train: Chunker22Pass;
+  /** Per-block records of the evaluation pass. */
   eval: Chunker22Pass;
   /** Labels of the eval blocks (1 iff the block starts with a). */
   evalLabels: Int8Array;
-  /** Eval label accuracy over all blocks and over blocks 1..n−1 (NaN without such blocks). */
+  /** Eval label accuracy over all blocks. */
   accuracy: number;
+  /** Eval label accuracy over blocks 1..n−1 (NaN without such blocks). */
   accuracyAfterFirst: number;
-  /** Eval surprises (any symbol) and argmax symbol accuracy (ceiling 20/21). */
+  /** Eval surprises (any symbol). */
   evalSurprises: number;
+  /** Argmax next-symbol accuracy over the eval stream (ceiling 20/21). */
   symbolAccuracy: number;
 }
 
 /** Everything {@link chunker22Train} measured. */
 export interface Chunker22Result {
+  /** One record per seed, in the order of the inputs. */
   seeds: Chunker22Seed[];
   /** Dispatches recorded (two per training block, one per eval block). */
   dispatches: number;

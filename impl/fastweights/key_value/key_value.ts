@@ -36,10 +36,15 @@ import { KV_TRAIN, kvTrainLoops } from "./kernels/train.ts";
 
 /** Task settings: key and value sizes, pairs per episode, bias weight α, noise weight β. */
 export interface KvTaskConfig {
+  /** Key size d. */
   readonly keyDim: number;
+  /** Value size d_v. */
   readonly valueDim: number;
+  /** Key-value pairs N per episode. */
   readonly pairs: number;
+  /** Weight α of the bias direction b shared by every key. */
   readonly alpha: number;
+  /** Weight β of each key's own noise. */
   readonly beta: number;
 }
 
@@ -60,10 +65,15 @@ export const KV_EVAL_OFFSET = 12345;
 
 /** Episodes on the host: keys [E, N, d], values [E, N, d_v], query indices [E]. */
 export interface KvEpisodeData {
+  /** Episodes E. */
   readonly count: number;
+  /** Pairs N per episode. */
   readonly pairs: number;
+  /** Keys [E, N, d], row-major. */
   readonly keys: Float32Array;
+  /** Values [E, N, d_v], row-major. */
   readonly values: Float32Array;
+  /** Index of the queried pair of each episode [E]. */
   readonly query: Int32Array;
 }
 
@@ -122,10 +132,13 @@ export function kvInitialProjector(keyDim: number, rng: Rng): Float32Array {
 
 /** Outputs of {@link kvEvaluate} (owned by the caller). */
 export interface KvEvaluation {
-  /** [E, d_v] reads, [E, d_v, d] fast weights, [E] losses, [E, d, d] ∂L/∂W_K. */
+  /** Reads y [E, d_v]. */
   y: Tensor;
+  /** Fast weights W_fast [E, d_v, d]. */
   fast: Tensor;
+  /** Loss of each episode [E]. */
   loss: Tensor;
+  /** ∂L/∂W_K of each episode [E, d, d]. */
   grad: Tensor;
 }
 
@@ -204,7 +217,9 @@ export interface KvTrainOptions {
 
 /** A training run: projectors [S, d, d] and the loss of every step [S, steps]. */
 export interface KvRun {
+  /** Trained projectors W_K [S, d, d]. */
   wk: Tensor;
+  /** Loss of every step [S, steps], each before its update. */
   losses: Tensor;
 }
 

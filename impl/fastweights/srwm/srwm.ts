@@ -42,11 +42,15 @@ import { SRWM_EVAL } from "./kernels/eval.ts";
 export interface SrwmConfig {
   /** Hidden size H (W_slow is H×H); inputs are fixed at 4. */
   readonly hidden: number;
-  /** Adam learning rate, β₁, β₂, ε, and the per-tensor gradient-norm clip. */
+  /** Adam learning rate. */
   readonly lr: number;
+  /** Adam β₁. */
   readonly beta1: number;
+  /** Adam β₂. */
   readonly beta2: number;
+  /** Adam ε. */
   readonly eps: number;
+  /** Per-tensor gradient-norm clip. */
   readonly clip: number;
 }
 
@@ -141,7 +145,9 @@ export function srwmEvalCodes(rng: Rng, perTask: number): Uint32Array {
 
 /** One training run: its seed (parameters and episodes) and η. */
 export interface SrwmRunSpec {
+  /** Seed of the run's initial parameters and training episodes. */
   seed: number;
+  /** The run's fast-weight write strength η (0: the ablation without fast weights). */
   eta: number;
 }
 
@@ -264,6 +270,7 @@ export function srwmTrain(cfg: SrwmConfig, runs: readonly SrwmRunSpec[], steps =
 export interface SrwmEvaluation {
   /** Query steps answered right per episode (0..4), i32. */
   correct: Tensor;
+  /** Loss per episode, f32. */
   losses: Tensor;
 }
 

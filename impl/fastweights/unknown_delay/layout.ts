@@ -50,15 +50,25 @@ export function udSizes(cfg: UnknownDelayConfig): UdSizes {
 
 /** Offsets of every parameter in the flat per-seed vector, and its length. */
 export interface UdLayout {
+  /** Offset of W_xh [H, p+2]. */
   readonly wxh: number;
+  /** Offset of b_h [H]. */
   readonly bh: number;
+  /** Offset of W_hk [d_k, H]. */
   readonly whk: number;
+  /** Offset of b_k [d_k]. */
   readonly bk: number;
+  /** Offset of W_hv [p, H]. */
   readonly whv: number;
+  /** Offset of b_v [p]. */
   readonly bv: number;
+  /** Offset of W_hq [d_k, H]. */
   readonly whq: number;
+  /** Offset of b_q [d_k]. */
   readonly bq: number;
+  /** Offset of w_hg [H]. */
   readonly whg: number;
+  /** Offset of b_g [1]. */
   readonly bg: number;
   /** Parameters per seed: H(p+3) + (2d_k + p + 1)(H + 1). */
   readonly total: number;

@@ -100,13 +100,19 @@ export function udInitialParams(cfg: UnknownDelayConfig, seed: number): Float32A
 
 /** A batch of episodes on the GPU: `seeds` groups of `perSeed` episodes, padded to `tm` steps. */
 export class UdEpisodes {
+  /** Seeds (independent nets) the batch serves. */
   readonly seeds: number;
+  /** Episodes per seed. */
   readonly perSeed: number;
+  /** Steps every episode is padded to. */
   readonly tm: number;
+  /** Pattern bits p. */
   readonly p: number;
-  /** [n, tm, p+2] inputs, [n, p] targets, u32 [n] steps per episode. */
+  /** Inputs [n, tm, p+2]: each step's pattern bits, store flag and recall flag. */
   readonly x: Tensor;
+  /** Targets [n, p]: the pattern each episode must recall. */
   readonly target: Tensor;
+  /** Steps of each episode, u32 [n]. */
   readonly lens: Tensor;
 
   /** Allocates zeroed buffers, or wraps `data` (taking ownership). */
@@ -272,14 +278,19 @@ export function udStreamsTensor(pairs: readonly (readonly [number, number])[]): 
 
 /** Forward activations and outputs for a batch (all owned by the caller). */
 export interface UdActivations {
-  /** [n, tm, H], [n, tm, d_k], [n, tm, p], [n, tm], [n, tm, d_k]. */
+  /** Slow-net hidden activations [n, tm, H]. */
   h: Tensor;
+  /** Keys [n, tm, d_k]. */
   keys: Tensor;
+  /** Values [n, tm, p]. */
   values: Tensor;
+  /** Write gates [n, tm]. */
   gates: Tensor;
+  /** Queries [n, tm, d_k] (read at each episode's last step). */
   queries: Tensor;
-  /** Recall reads [n, p] and final fast weights [n, p, d_k]. */
+  /** Recall reads [n, p]. */
   y: Tensor;
+  /** Final fast weights [n, p, d_k]. */
   w: Tensor;
   /** Fast weights after every step [n, tm, p, d_k], when requested. */
   hist: Tensor | null;
@@ -289,13 +300,17 @@ export interface UdActivations {
 export interface UdGradients {
   /** ∂L/∂y [n, p]. */
   dy: Tensor;
-  /** Head gradients of the recurrence: [n, tm, d_k], [n, tm, p], [n, tm], [n, d_k]. */
+  /** ∂L/∂keys [n, tm, d_k], from the recurrence's backward. */
   dKeys: Tensor;
+  /** ∂L/∂values [n, tm, p]. */
   dValues: Tensor;
+  /** ∂L/∂gates [n, tm]. */
   dGates: Tensor;
+  /** ∂L/∂query [n, d_k] (the query read at the last step). */
   dQuery: Tensor;
-  /** Pre-activation gradients of the heads [n, tm, R] (rows k, v, q, g) and of h [n, tm, H]. */
+  /** Pre-activation gradients of the heads [n, tm, R] (rows k, v, q, g). */
   dz: Tensor;
+  /** Pre-activation gradients of h [n, tm, H]. */
   dzh: Tensor;
   /** Per-lane partial sums of the parameter gradients [S, 8, stride]. */
   partials: Tensor;
@@ -305,10 +320,15 @@ export interface UdGradients {
 
 /** Adam and clipping settings. */
 export interface UdAdamOptions {
+  /** Learning rate. */
   lr: number;
+  /** First-moment decay β1. */
   beta1: number;
+  /** Second-moment decay β2. */
   beta2: number;
+  /** ε of the denominator. */
   eps: number;
+  /** Each seed's gradient is rescaled to this global norm when its norm is larger. */
   maxNorm: number;
 }
 
@@ -323,12 +343,15 @@ export const UD_ADAM_DEFAULTS: UdAdamOptions = {
 
 /** Options of {@link UnknownDelayNet.train}. */
 export interface UdTrainOptions {
+  /** Training iterations, one Adam step each. */
   iterations: number;
   /** Episodes per seed and iteration; default 32. */
   batch?: number;
-  /** Delay range; default [5, 30]. */
+  /** Shortest delay K; default 5. */
   dMin?: number;
+  /** Longest delay K; default 30 (K + 2 must fit the episode, K ≤ 63). */
   dMax?: number;
+  /** Optimiser settings; default {@link UD_ADAM_DEFAULTS}. */
   adam?: UdAdamOptions;
   /** Iteration index of the first batch drawn (to resume a run); default the steps done. */
   firstIteration?: number;
@@ -357,12 +380,17 @@ function mirrorLayers(seeds: number): number {
 
 /** Several independent unknown-delay nets (one per seed) with their Adam state. */
 export class UnknownDelayNet {
+  /** The model's sizes and write strength η. */
   readonly cfg: UnknownDelayConfig;
+  /** The flat parameter layout of one seed. */
   readonly layout: UdLayout;
+  /** The seeds, one net each, in parameter-row order. */
   readonly seeds: readonly number[];
-  /** [S, stride] parameters (zero-padded per seed), first and second moments. */
+  /** Parameters [S, stride], zero-padded per seed. */
   readonly params: Tensor;
+  /** Adam's first moments [S, stride]. */
   readonly m: Tensor;
+  /** Adam's second moments [S, stride]. */
   readonly v: Tensor;
   /** Adam updates done so far. */
   steps = 0;

@@ -16,7 +16,6 @@ import fc from "fast-check";
 import {
   add,
   backward,
-  batchStats,
   initGpu,
   mul,
   readTensors,
@@ -25,6 +24,7 @@ import {
   tensor,
   tidy,
 } from "../../../impl/mod.ts";
+import { batchStats } from "../../../impl/gpu/batch.ts";
 import {
   linearRecurrence,
   type LinearRecurrenceOptions,

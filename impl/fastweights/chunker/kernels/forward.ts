@@ -23,8 +23,11 @@
 import { defineProgram, type Program, type UniformType } from "../../../gpu/program.ts";
 /** Sizes of a chunker net and its sequences. */
 export interface ChunkerNetDims {
+  /** Input symbols V (one-hot inputs). */
   readonly vocab: number;
+  /** Hidden units H. */
   readonly hidden: number;
+  /** Output logits O. */
   readonly out: number;
   /** 0 or 1. */
   readonly label: number;
