@@ -351,18 +351,17 @@ export const FASTWEIGHTS_MUTATIONS: readonly Mutation[] = [
   }),
   planted("store", "gate_ignored", "forward", {
     file: STORE,
-    find: "const g = tensor(Float32Array.from(gates), [1, count]);",
-    replace: "const g = tensor(Float32Array.from(gates, () => 1), [1, count]);",
+    find: "const gAll = Float32Array.from(gates);",
+    replace: "const gAll = Float32Array.from(gates, () => 1);",
     tests: STORE_TESTS,
     filter: claims("store", "property_gate_zero"),
     why: "the store uploads gate 1 for every write, so a gate-0 write still writes",
   }),
   planted("store", "reset_keeps_state", "forward", {
     file: STORE,
-    find:
-      "  reset(): void {\n    this.#state.dispose();\n    this.#state = zeros([this.valueDim, " +
-      "this.keyDim]);\n  }",
-    replace: "  reset(): void {}",
+    find: '    this.#checkLive("reset");\n    this.#state.dispose();\n' +
+      "    this.#state = zeros([this.valueDim, this.keyDim]);\n",
+    replace: '    this.#checkLive("reset");\n',
     tests: STORE_TESTS,
     filter: claims("store", "property_model_interleavings"),
     why: "reset is a no-op: the memory keeps what was written before it",
@@ -514,5 +513,96 @@ export const FASTWEIGHTS_MUTATIONS: readonly Mutation[] = [
     tests: SRWM_GPU,
     filter: claims("srwm", "fixture_parity"),
     why: "the oracle's per-tensor clip scales a large gradient up by ‖g‖/clip instead of down",
+  }),
+  // chunker (training path)
+  planted("chunker", "train22_bptt_whh_transposed", "backward", {
+    file: "impl/fastweights/chunker/kernels/block_update.ts",
+    find: "carry[k] = carry[k] + da[j] * pa[pb + prm.whh + j * H + k];",
+    replace: "carry[k] = carry[k] + da[j] * pa[pb + prm.whh + k * H + j];",
+    tests: [
+      "spec/fastweights/chunker/training_gpu_test.ts",
+      "spec/fastweights/chunker/training_test.ts",
+    ],
+    filter: claims("chunker", "gpu_gradients_22_training", "gpu_training_22"),
+    why: "chunker-22's trainer carries ∂L/∂h back through W_hhᵀ's transpose (W_hh·da instead " +
+      "of W_hhᵀ·da), a bug the public BPTT's claim cannot see (training never runs it)",
+  }),
+  planted("chunker", "train22_clip_dropped", "training", {
+    file: "impl/fastweights/chunker/kernels/block_update.ts",
+    find: "if (norm > prm.clip) { scale = prm.clip / norm; }",
+    replace: "",
+    tests: [
+      "spec/fastweights/chunker/training_gpu_test.ts",
+      "spec/fastweights/chunker/training_test.ts",
+    ],
+    filter: claims("chunker", "gpu_gradients_22_training", "gpu_training_22"),
+    why: "A's global-norm clip dropped: Adam's step barely changes (it is scale-invariant) " +
+      "but the moments take the unclipped gradient",
+  }),
+  planted("chunker", "train22_adam_first_moment", "training", {
+    file: "impl/fastweights/chunker/kernels/block_update.ts",
+    find: "let m = 0.9 * ma[mb + q] + 0.1 * g;",
+    replace: "let m = 0.9 * ma[mb + q] + g;",
+    tests: [
+      "spec/fastweights/chunker/training_gpu_test.ts",
+      "spec/fastweights/chunker/training_test.ts",
+    ],
+    filter: claims("chunker", "gpu_gradients_22_training", "gpu_training_22"),
+    why: "Adam's first moment adds g instead of (1 − β₁)·g",
+  }),
+  planted("chunker", "train22_c_clip_norm", "training", {
+    file: "impl/fastweights/chunker/kernels/block.ts",
+    find: "sq = sq + g_lab * g_lab + 2.0 * (g_hid * g_hid);",
+    replace: "sq = sq + g_lab * g_lab + g_hid * g_hid;",
+    tests: [
+      "spec/fastweights/chunker/training_gpu_test.ts",
+      "spec/fastweights/chunker/training_test.ts",
+    ],
+    filter: claims("chunker", "gpu_gradients_22_training", "gpu_training_22"),
+    why: "C's clip norm counts the hidden gradient once, though W_xh's surprise column and " +
+      "b_h both carry it",
+  }),
+  planted("chunker", "train1200_whh_grad_uses_h_t", "backward", {
+    file: "impl/fastweights/chunker/kernels/c1200_net.ts",
+    find: "+ d * hprev[${q}];",
+    replace: "+ d * hcur[${q}];",
+    tests: [
+      "spec/fastweights/chunker/training_gpu_test.ts",
+      "spec/fastweights/chunker/training_test.ts",
+    ],
+    filter: claims("chunker", "gpu_gradients_1200_training", "gpu_training_1200"),
+    why: "chunker-1200's training kernels take ∂L/∂W_hh as da_t·h_tᵀ instead of da_t·h_{t−1}ᵀ",
+  }),
+  planted("chunker", "train1200_clamp_dropped", "training", {
+    file: "impl/fastweights/chunker/kernels/c1200_net.ts",
+    find: "by[q] = by[q] - lr * clamp(gby[q], -clip, clip);",
+    replace: "by[q] = by[q] - lr * gby[q];",
+    tests: [
+      "spec/fastweights/chunker/training_gpu_test.ts",
+      "spec/fastweights/chunker/training_test.ts",
+    ],
+    filter: claims("chunker", "gpu_gradients_1200_training", "gpu_training_1200"),
+    why: "b_y's element-wise clip dropped from the SGD step (only the baseline's 1199-step " +
+      "gradient passes it)",
+  }),
+  planted("chunker", "train1200_window_lr_undivided", "training", {
+    file: "impl/fastweights/chunker/kernels/c1200_window.ts",
+    find: "net_sgd(prm.lr / f32(n), prm.clip, n4, prm.nh, nv);",
+    replace: "net_sgd(prm.lr, prm.clip, n4, prm.nh, nv);",
+    tests: [
+      "spec/fastweights/chunker/training_gpu_test.ts",
+      "spec/fastweights/chunker/training_test.ts",
+    ],
+    filter: claims("chunker", "gpu_gradients_1200_training", "gpu_training_1200"),
+    why: "the window update uses lr instead of lr / len(window)",
+  }),
+  planted("chunker", "bptt_whh_transposed", "backward", {
+    file: "impl/fastweights/chunker/kernels/backward.ts",
+    find: "dh[k] = dh[k] + da[j] * params[pb + prm.whh + j * prm.hidden + k];",
+    replace: "dh[k] = dh[k] + da[j] * params[pb + prm.whh + k * prm.hidden + j];",
+    tests: ["spec/fastweights/chunker/gpu_test.ts"],
+    filter: claims("chunker", "gpu_gradients_22", "gpu_gradients_1200"),
+    why: "chunkerBptt carries ∂L/∂h back through W_hh instead of W_hhᵀ; the ‖W_hh‖₂ = 1.5 " +
+      "cases catch it step-locally (their global bounds could not)",
   }),
 ];
