@@ -1,7 +1,8 @@
 /**
  * Norm-wise, step-local f32 bounds for the chunker's fused Elman kernels
  * (impl/fastweights/chunker/chunker.ts, `chunkerBptt`), shared by the GPU tests of
- * chunker_gpu_test.ts and chunker_fixtures_test.ts.
+ * gpu_test.ts and fixtures_test.ts; the training kernels' bounds
+ * (_training_bounds.ts) build on `stepBounds`, `readoutBounds` and `backwardBounds`.
  *
  * An element-wise worst-case running bound over a whole sequence grows by the
  * row (or column) sums of |W_hh| per step, so it is finite and useful only for

@@ -45,6 +45,7 @@ import {
   type NamedCase,
 } from "../../_harness/differential.ts";
 import { referenceBounds } from "../unknown_delay/_bounds.ts";
+import { ratiosText, worstRatios } from "./_training_bounds.ts";
 
 /** ‖W_hh‖₂ of the "trained-looking" cases: non-contractive, where a worst-case bound explodes. */
 const LARGE_WHH_NORM = 1.5;
@@ -57,10 +58,14 @@ function withWhhNorm(d: RnnDims, p: Float64Array, norm: number): Float64Array {
   return roundToF32(q);
 }
 
-/** One batch of the claim: one net shape and length, its sequences run in one dispatch. */
+/**
+ * One batch of the claim: one net shape and length, its sequences run in one dispatch, compared
+ * step-locally and, when `global`, against the oracle's run from h₀ within the global bounds.
+ */
 interface Batch {
   d: RnnDims;
   seqs: GpuCase[];
+  global: boolean;
 }
 
 /** What the claim reports per batch: its largest ‖W_hh‖₂ bound, loosest global bound. */
@@ -69,10 +74,12 @@ class BatchNotes {
   /** Largest global bound / max(1, |oracle|) over every batch, and where. */
   loosest = 0;
   loosestWhere = "";
+  /** Worst ratio per batch and output (sequences merged). */
+  worst = new Map<string, number>();
   text(): string {
     return `loosest global bound/max(1, |oracle|) = ${this.loosest.toExponential(2)} at ` +
       `${this.loosestWhere}; per batch (‖W_hh‖₂ <=, loosest global bound/max(1, |oracle|)): ` +
-      this.lines.join("; ");
+      `${this.lines.join("; ")}; worst ratio per batch and output: ${ratiosText(this.worst)}`;
   }
 }
 
@@ -95,6 +102,7 @@ async function compareBatch(name: string, b: Batch, notes: BatchNotes): Promise<
     cmp.add(`${what} (global)`, gpu, ref, referenceBounds(bd));
   };
   checked.forEach((c, s) => {
+    if (!b.global) return;
     const q = seqs[s]!;
     const f = rnnForward(d, q.params, q.h0, q.inputs);
     const spec = {
@@ -110,7 +118,10 @@ async function compareBatch(name: string, b: Batch, notes: BatchNotes): Promise<
     global(`${n} gradients`, c.run.grads, g, c.global.grads);
   });
   const norm = Math.max(...checked.map((c) => c.whhNorm));
-  notes.lines.push(`${name}: ${norm.toFixed(3)}, ${loose.toExponential(2)}`);
+  notes.lines.push(
+    `${name}: ${norm.toFixed(3)}, ${b.global ? loose.toExponential(2) : "step-local only"}`,
+  );
+  worstRatios(cmp, notes.worst, /^seq \d+ /, `${name} `);
   return cmp;
 }
 
@@ -155,7 +166,9 @@ claimTest(C22_GPU_GRADIENTS, async (t) => {
         };
       });
       const name = (label ? "single net" : "A") + (large ? ` (‖W_hh‖₂ ${LARGE_WHH_NORM})` : "");
-      batches.push({ name, input: { d, seqs } });
+      // Over 21 steps at ‖W_hh‖₂ = 1.5 the global bound reaches ~2e3·max(1, |oracle|) and cannot
+      // fail: those batches are compared step-locally only.
+      batches.push({ name, input: { d, seqs, global: !large } });
     }
   }
   const dc = rnnDims(C22.vocab, C22.hidden, C22.vocab, 1);
@@ -167,7 +180,7 @@ claimTest(C22_GPU_GRADIENTS, async (t) => {
     ceWeight: [0],
     labelTarget: [s === C22.a ? 1 : 0],
   }));
-  batches.push({ name: "C", input: { d: dc, seqs: cSeqs } });
+  batches.push({ name: "C", input: { d: dc, seqs: cSeqs, global: true } });
   return differentialBatches(t, batches);
 });
 
@@ -194,6 +207,7 @@ claimTest(C1200_GPU_GRADIENTS, async (t) => {
         ceWeight: new Array(T - 1).fill(1),
         labelTarget: noLabels(T - 1),
       })),
+      global: true,
     },
   });
   // A on a window of 6 from a carried state: the oracle's init (0.1), then ‖W_hh‖₂ = 1.5.
@@ -213,6 +227,8 @@ claimTest(C1200_GPU_GRADIENTS, async (t) => {
             labelTarget: noLabels(6),
           };
         }),
+        // Six steps at ‖W_hh‖₂ = 1.5 keep the global bound at ~3e-3·max(1, |oracle|).
+        global: true,
       },
     });
   }
@@ -228,6 +244,7 @@ claimTest(C1200_GPU_GRADIENTS, async (t) => {
         ceWeight: [1, 1],
         labelTarget: [-1, -1],
       })),
+      global: true,
     },
   });
   return differentialBatches(t, batches);

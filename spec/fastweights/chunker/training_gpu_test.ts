@@ -8,7 +8,8 @@
  * Chunker-22 runs the trainer's dispatch sequence (_train22_driver.ts) for 40
  * blocks from the nets' initial parameters (c22Scale, rounded to f32) for two
  * seeds of each mode and reads everything back around blocks 0, 1, 2 (Adam's
- * first steps, the clip active) and 39. Chunker-1200 runs its two training
+ * first steps, the clip active) and 39, plus three blocks with C's weights ×4
+ * so that C's clip acts too. Chunker-1200 runs its two training
  * kernels (_train1200_driver.ts) at the oracle's initial scales and reads back
  * around single updates: A's window at a sequence's start, from a carried
  * state and the last (5-step) window; C's compressed pairs; the baseline's
@@ -49,14 +50,24 @@ import { C1200_GPU_GRADIENTS_TRAINING, C22_GPU_GRADIENTS_TRAINING } from "./clai
 
 type Mode = "chunker" | "single";
 
-/** Blocks of the chunker-22 runs, and the ones read back. */
-const C22_BLOCKS = 40;
-const C22_OBSERVED = [0, 1, 2, 39];
-/** Seeds per mode (memspec's Rng(7000 + 3s + 1) streams, Rng(7000 + 3s + 2) inits). */
+/**
+ * The claim's chunker-22 runs: each mode for 40 blocks, read back around blocks 0, 1, 2 (Adam's
+ * first steps, A's clip active) and 39; and chunker mode with C's weights ×4 for 3 blocks, where
+ * C's gradient norm passes its clip (in the protocol it stays below 0.8, so the clip branch of
+ * C's update would go untested).
+ */
+const C22_RUNS = {
+  chunker: { mode: "chunker", blocks: 40, observed: [0, 1, 2, 39], cScale: 1 },
+  single: { mode: "single", blocks: 40, observed: [0, 1, 2, 39], cScale: 1 },
+  bigC: { mode: "chunker", blocks: 3, observed: [0, 1, 2], cScale: 4 },
+} as const;
+type RunName = keyof typeof C22_RUNS;
+/** Seeds per run (memspec's Rng(7000 + 3s + 1) streams, Rng(7000 + 3s + 2) inits). */
 const C22_SEEDS = [0, 1];
 
-/** One chunker-22 run of `mode` for the claim's seeds, with its streams. */
-async function c22Run(mode: Mode): Promise<{ replay: C22Replay; streams: Int32Array }> {
+/** One chunker-22 run for the claim's seeds, with its streams. */
+async function c22Run(name: RunName): Promise<{ replay: C22Replay; streams: Int32Array }> {
+  const { mode, blocks, observed, cScale } = C22_RUNS[name];
   const dims = c22Dims(mode);
   const a: number[] = [];
   const c: number[] = [];
@@ -65,57 +76,64 @@ async function c22Run(mode: Mode): Promise<{ replay: C22Replay; streams: Int32Ar
     const data = new Rng(7000 + 3 * s + 1);
     const init = new Rng(7000 + 3 * s + 2);
     a.push(...rnnInit(dims.a, init, c22Scale));
-    c.push(...rnnInit(dims.c, init, c22Scale));
-    streams.push(...c22Stream(C22_BLOCKS + 1, () => data.uniform()));
+    c.push(...rnnInit(dims.c, init, (fanIn) => cScale * c22Scale(fanIn)));
+    streams.push(...c22Stream(blocks + 1, () => data.uniform()));
   }
   const ins = {
     mode,
     a: Float32Array.from(a),
     c: mode === "chunker" ? Float32Array.from(c) : undefined,
     streams: Int32Array.from(streams),
-    blocks: C22_BLOCKS,
+    blocks,
     lr: C22_README.lr,
     threshold: C22_README.threshold,
     clip: C22_CLIP,
   };
-  return { replay: await replayC22Training(ins, new Set(C22_OBSERVED)), streams: ins.streams };
+  return { replay: await replayC22Training(ins, new Set(observed)), streams: ins.streams };
 }
 
 claimTest(C22_GPU_GRADIENTS_TRAINING, async (t) => {
   await initGpu();
-  const runs = new Map<Mode, { replay: C22Replay; streams: Int32Array }>();
-  for (const mode of ["chunker", "single"] as const) runs.set(mode, await c22Run(mode));
-  const cases: NamedCase<{ mode: Mode; blk: number }>[] = [];
-  for (const mode of ["chunker", "single"] as const) {
-    for (const blk of C22_OBSERVED) {
-      cases.push({
-        name: `${mode === "single" ? "single net" : "A + C"}, block ${blk}`,
-        input: { mode, blk },
-      });
+  const runs = new Map<RunName, { replay: C22Replay; streams: Int32Array }>();
+  for (const name of Object.keys(C22_RUNS) as RunName[]) runs.set(name, await c22Run(name));
+  const label: Record<RunName, string> = {
+    chunker: "A + C",
+    single: "single net",
+    bigC: "A + C (C ×4)",
+  };
+  const cases: NamedCase<{ run: RunName; blk: number }>[] = [];
+  for (const run of Object.keys(C22_RUNS) as RunName[]) {
+    for (const blk of C22_RUNS[run].observed) {
+      cases.push({ name: `${label[run]}, block ${blk}`, input: { run, blk } });
     }
   }
   const norms: string[] = [];
   const worst = new Map<string, number>();
   const m = await differential(t, {
     cases,
-    ...jointly(({ mode, blk }: { mode: Mode; blk: number }) => {
-      const { replay, streams } = runs.get(mode)!;
+    ...jointly(({ run, blk }: { run: RunName; blk: number }) => {
+      const { mode, blocks } = C22_RUNS[run];
+      const { replay, streams } = runs.get(run)!;
       const snap = replay.snapshots.find((x) => x.blk === blk)!;
       const cmp = new Comparison();
       for (const s of C22_SEEDS) {
-        const b = a22BlockOf(snap, s, mode, streams, C22_BLOCKS);
+        const b = a22BlockOf(snap, s, mode, streams, blocks);
         checkA22Block(cmp, `seed ${s} A`, b, C22_README.lr, C22_CLIP);
-        const g = Math.hypot(...b.gpu.grads);
-        norms.push(`${mode} block ${blk} seed ${s} ${g.toFixed(3)}`);
+        let note = `${label[run]} block ${blk} seed ${s}: ‖g_A‖ ${
+          Math.hypot(...b.gpu.grads).toFixed(3)
+        }`;
         if (mode === "chunker") {
           const c = c22StepOf(snap, s);
-          if (c) checkC22Step(cmp, `seed ${s} C`, c, C22_README.lr, C22_CLIP);
-          else {
+          if (c) {
+            const gc = checkC22Step(cmp, `seed ${s} C`, c, C22_README.lr, C22_CLIP);
+            note += `, ‖g_C‖ ${gc.toFixed(3)}`;
+          } else {
             const PC = c22ParamCount("chunker").c;
             const at = (a: Float32Array) => a.subarray(s * PC, (s + 1) * PC);
             cmp.add(`seed ${s} C unchanged`, at(snap.after.c), at(snap.before.c), 0);
           }
         }
+        norms.push(note);
       }
       worstRatios(cmp, worst);
       return cmp;
@@ -123,8 +141,8 @@ claimTest(C22_GPU_GRADIENTS_TRAINING, async (t) => {
   });
   return {
     ...m,
-    detail: `${m.detail}; worst ratio per output: ${ratiosText(worst)}; ‖g_A‖ (clip at ` +
-      `${C22_CLIP}): ${norms.join(", ")}`,
+    detail: `${m.detail}; worst ratio per output: ${ratiosText(worst)}; gradient norms (clip ` +
+      `at ${C22_CLIP}): ${norms.join(", ")}`,
   };
 });
 

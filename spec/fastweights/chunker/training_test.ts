@@ -2,13 +2,18 @@
  * Chunker training claims.
  *
  * Chunker-22 trains on the GPU (impl/fastweights/chunker/train22.ts): all ten
- * seeds at once, three dispatches per training block (the fused block kernel
- * with A's forward, the surprise test, the read-out and C's update; A's BPTT;
- * A's clipped Adam step) and one per eval block, one host readback at the end.
- * Each seed starts from the oracle's initial parameters rounded to f32. The
- * f64 oracle (spec/oracle/fastweights/chunker.ts) is the reference: the
- * parity claim replays every chunker-mode seed (and seed 0 of the single net,
- * reported only) there and compares every surprise decision and read-out.
+ * seeds at once, two dispatches per training block (the block kernel with A's
+ * forward, the surprise test, the read-out and C's update; the update kernel
+ * with A's BPTT and clipped Adam step) and one per eval block, one host
+ * readback at the end. Each seed starts from the oracle's initial parameters
+ * rounded to f32. The f64 oracle (spec/oracle/fastweights/chunker.ts) is the
+ * reference: the parity claim replays every chunker-mode seed (and seed 0 of
+ * the single net, reported only) there and compares every surprise decision
+ * and read-out; and it replays the GPU run itself with the trainer's kernels
+ * (_train22_driver.ts), reading the state back around ten checked blocks, ends
+ * bit for bit where chunker22Train ends, and checks each of those blocks'
+ * training step against the oracle's step from the GPU's own state
+ * (_training_bounds.ts) for every seed of both modes.
  *
  * Chunker-1200 trains on the GPU too (impl/fastweights/chunker/train1200.ts):
  * one seed, its five stages in f32 — the automatizer's 128,000 dependent
@@ -16,9 +21,13 @@
  * pass, the chunker's 3,200 updates fused, the baseline's 120 full-BPTT
  * updates two dispatches each, and the evaluation — with five readbacks. The
  * f64 reference is an oracle replay of c1200Run that also records the masks
- * and read-outs (c1200Run returns aggregates only; chunker1200_replay.ts); it
+ * and read-outs (c1200Run returns aggregates only; _replay1200.ts); it
  * is checked against c1200Run field for field on a small config, and runs in
- * a worker while the GPU trains.
+ * a worker while the GPU trains. The parity claim also replays the automatizer,
+ * chunker and baseline stages on the GPU with readbacks around checked
+ * updates (_train1200_driver.ts), ending bit for bit at chunker1200Train's
+ * nets, and checks each of those updates against the oracle's SGD step from
+ * the GPU's own parameters.
  *
  * Seeds: memspec's `Rng` (impl/gpu/rng.ts). Seed s of chunker-22 draws its
  * training stream from Rng(3s + 1), the initial parameters from Rng(3s + 2)
@@ -40,15 +49,36 @@ import { throws } from "node:assert/strict";
 import { claimTest, type Measurement } from "../../_harness/claim.ts";
 import { Comparison, differential, jointly } from "../../_harness/differential.ts";
 import { c22ParamCount } from "../../../impl/fastweights/chunker/train22.ts";
-import { a22BlockOf, type C22Replay, type C22Snapshot, c22StepOf, replayC22Training } from "./_train22_driver.ts";
-import { checkA22Block, checkC22Step, ratiosText, worstRatios } from "./_training_bounds.ts";
+import {
+  a22BlockOf,
+  type C22Replay,
+  type C22Snapshot,
+  c22StepOf,
+  replayC22Training,
+} from "./_train22_driver.ts";
+import {
+  checkA22Block,
+  checkC22Step,
+  checkSgdUpdate,
+  ratiosText,
+  worstRatios,
+} from "./_training_bounds.ts";
+import {
+  type C1200Observed,
+  type C1200StageReplay,
+  replayFullStage,
+  replayWindowStage,
+  sgdUpdateOf,
+} from "./_train1200_driver.ts";
 import type { C1200ReplayReport, C1200Trace } from "./_replay1200.ts";
 import {
   adamClipStep,
   adamState,
   C1200,
   C1200_DEFAULTS,
+  c1200Compress,
   type C1200Config,
+  c1200Sequence,
   C22,
   C22_CLIP,
   C22_README,
@@ -58,6 +88,7 @@ import {
   c22Scale,
   c22Stream,
   rnnBackward,
+  type RnnDims,
   rnnDims,
   rnnForward,
   rnnInit,
@@ -339,7 +370,10 @@ async function oneStep(
 ): Promise<Measurement> {
   const label = mode === "single" ? "single net" : "chunker mode";
   return await differential(t, {
-    cases: run.replay.snapshots.map((snap) => ({ name: `${label}, block ${snap.blk}`, input: snap })),
+    cases: run.replay.snapshots.map((snap) => ({
+      name: `${label}, block ${snap.blk}`,
+      input: snap,
+    })),
     ...jointly((snap: C22Snapshot) => {
       const cmp = new Comparison();
       for (const s of C22_SEEDS) {
@@ -577,8 +611,123 @@ claimTest(C1200_BASELINE, async () => {
   };
 });
 
-claimTest(C1200_GPU_TRAINING_PARITY, async () => {
+/**
+ * Updates of each chunker-1200 stage whose step is replayed step-locally: the first ones, a
+ * sequence's last window and the next sequence's first (A), and spread over the stage to its
+ * last update.
+ */
+const C1200_CHECKED = {
+  A: [0, 1, 2, 199, 200, 32000, 64000, 96000, 127999],
+  C: [0, 1, 1600, 3199],
+  baseline: [0, 1, 60, 119],
+};
+
+/** One replayed chunker-1200 stage with what its updates need to be checked. */
+interface C1200Net {
+  name: "A" | "C" | "baseline";
+  d: RnnDims;
+  stage: C1200StageReplay;
+  seqs: { x: number[]; y: number[] }[];
+  kernel: "window" | "full";
+  lr: number;
+  /** chunker1200Train's trained net. */
+  trained: Float32Array;
+}
+
+/**
+ * The automatizer, chunker and baseline stages of seed 0 replayed with readbacks around the
+ * checked updates, C on the compressed sequences of the GPU run's own masks.
+ */
+async function c1200Replays(g: Chunker1200Result): Promise<C1200Net[]> {
+  const cfg = C1200_DEFAULTS;
+  const ins = c1200Inputs(cfg, 0);
+  const V = C1200.vocab;
+  const L = cfg.T - 1;
+  const seqs = [0, 1].map((trig) => c1200Sequence(cfg.T, trig));
+  const full = seqs.map((q) => ({ x: Array.from(q.subarray(0, L)), y: Array.from(q.subarray(1)) }));
+  const comp = seqs.map((q, trig) => c1200Compress(q, g.triggerMasks[trig]!));
+  const da = rnnDims(V, cfg.autoHidden, V, 0);
+  const dc = rnnDims(V, cfg.chunkHidden, V, 0);
+  const db = rnnDims(V, cfg.baseHidden, V, 0);
+  const xs = (q: { x: number[] }[]) => q.map((r) => r.x);
+  const ys = (q: { y: number[] }[]) => q.map((r) => r.y);
+  const set = (xs: number[]) => new Set(xs);
+  const a = await replayWindowStage(
+    da,
+    ins.autoInit,
+    xs(full),
+    ys(full),
+    ins.autoTriggers,
+    cfg.autoWindow,
+    cfg.autoLr,
+    cfg.clip,
+    set(C1200_CHECKED.A),
+  );
+  const c = await replayWindowStage(
+    dc,
+    ins.chunkInit,
+    xs(comp),
+    ys(comp),
+    ins.chunkTriggers,
+    Infinity,
+    cfg.chunkLr,
+    cfg.clip,
+    set(C1200_CHECKED.C),
+  );
+  const base = await replayFullStage(
+    db,
+    ins.baseInit,
+    xs(full),
+    ys(full),
+    ins.baseTriggers,
+    cfg.baseLr / L,
+    cfg.clip,
+    set(C1200_CHECKED.baseline),
+  );
+  return [
+    { name: "A", d: da, stage: a, seqs: full, kernel: "window", lr: cfg.autoLr, trained: g.a },
+    { name: "C", d: dc, stage: c, seqs: comp, kernel: "window", lr: cfg.chunkLr, trained: g.c },
+    {
+      name: "baseline",
+      d: db,
+      stage: base,
+      seqs: full,
+      kernel: "full",
+      lr: cfg.baseLr / L,
+      trained: g.base,
+    },
+  ];
+}
+
+claimTest(C1200_GPU_TRAINING_PARITY, async (t) => {
   const { gpu: g, oracle: o, faithful, gpuMs, oracleMs } = await c1200Seed0();
+  // The trainer's own trajectory, replayed with readbacks: it must end where chunker1200Train
+  // ends, and each checked update must be the oracle's step from the GPU's parameters.
+  const nets = await c1200Replays(g);
+  let replayed = 0;
+  for (const n of nets) {
+    replayed += Math.abs(n.stage.final.length - n.trained.length);
+    n.trained.forEach((v, i) => replayed += Object.is(v, n.stage.final[i]) ? 0 : 1);
+  }
+  const worst = new Map<string, number>();
+  const steps: Measurement[] = [];
+  for (const n of nets) {
+    steps.push(
+      await differential(t, {
+        cases: n.stage.observed.map((u) => ({ name: `${n.name}, update ${u.index}`, input: u })),
+        ...jointly((u: C1200Observed) => {
+          const cmp = new Comparison();
+          checkSgdUpdate(
+            cmp,
+            n.name,
+            sgdUpdateOf(n.d, u, n.seqs, n.kernel, n.lr, C1200_DEFAULTS.clip),
+          );
+          worstRatios(cmp, worst);
+          return cmp;
+        }),
+      }),
+    );
+  }
   const L = C1200_DEFAULTS.T - 1;
   let maskDiffs = 0;
   const eq = (x: ArrayLike<number>, y: ArrayLike<number>) =>
@@ -602,7 +751,8 @@ claimTest(C1200_GPU_TRAINING_PARITY, async () => {
   return {
     figure: maskDiffs + predDiffs,
     bound: 0,
-    pass: faithful && aggregates && maskDiffs + predDiffs === 0 && dTheta < o.margin,
+    pass: faithful && aggregates && maskDiffs + predDiffs === 0 && dTheta < o.margin &&
+      replayed === 0 && steps.every((m) => m.pass),
     parts: [
       {
         name: "differing masks and read-outs",
@@ -616,8 +766,25 @@ claimTest(C1200_GPU_TRAINING_PARITY, async () => {
         bound: 1,
         direction: "<=",
       },
+      {
+        name: "instrumented GPU replay values differing from chunker1200Train",
+        figure: replayed,
+        bound: 0,
+        direction: "==",
+      },
+      ...nets.map((n, i) => ({
+        name: `${n.name}: one-step |θ_gpu' − Φ(θ_gpu)| / bound (updates ` +
+          `${C1200_CHECKED[n.name].join(", ")})`,
+        figure: steps[i]!.figure as number,
+        bound: 1,
+        direction: "<=" as const,
+      })),
     ],
-    detail: `replay identical to c1200Run on a small config (T = 60, seed 1): ${faithful}; ` +
+    detail: `one-step: ${
+      nets.map((n, i) => `${n.name}: ${steps[i]!.detail}`).join("; ")
+    }; worst ratio per output: ${ratiosText(worst)}; instrumented replay vs ` +
+      `chunker1200Train: ${replayed} differing values; ` +
+      `replay identical to c1200Run on a small config (T = 60, seed 1): ${faithful}; ` +
       `seed 0, T = 1200, GPU f32 (from the oracle's init rounded to f32) vs the oracle's f64 ` +
       `run: ${maskDiffs} of ` +
       `${2 + o.evalMasks.length} masks and ${predDiffs} of ${2 * o.chunkerPredictions.length} ` +
