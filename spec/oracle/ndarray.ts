@@ -8,7 +8,9 @@
 
 /** An f64 row-major array. */
 export interface NDArray {
+  /** Dimensions, outermost first. */
   readonly shape: readonly number[];
+  /** The values, row-major. */
   readonly data: Float64Array;
 }
 
