@@ -76,8 +76,8 @@ export interface SubFigure {
 export interface Measurement {
   /**
    * The measured figure. A number is judged against `bound` with the claim's
-   * direction; text (legacy composite figures) is judged only through `parts`
-   * when given, else it is taken from `pass` and the result is marked unjudged.
+   * direction; text is judged only through numeric `parts`, and text without
+   * parts fails: no bound can judge it.
    */
   figure: number | string;
   /** The bound the figure was compared with. */
@@ -150,6 +150,15 @@ export function judge(claim: Pick<Claim, "direction">, m: Measurement): Judgemen
           formatFigure(part.bound),
       );
     }
+  }
+  if (!judged) {
+    // Text is not a verdict: a claim must give a number (or numeric parts) and its bound.
+    return {
+      pass: false,
+      judged,
+      reason: `the figure ${JSON.stringify(String(m.figure)).slice(0, 60)} is not a number and ` +
+        "the measurement has no numeric parts, so no bound can judge it",
+    };
   }
   if (broken.length > 0) {
     return {

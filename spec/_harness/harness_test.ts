@@ -66,6 +66,12 @@ Deno.test("judge() computes the verdict from figure, direction and bound", async
     ok(j.reason.includes("distractor gate"), j.reason);
     ok(j.judged);
   });
+  await t.step("fault: a text figure without numeric parts cannot pass", () => {
+    const j = judge({}, { figure: "8 of 8", bound: "8 of 8", pass: true });
+    strictEqual(j.pass, false);
+    strictEqual(j.judged, false);
+    ok(j.reason.includes("not a number"), j.reason);
+  });
   await t.step("a test's own failure stands even when the figure holds", () => {
     strictEqual(judge({}, { figure: 0, bound: 1, pass: false }).pass, false);
   });

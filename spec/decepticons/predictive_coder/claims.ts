@@ -70,7 +70,8 @@ export const CODER_GREEDY_0101 = claim({
   statement: 'fitted on "0101010101010101" × 32 with the original test\'s small config, greedy ' +
     'generation from "0" for 8 steps gives "010101010"',
   source: `${DC} tests/test_coder.py (test_greedy_generation_keeps_simple_pattern)`,
-  bound: "exact string equality (f64 oracle on numpy's draws: ESN 96, c 0.12, ρ 0.9, leak 0.35, " +
+  bound:
+    "differing characters = 0: exact string equality (f64 oracle on numpy's draws: ESN 96, c 0.12, ρ 0.9, leak 0.35, " +
     "seed 11; F = G = L = 24; patches 2..8 of 4, novelty 0.08; ridge 1e-5)",
   kind: "exact",
 });
@@ -109,7 +110,8 @@ export const CODER_GREEDY_QUICKSTART = claim({
   statement: 'fitted on the quickstart text, greedy generation from "predictive " continues ' +
     'the line ("predictive coding likes repeated structure.\\npredict…")',
   source: `${DC} README quickstart (generate(prompt, steps=40, greedy=True))`,
-  bound: "exact string equality with the numpy reference's 40-step continuation",
+  bound:
+    "differing characters = 0: exact string equality with the numpy reference's 40-step continuation",
   kind: "behaviour",
 });
 
