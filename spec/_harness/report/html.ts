@@ -46,9 +46,11 @@ h1{font-size:22px;margin:0 0 4px} .prov{color:#555;font-size:13px;margin-bottom:
 .counts span{display:inline-block;margin-right:14px;font-weight:600}
 .pass{color:#1a7f37}.fail{color:#cf222e}.pending{color:#9a6700}
 .filters{margin:12px 0;display:flex;gap:10px;flex-wrap:wrap;align-items:center}
-table{border-collapse:collapse;width:100%;font-size:13px}
+table{border-collapse:collapse;width:100%;font-size:13px;table-layout:fixed}
+col.c-id{width:27%}col.c-st{width:43%}col.c-fig{width:10%}col.c-bd{width:11%}col.c-v{width:5%}col.c-ms{width:4%}
+td code{word-break:break-all}
 th,td{border-bottom:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}
-th{background:#f6f8fa;position:sticky;top:0} td.num{font-family:monospace;white-space:nowrap}
+th{background:#f6f8fa;position:sticky;top:0} td.num{font-family:monospace;overflow-wrap:anywhere}
 details{font-size:12px;color:#444} .div{background:#fff8c5}
 .charts{display:flex;flex-wrap:wrap;gap:16px} figure{margin:0;border:1px solid #ddd;padding:6px}
 figcaption{font-size:12px;color:#555;max-width:560px}
@@ -127,7 +129,7 @@ export function renderReport(r: ReportInput): string {
 <input id="f-text" type="search" placeholder="search id, statement, detail">
 <span><span id="shown">${r.rows.length}</span> shown</span>
 </div>
-<table><thead><tr><th>claim</th><th>statement</th><th>figure</th><th>bound</th><th>verdict</th><th>ms</th></tr></thead>
+<table><colgroup><col class="c-id"><col class="c-st"><col class="c-fig"><col class="c-bd"><col class="c-v"><col class="c-ms"></colgroup><thead><tr><th>claim</th><th>statement</th><th>figure</th><th>bound</th><th>verdict</th><th>ms</th></tr></thead>
 <tbody>
 ${rows.join("\n")}
 </tbody></table>

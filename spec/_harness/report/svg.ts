@@ -23,8 +23,7 @@
 import type { Axis, Figure } from "../figures.ts";
 
 const W = 560;
-const H = 320;
-const M = { left: 64, right: 16, top: 30, bottom: 70 };
+const LEGEND_ROW = 14;
 const COLORS = [
   "#1f77b4",
   "#d62728",
@@ -81,7 +80,10 @@ function scale(axis: Axis, values: number[], from: number, to: number): Scale {
       ticks,
     };
   }
-  if (lo === hi) (lo -= 1), (hi += 1);
+  if (lo === hi) {
+    const pad = Math.abs(lo) > 0 ? Math.abs(lo) * 0.1 : 1;
+    (lo -= pad), (hi += pad);
+  }
   const pad = (hi - lo) * 0.05;
   const ticks = niceTicks(lo - pad, hi + pad);
   const t0 = Math.min(ticks[0]!, lo);
@@ -89,8 +91,11 @@ function scale(axis: Axis, values: number[], from: number, to: number): Scale {
   return { map: (v) => from + ((v - t0) / (t1 - t0)) * (to - from), ticks };
 }
 
-/** The figure as an SVG element (width 560, height 320). */
+/** The figure as an SVG element (width 560; height 320 plus a row per 3 legend entries past 3). */
 export function lineChart(f: Figure): string {
+  const rows = Math.max(1, Math.ceil(f.series.length / 3));
+  const H = 320 + LEGEND_ROW * (rows - 1);
+  const M = { left: 64, right: 16, top: 30, bottom: 56 + LEGEND_ROW * rows };
   const xs = f.series.flatMap((s) => s.points.map((p) => p[0]));
   const ys = f.series.flatMap((s) => s.points.map((p) => p[1]));
   for (const m of f.marks ?? []) {
@@ -169,7 +174,7 @@ export function lineChart(f: Figure): string {
       );
     }
     const lx = M.left + 4 + (i % 3) * 165;
-    const ly = H - 18 + Math.floor(i / 3) * 14 - (f.series.length > 3 ? 12 : 0);
+    const ly = H - M.bottom + 52 + Math.floor(i / 3) * LEGEND_ROW;
     parts.push(
       `<path d="M${lx},${ly - 4}h16" stroke="${c}" stroke-width="3"/>` +
         `<text x="${lx + 20}" y="${ly}">${esc(s.name)}</text>`,
