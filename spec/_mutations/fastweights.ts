@@ -153,6 +153,15 @@ export const FASTWEIGHTS_MUTATIONS: readonly Mutation[] = [
     filter: claims("unknown_delay", "fixture_parity_oracle"),
     why: "the oracle's second-moment bias correction uses β₁ (invisible to a gradient check)",
   }),
+  planted("unknown_delay", "oracle_recall_write_dropped", "oracle", {
+    file: `${ORACLE}/unknown_delay.ts`,
+    find: "    for (let t = 0; t < T; t++) {\n      const gt = a.g[t]!;\n",
+    replace: "    for (let t = 0; t < T - 1; t++) {\n      const gt = a.g[t]!;\n",
+    tests: ["spec/fastweights/unknown_delay/torch_fixture_test.ts"],
+    filter: claims("unknown_delay", "fixture_parity_torch"),
+    why: "the oracle's backward drops the recall step's own write from ∂L/∂(k, v, g) (reading " +
+      "y as W_{T−2} q instead of W_{T−1} q, while the forward reads after the write)",
+  }),
 
   planted("unknown_delay", "training_delay_bound_off_by_one", "fault", {
     file: `${UD}/unknown_delay.ts`,

@@ -177,6 +177,20 @@ export const UD_FIXTURE_TRAINED = claim({
   kind: "parity",
 });
 
+/** Independent PyTorch autograd reference vs the oracle's hand-derived backward. */
+export const UD_FIXTURE_TORCH = claim({
+  id: "fastweights.unknown_delay.fixture_parity_torch",
+  statement: "the oracle's read, loss and hand-derived gradients of every parameter equal " +
+    "torch.autograd's on a forward written in torch from the original's description (not from " +
+    "the numpy reference's reading), at the defaults and at a tiny size with non-zero biases",
+  source: `${UD}/README.md ("What it demonstrates": W_fast_t = W_fast_{t-1} + η·g_t·v_t k_tᵀ, ` +
+    "y_t = W_fast_t·q_t; loss: MSE at the recall step) and the module docstring; " +
+    "fixtures/gen/fastweights_unknown_delay_torch_fixtures.py (unknown_delay_torch.json)",
+  bound: "max |oracle − torch| / max(1, |torch|) <= 1e-12 (FIXTURE_F64_REL) over y, the loss " +
+    "and every gradient entry",
+  kind: "parity",
+});
+
 /** Bad input raises the documented error before any GPU work. */
 export const UD_FAULTS = claim({
   id: "fastweights.unknown_delay.fault_arguments",
