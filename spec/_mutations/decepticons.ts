@@ -294,6 +294,24 @@ export const DECEPTICONS_MUTATIONS: readonly Mutation[] = [
     filter: claims("substrate", "property_echo_state_spectral_radius"),
     why: "W normalised to radius 1 and never scaled to the requested ρ",
   }),
+  planted("substrate", "radius_of_symmetric_part", "forward", {
+    file: `${SUB}/build.ts`,
+    find: "for (let i = 0; i < n * n; i++) w[i] = w[i]! * (radius / r);",
+    replace: "const h = spectralRadius(w.map((x, i) => (x + w[(i % n) * n + Math.floor(i / n)]!) " +
+      "/ 2), n);\n  for (let i = 0; i < n * n; i++) w[i] = w[i]! * (radius / h);",
+    tests: [`${SUB_SPEC}/oracle_test.ts`],
+    filter: claims("substrate", "property_echo_state_spectral_radius"),
+    why: "W scaled by the spectral radius of its symmetric part (W + Wᵀ)/2 instead of its own",
+  }),
+  planted("substrate", "spectral_radius_real_parts", "oracle", {
+    file: "impl/linalg/eigvals.ts",
+    find: "r = Math.max(r, Math.hypot(re[i]!, im[i]!));",
+    replace: "r = Math.max(r, Math.abs(re[i]!));",
+    tests: [`${SUB_SPEC}/oracle_test.ts`],
+    filter: claims("substrate", "property_echo_state_spectral_radius"),
+    why: "the eigen routine's spectral radius is max |Re λ|, ignoring imaginary parts: the " +
+      "builder scales W by it and a check through the same routine agrees",
+  }),
   planted("substrate", "oracle_rotation_sign", "oracle", {
     file: `${ORACLE}/substrate.ts`,
     find: "out[co + a] = r * (Math.cos(th) * c - Math.sin(th) * sn)",
