@@ -4,24 +4,9 @@
  *
  * @module
  */
-import type { Mutation, MutationLayer } from "./mutation.ts";
+import { type Mutation, mutationsOf } from "./mutation.ts";
 
-const FAMILY = "fastweights";
-
-/** One planted bug of `mechanism` (id `fastweights.<mechanism>.<what>`). */
-function planted(
-  mechanism: string,
-  what: string,
-  layer: MutationLayer,
-  m: Omit<Mutation, "id" | "family" | "mechanism" | "layer">,
-): Mutation {
-  return { id: `${FAMILY}.${mechanism}.${what}`, family: FAMILY, mechanism, layer, ...m };
-}
-
-/** A `--filter` regex over the named claims of one mechanism. */
-function claims(mechanism: string, ...what: string[]): string {
-  return `/^${FAMILY}\\.${mechanism}\\.(${what.join("|")}):/`;
-}
+const { planted, claims } = mutationsOf("fastweights");
 
 // --- files ---
 const UD = "impl/fastweights/unknown_delay";

@@ -110,3 +110,40 @@ export function validateMutations(ms: readonly Mutation[]): void {
     }
   }
 }
+
+/** The fields of a planted bug its family's {@link mutationsOf} helpers fill in. */
+export type PlantedFields = Omit<Mutation, "id" | "family" | "mechanism" | "layer">;
+
+/**
+ * Helpers bound to one family: `planted(mechanism, what, layer, fields)` builds the mutation
+ * `<family>.<mechanism>.<what>`, and `claims(mechanism, ...kinds)` the `--filter` regex over the
+ * named claims of one mechanism.
+ *
+ * @example
+ * ```ts
+ * import { mutationsOf } from "./mutation.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * const { planted, claims } = mutationsOf("demo");
+ * const m = planted("x", "sign", "forward", {
+ *   file: "x.ts", find: "a + b", replace: "a - b", tests: ["x_test.ts"],
+ *   filter: claims("x", "gpu_parity"), why: "sign flip",
+ * });
+ * strictEqual(m.id, "demo.x.sign");
+ * strictEqual(m.filter, "/^demo\\.x\\.(gpu_parity):/");
+ * ```
+ */
+export function mutationsOf(family: string): {
+  planted: (mechanism: string, what: string, layer: MutationLayer, m: PlantedFields) => Mutation;
+  claims: (mechanism: string, ...what: string[]) => string;
+} {
+  return {
+    planted: (mechanism, what, layer, m) => ({
+      id: `${family}.${mechanism}.${what}`,
+      family,
+      mechanism,
+      layer,
+      ...m,
+    }),
+    claims: (mechanism, ...what) => `/^${family}\\.${mechanism}\\.(${what.join("|")}):/`,
+  };
+}
