@@ -186,28 +186,6 @@ export function findForeignCitations(path: string, text: string): Finding[] {
   return out;
 }
 
-/**
- * Lines a generator writes verbatim into a pinned fixture: changing them
- * changes the fixture's bytes and its sha256 in fixtures/manifest.json, so
- * they can only go when the fixture is regenerated. Each must still be found
- * (a stale entry fails), and each is matched by path and a substring of the
- * reported line.
- */
-const PINNED_FIXTURE_TEXT: readonly { path: string; text: string; why: string }[] = [
-  {
-    path: "fixtures/gen/decepticons_memory_fixtures.py",
-    text:
-      '"about": "numpy f64 reference of the decepticons causal memories, written from the claim "',
-    why: "the `about` string of fixtures/decepticons/memory.json",
-  },
-  {
-    path: "fixtures/gen/fastweights_srwm_fixtures.py",
-    text:
-      '"source": "numpy f64 reference of catalogue A3 (fixtures/gen/fastweights_srwm_fixtures.py)"',
-    why: "the `source` string of fixtures/fastweights/srwm.json",
-  },
-];
-
 async function walk(path: string, out: string[] = []): Promise<string[]> {
   const info = await Deno.stat(new URL(path, ROOT));
   if (info.isFile) {
@@ -258,21 +236,12 @@ Deno.test("every citation in the tree is one a user of the repository can follow
   const files: string[] = [];
   for (const root of SCANNED) await walk(root, files);
   ok(files.length > 100, `Cannot scan the tree: expected over 100 files but found ${files.length}`);
-  const unused = new Set(PINNED_FIXTURE_TEXT);
   const findings: string[] = [];
   for (const file of files) {
     const text = await Deno.readTextFile(new URL(file, ROOT));
     for (const f of findForeignCitations(file, text)) {
-      const pinned = PINNED_FIXTURE_TEXT.find((p) => p.path === f.path && f.text.includes(p.text));
-      if (pinned !== undefined) {
-        unused.delete(pinned);
-        continue;
-      }
       findings.push(`${f.path}:${f.line}: ${f.pattern}: ${f.text}`);
     }
-  }
-  for (const p of unused) {
-    findings.push(`${p.path}: pinned fixture text no longer found (drop its entry): ${p.text}`);
   }
   if (findings.length > 0) {
     throw new Error(
