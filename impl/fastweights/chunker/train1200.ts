@@ -376,7 +376,7 @@ async function run(cfg: Chunker1200Config, ins: Chunker1200Inputs): Promise<Chun
     // 2 + 3. A's CE over each trigger value's sequence: the probe CE (threshold), the masks
     const probeN = ins.probeTriggers.length;
     const E = ins.evalTriggers.length;
-    const netA = fullNet(a, cfg.autoHidden, own, (n) => dispatches += n);
+    const netA = c1200FullNet(a, cfg.autoHidden, own, (n) => dispatches += n);
     const seqA = [0, 1].map((t) => netA.seq(full(t).x, full(t).y));
     const s2 = await timed(() => {
       netA.load(seqA[0]!);
@@ -419,7 +419,7 @@ async function run(cfg: Chunker1200Config, ins: Chunker1200Inputs): Promise<Chun
     ]);
     // 5. baseline
     const base = own(tensor(ins.baseInit, [ins.baseInit.length]));
-    const netB = fullNet(base, cfg.baseHidden, own, (n) => dispatches += n);
+    const netB = c1200FullNet(base, cfg.baseHidden, own, (n) => dispatches += n);
     const seqB = [0, 1].map((t) => netB.seq(full(t).x, full(t).y));
     const s5 = await timed(() => {
       netB.load(seqB[0]!);
@@ -429,8 +429,8 @@ async function run(cfg: Chunker1200Config, ins: Chunker1200Inputs): Promise<Chun
     });
     // 6. eval: each net over each trigger value's (compressed) sequence
     const base0 = own(tensor(ins.baseInit, [ins.baseInit.length]));
-    const netC = fullNet(c, cfg.chunkHidden, own, (n) => dispatches += n);
-    const netB0 = fullNet(base0, cfg.baseHidden, own, (n) => dispatches += n);
+    const netC = c1200FullNet(c, cfg.chunkHidden, own, (n) => dispatches += n);
+    const netB0 = c1200FullNet(base0, cfg.baseHidden, own, (n) => dispatches += n);
     const seqC = comp.map((q) => netC.seq(q.x, q.y));
     const seqB0 = [0, 1].map((t) => netB0.seq(full(t).x, full(t).y));
     const s6 = await timed(() => {
@@ -505,7 +505,7 @@ async function run(cfg: Chunker1200Config, ins: Chunker1200Inputs): Promise<Chun
 }
 
 /** One sequence's buffers for the phased full kernel. */
-interface FullSeq {
+export interface FullSeq {
   len: number;
   xs: Tensor;
   ys: Tensor;
@@ -519,9 +519,10 @@ interface FullSeq {
  * A net resident in its own scratch, driven through the phased full-BPTT
  * kernel (impl/fastweights/chunker/kernels/c1200_full.ts): full-BPTT SGD
  * updates and forward evaluations (per-step CE and the last-step argmax) of
- * whole sequences, each sliced by the loop budget; nothing is read back.
+ * whole sequences, each sliced by the loop budget; nothing is read back. Exported
+ * for the spec's instrumented replay, which reads the net scratch between steps.
  */
-function fullNet(
+export function c1200FullNet(
   params: Tensor,
   H: number,
   own: <X extends Tensor>(t: X) => X,
@@ -578,15 +579,29 @@ function fullNet(
       }),
     );
   };
-  /** Phase 2 (BPTT) over a whole sequence: slices from the last step down, SGD after the first step. */
-  const backward = (q: FullSeq, lr: number, clip: number) => {
+  /**
+   * Phase 2 (BPTT) over a whole sequence: slices from the last step down, SGD after the first
+   * step (`sgd` false holds it: the raw gradient stays in the scratch for {@link applySgd}).
+   */
+  const backward = (q: FullSeq, lr: number, clip: number, sgd = true) => {
     const step = maxStepsPerLaunch(C1200_FULL, sizes(2, true), q.len);
     for (let end = q.len; end > 0; end -= step) {
       const first = Math.max(0, end - step);
-      phase(2, q, first, end - first, first === 0, lr, clip);
+      phase(2, q, first, end - first, sgd && first === 0, lr, clip);
     }
   };
   return {
+    /** The net scratch (parameters, carried gradient) the kernel works in. */
+    scratch: { scr, scf },
+    /** Phase 1: the forward over a whole sequence. */
+    forward(q: FullSeq) {
+      phase(1, q, 0, q.len, false);
+    },
+    backward,
+    /** An empty SGD-only slice: applies the gradient a held {@link backward} left. */
+    applySgd(q: FullSeq, lr: number, clip: number) {
+      phase(2, q, 0, 0, true, lr, clip);
+    },
     seq(x: ArrayLike<number>, y: ArrayLike<number>): FullSeq {
       const len = x.length;
       return {

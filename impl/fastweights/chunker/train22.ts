@@ -233,51 +233,91 @@ export function chunker22Train(
   return run(cfg, inputs, S, clip);
 }
 
-/** Records both passes and reads the results back (inputs already validated). */
-async function run(
-  cfg: Chunker22Config,
-  inputs: Chunker22Inputs,
-  S: number,
-  clip: number,
-): Promise<Chunker22Result> {
+/** The settings of one chunker-22 training run that every block's kernels take. */
+export interface C22RunSettings {
+  mode: "chunker" | "single";
+  /** Seeds trained side by side. */
+  seeds: number;
+  lr: number;
+  threshold: number;
+  clip: number;
+}
+
+/** One pass over a stream: its per-pass state and the recorder of its blocks. */
+export interface C22PassRecorder {
+  /** [S, 2]: s* (or −1) and C's Adam step count. */
+  state: Tensor;
+  /** [S, blocks, 3] (mask, read-out, hits) and p(target) [S, blocks, B]. */
+  rec: Tensor;
+  pt: Tensor;
+  /** [S, B + 1, H]: the last block's states (h_A starts at 0 in each pass). */
+  hs: Tensor;
+  /** Records block `blk`: the block kernel, then (training) A's update kernel. */
+  recordBlock(blk: number): void;
+}
+
+/**
+ * The GPU state of a chunker-22 run (A, C and their Adam moments, the last block's logits,
+ * labels and A's raw gradient) and the recorder of its passes. `chunker22Train` records every
+ * block without a host sync; the spec's instrumented replay uses the same recorder and reads the
+ * state back between chosen blocks. Every tensor is registered with `own` for disposal.
+ */
+export interface C22Session {
+  a: Tensor;
+  ma: Tensor;
+  c: Tensor | null;
+  mc: Tensor | null;
+  logits: Tensor;
+  labels: Tensor;
+  grads: Tensor;
+  /** Dispatches recorded so far. */
+  readonly dispatches: number;
+  /** A pass of `blocks` blocks over `stream` (`stride` symbols per seed, 0 = shared). */
+  pass(stream: Tensor, stride: number, blocks: number, train: boolean): C22PassRecorder;
+}
+
+/**
+ * Allocates a chunker-22 run's state from A's (and C's) initial parameters (inputs already
+ * validated by {@link chunker22Train}).
+ */
+export function c22Session(
+  run: C22RunSettings,
+  aInit: Float32Array,
+  cInit: Float32Array | undefined,
+  own: <T extends Tensor>(t: T) => T,
+): C22Session {
   const { vocab: V, block: B, hidden: H } = C22_GPU;
-  const { mode } = inputs;
+  const { mode, seeds: S } = run;
   const count = c22ParamCount(mode);
-  const stride = (cfg.blocks + 1) * B;
   const P = count.a;
   const PC = mode === "chunker" ? count.c : 1;
   const single = mode === "single" ? 1 : 0;
-  const dims = netDims(single);
-  const oa = chunkerOffsets(dims);
+  const oa = chunkerOffsets(netDims(single));
   const oc = chunkerOffsets(netDims(1));
-  const owned: Tensor[] = [];
-  const own = <T extends Tensor>(t: T): T => (owned.push(t), t);
-  const a = own(tensor(inputs.a, [S, P]));
+  const a = own(tensor(aInit, [S, P]));
   const ma = own(zeros([S, 2 * P]));
   // C and its moments exist in chunker mode only (the block kernel leaves them alone otherwise).
-  const c = mode === "chunker" ? own(tensor(inputs.c!, [S, PC])) : null;
+  const c = mode === "chunker" ? own(tensor(cInit!, [S, PC])) : null;
   const mc = mode === "chunker" ? own(zeros([S, 2 * PC])) : null;
   const logits = own(zeros([S, B, V]));
   const labels = own(zeros([S, B]));
   const grads = own(zeros([S, P]));
-  const blockSizes = { B, V, H };
-  const updateSizes = { B, V, H, P };
   let dispatches = 0;
-  const pass = (stream: Tensor, streamStride: number, blocks: number, train: boolean) => {
+  const pass = (stream: Tensor, stride: number, blocks: number, train: boolean) => {
     const st = new Float32Array(S * 2);
     for (let s = 0; s < S; s++) st[2 * s] = -1;
     const state = own(tensor(st, [S, 2]));
     const rec = own(zeros([S, Math.max(1, blocks), 3], { dtype: "i32" }));
     const pt = own(zeros([S, Math.max(1, blocks), B]));
     const hs = own(zeros([S, B + 1, H])); // h_A starts at 0 in each pass
-    for (let blk = 0; blk < blocks; blk++) {
+    const recordBlock = (blk: number) => {
       dispatch(C22_BLOCK, {
-        sizes: blockSizes,
+        sizes: { B, V, H },
         uniforms: {
           seeds: S,
           blk,
           blocks,
-          stride: streamStride,
+          stride,
           train: train ? 1 : 0,
           single,
           pa: P,
@@ -285,9 +325,9 @@ async function run(
           vocab: V,
           hidden: H,
           steps: B,
-          lr: cfg.lr,
-          threshold: cfg.threshold,
-          clip,
+          lr: run.lr,
+          threshold: run.threshold,
+          clip: run.clip,
           whh: oa.whh,
           why: oa.why,
           whl_a: oa.whl,
@@ -313,20 +353,20 @@ async function run(
         workgroups: Math.ceil(S / C22_BLOCK_WORKGROUP),
       });
       dispatches++;
-      if (!train) continue;
+      if (!train) return;
       dispatch(C22_UPDATE, {
-        sizes: updateSizes,
+        sizes: { B, V, H, P },
         uniforms: {
           seeds: S,
           blk,
-          stride: streamStride,
+          stride,
           single,
           pa: P,
           vocab: V,
           hidden: H,
           steps: B,
-          lr: cfg.lr,
-          clip,
+          lr: run.lr,
+          clip: run.clip,
           c1: 1 - 0.9 ** (blk + 1),
           c2: 1 - 0.999 ** (blk + 1),
           whh: oa.whh,
@@ -348,14 +388,62 @@ async function run(
         workgroups: Math.ceil(S / C22_UPDATE_WORKGROUP),
       });
       dispatches++;
-    }
-    return { rec, pt };
+    };
+    return { state, rec, pt, hs, recordBlock };
+  };
+  return {
+    a,
+    ma,
+    c,
+    mc,
+    logits,
+    labels,
+    grads,
+    get dispatches() {
+      return dispatches;
+    },
+    pass,
+  };
+}
+
+/** Records both passes and reads the results back (inputs already validated). */
+async function run(
+  cfg: Chunker22Config,
+  inputs: Chunker22Inputs,
+  S: number,
+  clip: number,
+): Promise<Chunker22Result> {
+  const { block: B } = C22_GPU;
+  const { mode } = inputs;
+  const count = c22ParamCount(mode);
+  const stride = (cfg.blocks + 1) * B;
+  const P = count.a;
+  const PC = mode === "chunker" ? count.c : 1;
+  const owned: Tensor[] = [];
+  const own = <T extends Tensor>(t: T): T => (owned.push(t), t);
+  const pass = (
+    session: C22Session,
+    stream: Tensor,
+    streamStride: number,
+    blocks: number,
+    train: boolean,
+  ) => {
+    const p = session.pass(stream, streamStride, blocks, train);
+    for (let blk = 0; blk < blocks; blk++) p.recordBlock(blk);
+    return p;
   };
   try {
+    const session = c22Session(
+      { mode, seeds: S, lr: cfg.lr, threshold: cfg.threshold, clip },
+      inputs.a,
+      inputs.c,
+      own,
+    );
+    const { a, c } = session;
     const trainStream = own(tensor(inputs.streams, [S * stride], { dtype: "i32" }));
     const evalStream = own(tensor(inputs.evalStream, [inputs.evalStream.length], { dtype: "i32" }));
-    const tr = pass(trainStream, stride, cfg.blocks, true);
-    const ev = pass(evalStream, 0, cfg.evalBlocks, false);
+    const tr = pass(session, trainStream, stride, cfg.blocks, true);
+    const ev = pass(session, evalStream, 0, cfg.evalBlocks, false);
     const [aOut, trRec, trP, evRec, evP, cOut] = await readTensors([
       a,
       tr.rec,
@@ -406,7 +494,7 @@ async function run(
         symbolAccuracy: evalPass.hits.reduce((u, v) => u + v, 0) / (cfg.evalBlocks * B),
       });
     }
-    return { seeds, dispatches };
+    return { seeds, dispatches: session.dispatches };
   } finally {
     for (const t of owned) t.dispose();
   }

@@ -17,9 +17,9 @@
  *
  * @module
  */
-import { dispatch, maxStepsPerLaunch } from "../../../impl/gpu/program.ts";
+import { dispatch } from "../../../impl/gpu/program.ts";
 import { readTensors, type Tensor, tensor, zeros } from "../../../impl/tensor.ts";
-import { C1200_FULL } from "../../../impl/fastweights/chunker/kernels/c1200_full.ts";
+import { c1200FullNet } from "../../../impl/fastweights/chunker/train1200.ts";
 import {
   C1200_WINDOW,
   c1200WindowScratch,
@@ -193,79 +193,30 @@ export async function replayFullStage(
   clip: number,
   sample: ReadonlySet<number>,
 ): Promise<C1200StageReplay> {
-  const { hidden: H, vocab: V } = d;
   const owned: Tensor[] = [];
   const own = <X extends Tensor>(t: X): X => (owned.push(t), t);
   try {
     const params = own(tensor(init, [init.length]));
-    const scratch = c1200WindowScratch(H, V);
-    const scr = own(zeros([4 * scratch.vec4]));
-    const scf = own(zeros([scratch.f32]));
-    const seqs = xs.map((x, k) => ({
-      len: x.length,
-      xs: own(tensor(Int32Array.from(x), [x.length], { dtype: "i32" })),
-      ys: own(tensor(Int32Array.from(ys[k]!), [x.length], { dtype: "i32" })),
-      hs: own(zeros([(x.length + 1) * H])),
-      zs: own(zeros([x.length * V])),
-      out: own(zeros([x.length + 1])),
-    }));
-    type Seq = (typeof seqs)[number];
-    const sizes = (phase: 0 | 1 | 2 | 3 | 4, sgd: boolean) => ({ H, V, phase, sgd });
-    const phase = (p: 0 | 1 | 2 | 3 | 4, q: Seq, first: number, n: number, sgd: boolean) =>
-      dispatch(C1200_FULL, {
-        sizes: sizes(p, sgd),
-        uniforms: {
-          phase: p,
-          first: 0,
-          end: 0,
-          sgd: sgd ? 1 : 0,
-          n4: H / 4,
-          nh: H,
-          nv: V,
-          len: q.len,
-          lr,
-          clip,
-        },
-        buffers: {
-          params: params.buffer,
-          xs: q.xs.buffer,
-          ys: q.ys.buffer,
-          hs: q.hs.buffer,
-          zs: q.zs.buffer,
-          scr: scr.buffer,
-          scf: scf.buffer,
-          out: q.out.buffer,
-        },
-        workgroups: 1,
-        steps: n,
-        firstStep: first,
-      });
-    /** The BPTT slices as train1200.ts's `backward` (SGD after the first step, unless held). */
-    const backward = (q: Seq, sgd: boolean) => {
-      const step = maxStepsPerLaunch(C1200_FULL, sizes(2, true), q.len);
-      for (let end = q.len; end > 0; end -= step) {
-        const first = Math.max(0, end - step);
-        phase(2, q, first, end - first, sgd && first === 0);
-      }
-    };
-    const readNet = async (extra: Tensor[] = []) => {
-      const r = (await readTensors([scr, scf, ...extra])) as Float32Array[];
-      return r;
-    };
-    phase(0, seqs[0]!, 0, 0, false);
+    // The trainer's own full-net recorder (train1200.ts), its scratch read between steps.
+    const net = c1200FullNet(params, d.hidden, own, () => {});
+    const { scr, scf } = net.scratch;
+    const seqs = xs.map((x, k) => net.seq(x, ys[k]!));
+    const readNet = async (extra: Tensor[] = []) =>
+      (await readTensors([scr, scf, ...extra])) as Float32Array[];
+    net.load(seqs[0]!);
     const observed: C1200Observed[] = [];
     for (let u = 0; u < triggers.length; u++) {
       const q = seqs[triggers[u]!]!;
-      phase(1, q, 0, q.len, false);
+      net.forward(q);
       if (!sample.has(u)) {
-        backward(q, true);
+        net.backward(q, lr, clip);
         continue;
       }
       const [scrB, scfB] = await readNet();
       const before = decodeNetScratch(d, scrB!, scfB!, false);
-      backward(q, false);
+      net.backward(q, lr, clip, false);
       const [scrG, scfG, hsOut, zsOut] = await readNet([q.hs, q.zs]);
-      phase(2, q, 0, 0, true);
+      net.applySgd(q, lr, clip);
       const [scrA, scfA] = await readNet();
       observed.push({
         index: u,
@@ -278,7 +229,7 @@ export async function replayFullStage(
         grads: decodeNetScratch(d, scrG!, scfG!, true),
       });
     }
-    phase(3, seqs[0]!, 0, 0, false);
+    net.store(seqs[0]!);
     const [final] = await readTensors([params]);
     return { observed, final: f64(final!) };
   } finally {

@@ -1,8 +1,7 @@
 /**
- * An instrumented replay of chunker-22's training pass on the GPU: the same two
- * kernels (impl/fastweights/chunker/kernels/block.ts and block_update.ts) with
- * the same buffers and uniforms as `chunker22Train`
- * (impl/fastweights/chunker/train22.ts), recorded block by block, that reads
+ * An instrumented replay of chunker-22's training pass on the GPU: the trainer's
+ * own recorder (`c22Session` in impl/fastweights/chunker/train22.ts, which
+ * `chunker22Train` uses), recorded block by block, that reads
  * the whole training state back before and after chosen blocks. The training
  * claims check each such block step-locally against the oracle
  * (_training_bounds.ts) and check that the replay ends bit for bit where
@@ -13,15 +12,8 @@
  *
  * @module
  */
-import { dispatch } from "../../../impl/gpu/program.ts";
-import { readTensors, type Tensor, tensor, zeros } from "../../../impl/tensor.ts";
-import { C22_GPU, c22ParamCount } from "../../../impl/fastweights/chunker/train22.ts";
-import { C22_BLOCK, C22_BLOCK_WORKGROUP } from "../../../impl/fastweights/chunker/kernels/block.ts";
-import {
-  C22_UPDATE,
-  C22_UPDATE_WORKGROUP,
-} from "../../../impl/fastweights/chunker/kernels/block_update.ts";
-import { chunkerOffsets } from "../../../impl/fastweights/chunker/kernels/forward.ts";
+import { readTensors, type Tensor, tensor } from "../../../impl/tensor.ts";
+import { C22_GPU, c22ParamCount, c22Session } from "../../../impl/fastweights/chunker/train22.ts";
 import type { A22Block, AdamState, C22Step } from "./_training_bounds.ts";
 
 /** Everything the training state holds for all seeds, as read back (f32, i32 for records). */
@@ -81,35 +73,23 @@ export async function replayC22Training(
   ins: C22ReplayInputs,
   sample: ReadonlySet<number>,
 ): Promise<C22Replay> {
-  const { vocab: V, block: B, hidden: H } = C22_GPU;
-  const { mode } = ins;
-  const count = c22ParamCount(mode);
-  const P = count.a;
-  const S = ins.a.length / P;
-  const PC = mode === "chunker" ? count.c : 1;
-  const single = mode === "single" ? 1 : 0;
-  const dims = (label: number) => ({ vocab: V, hidden: H, out: V, label, steps: B });
-  const oa = chunkerOffsets(dims(single));
-  const oc = chunkerOffsets(dims(1));
+  const { block: B } = C22_GPU;
+  const S = ins.a.length / c22ParamCount(ins.mode).a;
   const stride = (ins.blocks + 1) * B;
   const owned: Tensor[] = [];
   const own = <T extends Tensor>(t: T): T => (owned.push(t), t);
   try {
-    const a = own(tensor(ins.a, [S, P]));
-    const ma = own(zeros([S, 2 * P]));
-    const c = mode === "chunker" ? own(tensor(ins.c!, [S, PC])) : null;
-    const mc = mode === "chunker" ? own(zeros([S, 2 * PC])) : null;
-    const logits = own(zeros([S, B, V]));
-    const labels = own(zeros([S, B]));
-    const grads = own(zeros([S, P]));
-    const st = new Float32Array(S * 2);
-    for (let s = 0; s < S; s++) st[2 * s] = -1;
-    const state = own(tensor(st, [S, 2]));
-    const blocks = ins.blocks;
-    const rec = own(zeros([S, Math.max(1, blocks), 3], { dtype: "i32" }));
-    const pt = own(zeros([S, Math.max(1, blocks), B]));
-    const hs = own(zeros([S, B + 1, H]));
+    // The trainer's own recorder: the same kernels, buffers and uniforms as chunker22Train.
+    const session = c22Session(
+      { mode: ins.mode, seeds: S, lr: ins.lr, threshold: ins.threshold, clip: ins.clip },
+      ins.a,
+      ins.c,
+      own,
+    );
+    const { a, ma, c, mc, logits, labels, grads } = session;
     const stream = own(tensor(ins.streams, [S * stride], { dtype: "i32" }));
+    const pass = session.pass(stream, stride, ins.blocks, true);
+    const { state, hs, rec, pt } = pass;
     const read = async (): Promise<C22Buffers> => {
       const list = [a, ma, state, hs, logits, labels, grads, ...(c && mc ? [c, mc] : [])];
       const r = (await readTensors(list)) as Float32Array[];
@@ -127,91 +107,17 @@ export async function replayC22Training(
     };
     const snapshots: C22Snapshot[] = [];
     let last: { blk: number; buf: C22Buffers } | null = null;
-    for (let blk = 0; blk < blocks; blk++) {
+    for (let blk = 0; blk < ins.blocks; blk++) {
       const observed = sample.has(blk);
       const before = observed ? (last?.blk === blk - 1 ? last.buf : await read()) : null;
-      // As train22.ts's `run`: the block kernel, then A's update kernel.
-      dispatch(C22_BLOCK, {
-        sizes: { B, V, H },
-        uniforms: {
-          seeds: S,
-          blk,
-          blocks,
-          stride,
-          train: 1,
-          single,
-          pa: P,
-          pc: PC,
-          vocab: V,
-          hidden: H,
-          steps: B,
-          lr: ins.lr,
-          threshold: ins.threshold,
-          clip: ins.clip,
-          whh: oa.whh,
-          why: oa.why,
-          whl_a: oa.whl,
-          bh_a: oa.bh,
-          by_a: oa.by,
-          bl_a: oa.bl,
-          whl_c: oc.whl,
-          bh_c: oc.bh,
-          bl_c: oc.bl,
-        },
-        buffers: {
-          stream: stream.buffer,
-          pa: a.buffer,
-          pc: c?.buffer,
-          mc: mc?.buffer,
-          state: state.buffer,
-          hs: hs.buffer,
-          logits: logits.buffer,
-          labels: labels.buffer,
-          rec: rec.buffer,
-          ptgt: pt.buffer,
-        },
-        workgroups: Math.ceil(S / C22_BLOCK_WORKGROUP),
-      });
-      dispatch(C22_UPDATE, {
-        sizes: { B, V, H, P },
-        uniforms: {
-          seeds: S,
-          blk,
-          stride,
-          single,
-          pa: P,
-          vocab: V,
-          hidden: H,
-          steps: B,
-          lr: ins.lr,
-          clip: ins.clip,
-          c1: 1 - 0.9 ** (blk + 1),
-          c2: 1 - 0.999 ** (blk + 1),
-          whh: oa.whh,
-          why: oa.why,
-          whl: oa.whl,
-          bh: oa.bh,
-          by: oa.by,
-          bl: oa.bl,
-        },
-        buffers: {
-          stream: stream.buffer,
-          pa: a.buffer,
-          ma: ma.buffer,
-          hs: hs.buffer,
-          logits: logits.buffer,
-          labels: labels.buffer,
-          grads: grads.buffer,
-        },
-        workgroups: Math.ceil(S / C22_UPDATE_WORKGROUP),
-      });
+      pass.recordBlock(blk);
       if (observed) {
         const after = await read();
         snapshots.push({ blk, before: before!, after });
         last = { blk, buf: after };
       }
     }
-    const final = last?.blk === blocks - 1 ? last.buf : await read();
+    const final = last?.blk === ins.blocks - 1 ? last.buf : await read();
     const [recOut, ptOut] = await readTensors([rec, pt]);
     return {
       snapshots,
