@@ -578,4 +578,31 @@ export const DECEPTICONS_MUTATIONS: readonly Mutation[] = [
       "oracle_gradcheck 0.39 (gated_delta embedding)",
   }),
   // ------------------------------------------------------------------ end byte_lm
+  // ------------------------------------------------------------------ claims added late
+  planted("linear_recurrence", "division_scan_without_clamp", "oracle", {
+    file: `${ORACLE}/linear_recurrence.ts`,
+    find: "acc += b[e]! / Math.max(A, 1e-8);",
+    replace: "acc += b[e]! / A;",
+    tests: SCAN_ORACLE,
+    filter: claims("linear_recurrence", "divergence_division"),
+    why: "a re-derivation of the original's division-based chunked scan that drops its clamp of " +
+      "the running product: exact in f64, so the finding at gate 0.18 would vanish",
+  }),
+  planted("predictive_coder", "fit_default_ridge", "fault", {
+    file: `${CODER}/fit.ts`,
+    find: 'const readout = values.get("readout") ?? "calibrated";',
+    replace: 'const readout = values.get("readout") ?? "ridge";',
+    tests: [`${CODER_SPEC}/gpu_test.ts`],
+    filter: claims("predictive_coder", "behaviour_fit_cli"),
+    why: "fit defaults to the near-uniform ridge readout, which does not continue the quickstart",
+  }),
+  planted("predictive_coder", "fit_limit_unchecked", "fault", {
+    file: `${CODER}/fit.ts`,
+    find: "if (bytes.length > limit) {",
+    replace: "if (bytes.length > 2 * limit) {",
+    tests: [`${CODER_SPEC}/gpu_test.ts`],
+    filter: claims("predictive_coder", "behaviour_fit_cli"),
+    why: "the input limit is checked loosely: an input just past it reaches the GPU allocation " +
+      "and fails there in internal terms",
+  }),
 ];

@@ -597,4 +597,13 @@ export const FASTWEIGHTS_MUTATIONS: readonly Mutation[] = [
     why: "chunkerBptt carries ∂L/∂h back through W_hh instead of W_hhᵀ; the ‖W_hh‖₂ = 1.5 " +
       "cases catch it step-locally (their global bounds could not)",
   }),
+  planted("store", "split_writes_restart", "forward", {
+    file: STORE,
+    find: "{ y, w: next, hist: null, w0: this.#state },",
+    replace: "{ y, w: next, hist: null, w0: t0 === 0 ? this.#state : undefined },",
+    tests: STORE_TESTS,
+    filter: claims("store", "property_long_writes"),
+    why: "a long writeMany split over launches starts each launch from W = 0 instead of " +
+      "carrying the state: only the last launch's writes survive",
+  }),
 ];
