@@ -718,6 +718,15 @@ claimTest(CODER_FIT_CLI, async () => {
     bound: steps + 2,
     direction: ">=",
   });
+  // The default readout must be the calibrated one: its train bits per byte on this text stay
+  // below behaviour_calibrated's 0.5 (the ridge readout's are 6.58, near uniform).
+  const trainBpb = Number(/train bits\/byte: ([0-9.]+)/.exec(q.out.join(""))?.[1] ?? NaN);
+  parts.push({
+    name: "default run's train bits/byte",
+    figure: trainBpb,
+    bound: 0.5,
+    direction: "<=",
+  });
   const progress = q.err.split("\n").filter((l) => l.startsWith("generate ")).length;
   parts.push({ name: "generation progress lines", figure: progress, bound: 2, direction: ">=" });
   return {
