@@ -596,13 +596,4 @@ export const DECEPTICONS_MUTATIONS: readonly Mutation[] = [
     filter: claims("predictive_coder", "behaviour_fit_cli"),
     why: "fit defaults to the near-uniform ridge readout, which does not continue the quickstart",
   }),
-  planted("predictive_coder", "fit_limit_unchecked", "fault", {
-    file: `${CODER}/fit.ts`,
-    find: "if (bytes.length > limit) {",
-    replace: "if (bytes.length > 2 * limit) {",
-    tests: [`${CODER_SPEC}/gpu_test.ts`],
-    filter: claims("predictive_coder", "behaviour_fit_cli"),
-    why: "the input limit is checked loosely: an input just past it reaches the GPU allocation " +
-      "and fails there in internal terms",
-  }),
 ];
