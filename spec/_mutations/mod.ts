@@ -9,6 +9,11 @@ import { OPS_MUTATIONS } from "./ops.ts";
 import { FASTWEIGHTS_MUTATIONS } from "./fastweights.ts";
 import { DECEPTICONS_MUTATIONS } from "./decepticons.ts";
 import { LINALG_MUTATIONS } from "./linalg.ts";
+import { OPS_POINTWISE_MUTATIONS } from "./ops_pointwise.ts";
+import { OPS_SELECTION_MUTATIONS } from "./ops_selection.ts";
+import { NN_MUTATIONS } from "./nn.ts";
+import { LINALG_GPU_MUTATIONS } from "./linalg_gpu.ts";
+import { IO_MUTATIONS } from "./io.ts";
 
 /** Every planted bug. */
 export const MUTATIONS: readonly Mutation[] = [
@@ -16,4 +21,9 @@ export const MUTATIONS: readonly Mutation[] = [
   ...FASTWEIGHTS_MUTATIONS,
   ...DECEPTICONS_MUTATIONS,
   ...LINALG_MUTATIONS,
+  ...OPS_POINTWISE_MUTATIONS,
+  ...OPS_SELECTION_MUTATIONS,
+  ...NN_MUTATIONS,
+  ...LINALG_GPU_MUTATIONS,
+  ...IO_MUTATIONS,
 ];
