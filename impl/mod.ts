@@ -58,21 +58,27 @@ export { backward, isGradEnabled, noGrad } from "./autograd.ts";
 // Ops.
 export {
   abs,
+  acos,
   clamp,
+  cos,
+  elu,
   exp,
   gelu,
+  leakyRelu,
   log,
   neg,
+  powScalar,
   relu,
   rsqrt,
   sigmoid,
   silu,
+  sin,
   softplus,
   sqrt,
   square,
   tanh,
 } from "./ops/unary.ts";
-export { add, div, mul, sub } from "./ops/binary.ts";
+export { add, div, maximum, minimum, mul, sub } from "./ops/binary.ts";
 export { sumToShape } from "./ops/sum_to_shape.ts";
 export { max, mean, sum } from "./ops/reduce.ts";
 export { logSoftmax, softmax } from "./ops/softmax.ts";
@@ -86,12 +92,20 @@ export { slice } from "./ops/slice.ts";
 export { concat } from "./ops/concat.ts";
 export { embedding } from "./ops/gather.ts";
 export { maskedFill, where } from "./ops/where.ts";
+export { argmax, topk, type TopkResult } from "./ops/topk.ts";
+export { trilFill } from "./ops/tril_fill.ts";
+export { dropout, type DropoutOptions } from "./ops/dropout.ts";
+export { type LossReduction, smoothL1Loss, type SmoothL1Options } from "./ops/smooth_l1_loss.ts";
 
 // Optimisers.
 export {
   Adam,
   type AdamOptions,
   type AdamState,
+  AdamW,
+  adamW,
+  ADAMW_DEFAULTS,
+  type AdamWOptions,
   clipGradNorm,
   type GradPolicy,
   type Optimizer,
@@ -103,6 +117,12 @@ export {
 
 // Host linear algebra (f64), as a namespace: its matmul/transpose take host matrices.
 export * as linalg from "./linalg/mod.ts";
+
+// Building blocks: multi-head attention and the transformer encoder (PyTorch 1.13 semantics).
+export * from "./nn/mod.ts";
+
+// safetensors files, f16/bf16 conversion, checkpoints.
+export * from "./io/mod.ts";
 
 // fastweights: cybertronai/schmidhuber-problems PR #8.
 // The family module is the curated list of its public names.

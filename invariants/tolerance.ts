@@ -307,6 +307,18 @@ export function wgslExpUlps(x: number): number {
   return 3 + 2 * Math.abs(x);
 }
 
+/**
+ * WGSL `sin(x)`, `cos(x)`: "Absolute error at most 2⁻¹¹ when x is in the interval [−π, π]"
+ * (WGSL §15.7.4.1, f32 accuracy table); outside that interval WGSL gives no bound.
+ */
+export const WGSL_SIN_COS_ABS = 2 ** -11;
+
+/**
+ * WGSL `atan2(y, x)`: "4096 ULP for |x| in the range [2⁻¹²⁶, 2¹²⁶], and y is finite and
+ * normal" (WGSL §15.7.4.1); outside that domain WGSL gives no bound.
+ */
+export const WGSL_ATAN2_ULPS = 4096;
+
 /** Largest finite f32, (2 − 2⁻²³)·2¹²⁷. */
 export const F32_MAX = (2 - 2 ** -23) * 2 ** 127;
 
@@ -386,6 +398,21 @@ export interface TrackBuiltinRules {
   against(a: Tracked, v: number): Tracked;
   /** A data-dependent branch that may go either way: the larger bound (same reference `v`). */
   either(a: Tracked, b: Tracked): Tracked;
+  /** log2(a): as `log`, 3 ULP outside [0.5, 2], 2⁻²¹ absolute inside; Infinity unless a ≥ 2⁻¹²⁶. */
+  log2(a: Tracked): Tracked;
+  /** exp2(a): (3 + 2|x|) ULP at the largest argument seen; Infinity when it may overflow. */
+  exp2(a: TrackedArg): Tracked;
+  /** pow(a, b), inherited from exp2(b · log2(a)): Infinity unless a ≥ 2⁻¹²⁶ surely. */
+  pow(a: Tracked, b: Tracked): Tracked;
+  /** sin(a): 2⁻¹¹ absolute plus a's error (1-Lipschitz); Infinity unless |a| ≤ π surely. */
+  sin(a: Tracked): Tracked;
+  /** cos(a): as {@link TrackBuiltinRules.sin}. */
+  cos(a: Tracked): Tracked;
+  /**
+   * atan2(y, x): 4096 ULP plus the propagated angle; Infinity unless |x| ∈ [2⁻¹²⁶, 2¹²⁶] and
+   * y is finite and normal, surely.
+   */
+  atan2(y: Tracked, x: Tracked): Tracked;
 }
 
 /**
@@ -471,6 +498,69 @@ export const trackBuiltins: TrackBuiltinRules = {
   /** A data-dependent branch that may go either way: the larger bound (same reference `v`). */
   either(a: Tracked, b: Tracked): Tracked {
     return a.e >= b.e ? a : b;
+  },
+  // The rules below follow WGSL §15.7.4.1's f32 accuracy table: log2 as log ("Absolute error
+  // at most 2⁻²¹ when x is in the interval [0.5, 2.0]. 3 ULP when x is outside"), exp2 as exp
+  // ("3 + 2 * |x| ULP"), pow "Inherited from exp2(y * log2(x))", sin and cos "Absolute error
+  // at most 2⁻¹¹ when x is in the interval [−π, π]", atan2 "4096 ULP for |x| in the range
+  // [2⁻¹²⁶, 2¹²⁶], and y is finite and normal". Outside a stated range the accuracy is
+  // undefined (§15.7.4), so the rules return Infinity there.
+  /** log2(a): as `log`, 3 ULP outside [0.5, 2], 2⁻²¹ absolute inside; Infinity unless a ≥ 2⁻¹²⁶. */
+  log2(a: Tracked): Tracked {
+    const lo = a.v - a.e;
+    const hi = a.v + a.e;
+    const y = Math.log2(a.v);
+    if (!(lo >= F32_MIN_NORMAL)) return { v: y, e: Infinity };
+    const p = y - Math.log2(lo); // increasing and concave: the low side moves most
+    let own = 0;
+    if (lo <= 2 && hi >= 0.5) own = WGSL_LOG_ABS;
+    if (lo < 0.5 || hi > 2) {
+      const m = Math.max(Math.abs(Math.log2(lo)), Math.abs(Math.log2(hi)));
+      own = Math.max(own, wgslUlpError(WGSL_LOG_ULPS, m));
+    }
+    return { v: y, e: p + own + F32_MIN_NORMAL };
+  },
+  /** exp2(a): (3 + 2|x|) ULP at the largest argument seen; Infinity when it may overflow. */
+  exp2(a: TrackedArg): Tracked {
+    const y = 2 ** a.v;
+    const p = y * Math.expm1(a.e * Math.LN2); // increasing and convex: the high side moves most
+    const m = y + p;
+    if (!(m <= F32_MAX)) return { v: y, e: Infinity };
+    return { v: y, e: p + wgslUlpError(wgslExpUlps(argBound(a)), m) };
+  },
+  /** pow(a, b), inherited from exp2(b · log2(a)): Infinity unless a ≥ 2⁻¹²⁶ surely. */
+  pow(a: Tracked, b: Tracked): Tracked {
+    const r = trackBuiltins.exp2(track.mul(b, trackBuiltins.log2(a)));
+    // The same computed value against a^b itself (2^(b·log2 a) in f64 differs by ~1e-16·|b log2 a|).
+    return { v: Math.pow(a.v, b.v), e: r.e };
+  },
+  /** sin(a): 2⁻¹¹ absolute plus a's error (1-Lipschitz); Infinity unless |a| ≤ π surely. */
+  sin(a: Tracked): Tracked {
+    const v = Math.sin(a.v);
+    if (!(Math.abs(a.v) + a.e <= Math.PI)) return { v, e: Infinity };
+    return { v, e: a.e + WGSL_SIN_COS_ABS };
+  },
+  /** cos(a): as {@link TrackBuiltinRules.sin}. */
+  cos(a: Tracked): Tracked {
+    const v = Math.cos(a.v);
+    if (!(Math.abs(a.v) + a.e <= Math.PI)) return { v, e: Infinity };
+    return { v, e: a.e + WGSL_SIN_COS_ABS };
+  },
+  /**
+   * atan2(y, x): 4096 ULP plus the propagated angle; Infinity unless |x| ∈ [2⁻¹²⁶, 2¹²⁶] and
+   * y is finite and normal, surely.
+   */
+  atan2(y: Tracked, x: Tracked): Tracked {
+    const v = Math.atan2(y.v, x.v);
+    const xOk = Math.abs(x.v) - x.e >= F32_MIN_NORMAL && Math.abs(x.v) + x.e <= 2 ** 126;
+    const yOk = Math.abs(y.v) - y.e >= F32_MIN_NORMAL && Math.abs(y.v) + y.e <= F32_MAX;
+    // A point moved by at most d = |(Δy, Δx)| ≤ e_y + e_x from radius R turns by at most
+    // asin(d/R) (the disc of radius d around it subtends that half-angle at the origin).
+    const d = y.e + x.e;
+    const radius = Math.hypot(y.v, x.v);
+    if (!xOk || !yOk || !(d < radius)) return { v, e: Infinity };
+    const p = Math.asin(d / radius);
+    return { v, e: p + wgslUlpError(WGSL_ATAN2_ULPS, Math.abs(v) + p) };
   },
 };
 

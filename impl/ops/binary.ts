@@ -1,7 +1,8 @@
 /**
- * Broadcasting binary elementwise ops: add, sub, mul, div. Gradients are
+ * Broadcasting binary elementwise ops: add, sub, mul, div, maximum, minimum. Gradients are
  * computed at the broadcast shape (add: g, sub: g and −g, mul: g·b and g·a,
- * div: g / b and −g·a / (b·b)), then summed back to each operand's shape by
+ * div: g / b and −g·a / (b·b), maximum and minimum: g to the larger (smaller) operand,
+ * g/2 to each at a tie, as PyTorch), then summed back to each operand's shape by
  * {@link sumToShape}'s sequential loop.
  *
  * ## Non-finite policy
@@ -20,8 +21,14 @@
  *   (0, 1) → 0 / 1 / 0; (1, 0) → +∞ / +∞ / −∞; (0, 0) → NaN / +∞ / NaN;
  *   (1e30, 1e-30) → +∞ / 1e30 / −∞ (b·b underflows to 0).
  *
+ * - maximum: NaN in either operand → NaN / 1 / 1; (+∞, 1) → +∞ / 1 / 0; (−∞, 1) → 1 / 0 / 1;
+ *   (0, 0) → 0 / 0.5 / 0.5 (a tie splits the gradient); (+∞, +∞) → +∞ / 0.5 / 0.5.
+ * - minimum: NaN in either operand → NaN / 1 / 1; (+∞, 1) → 1 / 0 / 1; (−∞, 1) → −∞ / 1 / 0;
+ *   (0, 0) → 0 / 0.5 / 0.5; (−∞, −∞) → −∞ / 0.5 / 0.5.
+ *
  * The gradients of add and sub do not depend on the operands, so they stay
- * finite even where the output is NaN (as in PyTorch).
+ * finite even where the output is NaN (as in PyTorch); maximum and minimum pass the
+ * whole gradient to both operands at a NaN, as PyTorch 1.13's formula does.
  *
  * @example
  * ```ts
@@ -54,6 +61,19 @@ export const BINARY_OPS = {
   sub: { forward: "a - b", gradA: "g", gradB: "-g" },
   mul: { forward: "a * b", gradA: "g * b", gradB: "g * a" },
   div: { forward: "a / b", gradA: "g / b", gradB: "-g * a / (b * b)" },
+  // PyTorch 1.13 (derivatives.yaml): where(a == b, g / 2, g), zeroed where the operand
+  // lost. NaN: the output is NaN (WGSL's max/min may return the other operand, so it is
+  // selected back) and, as every comparison is false, both operands get the full g.
+  maximum: {
+    forward: "select(select(max(a, b), b, is_nan(b)), a, is_nan(a))",
+    gradA: "select(select(g, 0.5 * g, a == b), 0.0, a < b)",
+    gradB: "select(select(g, 0.5 * g, a == b), 0.0, a > b)",
+  },
+  minimum: {
+    forward: "select(select(min(a, b), b, is_nan(b)), a, is_nan(a))",
+    gradA: "select(select(g, 0.5 * g, a == b), 0.0, a > b)",
+    gradB: "select(select(g, 0.5 * g, a == b), 0.0, a < b)",
+  },
 } as const satisfies Record<string, BinaryDef>;
 
 /** Names of the binary ops. */
@@ -130,4 +150,44 @@ export function mul(a: Tensor, b: Tensor): Tensor {
 /** a / b, broadcasting. */
 export function div(a: Tensor, b: Tensor): Tensor {
   return binary("div", a, b);
+}
+
+/**
+ * Elementwise maximum with broadcasting (PyTorch `torch.maximum`): NaN if either operand is
+ * NaN; the gradient goes to the larger operand, half to each at a tie (PyTorch 1.13).
+ *
+ * @throws {TypeError} when shapes do not broadcast, ranks exceed 8, or dtypes are not f32.
+ *
+ * @example
+ * ```ts
+ * import { initGpu, tensor } from "../mod.ts";
+ * import { maximum } from "./binary.ts";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await initGpu();
+ * const y = maximum(tensor([1, 5, 3, 0], [2, 2]), tensor([2, 3], [2]));
+ * deepStrictEqual(Array.from(await y.toArray()), [2, 5, 3, 3]);
+ * ```
+ */
+export function maximum(a: Tensor, b: Tensor): Tensor {
+  return binary("maximum", a, b);
+}
+
+/**
+ * Elementwise minimum with broadcasting (PyTorch `torch.minimum`): NaN if either operand is
+ * NaN; the gradient goes to the smaller operand, half to each at a tie (PyTorch 1.13).
+ *
+ * @throws {TypeError} when shapes do not broadcast, ranks exceed 8, or dtypes are not f32.
+ *
+ * @example
+ * ```ts
+ * import { initGpu, tensor } from "../mod.ts";
+ * import { minimum } from "./binary.ts";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await initGpu();
+ * const y = minimum(tensor([1, 5, 3, 0], [2, 2]), tensor([2, 3], [2]));
+ * deepStrictEqual(Array.from(await y.toArray()), [1, 3, 2, 0]);
+ * ```
+ */
+export function minimum(a: Tensor, b: Tensor): Tensor {
+  return binary("minimum", a, b);
 }

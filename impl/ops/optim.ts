@@ -32,7 +32,7 @@
 import { dispatch } from "../gpu/program.ts";
 import { createStorageBuffer, releaseBuffer } from "../gpu/buffers.ts";
 import { DisposedTensorError } from "../gpu/errors.ts";
-import { emptyLike, formatShape, keep, Tensor, zeros } from "../tensor.ts";
+import { emptyLike, formatShape, keep, Tensor, tensor, zeros } from "../tensor.ts";
 import {
   ADAM,
   ADAM_MODE,
@@ -392,6 +392,89 @@ export class Adam extends OptimizerBase {
   }
 
   /**
+   * Restores parameter `i`'s moments and step count (a checkpoint's `state(i)`
+   * read back): `m` and `v` hold the parameter's element count of finite
+   * values (v ≥ 0), `step` is an integer ≥ 0. The moment tensors are created
+   * when absent, and replaced (the old ones disposed: tensors returned by an
+   * earlier `state(i)` are then disposed) when present; buffers are filled at
+   * creation, so the upload is ordered before later steps. Every check runs
+   * before anything changes.
+   *
+   * @example A state round trip: the restored optimiser steps exactly as the original
+   * ```ts
+   * import { initGpu, readTensors, tensor } from "../mod.ts";
+   * import { AdamW } from "./optim.ts";
+   * import { deepStrictEqual } from "node:assert/strict";
+   * await initGpu();
+   * const a = tensor([1, -2], [2]);
+   * a.grad = tensor([0.5, 0.25], [2]);
+   * const opt = new AdamW([a], { lr: 0.1 });
+   * opt.step();
+   * const s = opt.state(0)!;
+   * const [m, v] = (await readTensors([s.m, s.v])) as Float32Array[];
+   * const b = tensor(await a.toArray(), [2]);
+   * b.grad = tensor([0.5, 0.25], [2]);
+   * const restored = new AdamW([b], { lr: 0.1 });
+   * restored.setState(0, { m: m!, v: v!, step: s.step });
+   * opt.step();
+   * restored.step();
+   * deepStrictEqual(Array.from(await b.toArray()), Array.from(await a.toArray()));
+   * opt.dispose();
+   * restored.dispose();
+   * a.dispose();
+   * b.dispose();
+   * ```
+   *
+   * @throws {RangeError} when `i` is not a parameter index, a value is not finite (or v < 0),
+   *   or `step` is not an integer >= 0.
+   * @throws {TypeError} when `m` or `v` is not a Float32Array of the parameter's size.
+   * @throws {DisposedTensorError} after `dispose()`.
+   */
+  setState(i: number, state: { m: Float32Array; v: Float32Array; step: number }): void {
+    const op = `set the ${this.name} state`;
+    if (this.disposed) {
+      throw new DisposedTensorError(`the state of a ${this.name} optimiser after dispose()`);
+    }
+    if (!Number.isInteger(i) || i < 0 || i >= this.params.length) {
+      throw new RangeError(
+        `Cannot ${op}: expected a parameter index in [0, ${this.params.length}) but got ${i}`,
+      );
+    }
+    const p = this.params[i]!;
+    if (typeof state !== "object" || state === null) {
+      throw new TypeError(`Cannot ${op} of parameter ${i}: expected { m, v, step }`);
+    }
+    for (const key of ["m", "v"] as const) {
+      const a = state[key];
+      if (!(a instanceof Float32Array) || a.length !== p.size) {
+        throw new TypeError(
+          `Cannot ${op} of parameter ${i}: expected ${key} to be a Float32Array of ${p.size} ` +
+            `values (shape ${formatShape(p.shape)}) but got ${
+              a instanceof Float32Array ? `${a.length} values` : String(a)
+            }`,
+        );
+      }
+      const bad = a.findIndex((x) => !Number.isFinite(x) || (key === "v" && x < 0));
+      if (bad >= 0) {
+        throw new RangeError(
+          `Cannot ${op} of parameter ${i}: expected ${key} to hold finite values` +
+            `${key === "v" ? " >= 0" : ""} but ${key}[${bad}] is ${a[bad]}`,
+        );
+      }
+    }
+    if (!Number.isInteger(state.step) || state.step < 0) {
+      throw new RangeError(
+        `Cannot ${op} of parameter ${i}: expected step to be an integer >= 0 but got ${state.step}`,
+      );
+    }
+    this.#m[i]?.dispose();
+    this.#v[i]?.dispose();
+    this.#m[i] = keep(tensor(state.m, p.shape));
+    this.#v[i] = keep(tensor(state.v, p.shape));
+    this.#steps[i] = state.step;
+  }
+
+  /**
    * Records one Adam update of every parameter from its `.grad` (one dispatch each); no host sync.
    *
    * @throws {TypeError} when a parameter has no gradient (unless skipped) or one of another shape.
@@ -450,6 +533,89 @@ export class Adam extends OptimizerBase {
       });
     }
   }
+}
+
+/** Options of {@link AdamW}: {@link AdamOptions} with PyTorch 1.13's AdamW defaults. */
+export interface AdamWOptions extends GradPolicy {
+  /** Learning rate, finite and ≥ 0; default 1e-3. */
+  lr?: number;
+  /** Decay of the first moment, in [0, 1); default 0.9. */
+  beta1?: number;
+  /** Decay of the second moment, in [0, 1); default 0.999. */
+  beta2?: number;
+  /** Added to √v̂ (after the square root), finite and ≥ 0; default 1e-8. */
+  eps?: number;
+  /** Decoupled weight decay, finite and ≥ 0; default 0.01. */
+  weightDecay?: number;
+}
+
+/** PyTorch 1.13's `torch.optim.AdamW` defaults. */
+export const ADAMW_DEFAULTS: Readonly<Required<Omit<AdamWOptions, keyof GradPolicy>>> = Object
+  .freeze({ lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 });
+
+/**
+ * AdamW (Loshchilov & Hutter, "Decoupled Weight Decay Regularization", ICLR
+ * 2019) as PyTorch 1.13's `torch.optim.AdamW`: each step first scales the
+ * weights by (1 − lr·wd), then takes the Adam step; defaults lr 1e-3,
+ * betas (0.9, 0.999), eps 1e-8, weight_decay 0.01 (amsgrad and maximize off).
+ * The same kernel as {@link Adam} with `decoupledWeightDecay`.
+ *
+ * @example Defaults, one step
+ * ```ts
+ * import { initGpu, tensor } from "../mod.ts";
+ * import { AdamW } from "./optim.ts";
+ * import { ok, strictEqual } from "node:assert/strict";
+ * await initGpu();
+ * const w = tensor([1], [1]);
+ * w.grad = tensor([2], [1]);
+ * const opt = new AdamW([w]);
+ * strictEqual(opt.weightDecay, 0.01);
+ * opt.step(); // w·(1 − 1e-3·0.01) − 1e-3·g/(|g| + ε)
+ * const [a] = await w.toArray();
+ * ok(Math.abs(a! - (1 - 1e-5 - 1e-3)) < 1e-6);
+ * opt.dispose();
+ * w.dispose();
+ * ```
+ */
+export class AdamW extends Adam {
+  /**
+   * AdamW over `params` with PyTorch 1.13's defaults for every option left out.
+   *
+   * @throws {RangeError} for lr, eps or weight decay negative or non-finite, or β outside [0, 1).
+   * @throws {TypeError} for an empty, non-tensor, non-f32 or duplicated parameter list.
+   */
+  constructor(params: readonly Tensor[], options: AdamWOptions = {}) {
+    super(params, {
+      ...options,
+      lr: options.lr ?? ADAMW_DEFAULTS.lr,
+      beta1: options.beta1 ?? ADAMW_DEFAULTS.beta1,
+      beta2: options.beta2 ?? ADAMW_DEFAULTS.beta2,
+      eps: options.eps ?? ADAMW_DEFAULTS.eps,
+      weightDecay: options.weightDecay ?? ADAMW_DEFAULTS.weightDecay,
+      decoupledWeightDecay: true,
+    });
+  }
+}
+
+/**
+ * Creates an {@link AdamW} optimiser over `params` (PyTorch 1.13 defaults).
+ *
+ * @example
+ * ```ts
+ * import { initGpu, tensor } from "../mod.ts";
+ * import { adamW } from "./optim.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * await initGpu();
+ * const w = tensor([1, 2], [2]);
+ * const opt = adamW([w], { lr: 0.01 });
+ * strictEqual(opt.name, "AdamW");
+ * strictEqual(opt.lr, 0.01);
+ * opt.dispose();
+ * w.dispose();
+ * ```
+ */
+export function adamW(params: readonly Tensor[], options: AdamWOptions = {}): AdamW {
+  return new AdamW(params, options);
 }
 
 /**

@@ -40,7 +40,17 @@
  * | rsqrt    | NaN / NaN | 0 / 0    | NaN / NaN | +∞ / −∞     | −1: NaN / NaN          |
  * | abs      | NaN / 0   | +∞ / 1   | +∞ / −1   | 0 / 0       | —                      |
  * | clamp    | NaN / 0   | hi / 0   | lo / 0    | clamp(0) / 1 if lo ≤ 0 ≤ hi, else 0 | — |
+ * | sin      | NaN / NaN | NaN / NaN | NaN / NaN | 0 / 1      | —                      |
+ * | cos      | NaN / NaN | NaN / NaN | NaN / NaN | 1 / 0      | —                      |
+ * | acos     | NaN / NaN | NaN / NaN | NaN / NaN | π/2 / −1   | 1: 0 / −∞; −1: π / −∞; 2: NaN / NaN |
+ * | leaky_relu (s) | NaN / s | +∞ / 1 | −∞ / s   | 0 / s       | —                      |
+ * | elu (α)  | NaN / 1   | +∞ / 1   | −α / 0    | 0 / α       | −100: −α / 0           |
+ * | pow (p = 0.5) | NaN / NaN | +∞ / 0 | NaN / NaN | 0 / +∞   | −1: NaN / NaN; 4: 2 / 0.25 |
  *
+ * sin, cos and acos return NaN by a bit-pattern test, not by WGSL's builtins (which may
+ * assume finite arguments); pow's zero, infinite and negative bases are selected the same
+ * way (x⁰ = 1 for every x, NaN included, as PyTorch). The finite sin, cos and acos(0)
+ * entries hold only within their WGSL bounds (2⁻¹¹ absolute; atan2's 4096 ULP).
  * exp(100) and square(1e20) overflow; sigmoid(−100) has exp(100) = +∞ inside
  * and still returns 0; tanh and gelu saturate through their clamp.
  * The NaNs of silu and gelu at ±∞ come from a 0·∞ inside their formulas
@@ -102,6 +112,20 @@ export const UNARY_OPS = {
     forward: "select(clamp(x, p.a0, p.a1), x, is_nan(x))",
     backward: "select(0.0, g, x >= p.a0 && x <= p.a1)",
   },
+  // The helpers below (sin_r, cos_r, acos_r, acos_grad, elu_neg, pow_s, pow_grad) are in
+  // kernels/elementwise.ts with their reasons: argument reduction, domains, special values.
+  sin: { forward: "sin_r(x)", backward: "g * cos_r(x)" },
+  cos: { forward: "cos_r(x)", backward: "-g * sin_r(x)" },
+  acos: { forward: "acos_r(x)", backward: "acos_grad(x, g)" },
+  // a0 = negative slope. `x > 0.0` as PyTorch: x = 0 and NaN take the slope.
+  leaky_relu: { forward: "select(p.a0 * x, x, x > 0.0)", backward: "select(g * p.a0, g, x > 0.0)" },
+  // a0 = alpha. `x <= 0.0` as PyTorch: the gradient at 0 is alpha, NaN takes the identity side.
+  elu: {
+    forward: "select(x, p.a0 * elu_neg(x), x <= 0.0)",
+    backward: "select(g, g * p.a0 * exp(x), x <= 0.0)",
+  },
+  // a0 = exponent.
+  pow: { forward: "pow_s(x, p.a0)", backward: "g * pow_grad(x, p.a0)" },
 } as const satisfies Record<string, UnaryDef>;
 
 /** Names of the unary ops. */
@@ -126,7 +150,7 @@ function run(
   });
 }
 
-/** Applies the unary op `name` to `x`. Attributes are used by `clamp` only. */
+/** Applies the unary op `name` to `x`. Attributes: clamp's [lo, hi], leaky_relu's slope, elu's alpha, pow's exponent. */
 export function unary(name: UnaryOpName, x: Tensor, attrs: [number, number] = [0, 0]): Tensor {
   assertDType(x, "f32", name);
   const def: UnaryDef = UNARY_OPS[name];
@@ -208,4 +232,143 @@ export function clamp(x: Tensor, lo: number, hi: number): Tensor {
     throw new RangeError(`Cannot clamp to [${lo}, ${hi}]: expected lo <= hi`);
   }
   return unary("clamp", x, [lo, hi]);
+}
+
+/**
+ * Throws unless `v` is finite as an f32 (attributes reach the kernel as f32 uniforms, so a
+ * finite f64 beyond f32's range would arrive as ±∞).
+ */
+function assertFiniteAttribute(op: string, what: string, v: number): void {
+  if (!Number.isFinite(Math.fround(v))) {
+    throw new RangeError(
+      `Cannot apply ${op}: expected a finite ${what} within f32's range but got ${v}`,
+    );
+  }
+}
+
+/**
+ * sin x (PyTorch `torch.sin`), for Fourier features. The kernel reduces the argument by
+ * multiples of π before WGSL's `sin`, whose 2⁻¹¹ absolute error holds on [−π, π] only: the
+ * error is about 2⁻¹¹ + 2u·|x| (u = 2⁻²⁴), so it stays useful for |x| up to ~10⁴ and grows
+ * with |x| beyond (claim `ops.sin.gpu_parity` derives it per element). NaN and ±∞ give NaN.
+ *
+ * @example
+ * ```ts
+ * import { initGpu, tensor } from "../mod.ts";
+ * import { sin } from "./unary.ts";
+ * import { ok } from "node:assert/strict";
+ * await initGpu();
+ * const v = await sin(tensor([0, Math.PI / 2, 100], [3])).toArray();
+ * ok(Math.abs(v[1]! - 1) < 1e-3 && Math.abs(v[2]! - Math.sin(100)) < 1e-3);
+ * ```
+ */
+export function sin(x: Tensor): Tensor {
+  return unary("sin", x);
+}
+
+/**
+ * cos x (PyTorch `torch.cos`), argument-reduced as {@link sin}; gradient −sin x.
+ *
+ * @example
+ * ```ts
+ * import { initGpu, tensor } from "../mod.ts";
+ * import { cos } from "./unary.ts";
+ * import { ok } from "node:assert/strict";
+ * await initGpu();
+ * const v = await cos(tensor([0, 2 * Math.PI], [2])).toArray();
+ * ok(Math.abs(v[0]! - 1) < 1e-3 && Math.abs(v[1]! - 1) < 1e-3);
+ * ```
+ */
+export function cos(x: Tensor): Tensor {
+  return unary("cos", x);
+}
+
+/**
+ * arccos x in [0, π] (PyTorch `torch.acos`), e.g. for slerp's angle; computed as
+ * 2·atan2(√(1 − x), √(1 + x)), inside WGSL's atan2 accuracy domain for every |x| < 1.
+ * acos(±1) is 0 and π exactly, |x| > 1 gives NaN; the gradient −1/√(1 − x²) is −∞ at ±1.
+ *
+ * @example
+ * ```ts
+ * import { initGpu, tensor } from "../mod.ts";
+ * import { acos } from "./unary.ts";
+ * import { ok } from "node:assert/strict";
+ * await initGpu();
+ * const v = await acos(tensor([0, 1, -1], [3])).toArray();
+ * ok(Math.abs(v[0]! - Math.PI / 2) < 1e-3 && v[1] === 0 && Math.abs(v[2]! - Math.PI) < 1e-6);
+ * ```
+ */
+export function acos(x: Tensor): Tensor {
+  return unary("acos", x);
+}
+
+/**
+ * Leaky ReLU (PyTorch `F.leaky_relu`): x for x > 0, negativeSlope·x otherwise; the gradient
+ * is negativeSlope at 0 and at NaN, as PyTorch's. Any finite slope is accepted, negative too
+ * (PyTorch accepts them); it reaches the kernel rounded to f32.
+ *
+ * @throws {RangeError} when negativeSlope is NaN, ±∞ or beyond f32's range.
+ *
+ * @example
+ * ```ts
+ * import { initGpu, tensor } from "../mod.ts";
+ * import { leakyRelu } from "./unary.ts";
+ * import { ok } from "node:assert/strict";
+ * await initGpu();
+ * const v = await leakyRelu(tensor([-2, 3], [2]), 0.5).toArray();
+ * ok(v[0] === -1 && v[1] === 3);
+ * ```
+ */
+export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+  assertFiniteAttribute("leaky_relu", "negative slope", negativeSlope);
+  return unary("leaky_relu", x, [negativeSlope, 0]);
+}
+
+/**
+ * ELU (PyTorch `F.elu`): x for x > 0, alpha·(eˣ − 1) otherwise; gradient alpha·eˣ for
+ * x ≤ 0 (alpha at 0, as PyTorch), 1 above. Near 0 the kernel uses eˣ − 1's Taylor
+ * polynomial, so small negative inputs keep their relative accuracy.
+ *
+ * @throws {RangeError} when alpha is NaN, ±∞ or beyond f32's range.
+ *
+ * @example
+ * ```ts
+ * import { initGpu, tensor } from "../mod.ts";
+ * import { elu } from "./unary.ts";
+ * import { ok } from "node:assert/strict";
+ * await initGpu();
+ * const v = await elu(tensor([-1, 2], [2])).toArray();
+ * ok(Math.abs(v[0]! - Math.expm1(-1)) < 1e-6 && v[1] === 2);
+ * ```
+ */
+export function elu(x: Tensor, alpha = 1): Tensor {
+  assertFiniteAttribute("elu", "alpha", alpha);
+  return unary("elu", x, [alpha, 0]);
+}
+
+/**
+ * x^p for a scalar exponent p (PyTorch `torch.pow(x, p)`), gradient p·x^(p−1) (0 for p = 0).
+ *
+ * Domain: any finite p (rounded to f32, as every attribute) and x > 0 normal; x < 0 when
+ * p is an integer (sign of an odd p); x = 0 and ±∞ exactly (0, 1 or ∞). x < 0 with a
+ * non-integer p gives NaN, as PyTorch (PyTorch gives +∞ at x = −∞ for some such p; this
+ * gives NaN there). The accuracy is WGSL's `pow`, inherited from exp2(p·log2|x|): about
+ * (3 + 2|p·log2 x|) ULP plus |p|·2⁻²¹·ln 2 relative for |x| in [0.5, 2]
+ * (claim `ops.pow.gpu_parity` derives it per element); results must stay in f32's range.
+ *
+ * @throws {RangeError} when p is NaN, ±∞ or beyond f32's range.
+ *
+ * @example
+ * ```ts
+ * import { initGpu, tensor } from "../mod.ts";
+ * import { powScalar } from "./unary.ts";
+ * import { ok } from "node:assert/strict";
+ * await initGpu();
+ * const v = await powScalar(tensor([4, -2, 0], [3]), 3).toArray();
+ * ok(Math.abs(v[0]! - 64) < 1e-4 && Math.abs(v[1]! + 8) < 1e-5 && v[2] === 0);
+ * ```
+ */
+export function powScalar(x: Tensor, p: number): Tensor {
+  assertFiniteAttribute("pow", "exponent", p);
+  return unary("pow", x, [p, 0]);
 }

@@ -396,24 +396,46 @@ export async function readPinnedFixture(
 }
 
 /**
- * Loads a manifest-pinned JSON fixture ({@link readPinnedFixture}) and checks its `format`.
+ * The `format` every JSON fixture declares: `memspec.<family>.<name>.v<version>`
+ * (fixtures/gen/_encoding.py `fixture_format`; fixtures/README.md, "JSON fixtures").
+ */
+export const FIXTURE_FORMAT = /^memspec\.[a-z0-9_]+\.[a-z0-9_]+\.v[0-9]+$/;
+
+/**
+ * Loads a manifest-pinned JSON fixture ({@link readPinnedFixture}) and checks its `format`:
+ * it must follow the scheme {@link FIXTURE_FORMAT} and equal `format`.
  *
  * @returns the parsed file and an integrity line for claim details.
- * @throws {Error} as {@link readPinnedFixture}. @throws {SyntaxError} for bad JSON or format.
+ * @throws {Error} as {@link readPinnedFixture}.
+ * @throws {SyntaxError} naming the file for bad JSON, a `format` outside the scheme, or a
+ *   `format` other than the expected one.
  */
 export async function loadPinnedJson<T extends { format: string }>(
   path: string,
   format: string,
+  options: LoadFixtureOptions = {},
 ): Promise<{ data: T; integrity: string }> {
-  const { bytes, sha256 } = await readPinnedFixture(path);
+  if (!FIXTURE_FORMAT.test(format)) {
+    throw new TypeError(
+      `Cannot load ${path}: expected format "${format}" does not match ${FIXTURE_FORMAT}`,
+    );
+  }
+  const { bytes, sha256 } = await readPinnedFixture(path, options);
   let data: T;
   try {
     data = JSON.parse(new TextDecoder().decode(bytes)) as T;
   } catch (e) {
     throw new SyntaxError(`Cannot parse ${path}: ${e instanceof Error ? e.message : e}`);
   }
-  if (data.format !== format) {
-    throw new SyntaxError(`Cannot read ${path}: format "${data.format}", expected "${format}"`);
+  const declared: unknown = typeof data === "object" && data !== null ? data.format : undefined;
+  if (typeof declared !== "string" || !FIXTURE_FORMAT.test(declared)) {
+    throw new SyntaxError(
+      `Cannot read ${path}: expected a format matching ${FIXTURE_FORMAT} but got ` +
+        `${JSON.stringify(declared) ?? "none"}`,
+    );
+  }
+  if (declared !== format) {
+    throw new SyntaxError(`Cannot read ${path}: expected format "${format}" but got "${declared}"`);
   }
   return { data, integrity: `manifest sha256 ${sha256.slice(0, 12)}… verified` };
 }

@@ -60,10 +60,15 @@ async function git(args: string[]): Promise<string> {
   return new TextDecoder().decode(r.stdout);
 }
 
-/** Copies the tracked files (as in the working tree) into a fresh temporary folder. */
+/**
+ * Copies the working tree's files — tracked ones and untracked ones git does not ignore, so a
+ * mechanism still being written is mutated as it stands — into a fresh temporary folder.
+ */
 async function copyTree(): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "memspec-mutate-" });
-  const files = (await git(["ls-files", "-z"])).split("\0").filter((f) => f !== "");
+  const files = (await git(["ls-files", "-z", "--cached", "--others", "--exclude-standard"])).split(
+    "\0",
+  ).filter((f) => f !== "");
   for (const f of files) {
     const slash = f.lastIndexOf("/");
     if (slash > 0) await Deno.mkdir(`${dir}/${f.slice(0, slash)}`, { recursive: true });

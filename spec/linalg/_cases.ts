@@ -72,14 +72,14 @@ const SVD_PATH = "fixtures/linalg/svd.json";
 
 /** Loads the symmetric cases, with the manifest check for claim details. */
 export async function loadEighCases(): Promise<{ cases: EighCase[]; integrity: string }> {
-  const { data, integrity } = await loadPinnedJson<EighFile>(EIGH_PATH, "memspec-linalg-eigh-1");
+  const { data, integrity } = await loadPinnedJson<EighFile>(EIGH_PATH, "memspec.linalg.eigh.v1");
   const cases = data.cases.map((c) => ({
     name: c.name,
     kind: c.kind,
     n: c.n,
-    a: matrix(c.n, c.n, f64(c.a, `${c.name}.a`)),
-    values: f64(c.values, `${c.name}.values`),
-    vectors: matrix(c.n, c.n, f64(c.vectors, `${c.name}.vectors`)),
+    a: matrix(c.n, c.n, f64(c.a, `${EIGH_PATH} ${c.name}.a`, [c.n, c.n])),
+    values: f64(c.values, `${EIGH_PATH} ${c.name}.values`, [c.n]),
+    vectors: matrix(c.n, c.n, f64(c.vectors, `${EIGH_PATH} ${c.name}.vectors`, [c.n, c.n])),
     norm2: c.norm2,
   }));
   return { cases, integrity };
@@ -87,17 +87,17 @@ export async function loadEighCases(): Promise<{ cases: EighCase[]; integrity: s
 
 /** Loads the SVD cases, with the manifest check for claim details. */
 export async function loadSvdCases(): Promise<{ cases: SvdCase[]; integrity: string }> {
-  const { data, integrity } = await loadPinnedJson<SvdFile>(SVD_PATH, "memspec-linalg-svd-1");
+  const { data, integrity } = await loadPinnedJson<SvdFile>(SVD_PATH, "memspec.linalg.svd.v1");
   const cases = data.cases.map((c) => {
     const k = Math.min(c.m, c.n);
     return {
       name: c.name,
       m: c.m,
       n: c.n,
-      a: matrix(c.m, c.n, f64(c.a, `${c.name}.a`)),
-      s: f64(c.s, `${c.name}.s`),
-      u: matrix(c.m, k, f64(c.u, `${c.name}.u`)),
-      v: matrix(c.n, k, f64(c.v, `${c.name}.v`)),
+      a: matrix(c.m, c.n, f64(c.a, `${SVD_PATH} ${c.name}.a`, [c.m, c.n])),
+      s: f64(c.s, `${SVD_PATH} ${c.name}.s`, [k]),
+      u: matrix(c.m, k, f64(c.u, `${SVD_PATH} ${c.name}.u`, [c.m, k])),
+      v: matrix(c.n, k, f64(c.v, `${SVD_PATH} ${c.name}.v`, [c.n, k])),
       norm2: c.norm2,
     };
   });

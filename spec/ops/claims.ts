@@ -9,6 +9,7 @@ import { ELEMENTWISE_SPECS } from "./elementwise_specs.ts";
 import { REDUCTION_SPECS } from "./reduction_specs.ts";
 import { MATMUL_SPECS } from "./matmul_specs.ts";
 import { SHAPE_SPECS } from "./shape_specs.ts";
+import { SELECTION_SPECS } from "./selection_specs.ts";
 
 /** Every op spec, by group. */
 export const OP_SPECS: readonly OpSpec[] = [
@@ -16,6 +17,7 @@ export const OP_SPECS: readonly OpSpec[] = [
   ...REDUCTION_SPECS,
   ...MATMUL_SPECS,
   ...SHAPE_SPECS,
+  ...SELECTION_SPECS,
 ];
 
 for (const spec of OP_SPECS) opClaims(spec);

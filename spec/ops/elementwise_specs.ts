@@ -13,7 +13,12 @@
  * `sumToShape` (γ_{n−1}, Higham).
  *
  * Input domains are those where WGSL's rules give a bound and nothing
- * overflows: log, sqrt and rsqrt take positive normal inputs; div takes
+ * overflows: log, sqrt and rsqrt take positive normal inputs; acos takes |x| < 1
+ * (2·atan2(√(1 − x), √(1 + x)) keeps both atan2 arguments normal); sin and cos any
+ * |x| ≤ 10⁴ (the kernel reduces by k·π, so WGSL's [−π, π] rule applies to the
+ * remainder; the bound grows as ~2u|x|); pow takes normal x > 0, and x < 0 for
+ * integer exponents, with |p·log2|x|| ≤ 42; maximum and minimum draw from a
+ * quarter-step grid too, so ties (split gradients) occur; div takes
  * denominators with |b| ∈ [2⁻²⁰, 2²⁰] (x / y is bounded only for
  * |y| ∈ [2⁻¹²⁶, 2¹²⁶], and b² must stay normal); exp's fuzzed inputs keep
  * |x| ≤ 80 (its edge cases reach 88 and −87, just inside f32's range). Each case
@@ -26,7 +31,8 @@
 import fc from "fast-check";
 import { clamp, type Tensor } from "../../impl/mod.ts";
 import { binary, type BinaryOpName } from "../../impl/ops/binary.ts";
-import { unary, type UnaryOpName } from "../../impl/ops/unary.ts";
+import { elu, leakyRelu, powScalar, unary, type UnaryOpName } from "../../impl/ops/unary.ts";
+import { ELU_SERIES_ABOVE, PI_HI, PI_LO } from "../../impl/ops/kernels/elementwise.ts";
 import { Rng } from "../../impl/gpu/rng.ts";
 import {
   F32_MIN_NORMAL,
@@ -55,7 +61,9 @@ type Domain =
   /** 2ᵗ with t uniform in [lo, hi): positive, log-uniform. */
   | { kind: "pow2"; lo: number; hi: number }
   /** ±2ᵗ with t uniform in [lo, hi) and a random sign: bounded away from 0. */
-  | { kind: "signedPow2"; lo: number; hi: number };
+  | { kind: "signedPow2"; lo: number; hi: number }
+  /** lo + step·j for integers j with lo + step·j < hi: coarse, so two draws often tie. */
+  | { kind: "grid"; lo: number; hi: number; step: number };
 
 /** A symmetric uniform domain [−s, s). */
 function sym(s: number, avoid?: number[], margin?: number): Domain {
@@ -94,6 +102,13 @@ function domainValues(seed: number, n: number, d: Domain): Float64Array {
         t -= b - a;
       }
       out[i] = Math.fround(v);
+    }
+  } else if (d.kind === "grid") {
+    const steps = Math.ceil((d.hi - d.lo) / d.step);
+    for (let i = 0; i < n; i++) {
+      out[i] = Math.fround(
+        d.lo + d.step * Math.min(steps - 1, Math.floor(rng.uniformIn(0, steps))),
+      );
     }
   } else {
     for (let i = 0; i < n; i++) {
@@ -214,6 +229,89 @@ function attrNum(attrs: OpAttrs, name: string): number {
 
 const times = (g: number, f: Tracked) => E.mul(E.exact(g), f);
 
+/** An attribute as the kernel's f32 uniform: exact when it is an f32 already, else one rounding. */
+const attrUniform = (v: number): Tracked => (Math.fround(v) === v ? E.exact(v) : E.uniform(v));
+
+/**
+ * sin or cos after the kernel's reduction (`reduce_pi`): k = round(fl(x·fl(1/π))), then
+ * r = (x − k·PI_HI) − k·PI_LO and (−1)^k·f(r). fl(1/π) and the product are within 2⁻²² of
+ * x/π relatively, so k is an integer within 0.5 + 2⁻²¹|x/π| of x/π: the bound is the worst
+ * over those candidates (their |r| ≤ π/2 plus rounding, inside WGSL's [−π, π]). r is
+ * measured against x − kπ; PI_HI + PI_LO misses π by 3.6e-15 per unit of k, which `against`
+ * adds, with 2⁻⁵⁰(|x| + 1) for the f64 evaluation of the references.
+ */
+function reducedTrig(x: number, f: "sin" | "cos"): Tracked {
+  const t = x / Math.PI;
+  const slack = Math.abs(t) * 2 ** -21 + 2 ** -40;
+  const xa = E.exact(x);
+  let worst: Tracked | null = null;
+  for (let k = Math.ceil(t - 0.5 - slack); k <= Math.floor(t + 0.5 + slack); k++) {
+    const kk = E.exact(k);
+    const r = E.sub(E.sub(xa, E.mul(kk, E.literal(PI_HI))), E.mul(kk, E.literal(PI_LO)));
+    const reduced = E.against(r, x - k * Math.PI);
+    const y = f === "sin" ? E.sin(reduced) : E.cos(reduced);
+    const e = y.e + 2 ** -50 * (Math.abs(x) + 1);
+    if (worst === null || !(e <= worst.e)) {
+      worst = { v: f === "sin" ? Math.sin(x) : Math.cos(x), e };
+    }
+  }
+  return worst!;
+}
+
+/** acos_r: 0 and π (as f32 PI_HI) at ±1, else 2·atan2(√(1 − x), √(1 + x)). */
+const acosModel = (x: number): Tracked => {
+  if (x === 1) return { v: 0, e: 0 };
+  if (x === -1) return E.against(E.literal(PI_HI), Math.PI);
+  const xa = E.exact(x);
+  const angle = E.atan2(E.sqrt(E.sub(one, xa)), E.sqrt(E.add(one, xa)));
+  return E.against(E.mul(E.literal(2), angle), Math.acos(x));
+};
+
+/** acos_grad for |x| < 1: −g / √((1 − x)·(1 + x)). */
+const acosGradModel = (x: number, g: number): Tracked => {
+  const xa = E.exact(x);
+  return E.div(E.neg(E.exact(g)), E.sqrt(E.mul(E.sub(one, xa), E.add(one, xa))));
+};
+
+/** e^x − 1 coefficients of elu_neg's Taylor polynomial, as WGSL literals. */
+const ELU_C = [1 / 6, 1 / 24, 1 / 120].map((c) => E.literal(c));
+
+/** elu_neg(x) for x ≤ 0: the polynomial above {@link ELU_SERIES_ABOVE}, exp(x) − 1 below. */
+const eluNegModel = (x: number): Tracked => {
+  const xa = E.exact(x);
+  if (x > ELU_SERIES_ABOVE) {
+    // x * (1.0 + x * (0.5 + x * (1/6 + x * (1/24 + x * 1/120)))); `against` adds the truncation.
+    const inner = E.add(ELU_C[1]!, E.mul(xa, ELU_C[2]!));
+    const poly = E.mul(
+      xa,
+      E.add(one, E.mul(xa, E.add(HALF, E.mul(xa, E.add(ELU_C[0]!, E.mul(xa, inner)))))),
+    );
+    return E.against(poly, Math.expm1(x));
+  }
+  return E.against(E.sub(E.exp(xa), one), Math.expm1(x));
+};
+
+/**
+ * pow_s(x, q) with q the kernel's computed exponent: 1 when q is exactly 0, exact 0 at
+ * x = 0 for q > 0, WGSL's pow on |x| otherwise (sign of an odd integer q for x < 0).
+ * Infinity outside the domain (x = 0 with q ≤ 0, x < 0 with a q not surely an integer).
+ */
+function powModel(x: number, q: Tracked): Tracked {
+  if (q.v === 0 && q.e === 0) return { v: 1, e: 0 };
+  if (x === 0) return q.v > 0 && q.v - q.e > 0 ? { v: 0, e: 0 } : { v: NaN, e: Infinity };
+  if (x > 0) return E.pow(E.exact(x), q);
+  if (!Number.isInteger(q.v) || q.e !== 0) return { v: NaN, e: Infinity };
+  const t = E.pow(E.exact(-x), q);
+  return q.v % 2 === 0 ? t : { v: -t.v, e: t.e };
+}
+
+/** The kernel's exponent p and p − 1 (exact when both are f32 numbers: no rounding happens). */
+function powExponents(p: number): { p: Tracked; pm1: Tracked } {
+  const pt = attrUniform(p);
+  const exact = Math.fround(p) === p && Math.fround(p - 1) === p - 1;
+  return { p: pt, pm1: exact ? E.exact(p - 1) : E.sub(pt, one) };
+}
+
 /** The error model of every unary kernel, mirroring impl/ops/unary.ts expression by expression. */
 const UNARY_MODELS: Record<UnaryOpName, UnaryModel> = {
   neg: { fwd: (x) => E.neg(E.exact(x)), bwd: (_x, g) => E.neg(E.exact(g)) },
@@ -259,6 +357,38 @@ const UNARY_MODELS: Record<UnaryOpName, UnaryModel> = {
       e: E.exact(x).e,
     }),
     bwd: (x, g, a) => (x >= attrNum(a, "lo") && x <= attrNum(a, "hi") ? E.exact(g) : ZERO),
+  },
+  sin: { fwd: (x) => reducedTrig(x, "sin"), bwd: (x, g) => times(g, reducedTrig(x, "cos")) },
+  // -g * sin_r(x)
+  cos: {
+    fwd: (x) => reducedTrig(x, "cos"),
+    bwd: (x, g) => E.mul(E.neg(E.exact(g)), reducedTrig(x, "sin")),
+  },
+  acos: { fwd: acosModel, bwd: acosGradModel },
+  leaky_relu: {
+    // select(p.a0 * x, x, x > 0.0); gradient select(g * p.a0, g, x > 0.0)
+    fwd: (
+      x,
+      a,
+    ) => (x > 0 ? E.exact(x) : E.mul(attrUniform(attrNum(a, "negativeSlope")), E.exact(x))),
+    bwd: (x, g, a) =>
+      x > 0 ? E.exact(g) : E.mul(E.exact(g), attrUniform(attrNum(a, "negativeSlope"))),
+  },
+  elu: {
+    // select(x, p.a0 * elu_neg(x), x <= 0.0); gradient select(g, g * p.a0 * exp(x), x <= 0.0)
+    fwd: (x, a) => (x > 0 ? E.exact(x) : E.mul(attrUniform(attrNum(a, "alpha")), eluNegModel(x))),
+    bwd: (x, g, a) =>
+      x > 0
+        ? E.exact(g)
+        : E.mul(E.mul(E.exact(g), attrUniform(attrNum(a, "alpha"))), E.exp(E.exact(x))),
+  },
+  pow: {
+    fwd: (x, a) => powModel(x, powExponents(attrNum(a, "exponent")).p),
+    // g * pow_grad(x, q), pow_grad = q * pow_s(x, q - 1.0), 0 for q = 0
+    bwd: (x, g, a) => {
+      const { p, pm1 } = powExponents(attrNum(a, "exponent"));
+      return p.v === 0 ? ZERO : E.mul(E.exact(g), E.mul(p, powModel(x, pm1)));
+    },
   },
 };
 
@@ -359,23 +489,41 @@ interface UnaryDesc {
   attrs?: OpAttrs;
   /** Fixed inputs at the op's edges (kinks, branch switches, saturation). */
   edges?: { label: string; values: number[]; attrs?: OpAttrs }[];
+  /** Fuzzed domains when they depend on the attributes (pow: negative bases for integer p only). */
+  domainsFor?: (attrs: OpAttrs) => Domain[];
+  /** Further gradcheck cases with their own domain and attributes. */
+  gradcheckMore?: { domain: Domain; attrs: OpAttrs }[];
 }
+
+/** The public function of each unary op that takes attributes (it validates them first). */
+const UNARY_WITH_ATTRS: Partial<Record<UnaryOpName, (x: Tensor, a: OpAttrs) => Tensor>> = {
+  clamp: (x, a) => clamp(x, attrNum(a, "lo"), attrNum(a, "hi")),
+  leaky_relu: (x, a) => leakyRelu(x, attrNum(a, "negativeSlope")),
+  elu: (x, a) => elu(x, attrNum(a, "alpha")),
+  pow: (x, a) => powScalar(x, attrNum(a, "exponent")),
+};
 
 function unarySpec(d: UnaryDesc): OpSpec {
   const attrs = d.attrs ?? {};
   const attrsArb = d.attrsArb ?? fc.constant(attrs);
+  const withAttrs = UNARY_WITH_ATTRS[d.name];
+  const domainsFor = d.domainsFor;
   return {
     name: d.name,
     source: d.source,
-    // clamp goes through its public function, which validates lo <= hi first.
-    gpu: ([x], a) =>
-      d.name === "clamp" ? clamp(x!, attrNum(a, "lo"), attrNum(a, "hi")) : unary(d.name, x!),
+    // Ops with attributes go through their public functions, which validate them first.
+    gpu: ([x], a) => (withAttrs ? withAttrs(x!, a) : unary(d.name, x!)),
     oracle: UNARY_ORACLES[d.name],
     bound: unaryBound(UNARY_MODELS[d.name]),
     boundText: d.boundText,
-    arbitrary: fc.tuple(shapeArb(), seedArb, fc.constantFrom(...d.domains), attrsArb).map((
-      [shape, seed, domain, a],
-    ) => ({ inputs: [input(shape, seed, domain)], attrs: a, seed })),
+    arbitrary: domainsFor
+      ? fc.tuple(shapeArb(), seedArb, fc.nat(), attrsArb).map(([shape, seed, pick, a]) => {
+        const ds = domainsFor(a);
+        return { inputs: [input(shape, seed, ds[pick % ds.length]!)], attrs: a, seed };
+      })
+      : fc.tuple(shapeArb(), seedArb, fc.constantFrom(...d.domains), attrsArb).map((
+        [shape, seed, domain, a],
+      ) => ({ inputs: [input(shape, seed, domain)], attrs: a, seed })),
     examples: () => [
       { inputs: [input([1], 1, d.domains[0]!)], attrs, seed: 2, label: "size 1" },
       { inputs: [input([], 3, d.domains[0]!)], attrs, seed: 4, label: "rank 0" },
@@ -395,6 +543,11 @@ function unarySpec(d: UnaryDesc): OpSpec {
     gradcheckCases: () => [
       { inputs: [input([7], 12, d.gradcheck)], attrs, seed: 13 },
       { inputs: [input([3, 5], 14, d.gradcheck)], attrs, seed: 15 },
+      ...(d.gradcheckMore ?? []).map((m, k) => ({
+        inputs: [input([3, 4], 16 + 2 * k, m.domain)],
+        attrs: m.attrs,
+        seed: 17 + 2 * k,
+      })),
     ],
     numRuns: 100,
   };
@@ -541,6 +694,141 @@ const UNARY_DESCS: UnaryDesc[] = [
       { label: "lo = hi", values: [-1, 0.25, 0.2500001, 2], attrs: { lo: 0.25, hi: 0.25 } },
     ],
   },
+  {
+    name: "sin",
+    source: `${TORCH}sin; ${WGSL_RULES}`,
+    boundText: "track: argument reduced by k·π (two-part π), WGSL sin/cos 2^-11 absolute on " +
+      "[-π, π] plus the reduction's rounding (~2u|x|); gradient g·cos the same",
+    domains: [sym(Math.PI), sym(30), sym(1000)],
+    gradcheck: sym(10),
+    edges: [{
+      label: "multiples and half-multiples of π, tiny, 1e4",
+      values: [
+        0,
+        Math.PI / 2,
+        Math.PI,
+        -Math.PI,
+        1.5 * Math.PI,
+        2.5 * Math.PI,
+        100.5 * Math.PI,
+        1e-30,
+        -1e-7,
+        1e4,
+        -1e4,
+      ],
+    }],
+  },
+  {
+    name: "cos",
+    source: `${TORCH}cos; ${WGSL_RULES}`,
+    boundText: "track: as sin, reduced by k·π; gradient −g·sin the same",
+    domains: [sym(Math.PI), sym(30), sym(1000)],
+    gradcheck: sym(10),
+    edges: [{
+      label: "multiples and half-multiples of π, tiny, 1e4",
+      values: [
+        0,
+        Math.PI / 2,
+        Math.PI,
+        -Math.PI,
+        1.5 * Math.PI,
+        2.5 * Math.PI,
+        100.5 * Math.PI,
+        1e-30,
+        -1e-7,
+        1e4,
+        -1e4,
+      ],
+    }],
+  },
+  {
+    name: "acos",
+    source: `${TORCH}acos; ${WGSL_RULES} (atan2 4096 ULP)`,
+    boundText: "track: 2·atan2(√(1 − x), √(1 + x)) with atan2's 4096 ULP, open domain |x| < 1; " +
+      "gradient −g/√((1 − x)(1 + x))",
+    domains: [
+      { kind: "uniform", lo: 0.999, hi: 0.9999999 },
+      { kind: "uniform", lo: -0.9999999, hi: -0.999 },
+      { kind: "uniform", lo: -0.9999999, hi: 0.9999999 },
+    ],
+    gradcheck: { kind: "uniform", lo: -0.95, hi: 0.95 },
+    edges: [{
+      label: "0, tiny, ±0.5, next to ±1",
+      values: [0, 1e-30, -1e-30, 1e-7, 0.5, -0.5, 0.99999994, -0.99999994],
+    }],
+  },
+  {
+    name: "leaky_relu",
+    source: `${TORCH}nn.functional.leaky_relu (slope where x <= 0)`,
+    boundText: "track: x, or slope·x with the slope rounded to f32 (one rounding each); " +
+      "gradient g or g·slope",
+    domains: [sym(2), sym(1e30)],
+    attrs: { negativeSlope: 0.01 },
+    attrsArb: fc.oneof(fc.constant(0.01), fc.double({ min: -1, max: 1, noNaN: true })).map((
+      s,
+    ) => ({ negativeSlope: s })),
+    gradcheck: sym(2, [0]),
+    gradcheckMore: [{ domain: sym(2, [0]), attrs: { negativeSlope: -0.3 } }],
+    edges: [
+      { label: "kink", values: [0, -0, 1e-30, -1e-30, 3, -3] },
+      {
+        label: "kink, negative slope",
+        values: [0, 1e-30, -1e-30, 3, -3],
+        attrs: { negativeSlope: -0.5 },
+      },
+    ],
+  },
+  {
+    name: "elu",
+    source: `${TORCH}nn.functional.elu; ${WGSL_RULES}`,
+    boundText: "track: alpha·(e^x − 1) by the degree-5 Taylor polynomial above −1/16 (truncation " +
+      "included), exp(x) − 1 below; gradient g·alpha·exp(x)",
+    domains: [sym(0.1), sym(4), sym(100)],
+    attrs: { alpha: 1 },
+    attrsArb: fc.oneof(fc.constant(1), fc.double({ min: 0, max: 3, noNaN: true })).map((alpha) => ({
+      alpha,
+    })),
+    gradcheck: sym(3, [0]),
+    gradcheckMore: [{ domain: sym(3, [0]), attrs: { alpha: 1.7 } }],
+    edges: [
+      {
+        label: "series switch at −1/16, tiny, saturated",
+        values: [0, -0.0625, -0.06249999, -0.0625001, 1e-30, -1e-30, -1e-8, -20, -88, -104],
+      },
+      { label: "alpha 2 around 0", values: [0, -0.5, 0.5, -1e-6], attrs: { alpha: 2 } },
+    ],
+  },
+  {
+    name: "pow",
+    source: `${TORCH}pow (scalar exponent); ${WGSL_RULES} (pow inherited from exp2(y·log2(x)))`,
+    boundText: "track: |x|^p as exp2(p·log2|x|) (log2 3 ULP or 2^-21, exp2 (3+2|t|) ULP), sign " +
+      "of odd integer p; domain x > 0 normal, x < 0 for integer p; gradient g·p·x^(p−1)",
+    domains: [{ kind: "signedPow2", lo: -1, hi: 1 }, { kind: "signedPow2", lo: -6, hi: 6 }],
+    domainsFor: (a) =>
+      Number.isInteger(attrNum(a, "exponent"))
+        ? [{ kind: "signedPow2", lo: -1, hi: 1 }, { kind: "signedPow2", lo: -6, hi: 6 }]
+        : [{ kind: "pow2", lo: -1, hi: 1 }, { kind: "pow2", lo: -6, hi: 6 }],
+    attrs: { exponent: 3 },
+    attrsArb: fc.oneof(
+      fc.constantFrom(0, 1, 2, 3, -1, -2, 7, 0.5, -0.5, 1.5, 1 / 3),
+      fc.double({ min: -4, max: 4, noNaN: true }),
+    ).map((exponent) => ({ exponent })),
+    gradcheck: { kind: "uniform", lo: -2, hi: 2, avoid: [0], margin: 0.1 },
+    gradcheckMore: [
+      { domain: { kind: "uniform", lo: 0.2, hi: 3 }, attrs: { exponent: 2.5 } },
+      { domain: { kind: "uniform", lo: 0.2, hi: 3 }, attrs: { exponent: -1.5 } },
+      {
+        domain: { kind: "uniform", lo: -2, hi: 2, avoid: [0], margin: 0.1 },
+        attrs: { exponent: -2 },
+      },
+    ],
+    edges: [
+      { label: "0, ±1, ±2, around 1", values: [0, 1, -1, 2, -2, 0.5, 1e-3, 1e3, 1.0000001] },
+      { label: "p = 0", values: [0, 1, -2, 1e-20, 3e10], attrs: { exponent: 0 } },
+      { label: "p = 1", values: [0, 1, -2, 1e-20, 3e10], attrs: { exponent: 1 } },
+      { label: "p = 0.5", values: [1, 4, 2, 1e-20, 3e10], attrs: { exponent: 0.5 } },
+    ],
+  },
 ];
 
 // --- binary ops ------------------------------------------------------------------
@@ -551,6 +839,10 @@ interface BinaryModel {
   gradA(a: number, b: number, g: number): Tracked;
   gradB(a: number, b: number, g: number): Tracked;
 }
+
+/** maximum/minimum's gradient term: 0 where the operand lost, 0.5 * g at a tie, else g. */
+const tieShare = (lost: boolean, tie: boolean, g: number): Tracked =>
+  lost ? ZERO : tie ? E.mul(HALF, E.exact(g)) : E.exact(g);
 
 const BINARY_MODELS: Record<BinaryOpName, BinaryModel> = {
   add: {
@@ -573,6 +865,17 @@ const BINARY_MODELS: Record<BinaryOpName, BinaryModel> = {
     gradA: (_a, b, g) => E.div(E.exact(g), E.exact(b)),
     // -g * a / (b * b)
     gradB: (a, b, g) => E.div(E.mul(E.neg(E.exact(g)), E.exact(a)), E.mul(E.exact(b), E.exact(b))),
+  },
+  maximum: {
+    // A comparison selects an operand: exact, unless a subnormal operand is flushed.
+    fwd: (a, b) => ({ v: Math.max(a, b), e: E.exact(a).e + E.exact(b).e }),
+    gradA: (a, b, g) => tieShare(a < b, a === b, g),
+    gradB: (a, b, g) => tieShare(a > b, a === b, g),
+  },
+  minimum: {
+    fwd: (a, b) => ({ v: Math.min(a, b), e: E.exact(a).e + E.exact(b).e }),
+    gradA: (a, b, g) => tieShare(a > b, a === b, g),
+    gradB: (a, b, g) => tieShare(a < b, a === b, g),
   },
 };
 
@@ -618,6 +921,9 @@ function binarySpec(name: BinaryOpName, domainsA: Domain[], domainsB: Domain[]):
     bound: binaryBound(BINARY_MODELS[name]),
     boundText: name === "div"
       ? "track: a / b 2.5 ULP; gradients g / b and (−g·a)/(b·b), then sumToShape γ_{n−1}"
+      : name === "maximum" || name === "minimum"
+      ? "exact forward (a comparison selects an operand); gradient terms g, g/2 at a tie " +
+        "(PyTorch 1.13) or 0, then sumToShape γ_{n−1}"
       : "track: one rounding forward; gradient terms then sumToShape γ_{n−1}",
     arbitrary: fc.tuple(
       broadcastPairArb(),
@@ -664,6 +970,8 @@ function binarySpec(name: BinaryOpName, domainsA: Domain[], domainsB: Domain[]):
 }
 
 const BINARY_PLAIN: Domain[] = [sym(2), sym(1e6)];
+/** Quarter steps in [−2, 2): two draws tie often, so the split tie gradient is exercised. */
+const TIES: Domain[] = [{ kind: "grid", lo: -2, hi: 2, step: 0.25 }, sym(2), sym(1e6)];
 const DENOMINATORS: Domain[] = [
   { kind: "signedPow2", lo: -2, hi: 2 },
   { kind: "signedPow2", lo: -20, hi: 20 },
@@ -675,5 +983,7 @@ export const ELEMENTWISE_SPECS: OpSpec[] = [
   binarySpec("sub", BINARY_PLAIN, BINARY_PLAIN),
   binarySpec("mul", BINARY_PLAIN, BINARY_PLAIN),
   binarySpec("div", BINARY_PLAIN, DENOMINATORS),
+  binarySpec("maximum", TIES, TIES),
+  binarySpec("minimum", TIES, TIES),
   ...UNARY_DESCS.map(unarySpec),
 ];

@@ -83,3 +83,17 @@ export const FAULT_BACKWARD = fault(
   "backward on a tensor that requires no gradient, on a non-scalar without gradOutput, or with " +
     "a gradOutput of another shape throws a TypeError naming the shapes",
 );
+
+/** Attributes of the pointwise ops that cannot reach the kernel as a finite f32. */
+export const FAULT_POINTWISE_ATTRIBUTE = fault(
+  "pointwise_attribute",
+  "leakyRelu, elu and powScalar given a NaN, ±∞ or beyond-f32 slope, alpha or exponent throw a " +
+    "RangeError naming the op, the attribute and its value, before any GPU work",
+);
+
+/** maximum and minimum with operands that do not broadcast or are not f32. */
+export const FAULT_POINTWISE_SHAPE = fault(
+  "pointwise_shape",
+  "maximum and minimum with shapes that do not broadcast (or an i32 operand) throw a TypeError " +
+    "naming the op and both shapes (or the dtype), before any GPU work",
+);

@@ -26,6 +26,8 @@ import {
   tidyAsync,
   zeros,
 } from "../../impl/mod.ts";
+import { maximum, minimum } from "../../impl/ops/binary.ts";
+import { elu, leakyRelu, powScalar } from "../../impl/ops/unary.ts";
 import { batchStats, launch } from "../../impl/gpu/batch.ts";
 import { checkAllocation, createStorageBuffer, releaseBuffer } from "../../impl/gpu/buffers.ts";
 import { type Claim, claimTest, type Measurement } from "../_harness/claim.ts";
@@ -35,6 +37,8 @@ import {
   FAULT_DTYPE,
   FAULT_KERNEL_VALIDATION,
   FAULT_NO_ADAPTER,
+  FAULT_POINTWISE_ATTRIBUTE,
+  FAULT_POINTWISE_SHAPE,
   FAULT_RANK,
   FAULT_SHAPE,
   FAULT_SIZE_LIMIT,
@@ -576,5 +580,73 @@ faultClaim(FAULT_BACKWARD, () => {
       plain.dispose();
       x.dispose();
     },
+  };
+});
+
+faultClaim(FAULT_POINTWISE_ATTRIBUTE, () => {
+  const x = tensor([-2, -0.5, 0.5, 2], [4]);
+  const attribute = (
+    op: string,
+    what: string,
+    value: number,
+    run: () => unknown,
+  ): FaultCase => ({
+    name: `${op} ${what} ${value}`,
+    run,
+    expect: RangeError,
+    mentions: [op, `expected a finite ${what}`, `but got ${value}`],
+  });
+  return {
+    cases: [
+      attribute("leaky_relu", "negative slope", NaN, () => leakyRelu(x, NaN)),
+      attribute("leaky_relu", "negative slope", -Infinity, () => leakyRelu(x, -Infinity)),
+      attribute("leaky_relu", "negative slope", 1e39, () => leakyRelu(x, 1e39)),
+      attribute("elu", "alpha", NaN, () => elu(x, NaN)),
+      attribute("elu", "alpha", Infinity, () => elu(x, Infinity)),
+      attribute("pow", "exponent", NaN, () => powScalar(x, NaN)),
+      attribute("pow", "exponent", Infinity, () => powScalar(x, Infinity)),
+      attribute("pow", "exponent", -1e39, () => powScalar(x, -1e39)),
+    ],
+    controls: [
+      { name: "leakyRelu default slope", run: readsBack(() => leakyRelu(x)) },
+      { name: "leakyRelu slope -0.5", run: readsBack(() => leakyRelu(x, -0.5)) },
+      { name: "elu alpha 3e38", run: readsBack(() => elu(x, 3e38)) },
+      { name: "powScalar exponent 3", run: readsBack(() => powScalar(x, 3)) },
+    ],
+    teardown: () => x.dispose(),
+  };
+});
+
+faultClaim(FAULT_POINTWISE_SHAPE, () => {
+  const a23 = ones([2, 3]);
+  const b4 = ones([4]);
+  const b3 = ones([3]);
+  const ids = tensor(new Int32Array([1, 2, 3]), [3]);
+  return {
+    cases: [
+      {
+        name: "maximum [2,3], [4]",
+        run: () => maximum(a23, b4),
+        expect: TypeError,
+        mentions: ["maximum", "[2, 3]", "[4]"],
+      },
+      {
+        name: "minimum [4], [2,3]",
+        run: () => minimum(b4, a23),
+        expect: TypeError,
+        mentions: ["minimum", "[4]", "[2, 3]"],
+      },
+      {
+        name: "maximum f32, i32",
+        run: () => maximum(b3, ids),
+        expect: TypeError,
+        mentions: ["maximum", "i32"],
+      },
+    ],
+    controls: [
+      { name: "maximum [2,3], [3]", run: readsBack(() => maximum(a23, b3)) },
+      { name: "minimum [3], [2,3]", run: readsBack(() => minimum(b3, a23)) },
+    ],
+    teardown: () => [a23, b4, b3, ids].forEach((t) => t.dispose()),
   };
 });

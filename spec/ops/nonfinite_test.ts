@@ -48,10 +48,27 @@ const UNARY_POLICY: Record<UnaryOpName, UnaryEntry[]> = {
   rsqrt: [[NaN, NaN, NaN], [INF, 0, 0], [-INF, NaN, NaN], [0, INF, -INF], [-1, NaN, NaN]],
   abs: [[NaN, NaN, 0], [INF, INF, 1], [-INF, INF, -1], [0, 0, 0]],
   clamp: [[NaN, NaN, 0], [INF, 1, 0], [-INF, -1, 0], [0, 0, 1]],
+  // sin, cos: no finite entry, as WGSL bounds sin/cos only to 2⁻¹¹ (looser than the check).
+  sin: [[NaN, NaN, NaN], [INF, NaN, NaN], [-INF, NaN, NaN]],
+  cos: [[NaN, NaN, NaN], [INF, NaN, NaN], [-INF, NaN, NaN]],
+  // acos: ±1 exact (acos(0) is left out: atan2's 4096 ULP is looser than the check).
+  acos: [[NaN, NaN, NaN], [INF, NaN, NaN], [-INF, NaN, NaN], [1, 0, -INF], [-1, Math.PI, -INF], [
+    2,
+    NaN,
+    NaN,
+  ]],
+  leaky_relu: [[NaN, NaN, 0.01], [INF, INF, 1], [-INF, -INF, 0.01], [0, 0, 0.01]],
+  elu: [[NaN, NaN, 1], [INF, INF, 1], [-INF, -1, 0], [0, 0, 1], [-100, -1, 0]],
+  pow: [[NaN, NaN, NaN], [INF, INF, 0], [-INF, NaN, NaN], [0, 0, INF], [-1, NaN, NaN], [4, 2, 0.25]],
 };
 
-/** The clamp bounds the policy's clamp row uses. */
-const CLAMP_BOUNDS: [number, number] = [-1, 1];
+/** The attributes of the policy's rows: clamp's bounds, the slope, alpha and exponent. */
+const UNARY_ATTRS: Partial<Record<UnaryOpName, [number, number]>> = {
+  clamp: [-1, 1],
+  leaky_relu: [0.01, 0],
+  elu: [1, 0],
+  pow: [0.5, 0],
+};
 
 /** One binary entry: inputs a, b, then the forward value and both gradients (g = 1). */
 type BinaryEntry = [a: number, b: number, y: number, da: number, db: number];
@@ -98,6 +115,24 @@ const BINARY_POLICY: Record<BinaryOpName, BinaryEntry[]> = {
     [0, 0, NaN, INF, NaN],
     [1e30, 1e-30, INF, 1e30, -INF],
   ],
+  maximum: [
+    [NaN, 1, NaN, 1, 1],
+    [1, NaN, NaN, 1, 1],
+    [INF, 1, INF, 1, 0],
+    [-INF, 1, 1, 0, 1],
+    [0, 0, 0, 0.5, 0.5],
+    [INF, INF, INF, 0.5, 0.5],
+    [3e38, -3e38, 3e38, 1, 0],
+  ],
+  minimum: [
+    [NaN, 1, NaN, 1, 1],
+    [1, NaN, NaN, 1, 1],
+    [INF, 1, 1, 0, 1],
+    [-INF, 1, -INF, 1, 0],
+    [0, 0, 0, 0.5, 0.5],
+    [-INF, -INF, -INF, 0.5, 0.5],
+    [3e38, -3e38, -3e38, 0, 1],
+  ],
 };
 
 /** Whether `got` satisfies the policy's `want`. */
@@ -139,7 +174,7 @@ claimTest(NONFINITE_POLICY, async () => {
   let pairs = 0;
   for (const [op, entries] of Object.entries(UNARY_POLICY) as [UnaryOpName, UnaryEntry[]][]) {
     const xs = entries.map((e) => e[0]);
-    const attrs: [number, number] = op === "clamp" ? CLAMP_BOUNDS : [0, 0];
+    const attrs: [number, number] = UNARY_ATTRS[op] ?? [0, 0];
     const [y, dx] = await runWithGrads([xs], ([x]) => unary(op, x!, attrs));
     entries.forEach(([x, wantY, wantDx], i) => {
       pairs++;

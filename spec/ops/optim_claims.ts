@@ -105,3 +105,45 @@ export const OPTIM_STEP_CONTRACT = declareClaim({
   source: "memspec batching model (README: Using the implementation)",
   bound: "figure = contract violations, pass = 0",
 });
+
+/** AdamW against PyTorch's own trajectories. */
+export const ADAMW_FIXTURE_PARITY = declareClaim({
+  id: "ops.optim.fixture_parity_adamw",
+  family: "ops",
+  kind: "parity",
+  statement: "AdamW (PyTorch 1.13 defaults, and two other settings with weight decay) follows " +
+    "torch.optim.AdamW's float64 trajectory over 20 to 24 steps: the f64 oracle to 1e-12 " +
+    "relative, the GPU (no restart) within its running error bound, weights and both moments " +
+    "at every step",
+  source: "PyTorch torch.optim.AdamW (torch 1.13); Loshchilov & Hutter, Decoupled Weight Decay " +
+    "Regularization (ICLR 2019); fixtures/gen/ops_selection_fixtures.py",
+  bound: "oracle |o − f| <= FIXTURE_F64_REL·max(|f|, 1); GPU |g − f| <= the running bound " +
+    "(tolerance.ts `track`, carried through steps 1..t as in gpu_parity_long_run) + " +
+    "FIXTURE_F64_REL·max(|f|, 1); figure = worst error/bound, pass <= 1",
+});
+
+/** state(i) → setState(i) on a fresh optimiser continues bit for bit. */
+export const ADAM_STATE_ROUND_TRIP = declareClaim({
+  id: "ops.optim.property_state_round_trip",
+  family: "ops",
+  kind: "exact",
+  statement: "Adam and AdamW state read with state(i) and restored with setState(i) on a fresh " +
+    "optimiser over copies of the weights give the same weights and moments as the original, " +
+    "bit for bit, at each of the next steps",
+  source: "memspec optimiser state API (impl/ops/optim.ts); PyTorch Optimizer.state_dict / " +
+    "load_state_dict",
+  bound: "figure = mismatching elements (bit patterns) over every step, pass = 0",
+});
+
+/** setState validation. */
+export const OPTIM_SET_STATE_FAULTS = declareClaim({
+  id: "ops.optim.fault_set_state",
+  family: "ops",
+  kind: "fault",
+  statement: "setState rejects a bad parameter index, moments of the wrong type or length, " +
+    "non-finite moments or a negative v (RangeError or TypeError naming the parameter), a step " +
+    "that is not an integer >= 0, and a disposed optimiser (DisposedTensorError), before any " +
+    "change: no buffer allocated or leaked, the previous state kept",
+  source: "memspec error policy (README: Errors)",
+  bound: "figure = fault cases not raising the documented error or changing state, pass = 0",
+});

@@ -23,6 +23,7 @@ import {
   readTensors,
   Sgd,
   type SgdOptions,
+  type Tensor,
   tensor,
   tidy,
   zeros,
@@ -30,7 +31,10 @@ import {
 import { batchStats } from "../../impl/gpu/batch.ts";
 import { sumOfSquaresPathLength, SUMSQ_CHUNK } from "../../impl/ops/kernels/optim.ts";
 import { checkClose, describeClose } from "../../invariants/close.ts";
-import { track, type Tracked } from "../../invariants/tolerance.ts";
+import { FIXTURE_F64_REL, track, type Tracked } from "../../invariants/tolerance.ts";
+import { AdamW } from "../../impl/ops/optim.ts";
+import { type EncodedArray, f64 } from "../_harness/encoded_arrays.ts";
+import { loadPinnedJson } from "../_harness/fixtures.ts";
 import { caseValues } from "../_harness/op_spec.ts";
 import { claimTest, type Measurement } from "../_harness/claim.ts";
 import { fcParams, replayHint } from "../_harness/fuzz.ts";
@@ -39,9 +43,12 @@ import { BIG_GRID_SIZE, seedArb, shapeArb } from "./_arbitraries.ts";
 import {
   ADAM_BIAS_CORRECTION,
   ADAM_PARITY,
+  ADAM_STATE_ROUND_TRIP,
+  ADAMW_FIXTURE_PARITY,
   CLIP_PARITY,
   LONG_RUN_PARITY,
   OPTIM_ARGUMENT_ERRORS,
+  OPTIM_SET_STATE_FAULTS,
   OPTIM_STEP_CONTRACT,
   SGD_PARITY,
 } from "./optim_claims.ts";
@@ -1104,5 +1111,332 @@ claimTest(OPTIM_STEP_CONTRACT, async () => {
         "in place, state on first step only, released by dispose(); skipParamsWithoutGrad " +
         "leaves the parameter untouched and stateless; zeroGrad() releases the gradients"
       : violations.join("; "),
+  };
+});
+
+// ---------------------------------------------------------------- AdamW fixtures
+
+/** One AdamW trajectory, decoded: [step][param] flat values. */
+interface AdamwCase {
+  name: string;
+  shapes: number[][];
+  /** The options torch was given, as AdamWOptions (empty: PyTorch's defaults). */
+  options: { lr?: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number };
+  /** Every hyperparameter torch used (its defaults filled in), for the oracle. */
+  hyper: { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number };
+  w0: number[][];
+  grads: number[][][];
+  weights: number[][][];
+  m: number[][][];
+  v: number[][][];
+}
+
+/**
+ * fixtures/optim/adamw.json, written by fixtures/gen/ops_selection_fixtures.py: per case,
+ * `w0` one f64 array per parameter in its shape, and `grads`, `weights`, `m`, `v` one f64 array
+ * [steps, size] per parameter.
+ */
+interface AdamwFixture {
+  format: string;
+  cases: (Omit<AdamwCase, "shapes" | "w0" | "grads" | "weights" | "m" | "v"> & {
+    w0: EncodedArray[];
+    grads: EncodedArray[];
+    weights: EncodedArray[];
+    m: EncodedArray[];
+    v: EncodedArray[];
+  })[];
+}
+
+/** Decodes a case's per-parameter [steps, size] arrays into [step][param] rows. */
+function decodeAdamwCase(c: AdamwFixture["cases"][number]): AdamwCase {
+  const bySteps = (arrays: EncodedArray[], what: string): number[][][] => {
+    const decoded = arrays.map((a, k) => ({ a, values: f64(a, `${c.name} ${what}[${k}]`) }));
+    const steps = decoded[0]?.a.shape[0] ?? 0;
+    return Array.from({ length: steps }, (_, t) =>
+      decoded.map(({ a, values }) => {
+        const size = a.shape[1]!;
+        return Array.from(values.subarray(t * size, (t + 1) * size));
+      }));
+  };
+  return {
+    ...c,
+    shapes: c.w0.map((a) => [...a.shape]),
+    w0: c.w0.map((a, k) => Array.from(f64(a, `${c.name} w0[${k}]`))),
+    grads: bySteps(c.grads, "grads"),
+    weights: bySteps(c.weights, "weights"),
+    m: bySteps(c.m, "m"),
+    v: bySteps(c.v, "v"),
+  };
+}
+
+claimTest(ADAMW_FIXTURE_PARITY, async () => {
+  await initGpu();
+  const before = liveBufferCount();
+  const { data, integrity } = await loadPinnedJson<AdamwFixture>(
+    "fixtures/optim/adamw.json",
+    "memspec.optim.adamw.v1",
+  );
+  const oracleWorst = new Worst();
+  const gpuWorst = new Worst();
+  const rel = (f: ArrayLike<number>) =>
+    Float64Array.from(f, (v) => FIXTURE_F64_REL * Math.max(Math.abs(v), 1));
+  let pass = true;
+  let steps = 0;
+  for (const c of data.cases.map(decodeAdamwCase)) {
+    const h = { ...c.hyper, decoupled: true };
+    const ps = c.shapes.map((s, k) => tensor(c.w0[k]!, s));
+    // Only the options torch was given: memspec's defaults must be PyTorch's.
+    const opt = new AdamW(ps, c.options);
+    const n = ps.length;
+    const ow: Float64Array[] = c.w0.map((w) => Float64Array.from(w));
+    const om: Float64Array[] = ps.map((p) => new Float64Array(p.size));
+    const ov: Float64Array[] = ps.map((p) => new Float64Array(p.size));
+    const tw: Tracked[][] = c.w0.map((w) => w.map((v) => track.input(v)));
+    const tm: Tracked[][] = ps.map((p) => Array.from({ length: p.size }, () => track.input(0)));
+    const tv: Tracked[][] = ps.map((p) => Array.from({ length: p.size }, () => track.input(0)));
+    try {
+      for (let t = 1; t <= c.grads.length; t++) {
+        const gs = c.grads[t - 1]!.map((g) => Float64Array.from(g));
+        ps.forEach((p, k) => {
+          p.grad?.dispose();
+          p.grad = tensor(gs[k]!, p.shape);
+        });
+        opt.step();
+        const read = (await readTensors([
+          ...ps,
+          ...ps.map((_, k) => opt.state(k)!.m),
+          ...ps.map((_, k) => opt.state(k)!.v),
+        ])).map(toF64);
+        steps++;
+        for (let k = 0; k < n; k++) {
+          const o = adamStep({ p: ow[k]!, g: gs[k]!, m: om[k]!, v: ov[k]!, t }, h);
+          [ow[k], om[k], ov[k]] = [o.p, o.m, o.v];
+          const size = ps[k]!.size;
+          const bounds = [new Float64Array(size), new Float64Array(size), new Float64Array(size)];
+          for (let i = 0; i < size; i++) {
+            const r = adamTrackedFrom(tw[k]![i]!, gs[k]![i]!, tm[k]![i]!, tv[k]![i]!, t, h);
+            [tw[k]![i], tm[k]![i], tv[k]![i]] = [r.p, r.m, r.v];
+            [bounds[0]![i], bounds[1]![i], bounds[2]![i]] = [r.p.e, r.m.e, r.v.e];
+          }
+          const torchValues = [c.weights[t - 1]![k]!, c.m[t - 1]![k]!, c.v[t - 1]![k]!];
+          const oracle = [o.p, o.m, o.v];
+          ["w", "m", "v"].forEach((name, j) => {
+            const f = torchValues[j]!;
+            const tag = `${c.name} step ${t} param ${k} ${name}`;
+            pass &&= oracleWorst.check(`${tag} (oracle)`, oracle[j]!, f, rel(f));
+            const b = Float64Array.from(f, (v, i) => bounds[j]![i]! + rel([v])[0]!);
+            pass &&= finiteBounds(gpuWorst, `${tag} (gpu)`, b) &&
+              gpuWorst.check(`${tag} (gpu)`, read[j * n + k]!, f, b);
+          });
+        }
+      }
+    } finally {
+      opt.dispose();
+      for (const p of ps) p.dispose();
+    }
+  }
+  assertNoLeak(before, "the AdamW fixture claim");
+  const figure = Math.max(oracleWorst.ratio, gpuWorst.ratio);
+  return {
+    figure,
+    bound: 1,
+    pass: pass && figure <= 1,
+    detail: `${data.cases.length} trajectories, ${steps} steps (${integrity}); oracle worst ` +
+      `${oracleWorst.ratio.toExponential(2)} (${oracleWorst.detail}); gpu worst ` +
+      `${gpuWorst.ratio.toExponential(2)} (${gpuWorst.detail})`,
+  };
+});
+
+// ---------------------------------------------------------------- state round trip
+
+/** Bit patterns of two f32 arrays that differ. */
+function bitMismatches(a: Float32Array, b: Float32Array): number {
+  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  let bad = 0;
+  for (let i = 0; i < ua.length; i++) if (ua[i] !== ub[i]) bad++;
+  return bad;
+}
+
+claimTest(ADAM_STATE_ROUND_TRIP, async () => {
+  await initGpu();
+  const before = liveBufferCount();
+  let bad = 0;
+  let compared = 0;
+  const notes: string[] = [];
+  const settings: [string, (ps: Tensor[]) => Adam][] = [
+    ["AdamW defaults", (ps) => new AdamW(ps)],
+    ["AdamW lr 0.05 wd 0.1", (ps) => new AdamW(ps, { lr: 0.05, weightDecay: 0.1 })],
+    ["Adam L2", (ps) => new Adam(ps, { lr: 0.01, weightDecay: 0.01, beta1: 0.8 })],
+  ];
+  const shapes = [[1], [67], [7, 13]];
+  for (const [label, make] of settings) {
+    const a = shapes.map((s, k) => tensor(caseValues(31 + k, sizeOf(s)), s));
+    const optA = make(a);
+    const grad = (t: number, k: number) => gradValues(t * 7919 + k, a[k]!.size, 1);
+    const setGrads = (ps: Tensor[], t: number) =>
+      ps.forEach((p, k) => {
+        p.grad?.dispose();
+        p.grad = tensor(grad(t, k), p.shape);
+      });
+    let b: Tensor[] = [];
+    let optB: Adam | null = null;
+    try {
+      for (let t = 1; t <= 3; t++) {
+        setGrads(a, t);
+        optA.step();
+      }
+      const states = a.map((_, k) => optA.state(k)!);
+      const read = (await readTensors([
+        ...a,
+        ...states.map((s) => s.m),
+        ...states.map((s) => s.v),
+      ])) as Float32Array[];
+      const n = a.length;
+      b = a.map((p, k) => tensor(read[k]!, p.shape));
+      optB = make(b);
+      for (let k = 0; k < n; k++) {
+        optB.setState(k, { m: read[n + k]!, v: read[2 * n + k]!, step: states[k]!.step });
+      }
+      for (let t = 4; t <= 7; t++) {
+        setGrads(a, t);
+        setGrads(b, t);
+        optA.step();
+        optB.step();
+        const got = (await readTensors([
+          ...a,
+          ...a.map((_, k) => optA.state(k)!.m),
+          ...a.map((_, k) => optA.state(k)!.v),
+          ...b,
+          ...b.map((_, k) => optB!.state(k)!.m),
+          ...b.map((_, k) => optB!.state(k)!.v),
+        ])) as Float32Array[];
+        for (let j = 0; j < 3 * n; j++) {
+          const wrong = bitMismatches(got[j]!, got[3 * n + j]!);
+          compared += got[j]!.length;
+          if (wrong > 0 && notes.length < 3) notes.push(`${label} step ${t} array ${j}: ${wrong}`);
+          bad += wrong;
+        }
+      }
+    } finally {
+      optA.dispose();
+      optB?.dispose();
+      for (const p of [...a, ...b]) p.dispose();
+    }
+  }
+  assertNoLeak(before, "the state round trip");
+  return {
+    figure: bad,
+    bound: 0,
+    pass: bad === 0,
+    detail: `${compared} elements over 4 steps after a restore, 3 settings` +
+      (notes.length ? `; ${notes.join("; ")}` : ""),
+  };
+});
+
+claimTest(OPTIM_SET_STATE_FAULTS, async () => {
+  await initGpu();
+  const w = tensor([1, 2, 3], [3]);
+  w.grad = tensor([0.1, -0.2, 0.3], [3]);
+  const opt = new AdamW([w]);
+  opt.step();
+  const failures: string[] = [];
+  const good = { m: new Float32Array(3), v: new Float32Array(3), step: 1 };
+  const cases: { name: string; run: () => void; expect: ErrorClass; mentions: string[] }[] = [
+    { name: "index -1", run: () => opt.setState(-1, good), expect: RangeError, mentions: ["-1"] },
+    { name: "index 1", run: () => opt.setState(1, good), expect: RangeError, mentions: ["[0, 1)"] },
+    {
+      name: "index 0.5",
+      run: () => opt.setState(0.5, good),
+      expect: RangeError,
+      mentions: ["0.5"],
+    },
+    {
+      name: "m too short",
+      run: () => opt.setState(0, { ...good, m: new Float32Array(2) }),
+      expect: TypeError,
+      mentions: ["parameter 0", "3 values", "2 values"],
+    },
+    {
+      name: "v not a Float32Array",
+      run: () => opt.setState(0, { ...good, v: [0, 0, 0] as unknown as Float32Array }),
+      expect: TypeError,
+      mentions: ["v", "Float32Array"],
+    },
+    {
+      name: "m NaN",
+      run: () => opt.setState(0, { ...good, m: Float32Array.of(0, NaN, 0) }),
+      expect: RangeError,
+      mentions: ["m[1]", "NaN"],
+    },
+    {
+      name: "v negative",
+      run: () => opt.setState(0, { ...good, v: Float32Array.of(0, 0, -1) }),
+      expect: RangeError,
+      mentions: ["v[2]", ">= 0"],
+    },
+    {
+      name: "v Infinity",
+      run: () => opt.setState(0, { ...good, v: Float32Array.of(Infinity, 0, 0) }),
+      expect: RangeError,
+      mentions: ["v[0]"],
+    },
+    {
+      name: "step -1",
+      run: () => opt.setState(0, { ...good, step: -1 }),
+      expect: RangeError,
+      mentions: ["step", "-1"],
+    },
+    {
+      name: "step 1.5",
+      run: () => opt.setState(0, { ...good, step: 1.5 }),
+      expect: RangeError,
+      mentions: ["step", "1.5"],
+    },
+  ];
+  const stateBefore = opt.state(0)!;
+  const [mBefore] = await readTensors([stateBefore.m]);
+  for (const c of cases) {
+    const live = liveBufferCount();
+    const dispatches = batchStats().dispatches;
+    try {
+      c.run();
+      failures.push(`${c.name}: no error`);
+    } catch (e) {
+      const msg = (e as Error).message;
+      if (!(e instanceof c.expect)) failures.push(`${c.name}: ${(e as Error).name}: ${msg}`);
+      else if (!c.mentions.every((m) => msg.includes(m))) {
+        failures.push(`${c.name}: "${msg}" lacks one of ${JSON.stringify(c.mentions)}`);
+      }
+    }
+    const after = opt.state(0);
+    if (liveBufferCount() !== live) failures.push(`${c.name}: buffer count changed`);
+    if (batchStats().dispatches !== dispatches) failures.push(`${c.name}: recorded GPU work`);
+    if (after === null || after.m !== stateBefore.m || after.step !== stateBefore.step) {
+      failures.push(`${c.name}: the state changed`);
+    }
+  }
+  const [mAfter] = await readTensors([opt.state(0)!.m]);
+  if (bitMismatches(mBefore as Float32Array, mAfter as Float32Array) !== 0) {
+    failures.push("the first moment's values changed");
+  }
+  // Control: a valid restore replaces the state; after dispose() setState throws.
+  const live = liveBufferCount();
+  opt.setState(0, good);
+  if (liveBufferCount() !== live || opt.state(0)!.step !== 1) failures.push("control failed");
+  opt.dispose();
+  try {
+    opt.setState(0, good);
+    failures.push("after dispose: no error");
+  } catch (e) {
+    if (!(e instanceof DisposedTensorError)) failures.push(`after dispose: ${(e as Error).name}`);
+  }
+  w.dispose();
+  return {
+    figure: failures.length,
+    bound: 0,
+    pass: failures.length === 0,
+    detail: `${cases.length + 1} fault cases, 1 control` +
+      (failures.length ? `; ${failures.join("; ")}` : ""),
   };
 });

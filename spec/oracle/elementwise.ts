@@ -2,8 +2,9 @@
  * f64 oracle of the elementwise ops: forward and analytic backward, from the
  * mathematical definitions (PyTorch semantics), independent of the kernels.
  *
- * Conventions at kinks (matching PyTorch): relu′(0) = 0, |·|′(0) = 0, and
- * clamp passes the gradient where lo ≤ x ≤ hi (both ends included).
+ * Conventions at kinks (matching PyTorch): relu′(0) = 0, |·|′(0) = 0, clamp passes the
+ * gradient where lo ≤ x ≤ hi (both ends included), leaky_relu′(0) = slope, elu′(0) = alpha,
+ * and maximum/minimum split the gradient equally between tied operands (PyTorch 1.13).
  *
  * @example
  * ```ts
@@ -77,12 +78,35 @@ function binaryOracle(
   };
 }
 
-/** Oracles of add, sub, mul, div. */
-export const BINARY_ORACLES: Record<"add" | "sub" | "mul" | "div", OracleOp> = {
+/**
+ * The share of the gradient an operand of maximum (or minimum) gets, PyTorch 1.13's
+ * `where(a == b, g / 2, g)` zeroed where it lost: 0 when it lost, 1/2 at a tie, 1 when it
+ * won or either is NaN (every comparison false).
+ */
+function winnerShare(lost: boolean, tie: boolean): number {
+  return lost ? 0 : tie ? 0.5 : 1;
+}
+
+/** Oracles of add, sub, mul, div, maximum, minimum. */
+export const BINARY_ORACLES: Record<
+  "add" | "sub" | "mul" | "div" | "maximum" | "minimum",
+  OracleOp
+> = {
   add: binaryOracle((a, b) => a + b, () => 1, () => 1),
   sub: binaryOracle((a, b) => a - b, () => 1, () => -1),
   mul: binaryOracle((a, b) => a * b, (_a, b) => b, (a) => a),
   div: binaryOracle((a, b) => a / b, (_a, b) => 1 / b, (a, b) => -a / (b * b)),
+  // Math.max and Math.min return NaN when either operand is NaN, as torch.maximum/minimum.
+  maximum: binaryOracle(
+    Math.max,
+    (a, b) => winnerShare(a < b, a === b),
+    (a, b) => winnerShare(a > b, a === b),
+  ),
+  minimum: binaryOracle(
+    Math.min,
+    (a, b) => winnerShare(a > b, a === b),
+    (a, b) => winnerShare(a < b, a === b),
+  ),
 };
 
 /** A unary op from its scalar function and derivative. */
@@ -148,6 +172,27 @@ export const UNARY_ORACLES = {
   clamp: unaryOracle(
     (x, a) => Math.min(Math.max(x, attr(a, "lo")), attr(a, "hi")),
     (x, a) => (x >= attr(a, "lo") && x <= attr(a, "hi") ? 1 : 0),
+  ),
+  sin: unaryOracle(Math.sin, Math.cos),
+  cos: unaryOracle(Math.cos, (x) => -Math.sin(x)),
+  acos: unaryOracle(Math.acos, (x) => -1 / Math.sqrt(1 - x * x)),
+  // torch.nn.functional.leaky_relu: the slope applies where x <= 0 (x = 0 included).
+  leaky_relu: unaryOracle(
+    (x, a) => (x > 0 ? x : attr(a, "negativeSlope") * x),
+    (x, a) => (x > 0 ? 1 : attr(a, "negativeSlope")),
+  ),
+  // torch.nn.functional.elu: alpha·(eˣ − 1) where x <= 0; gradient alpha·eˣ there (alpha at 0).
+  elu: unaryOracle(
+    (x, a) => (x > 0 ? x : attr(a, "alpha") * Math.expm1(x)),
+    (x, a) => (x > 0 ? 1 : attr(a, "alpha") * Math.exp(x)),
+  ),
+  // torch.pow(x, p): gradient p·x^(p−1), masked to 0 where p = 0.
+  pow: unaryOracle(
+    (x, a) => Math.pow(x, attr(a, "exponent")),
+    (x, a) => {
+      const p = attr(a, "exponent");
+      return p === 0 ? 0 : p * Math.pow(x, p - 1);
+    },
   ),
 } satisfies Record<string, OracleOp>;
 

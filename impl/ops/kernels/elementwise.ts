@@ -18,8 +18,10 @@
  *   Accuracy class T3: count − 1 roundings per output.
  *
  * Accuracy: one rounding per arithmetic op (T1) for + − ×; WGSL builtins
- * (exp, log, tanh, division) carry the WGSL spec's bounds (T2; see the ledger's
- * `f32Err`, which composes them per expression).
+ * (exp, log, tanh, division, sin, cos, atan2, pow) carry the WGSL spec's bounds (T2;
+ * the ledger's `track` and `trackBuiltins` compose them per expression). The helpers of
+ * the pointwise ops (sin/cos argument reduction, acos, ELU's series, pow's special
+ * values) are documented at `POINTWISE_HELPERS`.
  *
  * Non-finite values: WGSL lets implementations assume no NaN or infinity is
  * present (§15.7.2), and its `max`/`clamp` return the non-NaN operand. Unary
@@ -51,6 +53,101 @@ fn is_nan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u
 const GELU_C = "0.7978845608028654";
 /** The argument of tanh in the GELU approximation, as a WGSL expression in `x`. */
 export const GELU_INNER = `${GELU_C} * (x + 0.044715 * x * x * x)`;
+
+/** f32(π) and f32(π − f32(π)): the two-part π of the sin/cos argument reduction (exact f32 literals). */
+export const PI_HI = Math.fround(Math.PI);
+/** See {@link PI_HI}. */
+export const PI_LO = Math.fround(Math.PI - PI_HI);
+/** 1/π as a WGSL literal: only picks the multiple of π to remove, so its rounding is harmless. */
+const INV_PI = "0.3183098861837907";
+/** Below this |x| the ELU kernel uses e^x − 1's Taylor polynomial (exp(x) − 1 would cancel). */
+export const ELU_SERIES_ABOVE = -0.0625;
+
+/**
+ * WGSL helpers for non-finite values and the trigonometric, ELU and power ops:
+ *
+ * - `nan_f32()`, `inf_f32()`, `is_inf(x)`, `is_finite(x)`: built and tested on bit patterns,
+ *   so no finite-math assumption can fold them (WGSL §15.7.2).
+ * - `sin_r(x)`, `cos_r(x)`: WGSL's `sin`/`cos` are bounded (2⁻¹¹ absolute) only on [−π, π],
+ *   so the argument is reduced first: k = round(x/π), r = (x − k·PI_HI) − k·PI_LO, |r| ≤ π/2
+ *   plus rounding, and sin x = (−1)^k sin r, cos x = (−1)^k cos r. k is an integer-valued f32,
+ *   its parity read as k/2 ≠ floor(k/2). NaN and ±∞ give NaN (as PyTorch).
+ * - `acos_r(x)`, `acos_grad(x, g)`: acos x = 2·atan2(√(1 − x), √(1 + x)), which stays inside
+ *   atan2's accuracy domain (both arguments normal) for every |x| < 1, where WGSL's own
+ *   `acos` (inherited from atan2(√(1 − x²), x)) has no bound at x = 0 and cancels near ±1.
+ *   ±1 give 0 and π exactly, |x| > 1 and NaN give NaN; the gradient −g/√((1 − x)(1 + x))
+ *   is −g·∞ at ±1 (PyTorch's value, NaN for g = 0) and NaN outside [−1, 1].
+ * - `elu_neg(x)`: e^x − 1 for x ≤ 0, by its degree-5 Taylor polynomial above
+ *   {@link ELU_SERIES_ABOVE} (truncation below 2⁻²⁹ relative) and exp(x) − 1 below.
+ * - `pow_s(x, q)`, `pow_grad(x, q)`: x^q by WGSL's `pow` on |x| (inherited from
+ *   exp2(q·log2|x|)), with the sign of an odd integer q for x < 0, NaN for x < 0 and a
+ *   non-integer q, x^0 = 1 (NaN included) and exact 0, 1 or ∞ at x = 0 and x = ±∞, where
+ *   WGSL's `pow` has no bound; q is an integer when floor(q) = q. The gradient is
+ *   q·x^(q − 1), 0 for q = 0 (PyTorch masks it), NaN for x < 0 and a non-integer q.
+ */
+const POINTWISE_HELPERS = `
+fn nan_f32() -> f32 { return bitcast<f32>(0x7fc00000u); }
+fn inf_f32() -> f32 { return bitcast<f32>(0x7f800000u); }
+fn is_inf(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) == 0x7f800000u; }
+fn is_finite(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) < 0x7f800000u; }
+const PI_HI: f32 = ${PI_HI};
+const PI_LO: f32 = ${PI_LO};
+fn reduce_pi(x: f32) -> vec2f {
+  let k = round(x * ${INV_PI});
+  let r = (x - k * PI_HI) - k * PI_LO;
+  let odd = k * 0.5 != floor(k * 0.5);
+  return vec2f(r, select(1.0, -1.0, odd));
+}
+fn sin_r(x: f32) -> f32 {
+  if (!is_finite(x)) { return nan_f32(); }
+  let q = reduce_pi(x);
+  return q.y * sin(q.x);
+}
+fn cos_r(x: f32) -> f32 {
+  if (!is_finite(x)) { return nan_f32(); }
+  let q = reduce_pi(x);
+  return q.y * cos(q.x);
+}
+fn acos_r(x: f32) -> f32 {
+  if (is_nan(x) || abs(x) > 1.0) { return nan_f32(); }
+  if (x == 1.0) { return 0.0; }
+  if (x == -1.0) { return PI_HI; }
+  return 2.0 * atan2(sqrt(1.0 - x), sqrt(1.0 + x));
+}
+fn acos_grad(x: f32, g: f32) -> f32 {
+  if (is_nan(x) || abs(x) > 1.0) { return nan_f32(); }
+  if (abs(x) == 1.0) { return -g * inf_f32(); }
+  return -g / sqrt((1.0 - x) * (1.0 + x));
+}
+fn elu_neg(x: f32) -> f32 {
+  if (x > ${ELU_SERIES_ABOVE}) {
+    return x * (1.0 + x * (0.5 + x * (${1 / 6} + x * (${1 / 24} + x * ${1 / 120}))));
+  }
+  return exp(x) - 1.0;
+}
+fn pow_s(x: f32, q: f32) -> f32 {
+  if (q == 0.0) { return 1.0; }
+  if (is_nan(x)) { return x; }
+  let q_int = floor(q) == q;
+  if (x < 0.0 && !q_int) { return nan_f32(); }
+  let ax = abs(x);
+  var r: f32;
+  if (ax == 0.0) {
+    r = select(0.0, inf_f32(), q < 0.0);
+  } else if (is_inf(ax)) {
+    r = select(inf_f32(), 0.0, q < 0.0);
+  } else {
+    r = pow(ax, q);
+  }
+  let odd = q_int && q * 0.5 != floor(q * 0.5);
+  return select(r, -r, x < 0.0 && odd);
+}
+fn pow_grad(x: f32, q: f32) -> f32 {
+  if (q == 0.0) { return 0.0; }
+  if (x < 0.0 && floor(q) != q) { return nan_f32(); }
+  return q * pow_s(x, q - 1.0);
+}
+`;
 
 /** Helper functions the unary expressions may call: `softplus(x)` and `gelu_grad(x)`. */
 const UNARY_HELPERS = `
@@ -87,7 +184,7 @@ function unaryMapProgram(withGrad: boolean): Program<UnaryMapSizes> {
         out: { access: "read_write" },
       }
       : { xs: { access: "read" }, out: { access: "read_write" } },
-    helpers: () => UNARY_HELPERS + WGSL_IS_NAN,
+    helpers: () => UNARY_HELPERS + WGSL_IS_NAN + POINTWISE_HELPERS,
     main: (s) =>
       `let i = wg * ${WG}u + lid;
   if (i >= p.n) { return; }
@@ -142,7 +239,7 @@ function binaryMapProgram(withGrad: boolean): Program<BinaryMapSizes> {
         out: { access: "read_write" },
       }
       : { lhs: { access: "read" }, rhs: { access: "read" }, out: { access: "read_write" } },
-    helpers: () => DIM,
+    helpers: () => DIM + WGSL_IS_NAN,
     main: (s) =>
       `let i = wg * ${WG}u + lid;
   if (i >= p.n) { return; }

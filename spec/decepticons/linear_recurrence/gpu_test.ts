@@ -722,7 +722,7 @@ interface ScanFixture {
 claimTest(SCAN_FIXTURES, async (t) => {
   const { data, integrity } = await loadPinnedJson<ScanFixture>(
     "fixtures/decepticons/scan.json",
-    "memspec-decepticons-scan-1",
+    "memspec.decepticons.scan.v1",
   );
   const forms: Form[] = [
     { method: "sequential", chunk: 32 },

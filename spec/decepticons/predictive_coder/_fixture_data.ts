@@ -3,12 +3,18 @@
  * fixtures/gen/decepticons_coder_fixtures.py): numpy's draws for the
  * ByteLatentPredictiveCoder at the defaults (quickstart text) and at the
  * original test's small config ("0101…" text), turned into the f64 oracle's
- * inputs. The file's sha256 is checked against fixtures/manifest.json when
- * the manifest lists it.
+ * inputs. The file's sha256 is checked against fixtures/manifest.json, which
+ * must list it. Index and row lists are stored as i32 arrays and decoded here.
  *
  * @module
  */
-import { type EncodedArray, f64 } from "../../_harness/encoded_arrays.ts";
+import {
+  type EncodedArray,
+  f64,
+  f64List,
+  ints,
+  type Stored,
+} from "../../_harness/encoded_arrays.ts";
 import { loadPinnedJson } from "../../_harness/fixtures.ts";
 import type { CoderConfig, CoderDraws } from "../../oracle/decepticons/predictive_coder.ts";
 import type { OracleSubstrate } from "../../oracle/decepticons/substrate.ts";
@@ -16,7 +22,7 @@ import type { OracleSubstrate } from "../../oracle/decepticons/substrate.ts";
 /** Path of the fixture, relative to the repository root. */
 export const CODER_FIXTURE_PATH = "fixtures/decepticons/coder.json";
 
-/** One configuration's draws as the generator writes them. */
+/** One configuration's draws (index lists decoded; matrices still encoded). */
 export interface CoderFixtureDraws extends CoderConfig {
   n: number;
   connectivity: number;
@@ -90,8 +96,33 @@ export interface CoderCase {
  * @throws {Error} when the manifest does not list the file or pins another sha256. @throws {SyntaxError} on a wrong format.
  */
 export async function loadCoderFixture(): Promise<CoderFixture> {
-  return (await loadPinnedJson<CoderFixture>(CODER_FIXTURE_PATH, "memspec-decepticons-coder-1"))
-    .data;
+  const { data } = await loadPinnedJson<Stored<CoderFixture>>(
+    CODER_FIXTURE_PATH,
+    "memspec.decepticons.coder.v1",
+  );
+  const q = data.quickstart;
+  return {
+    ...data,
+    quickstart: {
+      ...q,
+      draws: decodeDraws(q.draws, "quickstart.draws"),
+      stateRows: ints(q.stateRows, "quickstart.stateRows"),
+      featureRows: ints(q.featureRows, "quickstart.featureRows"),
+      logitRows: ints(q.logitRows, "quickstart.logitRows"),
+      logitRange: f64List(q.logitRange, "quickstart.logitRange", [2]) as [number, number],
+    },
+    greedy: { ...data.greedy, draws: decodeDraws(data.greedy.draws, "greedy.draws") },
+  };
+}
+
+/** Decodes one configuration's stored index lists (i32). */
+function decodeDraws(d: Stored<CoderFixtureDraws>, what: string): CoderFixtureDraws {
+  return {
+    ...d,
+    wNonzeroFlat: ints(d.wNonzeroFlat, `${what}.wNonzeroFlat`),
+    uBytes: ints(d.uBytes, `${what}.uBytes`),
+    indices: ints(d.indices, `${what}.indices`),
+  };
 }
 
 /** Builds the oracle's config, draws and substrate from one configuration's draws. */

@@ -35,6 +35,7 @@ import {
 import { claimTest, type Measurement } from "../../_harness/claim.ts";
 import { checkClose } from "../../../invariants/close.ts";
 import { loadPinnedJson } from "../../_harness/fixtures.ts";
+import { type EncodedArray, f64 } from "../../_harness/encoded_arrays.ts";
 import { Comparison, differential, jointly, type NamedCase } from "../../_harness/differential.ts";
 import {
   retentionChunkwise,
@@ -1177,10 +1178,6 @@ claimTest(RET_CAUSALITY, async () => {
 
 // ---------------------------------------------------------------- PyTorch fixtures
 
-interface Arr {
-  shape: number[];
-  values: number[];
-}
 interface FixtureCase {
   name: string;
   kind: Mode;
@@ -1195,9 +1192,9 @@ claimTest(RET_FIXTURES, async (t) => {
     "memspec.decepticons.retention.v1",
   );
   const arr = (c: FixtureCase, key: string) => {
-    const a = c[key] as Arr | undefined;
-    if (!a || !Array.isArray(a.values)) throw new SyntaxError(`${path}: ${c.name} lacks ${key}`);
-    return Float64Array.from(a.values);
+    const a = c[key] as EncodedArray | undefined;
+    if (a === undefined) throw new SyntaxError(`Cannot read ${path}: case ${c.name} lacks ${key}`);
+    return f64(a, `${path} ${c.name}.${key}`);
   };
   // Each case through each form: the oracle against PyTorch within FIXTURE_F64_REL of the
   // array's largest magnitude (at least 1), and the GPU against PyTorch within its bounds.
@@ -1217,8 +1214,8 @@ claimTest(RET_FIXTURES, async (t) => {
     cases,
     ...jointly<{ fx: FixtureCase; form: RetentionForm }>(async ({ fx, form }) => {
       const q = arr(fx, "q");
-      const [n, T, dk] = (fx.q as Arr).shape as [number, number, number];
-      const dv = (fx.v as Arr).shape[2]!;
+      const [n, T, dk] = (fx.q as EncodedArray).shape as [number, number, number];
+      const dv = (fx.v as EncodedArray).shape[2]!;
       const retentionKind = fx.kind === "retention";
       const g = arr(fx, retentionKind ? "gamma" : "gates");
       const gates = retentionKind

@@ -16,7 +16,13 @@ import { claimTest } from "../../_harness/claim.ts";
 import { differential, relativeBounds } from "../../_harness/differential.ts";
 import { fcParams } from "../../_harness/fuzz.ts";
 import { loadPinnedJson } from "../../_harness/fixtures.ts";
-import { type EncodedArray, f64 } from "../../_harness/encoded_arrays.ts";
+import {
+  type EncodedArray,
+  f64,
+  f64List,
+  ints,
+  type Stored,
+} from "../../_harness/encoded_arrays.ts";
 import {
   type OracleLayer,
   oracleRollout,
@@ -73,8 +79,41 @@ interface Fixture {
   };
 }
 
+/** Loads the file and decodes its token and parameter lists (the arrays stay encoded). */
 async function load(): Promise<Fixture> {
-  return (await loadPinnedJson<Fixture>(PATH, "memspec-decepticons-substrates-1")).data;
+  const fx = (await loadPinnedJson<Stored<Fixture>>(PATH, "memspec.decepticons.substrates.v1"))
+    .data;
+  const tokens = (r: { tokens: EncodedArray }, what: string) => ints(r.tokens, `${what}.tokens`);
+  const h = fx.hierarchical;
+  return {
+    ...fx,
+    echoState: { ...fx.echoState, tokens: tokens(fx.echoState, "echoState") },
+    delay: { ...fx.delay, tokens: tokens(fx.delay, "delay") },
+    linear: {
+      ...fx.linear,
+      tokens: tokens(fx.linear, "linear"),
+      decays: f64List(fx.linear.decays, "linear.decays"),
+    },
+    oscillatory: {
+      ...fx.oscillatory,
+      tokens: tokens(fx.oscillatory, "oscillatory"),
+      decays: f64List(fx.oscillatory.decays, "oscillatory.decays"),
+      damping: f64List(fx.oscillatory.damping, "oscillatory.damping"),
+      periods: f64List(fx.oscillatory.periods, "oscillatory.periods"),
+    },
+    mixed: { ...fx.mixed, tokens: tokens(fx.mixed, "mixed") },
+    hierarchical: {
+      ...h,
+      tokens: tokens(h, "hierarchical"),
+      sizes: ints(h.sizes, "hierarchical.sizes"),
+      leaks: f64List(h.leaks, "hierarchical.leaks"),
+      interleaved: {
+        ...h.interleaved,
+        tokensA: ints(h.interleaved.tokensA, "hierarchical.interleaved.tokensA"),
+        tokensB: ints(h.interleaved.tokensB, "hierarchical.interleaved.tokensB"),
+      },
+    },
+  };
 }
 
 function layer(n: number, leak: number, w: EncodedArray, u: EncodedArray): OracleLayer {

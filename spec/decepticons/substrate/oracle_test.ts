@@ -263,7 +263,7 @@ claimTest(SUB_SPECTRAL_RADIUS, async () => {
   const { data: fx, integrity } = await loadPinnedJson<{
     format: string;
     eigenLcg: { n: number; c: number; seed: number; radius: number }[];
-  }>("fixtures/decepticons/substrates.json", "memspec-decepticons-substrates-1");
+  }>("fixtures/decepticons/substrates.json", "memspec.decepticons.substrates.v1");
   let worstNumpy = 0;
   for (const k of fx.eigenLcg) {
     const r = spectralRadius(lcgMatrix(k.n, k.c, k.seed), k.n);

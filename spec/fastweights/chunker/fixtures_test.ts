@@ -44,9 +44,10 @@ import { checkBatch, type Checked, type GpuCase, hypot, noLabels } from "./_boun
 import { C1200_FIXTURE, C22_FIXTURE } from "./claims.ts";
 import { C1200_FIXTURE_GPU, C22_FIXTURE_GPU } from "./fixture_gpu_claims.ts";
 import {
-  decode,
   type EncodedArray,
   f64,
+  f64List,
+  ints,
   loadFastweightsFixture,
 } from "../../_harness/encoded_arrays.ts";
 import {
@@ -72,7 +73,7 @@ interface ChunkerFixture {
     pTarget: Enc;
     mask050: Enc;
     mask095: Enc;
-    cLabel: number[];
+    cLabel: Enc;
     gradA: Enc;
     gradSingle: Enc;
     gradC: Enc;
@@ -97,9 +98,7 @@ interface ChunkerFixture {
 }
 
 const load = () =>
-  loadFastweightsFixture<ChunkerFixture>("chunker.json", "memspec-fastweights-chunker-1");
-
-const ints = (e: Enc, what: string) => Array.from(decode(e, what));
+  loadFastweightsFixture<ChunkerFixture>("chunker.json", "memspec.fastweights.chunker.v1");
 
 /** Adds `got` against numpy's `want` within FIXTURE_F64_REL·max(1, |want|). */
 const near = (cmp: Comparison, name: string, got: ArrayLike<number>, want: ArrayLike<number>) =>
@@ -160,7 +159,7 @@ claimTest(C22_FIXTURE, async (t) => {
       name: "C label on a and x",
       input: () => {
         const labels = [0, 1].map((s) => rnnForward(dims.c, c, h0, [s]).label[0]!);
-        return near(new Comparison(), "label", labels, fx.cLabel);
+        return near(new Comparison(), "label", labels, f64List(fx.cLabel, "cLabel"));
       },
     },
     {
@@ -426,7 +425,7 @@ claimTest(C22_FIXTURE_GPU, async (t) => {
     const { cmps, checked } = await runC();
     const r = checked[s]!;
     const cmp = cmps[s]!;
-    global.add(cmp, "C label", r.run.labels, [fx.cLabel[s]!], r.global.labels);
+    global.add(cmp, "C label", r.run.labels, [f64List(fx.cLabel, "cLabel")[s]!], r.global.labels);
     if (s === 0) global.add(cmp, "∂C", r.run.grads, f64(fx.gradC, "gradC"), r.global.grads);
     return cmp;
   };

@@ -19,7 +19,13 @@ import {
   kvSgdStep,
 } from "../../oracle/fastweights/key_value.ts";
 import { KV_CAPACITY_SWEEP, KV_FIXTURE_GPU, KV_FIXTURE_ORACLE } from "./claims.ts";
-import { type EncodedArray, f64, loadFastweightsFixture } from "../../_harness/encoded_arrays.ts";
+import {
+  type EncodedArray,
+  f64,
+  f64List,
+  ints,
+  loadFastweightsFixture,
+} from "../../_harness/encoded_arrays.ts";
 import {
   type Compared,
   Comparison,
@@ -39,7 +45,8 @@ type Named = Record<string, Enc>;
 interface KvPack {
   keys: Enc;
   values: Enc;
-  query: number[];
+  /** i32 [episodes]: the queried pair of each episode. */
+  query: Enc;
 }
 
 interface KvFixture {
@@ -47,7 +54,7 @@ interface KvFixture {
   config: { keyDim: number; valueDim: number; pairs: number; lr: number; maxNorm: number };
   bias: Enc;
   episodes: KvPack;
-  cases: { projector: string; wk: Enc; y: Enc; fast: Enc; loss: number[]; grad: Enc }[];
+  cases: { projector: string; wk: Enc; y: Enc; fast: Enc; loss: Enc; grad: Enc }[];
   sgdSteps: {
     wk: Enc;
     keys: Enc;
@@ -66,15 +73,16 @@ function kvEpisodes(pack: KvPack): KvEpisode[] {
   const values = f64(pack.values, "values");
   const [E, N, d] = pack.keys.shape as [number, number, number];
   const dv = pack.values.shape[2]!;
+  const query = ints(pack.query, "query", [E]);
   return Array.from({ length: E }, (_, e) => ({
     keys: keys.slice(e * N * d, (e + 1) * N * d),
     values: values.slice(e * N * dv, (e + 1) * N * dv),
-    query: pack.query[e]!,
+    query: query[e]!,
   }));
 }
 
 function loadKv() {
-  return loadFastweightsFixture<KvFixture>("key_value.json", "memspec-fastweights-key-value-1");
+  return loadFastweightsFixture<KvFixture>("key_value.json", "memspec.fastweights.key_value.v1");
 }
 
 claimTest(KV_FIXTURE_ORACLE, async (t) => {
@@ -91,7 +99,7 @@ claimTest(KV_FIXTURE_ORACLE, async (t) => {
     const cmp = new Comparison();
     put(cmp, "y", outs.flatMap((o) => Array.from(o.y)), f64(c.y, "y"));
     put(cmp, "W_fast", outs.flatMap((o) => Array.from(o.fast)), f64(c.fast, "fast"));
-    put(cmp, "loss", outs.map((o) => o.loss), c.loss);
+    put(cmp, "loss", outs.map((o) => o.loss), f64List(c.loss, "loss"));
     put(
       cmp,
       "∂L/∂W_K",
@@ -269,7 +277,12 @@ claimTest(KV_FIXTURE_GPU, async (t) => {
         ref(c.fast, "fast", dv * d),
         referenceBounds(tr.fast),
       );
-      cmp.add(`loss ${tag}`, [loss![e]!], [c.loss[j]!], referenceBounds([tr.loss]));
+      cmp.add(
+        `loss ${tag}`,
+        [loss![e]!],
+        [f64List(c.loss, "loss")[j]!],
+        referenceBounds([tr.loss]),
+      );
       cmp.add(
         `∂L/∂W_K ${tag}`,
         grad!.slice(e * d * d, (e + 1) * d * d),

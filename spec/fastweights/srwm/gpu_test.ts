@@ -37,7 +37,12 @@ import {
   type SrwmLayout,
   srwmLayout,
 } from "../../oracle/fastweights/srwm.ts";
-import { type EncodedArray, f64, loadFastweightsFixture } from "../../_harness/encoded_arrays.ts";
+import {
+  type EncodedArray,
+  f64,
+  ints,
+  loadFastweightsFixture,
+} from "../../_harness/encoded_arrays.ts";
 import {
   type Compared,
   Comparison,
@@ -498,8 +503,10 @@ interface SrwmFixture {
   params: EncodedArray;
   episodes: {
     task: number;
-    demo: number[];
-    query: number[];
+    /** i32 [4]: the demonstration order of the four patterns. */
+    demo: EncodedArray;
+    /** i32 [4]: the query order. */
+    query: EncodedArray;
     x: EncodedArray;
     target: EncodedArray;
     h: EncodedArray;
@@ -522,18 +529,29 @@ interface SrwmFixture {
   };
 }
 
+/** A fixture episode with its permutations decoded. */
+type SrwmFixtureEpisode = Omit<SrwmFixture["episodes"][number], "demo" | "query"> & {
+  demo: number[];
+  query: number[];
+};
+
 claimTest(SRWM_FIXTURE, async (t) => {
   const { data: fx, integrity } = await loadFastweightsFixture<SrwmFixture>(
     "srwm.json",
-    "memspec-srwm-v1",
+    "memspec.fastweights.srwm.v1",
   );
   const H = fx.hidden;
   const L = srwmLayout(H, 4);
   const p = f64(fx.params, "params");
+  const episodes: SrwmFixtureEpisode[] = fx.episodes.map((e, i) => ({
+    ...e,
+    demo: ints(e.demo, `episodes[${i}].demo`, [4]),
+    query: ints(e.query, `episodes[${i}].query`, [4]),
+  }));
   const put = (c: Comparison, name: string, got: ArrayLike<number>, want: ArrayLike<number>) =>
     c.add(name, got, want, relativeBounds(want, FIXTURE_F64_REL));
   /** The oracle on one of numpy's episodes: inputs, every per-step array, loss and gradients. */
-  const oracleEpisode = (e: SrwmFixture["episodes"][number]): Compared => {
+  const oracleEpisode = (e: SrwmFixtureEpisode): Compared => {
     const cmp = new Comparison();
     const ep = srwmEpisode(e.task, e.demo, e.query);
     put(cmp, "x", ep.x, f64(e.x, "x"));
@@ -555,7 +573,7 @@ claimTest(SRWM_FIXTURE, async (t) => {
     const v = new Float64Array(L.total);
     srwmAdamStep(L, SRWM_ADAM, q, m, v, f64(fx.adam.grad1, "grad1"), 1);
     put(cmp, "step 1", q.slice(), f64(fx.adam.after1, "after1"));
-    const ep1 = srwmEpisode(1, fx.episodes[1]!.demo, fx.episodes[1]!.query);
+    const ep1 = srwmEpisode(1, episodes[1]!.demo, episodes[1]!.query);
     const g2 = srwmBackward(L, fx.eta, q, ep1, srwmForward(L, fx.eta, q, ep1)).map((x) => 100 * x);
     put(cmp, "grad 2", g2, f64(fx.adam.grad2, "grad2"));
     srwmAdamStep(L, SRWM_ADAM, q, m, v, f64(fx.adam.grad2, "grad2"), 2);
@@ -563,7 +581,7 @@ claimTest(SRWM_FIXTURE, async (t) => {
     return cmp;
   };
   // GPU: the same episodes with the f32-rounded parameters, against the oracle on those.
-  const gpuCases: Case[] = fx.episodes.map((e) => ({
+  const gpuCases: Case[] = episodes.map((e) => ({
     hidden: H,
     eta: fx.eta,
     params: Float32Array.from(p),
@@ -580,7 +598,7 @@ claimTest(SRWM_FIXTURE, async (t) => {
   type Kase = () => Compared | Promise<Compared>;
   const m = await differential<Kase>(t, {
     cases: [
-      ...fx.episodes.map((e) => ({
+      ...episodes.map((e) => ({
         name: `oracle vs numpy: task ${e.task}`,
         input: () => oracleEpisode(e),
       })),

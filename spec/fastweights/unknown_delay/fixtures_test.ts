@@ -29,9 +29,11 @@ import {
 } from "../../oracle/fastweights/unknown_delay.ts";
 import { UD_FIXTURE_GPU, UD_FIXTURE_ORACLE, UD_FIXTURE_TRAINED } from "./claims.ts";
 import {
-  decode,
   type EncodedArray,
   f64,
+  f64List,
+  i8,
+  ints,
   loadFastweightsFixture,
 } from "../../_harness/encoded_arrays.ts";
 import {
@@ -105,7 +107,7 @@ function batchEpisodes(cfg: UdConfig, b: UdBatch): UdEpisode[] {
 claimTest(UD_FIXTURE_ORACLE, async (t) => {
   const { data, integrity } = await loadFastweightsFixture<UdStepsFixture>(
     "unknown_delay_steps.json",
-    "memspec-fastweights-unknown-delay-steps-1",
+    "memspec.fastweights.unknown_delay_steps.v1",
   );
   const cfg = data.config;
   const params = udParams(data.params);
@@ -172,7 +174,7 @@ claimTest(UD_FIXTURE_GPU, async (t) => {
   await initGpu();
   const { data, integrity } = await loadFastweightsFixture<UdStepsFixture>(
     "unknown_delay_steps.json",
-    "memspec-fastweights-unknown-delay-steps-1",
+    "memspec.fastweights.unknown_delay_steps.v1",
   );
   const cfg = data.config;
   const { p, hidden: H, keyDim: dk } = cfg;
@@ -305,29 +307,34 @@ interface UdTrainedFixture {
   config: UdConfig;
   finalLoss: number;
   params: Named;
-  delays: number[];
+  /** i32 [delays]: K = 1..60. */
+  delays: Enc;
   episodesPerDelay: number;
+  /** i8: per K, each episode's p ±1 bits of steps 0..K (episode-major). */
   signs: Enc;
   y: Enc;
-  accuracyF64: number[];
-  accuracyF32Params: number[];
+  /** f64 [delays]: numpy's bit accuracy per K, f64 parameters. */
+  accuracyF64: Enc;
+  /** f64 [delays]: numpy's bit accuracy per K, parameters rounded to f32. */
+  accuracyF32Params: Enc;
 }
 
 claimTest(UD_FIXTURE_TRAINED, async (t) => {
   await initGpu();
   const { data, integrity } = await loadFastweightsFixture<UdTrainedFixture>(
     "unknown_delay_trained.json",
-    "memspec-fastweights-unknown-delay-trained-1",
+    "memspec.fastweights.unknown_delay_trained.v1",
   );
   const cfg = data.config;
   const p = cfg.p;
   const params = udParams(data.params);
-  const signs = decode(data.signs, "signs");
+  const signs = i8(data.signs, "signs");
+  const delays = ints(data.delays, "delays");
   const yRef = f64(data.y, "y");
   const E = data.episodesPerDelay;
   const episodes: UdEpisode[] = [];
   let o = 0;
-  for (const K of data.delays) {
+  for (const K of delays) {
     for (let e = 0; e < E; e++) {
       const rows = Array.from(
         { length: K + 1 },
@@ -337,8 +344,8 @@ claimTest(UD_FIXTURE_TRAINED, async (t) => {
       o += (K + 1) * p;
     }
   }
-  const groupsOf = <T>(xs: readonly T[]) => data.delays.map((_, u) => xs.slice(u * E, (u + 1) * E));
-  const ones = data.delays.map(() => 1);
+  const groupsOf = <T>(xs: readonly T[]) => delays.map((_, u) => xs.slice(u * E, (u + 1) * E));
+  const ones = delays.map(() => 1);
   const accuracy: Record<"oracle" | "gpu", number[]> = { oracle: [], gpu: [] };
   /** Oracle: every read within FIXTURE_F64_REL of numpy's, and 100% bit accuracy per K. */
   const oracleCase = (): Compared => {
@@ -372,7 +379,7 @@ claimTest(UD_FIXTURE_TRAINED, async (t) => {
     );
     const out = new Comparison().add("bit accuracy per K", accuracy.gpu, ones, 0);
     for (const K of [1, 30, 60]) {
-      const u = data.delays.indexOf(K);
+      const u = delays.indexOf(K);
       for (const e of [0, E - 1]) {
         const n = u * E + e;
         const tr = trackUdForward(cfg, params, [episodes[n]!]);
@@ -387,7 +394,7 @@ claimTest(UD_FIXTURE_TRAINED, async (t) => {
     return out;
   };
   type Case = () => Compared | Promise<Compared>;
-  const Ks = `K = ${data.delays[0]}..${data.delays.at(-1)}, ${E} episodes each`;
+  const Ks = `K = ${delays[0]}..${delays.at(-1)}, ${E} episodes each`;
   const m = await differential<Case>(t, {
     cases: [
       { name: `oracle: reads and bit accuracy (${Ks})`, input: oracleCase },
@@ -404,7 +411,9 @@ claimTest(UD_FIXTURE_TRAINED, async (t) => {
     pass: m.pass && acc === 1,
     parts: [{ name: "reads' worst ratio", figure: Number(m.figure), bound: 1, direction: "<=" }],
     detail: `min bit accuracy: oracle ${min(accuracy.oracle)}, GPU ${min(accuracy.gpu)}, numpy ` +
-      `f64 ${min(data.accuracyF64)}; reads: ${m.detail}; numpy's final training MSE ` +
+      `f64 ${
+        min(f64List(data.accuracyF64, "accuracyF64"))
+      }; reads: ${m.detail}; numpy's final training MSE ` +
       `${data.finalLoss.toExponential(2)}; ${integrity}`,
   };
 });

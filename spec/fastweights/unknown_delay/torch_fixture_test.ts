@@ -54,7 +54,7 @@ interface UdTorchFixture {
 }
 
 const FILE = "fixtures/fastweights/unknown_delay_torch.json";
-const FORMAT = "memspec-fastweights-unknown-delay-torch-1";
+const FORMAT = "memspec.fastweights.unknown_delay_torch.v1";
 
 function episodes(c: UdTorchCase): UdEpisode[] {
   const x = f64(c.x, "x");
