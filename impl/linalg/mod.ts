@@ -8,8 +8,11 @@
  * convention (./sign.ts): its largest-magnitude component is positive, the
  * lowest index deciding ties.
  *
- * This folder imports nothing from the rest of memspec; `invariants/` builds
- * on it (invariants → impl/linalg, never the reverse).
+ * Beside them, the f32 GPU solvers (eigh_gpu.ts: eighGpu, eighTopKGpu,
+ * eigengap; svd_gpu.ts: svdGpu, pcaGpu) run on impl/gpu/. The f64 host files
+ * import nothing from the rest of memspec, and nothing here imports
+ * `invariants/`, which builds on this folder (invariants → impl/linalg, never
+ * the reverse).
  *
  * @example
  * ```ts
@@ -32,3 +35,19 @@ export * from "./eigh.ts";
 export * from "./eigvals.ts";
 export * from "./cholesky.ts";
 export * from "./svd.ts";
+export {
+  type Eigengap,
+  eigengap,
+  eigengaps,
+  EIGH_GPU_MAX_N,
+  EIGH_GPU_SYMMETRY_RTOL,
+  EIGH_GPU_TOL,
+  type EighGpu,
+  eighGpu,
+  type EighGpuOptions,
+  type EighTopK,
+  eighTopKGpu,
+  type EighTopKOptions,
+  LINALG_GPU_JACOBI_C,
+} from "./eigh_gpu.ts";
+export { type PcaGpu, pcaGpu, type SvdGpu, svdGpu, type SvdGpuOptions } from "./svd_gpu.ts";
