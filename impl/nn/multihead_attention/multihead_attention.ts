@@ -737,11 +737,24 @@ export class MultiheadAttention {
       : null;
   }
 
+  /**
+   * The parameters with torch's state-dict names (`in_proj_weight`, `in_proj_bias`,
+   * `out_proj.weight`, `out_proj.bias`; no biases without bias), in that order: pass
+   * `Object.fromEntries(mha.namedParameters())` to `saveCheckpoint`.
+   */
+  namedParameters(): [string, Tensor][] {
+    const list: [string, Tensor | null][] = [
+      ["in_proj_weight", this.inProjWeight],
+      ["in_proj_bias", this.inProjBias],
+      ["out_proj.weight", this.outProjWeight],
+      ["out_proj.bias", this.outProjBias],
+    ];
+    return list.filter((e): e is [string, Tensor] => e[1] !== null);
+  }
+
   /** The parameters, in torch's state-dict order. */
   parameters(): Tensor[] {
-    return [this.inProjWeight, this.inProjBias, this.outProjWeight, this.outProjBias].filter(
-      (t): t is Tensor => t !== null,
-    );
+    return this.namedParameters().map(([, t]) => t);
   }
 
   /**
