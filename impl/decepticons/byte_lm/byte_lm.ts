@@ -60,7 +60,8 @@
  */
 import { hashU32, Rng } from "../../gpu/rng.ts";
 import { backward, noGrad } from "../../autograd.ts";
-import { keep, readTensors, type Tensor, tensor, tidy } from "../../tensor.ts";
+import { assertLive, keep, readTensors, Tensor, tensor, tidy } from "../../tensor.ts";
+import { shown } from "../validate.ts";
 import { add, div, mul, sub } from "../../ops/binary.ts";
 import { gelu, sigmoid, sqrt } from "../../ops/unary.ts";
 import { sum } from "../../ops/reduce.ts";
@@ -208,8 +209,9 @@ function checkFinite(what: string, v: unknown, ok: (x: number) => boolean, rule:
   if (typeof v !== "number") {
     throw new TypeError(`${ID}: ${what} must be a number, got ${typeof v}`);
   }
-  if (!Number.isFinite(v) || !ok(v)) {
-    throw new RangeError(`${ID}: ${what} must be ${rule}, got ${v}`);
+  // f32 range: every such setting reaches the GPU (a parameter, Adam's step size).
+  if (!Number.isFinite(Math.fround(v)) || !ok(v)) {
+    throw new RangeError(`${ID}: ${what} must be ${rule} (and within f32), got ${v}`);
   }
   return v;
 }
@@ -277,7 +279,14 @@ export function validateCausalBankLMConfig(c: CausalBankLMConfig): void {
     );
   }
   // Half-lives, chunk and the path rules: the causal-bank configuration's own validation.
-  buildDecayBank(bankConfig(c));
+  try {
+    buildDecayBank(bankConfig(c));
+  } catch (e) {
+    // The bank's settings are the model's: name the model the caller built.
+    if (e instanceof TypeError) throw new TypeError(`${ID}: ${e.message}`);
+    if (e instanceof RangeError) throw new RangeError(`${ID}: ${e.message}`);
+    throw e;
+  }
 }
 
 /** FNV-1a of a name, to key a parameter's random stream. */
@@ -397,14 +406,17 @@ export class CausalBankLM {
   }
 
   #assertLive(op: string): void {
-    if (this.#disposed) throw new TypeError(`${ID}: cannot ${op} after dispose()`);
+    if (this.#disposed) {
+      throw new TypeError(`${ID}: cannot ${op} after dispose() (expected a live model)`);
+    }
   }
 
   /** Checks a token tensor: i32, [B, T] with 1 ≤ T ≤ maxSeqLen. */
   #checkTokens(tokens: Tensor, op: string): [number, number] {
-    if (tokens === null || typeof tokens !== "object" || !("shape" in tokens)) {
-      throw new TypeError(`${ID}.${op}: tokens must be an i32 Tensor [B, T]`);
+    if (!(tokens instanceof Tensor)) {
+      throw new TypeError(`${ID}.${op}: tokens must be an i32 Tensor [B, T], got ${shown(tokens)}`);
     }
+    assertLive(tokens, `${ID}.${op}`, "tokens");
     if (tokens.dtype !== "i32" || tokens.rank !== 2) {
       throw new TypeError(
         `${ID}.${op}: tokens must be an i32 Tensor [B, T], got ${tokens.dtype} ` +
@@ -415,7 +427,7 @@ export class CausalBankLM {
     if (b < 1 || t < 1 || t > this.config.maxSeqLen) {
       throw new RangeError(
         `${ID}.${op}: tokens [${b}, ${t}] need B >= 1 and 1 <= T <= maxSeqLen ` +
-          `(${this.config.maxSeqLen})`,
+          `(${this.config.maxSeqLen}), as expected of every input`,
       );
     }
     return [b, t];
@@ -539,21 +551,36 @@ export class CausalBankLM {
    */
   loss(tokens: Tensor, targets: Tensor): Tensor {
     this.#assertLive("loss");
-    const [b, t] = this.#checkTokens(tokens, "loss");
-    if (targets.dtype !== "i32" || targets.shape.join() !== `${b},${t}`) {
-      throw new TypeError(
-        `${ID}.loss: targets must be an i32 Tensor [${b}, ${t}] like tokens, got ${targets.dtype} ` +
-          `[${targets.shape.join(", ")}]`,
-      );
-    }
+    const [b, t] = this.#checkPair(tokens, targets, "loss");
     return crossEntropy(
       reshape(this.forward(tokens), [b * t, BYTE_VOCAB]),
       reshape(targets, [b * t]),
     );
   }
 
+  /** Checks tokens and their targets: live i32 tensors of one shape [B, T]. */
+  #checkPair(tokens: Tensor, targets: Tensor, op: string): [number, number] {
+    const [b, t] = this.#checkTokens(tokens, op);
+    if (!(targets instanceof Tensor)) {
+      throw new TypeError(
+        `${ID}.${op}: targets must be an i32 Tensor [${b}, ${t}] like tokens, got ${
+          shown(targets)
+        }`,
+      );
+    }
+    assertLive(targets, `${ID}.${op}`, "targets");
+    if (targets.dtype !== "i32" || targets.shape.join() !== `${b},${t}`) {
+      throw new TypeError(
+        `${ID}.loss: targets must be an i32 Tensor [${b}, ${t}] like tokens, got ${targets.dtype} ` +
+          `[${targets.shape.join(", ")}]`,
+      );
+    }
+    return [b, t];
+  }
+
   /** The trainable parameters, in a fixed order. */
   trainable(): Tensor[] {
+    this.#assertLive("list the trainable parameters of");
     return [...this.parameters.values()];
   }
 
@@ -570,6 +597,8 @@ export class CausalBankLM {
     if (typeof clipNorm !== "number" || !(clipNorm > 0)) {
       throw new RangeError(`${ID}: clipNorm must be a number > 0, got ${clipNorm}`);
     }
+    // Checked before Adam's moments are allocated on the first step.
+    this.#checkPair(tokens, targets, "trainStep");
     const params = this.trainable();
     this.#opt ??= new Adam(params, { lr });
     const opt = this.#opt;
@@ -600,11 +629,17 @@ export class CausalBankLM {
     if (options === null || typeof options !== "object") {
       throw new TypeError(`${ID}.train: options must be an object`);
     }
-    const steps = checkInt("steps", options.steps, 1);
-    const batch = checkInt("batch", options.batch, 1);
+    // Bounded: one step per count, and batch × seqLen ids per step on the host.
+    const steps = checkInt("steps", options.steps, 1, 2 ** 24);
+    const batch = checkInt("batch", options.batch, 1, 2 ** 16);
     const seqLen = checkInt("seqLen", options.seqLen, 1, this.config.maxSeqLen);
     const lr = checkFinite("lr", options.lr, (x) => x > 0, "finite and > 0");
-    const logEvery = checkInt("logEvery", options.logEvery ?? 10, 1);
+    const logEvery = checkInt("logEvery", options.logEvery ?? 10, 1, 2 ** 24);
+    if (options.onProgress !== undefined && typeof options.onProgress !== "function") {
+      throw new TypeError(
+        `${ID}.train: onProgress must be a function, got ${shown(options.onProgress)}`,
+      );
+    }
     const seed = checkInt("seed", options.seed ?? this.config.seed, 0, 0xffffffff);
     const clipNorm = options.clipNorm ?? 1;
     if (typeof clipNorm !== "number" || !(clipNorm > 0)) {
@@ -618,7 +653,8 @@ export class CausalBankLM {
     );
     if (corpus.length < seqLen + 1) {
       throw new RangeError(
-        `${ID}.train: corpus of ${corpus.length} bytes is shorter than seqLen + 1 (${seqLen + 1})`,
+        `${ID}.train: corpus of ${corpus.length} bytes is shorter than seqLen + 1 ` +
+          `(${seqLen + 1}), expected at least that many`,
       );
     }
     const rng = new Rng(seed);
@@ -675,10 +711,17 @@ export class CausalBankLM {
       throw new TypeError(`${ID}.evaluateBitsPerByte: bytes must be a Uint8Array`);
     }
     if (bytes.length < 2) {
-      throw new RangeError(`${ID}.evaluateBitsPerByte: need at least 2 bytes, got ${bytes.length}`);
+      throw new RangeError(
+        `${ID}.evaluateBitsPerByte: need at least 2 bytes (expected), got ${bytes.length}`,
+      );
+    }
+    if (options === null || typeof options !== "object") {
+      throw new TypeError(
+        `${ID}.evaluateBitsPerByte: options must be an object, got ${shown(options)}`,
+      );
     }
     const seqLen = checkInt("seqLen", options.seqLen ?? 128, 1, this.config.maxSeqLen);
-    const batch = checkInt("batch", options.batch ?? 16, 1);
+    const batch = checkInt("batch", options.batch ?? 16, 1, 2 ** 24);
     const n = bytes.length - 1; // predictions
     const windows: number[] = [];
     for (let o = 0; o < n; o += seqLen) windows.push(o);

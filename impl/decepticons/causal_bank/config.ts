@@ -119,7 +119,9 @@ export const CAUSAL_BANK_DEFAULTS: Readonly<CausalBankConfig> = Object.freeze({
 });
 
 function fail(field: string, why: string): never {
-  throw new RangeError(`Invalid causal-bank config: ${field} ${why}`);
+  // Every rule says what it expects ("must …" or "requires …, got …").
+  const expected = /must|expected/.test(why) ? "" : " (expected a configuration that satisfies it)";
+  throw new RangeError(`Invalid causal-bank config: ${field} ${why}${expected}`);
 }
 
 function positiveInt(cfg: CausalBankConfig, field: keyof CausalBankConfig, min: number): void {
@@ -130,7 +132,21 @@ function positiveInt(cfg: CausalBankConfig, field: keyof CausalBankConfig, min: 
     );
   }
   if (!Number.isInteger(v) || v < min) fail(field, `must be an integer >= ${min}, got ${v}`);
+  // Bounded so that a huge size is refused before anything of that size is built.
+  const max = CONFIG_MAX[field] ?? 2 ** 24;
+  if (v > max) fail(field, `must be an integer <= ${max}, got ${v}`);
 }
+
+/** Upper bounds of the size fields (the byte LM's own bounds, or what one buffer can hold). */
+const CONFIG_MAX: Partial<Record<keyof CausalBankConfig, number>> = {
+  embeddingDim: 4096,
+  linearModes: 65536,
+  maxSeqLen: 2 ** 20,
+  stateDim: 4096,
+  numHeads: 4096,
+  patchSize: 2 ** 20,
+  scanChunk: 2 ** 20,
+};
 
 function oneOf(cfg: CausalBankConfig, field: keyof CausalBankConfig, allowed: readonly string[]) {
   const v: unknown = cfg[field];

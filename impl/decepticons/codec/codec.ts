@@ -24,7 +24,7 @@ const DECODER = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 /** The UTF-8 bytes of `text`. Lone surrogates (ill-formed UTF-16) encode as U+FFFD. */
 export function encodeText(text: string): Uint8Array {
   if (typeof text !== "string") {
-    throw new TypeError(`Cannot encode text: expected a string, got ${typeof text}`);
+    throw new TypeError(`Cannot encode text (encodeText): expected a string, got ${typeof text}`);
   }
   return ENCODER.encode(text);
 }
@@ -35,13 +35,30 @@ export function encodeText(text: string): Uint8Array {
  * @throws {RangeError} naming the first id outside 0..255 (or not an integer) and its index.
  */
 export function ensureByteTokens(ids: ArrayLike<number>, what = "byte ids"): Uint8Array {
+  if (typeof what !== "string") {
+    throw new TypeError(
+      `Cannot run ensureByteTokens: expected the name of the ids to be a string, got ${typeof what}`,
+    );
+  }
+  return byteTokens(ids, what, "ensureByteTokens");
+}
+
+function byteTokens(ids: ArrayLike<number>, what: string, op: string): Uint8Array {
   if (ids instanceof Uint8Array) return ids;
+  const list = Array.isArray(ids) || (ArrayBuffer.isView(ids) && !(ids instanceof DataView));
+  if (!list) {
+    throw new TypeError(
+      `Cannot use ${what} (${op}): expected an array or typed array of byte ids, got ` +
+        (ids === null ? "null" : typeof ids),
+    );
+  }
   const out = new Uint8Array(ids.length);
   for (let i = 0; i < ids.length; i++) {
     const v = ids[i]!;
     if (!Number.isInteger(v) || v < 0 || v > 255) {
-      throw new RangeError(
-        `Cannot use ${what}: id ${v} at index ${i} is outside 0..255`,
+      throw new (typeof v === "number" ? RangeError : TypeError)(
+        `Cannot use ${what} (${op}): id ${v} at index ${i} is outside 0..255, expected an ` +
+          "integer byte value",
       );
     }
     out[i] = v;
@@ -55,7 +72,7 @@ export function ensureByteTokens(ids: ArrayLike<number>, what = "byte ids"): Uin
  * @throws {RangeError} naming the first id outside 0..255 and its index.
  */
 export function decodeText(ids: ArrayLike<number>): string {
-  return DECODER.decode(ensureByteTokens(ids, "ids as text"));
+  return DECODER.decode(byteTokens(ids, "ids as text", "decodeText"));
 }
 
 /**

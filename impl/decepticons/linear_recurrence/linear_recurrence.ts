@@ -57,6 +57,7 @@ import { SCAN_SEQUENTIAL } from "./kernels/sequential.ts";
 import { SCAN_CHUNK_LOCAL } from "./kernels/chunk_local.ts";
 import { SCAN_CHUNK_APPLY } from "./kernels/chunk_apply.ts";
 import { SCAN_GRAD } from "./kernels/grad.ts";
+import { checkObject, checkTensor, shown } from "../validate.ts";
 
 /** How the recurrence is evaluated. */
 export type ScanMethod = "sequential" | "chunked";
@@ -203,9 +204,22 @@ function plan(
   b: Tensor,
   options: LinearRecurrenceOptions,
 ): ScanPlan {
+  const op = "linearRecurrence";
+  checkTensor(op, "gates", a, "f32");
+  checkTensor(op, "inputs", b, "f32");
+  if (options !== undefined) checkObject(op, "the options", options);
+  if (options.initialState !== undefined) {
+    checkTensor(op, "initialState", options.initialState, "f32");
+  }
+  if (options.complex !== undefined && typeof options.complex !== "boolean") {
+    throw new TypeError(
+      `Cannot run ${op}: expected complex to be a boolean but got ${shown(options.complex)}`,
+    );
+  }
   const complex = options.complex ?? false;
   const w: 1 | 2 = complex ? 2 : 1;
-  const method = options.method ?? "chunked";
+  // undefined means the default; null is no method.
+  const method = options.method === undefined ? "chunked" : options.method;
   const init = options.initialState;
   for (const [t, which] of [[a, "gates"], [b, "inputs"]] as const) {
     assertLive(t, "linearRecurrence", which);
@@ -265,6 +279,12 @@ function plan(
   if (!Number.isInteger(segment) || segment < 1) {
     throw new RangeError(
       `Cannot run linearRecurrence with maxStepsPerDispatch = ${segment}: expected an integer >= 1`,
+    );
+  }
+  if (sequentialLoops(segment) > budget) {
+    throw new RangeError(
+      `Cannot run linearRecurrence with maxStepsPerDispatch = ${segment}: expected at most ` +
+        `${budget - 2} (this adapter's loop budget)`,
     );
   }
   assertLoopBudget(SCAN_SEQUENTIAL.name, sequentialLoops(segment));

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { shown } from "../validate.ts";
+
 /**
  * Checks a vocabulary size.
  *
@@ -12,9 +14,36 @@
  */
 export function checkVocab(what: string, vocabSize: number): void {
   if (!Number.isInteger(vocabSize) || vocabSize < 1 || vocabSize > 65536) {
-    throw new RangeError(
-      `Cannot build ${what}: vocabSize ${vocabSize} is not an integer in 1..65536`,
+    throw new (typeof vocabSize === "number" ? RangeError : TypeError)(
+      `Cannot build ${what}: vocabSize ${shown(vocabSize)} is not an integer in 1..65536 ` +
+        "(expected one)",
     );
+  }
+}
+
+/**
+ * Checks an options object (undefined: every default) and that each named field, when present,
+ * is a number.
+ *
+ * @throws {TypeError} naming `what` and the field.
+ */
+export function checkOptions(what: string, options: unknown, numbers: readonly string[]): void {
+  if (options === undefined) return;
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw new TypeError(`Cannot build ${what}: expected an options object, got ${shown(options)}`);
+  }
+  for (const k of numbers) {
+    const v = (options as Record<string, unknown>)[k];
+    if (v !== undefined && typeof v !== "number") {
+      throw new TypeError(`Cannot build ${what}: expected ${k} to be a number, got ${shown(v)}`);
+    }
+  }
+}
+
+/** Checks a list of token sequences (each checked by {@link checkTokens} by its user). */
+export function checkSequences(what: string, sequences: unknown): void {
+  if (!Array.isArray(sequences)) {
+    throw new TypeError(`Cannot ${what}: expected an array of sequences, got ${shown(sequences)}`);
   }
 }
 
@@ -24,11 +53,19 @@ export function checkVocab(what: string, vocabSize: number): void {
  * @throws {RangeError} naming the first bad token and its index.
  */
 export function checkTokens(what: string, tokens: ArrayLike<number>, vocabSize: number): void {
+  const list = Array.isArray(tokens) ||
+    (ArrayBuffer.isView(tokens) && !(tokens instanceof DataView));
+  if (!list) {
+    throw new TypeError(
+      `Cannot ${what}: expected an array or typed array of token ids, got ${shown(tokens)}`,
+    );
+  }
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     if (!Number.isInteger(t) || t < 0 || t >= vocabSize) {
-      throw new RangeError(
-        `Cannot ${what}: token ${t} at index ${i} is outside 0..${vocabSize - 1}`,
+      throw new (typeof t === "number" ? RangeError : TypeError)(
+        `Cannot ${what}: token ${shown(t)} at index ${i} is outside 0..${vocabSize - 1} ` +
+          "(expected an integer id)",
       );
     }
   }
@@ -42,8 +79,9 @@ export function checkTokens(what: string, tokens: ArrayLike<number>, vocabSize: 
  */
 export function checkBuckets(what: string, buckets: number): void {
   if (!Number.isInteger(buckets) || buckets < 1 || buckets > 2 ** 30 || (buckets & (buckets - 1))) {
-    throw new RangeError(
-      `Cannot build ${what}: buckets ${buckets} is not a power of two in 1..2^30`,
+    throw new (typeof buckets === "number" ? RangeError : TypeError)(
+      `Cannot build ${what}: buckets ${shown(buckets)} is not a power of two in 1..2^30 ` +
+        "(expected one)",
     );
   }
 }

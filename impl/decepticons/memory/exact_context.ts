@@ -24,7 +24,15 @@
  *
  * @module
  */
-import { checkTokens, checkVocab, CountTable, renormalise, smoothed } from "./common.ts";
+import {
+  checkOptions,
+  checkTokens,
+  checkVocab,
+  CountTable,
+  renormalise,
+  smoothed,
+} from "./common.ts";
+import { checkFiniteList, checkList, checkObject, checkReal, shown } from "../validate.ts";
 
 /** The clip applied to smoothed probabilities before renormalising. */
 export const EXACT_PROB_FLOOR = 1e-12;
@@ -71,14 +79,17 @@ export class ExactContextMemory {
    *   negative or not finite.
    */
   constructor(options: ExactContextMemoryOptions = {}) {
+    checkOptions("ExactContextMemory", options, ["vocabSize", "maxOrder", "alpha"]);
     const { vocabSize = 256, maxOrder = 3, alpha = 0.05 } = options;
     checkVocab("ExactContextMemory", vocabSize);
     if (!Number.isInteger(maxOrder) || maxOrder < 1 || maxOrder > 16) {
-      throw new RangeError(`Cannot build ExactContextMemory: maxOrder ${maxOrder} is not in 1..16`);
+      throw new RangeError(
+        `Cannot build ExactContextMemory: maxOrder ${maxOrder} is not in 1..16 (expected an integer)`,
+      );
     }
     if (!(alpha >= 0) || !Number.isFinite(alpha)) {
       throw new RangeError(
-        `Cannot build ExactContextMemory: alpha ${alpha} is not finite and >= 0`,
+        `Cannot build ExactContextMemory: alpha ${alpha} is not finite and >= 0 (expected so)`,
       );
     }
     this.vocabSize = vocabSize;
@@ -180,6 +191,19 @@ export class ExactContextMemory {
 }
 
 /** Options of {@link SupportWeightedMixer}. */
+/** Checks a distribution: finite probabilities >= 0. */
+function checkProbs(op: string, what: string, p: unknown): void {
+  checkFiniteList(op, what, p);
+  const a = p as ArrayLike<number>;
+  for (let v = 0; v < a.length; v++) {
+    if (a[v]! < 0) {
+      throw new RangeError(
+        `Cannot ${op}: expected ${what} to be probabilities >= 0 but entry ${v} is ${shown(a[v])}`,
+      );
+    }
+  }
+}
+
 export interface SupportWeightedMixerOptions {
   /** Logit bias of the base distribution (default 2.0). */
   baseBias?: number;
@@ -211,6 +235,11 @@ export class SupportWeightedMixer {
 
   /** A mixer with the given biases (defaults 2.0 and −1.0) and support weight (default 0.5). */
   constructor(options: SupportWeightedMixerOptions = {}) {
+    const op = "build a SupportWeightedMixer";
+    if (options !== undefined) checkObject(op, "the options", options);
+    for (const k of ["baseBias", "expertBias", "supportScale"] as const) {
+      if (options[k] !== undefined) checkReal(op, k, options[k]);
+    }
     this.baseBias = options.baseBias ?? 2.0;
     this.expertBias = options.expertBias ?? -1.0;
     this.supportScale = options.supportScale ?? 0.5;
@@ -227,13 +256,24 @@ export class SupportWeightedMixer {
     experts: readonly { probs: Float64Array; support: number }[],
     baseSupport = 0,
   ): { weights: Float64Array; probs: Float64Array } {
+    const op = "mix with SupportWeightedMixer";
+    checkProbs(op, "the base distribution", base);
+    if (base.length === 0) {
+      throw new RangeError(`Cannot ${op}: expected a non-empty base distribution`);
+    }
+    checkList(op, "the experts", experts);
     for (const [i, e] of experts.entries()) {
+      checkObject(op, `expert ${i}`, e);
+      checkProbs(op, `expert ${i}'s probs`, e.probs);
+      checkReal(op, `expert ${i}'s support`, e.support);
       if (e.probs.length !== base.length) {
         throw new TypeError(
-          `Cannot mix expert ${i} of length ${e.probs.length} with a base of length ${base.length}`,
+          `Cannot mix expert ${i} of length ${e.probs.length} with a base of length ` +
+            `${base.length} (SupportWeightedMixer): expected equal lengths`,
         );
       }
     }
+    checkReal(op, "baseSupport", baseSupport);
     const logits = [
       this.baseBias + this.supportScale * baseSupport,
       ...experts.map((e) => this.expertBias + this.supportScale * e.support),

@@ -20,7 +20,18 @@
  *
  * @module
  */
-import { checkBuckets, checkTokens, checkVocab, CountTable, smoothed } from "./common.ts";
+import {
+  checkBuckets,
+  checkOptions,
+  checkSequences,
+  checkTokens,
+  checkVocab,
+  CountTable,
+  smoothed,
+} from "./common.ts";
+import { checkInt, checkList, checkOneOf } from "../validate.ts";
+
+const ORDERS = ["unigram", "bigram", "trigram", "max"] as const;
 
 /** The trigram hash multipliers (left, right). */
 export const NGRAM_HASH_LEFT = 1315423911;
@@ -46,7 +57,9 @@ export interface NgramMemoryOptions {
 
 function checkAlpha(name: string, a: number): void {
   if (!(a >= 0) || !Number.isFinite(a)) {
-    throw new RangeError(`Cannot build NgramMemory: ${name} ${a} is not finite and >= 0`);
+    throw new RangeError(
+      `Cannot build NgramMemory: ${name} ${a} is not finite and >= 0 (expected so)`,
+    );
   }
 }
 
@@ -74,6 +87,13 @@ export class NgramMemory {
    *   in 1..2^30, or an α negative or not finite.
    */
   constructor(options: NgramMemoryOptions = {}) {
+    checkOptions("NgramMemory", options, [
+      "vocabSize",
+      "buckets",
+      "bigramAlpha",
+      "trigramAlpha",
+      "unigramAlpha",
+    ]);
     const { vocabSize = 256, buckets = 4096, bigramAlpha = 0.5, trigramAlpha = 0.5 } = options;
     const unigramAlpha = options.unigramAlpha ?? bigramAlpha;
     checkVocab("NgramMemory", vocabSize);
@@ -93,6 +113,7 @@ export class NgramMemory {
 
   /** The trigram bucket of the context (left, right). */
   bucket(left: number, right: number): number {
+    checkTokens("hash a context of NgramMemory", [left, right], this.vocabSize);
     return (Math.imul(left, NGRAM_HASH_LEFT) ^ Math.imul(right, NGRAM_HASH_RIGHT)) &
       (this.buckets - 1);
   }
@@ -116,12 +137,16 @@ export class NgramMemory {
 
   /** Adds every sequence's counts (equal to updating with each in turn). */
   fit(sequences: readonly ArrayLike<number>[]): this {
+    // Every sequence is checked before any is counted: a bad one leaves the memory unchanged.
+    checkSequences("fit NgramMemory", sequences);
+    for (const s of sequences) checkTokens("fit NgramMemory", s, this.vocabSize);
     for (const s of sequences) this.update(s);
     return this;
   }
 
   /** Raw counts: [count of `token` after the context, the context's total]. Context length 0..2. */
   counts(context: readonly number[], token: number): [number, number] {
+    checkList("NgramMemory.counts", "the context", context);
     checkTokens("count NgramMemory", [...context, token], this.vocabSize);
     if (context.length === 0) return [this.#unigram[token]!, this.#unigramTotal];
     const row = context.length === 1
@@ -129,13 +154,17 @@ export class NgramMemory {
       : context.length === 2
       ? this.#trigram.row(this.bucket(context[0]!, context[1]!))
       : (() => {
-        throw new RangeError(`Cannot count a context of length ${context.length}: at most 2`);
+        throw new RangeError(
+          `Cannot count a context of length ${context.length} (NgramMemory.counts): expected ` +
+            "at most 2",
+        );
       })();
     return [row?.counts[token] ?? 0, row?.total ?? 0];
   }
 
   /** The α of a context length (0: unigram, 1: bigram, 2: trigram). */
   alphaOf(contextLength: number): number {
+    checkInt("NgramMemory.alphaOf", "the context length", contextLength, 0, 2);
     return contextLength === 0
       ? this.unigramAlpha
       : contextLength === 1
@@ -164,6 +193,13 @@ export class NgramMemory {
 
   /** The distribution used at position `t` of `seq` under `order` (lower orders where context is missing). */
   distributionAt(seq: ArrayLike<number>, t: number, order: NgramOrder): Float64Array {
+    checkTokens("query NgramMemory", seq, this.vocabSize);
+    checkInt("NgramMemory.distributionAt", "t", t, 0, seq.length);
+    checkOneOf("NgramMemory.distributionAt", "the order", order, ORDERS);
+    return this.#distributionAt(seq, t, order);
+  }
+
+  #distributionAt(seq: ArrayLike<number>, t: number, order: NgramOrder): Float64Array {
     const useTri = (order === "trigram" || order === "max") && t >= 2;
     const useBi = order !== "unigram" && t >= 1;
     if (useTri) return this.trigramProbs(seq[t - 2]!, seq[t - 1]!);
@@ -179,21 +215,23 @@ export class NgramMemory {
   chosenProbs(seq: ArrayLike<number>, order: NgramOrder): Float64Array {
     if (!["unigram", "bigram", "trigram", "max"].includes(order)) {
       throw new RangeError(
-        `Cannot score with order "${order}": expected unigram|bigram|trigram|max`,
+        `Cannot score with order "${order}" (NgramMemory.chosenProbs): expected ` +
+          "unigram|bigram|trigram|max",
       );
     }
     checkTokens("score NgramMemory", seq, this.vocabSize);
     const out = new Float64Array(seq.length);
-    for (let t = 0; t < seq.length; t++) out[t] = this.distributionAt(seq, t, order)[seq[t]!]!;
+    for (let t = 0; t < seq.length; t++) out[t] = this.#distributionAt(seq, t, order)[seq[t]!]!;
     return out;
   }
 
   /** The predictive distributions of every position of `seq` under `order` ([T, V], row-major). */
   trace(seq: ArrayLike<number>, order: NgramOrder = "max"): Float64Array {
     checkTokens("trace NgramMemory", seq, this.vocabSize);
+    checkOneOf("NgramMemory.trace", "the order", order, ORDERS);
     const out = new Float64Array(seq.length * this.vocabSize);
     for (let t = 0; t < seq.length; t++) {
-      out.set(this.distributionAt(seq, t, order), t * this.vocabSize);
+      out.set(this.#distributionAt(seq, t, order), t * this.vocabSize);
     }
     return out;
   }

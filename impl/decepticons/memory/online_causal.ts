@@ -31,7 +31,8 @@
  *
  * @module
  */
-import { checkBuckets, checkTokens, checkVocab, CountTable } from "./common.ts";
+import { checkBuckets, checkOptions, checkTokens, checkVocab, CountTable } from "./common.ts";
+import { checkList } from "../validate.ts";
 
 /** Number of features {@link OnlineCausalMemory.query} returns. */
 export const OCM_FEATURES = 7;
@@ -91,10 +92,13 @@ export class OnlineCausalMemory {
    *   buckets not a power of two in 1..2^30 (or too many orders to hash).
    */
   constructor(options: OnlineCausalMemoryOptions = {}) {
+    checkOptions("OnlineCausalMemory", options, ["vocabSize", "maxOrder", "buckets"]);
     const { vocabSize = 256, maxOrder = 3, buckets } = options;
     checkVocab("OnlineCausalMemory", vocabSize);
     if (!Number.isInteger(maxOrder) || maxOrder < 2 || maxOrder > 8) {
-      throw new RangeError(`Cannot build OnlineCausalMemory: maxOrder ${maxOrder} is not in 2..8`);
+      throw new RangeError(
+        `Cannot build OnlineCausalMemory: maxOrder ${maxOrder} is not in 2..8 (expected an integer)`,
+      );
     }
     if (buckets !== undefined) {
       checkBuckets("OnlineCausalMemory", buckets);
@@ -182,12 +186,13 @@ export class OnlineCausalMemory {
    * order = length + 1). With hashing, the count of the context's bucket.
    */
   count(context: readonly number[], token: number): number {
+    checkList("OnlineCausalMemory.count", "the context", context);
     checkTokens("query OnlineCausalMemory", [...context, token], this.vocabSize);
     if (context.length === 0) return this.#unigram[token]!;
     if (context.length > this.maxOrder - 1) {
       throw new RangeError(
-        `Cannot count a context of length ${context.length}: maxOrder ${this.maxOrder} keeps at ` +
-          `most ${this.maxOrder - 1}`,
+        `Cannot count a context of length ${context.length} (OnlineCausalMemory.count): ` +
+          `expected at most ${this.maxOrder - 1}, all that maxOrder ${this.maxOrder} keeps`,
       );
     }
     return this.#tables[context.length - 1]!.row(this.#key(context))?.counts[token] ?? 0;
@@ -196,7 +201,10 @@ export class OnlineCausalMemory {
   /** The sum of all counts of one order (1..maxOrder). */
   orderTotal(order: number): number {
     if (!Number.isInteger(order) || order < 1 || order > this.maxOrder) {
-      throw new RangeError(`Cannot total order ${order}: it is not in 1..${this.maxOrder}`);
+      throw new (typeof order === "number" ? RangeError : TypeError)(
+        `Cannot total order ${order} of OnlineCausalMemory: expected an integer in ` +
+          `1..${this.maxOrder}`,
+      );
     }
     return order === 1 ? this.#total : this.#tables[order - 2]!.total();
   }

@@ -24,7 +24,11 @@
  *
  * @module
  */
-import { renormalise } from "./common.ts";
+import { checkOptions, checkSequences, checkTokens, renormalise } from "./common.ts";
+import { checkInt } from "../validate.ts";
+
+/** Most weight-fitting steps a memory accepts. */
+const MAX_BACKOFF_STEPS = 1_000_000;
 import { NgramMemory, type NgramMemoryOptions } from "./ngram.ts";
 
 /** How the mixture's training likelihood is built. */
@@ -71,25 +75,41 @@ export class StatisticalBackoffMemory {
    *   > 0, the fit mode is unknown, or an n-gram option is invalid (as {@link NgramMemory}).
    */
   constructor(options: StatisticalBackoffOptions = {}) {
+    checkOptions("StatisticalBackoffMemory", options, ["steps", "learningRate", "epsilon"]);
     const { steps = 128, learningRate = 0.25, epsilon = 1e-12, fit = "leave_one_out", ...ng } =
       options;
-    if (!Number.isInteger(steps) || steps < 0) {
+    // Bounded: fit takes `steps` passes over every position, so a huge count never finishes.
+    if (!Number.isInteger(steps) || steps < 0 || steps > MAX_BACKOFF_STEPS) {
       throw new RangeError(
-        `Cannot build StatisticalBackoffMemory: steps ${steps} is not an integer >= 0`,
+        `Cannot build StatisticalBackoffMemory: steps ${steps} is not an integer in ` +
+          `[0, ${MAX_BACKOFF_STEPS}] (expected one)`,
       );
     }
-    if (!(learningRate > 0) || !(epsilon > 0) || !Number.isFinite(learningRate)) {
+    if (
+      !(learningRate > 0) || !(epsilon > 0) || !Number.isFinite(learningRate) ||
+      !Number.isFinite(epsilon)
+    ) {
       throw new RangeError(
         `Cannot build StatisticalBackoffMemory: learningRate ${learningRate} and epsilon ` +
           `${epsilon} must be finite and > 0`,
       );
     }
     if (fit !== "leave_one_out" && fit !== "in_sample") {
-      throw new RangeError(`Cannot build StatisticalBackoffMemory: unknown fit mode "${fit}"`);
+      throw new RangeError(
+        `Cannot build StatisticalBackoffMemory: unknown fit mode "${fit}" (expected ` +
+          '"leave_one_out" or "in_sample")',
+      );
     }
     this.options = Object.freeze({ steps, learningRate, epsilon, fit });
     this.#ngramOptions = ng;
-    this.#ngram = new NgramMemory(ng);
+    try {
+      this.#ngram = new NgramMemory(ng);
+    } catch (e) {
+      // Its n-gram options are this memory's: name the memory the caller built.
+      if (e instanceof TypeError) throw new TypeError(`StatisticalBackoffMemory: ${e.message}`);
+      if (e instanceof RangeError) throw new RangeError(`StatisticalBackoffMemory: ${e.message}`);
+      throw e;
+    }
   }
 
   /** The fitted n-gram tables. */
@@ -123,6 +143,9 @@ export class StatisticalBackoffMemory {
    * @throws {RangeError} naming a token outside 0..V−1.
    */
   fit(sequences: readonly ArrayLike<number>[]): BackoffFitReport {
+    // Checked before the counts are rebuilt: a bad sequence leaves the memory unchanged.
+    checkSequences("fit StatisticalBackoffMemory", sequences);
+    for (const s of sequences) checkTokens("fit StatisticalBackoffMemory", s, this.vocabSize);
     this.#ngram = new NgramMemory(this.#ngramOptions).fit(sequences);
     const rows: number[][] = [];
     for (const s of sequences) {
@@ -152,11 +175,23 @@ export class StatisticalBackoffMemory {
 
   /** The context order a prefix of this length uses: min(length, 2). */
   static orderFor(prefixLength: number): number {
+    checkInt(
+      "StatisticalBackoffMemory.orderFor",
+      "the prefix length",
+      prefixLength,
+      0,
+      Number.MAX_SAFE_INTEGER,
+    );
     return Math.min(prefixLength, 2);
   }
 
   /** The mixed next-token distribution after `prefix`. */
   predict(prefix: ArrayLike<number>): Float64Array {
+    checkTokens("predict with StatisticalBackoffMemory", prefix, this.vocabSize);
+    return this.#predict(prefix);
+  }
+
+  #predict(prefix: ArrayLike<number>): Float64Array {
     const L = prefix.length;
     const uni = this.#ngram.unigramProbs();
     const bi = L >= 1 ? this.#ngram.bigramProbs(prefix[L - 1]!) : uni;
@@ -169,19 +204,21 @@ export class StatisticalBackoffMemory {
 
   /** Row t: the prediction for token t from tokens < t ([T, V], row-major). */
   trace(seq: ArrayLike<number>): Float64Array {
+    checkTokens("trace StatisticalBackoffMemory", seq, this.vocabSize);
     const V = this.vocabSize;
     const arr = Array.from(seq);
     const out = new Float64Array(arr.length * V);
-    for (let t = 0; t < arr.length; t++) out.set(this.predict(arr.slice(0, t)), t * V);
+    for (let t = 0; t < arr.length; t++) out.set(this.#predict(arr.slice(0, t)), t * V);
     return out;
   }
 
   /** Bits of each token of `seq` under {@link predict}. */
   bits(seq: ArrayLike<number>): Float64Array {
+    checkTokens("score StatisticalBackoffMemory", seq, this.vocabSize);
     const arr = Array.from(seq);
     const out = new Float64Array(arr.length);
     for (let t = 0; t < arr.length; t++) {
-      out[t] = -Math.log2(this.predict(arr.slice(0, t))[arr[t]!]!);
+      out[t] = -Math.log2(this.#predict(arr.slice(0, t))[arr[t]!]!);
     }
     return out;
   }

@@ -61,6 +61,31 @@ import { type EchoState, echoState } from "../substrate/build.ts";
 import { spectralRadius } from "../substrate/eigen.ts";
 import { choleskySolve as linalgCholeskySolve } from "../../linalg/cholesky.ts";
 import { runSubstrate } from "../substrate/gpu.ts";
+import {
+  checkFiniteList,
+  checkInt,
+  checkList,
+  checkObject,
+  checkReal,
+  shown,
+} from "../validate.ts";
+
+const CODER = "ByteLatentPredictiveCoder";
+
+/** Most bytes one {@link ByteLatentPredictiveCoder.generate} call emits. */
+const MAX_GENERATE_STEPS = 2 ** 24;
+
+/** Checks an options argument: undefined (every default) or an object. */
+function checkOptionsArg(op: string, o: unknown): void {
+  if (o !== undefined) checkObject(op, "the options", o);
+}
+
+/** Checks an optional callback. */
+function checkCallback(op: string, what: string, f: unknown): void {
+  if (f !== undefined && typeof f !== "function") {
+    throw new TypeError(`Cannot ${op}: expected ${what} to be a function but got ${shown(f)}`);
+  }
+}
 
 /** Configuration of the coder (the original's defaults, src/decepticons/config.py). */
 export interface CoderConfig {
@@ -206,6 +231,17 @@ function fail(what: string, expected: string, got: unknown): never {
 }
 
 function checkConfig(c: CoderConfig): void {
+  const op = `build a ${CODER}`;
+  for (const [k, v] of Object.entries(c)) {
+    if (k !== "mode" && typeof v !== "number") {
+      throw new TypeError(`Cannot ${op}: expected ${k} to be a number but got ${shown(v)}`);
+    }
+  }
+  // The substrate's settings, checked here so that the message names the coder.
+  checkReal(op, "connectivity", c.connectivity, Number.MIN_VALUE, 1);
+  checkReal(op, "spectralRadius", c.spectralRadius, 0);
+  checkReal(op, "leak", c.leak, Number.MIN_VALUE, 1);
+  checkReal(op, "inputScale", c.inputScale);
   const posInt = (name: keyof CoderConfig, max: number) => {
     const v = c[name] as number;
     if (!Number.isInteger(v) || v < 1 || v > max) {
@@ -231,6 +267,11 @@ function checkConfig(c: CoderConfig): void {
   }
   for (const k of ["noveltyThreshold", "ridgeAlpha", "latentRadius", "calibratedLr"] as const) {
     if (!Number.isFinite(c[k]) || c[k] < 0) fail(k, "must be a finite number >= 0", c[k]);
+    // Past f32 the GPU's copy would be ±Infinity.
+    if (Math.abs(Math.fround(c[k])) === Infinity) fail(k, "must be within the f32 range", c[k]);
+  }
+  if (!Number.isInteger(c.seed) || c.seed < 0 || c.seed + 101 > 0xffffffff) {
+    fail("seed", "must be an integer in [0, 2^32 − 102]", c.seed);
   }
 }
 
@@ -309,6 +350,7 @@ export class ByteLatentPredictiveCoder {
    * @throws {RangeError} for a configuration value out of range.
    */
   static fromSeed(config: Partial<CoderConfig> = {}): ByteLatentPredictiveCoder {
+    checkOptionsArg(`build a ${CODER} (fromSeed)`, config);
     const c: CoderConfig = { ...CODER_DEFAULTS, ...config };
     checkConfig(c);
     if (!Number.isInteger(c.seed) || c.seed < 0 || c.seed + 101 > 0xffffffff) {
@@ -373,9 +415,15 @@ export class ByteLatentPredictiveCoder {
     draws: CoderDraws,
     config: Partial<CoderConfig> = {},
   ): ByteLatentPredictiveCoder {
+    const op = `build a ${CODER} (fromDraws)`;
+    checkObject(op, "the draws", draws);
+    checkOptionsArg(op, config);
     const c: CoderConfig = { ...CODER_DEFAULTS, ...config };
     checkConfig(c);
     const n = c.size;
+    for (const k of ["w", "u", "indices", "p", "r", "gin", "lp"] as const) {
+      checkFiniteList(op, `draws.${k}`, draws[k]);
+    }
     if (draws.w.length !== n * n || draws.u.length !== n * 256) {
       throw new TypeError(
         `Cannot build ByteLatentPredictiveCoder: W has ${draws.w.length} values and U ` +
@@ -428,6 +476,9 @@ export class ByteLatentPredictiveCoder {
       onProgress?: (p: FitProgress) => void;
     } = {},
   ): CoderTrace {
+    const op = `trace ${CODER}`;
+    checkOptionsArg(op, o);
+    checkCallback(op, "onProgress", o.onProgress);
     const steps = this.#traceSteps(tokens, o);
     for (;;) {
       const r = steps.next();
@@ -445,12 +496,28 @@ export class ByteLatentPredictiveCoder {
     tokens: ArrayLike<number>,
     o: { init?: Float64Array; state?: Tensor; keepStates?: boolean },
   ): Generator<FitProgress, CoderTrace> {
+    const op = `trace ${CODER}`;
+    toBytes(tokens, "trace");
     const T = tokens.length;
-    if (T < 1) throw new RangeError("Cannot trace ByteLatentPredictiveCoder: no tokens");
+    if (T < 1) {
+      throw new RangeError(
+        "Cannot trace ByteLatentPredictiveCoder: no tokens (expected at least 1)",
+      );
+    }
+    if (o.init !== undefined) checkFiniteList(op, "init", o.init, this.config.size);
+    if (o.keepStates !== undefined && typeof o.keepStates !== "boolean") {
+      throw new TypeError(
+        `Cannot ${op}: expected keepStates to be a boolean but got ${shown(o.keepStates)}`,
+      );
+    }
     const shape = this.#shape();
     const S = coderStateSize(shape);
     const D = this.featureDim;
-    if (o.state && (o.state.disposed || o.state.size !== S || o.state.dtype !== "f32")) {
+    if (
+      o.state !== undefined &&
+      (!(o.state instanceof Object) || o.state.disposed || o.state.size !== S ||
+        o.state.dtype !== "f32")
+    ) {
       throw new TypeError(
         `Cannot trace ByteLatentPredictiveCoder: the committer state must be a live f32 tensor ` +
           `of ${S} values`,
@@ -510,13 +577,16 @@ export class ByteLatentPredictiveCoder {
    * @throws {RangeError} for fewer than 2 bytes, an id outside 0..255, or an unknown readout.
    */
   async fit(data: string | ArrayLike<number>, o: FitOptions = {}): Promise<FitResult> {
+    checkOptionsArg(`fit ${CODER}`, o);
+    checkCallback(`fit ${CODER}`, "onProgress", o.onProgress);
     const bytes = toBytes(data, "fit");
     if (bytes.length < 2) {
       throw new RangeError(
         `Cannot fit ByteLatentPredictiveCoder: expected at least 2 bytes, got ${bytes.length}`,
       );
     }
-    const readout = o.readout ?? "ridge";
+    // undefined means the default; anything else (null included) must name a readout.
+    const readout = o.readout === undefined ? "ridge" : o.readout;
     if (readout !== "ridge" && readout !== "calibrated") {
       throw new RangeError(
         `Cannot fit ByteLatentPredictiveCoder: readout "${readout}" must be "ridge" or "calibrated"`,
@@ -704,7 +774,10 @@ export class ByteLatentPredictiveCoder {
   async score(data: string | ArrayLike<number>): Promise<number> {
     const weights = this.weights;
     if (weights === null) {
-      throw new Error("Cannot score with ByteLatentPredictiveCoder: call fit() first");
+      // A state error, typed like the others: the coder is not fitted yet.
+      throw new TypeError(
+        "Cannot score with ByteLatentPredictiveCoder: call fit() first (expected a fitted coder)",
+      );
     }
     const bytes = toBytes(data, "score");
     if (bytes.length < 2) {
@@ -743,16 +816,30 @@ export class ByteLatentPredictiveCoder {
     steps: number,
     o: GenerateOptions = {},
   ): Promise<Uint8Array> {
-    const bytes = toBytes(prompt, "generate");
-    if (bytes.length === 0) {
-      throw new RangeError("Cannot generate with ByteLatentPredictiveCoder: the prompt is empty");
-    }
-    if (!Number.isInteger(steps) || steps < 0) {
-      throw new RangeError(
-        `Cannot generate with ByteLatentPredictiveCoder: steps ${steps} must be an integer >= 0`,
+    const op = `generate with ${CODER}`;
+    checkOptionsArg(op, o);
+    checkCallback(op, "onByte", o.onByte);
+    if (o.greedy !== undefined && typeof o.greedy !== "boolean") {
+      throw new TypeError(
+        `Cannot ${op}: expected greedy to be a boolean but got ${shown(o.greedy)}`,
       );
     }
-    const temperature = o.temperature ?? 1;
+    if (o.seed !== undefined) checkInt(op, "seed", o.seed, 0, 0xffffffff);
+    const bytes = toBytes(prompt, "generate");
+    if (bytes.length === 0) {
+      throw new RangeError(
+        "Cannot generate with ByteLatentPredictiveCoder: the prompt is empty (expected at least " +
+          "1 byte)",
+      );
+    }
+    // Bounded: the generated bytes are kept on the host, one GPU step each.
+    if (!Number.isInteger(steps) || steps < 0 || steps > MAX_GENERATE_STEPS) {
+      throw new (typeof steps === "number" ? RangeError : TypeError)(
+        `Cannot generate with ByteLatentPredictiveCoder: steps ${steps} must be an integer in ` +
+          `[0, ${MAX_GENERATE_STEPS}]`,
+      );
+    }
+    const temperature = o.temperature === undefined ? 1 : o.temperature;
     if (!Number.isFinite(temperature) || temperature <= 0) {
       throw new RangeError(
         `Cannot generate with ByteLatentPredictiveCoder: temperature ${temperature} must be > 0`,
@@ -762,7 +849,9 @@ export class ByteLatentPredictiveCoder {
     const rng = new Rng(seed); // validates the seed
     const fitted = this.weights;
     if (!fitted) {
-      throw new Error("Cannot generate with ByteLatentPredictiveCoder: call fit() first");
+      throw new TypeError(
+        "Cannot generate with ByteLatentPredictiveCoder: call fit() first (expected a fitted coder)",
+      );
     }
     const D = this.featureDim;
     const out = Array.from(bytes);
@@ -798,15 +887,16 @@ function toBytes(data: string | ArrayLike<number>, op: string): Uint8Array {
   if (data === null || typeof data !== "object" || typeof data.length !== "number") {
     throw new TypeError(
       `Cannot ${op} with ByteLatentPredictiveCoder: expected text or an array of byte ids, ` +
-        `got ${data === null ? "null" : typeof data}`,
+        `got ${shown(data)}`,
     );
   }
   const out = new Uint8Array(data.length);
   for (let i = 0; i < data.length; i++) {
     const v = data[i]!;
     if (!Number.isInteger(v) || v < 0 || v > 255) {
-      throw new RangeError(
-        `Cannot ${op} with ByteLatentPredictiveCoder: id ${v} at index ${i} is outside 0..255`,
+      throw new (typeof v === "number" ? RangeError : TypeError)(
+        `Cannot ${op} with ByteLatentPredictiveCoder: id ${v} at index ${i} is outside 0..255 ` +
+          "(expected a byte)",
       );
     }
     out[i] = v;
@@ -816,8 +906,17 @@ function toBytes(data: string | ArrayLike<number>, op: string): Uint8Array {
 
 /** mean(−ln clip(softmax(logits)[target], 1e−12)) / ln 2, in f64 from f32 logits [n, 256]. */
 export function bitsPerByte(logits: ArrayLike<number>, targets: ArrayLike<number>): number {
-  const n = targets.length;
+  const op = "bitsPerByte";
+  const n = checkList(op, "targets", targets);
+  checkFiniteList(op, "logits", logits);
+  if (n < 1 || logits.length < n || logits.length % n !== 0) {
+    throw new TypeError(
+      `Cannot run ${op}: expected logits [n, V] for n = ${n} targets (a positive multiple of ` +
+        `${n} values) but got ${logits.length} values`,
+    );
+  }
   const V = logits.length / n;
+  for (let t = 0; t < n; t++) checkInt(op, `targets[${t}]`, targets[t], 0, V - 1);
   let total = 0;
   for (let t = 0; t < n; t++) {
     let m = -Infinity;

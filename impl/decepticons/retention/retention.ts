@@ -59,6 +59,7 @@ import { RETENTION_CHUNK_SCORES } from "./kernels/chunk_scores.ts";
 import { RETENTION_DELTA_SOLVE } from "./kernels/delta_solve.ts";
 import { RETENTION_DELTA_MAPS } from "./kernels/delta_maps.ts";
 import { RETENTION_DELTA_CARRY } from "./kernels/delta_carry.ts";
+import { checkObject, checkTensor } from "../validate.ts";
 
 /** How the forward is computed; every form has the same value and gradient. */
 export type RetentionForm = "recurrent" | "parallel" | "chunkwise";
@@ -73,6 +74,9 @@ export interface RetentionOptions {
 
 /** Largest key size (the state column lives in one invocation's private array). */
 export const RETENTION_MAX_KEY_DIM = 256;
+
+/** Largest chunk a call accepts (a chunk longer than T is clamped to T; past this it is absurd). */
+const RETENTION_MAX_CHUNK = 2 ** 20;
 /** Largest value size. */
 export const RETENTION_MAX_VALUE_DIM = 4096;
 
@@ -106,7 +110,8 @@ function validate(
     gates,
     perSeq ? "gamma" : "gates",
   ]];
-  if (beta) named.push([beta, "beta"]);
+  if (beta !== null) named.push([beta, "beta"]);
+  for (const [t, which] of named) checkTensor(op, which, t, "f32");
   for (const [t, which] of named) assertDType(t, "f32", op, which);
   const shapes = named.map(([t, w]) => `${w} ${formatShape(t.shape)}`).join(", ");
   const bad = (why: string) => new TypeError(`Cannot ${op} tensors of shapes ${shapes}: ${why}`);
@@ -402,8 +407,10 @@ function recurrentBackward(p: Problem, dO: Tensor): Tensor[] {
 }
 
 function run(p: Problem, options: RetentionOptions): Tensor {
-  const form = options.form ?? "recurrent";
-  const chunk = options.chunk ?? 32;
+  if (options !== undefined) checkObject(p.op, "the options", options);
+  // undefined means the default; null is no form.
+  const form = options.form === undefined ? "recurrent" : options.form;
+  const chunk = options.chunk === undefined ? 32 : options.chunk;
   const allowed: RetentionForm[] = p.beta
     ? ["recurrent", "chunkwise"]
     : ["recurrent", "parallel", "chunkwise"];
@@ -413,8 +420,10 @@ function run(p: Problem, options: RetentionOptions): Tensor {
       : '"recurrent", "parallel" or "chunkwise"';
     throw new RangeError(`Cannot ${p.op} with form "${form}": expected ${expected}`);
   }
-  if (!Number.isInteger(chunk) || chunk < 1) {
-    throw new RangeError(`Cannot ${p.op} with chunk ${chunk}: expected a positive integer`);
+  if (!Number.isInteger(chunk) || chunk < 1 || chunk > RETENTION_MAX_CHUNK) {
+    throw new RangeError(
+      `Cannot ${p.op} with chunk ${chunk}: expected a positive integer <= ${RETENTION_MAX_CHUNK}`,
+    );
   }
   if (form !== "recurrent") {
     const c = form === "parallel" ? p.tm : Math.min(chunk, p.tm);

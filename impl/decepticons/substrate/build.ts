@@ -23,6 +23,23 @@
  */
 import { Rng } from "../../gpu/rng.ts";
 import { spectralRadius } from "./eigen.ts";
+import {
+  checkFiniteList,
+  checkInt,
+  checkList,
+  checkObject,
+  checkOneOf,
+  checkReal,
+  shown,
+} from "../validate.ts";
+
+/** Checks a non-empty list of finite numbers. */
+function realList(op: string, what: string, v: unknown): void {
+  checkFiniteList(op, what, v);
+  if ((v as ArrayLike<number>).length === 0) {
+    throw new RangeError(`Cannot run ${op}: expected ${what} to hold at least one value`);
+  }
+}
 
 /** A leaky tanh reservoir layer: s' = (1−λ)s + λ tanh(W s + U[:, x] + Up·below'). */
 export interface ReservoirLayer {
@@ -122,6 +139,12 @@ export type Substrate = EchoState | DelayLine | LinearMemory | Oscillatory | Mix
 
 /** State size; the hierarchical phase is one extra trailing entry. */
 export function stateDim(s: Substrate): number {
+  checkSubstrate("stateDim", s);
+  return stateDimOf(s);
+}
+
+/** {@link stateDim} of a substrate already checked. */
+export function stateDimOf(s: Substrate): number {
   switch (s.kind) {
     case "echo_state":
       return s.layer.n;
@@ -138,8 +161,151 @@ export function stateDim(s: Substrate): number {
   }
 }
 
-function check(cond: boolean, what: string): void {
-  if (!cond) throw new RangeError(`Cannot build substrate: ${what}`);
+function check(cond: boolean, what: string, op?: string): void {
+  if (!cond) {
+    throw new RangeError(`Cannot build ${op ? `the substrate (${op})` : "substrate"}: ${what}`);
+  }
+}
+
+/** Most state units one substrate branch may hold (runSubstrate's workgroup-memory limit). */
+export const MAX_BRANCH_UNITS = 2048;
+/** Most vocabulary ids a substrate embeds. */
+const MAX_VOCAB = 65536;
+/** Most f64 values one drawn table (embedding, input weights) may hold. */
+const MAX_TABLE = 2 ** 24;
+
+/** Checks a builder's options object (undefined means every default). */
+function checkOptions(op: string, o: unknown): void {
+  if (o !== undefined) checkObject(op, "the options", o);
+}
+
+/** Checks the vocabulary and seed options shared by every builder; returns them with defaults. */
+function vocabAndSeed(op: string, o: { vocab?: unknown; seed?: unknown }, seedSpan = 0) {
+  const vocab = o.vocab === undefined ? 256 : checkInt(op, "vocab", o.vocab, 1, MAX_VOCAB);
+  const seed = o.seed === undefined ? 7 : checkInt(op, "seed", o.seed, 0, 0xffffffff - seedSpan);
+  return { vocab, seed };
+}
+
+/** Checks an optional finite number option. */
+function optReal(op: string, what: string, v: unknown, min = -Infinity, max = Infinity) {
+  return v === undefined ? undefined : checkReal(op, what, v, min, max);
+}
+
+/** Checks a drawn table of `count` values fits {@link MAX_TABLE}. */
+function checkTable(op: string, what: string, count: number): void {
+  if (count > MAX_TABLE) {
+    throw new RangeError(
+      `Cannot run ${op}: the ${what} would hold ${count} values, expected at most ${MAX_TABLE}`,
+    );
+  }
+}
+
+/** Checks a substrate's state size against {@link MAX_BRANCH_UNITS}. */
+function checkUnits(op: string, what: string, units: number): void {
+  if (units > MAX_BRANCH_UNITS) {
+    throw new RangeError(
+      `Cannot run ${op}: ${what} gives ${units} state units, expected at most ${MAX_BRANCH_UNITS}`,
+    );
+  }
+}
+
+/** Checks the reservoir options of an echo-state layer. */
+function checkReservoirOptions(op: string, o: Partial<ReservoirOptions>, prefix = ""): void {
+  checkOptions(op, o);
+  if (o.size !== undefined) checkInt(op, `${prefix}size`, o.size, 1, MAX_BRANCH_UNITS);
+  optReal(op, `${prefix}connectivity`, o.connectivity, Number.MIN_VALUE, 1);
+  optReal(op, `${prefix}spectralRadius`, o.spectralRadius, 0);
+  optReal(op, `${prefix}leak`, o.leak, Number.MIN_VALUE, 1);
+  optReal(op, `${prefix}inputScale`, o.inputScale);
+  if (o.topology !== undefined) {
+    checkOneOf(op, `${prefix}topology`, o.topology, ["erdos_renyi", "small_world"]);
+  }
+  optReal(op, `${prefix}rewireProbability`, o.rewireProbability, 0, 1);
+}
+
+/**
+ * Checks that `s` is a substrate as the builders make it: a known kind, and every size and
+ * table consistent with its vocabulary (a hand-made object with a wrong table would upload the
+ * wrong number of values).
+ *
+ * @throws {TypeError} naming `op` and the first bad field.
+ */
+export function checkSubstrate(op: string, s: unknown): asserts s is Substrate {
+  checkObject(op, "the substrate", s);
+  const o = s as Record<string, unknown>;
+  const kinds = ["echo_state", "delay", "linear", "oscillatory", "mixed", "hierarchical"] as const;
+  const kind = checkOneOf(op, "substrate.kind", o.kind, kinds);
+  const vocab = checkInt(op, "substrate.vocab", o.vocab, 1, MAX_VOCAB);
+  const table = (what: string, v: unknown, n: number) => {
+    if (!(v instanceof Float64Array) || v.length !== n) {
+      throw new TypeError(
+        `Cannot run ${op}: expected ${what} to be a Float64Array of ${n} values but got ` +
+          shown(v),
+      );
+    }
+    checkFiniteList(op, what, v);
+  };
+  const layer = (what: string, l: unknown, below: number | null) => {
+    checkObject(op, what, l);
+    const r = l as Record<string, unknown>;
+    const n = checkInt(op, `${what}.n`, r.n, 1, MAX_BRANCH_UNITS);
+    checkReal(op, `${what}.leak`, r.leak, Number.MIN_VALUE, 1);
+    checkInt(op, `${what}.stride`, r.stride, 1, 2 ** 24);
+    table(`${what}.w`, r.w, n * n);
+    table(`${what}.u`, r.u, n * vocab);
+    if (below === null) {
+      if (r.up !== null) {
+        throw new TypeError(
+          `Cannot run ${op}: expected ${what}.up to be null but got ${shown(r.up)}`,
+        );
+      }
+    } else table(`${what}.up`, r.up, n * below);
+    return n;
+  };
+  const reals = (what: string, v: unknown, min: number, max: number) => {
+    checkList(op, what, v);
+    const a = v as unknown[];
+    if (a.length === 0) {
+      throw new RangeError(`Cannot run ${op}: expected ${what} to hold at least one value`);
+    }
+    a.forEach((x, i) => checkReal(op, `${what}[${i}]`, x, min, max));
+    return a.length;
+  };
+  const linear = (what: string, d: Record<string, unknown>, count: number) => {
+    const dim = checkInt(op, `${what}.dim`, d.dim, 1, MAX_BRANCH_UNITS);
+    table(`${what}.emb`, d.emb, vocab * dim);
+    checkUnits(op, what, count * dim);
+    return dim;
+  };
+  if (kind === "echo_state") layer("substrate.layer", o.layer, null);
+  else if (kind === "hierarchical") {
+    checkList(op, "substrate.layers", o.layers, 3);
+    let below: number | null = null;
+    let units = 0;
+    for (const [i, l] of (o.layers as unknown[]).entries()) {
+      below = layer(`substrate.layers[${i}]`, l, below);
+      units += below;
+    }
+    checkUnits(op, "substrate", units);
+  } else if (kind === "delay") {
+    const length = checkInt(op, "substrate.length", o.length, 1, MAX_BRANCH_UNITS);
+    checkReal(op, "substrate.decay", o.decay);
+    linear("substrate", o, length);
+  } else if (kind === "linear") {
+    linear("substrate", o, reals("substrate.decays", o.decays, -1, 1));
+  } else if (kind === "oscillatory") {
+    const nd = reals("substrate.decays", o.decays, 0, 1);
+    const np = reals("substrate.damping", o.damping, 0, 1);
+    reals("substrate.periods", o.periods, Number.MIN_VALUE, Infinity);
+    checkList(op, "substrate.periods", o.periods, np);
+    const dim = linear("substrate", o, nd + 2 * np);
+    checkList(op, "substrate.q", o.q, nd + 2 * np);
+    (o.q as unknown[]).forEach((q, i) => table(`substrate.q[${i}]`, q, dim * dim));
+  } else {
+    layer("substrate.esn", o.esn, null);
+    checkObject(op, "substrate.delay", o.delay);
+    checkSubstrate(op, { ...(o.delay as object), kind: "delay", vocab });
+  }
 }
 
 const PROBE_REL = 2e-12;
@@ -230,14 +396,16 @@ export function reservoirMatrix(
   radius: number,
   rng: Rng,
   mask: ReservoirMaskOptions = {},
+  op?: string,
 ): Float64Array {
-  check(Number.isInteger(n) && n >= 1 && n <= 2048, `size ${n} outside [1, 2048]`);
-  check(c > 0 && c <= 1, `connectivity ${c} outside (0, 1]`);
-  check(radius >= 0 && Number.isFinite(radius), `spectral radius ${radius} must be >= 0`);
+  check(Number.isInteger(n) && n >= 1 && n <= 2048, `size ${n} outside [1, 2048]`, op);
+  check(c > 0 && c <= 1, `connectivity ${c} outside (0, 1]`, op);
+  check(radius >= 0 && Number.isFinite(radius), `spectral radius ${radius} must be >= 0`, op);
   const topology = mask.topology ?? "erdos_renyi";
   check(
     topology === "erdos_renyi" || topology === "small_world",
     `unknown topology "${topology}" (expected "erdos_renyi" or "small_world")`,
+    op,
   );
   const w = new Float64Array(n * n);
   for (let i = 0; i < n * n; i++) w[i] = rng.normal();
@@ -248,7 +416,11 @@ export function reservoirMatrix(
     for (let i = 0; i < n * n; i++) if (rng.uniform() >= c || i % (n + 1) === 0) w[i] = 0;
   }
   const r = spectralRadius(w, n);
-  check(r > 0, "the drawn matrix has spectral radius 0 (raise the connectivity)");
+  check(
+    r > 0,
+    "the drawn matrix has spectral radius 0 (expected a nonzero radius: raise the connectivity)",
+    op,
+  );
   // Conditioning probe: a defective dominant eigenvalue (near-nilpotent sparse draws) moves
   // like δ^(1/k) under a perturbation δ, so rounding alone would already make "exactly ρ"
   // unattainable. Perturb every entry by a relative 1e-12 (a fixed pattern, no draws) and
@@ -259,7 +431,9 @@ export function reservoirMatrix(
   check(
     moved <= PROBE_TOLERANCE * r,
     `the drawn matrix's dominant eigenvalue is ill-conditioned (radius ${r} moves by ${moved} ` +
-      "under a 1e-12 relative perturbation); draw again with another seed",
+      "under a 1e-12 relative perturbation; expected a well-conditioned draw); draw again " +
+      "with another seed",
+    op,
   );
   for (let i = 0; i < n * n; i++) w[i] = w[i]! * (radius / r);
   return w;
@@ -276,15 +450,23 @@ function gaussian(count: number, scale: number, rng: Rng): Float64Array {
 export function echoState(
   o: Partial<ReservoirOptions> & { vocab?: number; seed?: number } = {},
 ): EchoState {
+  return echoStateAs("echoState", o);
+}
+
+function echoStateAs(
+  op: string,
+  o: Partial<ReservoirOptions> & { vocab?: number; seed?: number },
+): EchoState {
+  checkReservoirOptions(op, o);
+  const { vocab, seed } = vocabAndSeed(op, o, 17);
   const n = o.size ?? 512;
-  const vocab = o.vocab ?? 256;
-  const seed = o.seed ?? 7;
+  checkTable(op, "input weights", n * vocab);
   const leak = o.leak ?? 0.25;
-  check(leak > 0 && leak <= 1, `leak ${leak} outside (0, 1]`);
+  check(leak > 0 && leak <= 1, `leak ${leak} outside (0, 1]`, op);
   const w = reservoirMatrix(n, o.connectivity ?? 0.05, o.spectralRadius ?? 0.95, new Rng(seed), {
     topology: o.topology,
     rewireProbability: o.rewireProbability,
-  });
+  }, op);
   const u = gaussian(n * vocab, o.inputScale ?? 0.2, new Rng(seed + 17));
   return { kind: "echo_state", vocab, layer: { n, leak, w, u, up: null, stride: 1 } };
 }
@@ -300,11 +482,30 @@ export function delayLine(
     seed?: number;
   } = {},
 ): DelayLine {
-  const length = o.length ?? 16;
-  const dim = o.dim ?? 16;
-  const vocab = o.vocab ?? 256;
-  check(length >= 1 && dim >= 1, `length ${length} and dim ${dim} must be >= 1`);
-  const emb = gaussian(vocab * dim, (o.scale ?? 1) / Math.sqrt(dim), new Rng(o.seed ?? 7));
+  return delayLineAs("delayLine", o);
+}
+
+function delayLineAs(
+  op: string,
+  o: {
+    length?: number;
+    dim?: number;
+    decay?: number;
+    scale?: number;
+    vocab?: number;
+    seed?: number;
+  },
+): DelayLine {
+  checkOptions(op, o);
+  const { vocab, seed } = vocabAndSeed(op, o);
+  const length = o.length === undefined ? 16 : checkInt(op, "length", o.length, 1, 2 ** 24);
+  const dim = o.dim === undefined ? 16 : checkInt(op, "dim", o.dim, 1, MAX_BRANCH_UNITS);
+  optReal(op, "decay", o.decay);
+  optReal(op, "scale", o.scale);
+  checkUnits(op, `a delay line of length ${length} and dim ${dim}`, length * dim);
+  checkTable(op, "embedding", vocab * dim);
+  check(length >= 1 && dim >= 1, `length ${length} and dim ${dim} must be >= 1`, op);
+  const emb = gaussian(vocab * dim, (o.scale ?? 1) / Math.sqrt(dim), new Rng(seed));
   return { kind: "delay", vocab, length, dim, decay: o.decay ?? 1, emb };
 }
 
@@ -312,11 +513,16 @@ export function delayLine(
 export function linearMemory(
   o: { decays?: number[]; dim?: number; vocab?: number; seed?: number } = {},
 ): LinearMemory {
+  const op = "linearMemory";
+  checkOptions(op, o);
+  const { vocab, seed } = vocabAndSeed(op, o);
+  if (o.decays !== undefined) realList(op, "decays", o.decays);
   const decays = o.decays ?? [0.25, 0.5, 0.75, 0.9, 0.97];
-  const dim = o.dim ?? 16;
-  const vocab = o.vocab ?? 256;
-  check(decays.every((d) => Math.abs(d) < 1), "every decay must satisfy |d| < 1");
-  const emb = gaussian(vocab * dim, 1 / Math.sqrt(dim), new Rng(o.seed ?? 7));
+  const dim = o.dim === undefined ? 16 : checkInt(op, "dim", o.dim, 1, MAX_BRANCH_UNITS);
+  check(decays.every((d) => Math.abs(d) < 1), "every decay must satisfy |d| < 1", op);
+  checkUnits(op, `${decays.length} decays of dim ${dim}`, decays.length * dim);
+  checkTable(op, "embedding", vocab * dim);
+  const emb = gaussian(vocab * dim, 1 / Math.sqrt(dim), new Rng(seed));
   return { kind: "linear", vocab, dim, decays, emb };
 }
 
@@ -349,18 +555,27 @@ export function oscillatory(
     seed?: number;
   } = {},
 ): Oscillatory {
-  const dim = o.dim ?? 16;
-  const vocab = o.vocab ?? 256;
+  const op = "oscillatory";
+  checkOptions(op, o);
+  const { vocab, seed } = vocabAndSeed(op, o);
+  const dim = o.dim === undefined ? 16 : checkInt(op, "dim", o.dim, 1, MAX_BRANCH_UNITS);
+  if (o.decays !== undefined) realList(op, "decays", o.decays);
+  if (o.damping !== undefined) realList(op, "damping", o.damping);
+  if (o.periods !== undefined) realList(op, "periods", o.periods);
   const decays = o.decays ?? [0.25, 0.5, 0.75, 0.9];
   const damping = o.damping ?? [0.85, 0.85 + 0.13 / 3, 0.85 + 0.26 / 3, 0.98];
   const periods = o.periods ?? [4, 8, 16, 32];
-  check(damping.length === periods.length, "one period per damping");
+  check(damping.length === periods.length, "one period per damping (expected equal lengths)", op);
   check(
     [...decays, ...damping].every((d) => d >= 0 && d < 1),
     "decays and damping must lie in [0, 1)",
+    op,
   );
-  check(periods.every((p) => p > 0), "periods must be > 0");
-  const rng = new Rng(o.seed ?? 7);
+  check(periods.every((p) => p > 0), "periods must be > 0", op);
+  const count = decays.length + 2 * damping.length;
+  checkUnits(op, `${count} modes of dim ${dim}`, count * dim);
+  checkTable(op, "embedding", vocab * dim);
+  const rng = new Rng(seed);
   const emb = gaussian(vocab * dim, 1, rng);
   for (let v = 0; v < vocab; v++) {
     let s = 0;
@@ -383,10 +598,12 @@ export function mixed(
     seed?: number;
   } = {},
 ): Mixed {
-  const vocab = o.vocab ?? 256;
-  const seed = o.seed ?? 7;
-  const esn = echoState({ ...o.esn, vocab, seed }).layer;
-  const delay = delayLine({ length: o.delayLength, dim: o.delayDim, vocab, seed: seed + 1 });
+  const op = "mixed";
+  checkOptions(op, o);
+  const { vocab, seed } = vocabAndSeed(op, o, 17);
+  if (o.esn !== undefined) checkReservoirOptions(op, o.esn, "esn.");
+  const esn = echoStateAs(op, { ...o.esn, vocab, seed }).layer;
+  const delay = delayLineAs(op, { length: o.delayLength, dim: o.delayDim, vocab, seed: seed + 1 });
   return { kind: "mixed", vocab, esn, delay };
 }
 
@@ -394,13 +611,22 @@ export function mixed(
 export function hierarchical(
   o: { sizes?: [number, number, number]; stride?: number; vocab?: number; seed?: number } = {},
 ): Hierarchical {
+  const op = "hierarchical";
+  checkOptions(op, o);
+  const { vocab, seed } = vocabAndSeed(op, o);
+  if (o.sizes !== undefined) {
+    checkList(op, "sizes", o.sizes, 3);
+    o.sizes.forEach((n, i) => checkInt(op, `sizes[${i}]`, n, 1, MAX_BRANCH_UNITS));
+    checkUnits(op, `sizes ${o.sizes.join(", ")}`, o.sizes[0] + o.sizes[1] + o.sizes[2]);
+  }
+  if (o.stride !== undefined) checkInt(op, "stride", o.stride, 1, 2 ** 24);
   const [nf, nm, ns] = o.sizes ?? [128, 256, 384];
-  const vocab = o.vocab ?? 256;
+  checkTable(op, "input weights", Math.max(nf, nm, ns) * vocab);
   const stride = o.stride ?? 4;
-  check(Number.isInteger(stride) && stride >= 1, `stride ${stride} must be an integer >= 1`);
-  const rng = new Rng(o.seed ?? 7);
+  check(Number.isInteger(stride) && stride >= 1, `stride ${stride} must be an integer >= 1`, op);
+  const rng = new Rng(seed);
   const spec = [[nf, 0.15, 0.7, 0.35], [nm, 0.08, 0.9, 0.25], [ns, 0.04, 0.98, 0.15]] as const;
-  const ws = spec.map(([n, c, r]) => reservoirMatrix(n, c, r, rng));
+  const ws = spec.map(([n, c, r]) => reservoirMatrix(n, c, r, rng, {}, op));
   const us = spec.map(([n]) => gaussian(n * vocab, 0.2 / Math.sqrt(vocab), rng));
   const upMid = gaussian(nm * nf, 0.1 / Math.sqrt(nf), rng);
   const upSlow = gaussian(ns * nm, 0.1 / Math.sqrt(nm), rng);

@@ -31,7 +31,13 @@ import { emptyLike, type Tensor, tensor } from "../../tensor.ts";
 import { reservoirSizes, SUBSTRATE_RESERVOIR } from "./kernels/reservoir.ts";
 import { SUBSTRATE_COPY } from "./kernels/copy.ts";
 import { SUBSTRATE_LINEAR } from "./kernels/linear.ts";
-import { type ReservoirLayer, stateDim, type Substrate } from "./build.ts";
+import {
+  checkSubstrate,
+  type ReservoirLayer,
+  stateDimOf as stateDim,
+  type Substrate,
+} from "./build.ts";
+import { checkFiniteList, checkList, checkObject, shown } from "../validate.ts";
 
 export { reservoirLoops } from "./kernels/reservoir.ts";
 export { linearLoops } from "./kernels/linear.ts";
@@ -59,6 +65,12 @@ export interface RunResult {
 
 /** Number of units on the GPU: the state size without the hierarchical phase. */
 export function unitCount(s: Substrate): number {
+  checkSubstrate("unitCount", s);
+  return unitsOf(s);
+}
+
+/** {@link unitCount} of a substrate already checked. */
+function unitsOf(s: Substrate): number {
   return s.kind === "hierarchical" ? stateDim(s) - 1 : stateDim(s);
 }
 
@@ -247,11 +259,24 @@ function linearBranch(
  *   per branch).
  */
 export function runSubstrate(s: Substrate, tokens: ArrayLike<number>, o: RunOptions): RunResult {
-  const D = unitCount(s);
+  const op = "runSubstrate";
+  checkSubstrate(op, s);
+  checkList(op, "tokens", tokens);
+  checkObject(op, "the options", o);
+  if (o.init !== undefined) checkFiniteList(op, "init", o.init);
+  for (let i = 0; i < tokens.length; i++) {
+    if (typeof tokens[i] !== "number") {
+      throw new TypeError(
+        `Cannot run ${op}: expected token ${i} to be a number but got ${shown(tokens[i])}`,
+      );
+    }
+  }
+  const D = unitsOf(s);
   const B = o.batch;
   if (!Number.isInteger(B) || B < 1 || tokens.length % B !== 0 || tokens.length === 0) {
     throw new TypeError(
-      `Cannot run the ${s.kind} substrate on ${tokens.length} tokens in ${B} sequences: ` +
+      `Cannot run the ${s.kind} substrate (runSubstrate) on ${tokens.length} tokens in ${B} ` +
+        "sequences: " +
         "expected a positive multiple of the batch",
     );
   }
@@ -260,19 +285,23 @@ export function runSubstrate(s: Substrate, tokens: ArrayLike<number>, o: RunOpti
     const x = tokens[i]!;
     if (!Number.isInteger(x) || x < 0 || x >= s.vocab) {
       throw new RangeError(
-        `Cannot run the ${s.kind} substrate: token ${x} at ${i} is outside 0..${s.vocab - 1}`,
+        `Cannot run the ${s.kind} substrate (runSubstrate): token ${x} at ${i} is outside ` +
+          `0..${s.vocab - 1} (expected a vocabulary id)`,
       );
     }
   }
   if (o.init && o.init.length !== B * D) {
     throw new TypeError(
-      `Cannot run the ${s.kind} substrate: init has ${o.init.length} values, expected [${B}, ${D}]`,
+      `Cannot run the ${s.kind} substrate (runSubstrate): init has ${o.init.length} values, ` +
+        `expected [${B}, ${D}]`,
     );
   }
   const phase0 = o.phase ?? 0;
-  if (!Number.isInteger(phase0) || phase0 < 0) {
+  // The phase is a u32 uniform of the kernel (and counts steps): bounded like one.
+  if (!Number.isInteger(phase0) || phase0 < 0 || phase0 > 2 ** 31 - 1) {
     throw new RangeError(
-      `Cannot run the ${s.kind} substrate: phase ${phase0} must be an integer >= 0`,
+      `Cannot run the ${s.kind} substrate (runSubstrate): phase ${phase0} must be an integer in ` +
+        "[0, 2^31 − 1]",
     );
   }
   // Each branch keeps 2 × its units in workgroup memory (16 KiB by default): ≤ 2048 units.
@@ -283,7 +312,10 @@ export function runSubstrate(s: Substrate, tokens: ArrayLike<number>, o: RunOpti
     : [stateDim(s)];
   for (const n of sizes) {
     if (n > 2048) {
-      throw new RangeError(`Cannot run the ${s.kind} substrate: ${n} units exceed 2048 per branch`);
+      throw new RangeError(
+        `Cannot run the ${s.kind} substrate (runSubstrate): ${n} units exceed 2048 per branch ` +
+          "(expected at most 2048)",
+      );
     }
   }
   const branches: { branch: Branch; lo: number }[] = [];

@@ -48,6 +48,7 @@ import {
   chunkerUniforms,
 } from "./kernels/forward.ts";
 import { CHUNKER_BACKWARD, chunkerBackwardLoopsPerStep } from "./kernels/backward.ts";
+import { checkFiniteList, checkObject, checkTyped, shown } from "../validate.ts";
 
 export type { ChunkerNetDims };
 
@@ -81,23 +82,42 @@ export interface ChunkerBpttResult {
 
 /** Parameters per net of `dims`. */
 export function chunkerParamCount(dims: ChunkerNetDims): number {
+  checkDims(dims, "chunkerParamCount");
   return chunkerOffsets(dims).size;
 }
 
-function checkDims(d: ChunkerNetDims): void {
+function checkDims(d: ChunkerNetDims, op: string): void {
+  checkObject(op, "the net's dims", d);
+  for (const k of ["vocab", "hidden", "out", "label", "steps"] as const) {
+    if (typeof d[k] !== "number") {
+      throw new TypeError(
+        `Cannot run a chunker net (${op}): expected ${k} to be a number but got ${shown(d[k])}`,
+      );
+    }
+  }
   for (const k of ["vocab", "hidden", "out", "steps"] as const) {
     if (!Number.isInteger(d[k]) || d[k] < 1) {
       throw new RangeError(
-        `Cannot run a chunker net: ${k} must be a positive integer, got ${d[k]}`,
+        `Cannot run a chunker net (${op}): ${k} must be a positive integer, got ${d[k]}`,
       );
     }
   }
   if (d.label !== 0 && d.label !== 1) {
-    throw new RangeError(`Cannot run a chunker net: label must be 0 or 1, got ${d.label}`);
+    throw new RangeError(
+      `Cannot run a chunker net (${op}): label must be 0 or 1, got ${d.label}`,
+    );
+  }
+  // Past these the parameter count leaves the f32-indexable range (the vocabulary is one-hot).
+  if (d.vocab > 65536 || d.steps > 2 ** 24) {
+    throw new RangeError(
+      `Cannot run a chunker net (${op}) with vocab ${d.vocab} and ${d.steps} steps: expected ` +
+        `at most 65536 symbols and ${2 ** 24} steps`,
+    );
   }
   if (d.hidden > 256 || d.out > 256) {
     throw new RangeError(
-      `Cannot run a chunker net with hidden ${d.hidden} and out ${d.out}: at most 256 each`,
+      `Cannot run a chunker net (${op}) with hidden ${d.hidden} and out ${d.out}: expected at ` +
+        "most 256 each",
     );
   }
 }
@@ -123,7 +143,21 @@ export function chunkerSliceSteps(perStep: number): number {
  * @throws {RangeError} for invalid dims or symbols out of range.
  */
 export function chunkerBptt(dims: ChunkerNetDims, batch: ChunkerBatch): ChunkerBpttResult {
-  checkDims(dims);
+  const op = "chunkerBptt";
+  checkDims(dims, op);
+  checkObject(op, "the batch", batch);
+  checkFiniteList(op, "params", checkTyped(op, "params", batch.params, Float32Array));
+  checkFiniteList(op, "h0", checkTyped(op, "h0", batch.h0, Float32Array));
+  checkTyped(op, "inputs", batch.inputs, Int32Array);
+  checkTyped(op, "targets", batch.targets, Int32Array);
+  checkFiniteList(op, "ceWeight", checkTyped(op, "ceWeight", batch.ceWeight, Float32Array));
+  if (batch.labelTarget !== undefined) {
+    checkFiniteList(
+      op,
+      "labelTarget",
+      checkTyped(op, "labelTarget", batch.labelTarget, Float32Array),
+    );
+  }
   const { hidden: H, out: O, steps: T, vocab: V } = dims;
   const P = chunkerParamCount(dims);
   const S = batch.h0.length / H;
@@ -136,7 +170,8 @@ export function chunkerBptt(dims: ChunkerNetDims, batch: ChunkerBatch): ChunkerB
   ];
   if (!Number.isInteger(S) || S < 1) {
     throw new TypeError(
-      `Cannot run chunker BPTT: h0 has ${batch.h0.length} values, not a multiple of H = ${H}`,
+      `Cannot run chunker BPTT (chunkerBptt): h0 has ${batch.h0.length} values, expected a ` +
+        `positive multiple of H = ${H}`,
     );
   }
   for (const [name, got, want] of expect) {
@@ -155,7 +190,9 @@ export function chunkerBptt(dims: ChunkerNetDims, batch: ChunkerBatch): ChunkerB
   ) {
     for (const x of arr) {
       if (!(x >= 0 && x < n)) {
-        throw new RangeError(`Cannot run chunker BPTT: ${name} holds ${x}, outside [0, ${n})`);
+        throw new RangeError(
+          `Cannot run chunker BPTT (chunkerBptt): ${name} holds ${x}, expected values in [0, ${n})`,
+        );
       }
     }
   }

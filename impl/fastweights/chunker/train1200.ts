@@ -63,6 +63,14 @@ import {
   c1200WindowScratch,
   c1200WindowUpdateLoops,
 } from "./kernels/c1200_window.ts";
+import {
+  checkFiniteList,
+  checkInt,
+  checkObject,
+  checkReal,
+  checkTyped,
+  shown,
+} from "../validate.ts";
 
 /** Chunker-1200 vocabulary: triggers 0 and 1, fillers 2..6. */
 export const C1200_GPU = { vocab: 7, fillers: 5 } as const;
@@ -167,11 +175,14 @@ export interface Chunker1200Result {
 
 /** Parameters of a label-free chunker-1200 net with H hidden units. */
 export function chunker1200ParamCount(hidden: number): number {
+  checkHidden1200("chunker1200ParamCount", "hidden", hidden);
   return c1200NetOffsets(hidden, C1200_GPU.vocab).size;
 }
 
 /** One sequence: [trigger, 2, 3, 4, 5, 6, 2, ..., trigger] of length T. */
 export function chunker1200Sequence(T: number, trigger: number): Int32Array {
+  checkInt("chunker1200Sequence", "T", T, 3, C1200_MAX_T);
+  checkInt("chunker1200Sequence", "the trigger", trigger, 0, 1);
   const s = new Int32Array(T);
   s[0] = trigger;
   for (let i = 1; i < T - 1; i++) s[i] = 2 + ((i - 1) % C1200_GPU.fillers);
@@ -197,7 +208,57 @@ const fail = (msg: string): never => {
   throw new RangeError(`Cannot train chunker-1200: ${msg}`);
 };
 
+/** Longest sequence chunker-1200 accepts (the protocol's is 1200). */
+const C1200_MAX_T = 2 ** 16;
+
+/** Refuses a hidden size that is not a multiple of 4 in [4, 32] (the kernels' vec4 rows). */
+function checkHidden1200(op: string, what: string, h: unknown): void {
+  if (typeof h !== "number") {
+    throw new TypeError(`Cannot run ${op}: expected ${what} to be a number but got ${shown(h)}`);
+  }
+  if (!Number.isInteger(h) || h < 4 || h % 4 !== 0 || h > 32) {
+    throw new RangeError(
+      `Cannot run ${op}: ${what} must be a multiple of 4 in [4, 32], got ${h}`,
+    );
+  }
+}
+
 function validate(cfg: Chunker1200Config, ins: Chunker1200Inputs): void {
+  const op = "train chunker-1200 (chunker1200Train)";
+  checkObject(op, "the configuration", cfg);
+  checkObject(op, "the inputs", ins);
+  const numbers = [
+    "T",
+    "autoHidden",
+    "autoWindow",
+    "autoLr",
+    "chunkHidden",
+    "chunkLr",
+    "baseHidden",
+    "baseLr",
+    "clip",
+  ] as const;
+  for (const k of numbers) {
+    if (typeof cfg[k] !== "number") {
+      throw new TypeError(`Cannot ${op}: expected ${k} to be a number but got ${shown(cfg[k])}`);
+    }
+  }
+  for (const k of ["autoLr", "chunkLr", "baseLr", "clip"] as const) checkReal(op, k, cfg[k]);
+  if (cfg.T > C1200_MAX_T) fail(`T must be at most ${C1200_MAX_T}, got ${cfg.T}`);
+  for (const k of ["autoInit", "chunkInit", "baseInit"] as const) {
+    checkFiniteList(op, k, checkTyped(op, k, ins[k], Float32Array));
+  }
+  for (
+    const k of [
+      "autoTriggers",
+      "probeTriggers",
+      "chunkTriggers",
+      "baseTriggers",
+      "evalTriggers",
+    ] as const
+  ) {
+    checkTyped(op, k, ins[k], Int32Array);
+  }
   if (!Number.isInteger(cfg.T) || cfg.T < 3) fail(`T must be an integer >= 3, got ${cfg.T}`);
   if (!Number.isInteger(cfg.autoWindow) || cfg.autoWindow < 1) {
     fail(`autoWindow must be a positive integer, got ${cfg.autoWindow}`);
@@ -234,9 +295,11 @@ function validate(cfg: Chunker1200Config, ins: Chunker1200Inputs): void {
   ] as const;
   for (const [name, arr] of lists) {
     if (arr.length === 0 && name !== "baseTriggers" && name !== "chunkTriggers") {
-      fail(`${name} is empty`);
+      fail(`${name} is empty, expected at least one trigger`);
     }
-    arr.forEach((v, i) => (v === 0 || v === 1) || fail(`${name}[${i}] is ${v}, not 0 or 1`));
+    arr.forEach((v, i) =>
+      (v === 0 || v === 1) || fail(`${name}[${i}] is ${v}, not 0 or 1 (expected trigger bits)`)
+    );
   }
 }
 
@@ -258,7 +321,10 @@ export function chunker1200Train(
   const need = c1200WindowUpdateLoops(cfg.autoWindow, cfg.autoHidden, V) +
     c1200WindowFixedLoops(cfg.autoHidden, V);
   if (need > budget) {
-    fail(`one automatizer window needs ${need} loop iterations, past the limit of ${budget}`);
+    fail(
+      `one automatizer window needs ${need} loop iterations, expected at most the adapter's ` +
+        `limit of ${budget}`,
+    );
   }
   return run(cfg, ins);
 }

@@ -48,6 +48,14 @@ import { gpu } from "../../gpu/device.ts";
 import { dispatch } from "../../gpu/program.ts";
 import { readTensors, type Tensor, tensor, zeros } from "../../tensor.ts";
 import { chunkerParamCount } from "./chunker.ts";
+import {
+  checkFiniteList,
+  checkObject,
+  checkOneOf,
+  checkReal,
+  checkTyped,
+  shown,
+} from "../validate.ts";
 import { C22_BLOCK, C22_BLOCK_WORKGROUP, c22BlockLoops } from "./kernels/block.ts";
 import { C22_UPDATE, C22_UPDATE_WORKGROUP, c22UpdateLoops } from "./kernels/block_update.ts";
 import { type ChunkerNetDims, chunkerOffsets } from "./kernels/forward.ts";
@@ -129,6 +137,7 @@ export interface Chunker22Result {
 
 /** Parameter counts of A and C for a mode. */
 export function c22ParamCount(mode: "chunker" | "single"): { a: number; c: number } {
+  checkOneOf("c22ParamCount", "mode", mode, ["chunker", "single"]);
   const { vocab, hidden, block } = C22_GPU;
   const dims = (label: number) => ({ vocab, hidden, out: vocab, label, steps: block });
   return { a: chunkerParamCount(dims(mode === "single" ? 1 : 0)), c: chunkerParamCount(dims(1)) };
@@ -139,7 +148,7 @@ function checkStream(name: string, s: Int32Array): void {
     const x = s[i]!;
     if (!(x >= 0 && x < C22_GPU.vocab)) {
       throw new RangeError(
-        `Cannot train chunker-22: ${name}[${i}] is ${x}, outside [0, ${C22_GPU.vocab})`,
+        `Cannot train chunker-22: ${name}[${i}] is ${x}, expected a symbol in [0, ${C22_GPU.vocab})`,
       );
     }
   }
@@ -182,6 +191,28 @@ export function chunker22Train(
   inputs: Chunker22Inputs,
 ): Promise<Chunker22Result> {
   const { block: B } = C22_GPU;
+  const op = "train chunker-22 (chunker22Train)";
+  checkObject(op, "the configuration", cfg);
+  checkObject(op, "the inputs", inputs);
+  for (const k of ["threshold", "blocks", "lr", "evalBlocks"] as const) {
+    if (typeof cfg[k] !== "number") {
+      throw new TypeError(`Cannot ${op}: expected ${k} to be a number but got ${shown(cfg[k])}`);
+    }
+  }
+  if (cfg.clip !== undefined) checkReal(op, "clip", cfg.clip);
+  checkReal(op, "threshold", cfg.threshold, 0, 1);
+  checkReal(op, "lr", cfg.lr);
+  checkOneOf(op, "mode", inputs.mode, ["chunker", "single"]);
+  checkFiniteList(op, "a", checkTyped(op, "a", inputs.a, Float32Array));
+  if (inputs.mode === "chunker") {
+    checkFiniteList(op, "c", checkTyped(op, "c", inputs.c, Float32Array));
+  } else if (inputs.c !== undefined) {
+    throw new TypeError(
+      `Cannot ${op}: expected no chunker parameters c in "single" mode but got ${shown(inputs.c)}`,
+    );
+  }
+  checkTyped(op, "streams", inputs.streams, Int32Array);
+  checkTyped(op, "evalStream", inputs.evalStream, Int32Array);
   const { mode } = inputs;
   const clip = cfg.clip ?? 1;
   if (!Number.isInteger(cfg.blocks) || cfg.blocks < 0) {
@@ -203,8 +234,8 @@ export function chunker22Train(
   const S = inputs.a.length / count.a;
   if (!Number.isInteger(S) || S < 1) {
     throw new TypeError(
-      `Cannot train chunker-22: A's parameters hold ${inputs.a.length} values, not a positive ` +
-        `multiple of ${count.a}`,
+      `Cannot train chunker-22: A's parameters hold ${inputs.a.length} values, expected a ` +
+        `positive multiple of ${count.a}`,
     );
   }
   const cLen = inputs.c?.length ?? 0;

@@ -33,6 +33,16 @@ import { emptyLike, type Tensor, tensor } from "../../tensor.ts";
 import type { KvDims } from "./kernels/episode.ts";
 import { KV_EVAL, kvEvalLoops } from "./kernels/eval.ts";
 import { KV_TRAIN, kvTrainLoops } from "./kernels/train.ts";
+import {
+  checkFiniteList,
+  checkInt,
+  checkIntList,
+  checkObject,
+  checkReal,
+  checkRng,
+  checkTyped,
+  shown,
+} from "../validate.ts";
 
 /** Task settings: key and value sizes, pairs per episode, bias weight α, noise weight β. */
 export interface KvTaskConfig {
@@ -78,6 +88,13 @@ export interface KvEpisodeData {
 }
 
 function checkTask(task: KvTaskConfig, op: string): void {
+  checkObject(op, "the task", task);
+  for (const k of ["keyDim", "valueDim", "pairs", "alpha", "beta"] as const) {
+    if (typeof task[k] !== "number") {
+      throw new TypeError(`Cannot ${op}: expected ${k} to be a number but got ${shown(task[k])}`);
+    }
+  }
+  for (const k of ["alpha", "beta"] as const) checkReal(op, k, task[k]);
   for (const k of ["keyDim", "valueDim", "pairs"] as const) {
     if (!Number.isInteger(task[k]) || task[k] < 1 || task[k] > 64) {
       throw new RangeError(`Cannot ${op}: ${k} must be an integer in [1, 64], got ${task[k]}`);
@@ -85,8 +102,34 @@ function checkTask(task: KvTaskConfig, op: string): void {
   }
 }
 
+/** Refuses episode sets too large for one f32 buffer, before drawing or allocating them. */
+function checkEpisodeFloats(op: string, count: number, pairs: number, task: KvTaskConfig): void {
+  const floats = count * pairs * Math.max(task.keyDim, task.valueDim);
+  if (floats > 2 ** 26) {
+    throw new RangeError(
+      `Cannot run ${op}: ${count} episodes of ${pairs} pairs need ${floats} values per array, ` +
+        `expected at most ${2 ** 26}`,
+    );
+  }
+}
+
+/** Refuses episode data whose arrays do not match its counts and the task, or hold bad values. */
+function checkEpisodeData(op: string, e: KvEpisodeData, task: KvTaskConfig): void {
+  checkInt(op, "episodes.count", e.count, 1, 2 ** 24);
+  checkEpisodeFloats(op, e.count, e.pairs, task);
+  const { count: E, pairs: N } = e;
+  checkTyped(op, "episodes.keys", e.keys, Float32Array, E * N * task.keyDim);
+  checkTyped(op, "episodes.values", e.values, Float32Array, E * N * task.valueDim);
+  checkTyped(op, "episodes.query", e.query, Int32Array, E);
+  checkFiniteList(op, "episodes.keys", e.keys);
+  checkFiniteList(op, "episodes.values", e.values);
+  checkIntList(op, "episodes.query", e.query, 0, N - 1);
+}
+
 /** The unit bias direction from `Rng(seed)` normals. */
 export function kvBias(keyDim: number, seed = KV_BIAS_SEED): Float64Array {
+  checkInt("kvBias", "keyDim", keyDim, 1, 64);
+  checkInt("kvBias", "the seed", seed, 0, 2 ** 32 - 1);
   const rng = new Rng(seed);
   const b = Float64Array.from({ length: keyDim }, () => rng.normal());
   const n = Math.hypot(...b);
@@ -105,7 +148,13 @@ export function kvDrawEpisodes(
   count: number,
   pairs = task.pairs,
 ): KvEpisodeData {
-  checkTask({ ...task, pairs }, "draw key-value episodes");
+  const op = "draw key-value episodes (kvDrawEpisodes)";
+  checkTask(task, op);
+  checkTask({ ...task, pairs }, op);
+  checkFiniteList("kvDrawEpisodes", "bias", bias, task.keyDim);
+  checkRng("kvDrawEpisodes", "rng", rng);
+  checkInt("kvDrawEpisodes", "count", count, 1, 2 ** 24);
+  checkEpisodeFloats("kvDrawEpisodes", count, pairs, task);
   const { keyDim: d, valueDim: dv } = task;
   const keys = new Float32Array(count * pairs * d);
   const values = new Float32Array(count * pairs * dv);
@@ -159,13 +208,19 @@ export function kvEvaluate(
   episodes: KvEpisodeData,
   perGroup = episodes.count,
 ): KvEvaluation {
+  const ev = "evaluate key-value episodes (kvEvaluate)";
+  checkTask(task, ev);
+  checkObject(ev, "the episodes", episodes);
+  checkTask({ ...task, pairs: episodes.pairs }, ev);
   const { keyDim: d, valueDim: dv } = task;
   const N = episodes.pairs;
-  checkTask({ ...task, pairs: N }, "evaluate key-value episodes");
+  checkEpisodeData("kvEvaluate", episodes, task);
+  checkFiniteList("kvEvaluate", "projectors", projectors);
+  checkInt("kvEvaluate", "perGroup", perGroup, 1, 2 ** 24);
   const groups = Math.ceil(episodes.count / perGroup);
   if (projectors.length !== groups * d * d) {
     throw new TypeError(
-      `Cannot evaluate ${episodes.count} key-value episodes in groups of ${perGroup} with ` +
+      `Cannot evaluate ${episodes.count} key-value episodes (kvEvaluate) in groups of ${perGroup} with ` +
         `${projectors.length} projector values: expected ${groups} × ${d} × ${d}`,
     );
   }
@@ -317,7 +372,17 @@ export function kvTrain(
   seeds: readonly number[],
   opts: KvTrainOptions = {},
 ): KvRun {
+  const op = "train key-value projectors (kvTrain)";
+  checkTask(task, op);
+  checkIntList("kvTrain", "seeds", seeds, 0, 2 ** 32 - 1);
+  checkObject("kvTrain", "the options", opts);
+  if (opts.steps !== undefined) checkInt("kvTrain", "steps", opts.steps, 1, 2 ** 24);
+  if (opts.lr !== undefined) checkReal("kvTrain", "lr", opts.lr);
+  if (opts.maxNorm !== undefined) {
+    checkReal("kvTrain", "maxNorm", opts.maxNorm, Number.MIN_VALUE);
+  }
   const steps = opts.steps ?? 1500;
+  checkEpisodeFloats("kvTrain", seeds.length * steps, task.pairs, task);
   const bias = kvBias(task.keyDim);
   const draws = seeds.map((s) => kvTrainingDraws(task, s, steps, bias));
   return kvTrainFrom(task, draws.map((x) => x.wk), draws.map((x) => x.episodes), opts);

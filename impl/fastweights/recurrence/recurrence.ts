@@ -34,6 +34,7 @@ import { assertDType, emptyLike, formatShape, type Tensor } from "../../tensor.t
 import { SCAN_FORWARD, scanForwardLoops } from "./kernels/forward.ts";
 import { SCAN_BACKWARD, scanBackwardLoops } from "./kernels/backward.ts";
 
+import { checkReal, checkTensor } from "../validate.ts";
 export { scanBackwardLoops, scanForwardLoops };
 
 /** Where a recurrence reads its inputs: `n` sequences padded to `tm` steps. */
@@ -162,6 +163,12 @@ export function fastWeightRecall(
   query: Tensor,
   eta: number,
 ): Tensor {
+  for (
+    const [t, which] of [[keys, "keys"], [values, "values"], [gates, "gates"], [query, "query"]]
+  ) {
+    checkTensor("fastWeightRecall", which as string, t, "f32");
+  }
+  checkReal("fastWeightRecall", "eta", eta);
   for (
     const [t, which] of [[keys, "keys"], [values, "values"], [gates, "gates"], [
       query,

@@ -37,6 +37,17 @@ import { emptyLike, type Tensor, tensor } from "../../tensor.ts";
 import { srwmOffsets, srwmScratchSize } from "./kernels/episode.ts";
 import { SRWM_TRAIN, srwmTrainLoops } from "./kernels/train.ts";
 import { SRWM_EVAL } from "./kernels/eval.ts";
+import {
+  checkFiniteList,
+  checkInt,
+  checkList,
+  checkObject,
+  checkReal,
+  checkRng,
+  checkTensor,
+  checkTyped,
+  shown,
+} from "../validate.ts";
 
 /** Model and optimiser settings. */
 export interface SrwmConfig {
@@ -75,7 +86,23 @@ export const SRWM_EVAL_OFFSET = 99999;
 
 /** Parameters per run: 3H² + H·4 (W_xh) + 4H + 1 (157 at H = 6). */
 export function srwmParamCount(hidden: number): number {
+  checkInt("srwmParamCount", "hidden", hidden, 1, 4096);
   return srwmOffsets(hidden).total;
+}
+
+/** Refuses a configuration that is not an object of finite numbers (H's range is checkHidden's). */
+function checkConfig(cfg: SrwmConfig, op: string): void {
+  checkObject(op, "the configuration", cfg);
+  if (typeof cfg.hidden !== "number") {
+    throw new TypeError(
+      `Cannot ${op}: expected hidden to be a number but got ${shown(cfg.hidden)}`,
+    );
+  }
+  checkReal(op, "lr", cfg.lr);
+  checkReal(op, "beta1", cfg.beta1, 0, 1);
+  checkReal(op, "beta2", cfg.beta2, 0, 1);
+  checkReal(op, "eps", cfg.eps, 0);
+  checkReal(op, "clip", cfg.clip, 0);
 }
 
 function checkHidden(hidden: number, op: string): void {
@@ -135,6 +162,8 @@ export function srwmTrainCodes(rng: Rng, count: number): Uint32Array {
 
 /** Evaluation episodes: `perTask` for each task 0..3 in turn (task-major). */
 export function srwmEvalCodes(rng: Rng, perTask: number): Uint32Array {
+  checkRng("srwmEvalCodes", "rng", rng);
+  checkInt("srwmEvalCodes", "perTask", perTask, 1, 2 ** 24);
   const out = new Uint32Array(4 * perTask);
   for (let e = 0; e < out.length; e++) {
     const demo = permutation4(rng);
@@ -257,6 +286,19 @@ export function srwmTrainFrom(
  * parameters from Rng(seed), episodes from Rng(seed + {@link SRWM_DATA_OFFSET}).
  */
 export function srwmTrain(cfg: SrwmConfig, runs: readonly SrwmRunSpec[], steps = 3000): SrwmRun {
+  const op = "train SRWM runs (srwmTrain)";
+  checkConfig(cfg, op);
+  checkHidden(cfg.hidden, op);
+  checkList("srwmTrain", "runs", runs);
+  if (runs.length === 0) {
+    throw new RangeError(`Cannot ${op}: expected at least one run spec, got none`);
+  }
+  runs.forEach((r, i) => {
+    checkObject("srwmTrain", `runs[${i}]`, r);
+    checkInt("srwmTrain", `runs[${i}].seed`, r.seed, 0, 2 ** 32 - 1 - SRWM_DATA_OFFSET);
+    checkReal("srwmTrain", `runs[${i}].eta`, r.eta);
+  });
+  checkInt("srwmTrain", "steps", steps, 1, Math.floor(2 ** 26 / runs.length));
   return srwmTrainFrom(
     cfg,
     runs.map((r) => srwmInitParams(cfg.hidden, new Rng(r.seed))),
@@ -287,7 +329,13 @@ export function srwmEvaluate(
   etas: readonly number[],
   codes: readonly Uint32Array[],
 ): SrwmEvaluation {
-  checkHidden(cfg.hidden, "evaluate an SRWM");
+  const op = "evaluate an SRWM (srwmEvaluate)";
+  checkConfig(cfg, op);
+  checkHidden(cfg.hidden, op);
+  checkTensor("srwmEvaluate", "params", params, "f32");
+  checkFiniteList("srwmEvaluate", "etas", etas);
+  checkList("srwmEvaluate", "codes", codes);
+  codes.forEach((c, i) => checkTyped("srwmEvaluate", `codes[${i}]`, c, Uint32Array));
   const P = srwmParamCount(cfg.hidden);
   const R = etas.length;
   const E = codes[0]?.length ?? 0;

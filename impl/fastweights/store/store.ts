@@ -26,6 +26,7 @@ import { emptyLike, type Tensor, tensor, zeros } from "../../tensor.ts";
 import { recordScanForward } from "../recurrence/recurrence.ts";
 import { SCAN_FORWARD } from "../recurrence/kernels/forward.ts";
 import { maxStepsPerLaunch } from "../../gpu/program.ts";
+import { shown } from "../validate.ts";
 
 /** A fast-weight memory on the GPU. */
 export class FastWeightStore {
@@ -44,18 +45,33 @@ export class FastWeightStore {
    * @throws {RangeError} for sizes outside [1, 256] (keys) or [1, 4096] (values), or a non-finite η.
    */
   constructor(keyDim: number, valueDim: number, eta = 1) {
+    for (const [what, v] of [["key size", keyDim], ["value size", valueDim], ["eta", eta]]) {
+      if (typeof v !== "number") {
+        throw new TypeError(
+          `Cannot build a FastWeightStore with ${what} ${shown(v)}: expected a number`,
+        );
+      }
+    }
     if (!Number.isInteger(keyDim) || keyDim < 1 || keyDim > 256) {
       throw new RangeError(
-        `Cannot build a fast-weight store with key size ${keyDim}: expected 1..256`,
+        `Cannot build a FastWeightStore with key size ${keyDim}: expected an integer in 1..256`,
       );
     }
     if (!Number.isInteger(valueDim) || valueDim < 1 || valueDim > 4096) {
       throw new RangeError(
-        `Cannot build a fast-weight store with value size ${valueDim}: expected 1..4096`,
+        `Cannot build a FastWeightStore with value size ${valueDim}: expected an integer in 1..4096`,
       );
     }
     if (!Number.isFinite(eta)) {
-      throw new RangeError(`Cannot build a fast-weight store with eta = ${eta}`);
+      throw new RangeError(
+        `Cannot build a FastWeightStore with eta = ${eta}: expected a finite number`,
+      );
+    }
+    // Finite but past the f32 range: the kernel's uniform would hold ±Infinity.
+    if (Number.isFinite(eta) && Math.abs(Math.fround(eta)) === Infinity) {
+      throw new RangeError(
+        `Cannot build a FastWeightStore with eta = ${eta}: expected a finite f32 number`,
+      );
     }
     this.keyDim = keyDim;
     this.valueDim = valueDim;
@@ -77,7 +93,30 @@ export class FastWeightStore {
       const x = xs[i]!;
       if (!Number.isFinite(Math.fround(x))) {
         throw new RangeError(
-          `Cannot ${op} a fast-weight store: ${what}[${i}] is ${x}, expected a finite f32 value`,
+          `Cannot ${op} a FastWeightStore: ${what}[${i}] is ${x}, expected a finite f32 value`,
+        );
+      }
+    }
+  }
+
+  /**
+   * Refuses what is not a list of numbers (a string, an object, `["1"]`), which the upload would
+   * coerce or the length check would misread; finiteness is {@link #checkFinite}'s.
+   */
+  #checkNumbers(op: string, what: string, xs: unknown): void {
+    const list = Array.isArray(xs) || (ArrayBuffer.isView(xs) && !(xs instanceof DataView));
+    if (!list) {
+      throw new TypeError(
+        `Cannot ${op} a FastWeightStore: expected ${what} to be an array or typed array of ` +
+          `numbers but got ${shown(xs)}`,
+      );
+    }
+    const a = xs as ArrayLike<unknown>;
+    for (let i = 0; i < a.length; i++) {
+      if (typeof a[i] !== "number") {
+        throw new TypeError(
+          `Cannot ${op} a FastWeightStore: expected ${what}[${i}] to be a number but got ` +
+            shown(a[i]),
         );
       }
     }
@@ -87,8 +126,8 @@ export class FastWeightStore {
   #checkLive(op: string): void {
     if (this.#disposed) {
       throw new TypeError(
-        `Cannot ${op} a fast-weight store of key size ${this.keyDim} and value size ` +
-          `${this.valueDim}: it was disposed`,
+        `Cannot ${op} a FastWeightStore of key size ${this.keyDim} and value size ` +
+          `${this.valueDim}: it was disposed (expected a live store)`,
       );
     }
   }
@@ -96,7 +135,7 @@ export class FastWeightStore {
   #check(op: string, what: string, n: number, want: number): void {
     if (n !== want) {
       throw new TypeError(
-        `Cannot ${op} a fast-weight store of key size ${this.keyDim} and value size ` +
+        `Cannot ${op} a FastWeightStore of key size ${this.keyDim} and value size ` +
           `${this.valueDim}: ${what} has ${n} entries, expected ${want}`,
       );
     }
@@ -113,6 +152,9 @@ export class FastWeightStore {
    */
   writeMany(keys: ArrayLike<number>, values: ArrayLike<number>, gates: ArrayLike<number>): void {
     this.#checkLive("write to");
+    this.#checkNumbers("write to", "keys", keys);
+    this.#checkNumbers("write to", "values", values);
+    this.#checkNumbers("write to", "gates", gates);
     const count = gates.length;
     this.#check("write to", "keys", keys.length, count * this.keyDim);
     this.#check("write to", "values", values.length, count * this.valueDim);
@@ -181,6 +223,14 @@ export class FastWeightStore {
 
   /** Writes one gated pair: W ← W + η g v kᵀ. */
   write(key: ArrayLike<number>, value: ArrayLike<number>, gate = 1): void {
+    this.#checkLive("write to");
+    if (typeof gate !== "number") {
+      throw new TypeError(
+        `Cannot write to a FastWeightStore: expected the gate to be a number but got ${
+          shown(gate)
+        }`,
+      );
+    }
     this.writeMany(key, value, [gate]);
   }
 
@@ -192,6 +242,7 @@ export class FastWeightStore {
    */
   read(query: ArrayLike<number>): Tensor {
     this.#checkLive("read from");
+    this.#checkNumbers("read from", "query", query);
     this.#check("read from", "the query", query.length, this.keyDim);
     this.#checkFinite("read from", "query", query);
     const q = tensor(Float32Array.from(query), [1, this.keyDim]);

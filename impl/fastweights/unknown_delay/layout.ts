@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { shown } from "../validate.ts";
 
 /** Sizes and write strength of the unknown-delay model. */
 export interface UnknownDelayConfig {
@@ -79,24 +80,49 @@ export interface UdLayout {
 }
 
 /**
- * Validates a configuration: integer sizes ≥ 1, finite η.
+ * Validates a configuration: an object with integer sizes in [1, 256] and a finite f32 η.
  *
+ * @throws {TypeError} when `cfg` is not an object or a field not a number.
  * @throws {RangeError} naming the bad field.
  */
 export function checkUdConfig(cfg: UnknownDelayConfig, op: string): void {
+  checkUdSizes(cfg, op);
+  if (typeof cfg.eta !== "number") {
+    throw new TypeError(`Cannot ${op}: expected eta to be a number but got ${shown(cfg.eta)}`);
+  }
+  if (!Number.isFinite(Math.fround(cfg.eta))) {
+    throw new RangeError(`Cannot ${op}: eta must be finite, got ${cfg.eta}`);
+  }
+}
+
+/**
+ * Validates the sizes of a configuration: an object with integer p, hidden and keyDim in
+ * [1, 256].
+ *
+ * @throws {TypeError} when `cfg` is not an object or a size not a number.
+ * @throws {RangeError} naming the bad field.
+ */
+export function checkUdSizes(
+  cfg: Pick<UnknownDelayConfig, "p" | "hidden" | "keyDim">,
+  op: string,
+): void {
+  if (cfg === null || typeof cfg !== "object" || Array.isArray(cfg)) {
+    throw new TypeError(`Cannot ${op}: expected a configuration object but got ${shown(cfg)}`);
+  }
   for (const k of ["p", "hidden", "keyDim"] as const) {
     const v = cfg[k];
+    if (typeof v !== "number") {
+      throw new TypeError(`Cannot ${op}: expected ${k} to be a number but got ${shown(v)}`);
+    }
     if (!Number.isInteger(v) || v < 1 || v > 256) {
       throw new RangeError(`Cannot ${op}: ${k} must be an integer in [1, 256], got ${v}`);
     }
-  }
-  if (!Number.isFinite(cfg.eta)) {
-    throw new RangeError(`Cannot ${op}: eta must be finite, got ${cfg.eta}`);
   }
 }
 
 /** The flat layout for `cfg` (η plays no part). */
 export function udLayout(cfg: Pick<UnknownDelayConfig, "p" | "hidden" | "keyDim">): UdLayout {
+  checkUdSizes(cfg, "lay out unknown-delay parameters (udLayout)");
   const { p, hidden: h, keyDim: dk } = cfg;
   const wxh = 0;
   const bh = wxh + h * (p + 2);

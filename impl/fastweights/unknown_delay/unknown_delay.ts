@@ -42,6 +42,17 @@ import { UD_HEADS_BACKWARD } from "./kernels/heads_backward.ts";
 import { UD_PARAM_REDUCE } from "./kernels/param_reduce.ts";
 import { UD_ADAM } from "./kernels/adam.ts";
 import {
+  checkBool,
+  checkFiniteList,
+  checkInt,
+  checkIntList,
+  checkList,
+  checkObject,
+  checkReal,
+  checkTensor,
+  shown,
+} from "../validate.ts";
+import {
   recordScanBackward,
   recordScanForward,
   type ScanInputs,
@@ -70,6 +81,7 @@ export const UD_DELAY_SALT = 0x64656c79;
 
 /** The bit-stream and delay-stream seeds of training seed `seed`. */
 export function udTrainingStreams(seed: number): [number, number] {
+  checkInt("udTrainingStreams", "the seed", seed, 0, 2 ** 32 - 1);
   return [hashU32(seed, UD_BIT_SALT), hashU32(seed, UD_DELAY_SALT)];
 }
 
@@ -82,7 +94,8 @@ export const UD_EVAL_STREAM = 12345;
  * laid out as {@link udLayout}.
  */
 export function udInitialParams(cfg: UnknownDelayConfig, seed: number): Float32Array {
-  checkUdConfig(cfg, "initialise unknown-delay parameters");
+  checkUdConfig(cfg, "initialise unknown-delay parameters (udInitialParams)");
+  checkInt("udInitialParams", "the seed", seed, 0, 2 ** 32 - 1);
   const l = udLayout(cfg);
   const rng = new Rng(seed);
   const out = new Float32Array(l.total);
@@ -123,10 +136,33 @@ export class UdEpisodes {
     tm: number,
     data?: { x: Tensor; target: Tensor; lens: Tensor },
   ) {
+    const op = "allocate unknown-delay episodes (new UdEpisodes)";
+    for (const [k, v] of [["p", p], ["seeds", seeds], ["perSeed", perSeed], ["tm", tm]] as const) {
+      if (typeof v !== "number") {
+        throw new TypeError(`Cannot ${op}: expected ${k} to be a number but got ${shown(v)}`);
+      }
+    }
     for (const [k, v] of [["seeds", seeds], ["perSeed", perSeed], ["tm", tm]] as const) {
       if (!Number.isInteger(v) || v < 1) {
         throw new RangeError(`Cannot allocate unknown-delay episodes: ${k} must be >= 1, got ${v}`);
       }
+    }
+    checkInt("new UdEpisodes", "p", p, 1, 256);
+    // Refused before allocating: the inputs [n, tm, p + 2] must fit one storage buffer.
+    const bytes = seeds * perSeed * tm * (p + 2) * 4;
+    const maxBytes = gpu().limits.maxStorageBufferBindingSize;
+    if (bytes > maxBytes) {
+      throw new RangeError(
+        `Cannot ${op}: ${seeds} × ${perSeed} episodes of ${tm} steps need ${bytes} bytes, ` +
+          `expected at most the device's maxStorageBufferBindingSize (${maxBytes})`,
+      );
+    }
+    if (data !== undefined) {
+      checkObject("new UdEpisodes", "data", data);
+      const n = seeds * perSeed;
+      checkTensor("new UdEpisodes", "data.x", data.x, "f32", [n, tm, p + 2]);
+      checkTensor("new UdEpisodes", "data.target", data.target, "f32", [n, p]);
+      checkTensor("new UdEpisodes", "data.lens", data.lens, "i32", [n]);
     }
     this.p = p;
     this.seeds = seeds;
@@ -136,6 +172,23 @@ export class UdEpisodes {
     this.x = data?.x ?? zeros([n, tm, p + 2]);
     this.target = data?.target ?? zeros([n, p]);
     this.lens = data?.lens ?? zeros([n], { dtype: "i32" });
+  }
+
+  #disposed = false;
+
+  /** Refuses use after {@link dispose}, naming the episodes, before any GPU work. */
+  #checkLive(op: string): void {
+    if (this.#disposed) {
+      throw new TypeError(
+        `Cannot ${op}: these UdEpisodes (${this.n} episodes of ${this.tm} steps) were disposed ` +
+          "(expected live episodes)",
+      );
+    }
+  }
+
+  /** Whether {@link dispose} was called. */
+  get disposed(): boolean {
+    return this.#disposed;
   }
 
   /** Number of episodes. */
@@ -151,8 +204,20 @@ export class UdEpisodes {
     p: number,
     seeds: number,
     episodes: readonly { steps: number; x: ArrayLike<number>; target: ArrayLike<number> }[],
-    tm: number = Math.max(...episodes.map((e) => e.steps)),
+    tm?: number,
   ): UdEpisodes {
+    const op = "UdEpisodes.upload";
+    checkInt(op, "p", p, 1, 256);
+    checkInt(op, "seeds", seeds, 1, 2 ** 24);
+    checkList(op, "episodes", episodes);
+    episodes.forEach((e, n) => {
+      checkObject(op, `episodes[${n}]`, e);
+      checkInt(op, `episodes[${n}].steps`, e.steps, 1, UD_MAX_UPLOAD_STEPS);
+      checkFiniteList(op, `episodes[${n}].x`, e.x);
+      checkFiniteList(op, `episodes[${n}].target`, e.target);
+    });
+    tm ??= Math.max(...episodes.map((e) => e.steps));
+    checkInt(op, "tm", tm, 1, UD_MAX_UPLOAD_STEPS);
     if (episodes.length === 0 || episodes.length % seeds !== 0) {
       throw new RangeError(
         `Cannot upload ${episodes.length} unknown-delay episodes for ${seeds} seeds: ` +
@@ -188,12 +253,25 @@ export class UdEpisodes {
    * episodes from its bit stream. `streams` is u32 [seeds, 2] (bit seed, delay seed).
    */
   recordTraining(streams: Tensor, iteration: number, dMin: number, dMax: number): void {
+    const op = "UdEpisodes.recordTraining";
+    this.#checkLive(op);
+    checkTensor(op, "streams", streams, "i32");
+    this.#checkStreams(streams);
+    checkInt(op, "iteration", iteration, 0, 2 ** 31 - 1);
+    for (const [k, v] of [["dMin", dMin], ["dMax", dMax]] as const) {
+      if (typeof v !== "number") {
+        throw new TypeError(`Cannot run ${op}: expected ${k} to be a number but got ${shown(v)}`);
+      }
+    }
     if (!(Number.isInteger(dMin) && Number.isInteger(dMax) && dMin >= 0 && dMin <= dMax)) {
-      throw new RangeError(`Cannot draw delays in [${dMin}, ${dMax}]: expected 0 <= dMin <= dMax`);
+      throw new RangeError(
+        `Cannot draw delays in [${dMin}, ${dMax}] (${op}): expected 0 <= dMin <= dMax`,
+      );
     }
     if (dMax + 2 > this.tm || dMax + 1 > UD_STEP_SLOTS) {
       throw new RangeError(
-        `Cannot draw delays up to ${dMax}: episodes hold ${this.tm} steps (K + 2 <= tm, K <= 63)`,
+        `Cannot draw delays up to ${dMax} (${op}): expected K + 2 <= tm and K <= 63, and ` +
+          `episodes hold ${this.tm} steps`,
       );
     }
     this.#record(streams, null, 0, iteration, this.perSeed, dMin, dMax - dMin + 1);
@@ -204,20 +282,45 @@ export class UdEpisodes {
    * `perDelay`, group u with delay `delays[u]`, drawn from `streams`.
    */
   recordGroups(streams: Tensor, delays: readonly number[], perDelay: number): void {
+    const op = "UdEpisodes.recordGroups";
+    this.#checkLive(op);
+    checkTensor(op, "streams", streams, "i32");
+    this.#checkStreams(streams);
+    checkList(op, "delays", delays);
+    for (let u = 0; u < delays.length; u++) {
+      if (typeof delays[u] !== "number") {
+        throw new TypeError(
+          `Cannot run ${op}: expected delays[${u}] to be a number but got ${shown(delays[u])}`,
+        );
+      }
+    }
+    checkInt(op, "perDelay", perDelay, 1, 2 ** 24);
     if (delays.length * perDelay !== this.perSeed) {
       throw new RangeError(
         `Cannot lay out ${delays.length} delays of ${perDelay} episodes in ${this.perSeed} ` +
-          `episodes per seed`,
+          `episodes per seed (${op}): expected delays × perDelay = ${this.perSeed}`,
       );
     }
     for (const k of delays) {
       if (!Number.isInteger(k) || k < 0 || k + 2 > this.tm || k + 1 > UD_STEP_SLOTS) {
-        throw new RangeError(`Cannot make episodes with delay ${k}: expected 0 <= K <= tm − 2, 63`);
+        throw new RangeError(
+          `Cannot make episodes with delay ${k} (${op}): expected 0 <= K <= tm − 2, 63`,
+        );
       }
     }
     const ks = tensor(Int32Array.from(delays), [delays.length], { dtype: "i32" });
     this.#record(streams, ks, 1, 0, perDelay, 0, 0);
     ks.dispose();
+  }
+
+  /** Refuses stream seeds that are not [seeds, 2] (before anything is allocated). */
+  #checkStreams(streams: Tensor): void {
+    if (streams.rank !== 2 || streams.shape[0] !== this.seeds || streams.shape[1] !== 2) {
+      throw new TypeError(
+        `Cannot generate UdEpisodes for ${this.seeds} seeds from streams of shape ` +
+          `[${streams.shape.join(", ")}]: expected [${this.seeds}, 2]`,
+      );
+    }
   }
 
   #record(
@@ -229,12 +332,7 @@ export class UdEpisodes {
     dMin: number,
     dSpan: number,
   ): void {
-    if (streams.size !== 2 * this.seeds) {
-      throw new TypeError(
-        `Cannot generate episodes for ${this.seeds} seeds from streams of shape ` +
-          `[${streams.shape.join(", ")}]: expected [${this.seeds}, 2]`,
-      );
-    }
+    this.#checkStreams(streams);
     dispatch(UD_EPISODES, {
       sizes: { p: this.p },
       uniforms: {
@@ -258,8 +356,9 @@ export class UdEpisodes {
     });
   }
 
-  /** Releases the buffers. */
+  /** Releases the buffers; later recording calls throw. Disposing twice is harmless. */
   dispose(): void {
+    this.#disposed = true;
     this.x.dispose();
     this.target.dispose();
     this.lens.dispose();
@@ -268,6 +367,17 @@ export class UdEpisodes {
 
 /** Stream seeds as a u32 tensor [seeds, 2]. */
 export function udStreamsTensor(pairs: readonly (readonly [number, number])[]): Tensor {
+  const op = "udStreamsTensor";
+  checkList(op, "pairs", pairs);
+  if (pairs.length === 0) {
+    throw new RangeError(`Cannot run ${op}: expected at least one pair of stream seeds, got none`);
+  }
+  pairs.forEach((pair, i) => {
+    checkList(op, `pairs[${i}]`, pair, 2);
+    // Stream seeds are u32, stored as their int32 bit patterns.
+    checkInt(op, `pairs[${i}][0]`, pair[0], 0, 2 ** 32 - 1);
+    checkInt(op, `pairs[${i}][1]`, pair[1], 0, 2 ** 32 - 1);
+  });
   const flat = new Int32Array(pairs.length * 2);
   pairs.forEach(([a, b], i) => {
     flat[2 * i] = a | 0;
@@ -378,6 +488,38 @@ function mirrorLayers(seeds: number): number {
   return n;
 }
 
+/** Longest episode {@link UdEpisodes.upload} accepts (the kernels loop over steps). */
+const UD_MAX_UPLOAD_STEPS = 2 ** 16;
+
+/** Refuses a seed list that is not a non-empty list of integers. */
+function checkSeeds(op: string, seeds: unknown): void {
+  checkIntList(op, "seeds", seeds, 0, 2 ** 32 - 1);
+}
+
+/** Refuses Adam options that are not an object of numbers (ranges are recordAdam's). */
+function checkAdamTypes(op: string, opts: unknown): void {
+  checkObject(op, "the Adam options", opts);
+  for (const k of ["lr", "beta1", "beta2", "eps", "maxNorm"] as const) {
+    const v = (opts as Record<string, unknown>)[k];
+    if (typeof v !== "number") {
+      throw new TypeError(
+        `Cannot run ${op}: expected Adam ${k} to be a number but got ${shown(v)}`,
+      );
+    }
+  }
+}
+
+/** Refuses activation buffers of `floats` f32 values past one storage binding, before allocating. */
+function checkEpisodeBytes(op: string, floats: number): void {
+  const max = gpu().limits.maxStorageBufferBindingSize;
+  if (floats * 4 > max) {
+    throw new RangeError(
+      `Cannot run ${op}: its activations need ${floats * 4} bytes in one buffer, expected at ` +
+        `most the device's maxStorageBufferBindingSize (${max})`,
+    );
+  }
+}
+
 /** Several independent unknown-delay nets (one per seed) with their Adam state. */
 export class UnknownDelayNet {
   /** The model's sizes and write strength η. */
@@ -411,7 +553,9 @@ export class UnknownDelayNet {
    *   device's texture limits (layers, width).
    */
   constructor(cfg: UnknownDelayConfig, seeds: readonly number[], params: ArrayLike<number>) {
-    checkUdConfig(cfg, "build an unknown-delay net");
+    checkUdConfig(cfg, "build an unknown-delay net (new UnknownDelayNet)");
+    checkSeeds("new UnknownDelayNet", seeds);
+    checkFiniteList("new UnknownDelayNet", "params", params);
     this.cfg = cfg;
     this.layout = udLayout(cfg);
     this.seeds = [...seeds];
@@ -451,16 +595,64 @@ export class UnknownDelayNet {
 
   /** Nets initialised from `Rng(seed)` for each seed ({@link udInitialParams}). */
   static create(cfg: UnknownDelayConfig, seeds: readonly number[]): UnknownDelayNet {
+    checkUdConfig(cfg, "create unknown-delay nets (UnknownDelayNet.create)");
+    checkSeeds("UnknownDelayNet.create", seeds);
     const P = udLayout(cfg).total;
     const flat = new Float32Array(seeds.length * P);
     seeds.forEach((s, i) => flat.set(udInitialParams(cfg, s), i * P));
     return new UnknownDelayNet(cfg, seeds, flat);
   }
 
+  #disposed = false;
+
+  /** Refuses use after {@link dispose}, naming the net, before any GPU work. */
+  #checkLive(op: string): void {
+    if (this.#disposed) {
+      throw new TypeError(
+        `Cannot run ${op}: this UnknownDelayNet of ${this.seeds.length} seeds was disposed ` +
+          "(expected a live net)",
+      );
+    }
+  }
+
+  /** Refuses activations or gradients that are not this net's live f32 buffers for `ep`. */
+  #checkBuffers(
+    op: string,
+    what: string,
+    bufs: unknown,
+    shapes: Record<string, readonly number[]>,
+  ): void {
+    checkObject(op, what, bufs);
+    const b = bufs as Record<string, unknown>;
+    for (const [k, shape] of Object.entries(shapes)) {
+      checkTensor(op, `${what}.${k}`, b[k], "f32", shape);
+    }
+  }
+
+  #activationShapes(ep: UdEpisodes): Record<string, readonly number[]> {
+    const { n, tm } = ep;
+    const { p, hidden: H, keyDim: dk } = this.cfg;
+    return {
+      h: [n, tm, H],
+      keys: [n, tm, dk],
+      values: [n, tm, p],
+      gates: [n, tm],
+      queries: [n, tm, dk],
+      y: [n, p],
+      w: [n, p, dk],
+    };
+  }
+
   #checkEpisodes(ep: UdEpisodes, op: string): void {
+    if (!(ep instanceof UdEpisodes)) {
+      throw new TypeError(`Cannot ${op}: expected UdEpisodes but got ${shown(ep)}`);
+    }
+    if (ep.disposed) {
+      throw new TypeError(`Cannot ${op}: the UdEpisodes were disposed (expected live episodes)`);
+    }
     if (ep.seeds !== this.seeds.length || ep.p !== this.cfg.p) {
       throw new TypeError(
-        `Cannot ${op}: episodes for ${ep.seeds} seeds with p = ${ep.p}, net has ` +
+        `Cannot ${op}: episodes for ${ep.seeds} seeds with p = ${ep.p}, expected the net's ` +
           `${this.seeds.length} seeds with p = ${this.cfg.p}`,
       );
     }
@@ -484,6 +676,10 @@ export class UnknownDelayNet {
 
   /** Allocates forward buffers for `ep`. */
   allocateActivations(ep: UdEpisodes, history = false): UdActivations {
+    const op = "UnknownDelayNet.allocateActivations";
+    this.#checkLive(op);
+    this.#checkEpisodes(ep, `run ${op}`);
+    checkBool(op, "history", history);
     const { n, tm } = ep;
     const { p, hidden: H, keyDim: dk } = this.cfg;
     return {
@@ -500,6 +696,9 @@ export class UnknownDelayNet {
 
   /** Allocates backward buffers for `ep`. */
   allocateGradients(ep: UdEpisodes): UdGradients {
+    const op = "UnknownDelayNet.allocateGradients";
+    this.#checkLive(op);
+    this.#checkEpisodes(ep, `run ${op}`);
     const { n, tm } = ep;
     const { p, hidden: H, keyDim: dk } = this.cfg;
     return {
@@ -524,7 +723,14 @@ export class UnknownDelayNet {
    * after refreshing the texture mirror of the parameters.
    */
   recordForward(ep: UdEpisodes, a: UdActivations): void {
+    const op = "UnknownDelayNet.recordForward";
+    this.#checkLive(op);
     this.#checkEpisodes(ep, "run the unknown-delay forward");
+    this.#checkBuffers(op, "activations", a, this.#activationShapes(ep));
+    if (a.hist !== null && a.hist !== undefined) {
+      const { p, keyDim: dk } = this.cfg;
+      checkTensor(op, "activations.hist", a.hist, "f32", [ep.n, ep.tm, p, dk]);
+    }
     const encoder = openEncoder();
     const texels = this.layout.stride / 4;
     // One single-row copy per seed: a multi-row copy would need 256-byte aligned rows.
@@ -566,11 +772,37 @@ export class UnknownDelayNet {
     losses: Tensor,
     slot = 0,
   ): void {
+    const op = "UnknownDelayNet.recordBackward";
+    this.#checkLive(op);
     this.#checkEpisodes(ep, "run the unknown-delay backward");
-    const { p } = this.cfg;
+    this.#checkBuffers(op, "activations", a, this.#activationShapes(ep));
+    const { n, tm } = ep;
+    const { p, hidden: H, keyDim: dk } = this.cfg;
     const S = this.seeds.length;
+    this.#checkBuffers(op, "gradients", g, {
+      dy: [n, p],
+      dKeys: [n, tm, dk],
+      dValues: [n, tm, p],
+      dGates: [n, tm],
+      dQuery: [n, dk],
+      dz: [n, tm, this.layout.heads],
+      dzh: [n, tm, H],
+      partials: [S, UD_GRAD_LANES, this.layout.stride],
+      grads: [S, this.layout.stride],
+    });
+    checkTensor(op, "losses", losses, "f32");
+    if (losses.rank !== 2 || losses.shape[1] !== S) {
+      throw new TypeError(
+        `Cannot run ${op}: expected losses of shape [slots, ${S}] but got ` +
+          `[${losses.shape.join(", ")}]`,
+      );
+    }
+    checkInt(op, "slot", slot, 0, 2 ** 24);
     if (losses.size < (slot + 1) * S) {
-      throw new RangeError(`Cannot write loss slot ${slot}: the loss buffer holds ${losses.size}`);
+      throw new RangeError(
+        `Cannot write loss slot ${slot} (${op}): expected a loss buffer of at least ` +
+          `${(slot + 1) * S} values, it holds ${losses.size}`,
+      );
     }
     dispatch(UD_LOSS, {
       sizes: { p },
@@ -637,10 +869,35 @@ export class UnknownDelayNet {
 
   /** Records one clipped Adam update of every seed from `grads` [S, stride]; pre-clip norms go to `norms` [S]. */
   recordAdam(grads: Tensor, norms: Tensor, opts: UdAdamOptions = UD_ADAM_DEFAULTS): void {
+    const op = "UnknownDelayNet.recordAdam";
+    this.#checkLive(op);
+    const S = this.seeds.length;
+    checkTensor(op, "grads", grads, "f32", [S, this.layout.stride]);
+    checkTensor(op, "norms", norms, "f32", [S]);
+    checkAdamTypes(op, opts);
     const t = this.steps + 1;
     for (const k of ["lr", "beta1", "beta2", "eps", "maxNorm"] as const) {
       if (!Number.isFinite(opts[k]) || opts[k] < 0) {
-        throw new RangeError(`Cannot take an Adam step: ${k} must be finite and >= 0`);
+        throw new RangeError(
+          `Cannot take an Adam step (${op}): ${k} must be finite and >= 0, got ${opts[k]}`,
+        );
+      }
+    }
+    // Past the NaN/∞/sign check above: an f32 overflow, or a β of 1 or more (the bias
+    // correction 1 / (1 − β^t) then divides by zero or flips sign).
+    for (const k of ["lr", "beta1", "beta2", "eps", "maxNorm"] as const) {
+      const v = opts[k];
+      if (Number.isFinite(v) && Math.abs(Math.fround(v)) === Infinity) {
+        throw new RangeError(
+          `Cannot take an Adam step (${op}): ${k} must be a finite f32 value, got ${v}`,
+        );
+      }
+    }
+    for (const k of ["beta1", "beta2"] as const) {
+      if (Number.isFinite(opts[k]) && opts[k] >= 1) {
+        throw new RangeError(
+          `Cannot take an Adam step (${op}): ${k} must be in [0, 1), got ${opts[k]}`,
+        );
       }
     }
     dispatch(UD_ADAM, {
@@ -676,6 +933,26 @@ export class UnknownDelayNet {
    * ({@link udTrainingStreams}), then takes one clipped Adam step.
    */
   train(opts: UdTrainOptions): Tensor {
+    const op = "UnknownDelayNet.train";
+    this.#checkLive(op);
+    checkObject(op, "the options", opts);
+    checkInt(op, "iterations", opts.iterations, 1, 2 ** 24);
+    if (opts.batch !== undefined) checkInt(op, "batch", opts.batch, 1, 2 ** 16);
+    if (opts.dMin !== undefined) checkInt(op, "dMin", opts.dMin, 0, UD_STEP_SLOTS - 1);
+    if (opts.dMax !== undefined) checkInt(op, "dMax", opts.dMax, 0, UD_STEP_SLOTS - 1);
+    if (opts.firstIteration !== undefined) {
+      // Iteration indices are u32 uniforms: the last one drawn must fit too.
+      checkInt(op, "firstIteration", opts.firstIteration, 0, 2 ** 31 - 1 - opts.iterations);
+    }
+    if (opts.adam !== undefined) {
+      checkAdamTypes(op, opts.adam);
+      for (const k of ["lr", "eps", "maxNorm"] as const) {
+        checkReal(op, `adam.${k}`, opts.adam[k], 0);
+      }
+      for (const k of ["beta1", "beta2"] as const) {
+        checkReal(op, `adam.${k}`, opts.adam[k], 0, 1 - Number.EPSILON);
+      }
+    }
     const batch = opts.batch ?? 32;
     const dMin = opts.dMin ?? 5;
     const dMax = opts.dMax ?? 30;
@@ -683,7 +960,11 @@ export class UnknownDelayNet {
     if (!Number.isInteger(opts.iterations) || opts.iterations < 1) {
       throw new RangeError(`Cannot train for ${opts.iterations} iterations: expected >= 1`);
     }
+    if (dMin > dMax) {
+      throw new RangeError(`Cannot run ${op}: expected dMin <= dMax but got [${dMin}, ${dMax}]`);
+    }
     const S = this.seeds.length;
+    checkEpisodeBytes(op, S * batch * (dMax + 2) * Math.max(this.cfg.hidden, this.layout.heads));
     const ep = new UdEpisodes(this.cfg.p, S, batch, dMax + 2);
     const streams = udStreamsTensor(this.seeds.map(udTrainingStreams));
     const a = this.allocateActivations(ep);
@@ -718,6 +999,16 @@ export class UnknownDelayNet {
     perDelay = 50,
     stream = UD_EVAL_STREAM,
   ): Promise<UdEvaluation> {
+    const op = "UnknownDelayNet.evaluate";
+    this.#checkLive(op);
+    checkIntList(op, "delays", delays, 0, UD_STEP_SLOTS - 1);
+    checkInt(op, "perDelay", perDelay, 1, 2 ** 24);
+    checkInt(op, "the stream", stream, 0, 2 ** 32 - 1);
+    checkEpisodeBytes(
+      op,
+      this.seeds.length * perDelay * (Math.max(...delays) + 2) *
+        Math.max(this.cfg.hidden, this.layout.heads),
+    );
     if (delays.length === 0 || !Number.isInteger(perDelay) || perDelay < 1) {
       throw new RangeError(
         `Cannot evaluate ${delays.length} delays with ${perDelay} episodes each: expected >= 1 of each`,
@@ -782,12 +1073,15 @@ export class UnknownDelayNet {
 
   /** Reads the parameters back without the padding, [S·P]. */
   async readParams(): Promise<Float32Array> {
+    this.#checkLive("UnknownDelayNet.readParams");
     return this.unpad(await this.params.toFloat32());
   }
 
   /** Drops the per-seed padding of a [S, stride] read-back: [S·P]. */
   unpad(values: ArrayLike<number>): Float32Array {
+    this.#checkLive("UnknownDelayNet.unpad");
     const { total: P, stride } = this.layout;
+    checkList("UnknownDelayNet.unpad", "values", values, this.seeds.length * stride);
     const out = new Float32Array(this.seeds.length * P);
     for (let s = 0; s < this.seeds.length; s++) {
       for (let i = 0; i < P; i++) out[s * P + i] = values[s * stride + i]!;
@@ -795,8 +1089,10 @@ export class UnknownDelayNet {
     return out;
   }
 
-  /** Releases every buffer. */
+  /** Releases every buffer; later calls throw. Disposing twice is harmless. */
   dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
     this.params.dispose();
     this.m.dispose();
     this.v.dispose();
