@@ -124,6 +124,10 @@ export * from "./nn/mod.ts";
 // safetensors files, f16/bf16 conversion, checkpoints.
 export * from "./io/mod.ts";
 
+// amygdala: Kent Overstreet's concept readout vectors (kent/consciousness, amygdala trainer).
+// The family module is the curated list of its public names.
+export * from "./amygdala/mod.ts";
+
 // fastweights: cybertronai/schmidhuber-problems PR #8.
 // The family module is the curated list of its public names.
 export * from "./fastweights/mod.ts";

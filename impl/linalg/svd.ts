@@ -82,6 +82,13 @@ function jacobi(wt: Float64Array, m: number, k: number, maxSweeps: number, what:
   const vt = new Float64Array(k * k);
   for (let j = 0; j < k; j++) vt[j * k + j] = 1;
   const tol = m * U;
+  // A column whose norm is at most m·u·‖A‖_F is zero within the backward error the claims allow:
+  // rotating it against the others can never make it orthogonal to m·u of its own norm (its
+  // entries are rounding noise), so it is skipped, and set to exactly 0 at the end (σ = 0,
+  // completed in U like any null direction). Rotations keep ‖A‖_F, so this is decided once.
+  let fro2 = 0;
+  for (let i = 0; i < k * m; i++) fro2 += wt[i]! ** 2;
+  const negligible2 = tol * tol * fro2;
   let sweeps = 0;
   let rotations = 0;
   let converged = false;
@@ -102,6 +109,7 @@ function jacobi(wt: Float64Array, m: number, k: number, maxSweeps: number, what:
           beta += y * y;
           gamma += x * y;
         }
+        if (alpha <= negligible2 || beta <= negligible2) continue;
         if (gamma === 0 || Math.abs(gamma) <= tol * Math.sqrt(alpha) * Math.sqrt(beta)) continue;
         // The rotation that diagonalises the 2 × 2 Gram matrix [[α, γ], [γ, β]], smaller angle.
         const zeta = (beta - alpha) / (2 * gamma);
@@ -138,6 +146,10 @@ function jacobi(wt: Float64Array, m: number, k: number, maxSweeps: number, what:
   for (let j = 0; j < k; j++) {
     let ss = 0;
     for (let i = 0; i < m; i++) ss += wt[j * m + i]! ** 2;
+    if (ss <= negligible2) {
+      wt.fill(0, j * m, (j + 1) * m);
+      ss = 0;
+    }
     s[j] = Math.sqrt(ss);
   }
   return { ut: wt, s, vt, sweeps, rotations };

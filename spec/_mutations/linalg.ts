@@ -111,6 +111,20 @@ export const LINALG_MUTATIONS: readonly Mutation[] = [
     why: "the below-diagonal update stops one term early: L·Lᵀ misses l_i,j−1·l_j,j−1",
   },
   {
+    id: "linalg.svd.rounding_level_column_rotated",
+    family: "linalg",
+    mechanism: "svd",
+    layer: "forward",
+    file: "impl/linalg/svd.ts",
+    find: "if (alpha <= negligible2 || beta <= negligible2) continue;",
+    replace: "",
+    tests: SVD,
+    filter: "linalg.svd.",
+    why: "one-sided Jacobi without the negligible-column rule: for exactly dependent rows a " +
+      "column reaches rounding level and is rotated forever (never orthogonal to m·u of its own " +
+      "noise), so the SVD runs out of sweeps and throws on a valid rank-deficient matrix",
+  },
+  {
     id: "linalg.svd.ascending_order",
     family: "linalg",
     mechanism: "svd",

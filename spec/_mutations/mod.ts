@@ -14,6 +14,9 @@ import { OPS_SELECTION_MUTATIONS } from "./ops_selection.ts";
 import { NN_MUTATIONS } from "./nn.ts";
 import { LINALG_GPU_MUTATIONS } from "./linalg_gpu.ts";
 import { IO_MUTATIONS } from "./io.ts";
+import { AMYGDALA_AGGREGATORS_MUTATIONS } from "./amygdala_aggregators.ts";
+import { AMYGDALA_SUBSPACE_MUTATIONS } from "./amygdala_subspace.ts";
+import { AMYGDALA_PIPELINE_MUTATIONS } from "./amygdala_pipeline.ts";
 
 /** Every planted bug. */
 export const MUTATIONS: readonly Mutation[] = [
@@ -26,4 +29,7 @@ export const MUTATIONS: readonly Mutation[] = [
   ...NN_MUTATIONS,
   ...LINALG_GPU_MUTATIONS,
   ...IO_MUTATIONS,
+  ...AMYGDALA_AGGREGATORS_MUTATIONS,
+  ...AMYGDALA_SUBSPACE_MUTATIONS,
+  ...AMYGDALA_PIPELINE_MUTATIONS,
 ];

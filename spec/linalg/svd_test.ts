@@ -60,6 +60,10 @@ const EXTRA: { name: string; a: Matrix }[] = [
   { name: "gaussian_6x4 × 1e300", a: matrix(6, 4, gaussian(6, 4, 16).data.map((x) => x * 1e300)) },
   // v = (1, ±1)/√2 exactly (equal column norms give c = s): the sign convention's tie rule.
   { name: "tied_2", a: fromRows([[2, 1], [1, 2]]) },
+  // Exactly dependent rows: a column is driven to rounding level and must count as zero (it
+  // once kept being rotated until maxSweeps ran out).
+  { name: "dependent_rows_3x4", a: fromRows([[1, 0, 0, 0], [0, 1, 0, 0], [1, 1, 0, 0]]) },
+  { name: "dependent_rows_5x3", a: fromRows([[1, 2, 3], [2, 4, 6], [1, 0, 1], [2, 2, 4], [0, 2, 2]]) },
 ];
 
 const cache = new Map<string, Svd>();
