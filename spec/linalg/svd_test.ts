@@ -63,7 +63,10 @@ const EXTRA: { name: string; a: Matrix }[] = [
   // Exactly dependent rows: a column is driven to rounding level and must count as zero (it
   // once kept being rotated until maxSweeps ran out).
   { name: "dependent_rows_3x4", a: fromRows([[1, 0, 0, 0], [0, 1, 0, 0], [1, 1, 0, 0]]) },
-  { name: "dependent_rows_5x3", a: fromRows([[1, 2, 3], [2, 4, 6], [1, 0, 1], [2, 2, 4], [0, 2, 2]]) },
+  {
+    name: "dependent_rows_5x3",
+    a: fromRows([[1, 2, 3], [2, 4, 6], [1, 0, 1], [2, 2, 4], [0, 2, 2]]),
+  },
 ];
 
 const cache = new Map<string, Svd>();

@@ -59,7 +59,11 @@ const UNARY_POLICY: Record<UnaryOpName, UnaryEntry[]> = {
   ]],
   leaky_relu: [[NaN, NaN, 0.01], [INF, INF, 1], [-INF, -INF, 0.01], [0, 0, 0.01]],
   elu: [[NaN, NaN, 1], [INF, INF, 1], [-INF, -1, 0], [0, 0, 1], [-100, -1, 0]],
-  pow: [[NaN, NaN, NaN], [INF, INF, 0], [-INF, NaN, NaN], [0, 0, INF], [-1, NaN, NaN], [4, 2, 0.25]],
+  pow: [[NaN, NaN, NaN], [INF, INF, 0], [-INF, NaN, NaN], [0, 0, INF], [-1, NaN, NaN], [
+    4,
+    2,
+    0.25,
+  ]],
 };
 
 /** The attributes of the policy's rows: clamp's bounds, the slope, alpha and exponent. */

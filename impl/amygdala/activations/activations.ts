@@ -27,6 +27,15 @@
  * @module
  */
 import { CorpusError } from "../corpus/corpus.ts";
+import {
+  checkFunction,
+  checkInt,
+  checkObject,
+  checkOptions,
+  checkReals,
+  checkStrings,
+  shown,
+} from "../validate.ts";
 
 /** One layer's activations of a batch of texts. */
 export interface LayerActivations {
@@ -75,6 +84,7 @@ export interface UniqueActivations {
  * Checks a source's answer: every layer present with its declared hidden size, pooled rows
  * [n, H], token rows [T_i, H] when present, every value finite.
  *
+ * @throws {TypeError} for a malformed source declaration or texts that are not strings.
  * @throws {CorpusError} naming the layer, and the text for a non-finite value.
  */
 export function checkActivations(
@@ -82,13 +92,36 @@ export function checkActivations(
   texts: readonly string[],
   acts: Activations,
 ): void {
+  checkSource(source, "read activations");
+  checkStrings(texts, "read activations", "the texts", true);
   const n = texts.length;
+  if (!isActivations(acts)) {
+    throw new CorpusError(
+      "Cannot read activations: expected the source's answer an object whose layers is a Map " +
+        `but got ${shown(acts)}`,
+    );
+  }
   source.layers.forEach((layer, li) => {
     const h = source.hiddenSizes[li]!;
     const a = acts.layers.get(layer);
     if (a === undefined) {
       throw new CorpusError(
         `Cannot read activations of layer ${layer}: expected the source to return it but it did not`,
+      );
+    }
+    if (a === null || typeof a !== "object" || !(a.pooled instanceof Float32Array)) {
+      throw new CorpusError(
+        `Cannot read activations of layer ${layer}: expected { hidden, pooled: Float32Array } ` +
+          `but got ${shown(a)}`,
+      );
+    }
+    if (
+      a.tokens !== undefined &&
+      (!Array.isArray(a.tokens) || a.tokens.some((t) => !(t instanceof Float32Array)))
+    ) {
+      throw new CorpusError(
+        `Cannot read token activations of layer ${layer}: expected an array of Float32Array ` +
+          `but got ${shown(a.tokens)}`,
       );
     }
     if (a.hidden !== h || a.pooled.length !== n * h) {
@@ -106,7 +139,9 @@ export function checkActivations(
       );
     }
     a.tokens?.forEach((tok, i) => {
-      if (tok.length % h !== 0 || tok.length === 0 || tok.some((v) => !Number.isFinite(v))) {
+      if (
+        tok.length % h !== 0 || tok.length === 0 || tok.some((v: number) => !Number.isFinite(v))
+      ) {
         throw new CorpusError(
           `Cannot read token activations of layer ${layer}: expected [T, ${h}] finite values ` +
             `for text ${JSON.stringify(texts[i]!.slice(0, 40))} but got ${tok.length} values ` +
@@ -117,10 +152,44 @@ export function checkActivations(
   });
 }
 
+function isActivations(a: unknown): a is Activations {
+  return a !== null && typeof a === "object" && (a as Activations).layers instanceof Map;
+}
+
+/**
+ * Checks a source's declaration: `layers` distinct indices >= 0, one hidden size >= 1 per
+ * layer, and an `activate` function. Module-internal to the family (not in mod.ts).
+ */
+export function checkSource(source: unknown, verb: string): asserts source is ActivationSource {
+  checkObject(source, verb, "an activation source");
+  const s = source as Record<string, unknown>;
+  const layers = s.layers;
+  if (!Array.isArray(layers) || layers.length === 0) {
+    throw new TypeError(
+      `Cannot ${verb}: expected source.layers a non-empty array of layer indices but got ` +
+        shown(layers),
+    );
+  }
+  layers.forEach((l, i) => checkInt(l, verb, `source.layers[${i}]`, 0));
+  if (new Set(layers).size !== layers.length) {
+    throw new TypeError(`Cannot ${verb}: expected distinct source.layers but some repeat`);
+  }
+  const sizes = s.hiddenSizes;
+  if (!Array.isArray(sizes) || sizes.length !== layers.length) {
+    throw new TypeError(
+      `Cannot ${verb}: expected source.hiddenSizes an array of ${layers.length} (one per layer) ` +
+        `but got ${shown(sizes)}`,
+    );
+  }
+  sizes.forEach((h, i) => checkInt(h, verb, `source.hiddenSizes[${i}]`, 1));
+  checkFunction(s.activate, verb, "source.activate");
+}
+
 /**
  * Activations of `texts` computed once per unique text: the source is asked for each
  * distinct text once, in first-seen order, and its answer checked ({@link checkActivations}).
  *
+ * @throws {TypeError} for a malformed source, texts or options.
  * @throws {CorpusError} for an empty list or a bad answer.
  */
 export async function activateUnique(
@@ -128,6 +197,16 @@ export async function activateUnique(
   texts: readonly string[],
   options: { tokens?: boolean } = {},
 ): Promise<UniqueActivations> {
+  checkSource(source, "compute activations");
+  checkStrings(texts, "compute activations", "the texts", true);
+  checkOptions(options, "compute activations");
+  if (options.tokens !== undefined && typeof options.tokens !== "boolean") {
+    throw new TypeError(
+      `Cannot compute activations: expected options.tokens a boolean but got ${
+        shown(options.tokens)
+      }`,
+    );
+  }
   const unique = [...new Set(texts)];
   if (unique.length === 0) {
     throw new CorpusError("Cannot compute activations: expected at least one text but got none");
@@ -178,7 +257,8 @@ export async function activateUnique(
  * Area under the ROC curve of `scores` for `labels` (true = positive): the probability that
  * a random positive outscores a random negative, ties counting one half (Mann–Whitney U / n₊n₋).
  *
- * @throws {RangeError} when either class is empty or the lengths differ.
+ * @throws {RangeError} when either class is empty, the lengths differ or a score is not
+ *   finite. @throws {TypeError} when a label is not a boolean.
  *
  * @example
  * ```ts
@@ -188,6 +268,13 @@ export async function activateUnique(
  * ```
  */
 export function auroc(scores: ArrayLike<number>, labels: readonly boolean[]): number {
+  checkReals(scores, "compute an AUROC", "the scores", null);
+  if (!Array.isArray(labels) || labels.some((l) => typeof l !== "boolean")) {
+    throw new TypeError(
+      `Cannot compute an AUROC: expected the labels an array of booleans but got ${shown(labels)}` +
+        (Array.isArray(labels) ? " with a non-boolean entry" : ""),
+    );
+  }
   if (scores.length !== labels.length) {
     throw new RangeError(
       `Cannot compute an AUROC: expected one label per score but got ${scores.length} scores ` +

@@ -48,6 +48,7 @@
  * @module
  */
 import { eigh, type Matrix, matrix, type MatrixData } from "../../linalg/mod.ts";
+import { firstNonFinite, isMatrix, isObject, shown } from "../validate.ts";
 
 /** The aggregation methods of this module (the subspace method lives elsewhere). */
 export const AGGREGATOR_METHODS = ["pooled", "mean", "pca", "logistic", "logistic_l1"] as const;
@@ -142,9 +143,38 @@ export class AggregatorConvergenceError extends RangeError {
 }
 
 function where(method: string, ctx: AggregatorContext): string {
+  if (!isObject(ctx)) return `Cannot aggregate the ${method} direction`;
   const c = ctx.concept === undefined ? "" : ` of concept "${ctx.concept}"`;
   const l = ctx.layer === undefined ? "" : ` at layer ${ctx.layer}`;
   return `Cannot aggregate the ${method} direction${c}${l}`;
+}
+
+/**
+ * Checks the context (and options) object: an object whose `concept` is a string and `layer`
+ * an index >= 0 where given.
+ */
+function checkContext(ctx: unknown, method: string): asserts ctx is AggregatorContext {
+  if (!isObject(ctx)) {
+    throw new AggregatorInputError(
+      `${where(method, {})}: expected the options an object but got ${shown(ctx)}`,
+      "options",
+    );
+  }
+  if (ctx.concept !== undefined && typeof ctx.concept !== "string") {
+    throw new AggregatorInputError(
+      `${where(method, {})}: expected concept a string but got ${shown(ctx.concept)}`,
+      "concept",
+    );
+  }
+  const l = ctx.layer;
+  if (l !== undefined && (typeof l !== "number" || !Number.isSafeInteger(l) || l < 0)) {
+    throw new AggregatorInputError(
+      `${where(method, { concept: ctx.concept as string | undefined })}: expected layer an ` +
+        `index >= 0 but got ${shown(l)}`,
+      "layer",
+      ctx.concept as string | undefined,
+    );
+  }
 }
 
 function checkSide(
@@ -154,13 +184,17 @@ function checkSide(
   ctx: AggregatorContext,
 ): void {
   const head = where(method, ctx);
-  if (
-    !Number.isSafeInteger(m.rows) || !Number.isSafeInteger(m.cols) ||
-    m.data.length !== m.rows * m.cols
-  ) {
+  if (!isMatrix(m)) {
+    const x = m as unknown as Record<string, unknown> | null;
+    const data = x !== null && typeof x === "object" ? x.data : undefined;
+    const typed = data instanceof Float64Array || data instanceof Float32Array;
+    const got = x !== null && typeof x === "object"
+      ? `${shown(x.rows)} × ${shown(x.cols)} with ${
+        typed ? `${data.length} values` : `${shown(data)} (not a Float64Array or Float32Array)`
+      }`
+      : shown(x);
     throw new AggregatorInputError(
-      `${head}: expected ${argument} as a rows × cols matrix with rows·cols values but got ` +
-        `${m.rows} × ${m.cols} with ${m.data.length} values`,
+      `${head}: expected ${argument} as a rows × cols matrix with rows·cols values but got ${got}`,
       argument,
       ctx.concept,
     );
@@ -199,6 +233,7 @@ function checkPair(
   ctx: AggregatorContext,
   paired: boolean,
 ): void {
+  checkContext(ctx, method);
   checkSide(pos, "positives", method, ctx);
   checkSide(neg, "negatives", method, ctx);
   if (pos.cols !== neg.cols) {
@@ -431,21 +466,61 @@ function checkLogisticOptions(
   method: AggregatorMethod,
   l1: boolean,
 ): { C: number; tol: number; maxIter: number } {
-  const C = o.C ?? 1;
-  const tol = o.tol ?? 1e-10;
-  const maxIter = o.maxIter ?? (l1 ? 10000 : 100);
+  checkContext(o, method);
+  // `undefined` means the default; null is a malformed value, not a default.
+  const C = o.C === undefined ? 1 : o.C;
+  const tol = o.tol === undefined ? 1e-10 : o.tol;
+  const maxIter = o.maxIter === undefined ? (l1 ? 10000 : 100) : o.maxIter;
   const bad = (argument: string, expected: string, got: number) =>
     new AggregatorInputError(
-      `${where(method, o)}: expected ${argument} ${expected} but got ${got}`,
+      `${where(method, o)}: expected ${argument} ${expected} but got ${shown(got)}`,
       argument,
       o.concept,
     );
-  if (!(C > 0) || !Number.isFinite(C)) throw bad("C", "finite and > 0", C);
-  if (!(tol > 0) || !Number.isFinite(tol)) throw bad("tol", "finite and > 0", tol);
+  if (typeof C !== "number" || !(C > 0) || !Number.isFinite(C)) {
+    throw bad("C", "finite and > 0", C);
+  }
+  if (typeof tol !== "number" || !(tol > 0) || !Number.isFinite(tol)) {
+    throw bad("tol", "finite and > 0", tol);
+  }
   if (!Number.isSafeInteger(maxIter) || maxIter < 1) {
     throw bad("maxIter", "a positive integer", maxIter);
   }
   return { C, tol, maxIter };
+}
+
+/** Checks the fits' deltas (f64 or f32, finite) and their sizes n, h (integers >= 1). */
+function checkDeltas(
+  deltas: unknown,
+  n: unknown,
+  h: unknown,
+  method: AggregatorMethod,
+  o: LogisticOptions,
+): void {
+  for (const [name, v] of [["n", n], ["h", h]] as const) {
+    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 1) {
+      throw new AggregatorInputError(
+        `${where(method, o)}: expected ${name} an integer >= 1 but got ${shown(v)}`,
+        name,
+        o.concept,
+      );
+    }
+  }
+  if (!(deltas instanceof Float64Array) && !(deltas instanceof Float32Array)) {
+    throw new AggregatorInputError(
+      `${where(method, o)}: expected the deltas a Float64Array but got ${shown(deltas)}`,
+      "deltas",
+      o.concept,
+    );
+  }
+  const bad = firstNonFinite(deltas);
+  if (bad >= 0) {
+    throw new AggregatorInputError(
+      `${where(method, o)}: expected finite deltas but got ${deltas[bad]} at ${bad}`,
+      "deltas",
+      o.concept,
+    );
+  }
 }
 
 /** f(w) = ½‖w‖² + 2C Σ softplus(−m_i) (L2) given the margins m_i = wᵀδ_i/2. */
@@ -522,6 +597,7 @@ export function logisticFit(
   options: LogisticOptions = {},
 ): LogisticFit {
   const { C, tol, maxIter } = checkLogisticOptions(options, "logistic", false);
+  checkDeltas(deltas, n, h, "logistic", options);
   if (deltas.length !== n * h || n < 1 || h < 1) {
     throw new AggregatorInputError(
       `${where("logistic", options)}: expected ${n} × ${h} deltas but got ${deltas.length} values`,
@@ -685,6 +761,7 @@ export function logisticL1Fit(
   options: LogisticOptions = {},
 ): LogisticFit {
   const { C, tol, maxIter } = checkLogisticOptions(options, "logistic_l1", true);
+  checkDeltas(deltas, n, h, "logistic_l1", options);
   if (deltas.length !== n * h || n < 1 || h < 1) {
     throw new AggregatorInputError(
       `${where("logistic_l1", options)}: expected ${n} × ${h} deltas but got ${deltas.length} ` +
@@ -878,6 +955,17 @@ export function aggregate(
   neg: Matrix<MatrixData>,
   options: LogisticOptions = {},
 ): Float64Array {
+  checkContext(options, String(method));
+  if (!(AGGREGATOR_METHODS as readonly unknown[]).includes(method)) {
+    throw new AggregatorInputError(
+      `${where(String(method), options)}: expected one of ${AGGREGATOR_METHODS.join(", ")} ` +
+        `but got ${JSON.stringify(method)}`,
+      "method",
+      options.concept,
+    );
+  }
+  // The logistic options are checked for every method, so that a bad C is never ignored.
+  checkLogisticOptions(options, method, method === "logistic_l1");
   switch (method) {
     case "pooled":
       return pooledDirection(pos, neg, options);

@@ -32,13 +32,23 @@
  *
  * @module
  */
+import {
+  checkFunction,
+  checkInt,
+  checkObject,
+  checkString,
+  checkStrings,
+  shown,
+} from "../validate.ts";
 
 /**
  * A corpus fault: a missing folder, a concept with too few positives, a
  * malformed name, or activations that cannot be read (NaN, wrong sizes).
  * `path` names the file or folder and `concept` the concept, where one applies.
+ * A TypeError, as the family's other input errors (bad input, not a failed
+ * computation).
  */
-export class CorpusError extends Error {
+export class CorpusError extends TypeError {
   /** The file or folder the fault is in, if any. */
   readonly path: string | null;
   /** The concept the fault concerns, if any. */
@@ -96,6 +106,8 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_\-]*$/;
 /**
  * The texts of one corpus file: blank-line-separated blocks, trimmed, empty blocks dropped.
  *
+ * @throws {TypeError} when `content` is not a string.
+ *
  * @example
  * ```ts
  * import { splitTexts } from "./corpus.ts";
@@ -104,6 +116,7 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_\-]*$/;
  * ```
  */
 export function splitTexts(content: string): string[] {
+  checkString(content, "split corpus texts", "content");
   return content.replace(/\r\n?/g, "\n").split(/\n[ \t]*\n/).map((t) => t.trim()).filter((t) =>
     t.length > 0
   );
@@ -141,11 +154,16 @@ function checkName(kind: string, name: string, path: string): void {
  * of `stories/` and `paired/` exist, every name is well formed, empty files are skipped with
  * a warning, every concept has at least `minPositives` positives and at least one negative.
  *
+ * @throws {TypeError} when `root` is not a string or `options` not an options object.
+ * @throws {RangeError} when `minPositives` is not an integer >= 1.
  * @throws {CorpusError} naming the folder, file or concept at fault.
  */
 export async function readCorpus(root: string, options: ReadCorpusOptions = {}): Promise<Corpus> {
-  const minPositives = options.minPositives ?? 2;
-  if (!Number.isInteger(minPositives) || minPositives < 1) {
+  checkString(root, "read corpus", "root (a folder path)");
+  checkObject(options, `read corpus ${root}`, "options");
+  checkFunction(options.warn, `read corpus ${root}`, "options.warn", true);
+  const minPositives = options.minPositives === undefined ? 2 : options.minPositives;
+  if (typeof minPositives !== "number" || !Number.isInteger(minPositives) || minPositives < 1) {
     throw new RangeError(
       `Cannot read corpus ${root}: expected minPositives an integer >= 1 but got ${minPositives}`,
     );
@@ -258,6 +276,37 @@ export async function readCorpus(root: string, options: ReadCorpusOptions = {}):
   return corpus;
 }
 
+/**
+ * Checks the fields of a {@link Corpus} that the positives/negatives rule reads (`root`,
+ * `concepts`, `stories`, `paired`), so that a hand-built corpus of the wrong shape is refused
+ * with a TypeError naming the field. Module-internal to the family (not in mod.ts).
+ */
+export function checkCorpus(corpus: unknown, verb: string): asserts corpus is Corpus {
+  checkObject(corpus, verb, "a corpus");
+  const c = corpus as Record<string, unknown>;
+  checkString(c.root, verb, "corpus.root");
+  checkStrings(c.concepts, verb, "corpus.concepts", true);
+  const textsMap = (m: unknown, what: string) => {
+    if (!(m instanceof Map)) {
+      throw new TypeError(`Cannot ${verb}: expected ${what} a Map but got ${shown(m)}`);
+    }
+    for (const [k, v] of m) {
+      checkString(k, verb, `a key of ${what}`);
+      checkStrings(v, verb, `${what}.get(${JSON.stringify(k)})`, true);
+    }
+  };
+  textsMap(c.stories, "corpus.stories");
+  if (!(c.paired instanceof Map)) {
+    throw new TypeError(`Cannot ${verb}: expected corpus.paired a Map but got ${shown(c.paired)}`);
+  }
+  for (const [k, p] of c.paired) {
+    const what = `corpus.paired.get(${JSON.stringify(k)})`;
+    checkObject(p, verb, what);
+    checkStrings((p as PairedScenario).baseline, verb, `${what}.baseline`, true);
+    textsMap((p as PairedScenario).concepts, `${what}.concepts`);
+  }
+}
+
 function dedup(texts: Iterable<string>): string[] {
   return [...new Set(texts)];
 }
@@ -267,12 +316,15 @@ function dedup(texts: Iterable<string>): string[] {
  * positives = stories/E ∪ paired/S/E; negatives = other concepts' stories ∪ every paired
  * baseline. A text that is both (the same words filed twice) stays a positive only.
  *
+ * @throws {TypeError} when `corpus` is not a well-formed corpus or `concept` not a string.
  * @throws {CorpusError} when the corpus has no such concept.
  */
 export function conceptSets(
   corpus: Corpus,
   concept: string,
 ): { positives: string[]; negatives: string[] } {
+  checkCorpus(corpus, "select a concept of a corpus");
+  checkString(concept, `select a concept of corpus ${corpus.root}`, "the concept");
   if (!corpus.concepts.includes(concept)) {
     throw new CorpusError(
       `Cannot select concept "${concept}" of corpus ${corpus.root}: expected one of ` +
@@ -295,6 +347,7 @@ export function conceptSets(
  * the trainer computes activations for these only (once per unique text).
  */
 export function corpusTexts(corpus: Corpus): string[] {
+  checkCorpus(corpus, "list the corpus texts");
   const all: string[] = [];
   for (const texts of corpus.stories.values()) all.push(...texts);
   for (const p of corpus.paired.values()) {
@@ -315,7 +368,9 @@ export type PaddingSide = "right" | "left";
  * left-padded batch pooled as right-padded would read a pad position) is refused, as is a
  * row with holes or no token.
  *
- * @throws {TypeError} when the sizes disagree. @throws {CorpusError} when a row's mask does
+ * @throws {TypeError} when the sizes disagree or an argument has the wrong type.
+ * @throws {RangeError} when a size is not an integer (b >= 0, t and h >= 1) or a pooled
+ *   activation is not finite. @throws {CorpusError} when a row's mask does
  *   not match `padding`.
  *
  * @example A right-padded and a left-padded batch pool the same rows
@@ -339,6 +394,25 @@ export function poolLast(
   h: number,
   padding: PaddingSide = "right",
 ): Float64Array {
+  const verb = "pool activations";
+  if (!(x instanceof Float32Array) && !(x instanceof Float64Array)) {
+    throw new TypeError(
+      `Cannot ${verb}: expected x a Float32Array or Float64Array but got ${shown(x)}`,
+    );
+  }
+  if (!Array.isArray(mask) && !(ArrayBuffer.isView(mask) && !(mask instanceof DataView))) {
+    throw new TypeError(
+      `Cannot ${verb}: expected the mask an array of 0 and 1 but got ${shown(mask)}`,
+    );
+  }
+  checkInt(b, verb, "b (the batch size)", 0);
+  checkInt(t, verb, "t (the sequence length)", 1);
+  checkInt(h, verb, "h (the hidden size)", 1);
+  if (padding !== "right" && padding !== "left") {
+    throw new TypeError(
+      `Cannot ${verb}: expected padding "right" or "left" but got ${shown(padding)}`,
+    );
+  }
   if (x.length !== b * t * h || mask.length !== b * t) {
     throw new TypeError(
       `Cannot pool activations: expected x of ${b}·${t}·${h} and a mask of ${b}·${t} values ` +
@@ -384,7 +458,17 @@ export function poolLast(
       );
     }
     const idx = padding === "right" ? n - 1 : t - 1;
-    for (let k = 0; k < h; k++) out[i * h + k] = x[(i * t + idx) * h + k]!;
+    for (let k = 0; k < h; k++) {
+      const v = x[(i * t + idx) * h + k]!;
+      // A pad position may hold NaN (a fully masked attention row); the pooled token may not.
+      if (!Number.isFinite(v)) {
+        throw new RangeError(
+          `Cannot pool row ${i}: expected finite activations at its last token (position ` +
+            `${idx}) but got ${v} at hidden index ${k}`,
+        );
+      }
+      out[i * h + k] = v;
+    }
   }
   return out;
 }

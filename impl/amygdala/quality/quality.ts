@@ -34,6 +34,7 @@
 import { choleskySolve } from "../../linalg/cholesky.ts";
 import { type Matrix, matrix, type MatrixData } from "../../linalg/matrix.ts";
 import { svd } from "../../linalg/svd.ts";
+import { isMatrix, shown } from "../validate.ts";
 
 /** The ridge penalty of the original's linear-combination analysis. */
 export const RIDGE_LAMBDA = 0.01;
@@ -41,18 +42,20 @@ export const RIDGE_LAMBDA = 0.01;
 export const QUALITY_TOP = { contributors: 5, nearest: 5, outliers: 2, heads: 10 } as const;
 /** Trials of the first-PC null baseline. */
 export const NULL_BASELINE_TRIALS = 64;
+/** The largest n·H the null baseline accepts (2^26 f64 values, 512 MiB per trial matrix). */
+const NULL_BASELINE_MAX_ELEMENTS = 2 ** 26;
+/** The most trials the null baseline accepts. */
+const NULL_BASELINE_MAX_TRIALS = 2 ** 20;
 
 function fail(verb: string, expected: string, got: string): never {
   throw new RangeError(`Cannot ${verb}: expected ${expected} but got ${got}`);
 }
 
 function checkMatrix(m: Matrix<MatrixData>, verb: string, what: string, cols?: number): void {
-  if (
-    m === null || typeof m !== "object" || !Number.isSafeInteger(m.rows) ||
-    !Number.isSafeInteger(m.cols) || m.data?.length !== m.rows * m.cols
-  ) {
+  if (!isMatrix(m)) {
     throw new TypeError(
-      `Cannot ${verb}: expected ${what} to be a matrix but got a malformed value`,
+      `Cannot ${verb}: expected ${what} to be a matrix (f64 or f32 data of rows·cols values) ` +
+        `but got a malformed value`,
     );
   }
   if (cols !== undefined && m.cols !== cols) {
@@ -72,11 +75,23 @@ function checkMatrix(m: Matrix<MatrixData>, verb: string, what: string, cols?: n
 }
 
 function checkVector(v: ArrayLike<number>, verb: string, what: string, n: number): void {
+  if (!Array.isArray(v) && !(ArrayBuffer.isView(v) && !(v instanceof DataView))) {
+    throw new TypeError(`Cannot ${verb}: expected ${what} an array of numbers but got ${shown(v)}`);
+  }
   if (v.length !== n) {
     throw new TypeError(`Cannot ${verb}: expected ${what} of length ${n} but got ${v.length}`);
   }
   for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(v[i]!)) fail(verb, `finite ${what}`, `${v[i]} at ${i}`);
+    const x: unknown = v[i];
+    if (typeof x !== "number" || !Number.isFinite(x)) {
+      fail(verb, `finite ${what}`, `${shown(x)} at ${i}`);
+    }
+  }
+}
+
+function checkCount(v: unknown, verb: string, what: string): void {
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) {
+    fail(verb, `${what} an integer ≥ 0`, shown(v));
   }
 }
 
@@ -178,6 +193,15 @@ export function firstPcNullBaseline(
   if (!Number.isSafeInteger(n) || n < 2) fail(verb, "n ≥ 2 samples", String(n));
   if (!Number.isSafeInteger(h) || h < 1) fail(verb, "H ≥ 1", String(h));
   if (!Number.isSafeInteger(trials) || trials < 1) fail(verb, "trials ≥ 1", String(trials));
+  // Each trial draws and decomposes an n × H matrix: refuse sizes no corpus has before
+  // allocating (or looping) for them.
+  if (n * h > NULL_BASELINE_MAX_ELEMENTS) {
+    fail(verb, `n·H ≤ ${NULL_BASELINE_MAX_ELEMENTS}`, `${n}·${h}`);
+  }
+  if (trials > NULL_BASELINE_MAX_TRIALS) {
+    fail(verb, `trials ≤ ${NULL_BASELINE_MAX_TRIALS}`, String(trials));
+  }
+  if (!Number.isSafeInteger(seed)) fail(verb, "an integer seed", shown(seed));
   const g = gaussian(mulberry32(seed));
   const r: number[] = [];
   for (let t = 0; t < trials; t++) {
@@ -231,6 +255,7 @@ export function storyAlignment(
   const h = p.cols;
   checkMatrix(nMat, verb, "the negatives", h);
   checkVector(d, verb, "the direction", h);
+  checkCount(outliers, verb, "the outlier count");
   if (p.rows < 1 || nMat.rows < 1) {
     fail(verb, "at least one positive and one negative", `${p.rows} and ${nMat.rows}`);
   }
@@ -319,6 +344,11 @@ export function nearestConcepts(
   const verb = "find the nearest concepts";
   checkMatrix(directions, verb, "the directions");
   const [n, h] = [directions.rows, directions.cols];
+  if (!Array.isArray(names) || names.some((x) => typeof x !== "string")) {
+    throw new TypeError(`Cannot ${verb}: expected the concept names an array of strings`);
+  }
+  checkCount(k, verb, "k");
+  if (h < 1) fail(verb, "directions of at least one feature", `${n} × ${h}`);
   if (names.length !== n) {
     throw new TypeError(`Cannot ${verb}: expected ${n} concept names but got ${names.length}`);
   }
@@ -446,6 +476,7 @@ export function headConcentration(
   checkMatrix(pos, verb, "the positive o_proj inputs");
   const w = pos.cols;
   checkMatrix(neg, verb, "the negative o_proj inputs", w);
+  checkCount(top, verb, "the top count");
   if (!Number.isSafeInteger(nHeads) || nHeads < 1 || w % nHeads !== 0) {
     throw new TypeError(
       `Cannot ${verb}: expected n_heads to divide the width ${w} but got ${nHeads}`,
@@ -524,7 +555,12 @@ export interface SpectrumMetrics {
  */
 export function spectrumMetrics(eigenvalues: ArrayLike<number>): SpectrumMetrics {
   const verb = "compute the spectrum metrics";
-  const l = Array.from(eigenvalues);
+  if (!Array.isArray(eigenvalues) && !ArrayBuffer.isView(eigenvalues)) {
+    throw new TypeError(
+      `Cannot ${verb}: expected the eigenvalues an array of numbers but got ${shown(eigenvalues)}`,
+    );
+  }
+  const l = Array.from(eigenvalues as ArrayLike<number>);
   if (l.length === 0) fail(verb, "at least one eigenvalue", "none");
   l.forEach((x, i) => {
     if (!Number.isFinite(x) || x < 0) fail(verb, "finite non-negative eigenvalues", `${x} at ${i}`);
@@ -567,5 +603,12 @@ export function spectrumMetrics(eigenvalues: ArrayLike<number>): SpectrumMetrics
  */
 export function deltaSpectrum(deltas: Matrix<MatrixData>): Float64Array {
   checkMatrix(deltas, "compute the delta spectrum", "the deltas");
+  if (deltas.rows < 1 || deltas.cols < 1) {
+    fail(
+      "compute the delta spectrum",
+      "at least one delta and one feature",
+      `${deltas.rows} × ${deltas.cols}`,
+    );
+  }
   return Float64Array.from(svd(deltas).s, (s) => s * s);
 }

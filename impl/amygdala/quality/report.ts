@@ -14,6 +14,16 @@
 import { type Matrix, matrix, type MatrixData } from "../../linalg/matrix.ts";
 import type { SubspaceDirection } from "../subspace/subspace.ts";
 import {
+  checkFunction,
+  checkInt,
+  checkObject,
+  checkString,
+  checkStrings,
+  firstNonFinite,
+  isMatrix,
+  shown,
+} from "../validate.ts";
+import {
   deltaSpectrum,
   firstPcNullBaseline,
   firstPcVarianceRatio,
@@ -142,6 +152,60 @@ export interface QualityReport {
  */
 export function qualityReport(input: QualityInput): QualityReport {
   const verb = "build the quality report";
+  checkObject(input, verb, "the input");
+  checkString(input.method, verb, "input.method");
+  checkStrings(input.concepts, verb, "input.concepts", true);
+  if (new Set(input.concepts).size !== input.concepts.length) {
+    throw new TypeError(`Cannot ${verb}: expected distinct input.concepts but some repeat`);
+  }
+  if (!Array.isArray(input.layers)) {
+    throw new TypeError(
+      `Cannot ${verb}: expected input.layers an array but got ${shown(input.layers)}`,
+    );
+  }
+  input.layers.forEach((l, i) => checkInt(l, verb, `input.layers[${i}]`, 0));
+  if (new Set(input.layers).size !== input.layers.length) {
+    throw new TypeError(`Cannot ${verb}: expected distinct input.layers but some repeat`);
+  }
+  if (!Array.isArray(input.directions)) {
+    throw new TypeError(
+      `Cannot ${verb}: expected input.directions an array of matrices but got ${
+        shown(input.directions)
+      }`,
+    );
+  }
+  input.directions.forEach((d, i) => {
+    if (!isMatrix(d)) {
+      throw new TypeError(
+        `Cannot ${verb}: expected input.directions[${i}] a matrix (f64 or f32 data of ` +
+          `rows·cols values) but got ${shown(d)}`,
+      );
+    }
+    const bad = firstNonFinite(d.data);
+    if (bad >= 0) {
+      throw new RangeError(
+        `Cannot ${verb}: expected finite directions but input.directions[${i}] holds ${
+          d.data[bad]
+        }`,
+      );
+    }
+  });
+  checkFunction(input.activations, verb, "input.activations");
+  if (input.wDown !== undefined) {
+    if (!Array.isArray(input.wDown)) {
+      throw new TypeError(
+        `Cannot ${verb}: expected input.wDown an array (one matrix or null per layer) but got ` +
+          shown(input.wDown),
+      );
+    }
+    input.wDown.forEach((w, i) => {
+      if (w !== null && !isMatrix(w)) {
+        throw new TypeError(
+          `Cannot ${verb}: expected input.wDown[${i}] a matrix or null but got ${shown(w)}`,
+        );
+      }
+    });
+  }
   const { concepts, layers, directions } = input;
   if (concepts.length < 1 || layers.length < 1) {
     throw new RangeError(
@@ -175,6 +239,12 @@ export function qualityReport(input: QualityInput): QualityReport {
       const where = `concept "${name}" at layer ${layer}`;
       try {
         const a = input.activations(c, l);
+        if (a === null || typeof a !== "object" || !isMatrix(a.pos) || !isMatrix(a.neg)) {
+          throw new TypeError(
+            `expected input.activations(${c}, ${l}) to return { pos, neg } matrices but got ` +
+              shown(a),
+          );
+        }
         const dm = directions[l]!;
         const h = dm.cols;
         if (a.pos.cols !== h || a.neg.cols !== h) {

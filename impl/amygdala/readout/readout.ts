@@ -44,6 +44,7 @@ import { readSafetensors, type SafetensorsTensor, writeSafetensors } from "../..
 import { writeFileAtomic } from "../../io/atomic.ts";
 import { assertLive, Tensor, tensor } from "../../tensor.ts";
 import { matmul } from "../../ops/matmul.ts";
+import { checkInt, checkObject, checkString, shown } from "../validate.ts";
 
 /** The tensor file of a readout folder. */
 export const READOUT_TENSORS = "readout.safetensors";
@@ -80,12 +81,21 @@ export interface ReadoutManifest {
   dtype: "float16";
 }
 
-/** The tensor name of a layer's vectors. */
+/**
+ * The tensor name of a layer's vectors.
+ *
+ * @throws {RangeError} when `layer` is not an integer >= 0.
+ */
 export function layerKey(layer: number): string {
+  checkInt(layer, "name the readout tensor of a layer", "the layer index", 0);
   return `layer_${layer}.vectors`;
 }
 
 function checkVectors(r: ReadoutVectors, what: string): void {
+  checkObject(r, what, "the readout");
+  if (!(r.vectors instanceof Map)) {
+    throw new TypeError(`Cannot ${what}: expected vectors a Map but got ${shown(r.vectors)}`);
+  }
   if (!Array.isArray(r.concepts) || r.concepts.length === 0) {
     throw new TypeError(`Cannot ${what}: expected a non-empty list of concepts`);
   }
@@ -106,7 +116,7 @@ function checkVectors(r: ReadoutVectors, what: string): void {
       `Cannot ${what}: expected distinct layer indices >= 0 but got [${r.layers.join(", ")}]`,
     );
   }
-  if (!Number.isInteger(r.hiddenSize) || r.hiddenSize < 1) {
+  if (!Number.isSafeInteger(r.hiddenSize) || r.hiddenSize < 1) {
     throw new TypeError(`Cannot ${what}: expected hiddenSize >= 1 but got ${r.hiddenSize}`);
   }
   const want = r.concepts.length * r.hiddenSize;
@@ -136,6 +146,7 @@ function checkVectors(r: ReadoutVectors, what: string): void {
 
 /** The manifest of `r`, as `readout.json` holds it. */
 export function readoutManifest(r: ReadoutVectors): ReadoutManifest {
+  checkVectors(r, "make the readout manifest");
   return {
     concepts: [...r.concepts],
     layers: [...r.layers],
@@ -154,10 +165,12 @@ export function manifestText(r: ReadoutVectors): string {
  * `readout.json`, each atomically; everything is checked before the first byte is written,
  * so a refused input leaves the folder as it was. The folder is created if absent.
  *
- * @throws {TypeError} for inconsistent names, layers or sizes. @throws {RangeError} for a
+ * @throws {TypeError} when `dir` is not a string, or for inconsistent names, layers or sizes.
+ * @throws {RangeError} for a
  *   non-finite value or one past f16's range.
  */
 export async function writeReadout(dir: string, r: ReadoutVectors): Promise<void> {
+  checkString(dir, "write the readout", "dir (a folder path)");
   checkVectors(r, `write the readout ${dir}`);
   const tensors: Record<string, SafetensorsTensor> = {};
   for (const l of r.layers) {
@@ -181,9 +194,11 @@ function bad(file: string, expected: string, got: string): SyntaxError {
  * and types; exactly one tensor `layer_<idx>.vectors` per manifest layer, F16, shape
  * (n_concepts, hidden_size). A folder whose manifest disagrees with its tensors is refused.
  *
- * @throws {SyntaxError} naming the file at fault. @throws {Deno.errors.NotFound} for a missing file.
+ * @throws {TypeError} when `dir` is not a string. @throws {SyntaxError} naming the file at
+ *   fault. @throws {Deno.errors.NotFound} for a missing file.
  */
 export async function readReadout(dir: string): Promise<ReadoutFolder> {
+  checkString(dir, "read the readout", "dir (a folder path)");
   const mPath = `${dir}/${READOUT_MANIFEST}`;
   const tPath = `${dir}/${READOUT_TENSORS}`;
   let m: unknown;

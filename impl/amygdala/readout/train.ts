@@ -33,12 +33,27 @@
  */
 import { Rng } from "../../gpu/rng.ts";
 import { type Matrix, matrix } from "../../linalg/matrix.ts";
-import { conceptSets, type Corpus, CorpusError, corpusTexts } from "../corpus/corpus.ts";
+import {
+  checkCorpus,
+  conceptSets,
+  type Corpus,
+  CorpusError,
+  corpusTexts,
+} from "../corpus/corpus.ts";
 import {
   activateUnique,
   type ActivationSource,
+  checkSource,
   type UniqueActivations,
 } from "../activations/activations.ts";
+import {
+  checkFunction,
+  checkInt,
+  checkObject,
+  checkString,
+  checkStrings,
+  shown,
+} from "../validate.ts";
 import { aggregate } from "../aggregators/mod.ts";
 import { type SubspaceDirection, subspaceDirection } from "../subspace/subspace.ts";
 import type { ReadoutVectors } from "./readout.ts";
@@ -93,6 +108,10 @@ export interface TrainedReadout {
 /**
  * Pairs each positive of `concept` with one negative (see the module doc): paired-scenario
  * positives with their scenario's baseline, story positives with seeded draws.
+ *
+ * @throws {TypeError} for a malformed corpus or sets. @throws {CorpusError} for a concept the
+ *   corpus lacks. @throws {RangeError} for no positive or no negative, or a seed outside
+ *   [0, 2^32).
  */
 export function pairedSets(
   corpus: Corpus,
@@ -100,6 +119,23 @@ export function pairedSets(
   sets: { positives: readonly string[]; negatives: readonly string[] },
   seed = 0,
 ): { positives: string[]; negatives: string[] } {
+  checkCorpus(corpus, "pair the positives of a concept");
+  checkString(concept, `pair the positives of a concept of corpus ${corpus.root}`, "the concept");
+  const verb = `pair the positives of concept "${concept}"`;
+  if (!corpus.concepts.includes(concept)) {
+    throw new CorpusError(
+      `Cannot ${verb}: expected one of the corpus concepts ${corpus.concepts.join(", ")}`,
+      { concept },
+    );
+  }
+  checkSets(sets, verb, "sets");
+  if (sets.positives.length === 0 || sets.negatives.length === 0) {
+    throw new RangeError(
+      `Cannot ${verb}: expected at least one positive and one negative but got ` +
+        `${sets.positives.length} and ${sets.negatives.length}`,
+    );
+  }
+  checkInt(seed, verb, "seed", 0, 0xffffffff);
   const baselineOf = new Map<string, string>();
   for (const p of corpus.paired.values()) {
     const framed = p.concepts.get(concept) ?? [];
@@ -122,9 +158,19 @@ export function pairedSets(
   return { positives: [...sets.positives], negatives };
 }
 
+/** Checks a concept's training sets: an object of two arrays of strings. */
+function checkSets(sets: unknown, verb: string, what: string): void {
+  checkObject(sets, verb, what);
+  const s = sets as Record<string, unknown>;
+  checkStrings(s.positives, verb, `${what}.positives`, true);
+  checkStrings(s.negatives, verb, `${what}.negatives`, true);
+}
+
 /**
  * Trains one direction per concept and layer and stacks them into a readout.
  *
+ * @throws {TypeError|RangeError} for a malformed corpus, source or options (checked before
+ *   any activation is computed).
  * @throws {CorpusError} for an unknown method or layer, layers of different hidden sizes,
  *   or bad activations (naming the concept or layer). The aggregators' and the subspace
  *   method's own errors propagate with the concept named.
@@ -134,14 +180,34 @@ export async function trainReadout(
   source: ActivationSource,
   options: TrainReadoutOptions = {},
 ): Promise<TrainedReadout> {
-  const method = options.method ?? "pooled";
+  const verb = "train a readout";
+  checkCorpus(corpus, verb);
+  checkSource(source, verb);
+  checkObject(options, verb, "options");
+  if (options.layers !== undefined && !Array.isArray(options.layers)) {
+    throw new TypeError(
+      `Cannot ${verb}: expected options.layers an array of layer indices but got ` +
+        shown(options.layers),
+    );
+  }
+  if (options.seed !== undefined) checkInt(options.seed, verb, "options.seed", 0, 0xffffffff);
+  checkFunction(options.progress, verb, "options.progress", true);
+  if (options.sets !== undefined) {
+    if (!(options.sets instanceof Map)) {
+      throw new TypeError(
+        `Cannot ${verb}: expected options.sets a Map but got ${shown(options.sets)}`,
+      );
+    }
+    for (const [c, s] of options.sets) checkSets(s, verb, `options.sets.get(${JSON.stringify(c)})`);
+  }
+  const method = options.method === undefined ? "pooled" : options.method;
   if (!(TRAIN_METHODS as readonly string[]).includes(method)) {
     throw new CorpusError(
       `Cannot train a readout: expected a method of ${TRAIN_METHODS.join(", ")} but got ` +
         JSON.stringify(method),
     );
   }
-  const layers = [...(options.layers ?? source.layers)];
+  const layers = [...(options.layers === undefined ? source.layers : options.layers)];
   if (layers.length === 0) {
     throw new CorpusError("Cannot train a readout: expected at least one layer but got none");
   }
@@ -162,6 +228,8 @@ export async function trainReadout(
         `readout file has one hidden_size) but got ${sizes.join(", ")}`,
     );
   }
+  // The subspace method sums at most H eigenpairs; refused for every method, never ignored.
+  if (options.eigenK !== undefined) checkInt(options.eigenK, verb, "options.eigenK", 1, H);
   const sets = new Map<string, { positives: string[]; negatives: string[] }>();
   for (const c of corpus.concepts) {
     const s = options.sets?.get(c) ?? conceptSets(corpus, c);

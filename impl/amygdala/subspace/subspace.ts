@@ -53,6 +53,14 @@ import { eigh } from "../../linalg/eigh.ts";
 import { type Matrix, matrix, type MatrixData } from "../../linalg/matrix.ts";
 import { pivotRow } from "../../linalg/sign.ts";
 import { svd } from "../../linalg/svd.ts";
+import {
+  checkObject,
+  checkReal,
+  checkReals,
+  firstNonFinite,
+  isMatrix,
+  shown,
+} from "../validate.ts";
 
 /** f64 unit roundoff 2⁻⁵³. */
 const U = 2 ** -53;
@@ -147,13 +155,10 @@ function checkStories(
   }
   let h = hidden;
   stories.forEach((x, i) => {
-    if (
-      x === null || typeof x !== "object" || !Number.isSafeInteger(x.rows) ||
-      !Number.isSafeInteger(x.cols) || x.data?.length !== x.rows * x.cols
-    ) {
+    if (!isMatrix(x)) {
       throw new TypeError(
         `Cannot compute the subspace direction: expected ${which} story ${i} to be a T × H ` +
-          `matrix but got a malformed value`,
+          `matrix (f64 or f32 data of T·H values) but got a malformed value`,
       );
     }
     if (x.rows < 1 || x.cols < 1) {
@@ -201,6 +206,24 @@ function checkStories(
  * ```
  */
 export function storySubspace(x: Matrix<MatrixData>): Matrix {
+  const verb = "compute the story subspace";
+  if (!isMatrix(x)) {
+    throw new TypeError(
+      `Cannot ${verb}: expected a T × H matrix (f64 or f32 data of T·H values) but got ${shown(x)}`,
+    );
+  }
+  if (x.rows < 1 || x.cols < 1) {
+    throw new RangeError(
+      `Cannot ${verb}: expected at least one token and one feature but got ${x.rows} × ${x.cols}`,
+    );
+  }
+  const bad = firstNonFinite(x.data);
+  if (bad >= 0) {
+    throw new RangeError(
+      `Cannot ${verb}: expected finite activations but got ${x.data[bad]} at token ` +
+        `${Math.floor(bad / x.cols)}, feature ${bad % x.cols}`,
+    );
+  }
   const [t, h] = [x.rows, x.cols];
   let s: { s: Float64Array; v: Matrix };
   try {
@@ -295,6 +318,23 @@ export function combineTopK(
   orient: ArrayLike<number>,
   floor = 0,
 ): { direction: Float64Array; oriented: Matrix; weights: Float64Array } {
+  const verb = "combine the top-k eigenvectors";
+  if (!isMatrix(vectors)) {
+    throw new TypeError(
+      `Cannot ${verb}: expected the vectors an H × k matrix (f64 or f32 data of H·k values) ` +
+        `but got ${shown(vectors)}`,
+    );
+  }
+  if (vectors.rows < 1 || vectors.cols < 1) {
+    throw new RangeError(
+      `Cannot ${verb}: expected at least one row and one column of vectors but got ` +
+        `${vectors.rows} × ${vectors.cols}`,
+    );
+  }
+  checkReals(values, verb, "the values", null);
+  checkReals(orient, verb, "the orientation", null);
+  checkReals(vectors.data, verb, "the vectors", null);
+  checkReal(floor, verb, "the floor");
   const [h, k] = [vectors.rows, vectors.cols];
   if (values.length !== k || orient.length !== h) {
     throw new TypeError(
@@ -451,16 +491,19 @@ export function subspaceDirection(
   base: readonly Matrix<MatrixData>[],
   options: SubspaceOptions = {},
 ): SubspaceDirection {
+  checkObject(options, "compute the subspace direction", "options");
   const h = checkStories(pos, "positive", null);
   checkStories(base, "base", h);
-  const eigenK = options.eigenK ?? Math.min(SUBSPACE_DEFAULT_EIGEN_K, h);
+  const eigenK = options.eigenK === undefined
+    ? Math.min(SUBSPACE_DEFAULT_EIGEN_K, h)
+    : options.eigenK;
   if (!Number.isSafeInteger(eigenK) || eigenK < 1 || eigenK > h) {
     throw new RangeError(
       `Cannot compute the subspace direction: expected eigenK to be an integer in 1..${h} ` +
         `but got ${eigenK}`,
     );
   }
-  const method = options.method ?? "auto";
+  const method = options.method === undefined ? "auto" : options.method;
   if (method !== "span" && method !== "full" && method !== "auto") {
     throw new TypeError(
       `Cannot compute the subspace direction: expected method span, full or auto but got ${
@@ -470,6 +513,7 @@ export function subspaceDirection(
   }
   let orientation: Float64Array;
   if (options.orient !== undefined) {
+    checkReals(options.orient, "compute the subspace direction", "the orientation", null);
     if (options.orient.length !== h) {
       throw new TypeError(
         `Cannot compute the subspace direction: expected an orientation of length ${h} but ` +

@@ -204,6 +204,7 @@ function checkProbs(op: string, what: string, p: unknown): void {
   }
 }
 
+/** Options of {@link SupportWeightedMixer}: the logit biases of the base and the experts. */
 export interface SupportWeightedMixerOptions {
   /** Logit bias of the base distribution (default 2.0). */
   baseBias?: number;
