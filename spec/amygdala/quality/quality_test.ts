@@ -23,7 +23,7 @@ import { qualityReport } from "../../../impl/amygdala/quality/report.ts";
 import { subspaceDirection } from "../../../impl/amygdala/subspace/subspace.ts";
 import { FIXTURE_F64_REL, U64 } from "../../../invariants/tolerance.ts";
 import { claimTest, type Measurement } from "../../_harness/claim.ts";
-import { type EncodedArray, f64 } from "../../_harness/encoded_arrays.ts";
+import { type EncodedArray, f64, ints } from "../../_harness/encoded_arrays.ts";
 import { loadPinnedJson } from "../../_harness/fixtures.ts";
 import {
   firstPcRatioOracle,
@@ -105,7 +105,8 @@ interface QualityFixture {
   ridge_alpha: EncodedArray;
   ridge_r2: number;
   nearest_target: number;
-  nearest: [number, number][];
+  nearest_index: EncodedArray;
+  nearest_cos: EncodedArray;
   w_down: EncodedArray;
   single_neuron_direction: number;
   single_neuron_score: number;
@@ -115,7 +116,7 @@ interface QualityFixture {
   n_heads: number;
   head_raw: EncodedArray;
   head_selectivity: EncodedArray;
-  head_top: number[];
+  head_top: EncodedArray;
   head_concentration: number;
   spectra: {
     eigenvalues: EncodedArray;
@@ -156,10 +157,12 @@ claimTest(Q_FIXTURE, (): Measurement => {
   cmp(ridge.r2, q.ridge_r2, "ridge R²", kappa);
   const near = nearestConcepts(dirs, names, q.nearest_target);
   exact(
-    near.map((x) => x.concept).join() === q.nearest.map(([i]) => `c${i}`).join(),
+    near.map((x) => x.concept).join() ===
+      ints(q.nearest_index, "nearest_index").map((i) => `c${i}`).join(),
     "nearest order",
   );
-  near.forEach((x, i) => cmp(x.cos, q.nearest[i]![1], `nearest ${i}`));
+  const nearCos = f64(q.nearest_cos, "nearest_cos");
+  near.forEach((x, i) => cmp(x.cos, nearCos[i]!, `nearest ${i}`));
   const sn = singleNeuronAlignment(mat(q.w_down, "w_down"), row(dirs, q.single_neuron_direction));
   cmp(sn.score, q.single_neuron_score, "single-neuron score");
   exact(sn.neuron === q.single_neuron_index, "single-neuron index");
@@ -172,7 +175,7 @@ claimTest(Q_FIXTURE, (): Measurement => {
   const sel = f64(q.head_selectivity, "head_selectivity");
   hc.raw_norm.forEach((r, i) => cmp(r, raw[i]!, `head ${i} raw`));
   hc.top.forEach(([h, , s]) => cmp(s, sel[h]!, `head ${h} selectivity`));
-  exact(hc.top.map(([h]) => h).join() === q.head_top.join(), "top heads");
+  exact(hc.top.map(([h]) => h).join() === ints(q.head_top, "head_top").join(), "top heads");
   cmp(hc.concentration, q.head_concentration, "head concentration");
   q.spectra.forEach((s, i) => {
     const m = spectrumMetrics(f64(s.eigenvalues, "eigenvalues"));

@@ -21,7 +21,7 @@ import {
 import { accumulationBound, gamma32, U32 } from "../../../invariants/tolerance.ts";
 import { claimTest, type Measurement } from "../../_harness/claim.ts";
 import { fcParams } from "../../_harness/fuzz.ts";
-import { type EncodedArray, f32, i32 } from "../../_harness/encoded_arrays.ts";
+import { type EncodedArray, f32, i32, ints } from "../../_harness/encoded_arrays.ts";
 import { loadPinnedJson, readPinnedFixture } from "../../_harness/fixtures.ts";
 import { readoutOracle } from "../../oracle/amygdala/readout.ts";
 import {
@@ -340,7 +340,7 @@ const FIX = "fixtures/amygdala/readout";
 interface VectorsFixture {
   format: string;
   concepts: string[];
-  layers: number[];
+  layers: EncodedArray;
   hidden_size: number;
   vectors: Record<string, EncodedArray>;
   f16_bits: Record<string, EncodedArray>;
@@ -353,26 +353,27 @@ async function fixtureVectors() {
   );
   const C = data.concepts.length;
   const H = data.hidden_size;
+  const layers = ints(data.layers, "layers");
   const vectors = new Map(
-    data.layers.map((l) => [l, f32(data.vectors[String(l)]!, `vectors ${l}`, [C, H])]),
+    layers.map((l) => [l, f32(data.vectors[String(l)]!, `vectors ${l}`, [C, H])]),
   );
   const bits = new Map(
-    data.layers.map((l) => [l, i32(data.f16_bits[String(l)]!, `f16_bits ${l}`, [C, H])]),
+    layers.map((l) => [l, i32(data.f16_bits[String(l)]!, `f16_bits ${l}`, [C, H])]),
   );
-  return { data, integrity, vectors, bits };
+  return { data, integrity, layers, vectors, bits };
 }
 
 claimTest(READOUT_FIXTURE_PARITY, async () => {
   const f = new Failures();
-  const { data, integrity, bits } = await fixtureVectors();
+  const { data, integrity, layers, bits } = await fixtureVectors();
   // The folder's two files are pinned by the manifest like every fixture.
   await readPinnedFixture(`${FIX}/${READOUT_TENSORS}`);
   await readPinnedFixture(`${FIX}/${READOUT_MANIFEST}`);
   const r = await readReadout(FIX);
   f.check(r.concepts.join() === data.concepts.join(), () => `concepts ${r.concepts}`);
-  f.check(r.layers.join() === data.layers.join(), () => `layers ${r.layers}`);
+  f.check(r.layers.join() === layers.join(), () => `layers ${r.layers}`);
   f.check(r.hiddenSize === data.hidden_size, () => `hidden ${r.hiddenSize}`);
-  for (const l of data.layers) {
+  for (const l of layers) {
     f.check(sameBits(r.bits.get(l)!, bits.get(l)!), () => `layer ${l}: f16 bits differ`);
   }
   return f.measurement(integrity);
@@ -380,12 +381,12 @@ claimTest(READOUT_FIXTURE_PARITY, async () => {
 
 claimTest(READOUT_FIXTURE_WRITTEN, async () => {
   const f = new Failures();
-  const { data, integrity, vectors } = await fixtureVectors();
+  const { data, integrity, layers, vectors } = await fixtureVectors();
   const dir = await tempDir();
   try {
     await writeReadout(dir, {
       concepts: data.concepts,
-      layers: data.layers,
+      layers,
       hiddenSize: data.hidden_size,
       vectors,
     });
