@@ -7,7 +7,7 @@
  * tested). A survivor is either killed by a stronger claim or documented in
  * the catalogue as equivalent, with why.
  *
- * Usage: `deno task mutate [--family F] [--limit N] [--id ID]`. It prints a
+ * Usage: `deno task mutate [--family F] [--limit N] [--id ID[,ID…]]`. It prints a
  * progress line per mutation and a kill table per family, and writes
  * `out/mutate/report.md` and `report.json`. Not part of CI: a full run applies
  * every mutation and re-runs its claims (tens of minutes on llvmpipe).
@@ -193,7 +193,7 @@ async function main(): Promise<number> {
   validateMutations(MUTATIONS);
   let chosen = MUTATIONS.filter((m) =>
     (opts.family === undefined || m.family === opts.family) &&
-    (opts.id === undefined || m.id === opts.id)
+    (opts.id === undefined || opts.id.split(",").includes(m.id))
   );
   if (opts.limit !== undefined) chosen = chosen.slice(0, opts.limit);
   if (chosen.length === 0) {

@@ -16,6 +16,7 @@ import {
   type SubspaceOptions,
   SubspaceSpectrumError,
 } from "../../../impl/amygdala/subspace/subspace.ts";
+import { recordFigure } from "../../_harness/figures.ts";
 import { claimTest, type Measurement } from "../../_harness/claim.ts";
 import { type EncodedArray, f64, ints } from "../../_harness/encoded_arrays.ts";
 import { loadPinnedJson } from "../../_harness/fixtures.ts";
@@ -305,6 +306,17 @@ claimTest(SUB_NOISY_PLANTED, (): Measurement => {
   for (let s = 0; s < seeds; s++) {
     const p = noisyPlanted(1000 + s);
     const r = subspaceDirection(p.pos, p.base, { eigenK: 1 });
+    if (s === 0) {
+      recordFigure({
+        id: "amygdala_subspace_spectrum",
+        claim: SUB_NOISY_PLANTED.id,
+        title: "Subspace method: the top eigenvalues of M = M_pos − M_base (noisy planted, seed 0)",
+        x: { label: "eigenvalue index j" },
+        y: { label: "λ_j" },
+        series: [{ name: "λ_j, descending", points: [...r.eigvals].map((v, j) => [j + 1, v]) }],
+        marks: [{ y: 0.57, label: "the original's λ₁ 0.57" }],
+      });
+    }
     lams.push(r.eigvals[0]!);
     coss.push(absCos(r.topVectors.data.filter((_, i) => i % r.topVectors.cols === 0), p.u));
   }
@@ -373,6 +385,17 @@ claimTest(SUB_EIGENGAP, (): Measurement => {
     gaps.push(g);
     coss.push(c);
   }
+  recordFigure({
+    id: "amygdala_subspace_eigengap",
+    claim: SUB_EIGENGAP.id,
+    title: "Subspace method: eigengap and recovered direction against the planted amplitude",
+    x: { label: "planted amplitude a" },
+    y: { label: "mean over 8 seeds" },
+    series: [
+      { name: "eigengap λ₁ − λ₂", points: amps.map((a, i) => [a, gaps[i]!] as const) },
+      { name: "|cos(d, u)|", points: amps.map((a, i) => [a, coss[i]!] as const) },
+    ],
+  });
   let bad = unreported;
   for (let i = 1; i < amps.length; i++) {
     if (!(gaps[i]! > gaps[i - 1]!)) bad++;
