@@ -61,7 +61,7 @@
 import { hashU32, Rng } from "../../gpu/rng.ts";
 import { backward, noGrad } from "../../autograd.ts";
 import { assertLive, keep, readTensors, Tensor, tensor, tidy } from "../../tensor.ts";
-import { shown } from "../validate.ts";
+import { shown } from "../../validate.ts";
 import { add, div, mul, sub } from "../../ops/binary.ts";
 import { gelu, sigmoid, sqrt } from "../../ops/unary.ts";
 import { sum } from "../../ops/reduce.ts";

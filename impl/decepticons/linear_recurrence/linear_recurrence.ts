@@ -57,7 +57,7 @@ import { SCAN_SEQUENTIAL } from "./kernels/sequential.ts";
 import { SCAN_CHUNK_LOCAL } from "./kernels/chunk_local.ts";
 import { SCAN_CHUNK_APPLY } from "./kernels/chunk_apply.ts";
 import { SCAN_GRAD } from "./kernels/grad.ts";
-import { checkObject, checkTensor, shown } from "../validate.ts";
+import { checkObject, checkTensor, shown } from "../../validate.ts";
 
 /** How the recurrence is evaluated. */
 export type ScanMethod = "sequential" | "chunked";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { shown } from "../validate.ts";
+import { shown } from "../../validate.ts";
 
 /**
  * Checks a vocabulary size.

@@ -32,7 +32,7 @@ import {
   renormalise,
   smoothed,
 } from "./common.ts";
-import { checkFiniteList, checkList, checkObject, checkReal, shown } from "../validate.ts";
+import { checkFiniteList, checkList, checkObject, checkReal, shown } from "../../validate.ts";
 
 /** The clip applied to smoothed probabilities before renormalising. */
 export const EXACT_PROB_FLOOR = 1e-12;

@@ -29,7 +29,7 @@ import {
   CountTable,
   smoothed,
 } from "./common.ts";
-import { checkInt, checkList, checkOneOf } from "../validate.ts";
+import { checkInt, checkList, checkOneOf } from "../../validate.ts";
 
 const ORDERS = ["unigram", "bigram", "trigram", "max"] as const;
 

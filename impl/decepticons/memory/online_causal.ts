@@ -32,7 +32,7 @@
  * @module
  */
 import { checkBuckets, checkOptions, checkTokens, checkVocab, CountTable } from "./common.ts";
-import { checkList } from "../validate.ts";
+import { checkList } from "../../validate.ts";
 
 /** Number of features {@link OnlineCausalMemory.query} returns. */
 export const OCM_FEATURES = 7;

@@ -25,7 +25,7 @@
  * @module
  */
 import { checkOptions, checkSequences, checkTokens, renormalise } from "./common.ts";
-import { checkInt } from "../validate.ts";
+import { checkInt } from "../../validate.ts";
 
 /** Most weight-fitting steps a memory accepts. */
 const MAX_BACKOFF_STEPS = 1_000_000;

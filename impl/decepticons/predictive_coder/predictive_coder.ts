@@ -68,7 +68,7 @@ import {
   checkObject,
   checkReal,
   shown,
-} from "../validate.ts";
+} from "../../validate.ts";
 
 const CODER = "ByteLatentPredictiveCoder";
 

@@ -59,7 +59,7 @@ import { RETENTION_CHUNK_SCORES } from "./kernels/chunk_scores.ts";
 import { RETENTION_DELTA_SOLVE } from "./kernels/delta_solve.ts";
 import { RETENTION_DELTA_MAPS } from "./kernels/delta_maps.ts";
 import { RETENTION_DELTA_CARRY } from "./kernels/delta_carry.ts";
-import { checkObject, checkTensor } from "../validate.ts";
+import { checkObject, checkTensor } from "../../validate.ts";
 
 /** How the forward is computed; every form has the same value and gradient. */
 export type RetentionForm = "recurrent" | "parallel" | "chunkwise";

@@ -31,7 +31,7 @@ import {
   checkOneOf,
   checkReal,
   shown,
-} from "../validate.ts";
+} from "../../validate.ts";
 
 /** Checks a non-empty list of finite numbers. */
 function realList(op: string, what: string, v: unknown): void {

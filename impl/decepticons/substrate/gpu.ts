@@ -37,7 +37,7 @@ import {
   stateDimOf as stateDim,
   type Substrate,
 } from "./build.ts";
-import { checkFiniteList, checkList, checkObject, shown } from "../validate.ts";
+import { checkFiniteList, checkList, checkObject, shown } from "../../validate.ts";
 
 export { reservoirLoops } from "./kernels/reservoir.ts";
 export { linearLoops } from "./kernels/linear.ts";

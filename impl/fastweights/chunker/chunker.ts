@@ -48,7 +48,7 @@ import {
   chunkerUniforms,
 } from "./kernels/forward.ts";
 import { CHUNKER_BACKWARD, chunkerBackwardLoopsPerStep } from "./kernels/backward.ts";
-import { checkFiniteList, checkObject, checkTyped, shown } from "../validate.ts";
+import { checkFiniteList, checkObject, checkTyped, shown } from "../../validate.ts";
 
 export type { ChunkerNetDims };
 

@@ -70,7 +70,7 @@ import {
   checkReal,
   checkTyped,
   shown,
-} from "../validate.ts";
+} from "../../validate.ts";
 
 /** Chunker-1200 vocabulary: triggers 0 and 1, fillers 2..6. */
 export const C1200_GPU = { vocab: 7, fillers: 5 } as const;

@@ -55,7 +55,7 @@ import {
   checkReal,
   checkTyped,
   shown,
-} from "../validate.ts";
+} from "../../validate.ts";
 import { C22_BLOCK, C22_BLOCK_WORKGROUP, c22BlockLoops } from "./kernels/block.ts";
 import { C22_UPDATE, C22_UPDATE_WORKGROUP, c22UpdateLoops } from "./kernels/block_update.ts";
 import { type ChunkerNetDims, chunkerOffsets } from "./kernels/forward.ts";

@@ -42,7 +42,7 @@ import {
   checkRng,
   checkTyped,
   shown,
-} from "../validate.ts";
+} from "../../validate.ts";
 
 /** Task settings: key and value sizes, pairs per episode, bias weight α, noise weight β. */
 export interface KvTaskConfig {

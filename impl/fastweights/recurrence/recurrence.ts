@@ -34,7 +34,7 @@ import { assertDType, emptyLike, formatShape, type Tensor } from "../../tensor.t
 import { SCAN_FORWARD, scanForwardLoops } from "./kernels/forward.ts";
 import { SCAN_BACKWARD, scanBackwardLoops } from "./kernels/backward.ts";
 
-import { checkReal, checkTensor } from "../validate.ts";
+import { checkReal, checkTensor } from "../../validate.ts";
 export { scanBackwardLoops, scanForwardLoops };
 
 /** Where a recurrence reads its inputs: `n` sequences padded to `tm` steps. */

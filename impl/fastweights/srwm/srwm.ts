@@ -47,7 +47,7 @@ import {
   checkTensor,
   checkTyped,
   shown,
-} from "../validate.ts";
+} from "../../validate.ts";
 
 /** Model and optimiser settings. */
 export interface SrwmConfig {

@@ -26,7 +26,7 @@ import { emptyLike, type Tensor, tensor, zeros } from "../../tensor.ts";
 import { recordScanForward } from "../recurrence/recurrence.ts";
 import { SCAN_FORWARD } from "../recurrence/kernels/forward.ts";
 import { maxStepsPerLaunch } from "../../gpu/program.ts";
-import { shown } from "../validate.ts";
+import { shown } from "../../validate.ts";
 
 /** A fast-weight memory on the GPU. */
 export class FastWeightStore {

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { shown } from "../validate.ts";
+import { shown } from "../../validate.ts";
 
 /** Sizes and write strength of the unknown-delay model. */
 export interface UnknownDelayConfig {

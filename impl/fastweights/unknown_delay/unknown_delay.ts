@@ -51,7 +51,7 @@ import {
   checkReal,
   checkTensor,
   shown,
-} from "../validate.ts";
+} from "../../validate.ts";
 import {
   recordScanBackward,
   recordScanForward,

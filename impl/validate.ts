@@ -1,15 +1,15 @@
 /**
- * Argument checks shared by the decepticons family's public entry points: each raises a
- * `TypeError` (wrong type, wrong length) or `RangeError` (wrong value) whose message names the
- * entry point (`op`, e.g. "echoState" or "NgramMemory.update") and what it expected, so that
- * malformed input fails before anything is allocated or dispatched.
+ * Argument checks shared by the families' public entry points (fastweights, decepticons): each
+ * raises a `TypeError` (wrong type, wrong length) or `RangeError` (wrong value) whose message
+ * names the entry point (`op`, e.g. "udLayout" or "NgramMemory.update") and what it expected, so
+ * that malformed input fails before anything is allocated or dispatched.
  *
  * @module
  */
-import { assertLive, formatShape, Tensor } from "../tensor.ts";
-import { Rng } from "../gpu/rng.ts";
+import { assertLive, formatShape, Tensor } from "./tensor.ts";
+import { Rng } from "./gpu/rng.ts";
 
-/** "Cannot <op>" for a phrase ("build a substrate (echoState)"), "Cannot run <op>" for a name. */
+/** "Cannot <op>" for a phrase ("draw episodes (kvDrawEpisodes)"), "Cannot run <op>" for a name. */
 function cannot(op: string): string {
   return op.includes(" ") ? `Cannot ${op}` : `Cannot run ${op}`;
 }
