@@ -261,23 +261,29 @@ export function svd(a: Matrix<MatrixData>, options: SvdOptions = {}): Svd {
       v.data[i * k + dst] = tall ? raw.vt[src * k + i]! : raw.ut[src * m + i]!;
     }
   });
-  applySignConvention(u, s, v);
+  applySignConvention(u, v, (j) => s[j] === 0);
   return { u, s, v, sweeps: raw.sweeps, rotations: raw.rotations };
 }
 
 /**
- * Puts each v_j in the sign convention and flips u_j with it; where σ_j = 0 the two are
- * independent and each is put in the convention on its own.
+ * Puts each v_j (k columns) in the sign convention and flips u_j with it; where u_j was
+ * completed (σ_j zero, so u_j and v_j are independent) each is put in the convention on its
+ * own. Shared by the host SVD and the GPU one (./svd_gpu.ts).
  */
-function applySignConvention(u: Matrix, s: Float64Array, v: Matrix): void {
-  const k = s.length;
+export function applySignConvention(
+  u: Matrix,
+  v: Matrix,
+  completed: (j: number) => boolean,
+): void {
+  const k = v.cols;
   for (let j = 0; j < k; j++) {
     const r = pivotRow(v.data, v.rows, k, j);
+    const alone = completed(j);
     if (r >= 0 && v.data[r * k + j]! < 0) {
       for (let i = 0; i < v.rows; i++) v.data[i * k + j] = -v.data[i * k + j]!;
-      if (s[j]! > 0) { for (let i = 0; i < u.rows; i++) u.data[i * k + j] = -u.data[i * k + j]!; }
+      if (!alone) { for (let i = 0; i < u.rows; i++) u.data[i * k + j] = -u.data[i * k + j]!; }
     }
-    if (s[j] === 0) {
+    if (alone) {
       const col = matrix(u.rows, 1);
       for (let i = 0; i < u.rows; i++) col.data[i] = u.data[i * k + j]!;
       canonicalizeColumns(col);

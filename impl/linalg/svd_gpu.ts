@@ -38,7 +38,7 @@ import { createStorageBuffer, releaseBuffer } from "../gpu/buffers.ts";
 import { readBuffers } from "../gpu/readback.ts";
 import { EIGH_GPU_MAX_N, eighGpuBuffer, LINALG_GPU_JACOBI_C, recordProduct } from "./eigh_gpu.ts";
 import { type Matrix, matrix, type MatrixData } from "./matrix.ts";
-import { canonicalizeColumns, pivotRow } from "./sign.ts";
+import { applySignConvention } from "./svd.ts";
 import { assertFinite, assertMatrix } from "./validate.ts";
 
 /** f32 unit roundoff 2⁻²⁴. */
@@ -191,7 +191,7 @@ export async function svdGpu(a: Matrix<MatrixData>, options: SvdGpuOptions = {})
       }
       for (let r = 0; r < k; r++) (tall ? v : u).data[r * k + c] = w[r * k + c]!;
     }
-    signConvention(u, s, v, zero);
+    applySignConvention(u, v, (j) => zero.includes(j));
     return { u, s, v, rank, gramBound: bound / (scale * scale), sweeps: e.sweeps };
   } finally {
     for (const b of owned) releaseBuffer(b);
@@ -227,28 +227,6 @@ function complete(q: Float64Array, big: number, k: number, zero: readonly number
     const norm = Math.sqrt(bestNorm);
     for (let i = 0; i < big; i++) q[i * k + j] = best[i]! / norm;
     done.push(j);
-  }
-}
-
-/**
- * ./svd.ts's convention: v_j's largest-magnitude component positive, u_j flipped with it; a
- * completed u_j (σ_j numerically zero) put in the convention on its own.
- */
-function signConvention(u: Matrix, s: Float64Array, v: Matrix, zero: readonly number[]): void {
-  const k = s.length;
-  for (let j = 0; j < k; j++) {
-    const r = pivotRow(v.data, v.rows, k, j);
-    const completed = zero.includes(j);
-    if (r >= 0 && v.data[r * k + j]! < 0) {
-      for (let i = 0; i < v.rows; i++) v.data[i * k + j] = -v.data[i * k + j]!;
-      if (!completed) { for (let i = 0; i < u.rows; i++) u.data[i * k + j] = -u.data[i * k + j]!; }
-    }
-    if (completed) {
-      const col = matrix(u.rows, 1);
-      for (let i = 0; i < u.rows; i++) col.data[i] = u.data[i * k + j]!;
-      canonicalizeColumns(col);
-      for (let i = 0; i < u.rows; i++) u.data[i * k + j] = col.data[i]!;
-    }
   }
 }
 

@@ -89,8 +89,9 @@ export const LINALG_GPU_MUTATIONS: readonly Mutation[] = [
     family: "linalg",
     mechanism: "svd_gpu",
     layer: "forward",
-    file: "impl/linalg/svd_gpu.ts",
-    find: "if (!completed) { for (let i = 0; i < u.rows; i++) u.data[i * k + j] = " +
+    // The sign pass is shared with the host SVD (applySignConvention in impl/linalg/svd.ts).
+    file: "impl/linalg/svd.ts",
+    find: "if (!alone) { for (let i = 0; i < u.rows; i++) u.data[i * k + j] = " +
       "-u.data[i * k + j]!; }",
     replace: "",
     tests: SVD_GPU,
