@@ -5,7 +5,6 @@
  *
  * @module
  */
-import fc from "fast-check";
 import {
   backward,
   DisposedTensorError,
@@ -22,12 +21,11 @@ import { batchStats } from "../../../impl/gpu/batch.ts";
 import { gradcheck } from "../../../invariants/gradcheck.ts";
 import { GRADCHECK_MAX_REL } from "../../../invariants/tolerance.ts";
 import { claimTest, type Measurement } from "../../_harness/claim.ts";
-import { fcParams, replayHint } from "../../_harness/fuzz.ts";
+import { parityMeasurement, type ParitySummary, runParity } from "../_gpu_parity.ts";
 import { mhaBackward, mhaForward, type MhaInputs } from "../../oracle/nn/multihead_attention.ts";
 import { mhaBounds } from "./_bounds.ts";
 import {
   checkMhaCase,
-  type Compared,
   describeCompared,
   makeCase,
   mhaArbitrary,
@@ -121,78 +119,29 @@ function fixedCases(): MhaCase[] {
   ];
 }
 
-interface FuzzSummary {
-  forward: { ratio: number; detail: string };
-  gradients: { ratio: number; detail: string };
-  runs: number;
-  seed: number;
-  failure: string | null;
-}
-
-let fuzzMemo: Promise<FuzzSummary> | null = null;
+let parityRun: Promise<ParitySummary> | null = null;
 
 /** Runs the fixed and fuzzed cases once; both GPU claims read the summary. */
-function fuzzAll(): Promise<FuzzSummary> {
-  fuzzMemo ??= (async () => {
-    const s: FuzzSummary = {
-      forward: { ratio: -1, detail: "" },
-      gradients: { ratio: -1, detail: "" },
-      runs: 0,
-      seed: 0,
-      failure: null,
-    };
-    const consider = (c: MhaCase, rs: Compared[]) => {
-      s.runs++;
-      for (const r of rs) {
-        const slot = r.name.startsWith("grad") ? s.gradients : s.forward;
-        if (!(r.verdict.ratio <= slot.ratio)) {
-          slot.ratio = r.verdict.ratio;
-          slot.detail = describeCompared(c, r);
-        }
-      }
-      return rs.every((r) => r.verdict.pass);
-    };
-    for (const c of fixedCases()) consider(c, await checkMhaCase(c));
-    const params = fcParams<[MhaCase]>(100);
-    s.seed = params.seed;
-    try {
-      await fc.assert(
-        fc.asyncProperty(mhaArbitrary, async (c) => consider(c, await checkMhaCase(c))),
-        params,
-      );
-    } catch (e) {
-      s.failure = `${replayHint(MHA_GPU_PARITY.id)}\n${(e as Error).message}`;
-    }
-    return s;
-  })();
-  return fuzzMemo;
+function parity(): Promise<ParitySummary> {
+  parityRun ??= runParity({
+    claimId: MHA_GPU_PARITY.id,
+    fixed: fixedCases,
+    arbitrary: mhaArbitrary,
+    check: checkMhaCase,
+    describe: describeCompared,
+  });
+  return parityRun;
 }
 
-claimTest(MHA_GPU_PARITY, async (): Promise<Measurement> => {
-  const s = await fuzzAll();
-  if (s.failure !== null && s.forward.ratio > 1) {
-    throw new Error(`worst ${s.forward.detail}\n${s.failure}`);
-  }
-  return {
-    figure: s.forward.ratio,
-    bound: 1,
-    pass: s.forward.ratio <= 1,
-    detail: `${s.runs} cases (seed ${s.seed}); worst ${s.forward.detail}`,
-  };
-});
+claimTest(
+  MHA_GPU_PARITY,
+  async (): Promise<Measurement> => parityMeasurement(await parity(), "forward"),
+);
 
-claimTest(MHA_GPU_GRADIENTS, async (): Promise<Measurement> => {
-  const s = await fuzzAll();
-  if (s.failure !== null && s.gradients.ratio > 1) {
-    throw new Error(`worst ${s.gradients.detail}\n${s.failure}`);
-  }
-  return {
-    figure: s.gradients.ratio,
-    bound: 1,
-    pass: s.gradients.ratio <= 1,
-    detail: `${s.runs} cases (seed ${s.seed}); worst ${s.gradients.detail}`,
-  };
-});
+claimTest(
+  MHA_GPU_GRADIENTS,
+  async (): Promise<Measurement> => parityMeasurement(await parity(), "gradients"),
+);
 
 claimTest(MHA_PROPERTY_MASK, async (): Promise<Measurement> => {
   await initGpu();

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import fc from "fast-check";
 import {
   backward,
   DisposedTensorError,
@@ -22,7 +21,7 @@ import { hashU32 } from "../../../impl/gpu/rng.ts";
 import { gradcheck } from "../../../invariants/gradcheck.ts";
 import { GRADCHECK_MAX_REL } from "../../../invariants/tolerance.ts";
 import { claimTest, type Measurement } from "../../_harness/claim.ts";
-import { fcParams, replayHint } from "../../_harness/fuzz.ts";
+import { parityMeasurement, type ParitySummary, runParity } from "../_gpu_parity.ts";
 import {
   layerForward,
   type LayerGeometry,
@@ -35,7 +34,6 @@ import {
   describeEncCompared,
   encArbitrary,
   type EncCase,
-  type EncCompared,
   encOracle,
   makeEncCase,
 } from "./_cases.ts";
@@ -127,77 +125,29 @@ function fixedCases(): EncCase[] {
   ];
 }
 
-interface Summary {
-  forward: { ratio: number; detail: string };
-  gradients: { ratio: number; detail: string };
-  runs: number;
-  seed: number;
-  failure: string | null;
+let parityRun: Promise<ParitySummary> | null = null;
+
+/** Runs the fixed and fuzzed cases once; both GPU claims read the summary. */
+function parity(): Promise<ParitySummary> {
+  parityRun ??= runParity({
+    claimId: ENC_GPU_PARITY.id,
+    fixed: fixedCases,
+    arbitrary: encArbitrary,
+    check: checkEncCase,
+    describe: describeEncCompared,
+  });
+  return parityRun;
 }
 
-let memo: Promise<Summary> | null = null;
+claimTest(
+  ENC_GPU_PARITY,
+  async (): Promise<Measurement> => parityMeasurement(await parity(), "forward"),
+);
 
-function fuzzAll(): Promise<Summary> {
-  memo ??= (async () => {
-    const s: Summary = {
-      forward: { ratio: -1, detail: "" },
-      gradients: { ratio: -1, detail: "" },
-      runs: 0,
-      seed: 0,
-      failure: null,
-    };
-    const consider = (c: EncCase, rs: EncCompared[]) => {
-      s.runs++;
-      for (const r of rs) {
-        const slot = r.name.startsWith("grad") ? s.gradients : s.forward;
-        if (!(r.verdict.ratio <= slot.ratio)) {
-          slot.ratio = r.verdict.ratio;
-          slot.detail = describeEncCompared(c, r);
-        }
-      }
-      return rs.every((r) => r.verdict.pass);
-    };
-    for (const c of fixedCases()) consider(c, await checkEncCase(c));
-    const params = fcParams<[EncCase]>(100);
-    s.seed = params.seed;
-    try {
-      await fc.assert(
-        fc.asyncProperty(encArbitrary, async (c) => consider(c, await checkEncCase(c))),
-        params,
-      );
-    } catch (e) {
-      s.failure = `${replayHint(ENC_GPU_PARITY.id)}\n${(e as Error).message}`;
-    }
-    return s;
-  })();
-  return memo;
-}
-
-claimTest(ENC_GPU_PARITY, async (): Promise<Measurement> => {
-  const s = await fuzzAll();
-  if (s.failure !== null && s.forward.ratio > 1) {
-    throw new Error(`worst ${s.forward.detail}\n${s.failure}`);
-  }
-  return {
-    figure: s.forward.ratio,
-    bound: 1,
-    pass: s.forward.ratio <= 1,
-    detail: `${s.runs} cases (seed ${s.seed}); worst ${s.forward.detail}`,
-  };
-});
-
-claimTest(ENC_GPU_GRADIENTS, async (): Promise<Measurement> => {
-  const s = await fuzzAll();
-  if (s.failure !== null && s.gradients.ratio > 1) {
-    throw new Error(`worst ${s.gradients.detail}\n${s.failure}`);
-  }
-  return {
-    figure: s.gradients.ratio,
-    bound: 1,
-    pass: s.gradients.ratio <= 1,
-    detail: `${s.runs} cases (seed ${s.seed}); worst ${s.gradients.detail}`,
-  };
-});
+claimTest(
+  ENC_GPU_GRADIENTS,
+  async (): Promise<Measurement> => parityMeasurement(await parity(), "gradients"),
+);
 
 claimTest(ENC_COMPOSITION, async (): Promise<Measurement> => {
   await initGpu();

@@ -1,0 +1,112 @@
+/**
+ * The GPU parity run shared by the nn blocks' two claims per block (`gpu_parity` for the
+ * forward output, `gpu_gradients` for every gradient): the fixed cases and the fuzzed ones run
+ * once, each compared array's error-to-bound ratio goes to the forward or the gradient slot
+ * (arrays named `grad…` are gradients), and both claims read the one summary.
+ *
+ * A case that throws (a leaked buffer, a shape error) fails both claims: it is not a ratio, so
+ * it must not hide behind one.
+ *
+ * @module
+ */
+import fc from "fast-check";
+import type { CloseVerdict } from "../../invariants/close.ts";
+import type { Measurement } from "../_harness/claim.ts";
+import { fcParams, replayHint } from "../_harness/fuzz.ts";
+
+/** One compared array of a case. */
+export interface NamedVerdict {
+  /** `out…` for forward arrays, `grad…` for gradients. */
+  name: string;
+  verdict: CloseVerdict;
+}
+
+/** What a block's parity run needs. */
+export interface ParitySpec<C, R extends NamedVerdict> {
+  /** The claim id fast-check's replay hint names. */
+  claimId: string;
+  /** Fixed cases, run first. */
+  fixed: () => C[];
+  /** Fuzzed cases (100 runs). */
+  arbitrary: fc.Arbitrary<C>;
+  /** Runs a case on the GPU and the oracle; one verdict per compared array. */
+  check: (c: C) => Promise<R[]>;
+  /** A compared array in words, for the claim's detail. */
+  describe: (c: C, r: R) => string;
+}
+
+interface Slot {
+  ratio: number;
+  detail: string;
+}
+
+/** The summary both claims read. */
+export interface ParitySummary {
+  forward: Slot;
+  gradients: Slot;
+  runs: number;
+  seed: number;
+  /** fast-check's report of a failing property, with the replay hint. */
+  failure: string | null;
+  /** The first error a case threw. */
+  thrown: string | null;
+}
+
+/** Runs the fixed and fuzzed cases of `spec` once; call the result's promise from both claims. */
+export function runParity<C, R extends NamedVerdict>(
+  spec: ParitySpec<C, R>,
+): Promise<ParitySummary> {
+  return (async () => {
+    const s: ParitySummary = {
+      forward: { ratio: -1, detail: "" },
+      gradients: { ratio: -1, detail: "" },
+      runs: 0,
+      seed: 0,
+      failure: null,
+      thrown: null,
+    };
+    const consider = async (c: C): Promise<boolean> => {
+      let rs: R[];
+      try {
+        rs = await spec.check(c);
+      } catch (e) {
+        s.thrown ??= (e as Error).message;
+        throw e;
+      }
+      s.runs++;
+      for (const r of rs) {
+        const slot = r.name.startsWith("grad") ? s.gradients : s.forward;
+        if (!(r.verdict.ratio <= slot.ratio)) {
+          slot.ratio = r.verdict.ratio;
+          slot.detail = spec.describe(c, r);
+        }
+      }
+      return rs.every((r) => r.verdict.pass);
+    };
+    for (const c of spec.fixed()) await consider(c);
+    const params = fcParams<[C]>(100);
+    s.seed = params.seed;
+    try {
+      await fc.assert(fc.asyncProperty(spec.arbitrary, consider), params);
+    } catch (e) {
+      s.failure = `${replayHint(spec.claimId)}\n${(e as Error).message}`;
+    }
+    return s;
+  })();
+}
+
+/** The measurement of one slot: its worst ratio against 1; a thrown case fails it outright. */
+export function parityMeasurement(
+  s: ParitySummary,
+  slot: "forward" | "gradients",
+): Measurement {
+  const w = s[slot];
+  if (s.thrown !== null) throw new Error(`a case threw: ${s.thrown}\n${s.failure ?? ""}`);
+  if (s.failure !== null && w.ratio > 1) throw new Error(`worst ${w.detail}\n${s.failure}`);
+  return {
+    figure: w.ratio,
+    bound: 1,
+    pass: w.ratio <= 1,
+    detail: `${s.runs} cases (seed ${s.seed}); worst ${w.detail}`,
+  };
+}
