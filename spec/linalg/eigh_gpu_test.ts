@@ -11,7 +11,6 @@
 import fc from "fast-check";
 import { ok } from "node:assert/strict";
 import { initGpu } from "../../impl/mod.ts";
-import { batchStats } from "../../impl/gpu/batch.ts";
 import { liveBufferCount } from "../../impl/gpu/buffers.ts";
 import { eigh } from "../../impl/linalg/eigh.ts";
 import {
@@ -28,6 +27,7 @@ import {
 import { fromRows, type Matrix, matrix, type MatrixData } from "../../impl/linalg/matrix.ts";
 import { pivotRow } from "../../impl/linalg/sign.ts";
 import { gamma32, linalgValueBound, linalgVectorBound, U32 } from "../../invariants/tolerance.ts";
+import { checkFault } from "../_harness/fault_case.ts";
 import { claimTest, type Measurement } from "../_harness/claim.ts";
 import { type EncodedArray, f32, f64 } from "../_harness/encoded_arrays.ts";
 import { loadPinnedJson } from "../_harness/fixtures.ts";
@@ -504,26 +504,13 @@ claimTest(EIGH_GPU_FAULT, async () => {
   let count = 0;
   const expectError = async (
     what: string,
-    fn: () => Promise<unknown>,
-    type: typeof TypeError | typeof RangeError,
+    run: () => Promise<unknown>,
+    expect: typeof TypeError | typeof RangeError,
     message: RegExp,
   ) => {
     count++;
-    const live = liveBufferCount();
-    const dispatches = batchStats().dispatches;
-    try {
-      await fn();
-      list.push(`${what}: did not throw`);
-    } catch (e) {
-      const text = e instanceof Error ? e.message : String(e);
-      if (!(e instanceof type) || !message.test(text)) {
-        list.push(`${what}: ${e instanceof Error ? e.name : typeof e}: ${text}`);
-      }
-    }
-    if (liveBufferCount() !== live) {
-      list.push(`${what}: leaked ${liveBufferCount() - live} buffers`);
-    }
-    if (batchStats().dispatches !== dispatches) list.push(`${what}: recorded GPU work`);
+    const wrong = await checkFault({ name: what, run, expect, message });
+    if (wrong !== null) list.push(wrong);
   };
   const sym = fromRows([[2, 1], [1, 3]]);
   const big = Math.max(...sym.data);

@@ -8,13 +8,12 @@
  */
 import { ok } from "node:assert/strict";
 import { initGpu } from "../../impl/mod.ts";
-import { batchStats } from "../../impl/gpu/batch.ts";
-import { liveBufferCount } from "../../impl/gpu/buffers.ts";
 import { LINALG_GPU_JACOBI_C } from "../../impl/linalg/eigh_gpu.ts";
 import { fromRows, type Matrix, matrix } from "../../impl/linalg/matrix.ts";
 import { pca } from "../../impl/linalg/svd.ts";
 import { pcaGpu, type SvdGpu, svdGpu } from "../../impl/linalg/svd_gpu.ts";
 import { gamma32, gamma64, U32 } from "../../invariants/tolerance.ts";
+import { checkFault } from "../_harness/fault_case.ts";
 import { claimTest, type Measurement } from "../_harness/claim.ts";
 import {
   gaussian,
@@ -269,26 +268,13 @@ claimTest(SVD_GPU_FAULT, async () => {
   let count = 0;
   const expectError = async (
     what: string,
-    fn: () => Promise<unknown>,
-    type: typeof TypeError | typeof RangeError,
+    run: () => Promise<unknown>,
+    expect: typeof TypeError | typeof RangeError,
     message: RegExp,
   ) => {
     count++;
-    const live = liveBufferCount();
-    const dispatches = batchStats().dispatches;
-    try {
-      await fn();
-      list.push(`${what}: did not throw`);
-    } catch (e) {
-      const text = e instanceof Error ? e.message : String(e);
-      if (!(e instanceof type) || !message.test(text)) {
-        list.push(`${what}: ${e instanceof Error ? e.name : typeof e}: ${text}`);
-      }
-    }
-    if (liveBufferCount() !== live) {
-      list.push(`${what}: leaked ${liveBufferCount() - live} buffers`);
-    }
-    if (batchStats().dispatches !== dispatches) list.push(`${what}: recorded GPU work`);
+    const wrong = await checkFault({ name: what, run, expect, message });
+    if (wrong !== null) list.push(wrong);
   };
   const bad = { rows: 2, cols: 2, data: new Float64Array(3) };
   await expectError(

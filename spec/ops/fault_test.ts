@@ -28,8 +28,9 @@ import {
 } from "../../impl/mod.ts";
 import { maximum, minimum } from "../../impl/ops/binary.ts";
 import { elu, leakyRelu, powScalar } from "../../impl/ops/unary.ts";
-import { batchStats, launch } from "../../impl/gpu/batch.ts";
+import { launch } from "../../impl/gpu/batch.ts";
 import { checkAllocation, createStorageBuffer, releaseBuffer } from "../../impl/gpu/buffers.ts";
+import { checkFault, type FaultCase } from "../_harness/fault_case.ts";
 import { type Claim, claimTest, type Measurement } from "../_harness/claim.ts";
 import {
   FAULT_BACKWARD,
@@ -45,20 +46,6 @@ import {
   FAULT_TIDY_THROW,
 } from "./fault_claims.ts";
 
-type ErrorClass = abstract new (...args: never[]) => Error;
-
-/** One fault: a call that must throw `expect` with a message containing every `mentions` entry. */
-interface FaultCase {
-  name: string;
-  run: () => unknown;
-  expect: ErrorClass;
-  mentions: readonly string[];
-  /** Extra check of the error object (e.g. line and column). */
-  inspect?: (e: Error) => string | null;
-  /** The call may record GPU work before it throws (the throw is the GPU's own report). */
-  gpuWorkAllowed?: boolean;
-}
-
 /** A control: the same call with valid input; it must succeed and leave no buffer behind. */
 interface Control {
   name: string;
@@ -69,28 +56,8 @@ async function runFaults(cases: readonly FaultCase[], controls: readonly Control
   await initGpu();
   const failures: string[] = [];
   for (const c of cases) {
-    const live = liveBufferCount();
-    const dispatches = batchStats().dispatches;
-    let thrown: unknown = null;
-    try {
-      await c.run();
-    } catch (e) {
-      thrown = e;
-    }
-    const msg = thrown instanceof Error ? thrown.message : String(thrown);
-    const extra = thrown instanceof Error && c.inspect ? c.inspect(thrown) : null;
-    if (!(thrown instanceof c.expect)) {
-      const got = thrown === null ? "no error" : `${(thrown as Error).name ?? "?"}: ${msg}`;
-      failures.push(`${c.name}: expected ${c.expect.name}, got ${got}`);
-    } else if (!c.mentions.every((s) => msg.includes(s))) {
-      failures.push(`${c.name}: message "${msg}" lacks one of ${JSON.stringify(c.mentions)}`);
-    } else if (extra !== null) {
-      failures.push(`${c.name}: ${extra}`);
-    } else if (liveBufferCount() !== live) {
-      failures.push(`${c.name}: leaked ${liveBufferCount() - live} GPU buffers`);
-    } else if (!c.gpuWorkAllowed && batchStats().dispatches !== dispatches) {
-      failures.push(`${c.name}: recorded GPU work before throwing`);
-    }
+    const wrong = await checkFault(c);
+    if (wrong !== null) failures.push(wrong);
   }
   let controlsPassed = 0;
   for (const c of controls) {
