@@ -17,9 +17,9 @@ import {
   tidy,
 } from "../../../impl/mod.ts";
 import { MultiheadAttention, multiheadAttention } from "../../../impl/nn/mod.ts";
-import { batchStats } from "../../../impl/gpu/batch.ts";
 import { gradcheck } from "../../../invariants/gradcheck.ts";
 import { GRADCHECK_MAX_REL } from "../../../invariants/tolerance.ts";
+import { checkFault, type ErrorClass } from "../../_harness/fault_case.ts";
 import { claimTest, type Measurement } from "../../_harness/claim.ts";
 import { parityMeasurement, type ParitySummary, runParity } from "../_gpu_parity.ts";
 import { mhaBackward, mhaForward, type MhaInputs } from "../../oracle/nn/multihead_attention.ts";
@@ -215,8 +215,6 @@ claimTest(MHA_PROPERTY_MASK, async (): Promise<Measurement> => {
   };
 });
 
-type ErrorClass = abstract new (...args: never[]) => Error;
-
 claimTest(MHA_FAULT, async (): Promise<Measurement> => {
   await initGpu();
   const failures: string[] = [];
@@ -387,26 +385,8 @@ claimTest(MHA_FAULT, async (): Promise<Measurement> => {
   const budgeted = Number.isFinite(gpu().maxLoopIterations);
   if (!budgeted) cases.splice(cases.findIndex((c) => c.name === "key row past the loop budget"), 1);
   for (const c of cases) {
-    const live = liveBufferCount();
-    const dispatches = batchStats().dispatches;
-    let thrown: unknown = null;
-    try {
-      await c.run();
-    } catch (e) {
-      thrown = e;
-    }
-    const msg = thrown instanceof Error ? thrown.message : String(thrown);
-    if (!(thrown instanceof c.expect)) {
-      failures.push(
-        `${c.name}: expected ${c.expect.name}, got ${thrown === null ? "no error" : msg}`,
-      );
-    } else if (!c.mentions.every((m) => msg.includes(m))) {
-      failures.push(`${c.name}: message "${msg}" lacks ${JSON.stringify(c.mentions)}`);
-    } else if (liveBufferCount() !== live) {
-      failures.push(`${c.name}: leaked ${liveBufferCount() - live} buffers`);
-    } else if (batchStats().dispatches !== dispatches) {
-      failures.push(`${c.name}: recorded GPU work before throwing`);
-    }
+    const wrong = await checkFault(c);
+    if (wrong !== null) failures.push(wrong);
   }
   // State unchanged: the parameters hold their values.
   const after = await Promise.all(mha.parameters().map((p) => p.toFloat32()));

@@ -16,10 +16,10 @@ import {
   tidy,
 } from "../../../impl/mod.ts";
 import { TransformerEncoder, TransformerEncoderLayer } from "../../../impl/nn/mod.ts";
-import { batchStats } from "../../../impl/gpu/batch.ts";
 import { hashU32 } from "../../../impl/gpu/rng.ts";
 import { gradcheck } from "../../../invariants/gradcheck.ts";
 import { GRADCHECK_MAX_REL } from "../../../invariants/tolerance.ts";
+import { checkFault, type ErrorClass } from "../../_harness/fault_case.ts";
 import { claimTest, type Measurement } from "../../_harness/claim.ts";
 import { parityMeasurement, type ParitySummary, runParity } from "../_gpu_parity.ts";
 import {
@@ -338,8 +338,6 @@ claimTest(ENC_DROPOUT, async (): Promise<Measurement> => {
   };
 });
 
-type ErrorClass = abstract new (...args: never[]) => Error;
-
 claimTest(ENC_FAULT, async (): Promise<Measurement> => {
   await initGpu();
   const failures: string[] = [];
@@ -447,26 +445,8 @@ claimTest(ENC_FAULT, async (): Promise<Measurement> => {
     },
   ];
   for (const c of cases) {
-    const live = liveBufferCount();
-    const dispatches = batchStats().dispatches;
-    let thrown: unknown = null;
-    try {
-      await c.run();
-    } catch (e) {
-      thrown = e;
-    }
-    const msg = thrown instanceof Error ? thrown.message : String(thrown);
-    if (!(thrown instanceof c.expect)) {
-      failures.push(
-        `${c.name}: expected ${c.expect.name}, got ${thrown === null ? "no error" : msg}`,
-      );
-    } else if (!c.mentions.every((m) => msg.includes(m))) {
-      failures.push(`${c.name}: message "${msg}" lacks ${JSON.stringify(c.mentions)}`);
-    } else if (liveBufferCount() !== live) {
-      failures.push(`${c.name}: leaked ${liveBufferCount() - live} buffers`);
-    } else if (batchStats().dispatches !== dispatches) {
-      failures.push(`${c.name}: recorded GPU work before throwing`);
-    }
+    const wrong = await checkFault(c);
+    if (wrong !== null) failures.push(wrong);
   }
   const after = await Promise.all(layer.parameters().map((p) => p.toFloat32()));
   if (after.some((a, i) => a.some((v, j) => !Object.is(v, before[i]![j])))) {
