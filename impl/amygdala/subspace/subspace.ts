@@ -225,18 +225,9 @@ export function storySubspace(x: Matrix<MatrixData>): Matrix {
     );
   }
   const [t, h] = [x.rows, x.cols];
-  let s: { s: Float64Array; v: Matrix };
-  try {
-    s = svd(x);
-  } catch (e) {
-    // impl/linalg's one-sided Jacobi can fail to converge on exactly dependent token rows
-    // (a column driven to rounding level keeps being rotated); the T × T Gram matrix XXᵀ
-    // is then decomposed by (always convergent) Jacobi eigh: σ_j = √λ_j, v_j = Xᵀw_j/σ_j,
-    // re-orthonormalised below. Its rounding floor is λ₁·T·u, so the rank threshold becomes
-    // σ_j > σ₁·√(max(T, H)·2⁻⁵²) on this path.
-    if (!(e instanceof RangeError) || !/maxSweeps/.test(e.message)) throw e;
-    s = gramSvd(x);
-  }
+  // Exactly dependent token rows are fine: impl/linalg's svd counts a rounding-level column
+  // as a zero singular value.
+  const s = svd(x);
   const tol = (s.s[0] ?? 0) * Math.max(t, h) * 2 * U;
   let k = 0;
   while (k < s.s.length && s.s[k]! > tol) k++;
@@ -246,51 +237,6 @@ export function storySubspace(x: Matrix<MatrixData>): Matrix {
     for (let j = 0; j < k; j++) v.data[i * k + j] = s.v.data[i * kk + j]!;
   }
   return v;
-}
-
-/** The thin SVD's σ and V of X (T × H) through eigh of XXᵀ (module-internal fallback). */
-function gramSvd(x: Matrix<MatrixData>): { s: Float64Array; v: Matrix } {
-  const [t, h] = [x.rows, x.cols];
-  const g = new Float64Array(t * t);
-  for (let a = 0; a < t; a++) {
-    for (let b = a; b < t; b++) {
-      let z = 0;
-      for (let i = 0; i < h; i++) z += x.data[a * h + i]! * x.data[b * h + i]!;
-      g[a * t + b] = z;
-      g[b * t + a] = z;
-    }
-  }
-  const e = eigh(matrix(t, t, g));
-  const top = Math.max(e.values[t - 1]!, 0);
-  const floor = top * Math.max(t, h) * 2 * U;
-  const cols: Float64Array[] = [];
-  const sv: number[] = [];
-  for (let j = t - 1; j >= 0 && e.values[j]! > floor; j--) {
-    const sigma = Math.sqrt(e.values[j]!);
-    const v = new Float64Array(h);
-    for (let a = 0; a < t; a++) {
-      const w = e.vectors.data[a * t + j]! / sigma;
-      for (let i = 0; i < h; i++) v[i] = v[i]! + w * x.data[a * h + i]!;
-    }
-    for (let pass = 0; pass < 2; pass++) {
-      for (const q of cols) {
-        let d = 0;
-        for (let i = 0; i < h; i++) d += q[i]! * v[i]!;
-        for (let i = 0; i < h; i++) v[i] = v[i]! - d * q[i]!;
-      }
-    }
-    let n = 0;
-    for (let i = 0; i < h; i++) n += v[i]! * v[i]!;
-    n = Math.sqrt(n);
-    for (let i = 0; i < h; i++) v[i] = v[i]! / n;
-    cols.push(v);
-    sv.push(sigma);
-  }
-  const k = cols.length;
-  const v = matrix(h, k);
-  for (let j = 0; j < k; j++) for (let i = 0; i < h; i++) v.data[i * k + j] = cols[j]![i]!;
-  // Every kept σ clears the floor; the caller's σ-threshold is then below it: report σ as is.
-  return { s: Float64Array.from(sv), v };
 }
 
 /**
