@@ -14,11 +14,11 @@ import {
   tensor,
   tidyAsync,
 } from "../../impl/mod.ts";
-import { batchStats } from "../../impl/gpu/batch.ts";
 import { dropout } from "../../impl/ops/dropout.ts";
 import { smoothL1Loss } from "../../impl/ops/smooth_l1_loss.ts";
 import { argmax, topk } from "../../impl/ops/topk.ts";
 import { trilFill } from "../../impl/ops/tril_fill.ts";
+import { checkFault, type FaultCase as SharedFaultCase } from "../_harness/fault_case.ts";
 import { type Claim, claimTest } from "../_harness/claim.ts";
 import {
   FAULT_ARGMAX,
@@ -28,14 +28,9 @@ import {
   FAULT_TRIL_FILL,
 } from "./selection_claims.ts";
 
-type ErrorClass = abstract new (...args: never[]) => Error;
-
-/** One fault: `run` must throw `expect` with a message containing every `mentions` entry. */
-interface FaultCase {
-  name: string;
+/** One fault on the shared inputs: `run` must throw `expect` naming every `mentions` entry. */
+interface FaultCase extends Omit<SharedFaultCase, "run"> {
   run: (t: Inputs) => unknown;
-  expect: ErrorClass;
-  mentions: readonly string[];
 }
 
 /** Valid inputs every case may use (created once per claim). */
@@ -73,28 +68,8 @@ function faultClaim(claim: Claim, cases: FaultCase[], controls: ((t: Inputs) => 
     const failures: string[] = [];
     try {
       for (const c of cases) {
-        const live = liveBufferCount();
-        const dispatches = batchStats().dispatches;
-        let thrown: unknown = null;
-        try {
-          // A call that wrongly succeeds returns tensors: release them so the failure is
-          // reported as this case's, not as a leak of the whole test.
-          release(c.run(inputs));
-        } catch (e) {
-          thrown = e;
-        }
-        const msg = thrown instanceof Error ? thrown.message : String(thrown);
-        if (!(thrown instanceof c.expect)) {
-          failures.push(
-            `${c.name}: expected ${c.expect.name}, got ${thrown === null ? "no error" : msg}`,
-          );
-        } else if (!c.mentions.every((m) => msg.includes(m))) {
-          failures.push(`${c.name}: "${msg}" lacks one of ${JSON.stringify(c.mentions)}`);
-        } else if (liveBufferCount() !== live) {
-          failures.push(`${c.name}: leaked ${liveBufferCount() - live} buffers`);
-        } else if (batchStats().dispatches !== dispatches) {
-          failures.push(`${c.name}: recorded GPU work before throwing`);
-        }
+        const wrong = await checkFault({ ...c, run: () => c.run(inputs) }, release);
+        if (wrong !== null) failures.push(wrong);
       }
       for (const [k, control] of controls.entries()) {
         const live = liveBufferCount();
