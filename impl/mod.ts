@@ -135,3 +135,7 @@ export * from "./fastweights/mod.ts";
 // decepticons: asuramaya/decepticons v0.1.3.
 // The family module is the curated list of its public names.
 export * from "./decepticons/mod.ts";
+
+// larkos: Okerew/larkos_models 0.3.
+// The family module is the curated list of its public names.
+export * from "./larkos/mod.ts";

@@ -1,7 +1,9 @@
 /**
  * One fault case, checked the one way every fault claim checks it: the call throws the
  * expected error class with the expected message, leaves the live GPU-buffer count where it
- * was, and records no GPU work before throwing.
+ * was, and records no GPU work before throwing. A fault claim runs its list with
+ * {@link checkFaults}, checks a valid control call with {@link controlLeak}, and reports with
+ * {@link faultMeasurement}.
  *
  * @example
  * ```ts
@@ -18,8 +20,9 @@
  *
  * @module
  */
-import { initGpu, liveBufferCount } from "../../impl/mod.ts";
+import { initGpu, liveBufferCount, type Tensor } from "../../impl/mod.ts";
 import { batchStats } from "../../impl/gpu/batch.ts";
+import type { Measurement } from "./claim.ts";
 
 /** A constructor of the expected error. */
 export type ErrorClass = abstract new (...args: never[]) => Error;
@@ -82,4 +85,54 @@ export async function checkFault(
     return `${c.name}: recorded GPU work before throwing`;
   }
   return null;
+}
+
+/**
+ * Runs every case through {@link checkFault}, in order, and returns what was wrong with each case
+ * that did not fail as it must (empty when every one did). `release` as for {@link checkFault}.
+ */
+export async function checkFaults(
+  cases: readonly FaultCase[],
+  release?: (value: unknown) => void,
+): Promise<string[]> {
+  const failures: string[] = [];
+  for (const c of cases) {
+    const wrong = await checkFault(c, release);
+    if (wrong !== null) failures.push(wrong);
+  }
+  return failures;
+}
+
+/**
+ * A fault claim's control: a valid call must succeed and leak nothing. Runs `call` (which
+ * releases what it makes), clears the gradients it left on `parameters`, and returns null when
+ * the live GPU-buffer count is back where it was, else how many buffers leaked.
+ */
+export async function controlLeak(
+  parameters: readonly Tensor[],
+  call: () => unknown,
+): Promise<string | null> {
+  const live = liveBufferCount();
+  await call();
+  for (const p of parameters) {
+    p.grad?.dispose();
+    p.grad = null;
+  }
+  const leaked = liveBufferCount() - live;
+  return leaked === 0 ? null : `control leaked ${leaked} buffers`;
+}
+
+/**
+ * A fault claim's measurement: the number of `failures` (cases that did not fail as they must,
+ * and any check of state or of a control call that did not hold) against a bound of 0, the
+ * detail counting them against the `total` cases and naming each.
+ */
+export function faultMeasurement(total: number, failures: readonly string[]): Measurement {
+  return {
+    figure: failures.length,
+    bound: 0,
+    pass: failures.length === 0,
+    detail: `${total - failures.length}/${total} fault cases raised the documented ` +
+      `error before GPU work` + (failures.length ? `; ${failures.join("; ")}` : ""),
+  };
 }

@@ -5,13 +5,13 @@
  * (arrays named `grad…` are gradients), and both claims read the one summary.
  *
  * A case that throws (a leaked buffer, a shape error) fails both claims: it is not a ratio, so
- * it must not hide behind one.
+ * it must not hide behind one. {@link parityClaimTests} binds both claims to one run.
  *
  * @module
  */
 import fc from "fast-check";
 import type { CloseVerdict } from "../../invariants/close.ts";
-import type { Measurement } from "../_harness/claim.ts";
+import { type Claim, claimTest, type Measurement } from "../_harness/claim.ts";
 import { fcParams, replayHint } from "../_harness/fuzz.ts";
 
 /** One compared array of a case. */
@@ -27,8 +27,10 @@ export interface ParitySpec<C, R extends NamedVerdict> {
   claimId: string;
   /** Fixed cases, run first. */
   fixed: () => C[];
-  /** Fuzzed cases (100 runs). */
+  /** Fuzzed cases. */
   arbitrary: fc.Arbitrary<C>;
+  /** Fuzzed runs: 100 unless given (`FC_RUNS` may raise it). */
+  runs?: number;
   /** Runs a case on the GPU and the oracle; one verdict per compared array. */
   check: (c: C) => Promise<R[]>;
   /** A compared array in words, for the claim's detail. */
@@ -84,7 +86,7 @@ export function runParity<C, R extends NamedVerdict>(
       return rs.every((r) => r.verdict.pass);
     };
     for (const c of spec.fixed()) await consider(c);
-    const params = fcParams<[C]>(100);
+    const params = fcParams<[C]>(spec.runs ?? 100);
     s.seed = params.seed;
     try {
       await fc.assert(fc.asyncProperty(spec.arbitrary, consider), params);
@@ -109,4 +111,21 @@ export function parityMeasurement(
     pass: w.ratio <= 1,
     detail: `${s.runs} cases (seed ${s.seed}); worst ${w.detail}`,
   };
+}
+
+/**
+ * Binds a block's two GPU claims to one parity run of `spec`: `forward` measures its forward
+ * slot, `gradients` its gradient slot. The run starts in whichever claim's test runs first (its
+ * live-buffer check covers the run); the other reads the same summary. fast-check's replay hint
+ * names the `forward` claim.
+ */
+export function parityClaimTests<C, R extends NamedVerdict>(
+  forward: Claim,
+  gradients: Claim,
+  spec: Omit<ParitySpec<C, R>, "claimId">,
+): void {
+  let run: Promise<ParitySummary> | null = null;
+  const summary = () => run ??= runParity({ claimId: forward.id, ...spec });
+  claimTest(forward, async () => parityMeasurement(await summary(), "forward"));
+  claimTest(gradients, async () => parityMeasurement(await summary(), "gradients"));
 }

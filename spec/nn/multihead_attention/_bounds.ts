@@ -49,6 +49,9 @@ type T = Tracked;
 
 const ZERO: T = { v: 0, e: 0 };
 
+/** The error bounds of tracked values: the per-element bound arrays the claims compare. */
+export const errs = (xs: readonly T[]): Float64Array => Float64Array.from(xs, (x) => x.e);
+
 /** Tracked values loaded from an f32 buffer. */
 export function tInputs(x: ArrayLike<number>): T[] {
   return Array.from(x, (v) => track.input(v));
@@ -120,11 +123,12 @@ export function tLinearBackward(
 }
 
 /**
- * exp(ŝ − m̂) relative to the common shift (see coreForward): the argument ŝ − M with
- * ŝ's error, the subtraction's rounding on |ŝ − m̂| ≤ |v| + e + me, and WGSL exp's
+ * exp(ŝ − m̂) relative to the common shift of a softmax row, m̂ the computed max (value m,
+ * error ≤ me; why the shift cancels in e/Σe: coreForward): the argument ŝ − M with ŝ's
+ * error, the subtraction's rounding on |ŝ − m̂| ≤ |v| + e + me, and WGSL exp's
  * (3 + 2|x|) ulp at that largest argument.
  */
-function shiftedExp(sj: T, m: number, me: number): T {
+export function shiftedExp(sj: T, m: number, me: number): T {
   const v = sj.v - m;
   const mag = Math.abs(v) + sj.e + me;
   const d = sj.e + U32 * mag + F32_MIN_NORMAL;
@@ -279,8 +283,6 @@ export interface MhaBounds {
   outProjWeight: Float64Array;
   outProjBias: Float64Array | null;
 }
-
-const errs = (xs: readonly T[]) => Float64Array.from(xs, (x) => x.e);
 
 /** Tracked forward: q, k, v, core and output (for composing blocks). */
 export function trackMhaForward(

@@ -10,7 +10,6 @@ import {
   DisposedTensorError,
   gpu,
   initGpu,
-  liveBufferCount,
   sum,
   type Tensor,
   tensor,
@@ -19,9 +18,14 @@ import {
 import { MultiheadAttention, multiheadAttention } from "../../../impl/nn/mod.ts";
 import { gradcheck } from "../../../invariants/gradcheck.ts";
 import { GRADCHECK_MAX_REL } from "../../../invariants/tolerance.ts";
-import { checkFault, type ErrorClass } from "../../_harness/fault_case.ts";
+import {
+  checkFaults,
+  controlLeak,
+  type ErrorClass,
+  faultMeasurement,
+} from "../../_harness/fault_case.ts";
 import { claimTest, type Measurement } from "../../_harness/claim.ts";
-import { parityMeasurement, type ParitySummary, runParity } from "../_gpu_parity.ts";
+import { parityClaimTests } from "../_gpu_parity.ts";
 import { mhaBackward, mhaForward, type MhaInputs } from "../../oracle/nn/multihead_attention.ts";
 import { mhaBounds } from "./_bounds.ts";
 import {
@@ -119,29 +123,13 @@ function fixedCases(): MhaCase[] {
   ];
 }
 
-let parityRun: Promise<ParitySummary> | null = null;
-
-/** Runs the fixed and fuzzed cases once; both GPU claims read the summary. */
-function parity(): Promise<ParitySummary> {
-  parityRun ??= runParity({
-    claimId: MHA_GPU_PARITY.id,
-    fixed: fixedCases,
-    arbitrary: mhaArbitrary,
-    check: checkMhaCase,
-    describe: describeCompared,
-  });
-  return parityRun;
-}
-
-claimTest(
-  MHA_GPU_PARITY,
-  async (): Promise<Measurement> => parityMeasurement(await parity(), "forward"),
-);
-
-claimTest(
-  MHA_GPU_GRADIENTS,
-  async (): Promise<Measurement> => parityMeasurement(await parity(), "gradients"),
-);
+// The fixed and fuzzed cases run once; both GPU claims read the summary.
+parityClaimTests(MHA_GPU_PARITY, MHA_GPU_GRADIENTS, {
+  fixed: fixedCases,
+  arbitrary: mhaArbitrary,
+  check: checkMhaCase,
+  describe: describeCompared,
+});
 
 claimTest(MHA_PROPERTY_MASK, async (): Promise<Measurement> => {
   await initGpu();
@@ -384,37 +372,23 @@ claimTest(MHA_FAULT, async (): Promise<Measurement> => {
   // The loop-budget case exists only on adapters that stop loops (llvmpipe); others have none.
   const budgeted = Number.isFinite(gpu().maxLoopIterations);
   if (!budgeted) cases.splice(cases.findIndex((c) => c.name === "key row past the loop budget"), 1);
-  for (const c of cases) {
-    const wrong = await checkFault(c);
-    if (wrong !== null) failures.push(wrong);
-  }
+  failures.push(...await checkFaults(cases));
   // State unchanged: the parameters hold their values.
   const after = await Promise.all(mha.parameters().map((p) => p.toFloat32()));
   if (after.some((a, i) => a.some((v, j) => !Object.is(v, before[i]![j])))) {
     failures.push("parameters changed");
   }
   // Control: a valid call with gradients succeeds and leaks nothing.
-  const live = liveBufferCount();
-  const xg: Tensor = tensor(new Float32Array(24).fill(0.1), [2, 3, 4], { requiresGrad: true });
-  tidy(() =>
-    backward(sum(mha.forward(xg, mem, mem, { keyPaddingMask: new Uint8Array(10) }).output))
-  );
-  await xg.grad!.toFloat32();
-  xg.dispose();
-  for (const p of mha.parameters()) {
-    p.grad?.dispose();
-    p.grad = null;
-  }
-  if (liveBufferCount() !== live) {
-    failures.push(`control leaked ${liveBufferCount() - live} buffers`);
-  }
+  const leak = await controlLeak(mha.parameters(), async () => {
+    const xg: Tensor = tensor(new Float32Array(24).fill(0.1), [2, 3, 4], { requiresGrad: true });
+    tidy(() =>
+      backward(sum(mha.forward(xg, mem, mem, { keyPaddingMask: new Uint8Array(10) }).output))
+    );
+    await xg.grad!.toFloat32();
+    xg.dispose();
+  });
+  if (leak !== null) failures.push(leak);
   mha.dispose();
   for (const t of [x, mem, ...owned]) t.dispose();
-  return {
-    figure: failures.length,
-    bound: 0,
-    pass: failures.length === 0,
-    detail: `${cases.length - failures.length}/${cases.length} fault cases raised the documented ` +
-      `error before GPU work` + (failures.length ? `; ${failures.join("; ")}` : ""),
-  };
+  return faultMeasurement(cases.length, failures);
 });

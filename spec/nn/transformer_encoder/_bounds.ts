@@ -37,6 +37,7 @@ import {
 } from "../../oracle/nn/transformer_encoder.ts";
 import { hashU32 } from "../../../impl/gpu/rng.ts";
 import {
+  errs,
   tInputs,
   tLinear,
   tLinearBackward,
@@ -51,7 +52,8 @@ const F64_SLACK = 1e-15;
 
 const lit = (c: number) => trackBuiltins.literal(c);
 
-function scaleBy(x: T, f: number): T {
+/** x times an exact f32 factor f (a dropout factor): exact for 1 and 0, else one rounding. */
+export function scaleBy(x: T, f: number): T {
   return f === 1 ? x : f === 0 ? ZERO : track.mul(x, track.input(f));
 }
 
@@ -99,8 +101,11 @@ export function trackGeluGrad(x: T, g: T): T {
   return track.mul(g, dd);
 }
 
-/** Tracked LayerNorm of rows of width d: y and what the backward recomputes. */
-function tLayerNorm(
+/**
+ * Tracked LayerNorm of rows of width d (impl/ops/kernels/layer_norm.ts): y and what the
+ * backward recomputes (x̂ per element, r per row).
+ */
+export function tLayerNorm(
   x: readonly T[],
   d: number,
   gamma: ArrayLike<number>,
@@ -131,7 +136,11 @@ function tLayerNorm(
   return { y, xh, rs };
 }
 
-function tLayerNormBackward(
+/**
+ * Tracked LayerNorm backward from tracked ∂y: h = g·γ, a = Σh·f32(1/d), b = Σh·x̂·f32(1/d),
+ * gx = r·((h − a) − x̂·b); ∂γ = Σ_rows g·x̂ and ∂β = Σ_rows g (path: rows).
+ */
+export function tLayerNormBackward(
   ln: { xh: T[]; rs: T[] },
   g: readonly T[],
   d: number,
@@ -261,8 +270,6 @@ export interface EncoderBounds {
   x: Float64Array;
   params: Record<string, Float64Array>[];
 }
-
-const errs = (xs: readonly T[]) => Float64Array.from(xs, (x) => x.e);
 
 /**
  * Bounds of layers `ps` run in order on f32 input x with output gradient gOut:

@@ -9,7 +9,6 @@ import {
   backward,
   DisposedTensorError,
   initGpu,
-  liveBufferCount,
   readTensors,
   sum,
   tensor,
@@ -19,9 +18,14 @@ import { TransformerEncoder, TransformerEncoderLayer } from "../../../impl/nn/mo
 import { hashU32 } from "../../../impl/gpu/rng.ts";
 import { gradcheck } from "../../../invariants/gradcheck.ts";
 import { GRADCHECK_MAX_REL } from "../../../invariants/tolerance.ts";
-import { checkFault, type ErrorClass } from "../../_harness/fault_case.ts";
+import {
+  checkFaults,
+  controlLeak,
+  type ErrorClass,
+  faultMeasurement,
+} from "../../_harness/fault_case.ts";
 import { claimTest, type Measurement } from "../../_harness/claim.ts";
-import { parityMeasurement, type ParitySummary, runParity } from "../_gpu_parity.ts";
+import { parityClaimTests } from "../_gpu_parity.ts";
 import {
   layerForward,
   type LayerGeometry,
@@ -125,29 +129,13 @@ function fixedCases(): EncCase[] {
   ];
 }
 
-let parityRun: Promise<ParitySummary> | null = null;
-
-/** Runs the fixed and fuzzed cases once; both GPU claims read the summary. */
-function parity(): Promise<ParitySummary> {
-  parityRun ??= runParity({
-    claimId: ENC_GPU_PARITY.id,
-    fixed: fixedCases,
-    arbitrary: encArbitrary,
-    check: checkEncCase,
-    describe: describeEncCompared,
-  });
-  return parityRun;
-}
-
-claimTest(
-  ENC_GPU_PARITY,
-  async (): Promise<Measurement> => parityMeasurement(await parity(), "forward"),
-);
-
-claimTest(
-  ENC_GPU_GRADIENTS,
-  async (): Promise<Measurement> => parityMeasurement(await parity(), "gradients"),
-);
+// The fixed and fuzzed cases run once; both GPU claims read the summary.
+parityClaimTests(ENC_GPU_PARITY, ENC_GPU_GRADIENTS, {
+  fixed: fixedCases,
+  arbitrary: encArbitrary,
+  check: checkEncCase,
+  describe: describeEncCompared,
+});
 
 claimTest(ENC_COMPOSITION, async (): Promise<Measurement> => {
   await initGpu();
@@ -444,34 +432,20 @@ claimTest(ENC_FAULT, async (): Promise<Measurement> => {
       mentions: ["unknown parameter", "linear3.weight"],
     },
   ];
-  for (const c of cases) {
-    const wrong = await checkFault(c);
-    if (wrong !== null) failures.push(wrong);
-  }
+  failures.push(...await checkFaults(cases));
   const after = await Promise.all(layer.parameters().map((p) => p.toFloat32()));
   if (after.some((a, i) => a.some((v, j) => !Object.is(v, before[i]![j])))) {
     failures.push("parameters changed");
   }
   // Control: a valid call with gradients succeeds and leaks nothing.
-  const live = liveBufferCount();
-  tidy(() =>
-    backward(sum(layer.forward(x, { srcKeyPaddingMask: [false, true, false, false, false, true] })))
+  const mask = [false, true, false, false, false, true];
+  const leak = await controlLeak(
+    layer.parameters(),
+    () => tidy(() => backward(sum(layer.forward(x, { srcKeyPaddingMask: mask })))),
   );
-  for (const p of layer.parameters()) {
-    p.grad?.dispose();
-    p.grad = null;
-  }
-  if (liveBufferCount() !== live) {
-    failures.push(`control leaked ${liveBufferCount() - live} buffers`);
-  }
+  if (leak !== null) failures.push(leak);
   for (const t of [x, wide, ints]) t.dispose();
   layer.dispose();
   broken.dispose();
-  return {
-    figure: failures.length,
-    bound: 0,
-    pass: failures.length === 0,
-    detail: `${cases.length - failures.length}/${cases.length} fault cases raised the documented ` +
-      `error before GPU work` + (failures.length ? `; ${failures.join("; ")}` : ""),
-  };
+  return faultMeasurement(cases.length, failures);
 });

@@ -177,7 +177,7 @@ function linearBackward(
 }
 
 /** LayerNorm over rows of width d: y, and x̂ and r per row for the backward. */
-function layerNorm(
+export function layerNorm(
   x: Float64Array,
   d: number,
   gamma: Float64Array,
@@ -205,9 +205,13 @@ function layerNorm(
   return { y, xh, rs };
 }
 
-function layerNormBackward(
+/**
+ * LayerNorm's backward from ∂y (`g`) with the forward's x̂ and r: ∂x, ∂γ and ∂β (summed over
+ * rows).
+ */
+export function layerNormBackward(
   ln: { xh: Float64Array; rs: Float64Array },
-  g: Float64Array,
+  g: ArrayLike<number>,
   d: number,
   gamma: Float64Array,
 ) {
@@ -375,7 +379,8 @@ export function encoderForward(
   return h;
 }
 
-function layerCall(c: LayerCall, i: number): LayerCall {
+/** The call of layer i within an encoder call: dropout seed hashU32(seed, i). */
+export function layerCall(c: LayerCall, i: number): LayerCall {
   return c.dropout ? { ...c, dropout: { p: c.dropout.p, seed: hashU32(c.dropout.seed, i) } } : c;
 }
 
