@@ -15,6 +15,15 @@
  * {@link ByteLMActivations.logits} finishes the pass to the model's logits, so a test can
  * check that the exposed states are the model's (they give `CausalBankLM.forward`'s logits).
  *
+ * Pooling (`options.pooling`): `"last"`, the default and the original's (the state at each
+ * text's last byte, last-non-pad pooling of a right-padded batch), or `"mean"`, the mean of
+ * the layer's states over the text's own bytes (pads never enter). The original pools the
+ * last token of a 27B attention model, whose last state summarises the text; the last state
+ * of this short-trained recurrent byte LM is a decayed sum of recent byte embeddings, so the
+ * token mean is offered as the alternative summary. On the frozen substrate both are linear
+ * in the byte embeddings, and cross-validation on the training stories kept `"last"`
+ * (spec/amygdala/activations/claims.ts records the figures).
+ *
  * @example States of two texts (an untrained tiny model)
  * ```ts
  * import { CausalBankLM, initGpu, liveBufferCount } from "../mod.ts";
@@ -30,6 +39,11 @@
  * const acts = await source.activate(["I feel calm.", "Rain."], { tokens: true });
  * deepStrictEqual(acts.layers.get(1)!.pooled.length, 2 * 8);
  * deepStrictEqual(acts.layers.get(1)!.tokens![1]!.length, 5 * 8);
+ * // The token mean of "Rain." over its 5 bytes (the batch's pads never enter).
+ * const mean = await new ByteLMActivations(lm, { pooling: "mean" }).activate(["Rain."]);
+ * const tok = acts.layers.get(1)!.tokens![1]!;
+ * const m0 = [0, 1, 2, 3, 4].reduce((s, t) => s + tok[t * 8]!, 0) / 5;
+ * deepStrictEqual(mean.layers.get(1)!.pooled[0], Math.fround(m0));
  * lm.dispose();
  * deepStrictEqual(liveBufferCount(), before);
  * ```
@@ -66,6 +80,9 @@ import {
   type LayerActivations,
   poolLast,
 } from "../amygdala/mod.ts";
+
+/** How {@link ByteLMActivations} pools a text's per-byte states into one row. */
+export type BytePooling = "last" | "mean";
 
 /** The byte LM's exposed layers, by index. */
 export const BYTE_LM_LAYER_NAMES: readonly string[] = Object.freeze([
@@ -125,13 +142,18 @@ export class ByteLMActivations implements ActivationSource {
   readonly layers: readonly number[];
   /** E, M, readoutHidden, localHidden. */
   readonly hiddenSizes: readonly number[];
+  /** How each text's states are pooled (see the module doc); default `"last"`. */
+  readonly pooling: BytePooling;
   readonly #lm: CausalBankLM;
   readonly #decays: Float32Array | null;
 
   /**
-   * @throws {TypeError} unless the substrate is `frozen` or `learned_recurrence`.
+   * @param lm the model whose states are read
+   * @param options `pooling`: `"last"` (default, the original's) or `"mean"`
+   * @throws {TypeError} unless the substrate is `frozen` or `learned_recurrence`, or for a
+   *   pooling other than `"last"` and `"mean"`.
    */
-  constructor(lm: CausalBankLM) {
+  constructor(lm: CausalBankLM, options: { pooling?: BytePooling } = {}) {
     const c = lm.config;
     if (c.substrate !== "learned_recurrence" && c.substrate !== "frozen") {
       throw new TypeError(
@@ -139,6 +161,14 @@ export class ByteLMActivations implements ActivationSource {
           `substrate but got "${c.substrate}"`,
       );
     }
+    const pooling = options.pooling ?? "last";
+    if (pooling !== "last" && pooling !== "mean") {
+      throw new TypeError(
+        `Cannot read the byte LM's states: expected pooling "last" or "mean" but got ` +
+          `${JSON.stringify(pooling)}`,
+      );
+    }
+    this.pooling = pooling;
     this.#lm = lm;
     // The frozen bank's decays, as CausalBankLM builds them from its configuration.
     this.#decays = c.substrate === "frozen"
@@ -220,8 +250,9 @@ export class ByteLMActivations implements ActivationSource {
 
   /**
    * Per-layer activations of `texts` (UTF-8 bytes, right-padded into one batch): pooled at
-   * each text's last byte (last-non-pad pooling, right padding), and per byte when
-   * `options.tokens` is set. One forward pass and one host sync.
+   * each text's last byte (last-non-pad pooling, right padding) or, with pooling `"mean"`,
+   * averaged over each text's own bytes; per byte when `options.tokens` is set. One forward
+   * pass and one host sync.
    *
    * @throws {CorpusError} for an empty text or one longer than the model's maxSeqLen.
    */
@@ -266,7 +297,11 @@ export class ByteLMActivations implements ActivationSource {
     this.layers.forEach((l, li) => {
       const h = this.hiddenSizes[li]!;
       const all = host[li] as Float32Array;
-      const pooled = Float32Array.from(poolLast(all, mask, B, T, h, "right"));
+      const pooled = Float32Array.from(
+        this.pooling === "last"
+          ? poolLast(all, mask, B, T, h, "right")
+          : poolMean(all, bytes, T, h),
+      );
       const tokens = options.tokens
         ? bytes.map((b, i) => all.slice(i * T * h, (i * T + b.length) * h))
         : undefined;
@@ -274,4 +309,21 @@ export class ByteLMActivations implements ActivationSource {
     });
     return { layers };
   }
+}
+
+/**
+ * The mean of each text's states over its own bytes (rows 0 … n_i − 1 of its right-padded
+ * [T, h] block; the pads after them never enter), accumulated in f64.
+ */
+function poolMean(all: Float32Array, bytes: readonly Uint8Array[], T: number, h: number) {
+  const out = new Float64Array(bytes.length * h);
+  bytes.forEach((b, i) => {
+    const n = b.length;
+    for (let t = 0; t < n; t++) {
+      const row = (i * T + t) * h;
+      for (let k = 0; k < h; k++) out[i * h + k]! += all[row + k]!;
+    }
+    for (let k = 0; k < h; k++) out[i * h + k]! /= n;
+  });
+  return out;
 }

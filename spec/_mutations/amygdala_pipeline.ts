@@ -1,6 +1,6 @@
 /**
- * Planted bugs of the amygdala pipeline: the corpus's last-non-pad pooling and the readout
- * artefact and its runtime projection. Each a real mistake an implementation could make, and
+ * Planted bugs of the amygdala pipeline: the corpus's last-non-pad pooling, the byte LM's
+ * token-mean pooling, and the readout artefact and its runtime projection. Each a real mistake an implementation could make, and
  * the claims that must catch it.
  *
  * @module
@@ -10,6 +10,7 @@ import { type Mutation, mutationsOf } from "./mutation.ts";
 const { planted, claims } = mutationsOf("amygdala");
 const CORPUS = ["spec/amygdala/corpus/corpus_test.ts"];
 const READOUT = ["spec/amygdala/readout/readout_test.ts"];
+const ACTIVATIONS = ["spec/amygdala/activations/activations_test.ts"];
 
 /** The planted bugs of this group. */
 export const AMYGDALA_PIPELINE_MUTATIONS: readonly Mutation[] = [
@@ -51,5 +52,15 @@ export const AMYGDALA_PIPELINE_MUTATIONS: readonly Mutation[] = [
     why: "the readout is stored by truncating each f32 to f16 (the 13 dropped mantissa bits " +
       "cleared) instead of rounding to nearest even: values past a half-way point come out " +
       "one f16 ulp low, and the file differs from numpy's astype(float16)",
+  }),
+  planted("activations", "mean_pool_over_pads", "forward", {
+    file: "impl/apps/byte_lm_activations.ts",
+    find: "const n = b.length;",
+    replace: "const n = T;",
+    tests: ACTIVATIONS,
+    filter: claims("activations", "property_states"),
+    why: "the byte LM's token-mean pooling averages over the whole right-padded row (T " +
+      "positions, the pads' states included) instead of the text's own bytes: every text " +
+      "shorter than the batch's longest gets a row that depends on its batch",
   }),
 ];

@@ -165,25 +165,45 @@ claimTest(ACT_STATES, async () => {
   tok.dispose();
   let logitDiff = 0;
   for (let i = 0; i < x!.length; i++) logitDiff = Math.max(logitDiff, Math.abs(x![i]! - y![i]!));
-  // Batched (right-padded) pooling against each text alone.
-  const batched = await s.source.activate(texts);
+  // Batched (right-padded) pooling against each text alone, for both poolings (the texts'
+  // lengths differ, so every text but the longest has pads after it).
+  const meanSource = new ByteLMActivations(s.lm, { pooling: "mean" });
   let padDiff = 0;
+  let meanPadDiff = 0;
+  let meanTokDiff = 0;
+  const batched = await s.source.activate(texts, { tokens: true });
+  const meanBatched = await meanSource.activate(texts);
   for (let i = 0; i < texts.length; i++) {
     const alone = await s.source.activate([texts[i]!]);
+    const meanAlone = await meanSource.activate([texts[i]!]);
     for (const l of s.source.layers) {
       const h = s.source.hiddenSizes[l]!;
       const p = batched.layers.get(l)!.pooled;
       const q = alone.layers.get(l)!.pooled;
-      for (let k = 0; k < h; k++) padDiff = Math.max(padDiff, Math.abs(p[i * h + k]! - q[k]!));
+      const mp = meanBatched.layers.get(l)!.pooled;
+      const mq = meanAlone.layers.get(l)!.pooled;
+      // The token mean from the text's own per-byte states, in f64 as the source sums.
+      const tok = batched.layers.get(l)!.tokens![i]!;
+      const n = tok.length / h;
+      for (let k = 0; k < h; k++) {
+        padDiff = Math.max(padDiff, Math.abs(p[i * h + k]! - q[k]!));
+        meanPadDiff = Math.max(meanPadDiff, Math.abs(mp[i * h + k]! - mq[k]!));
+        let sum = 0;
+        for (let t = 0; t < n; t++) sum += tok[t * h + k]!;
+        meanTokDiff = Math.max(meanTokDiff, Math.abs(mp[i * h + k]! - Math.fround(sum / n)));
+      }
     }
   }
-  const figure = logitDiff + padDiff;
+  const lengths = texts.map((t) => new TextEncoder().encode(t).length);
+  const figure = logitDiff + padDiff + meanPadDiff + meanTokDiff;
   return {
     figure,
     bound: 0,
     pass: figure === 0,
     detail: `${x!.length} logits of ${texts.length} texts (T = ${T}): max diff ${logitDiff}; ` +
-      `pooled batched vs alone over ${s.source.layers.length} layers: max diff ${padDiff}`,
+      `over ${s.source.layers.length} layers, texts of ${lengths.join(", ")} bytes: last ` +
+      `pooling batched vs alone max diff ${padDiff}; mean pooling batched vs alone ` +
+      `${meanPadDiff}, against the mean of the text's per-byte states ${meanTokDiff}`,
   };
 });
 
