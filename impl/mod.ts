@@ -139,3 +139,7 @@ export * from "./decepticons/mod.ts";
 // larkos: Okerew/larkos_models 0.3.
 // The family module is the curated list of its public names.
 export * from "./larkos/mod.ts";
+
+// ams: FluffyAIcode/AgentMemorySystem PR #30 (AMS v4).
+// The family module is the curated list of its public names.
+export * from "./ams/mod.ts";

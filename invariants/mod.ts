@@ -39,3 +39,4 @@ export * from "./eigengap.ts";
 export * from "./explained_variance.ts";
 export * from "./recall_at_k.ts";
 export * from "./permutation_equivariance.ts";
+export * from "./ams_store.ts";

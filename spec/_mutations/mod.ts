@@ -17,7 +17,20 @@ import { IO_MUTATIONS } from "./io.ts";
 import { AMYGDALA_AGGREGATORS_MUTATIONS } from "./amygdala_aggregators.ts";
 import { AMYGDALA_SUBSPACE_MUTATIONS } from "./amygdala_subspace.ts";
 import { AMYGDALA_PIPELINE_MUTATIONS } from "./amygdala_pipeline.ts";
+import { LARKOS_GAT_LAYER_MUTATIONS } from "./larkos_gat_layer.ts";
+import { LARKOS_NEURON_GRAPH_REASONER_MUTATIONS } from "./larkos_neuron_graph_reasoner.ts";
+import { LARKOS_TEMPORAL_ENCODER_MUTATIONS } from "./larkos_temporal_encoder.ts";
+import { LARKOS_FUSION_HEAD_MUTATIONS } from "./larkos_fusion_head.ts";
+import { AMS_GEOMETRY_MUTATIONS } from "./ams_geometry.ts";
+import { LARKOS_CHECKPOINT_MUTATIONS } from "./larkos_checkpoint.ts";
+import { LARKOS_TRAINING_MUTATIONS } from "./larkos_training.ts";
+import { LARKOS_COGNITIVE_FUSE_MUTATIONS } from "./larkos_cognitive_fuse.ts";
 
+import { AMS_KAKEYA_MUTATIONS } from "./ams_kakeya.ts";
+import { AMS_ENCODERS_MUTATIONS } from "./ams_encoders.ts";
+import { AMS_DIRECTION_TREE_MUTATIONS, AMS_MEM_STORE_MUTATIONS } from "./ams_direction_tree.ts";
+import { AMS_BACKBONE_MUTATIONS } from "./ams_backbone.ts";
+import { AMS_CROSS_BUNDLE_MUTATIONS } from "./ams_cross_bundle.ts";
 /** Every planted bug. */
 export const MUTATIONS: readonly Mutation[] = [
   ...OPS_MUTATIONS,
@@ -32,4 +45,18 @@ export const MUTATIONS: readonly Mutation[] = [
   ...AMYGDALA_AGGREGATORS_MUTATIONS,
   ...AMYGDALA_SUBSPACE_MUTATIONS,
   ...AMYGDALA_PIPELINE_MUTATIONS,
+  ...LARKOS_GAT_LAYER_MUTATIONS,
+  ...LARKOS_NEURON_GRAPH_REASONER_MUTATIONS,
+  ...LARKOS_TEMPORAL_ENCODER_MUTATIONS,
+  ...LARKOS_FUSION_HEAD_MUTATIONS,
+  ...AMS_GEOMETRY_MUTATIONS,
+  ...LARKOS_CHECKPOINT_MUTATIONS,
+  ...LARKOS_TRAINING_MUTATIONS,
+  ...LARKOS_COGNITIVE_FUSE_MUTATIONS,
+  ...AMS_KAKEYA_MUTATIONS,
+  ...AMS_ENCODERS_MUTATIONS,
+  ...AMS_DIRECTION_TREE_MUTATIONS,
+  ...AMS_MEM_STORE_MUTATIONS,
+  ...AMS_BACKBONE_MUTATIONS,
+  ...AMS_CROSS_BUNDLE_MUTATIONS,
 ];
