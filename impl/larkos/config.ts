@@ -20,8 +20,46 @@ const TEMPORAL_WINDOW = 4;
 const MAX_NEURONS = 8;
 const FOURIER_OUT_DIM = 2 * INPUT_SIZE * FOURIER_ENCODINGS;
 
+/** The names and types of {@link LARKOS}'s constants (all numbers). */
+export type LarkosConstants = {
+  readonly [
+    K in
+      | "INPUT_SIZE"
+      | "MAX_NEURONS"
+      | "MAX_CONNECTIONS"
+      | "FOURIER_ENCODINGS"
+      | "TEMPORAL_WINDOW"
+      | "FOURIER_OUT_DIM"
+      | "MODEL_INPUT_DIM"
+      | "TEMPORAL_NHEAD"
+      | "TEMPORAL_LAYERS"
+      | "TEMPORAL_DIM_FF"
+      | "D_NODE"
+      | "GAT_HEADS"
+      | "GAT_LAYERS"
+      | "FUSE_GRAPH_DMODEL"
+      | "FUSE_GRAPH_NHEAD"
+      | "FUSE_GRAPH_LAYERS"
+      | "FUSE_GRAPH_DIM_FF"
+      | "INTERNAL_DIM"
+      | "BAND_Q"
+      | "BAND_M"
+      | "FUSION_DIM"
+      | "MEMORY_VECTOR_SIZE"
+      | "MAX_MEMORIES"
+      | "TOP_K"
+      | "BASE_LR"
+      | "WEIGHT_DECAY"
+      | "ADAM_EPS"
+      | "COSINE_T_MAX"
+      | "COSINE_ETA_MIN"
+      | "GRAD_CLIP"
+      | "NORM_MOMENTUM"
+  ]: number;
+};
+
 /** Larkos 0.3's configuration constants (modules/config.py). */
-export const LARKOS = Object.freeze({
+export const LARKOS: LarkosConstants = Object.freeze({
   /** Channels of `build_input_tensor`. */
   INPUT_SIZE,
   /** Neurons in the graph (nodes of the GAT). */

@@ -7,7 +7,7 @@
  *
  * @module
  */
-export { LARKOS } from "./config.ts";
+export { LARKOS, type LarkosConstants } from "./config.ts";
 export {
   checkGraphEdges,
   edgeGain,
@@ -17,6 +17,7 @@ export {
   type GraphEdges,
 } from "./gat_layer/gat_layer.ts";
 export {
+  type CheckedNeuron,
   checkNeuronMap,
   GraphInputBuilder,
   type GraphInputs,

@@ -90,8 +90,24 @@ export const SESSION_TRAINING_CORPUS: readonly string[] = Object.freeze([
   "Space orbital mechanics explains satellites and planetary motion.",
 ]);
 
+/** Hit rates of modes D (all facts in the prompt), A (prefix) and C (hybrid) at one N. */
+export interface SessionHitRates {
+  readonly D: number;
+  readonly A: number;
+  readonly C: number;
+}
+
+/** The original's recorded session results and the merge gate's bars. */
+export interface SessionRecordedResults {
+  readonly backbone: string;
+  readonly v4_fresh: { readonly N10: SessionHitRates; readonly N20: SessionHitRates };
+  readonly v4_trained: { readonly N10: SessionHitRates; readonly N20: SessionHitRates };
+  /** The merge gate's bars (the v3.46-trained figures), strict. */
+  readonly gate_bars: { readonly N20: { readonly A: number; readonly C: number } };
+}
+
 /** Hit rates the original recorded (Qwen2.5-1.5B-Instruct, bf16, on an H200), per mode and N. */
-export const SESSION_RECORDED_RESULTS = deepFreeze(
+export const SESSION_RECORDED_RESULTS: SessionRecordedResults = deepFreeze(
   {
     backbone: "Qwen2.5-1.5B-Instruct on an H200 (bf16)",
     v4_fresh: { N10: { D: 1.0, A: 0.0, C: 0.1 }, N20: { D: 1.0, A: 0.0, C: 0.2 } },

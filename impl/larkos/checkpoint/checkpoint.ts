@@ -114,7 +114,11 @@ function checkShape(op: string, what: string, v: unknown): readonly number[] {
 export const LARKOS_CHECKPOINT_FORMAT = "larkos-checkpoint/1";
 
 /** The original's names of the 0.3 modules in a checkpoint (modules/checkpoint.py). */
-export const LARKOS_MODULE_NAMES = Object.freeze(
+export const LARKOS_MODULE_NAMES: readonly [
+  "graph_reasoner",
+  "temporal_encoder",
+  "fusion_transformer",
+] = Object.freeze(
   ["graph_reasoner", "temporal_encoder", "fusion_transformer"] as const,
 );
 

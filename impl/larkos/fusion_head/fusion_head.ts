@@ -66,7 +66,7 @@ const D = LARKOS.FUSE_GRAPH_DMODEL;
 const N_GRAPH = LARKOS.MAX_NEURONS;
 
 /** Tokens per sequence: MAX_NEURONS graph tokens, band_q, band_m and the driver (11). */
-export const FUSION_SEQ_LEN = LARKOS.MAX_NEURONS + 3;
+export const FUSION_SEQ_LEN: number = LARKOS.MAX_NEURONS + 3;
 
 /** Token types: graph 0, band_q 1, band_m 2, driver 3 (the original's `_TOK_*`). */
 export const FUSION_TOKEN_TYPES: readonly number[] = Object.freeze([

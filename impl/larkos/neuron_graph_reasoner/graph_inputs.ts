@@ -84,7 +84,7 @@ export interface GraphInputStats {
 }
 
 /** Node feature width, D_NODE. */
-export const NODE_FEATURES = LARKOS.D_NODE;
+export const NODE_FEATURES: number = LARKOS.D_NODE;
 
 const N = LARKOS.MAX_NEURONS;
 const OP = "build graph inputs";
@@ -117,15 +117,8 @@ function list(v: unknown, what: string): readonly unknown[] {
   return v;
 }
 
-/** A validated neuron (defaults for a missing one). */
-interface CheckedNeuron {
-  state: number;
-  output: number;
-  layerId: number;
-  numConnections: number;
-  connections: number[];
-  weights: number[];
-}
+/** A neuron of a checked map: every field present and valid (a default for a missing one). */
+export type CheckedNeuron = NeuronState;
 
 const DEFAULT_NEURON: CheckedNeuron = {
   state: 0,

@@ -172,11 +172,11 @@ function checkWeights(w: Readonly<Record<string, ArrayLike<number>>>): void {
  */
 export class NeuronGraphReasoner {
   /** Nodes (MAX_NEURONS). */
-  readonly nodes = N;
+  readonly nodes: number = N;
   /** Node feature width (D_NODE). */
-  readonly dNode = D_NODE;
+  readonly dNode: number = D_NODE;
   /** Token width (FUSE_GRAPH_DMODEL). */
-  readonly dModel = D;
+  readonly dModel: number = D;
   /** Linear(8 → 64) weight [64, 8]. */
   readonly inputProjWeight: Tensor;
   /** Linear(8 → 64) bias [64]. */

@@ -67,7 +67,9 @@ export interface OnlineMinMaxOptions {
 
 /** The statistics of an {@link OnlineMinMax}, as a checkpoint stores them. */
 export interface MinMaxStats {
+  /** Which min/max update the statistics come from. */
   tracking: MinMaxTracking;
+  /** The EMA momentum (f32 value). */
   momentum: number;
   /** Per-channel running minimum (f32 values). */
   min: Float64Array;
@@ -476,6 +478,7 @@ export function syntheticBackendTrace(options: SyntheticTraceOptions): Float64Ar
 
 /** The state of a {@link TemporalInputPipeline}, as a checkpoint stores it. */
 export interface TemporalInputState {
+  /** The normaliser's statistics. */
   norm: MinMaxStats;
   /** The kept Fourier frames, oldest first (the original's `input_history`). */
   history: Float64Array[];

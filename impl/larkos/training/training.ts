@@ -256,6 +256,8 @@ export class SyntheticGraphHistoryTask {
   readonly #q: Float64Array;
 
   /**
+   * A task drawing graphs and histories from `options.seed` (see {@link TaskOptions}).
+   *
    * @throws {TypeError} when options is not an object or a field is not a number.
    * @throws {RangeError} for a seed outside [0, 2³²), a graph or sample count that is not an
    *   integer in [1, 2^16] (their product at most 2^16), an out-degree outside [1, 7], or an
@@ -399,6 +401,8 @@ export class LarkosTrainingModel {
   readonly projection: Tensor;
 
   /**
+   * The reasoner, temporal encoder and fusion head, initialised from `options.seed`.
+   *
    * @throws {TypeError} when options is not an object.
    * @throws {RangeError} for a seed outside [0, 2³²) or a dropout outside [0, 1).
    */
@@ -579,6 +583,8 @@ export class LarkosTrainer {
   }
 
   /**
+   * A trainer with its model, task, AdamW and schedule, built from `options`.
+   *
    * @throws {TypeError} when options or the schedule is not an object.
    * @throws {RangeError} as {@link SyntheticGraphHistoryTask} and {@link LarkosTrainingModel},
    *   for a schedule lr or etaMin that is not finite and >= 0 (or not finite in f32), a tMax
