@@ -22,6 +22,16 @@ export const AMS_GEOMETRY_MUTATIONS: readonly Mutation[] = [
     why: "the transporter renormalises after every 3rd segment instead of every 4th (an " +
       "off-by-one in the interval test): the states after segments 3, 6 and 9 are rescaled",
   }),
+  planted("geometry", "renorm_every_segment", "forward", {
+    file: KERNEL,
+    find: "if ((k + 1u) % p.interval == 0u) {",
+    replace: "if ((k + 1u) % 1u == 0u) {",
+    tests: TEST,
+    filter: claims("geometry", "divergence_transport_ceiling"),
+    why: "the transporter renormalises after every segment instead of every interval-th one: " +
+      "the norm is then exact whatever RK4 does, which hides its instability (a drift of 0 " +
+      "where the unrenormalised segments grow the norm several-fold)",
+  }),
   planted("geometry", "canonical_axis_norm_squared", "forward", {
     file: HOST,
     find: "const norm = Math.max(Math.sqrt(sum), AXIS_NORM_FLOOR);",

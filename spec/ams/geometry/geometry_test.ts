@@ -67,6 +67,7 @@ import {
   SLERP_ANTIPODAL,
   SLERP_SPHERE,
   TOPIC_TRANSPORT_NORM,
+  TRANSPORT_CEILING,
   TRANSPORT_NORM,
   TRANSPORT_RENORM_SCHEDULE,
   TRANSPORT_RK4_BOUND,
@@ -323,6 +324,113 @@ claimTest(TRANSPORT_RK4_BOUND, (): Measurement => {
       { name: "max ‖A‖₂ (premise)", figure: normA, bound: 0.5, direction: "<=" },
     ],
     detail: `${runs} 3-segment paths; max ‖A‖₂ = ${normA.toFixed(3)}`,
+  };
+});
+
+/** |R(iθ)|² of RK4 (R(z) = 1 + z + z²/2 + z³/6 + z⁴/24) on the imaginary axis. */
+function rk4GainSquared(theta: number): number {
+  return 1 - theta ** 6 / 72 + theta ** 8 / 576;
+}
+
+claimTest(TRANSPORT_CEILING, async (): Promise<Measurement> => {
+  const d = 8;
+  const dF = 16;
+  const B = 4;
+  const nPts = 4;
+  const limit = 2 * Math.SQRT2;
+  // |R(iθ)|² = 1 exactly at the stability limit θ = 2√2; the constant-coefficient drift of 3
+  // steps with θ ≤ 1 is at most 1 − |R(i)|³ (|R|² decreases on (0, √6)).
+  // The closed form against |R(iθ)|² from the polynomial's real and imaginary parts.
+  let formError = 0;
+  for (const t of [0.5, 1, Math.sqrt(6), limit, 3.2]) {
+    const re = 1 - t ** 2 / 2 + t ** 4 / 24;
+    const im = t - t ** 3 / 6;
+    formError = Math.max(formError, Math.abs(rk4GainSquared(t) - (re * re + im * im)));
+  }
+  const ccBound = 1 - rk4GainSquared(1) ** 1.5;
+  // Every ‖A‖₂ on the loops scaled to ≥ 3.2 (beyond the limit), ≤ 2.7 (inside it) or ≤ 0.999.
+  const regimes = [
+    // Targets a little inside the premises: the scaled weights are rounded to f32.
+    { name: "beyond", target: 3.21, byMin: true },
+    { name: "inside", target: 2.69, byMin: false },
+    { name: "below", target: 0.999, byMin: false },
+  ] as const;
+  const ratios = { beyond: [] as number[], inside: [] as number[], below: [] as number[] };
+  const normRange = {
+    beyond: [Infinity, 0],
+    inside: [Infinity, 0],
+    below: [Infinity, 0],
+  };
+  for (const seed of [41, 42, 43]) {
+    const base = connectionAt(d, dF, seed);
+    const rng = new Rng(seed + 5);
+    // Closed loops p0 → p1 → p2 → p0: 3 segments, none renormalised with interval 4.
+    const paths = new Float32Array(B * nPts * d);
+    for (let b = 0; b < B; b++) {
+      const loop = normals(rng, (nPts - 1) * d, 0.5);
+      paths.set(loop, b * nPts * d);
+      paths.set(loop.subarray(0, d), (b * nPts + nPts - 1) * d);
+    }
+    const f = normals(rng, B * dF);
+    const pathOf = (b: number) => Array.from(paths.subarray(b * nPts * d, (b + 1) * nPts * d));
+    const norms = (w: typeof base) => {
+      const out: number[] = [];
+      for (let b = 0; b < B; b++) {
+        for (const g of pathGenerators(F64, w, pathOf(b), nPts)) {
+          for (const A of [g.a0, g.am, g.a1]) out.push(skewNorm(A, dF));
+        }
+      }
+      return out;
+    };
+    // A is linear in the last layer's weight and bias, so scaling them by k scales every ‖A‖₂.
+    const n1 = norms(base);
+    for (const r of regimes) {
+      const k = r.target / (r.byMin ? Math.min(...n1) : Math.max(...n1));
+      const w = scaleLastLayer(base, k);
+      const nk = norms(w);
+      const range = normRange[r.name];
+      range[0] = Math.min(range[0]!, ...nk);
+      range[1] = Math.max(range[1]!, ...nk);
+      const gpu = await transportGpu(w, f, paths, B, nPts, 4);
+      for (let b = 0; b < B; b++) {
+        const f0 = Array.from(f.subarray(b * dF, (b + 1) * dF));
+        const st = transportStates(F64, pathGenerators(F64, w, pathOf(b), nPts), f0, 4);
+        const n0 = Math.hypot(...f0);
+        ratios[r.name].push(
+          Math.hypot(...st[nPts - 1]!) / n0,
+          Math.hypot(...gpu.fiber.subarray(b * dF, (b + 1) * dF)) / n0,
+        );
+      }
+    }
+  }
+  const growth = Math.min(...ratios.beyond) - 1;
+  const shrink = 1 - Math.min(...ratios.inside);
+  const below = Math.max(...ratios.below.map((x) => Math.abs(x - 1)));
+  const fmt = (x: number) => x.toPrecision(4);
+  return {
+    figure: growth,
+    bound: 0.1,
+    pass: true,
+    parts: [
+      { name: "(a) min growth beyond 2√2", figure: growth, bound: 0.1, direction: ">=" },
+      { name: "(a) premise min ‖A‖₂", figure: normRange.beyond[0]!, bound: 3.2, direction: ">=" },
+      { name: "(b) max shrink inside 2√2", figure: shrink, bound: 0.1, direction: ">=" },
+      { name: "(b) premise max ‖A‖₂", figure: normRange.inside[1]!, bound: 2.7, direction: "<=" },
+      { name: "(c) max drift, ‖A‖₂ ≤ 1", figure: below, bound: 0.1, direction: "<=" },
+      { name: "(c) vs constant-coefficient", figure: below, bound: 0.0182, direction: "<=" },
+      { name: "(c) premise max ‖A‖₂", figure: normRange.below[1]!, bound: 1, direction: "<=" },
+      { name: "|R(iθ)|² closed form error", figure: formError, bound: 1e-12, direction: "<=" },
+    ],
+    detail: `3 seeds × ${B} closed 3-segment loops, oracle and GPU each; ‖f_out‖/‖f‖ beyond ` +
+      `(‖A‖₂ ${fmt(normRange.beyond[0]!)}–${fmt(normRange.beyond[1]!)}) ` +
+      `${fmt(Math.min(...ratios.beyond))}–${fmt(Math.max(...ratios.beyond))}, inside ` +
+      `(‖A‖₂ ${fmt(normRange.inside[0]!)}–${fmt(normRange.inside[1]!)}) ` +
+      `${fmt(Math.min(...ratios.inside))}–${fmt(Math.max(...ratios.inside))}, below ` +
+      `(‖A‖₂ ${fmt(normRange.below[0]!)}–${fmt(normRange.below[1]!)}) ` +
+      `${fmt(Math.min(...ratios.below))}–${fmt(Math.max(...ratios.below))}; ` +
+      `constant-coefficient 3-step drift at θ = 1: ${fmt(ccBound)}, |R(i√6)| = ` +
+      `${fmt(Math.sqrt(rk4GainSquared(Math.sqrt(6))))}, |R(i2√2)|² − 1 = ` +
+      `${rk4GainSquared(limit) - 1}`,
   };
 });
 
