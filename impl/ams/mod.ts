@@ -25,6 +25,9 @@ export {
 } from "./config/config.ts";
 export {
   applyStopRule,
+  AXIS_NORM_FLOOR,
+  AXIS_RAW_STD,
+  canonicalAxis,
   checkConnection,
   checkMetric,
   connectionGpu,
@@ -34,6 +37,7 @@ export {
   type GeodesicSettings,
   GEOMETRY_MAX_D,
   GEOMETRY_MAX_DF,
+  initAxisRaw,
   initConnection,
   initMetric,
   linearPathF32,

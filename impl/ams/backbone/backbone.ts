@@ -122,8 +122,15 @@ export function decodeBackboneText(text: unknown, what = "text"): string {
  * strictEqual(firstInvalidUtf8(new Uint8Array([0x61, 0xe2, 0x82, 0xac])), -1); // "a€"
  * strictEqual(firstInvalidUtf8(new Uint8Array([0x61, 0xc0, 0xaf])), 1); // overlong "/"
  * ```
+ *
+ * @throws {TypeError} when `b` is not a Uint8Array.
  */
 export function firstInvalidUtf8(b: Uint8Array): number {
+  if (!(b instanceof Uint8Array)) {
+    throw new TypeError(
+      `Cannot check UTF-8 bytes: expected a Uint8Array but got ${describe(b)}`,
+    );
+  }
   let i = 0;
   while (i < b.length) {
     const c = b[i]!;

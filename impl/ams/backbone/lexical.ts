@@ -87,8 +87,11 @@ function strip(w: string, suffix: string): string | null {
  * deepStrictEqual(["studies", "switches", "traveled", "named", "name"].map(stem),
  *   ["study", "switch", "travel", "nam", "nam"]);
  * ```
+ *
+ * @throws {TypeError} when `word` is not a string.
  */
 export function stem(word: string): string {
+  checkString("stem a word", "word", word);
   let w = word;
   if (w.length < 4) return w;
   if (w.endsWith("ies") && w.length > 4) w = w.slice(0, -3) + "y";
@@ -111,8 +114,11 @@ export function stem(word: string): string {
  * strictEqual(hashStem(""), 2166136261); // the offset basis
  * strictEqual(hashStem("a"), 0xe40c292c); // the published FNV-1a test vector
  * ```
+ *
+ * @throws {TypeError} when `s` is not a string.
  */
 export function hashStem(s: string): number {
+  checkString("hash a stem", "the stem", s);
   let h = 0x811c9dc5;
   for (const byte of new TextEncoder().encode(s)) {
     h ^= byte;
@@ -123,6 +129,7 @@ export function hashStem(s: string): number {
 
 /** The words of `text` before stop-word removal (steps 1–2 of the module doc). */
 export function words(text: string): string[] {
+  checkString("split words", "text", text);
   const out: string[] = [];
   const lower = text.toLowerCase().replaceAll("\u2019", "'");
   for (const m of lower.matchAll(/[\p{L}\p{N}]+(?:'[\p{L}\p{N}]+)*/gu)) {
@@ -131,6 +138,12 @@ export function words(text: string): string[] {
     out.push(w);
   }
   return out;
+}
+
+function checkString(op: string, what: string, s: unknown): void {
+  if (typeof s !== "string") {
+    throw new TypeError(`Cannot ${op}: expected ${what} to be a string but got ${describe(s)}`);
+  }
 }
 
 /** Options of {@link LexicalBackbone}. */
@@ -169,12 +182,12 @@ export class LexicalBackbone implements Backbone {
    * @throws {TypeError} when `options` is not an object.
    */
   constructor(options: LexicalBackboneOptions = {}) {
-    if (typeof options !== "object" || options === null) {
+    if (typeof options !== "object" || options === null || Array.isArray(options)) {
       throw new TypeError(
         `Cannot create a lexical backbone: expected an options object but got ${describe(options)}`,
       );
     }
-    const d = options.d ?? LEXICAL_DEFAULT_D;
+    const d = options.d === undefined ? LEXICAL_DEFAULT_D : options.d; // null is refused below
     if (!Number.isInteger(d) || d < 1 || d > 1 << 24) {
       throw new RangeError(
         `Cannot create a lexical backbone: expected d (hash buckets) an integer in [1, 16777216] ` +

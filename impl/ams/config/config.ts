@@ -380,6 +380,24 @@ export function cfg4(overrides: Cfg4Overrides = {}): Readonly<Cfg4> {
   }
   const loss_weights = Object.freeze({ ...CFG4_DEFAULTS.loss_weights, ...lwIn });
   const merged = { ...CFG4_DEFAULTS, ...o, loss_weights } as Record<string, unknown>;
+  checkFieldTypes(op, merged);
+  const c = merged as unknown as Cfg4;
+  for (const r of CFG4_RULES) {
+    if (!r.holds(c)) {
+      throw new RangeError(`${op}: expected ${r.field} ${r.rule} but got ${show(r.value(c))}`);
+    }
+  }
+  return Object.freeze(c);
+}
+
+/** Throws a TypeError naming the first field of `merged` whose value has the wrong type. */
+function checkFieldTypes(op: string, merged: Record<string, unknown>): void {
+  const loss_weights = merged.loss_weights;
+  if (loss_weights === null || typeof loss_weights !== "object" || Array.isArray(loss_weights)) {
+    throw new TypeError(
+      `${op}: expected loss_weights to be an object but got ${show(loss_weights)}`,
+    );
+  }
   for (const f of [...CFG4_INT_FIELDS, ...CFG4_REAL_FIELDS]) {
     if (typeof merged[f] !== "number") {
       throw new TypeError(`${op}: expected ${f} to be a number but got ${show(merged[f])}`);
@@ -396,16 +414,19 @@ export function cfg4(overrides: Cfg4Overrides = {}): Readonly<Cfg4> {
       throw new TypeError(`${op}: expected ${f} to be a string but got ${show(merged[f])}`);
     }
   }
-  const c = merged as unknown as Cfg4;
-  for (const r of CFG4_RULES) {
-    if (!r.holds(c)) {
-      throw new RangeError(`${op}: expected ${r.field} ${r.rule} but got ${show(r.value(c))}`);
-    }
-  }
-  return Object.freeze(c);
 }
 
-/** Lists the rules `c` breaks (empty for a valid config); never throws on a typed config. */
+/**
+ * Lists the rules `c` breaks (empty for a valid config); never throws on a typed config.
+ *
+ * @throws {TypeError} when `c` is not an object or a field has the wrong type (a number field a
+ *   non-number, `llm_name` a non-string, `loss_weights` a non-object): its rules cannot be read.
+ */
 export function cfg4Violations(c: Cfg4): readonly Cfg4Rule[] {
+  const op = "Cannot list the Cfg4 violations";
+  if (c === null || typeof c !== "object" || Array.isArray(c)) {
+    throw new TypeError(`${op}: expected a Cfg4 object but got ${show(c)}`);
+  }
+  checkFieldTypes(op, c as unknown as Record<string, unknown>);
   return CFG4_RULES.filter((r) => !r.holds(c));
 }

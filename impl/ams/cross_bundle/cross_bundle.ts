@@ -126,23 +126,53 @@ type Shapes = readonly (readonly [string, readonly number[]])[];
  * strictEqual(headsOf(CFG4_DEFAULTS, "ctx"), 4);
  * strictEqual(slotsOf(CFG4_DEFAULTS, "time"), 2);
  * ```
+ *
+ * @throws {TypeError} when `cfg` is not an object or `b` not a bundle. @throws {RangeError}
+ *   when the field read is not an integer ≥ 1 (also for {@link headsOf} and {@link slotsOf}).
  */
 export function fiberDim(cfg: Readonly<Cfg4>, b: CrossBundle): number {
-  return b === "time" ? cfg.d_F_time : b === "topic" ? cfg.d_F_topic : cfg.d_F_ctx;
+  return cfgDim("Cannot read fiberDim of a bundle", cfg, b, FIBER_FIELDS);
+}
+
+const FIBER_FIELDS = { time: "d_F_time", topic: "d_F_topic", ctx: "d_F_ctx" } as const;
+const SLOT_FIELDS = {
+  time: "prefix_slots_time",
+  topic: "prefix_slots_topic",
+  ctx: "prefix_slots_ctx",
+} as const;
+
+/** Checks `cfg` and bundle `b`, then returns `cfg[fields[b]]` checked to be an integer ≥ 1. */
+function cfgDim(
+  op: string,
+  cfg: Readonly<Cfg4>,
+  b: CrossBundle,
+  fields: { readonly [k in CrossBundle]: keyof Cfg4 },
+): number {
+  if (cfg === null || typeof cfg !== "object") {
+    throw new TypeError(`${op}: expected a Cfg4 but got ${cfg}`);
+  }
+  if (!CROSS_BUNDLES.includes(b)) {
+    throw new TypeError(`${op}: expected the bundle time, topic or ctx but got ${String(b)}`);
+  }
+  const v = cfg[fields[b]] as unknown;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 1) {
+    throw new RangeError(`${op}: expected ${fields[b]} to be an integer >= 1 but got ${v}`);
+  }
+  return v;
 }
 
 /** Attention heads of bundle `b` (example at {@link fiberDim}). */
 export function headsOf(cfg: Readonly<Cfg4>, b: CrossBundle): number {
-  return b === "time" ? cfg.n_heads_time : b === "topic" ? cfg.n_heads_topic : cfg.n_heads_ctx;
+  return cfgDim("Cannot read headsOf a bundle", cfg, b, {
+    time: "n_heads_time",
+    topic: "n_heads_topic",
+    ctx: "n_heads_ctx",
+  });
 }
 
 /** Prefix slots of bundle `b` (example at {@link fiberDim}). */
 export function slotsOf(cfg: Readonly<Cfg4>, b: CrossBundle): number {
-  return b === "time"
-    ? cfg.prefix_slots_time
-    : b === "topic"
-    ? cfg.prefix_slots_topic
-    : cfg.prefix_slots_ctx;
+  return cfgDim("Cannot read slotsOf a bundle", cfg, b, SLOT_FIELDS);
 }
 
 /**
@@ -157,9 +187,17 @@ export function slotsOf(cfg: Readonly<Cfg4>, b: CrossBundle): number {
  * strictEqual(s.get("attn_topic.in_proj_weight")!.join(), "192,64");
  * strictEqual(s.get("lift_ctx.3.weight")!.join(), "16,48");
  * ```
+ *
+ * @throws {TypeError} when `cfg` is not an object. @throws {RangeError} when d_LLM, a d_F_b
+ *   or a prefix_slots_b is not an integer ≥ 1.
  */
 export function crossBundleParameterShapes(cfg: Readonly<Cfg4>): Shapes {
-  const d = cfg.d_LLM;
+  const op = "Cannot list the CrossBundleAttention parameter shapes";
+  const d = cfgDim(op, cfg, "time", { time: "d_LLM", topic: "d_LLM", ctx: "d_LLM" });
+  for (const b of CROSS_BUNDLES) {
+    cfgDim(op, cfg, b, FIBER_FIELDS);
+    cfgDim(op, cfg, b, SLOT_FIELDS);
+  }
   const s: [string, number[]][] = [["query_heads.ln.weight", [d]], ["query_heads.ln.bias", [d]]];
   for (const b of CROSS_BUNDLES) {
     const f = fiberDim(cfg, b);
@@ -197,8 +235,11 @@ function hostValues(x: ArrayLike<number>, n: number, what: string, op: string): 
   }
   for (let i = 0; i < n; i++) {
     const v = x[i];
-    if (typeof v !== "number" || !Number.isFinite(v)) {
-      throw new RangeError(`Cannot ${op}: expected ${what} to be finite but element ${i} is ${v}`);
+    // Uploaded as f32: a value past its range (1e39) would become Infinity there.
+    if (typeof v !== "number" || !Number.isFinite(Math.fround(v))) {
+      throw new RangeError(
+        `Cannot ${op}: expected ${what} to be finite in f32 but element ${i} is ${v}`,
+      );
     }
   }
 }
@@ -242,10 +283,15 @@ export class CrossBundleAttention {
    * @throws {TypeError} on a missing, unknown or wrongly sized weight.
    */
   constructor(o: CrossBundleOptions = {}) {
+    if (o === null || typeof o !== "object" || Array.isArray(o)) {
+      throw new TypeError(
+        `Cannot create CrossBundleAttention: expected an options object but got ${o}`,
+      );
+    }
     this.cfg = cfg4((o.cfg ?? {}) as Cfg4Overrides);
     const shapes = crossBundleParameterShapes(this.cfg);
     this.#shapes = shapes;
-    const seed = o.seed ?? 0;
+    const seed = o.seed === undefined ? 0 : o.seed; // null is a value, refused below
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
       throw new RangeError(
         `Cannot create CrossBundleAttention: expected a seed in [0, 2^32) but got ${seed}`,
@@ -385,6 +431,9 @@ export class CrossBundleAttention {
       );
     }
     let kpm: boolean[] | null = null;
+    if (call === null || typeof call !== "object" || Array.isArray(call)) {
+      throw new TypeError(`Cannot ${op}: expected call options { mask } but got ${call}`);
+    }
     const mask = call.mask;
     if (mask !== undefined && mask !== null) {
       if (typeof mask !== "object" || typeof mask.length !== "number") {
@@ -471,6 +520,7 @@ export class CrossBundleAttention {
    * @throws {RangeError} on a non-finite value.
    */
   setWeights(w: CrossBundleWeights): void {
+    this.#checkParams("set CrossBundleAttention weights"); // a disposed module stays disposed
     this.#checkWeights(w, "set");
     for (const [k, shape] of this.#shapes) {
       this.#params.get(k)!.dispose();

@@ -136,6 +136,9 @@ export function checkedUnitDirn(
   if (v.length !== dim) {
     throw new TypeError(`Cannot ${what}: expected a dirn of length ${dim} but got ${v.length}`);
   }
+  if (typeof tol !== "number" || !Number.isFinite(tol) || tol < 0) {
+    throw new RangeError(`Cannot ${what}: expected a tolerance >= 0 (finite) but got ${tol}`);
+  }
   const out = new Float64Array(dim);
   let ss = 0;
   for (let i = 0; i < dim; i++) {
@@ -179,6 +182,9 @@ function dot(a: Float64Array, b: Float64Array): number {
  * const data = new Float64Array([0, 0, 0.1, 0, 5, 5, 5.1, 5]);
  * deepStrictEqual(Array.from(farthestFirstKmeans(data, 4, 2, 2)), [0, 0, 1, 1]);
  * ```
+ *
+ * @throws {RangeError} when n, p, k (≥ 1) or maxIter (≥ 0) is not an integer, or data holds
+ *   a non-finite value. @throws {TypeError} when data is not a Float64Array of n·p values.
  */
 export function farthestFirstKmeans(
   data: Float64Array,
@@ -187,9 +193,35 @@ export function farthestFirstKmeans(
   k: number,
   maxIter: number = SPLIT_KMEANS_MAX_ITER,
 ): Int32Array {
+  const op = "run the farthest-first k-means";
+  for (
+    const [what, v, min] of [["n", n, 1], ["p", p, 1], ["k", k, 1], [
+      "maxIter",
+      maxIter,
+      0,
+    ]] as const
+  ) {
+    if (!Number.isSafeInteger(v) || v < min || v > 2 ** 31 - 1) {
+      throw new RangeError(
+        `Cannot ${op}: expected ${what} to be an integer >= ${min} but got ${v}`,
+      );
+    }
+  }
+  const raw = data as unknown;
+  if (!(raw instanceof Float64Array || raw instanceof Float32Array) || raw.length !== n * p) {
+    throw new TypeError(
+      `Cannot ${op}: expected data to be a Float64Array of n·p = ${n * p} values but got ` +
+        `${
+          raw === null || typeof raw !== "object" ? raw : `length ${(raw as Float64Array).length}`
+        }`,
+    );
+  }
+  const bad = data.findIndex((x) => !Number.isFinite(x));
+  if (bad >= 0) {
+    throw new RangeError(`Cannot ${op}: expected finite data but element ${bad} is ${data[bad]}`);
+  }
   const K = Math.min(k, n);
   const asgn = new Int32Array(n);
-  if (K <= 0) return asgn;
   const dist = (i: number, c: Float64Array, j: number) => {
     let s = 0;
     for (let l = 0; l < p; l++) {
@@ -280,11 +312,23 @@ export class DirectionTreeV4 {
    *   `unitTol` is not a finite non-negative number
    */
   constructor(dim: number, options: DirectionTreeOptions = {}) {
+    if (options === null || typeof options !== "object" || Array.isArray(options)) {
+      throw new TypeError(
+        `Cannot build a direction tree: expected an options object but got ${options}`,
+      );
+    }
     this.dim = checkInteger(dim, "dim", 1);
-    this.treeK = checkInteger(options.treeK ?? TREE_K_DEFAULT, "treeK", 2);
-    this.maxLeaf = checkInteger(options.maxLeaf ?? TREE_MAX_LEAF_DEFAULT, "maxLeaf", 1);
-    const tol = options.unitTol ?? DIRN_UNIT_TOL;
-    if (!Number.isFinite(tol) || tol < 0) {
+    if (dim > 1 << 24) {
+      throw new RangeError(
+        `Cannot build a direction tree: expected dim to be at most 2^24 but got ${dim}`,
+      );
+    }
+    // Only undefined means the default: null is a value, refused like any other non-number.
+    const or = (v: number | undefined, d: number) => (v === undefined ? d : v);
+    this.treeK = checkInteger(or(options.treeK, TREE_K_DEFAULT), "treeK", 2);
+    this.maxLeaf = checkInteger(or(options.maxLeaf, TREE_MAX_LEAF_DEFAULT), "maxLeaf", 1);
+    const tol = or(options.unitTol, DIRN_UNIT_TOL);
+    if (typeof tol !== "number" || !Number.isFinite(tol) || tol < 0) {
       throw new RangeError(
         `Cannot build a direction tree: expected unitTol to be a finite number >= 0 but got ${tol}`,
       );
@@ -327,7 +371,9 @@ export class DirectionTreeV4 {
       );
     }
     if (this.#dirns.has(mid)) {
-      throw new RangeError(`Cannot insert into a direction tree: id ${mid} is already in it`);
+      throw new RangeError(
+        `Cannot insert into a direction tree: expected an id not in it but id ${mid} is already in it`,
+      );
     }
     const d = checkedUnitDirn(dirn, this.dim, this.unitTol, `insert id ${mid}`);
     this.#dirns.set(mid, d);
@@ -342,7 +388,9 @@ export class DirectionTreeV4 {
    */
   remove(mid: number): void {
     if (!this.#dirns.has(mid)) {
-      throw new RangeError(`Cannot remove id ${mid} from a direction tree: it is not in it`);
+      throw new RangeError(
+        `Cannot remove id ${mid} from a direction tree: expected an id in it but it is not in it`,
+      );
     }
     this.#dirns.delete(mid);
     rm(this.#root, mid);
@@ -414,6 +462,21 @@ export class DirectionTreeV4 {
    * when consistent), like the original's `verify_consistency`.
    */
   verifyConsistency(expected?: Iterable<number>): string[] {
+    if (expected !== undefined) {
+      const it = expected as unknown as { [Symbol.iterator]?: unknown };
+      const list =
+        it !== null && typeof it === "object" && typeof it[Symbol.iterator] === "function"
+          ? [...expected]
+          : null;
+      const bad = list?.find((id) => !Number.isSafeInteger(id) || id < 0);
+      if (list === null || bad !== undefined) {
+        throw new TypeError(
+          `Cannot verify a direction tree: expected the ids it must hold as an iterable of ` +
+            `non-negative integers but got ${list === null ? String(expected) : `id ${bad}`}`,
+        );
+      }
+      expected = list;
+    }
     const errs: string[] = [];
     const leafIds = collect(this.#root);
     const seen = new Set<number>();
@@ -604,6 +667,10 @@ function rm(nd: Node, mid: number): boolean {
  * const hits = bruteForceCosine([[1, 0]], [[0, 1], [1, 0], [0.6, 0.8]], 2);
  * deepStrictEqual(hits[0]!.map((h) => h.mid), [1, 2]);
  * ```
+ *
+ * @throws {TypeError} when queries or dirns are not non-empty lists of vectors of one width,
+ *   or mids are not one distinct integer per dirn. @throws {RangeError} when a vector is zero
+ *   or not finite, or k is not an integer ≥ 1.
  */
 export function bruteForceCosine(
   queries: readonly ArrayLike<number>[],
@@ -611,6 +678,43 @@ export function bruteForceCosine(
   k: number,
   mids?: readonly number[],
 ): TreeHit[][] {
+  const op = "rank by brute-force cosine";
+  const rows = (what: string, xs: unknown, width: number | null): number => {
+    if (!Array.isArray(xs) || xs.length === 0) {
+      throw new TypeError(`Cannot ${op}: expected ${what} to be a non-empty array of vectors`);
+    }
+    xs.forEach((v, i) => {
+      const ok = Array.isArray(v) || v instanceof Float32Array || v instanceof Float64Array;
+      if (!ok || (width !== null && v.length !== width) || v.length === 0) {
+        throw new TypeError(
+          `Cannot ${op}: expected ${what}[${i}] to be a vector of ${width ?? "≥ 1"} numbers`,
+        );
+      }
+      width = v.length;
+      let ss = 0;
+      for (const x of Array.from(v as ArrayLike<number>)) {
+        if (typeof x !== "number" || !Number.isFinite(x)) {
+          throw new RangeError(`Cannot ${op}: expected ${what}[${i}] to be finite but got ${x}`);
+        }
+        ss += x * x;
+      }
+      if (ss === 0) throw new RangeError(`Cannot ${op}: expected ${what}[${i}] to be non-zero`);
+    });
+    return width!;
+  };
+  rows("queries", queries, rows("dirns", dirns, null));
+  if (!Number.isSafeInteger(k) || k < 1) {
+    throw new RangeError(`Cannot ${op}: expected k to be a positive integer but got ${k}`);
+  }
+  if (
+    mids !== undefined &&
+    (!Array.isArray(mids) || mids.length !== dirns.length ||
+      !mids.every((m) => Number.isSafeInteger(m)) || new Set(mids).size !== mids.length)
+  ) {
+    throw new TypeError(
+      `Cannot ${op}: expected mids to be ${dirns.length} distinct integer ids (one per dirn)`,
+    );
+  }
   const norms = dirns.map((d) => Math.sqrt(Array.from(d).reduce((s, x) => s + x * x, 0)));
   return queries.map((q) => {
     const qn = Math.sqrt(Array.from(q).reduce((s, x) => s + x * x, 0));

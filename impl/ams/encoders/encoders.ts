@@ -114,6 +114,32 @@ function resolveCfg(cfg: EncoderOptions["cfg"]): Readonly<Cfg4> {
   return cfg4((cfg ?? {}) as Cfg4Overrides);
 }
 
+function checkInt(op: string, what: string, v: unknown, min: number, max: number): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
+    const E = typeof v === "number" ? RangeError : TypeError;
+    throw new E(`Cannot ${op}: expected ${what} to be an integer in [${min}, ${max}] but got ${v}`);
+  }
+  return v;
+}
+
+/** Checks the dims a parameter-shape table reads from `cfg` (any Cfg4-shaped object). */
+function checkShapeCfg(op: string, cfg: unknown, fields: readonly (keyof Cfg4)[]): Cfg4 {
+  if (cfg === null || typeof cfg !== "object") {
+    throw new TypeError(`Cannot ${op}: expected a Cfg4 but got ${cfg}`);
+  }
+  for (const f of fields) checkInt(op, f, (cfg as Record<string, unknown>)[f], 1, 1 << 20);
+  return cfg as Cfg4;
+}
+
+/** Checks that the options of an encoder's constructor are an object (undefined: defaults). */
+function checkOptions(name: string, o: unknown): EncoderOptions {
+  if (o === undefined) return {};
+  if (o === null || typeof o !== "object" || Array.isArray(o)) {
+    throw new TypeError(`Cannot create ${name}: expected an options object but got ${o}`);
+  }
+  return o as EncoderOptions;
+}
+
 function linearShapes(name: string, inF: number, outF: number): Shapes {
   return [[`${name}.weight`, [outF, inF]], [`${name}.bias`, [outF]]];
 }
@@ -124,7 +150,13 @@ function isTensor(x: unknown): x is Tensor {
 }
 
 /** Checks host numbers: `n` finite values. */
-function hostValues(x: ArrayLike<number>, n: number, what: string, op: string): ArrayLike<number> {
+function hostValues(
+  x: ArrayLike<number>,
+  n: number,
+  what: string,
+  op: string,
+  f32 = true,
+): ArrayLike<number> {
   if (x === null || typeof x !== "object" || typeof x.length !== "number") {
     throw new TypeError(`Cannot ${op}: expected ${what} as an array of numbers but got ${x}`);
   }
@@ -133,9 +165,12 @@ function hostValues(x: ArrayLike<number>, n: number, what: string, op: string): 
   }
   for (let i = 0; i < n; i++) {
     const v = x[i];
-    if (typeof v !== "number" || !Number.isFinite(v)) {
+    // Values uploaded as f32 must stay finite there (1e39 would become Infinity).
+    if (typeof v !== "number" || !Number.isFinite(f32 ? Math.fround(v) : v)) {
       throw new RangeError(
-        `Cannot ${op}: expected ${what} to be finite but element ${i} is ${v}`,
+        `Cannot ${op}: expected ${what} to be finite${
+          f32 ? " in f32" : ""
+        } but element ${i} is ${v}`,
       );
     }
   }
@@ -205,7 +240,7 @@ abstract class EncoderBase {
     this.#name = name;
     this.cfg = cfg;
     this.#shapes = shapes;
-    const seed = o.seed ?? 0;
+    const seed = o.seed === undefined ? 0 : o.seed; // null is a value, refused below
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
       throw new RangeError(`Cannot create ${name}: expected a seed in [0, 2^32) but got ${seed}`);
     }
@@ -295,6 +330,7 @@ abstract class EncoderBase {
    *   on a non-finite value.
    */
   setWeights(w: EncoderWeights): void {
+    this.checkParams(); // a disposed encoder stays disposed
     this.#checkWeights(w, "set");
     for (const [k, shape] of this.#shapes) {
       this.#params.get(k)!.dispose();
@@ -319,8 +355,11 @@ abstract class EncoderBase {
  * strictEqual(fourierPerScalar(5), 6);
  * strictEqual(fourierPerScalar(2), 4);
  * ```
+ *
+ * @throws {RangeError} when dTime is not an integer in [1, 2^20] ({TypeError} when not a number).
  */
 export function fourierPerScalar(dTime: number): number {
+  checkInt("count Fourier features", "dTime", dTime, 1, 1 << 20);
   return Math.max(4, 2 * Math.ceil(dTime / 2));
 }
 
@@ -335,8 +374,11 @@ export function fourierPerScalar(dTime: number): number {
  * const w = timeFrequencies(4); // [1, 21.544, 464.16, 10000]
  * ok(w[0] === 1 && Math.abs(w[3]! - 1e4) < 1e-9);
  * ```
+ *
+ * @throws {RangeError} when k is not an integer in [1, 2^20] ({TypeError} when not a number).
  */
 export function timeFrequencies(k: number): Float64Array {
+  checkInt("compute the time frequencies", "k", k, 1, 1 << 20);
   const step = k === 1 ? 0 : Math.log(FOURIER_MAX_PERIOD) / (k - 1);
   return Float64Array.from({ length: k }, (_, i) => Math.exp(i * step));
 }
@@ -365,12 +407,17 @@ export function timeFourierFeatures(
 ): Float64Array {
   const nf = fourierPerScalar(dTime);
   const k = nf / 2;
+  if (s === null || typeof s !== "object" || typeof s.length !== "number" || s.length === 0) {
+    throw new TypeError(
+      `Cannot compute Fourier features: expected a non-empty array of time scalars but got ${s}`,
+    );
+  }
   if (!Number.isInteger(batch) || batch < 1 || s.length % batch !== 0) {
     throw new RangeError(
       `Cannot compute Fourier features: expected ${s.length} scalars to split into ${batch} rows`,
     );
   }
-  hostValues(s, s.length, "time scalars", "compute Fourier features");
+  hostValues(s, s.length, "time scalars", "compute Fourier features", false);
   const ns = s.length / batch;
   const w = timeFrequencies(k);
   const out = new Float64Array(batch * ns * nf);
@@ -396,8 +443,12 @@ export function timeFourierFeatures(
  * const shapes = Object.fromEntries(timeParameterShapes(CFG4_DEFAULTS));
  * strictEqual(shapes["time_mlp.0.weight"]!.join(), "32,24");
  * ```
+ *
+ * @throws {TypeError} when `cfg` is not an object. @throws {RangeError} when a dim it reads
+ *   is not an integer ≥ 1.
  */
 export function timeParameterShapes(cfg: Readonly<Cfg4>): Shapes {
+  checkShapeCfg("list the TimeEncoder parameter shapes", cfg, ["d_LLM", "d_time", "d_F_time"]);
   const ff = 3 * fourierPerScalar(cfg.d_time);
   const hidden = Math.max(4 * cfg.d_time, 32);
   const fh = Math.max(4 * cfg.d_F_time, 64);
@@ -446,8 +497,9 @@ export class TimeEncoder extends EncoderBase {
    *   length.
    */
   constructor(options: EncoderOptions = {}) {
-    const cfg = resolveCfg(options.cfg);
-    super("TimeEncoder", cfg, timeParameterShapes(cfg), options);
+    const o = checkOptions("TimeEncoder", options);
+    const cfg = resolveCfg(o.cfg);
+    super("TimeEncoder", cfg, timeParameterShapes(cfg), o);
   }
 
   /**
@@ -464,7 +516,7 @@ export class TimeEncoder extends EncoderBase {
     if (x === null || typeof x !== "object") {
       throw new TypeError(`Cannot ${op}: expected { timeScalars, surprise } but got ${x}`);
     }
-    hostValues(x.timeScalars, 3 * B, `timeScalars (shape [${B}, 3])`, op);
+    hostValues(x.timeScalars, 3 * B, `timeScalars (shape [${B}, 3])`, op, false);
     hostValues(x.surprise, B, `surprise (shape [${B}])`, op);
     return B;
   }
@@ -508,8 +560,13 @@ export class TimeEncoder extends EncoderBase {
  * import { deepStrictEqual } from "node:assert/strict";
  * deepStrictEqual(Array.from(normalizeRows([3, 4, 0, 0], 2, 2)), [0.6000000238418579, 0.800000011920929, 0, 0]);
  * ```
+ *
+ * @throws {RangeError} when V or d is not an integer ≥ 1, or a value is not finite in f32.
+ * @throws {TypeError} when the table is not an array of V·d numbers.
  */
 export function normalizeRows(table: ArrayLike<number>, V: number, d: number): Float32Array {
+  checkInt("normalise rows", "V", V, 1, 1 << 26);
+  checkInt("normalise rows", "d", d, 1, 1 << 26);
   hostValues(table, V * d, `the table (shape [${V}, ${d}])`, "normalise rows");
   const out = new Float32Array(V * d);
   for (let v = 0; v < V; v++) {
@@ -533,6 +590,10 @@ export function normalizeRows(table: ArrayLike<number>, V: number, d: number): F
  * deepStrictEqual(Array.from(idfCentroid([0, 1, 7], wte, 2, 2)), [0.5, 0.5]); // 7 is OOV
  * deepStrictEqual(Array.from(idfCentroid([-1], wte, 2, 2)), [0, 0]);
  * ```
+ *
+ * @throws {TypeError} when ids are not integers, or wteNormed / idf have the wrong length.
+ * @throws {RangeError} when V or d is not an integer ≥ 1, or a row (or idf entry) of an
+ *   in-range id is not finite.
  */
 export function idfCentroid(
   ids: readonly number[],
@@ -541,6 +602,27 @@ export function idfCentroid(
   d: number,
   idf: ArrayLike<number> | null = null,
 ): Float64Array {
+  const op = "compute an IDF centroid";
+  checkInt(op, "V", V, 1, 1 << 26);
+  checkInt(op, "d", d, 1, 1 << 26);
+  if (!Array.isArray(ids) || !ids.every((t) => Number.isInteger(t))) {
+    throw new TypeError(`Cannot ${op}: expected ids to be an array of integer token ids`);
+  }
+  const isArrayLike = (x: unknown) =>
+    x !== null && typeof x === "object" && typeof (x as ArrayLike<number>).length === "number";
+  if (!isArrayLike(wteNormed) || wteNormed.length !== V * d) {
+    throw new TypeError(
+      `Cannot ${op}: expected wteNormed of V·d = ${V * d} values but got ${wteNormed?.length}`,
+    );
+  }
+  if (idf !== null && idf !== undefined && (!isArrayLike(idf) || idf.length !== V)) {
+    throw new TypeError(`Cannot ${op}: expected idf of V = ${V} values but got ${idf?.length}`);
+  }
+  // Only the rows (and idf entries) of in-range ids are read: those must be finite.
+  for (const t of new Set(ids.filter((t) => t >= 0 && t < V))) {
+    hostValues(Array.prototype.slice.call(wteNormed, t * d, (t + 1) * d), d, `row ${t}`, op, false);
+    if (idf !== null && idf !== undefined) hostValues([idf[t]!], 1, `idf[${t}]`, op, false);
+  }
   const c = new Float64Array(d);
   let wsum = 0;
   for (const t of ids) {
@@ -564,8 +646,12 @@ export function idfCentroid(
  * const shapes = Object.fromEntries(topicParameterShapes(CFG4_DEFAULTS));
  * strictEqual(shapes["fiber_mlp.0.weight"]!.join(), "256,1552");
  * ```
+ *
+ * @throws {TypeError} when `cfg` is not an object. @throws {RangeError} when a dim it reads
+ *   is not an integer ≥ 1.
  */
 export function topicParameterShapes(cfg: Readonly<Cfg4>): Shapes {
+  checkShapeCfg("list the TopicEncoder parameter shapes", cfg, ["d_LLM", "d_topic", "d_F_topic"]);
   const hidden = Math.max(4 * cfg.d_topic, 64);
   const fh = Math.max(4 * cfg.d_F_topic, 128);
   return [
@@ -614,8 +700,9 @@ export class TopicEncoder extends EncoderBase {
    *   `weights`.
    */
   constructor(options: EncoderOptions = {}) {
-    const cfg = resolveCfg(options.cfg);
-    super("TopicEncoder", cfg, topicParameterShapes(cfg), options);
+    const o = checkOptions("TopicEncoder", options);
+    const cfg = resolveCfg(o.cfg);
+    super("TopicEncoder", cfg, topicParameterShapes(cfg), o);
   }
 
   /**
@@ -721,8 +808,11 @@ export class TopicEncoder extends EncoderBase {
  * strictEqual(contextAttnDim(12), 48);
  * strictEqual(contextAttnDim(4), 32);
  * ```
+ *
+ * @throws {RangeError} when dCtx is not an integer ≥ 1 ({TypeError} when not a number).
  */
 export function contextAttnDim(dCtx: number): number {
+  checkInt("size the ContextEncoder attention", "dCtx", dCtx, 1, 1 << 20);
   return Math.max(4 * dCtx, 32);
 }
 
@@ -735,8 +825,12 @@ export function contextAttnDim(dCtx: number): number {
  * const shapes = Object.fromEntries(contextParameterShapes(CFG4_DEFAULTS));
  * strictEqual(shapes["mix_mlp.0.weight"]!.join(), "64,3120");
  * ```
+ *
+ * @throws {TypeError} when `cfg` is not an object. @throws {RangeError} when a dim it reads
+ *   is not an integer ≥ 1.
  */
 export function contextParameterShapes(cfg: Readonly<Cfg4>): Shapes {
+  checkShapeCfg("list the ContextEncoder parameter shapes", cfg, ["d_LLM", "d_ctx", "d_F_ctx"]);
   const d = cfg.d_LLM;
   const da = contextAttnDim(cfg.d_ctx);
   const hidden = Math.max(4 * cfg.d_ctx, 64);
@@ -793,8 +887,9 @@ export class ContextEncoder extends EncoderBase {
    *   `weights`.
    */
   constructor(options: EncoderOptions = {}) {
-    const cfg = resolveCfg(options.cfg);
-    super("ContextEncoder", cfg, contextParameterShapes(cfg), options);
+    const o = checkOptions("ContextEncoder", options);
+    const cfg = resolveCfg(o.cfg);
+    super("ContextEncoder", cfg, contextParameterShapes(cfg), o);
     this.dAttn = contextAttnDim(cfg.d_ctx);
   }
 

@@ -35,7 +35,7 @@
 import { createStorageBuffer, releaseBuffer } from "../../gpu/buffers.ts";
 import { dispatch } from "../../gpu/program.ts";
 import { readBuffers } from "../../gpu/readback.ts";
-import type { Rng } from "../../gpu/rng.ts";
+import { Rng } from "../../gpu/rng.ts";
 import {
   CONNECTION_PROGRAM,
   GEODESIC_STEP_PROGRAM,
@@ -145,11 +145,22 @@ function checkArray(
   return a;
 }
 
+function checkRng(op: string, rng: unknown): void {
+  if (!(rng instanceof Rng)) {
+    throw new TypeError(`Cannot ${op}: expected rng to be an Rng (impl/gpu/rng.ts) but got ${rng}`);
+  }
+}
+
 function checkMlp(op: string, what: string, net: Mlp3Weights, dims: readonly number[]): void {
   if (!Array.isArray(net) || net.length !== 3) {
     throw new TypeError(`Cannot ${op}: expected ${what} to be three Linear layers`);
   }
   net.forEach((l, k) => {
+    if (l === null || typeof l !== "object") {
+      throw new TypeError(`Cannot ${op}: expected ${what}[${k}] to be a Linear layer but got ${l}`);
+    }
+    checkDim(op, `${what}[${k}].inF`, l.inF, 1, 1 << 20);
+    checkDim(op, `${what}[${k}].outF`, l.outF, 1, 1 << 20);
     if (l.inF !== dims[k] || l.outF !== dims[k + 1]) {
       throw new RangeError(
         `Cannot ${op}: expected ${what}[${k}] to map ${dims[k]} → ${dims[k + 1]} but got ` +
@@ -211,6 +222,7 @@ export function checkConnection(op: string, w: ConnectionWeights): void {
  */
 export function initMetric(d: number, rng: Rng): MetricWeights {
   checkDim("initialise RiemannianMetric", "d", d, 1, GEOMETRY_MAX_D);
+  checkRng("initialise RiemannianMetric", rng);
   const h = 4 * d;
   const t = (d * (d + 1)) / 2;
   const xavier = (a: number, b: number) => () => rng.normal() * Math.sqrt(2 / (a + b));
@@ -248,6 +260,7 @@ export const AXIS_NORM_FLOOR = 1e-8;
  */
 export function initAxisRaw(d: number, rng: Rng): Float64Array {
   checkDim("initialise a canonical axis", "d", d, 1, GEOMETRY_MAX_D);
+  checkRng("initialise a canonical axis", rng);
   const raw = new Float64Array(d);
   for (let i = 0; i < d; i++) raw[i] = rng.normal() * AXIS_RAW_STD;
   return raw;
@@ -296,6 +309,7 @@ export function canonicalAxis(raw: ArrayLike<number>): Float64Array {
 export function initConnection(metric: MetricWeights, dF: number, rng: Rng): ConnectionWeights {
   const d = checkMetric("initialise FiberConnection", metric);
   checkDim("initialise FiberConnection", "dF", dF, 1, GEOMETRY_MAX_DF);
+  checkRng("initialise FiberConnection", rng);
   const z = 2 * d + (d * (d + 1)) / 2;
   const u = (fan: number) => () => rng.uniformIn(-1, 1) / Math.sqrt(fan);
   const n01 = () => rng.normal() * 0.01;
@@ -311,8 +325,24 @@ export function initConnection(metric: MetricWeights, dF: number, rng: Rng): Con
   };
 }
 
-/** [W1, b1, W2, b2, W3, b3] as f32, the kernels' packing. */
+/**
+ * [W1, b1, W2, b2, W3, b3] as f32, the kernels' packing.
+ *
+ * @throws {TypeError} when `net` is not three Linear layers. @throws {RangeError} when a
+ *   layer's sizes are not integers that chain, or a weight or bias has the wrong length or a
+ *   value not finite in f32.
+ */
 export function packMlp(net: Mlp3Weights): Float32Array {
+  const op = "pack an MLP";
+  if (!Array.isArray(net) || net.length !== 3) {
+    throw new TypeError(`Cannot ${op}: expected three Linear layers but got ${net}`);
+  }
+  // The layers' own sizes chain (in → out of each layer is the next layer's in).
+  const l0 = net[0] as Partial<LinearWeights> | null;
+  checkMlp(op, "net", net, [
+    typeof l0 === "object" && l0 !== null ? l0.inF! : NaN,
+    ...net.map((l) => (typeof l === "object" && l !== null ? l.outF : NaN)),
+  ]);
   const n = net.reduce((s, l) => s + l.weight.length + l.bias.length, 0);
   const out = new Float32Array(n);
   let at = 0;
@@ -535,11 +565,27 @@ export async function transportGpu(
  *   fallback: false, converged: true, iterations: 3, energy: 2,
  * });
  * ```
+ *
+ * @throws {TypeError} when `trace` is not an array of numbers (a non-finite energy is valid:
+ *   it selects the fallback). @throws {RangeError} when `tol` is not a finite number > 0.
  */
 export function applyStopRule(
   trace: ArrayLike<number>,
   tol: number,
 ): { fallback: boolean; converged: boolean; iterations: number; energy: number } {
+  const op = "apply the geodesic stop rule";
+  if (!(trace instanceof Float32Array || trace instanceof Float64Array || Array.isArray(trace))) {
+    throw new TypeError(`Cannot ${op}: expected trace to be an array of energies but got ${trace}`);
+  }
+  // A non-finite energy is valid (it selects the fallback); a non-number is not an energy.
+  for (let i = 0; i < trace.length; i++) {
+    if (typeof trace[i] !== "number") {
+      throw new TypeError(`Cannot ${op}: expected energy ${i} to be a number but got ${trace[i]}`);
+    }
+  }
+  if (!(typeof tol === "number" && tol > 0 && Number.isFinite(tol))) {
+    throw new RangeError(`Cannot ${op}: expected tol > 0 (finite) but got ${tol}`);
+  }
   let prev = Infinity;
   let cur = Infinity;
   for (let it = 0; it < trace.length; it++) {
@@ -556,7 +602,12 @@ export function applyStopRule(
   return { fallback: false, converged: false, iterations: trace.length, energy: cur };
 }
 
-/** The straight line x_s(1 − t) + x_e t on t_k = k/(N + 1) (t = 1 at the end), rounded to f32. */
+/**
+ * The straight line x_s(1 − t) + x_e t on t_k = k/(N + 1) (t = 1 at the end), rounded to f32.
+ *
+ * @throws {RangeError} when B, d or N is not an integer in range, or xs / xe has the wrong
+ *   length or a value not finite in f32. @throws {TypeError} when xs or xe is not an array.
+ */
 export function linearPathF32(
   xs: ArrayLike<number>,
   xe: ArrayLike<number>,
@@ -564,6 +615,17 @@ export function linearPathF32(
   d: number,
   N: number,
 ): Float32Array {
+  const op = "build a straight path (linearPathF32)";
+  checkDim(op, "B", B, 1, 1 << 16);
+  checkDim(op, "d", d, 1, 1 << 16);
+  checkDim(op, "N", N, 0, 1 << 16);
+  if (B * (N + 2) * d > 1 << 26) {
+    throw new RangeError(
+      `Cannot ${op}: expected at most 2^26 path values but got B·(N + 2)·d = ${B * (N + 2) * d}`,
+    );
+  }
+  checkArray(op, "xs", xs, B * d);
+  checkArray(op, "xe", xe, B * d);
   const P = N + 2;
   const out = new Float32Array(B * P * d);
   for (let b = 0; b < B; b++) {

@@ -85,6 +85,20 @@ function vectorOf(op: string, what: string, v: unknown, length?: number): Float6
   return out;
 }
 
+/** `v`, or `d` when `v` is undefined (null is a value, refused by the checks that follow). */
+function dflt<T>(v: T | undefined, d: T): T {
+  return v === undefined ? d : v;
+}
+
+/** Checks an options object (undefined: `{}`, every default). */
+function optionsOf<T extends object>(op: string, o: T | undefined, what = "options"): T {
+  if (o === undefined) return {} as T;
+  if (o === null || typeof o !== "object" || Array.isArray(o)) {
+    throw new TypeError(`Cannot ${op}: expected ${what} to be an object but got ${shownValue(o)}`);
+  }
+  return o;
+}
+
 /** Checks a finite matrix (optionally of `cols` columns and at least `minRows` rows). */
 function matrixOf(
   op: string,
@@ -201,6 +215,13 @@ export function varianceRatioRank(
   const op = "apply the variance-ratio rule";
   realIn(op, "ratio", ratio, 0, 1, "to be in (0, 1]");
   intIn(op, "rows", rows, 2, Number.MAX_SAFE_INTEGER);
+  const sv = vectorOf(op, "singularValues", singularValues);
+  if (sv.length === 0 || sv.some((x) => x < 0)) {
+    throw new RangeError(
+      `Cannot ${op}: expected at least one singular value, each >= 0, but got ${shownValue(sv)}`,
+    );
+  }
+  singularValues = sv;
   const k = singularValues.length;
   let total = 0;
   for (let i = 0; i < k; i++) total += singularValues[i]! ** 2;
@@ -628,12 +649,13 @@ export class KakeyaSet {
   ): KakeyaSet {
     const op = "build a KakeyaSet";
     const a = matrixOf(op, "X", x, { minRows: 2 });
+    options = optionsOf(op, options);
     const axis = vectorOf(op, "axis_in_field", axisInField, a.cols);
-    const ratio = options.varianceRatio ?? CFG4_DEFAULTS.kakeya_variance_ratio;
+    const ratio = dflt(options.varianceRatio, CFG4_DEFAULTS.kakeya_variance_ratio);
     realIn(op, "varianceRatio", ratio, 0, 1, "to be in (0, 1]");
-    const K = intIn(op, "K", options.K ?? CFG4_DEFAULTS.kakeya_K, 1, Number.MAX_SAFE_INTEGER);
-    const dRes = intIn(op, "dRes", options.dRes ?? CFG4_DEFAULTS.kakeya_d_res, 0, 1 << 30);
-    const seed = intIn(op, "seed", options.seed ?? KAKEYA_DEFAULT_SEED, 0, 0xffffffff);
+    const K = intIn(op, "K", dflt(options.K, CFG4_DEFAULTS.kakeya_K), 1, Number.MAX_SAFE_INTEGER);
+    const dRes = intIn(op, "dRes", dflt(options.dRes, CFG4_DEFAULTS.kakeya_d_res), 0, 1 << 30);
+    const seed = intIn(op, "seed", dflt(options.seed, KAKEYA_DEFAULT_SEED), 0, 0xffffffff);
     const p = kakeyaPca(a, ratio);
     const { t } = solveAlignedTDir(projectIntoPca(axis, p.basis));
     const [n, d, e] = [a.rows, a.cols, p.dEff];
@@ -695,7 +717,7 @@ export class KakeyaSet {
     const mean = vectorOf(op, "mean", parts.mean, B.cols);
     const C = matrixOf(op, "centers", parts.centers, { cols: B.rows, minRows: 1 });
     const axis = vectorOf(op, "axisInField", parts.axisInField, B.cols);
-    const dRes = intIn(op, "dRes", parts.dRes ?? CFG4_DEFAULTS.kakeya_d_res, 0, 1 << 30);
+    const dRes = intIn(op, "dRes", dflt(parts.dRes, CFG4_DEFAULTS.kakeya_d_res), 0, 1 << 30);
     return new KakeyaSet(
       mean,
       { rows: B.rows, cols: B.cols, data: Float64Array.from(B.data) },
@@ -744,6 +766,7 @@ export class KakeyaSet {
    * ```
    */
   encode(v: ArrayLike<number>, setIdx = 0): CompressedVec {
+    intIn("encode with a KakeyaSet", "setIdx", setIdx, 0, 0xffffffff);
     const c = this.coefficients(v);
     const { dEff, t } = this;
     let alpha = 0;
@@ -861,8 +884,14 @@ export class KakeyaSet {
  * import { strictEqual } from "node:assert/strict";
  * strictEqual(kakeyaRelativeError([3, 4], [3, 0]), 0.8);
  * ```
+ *
+ * @throws {TypeError} when v or vHat is not an array of numbers, or their lengths differ.
+ * @throws {RangeError} when a value is not finite.
  */
 export function kakeyaRelativeError(v: ArrayLike<number>, vHat: ArrayLike<number>): number {
+  const op = "measure the Kakeya relative error";
+  v = vectorOf(op, "v", v);
+  vHat = vectorOf(op, "vHat", vHat, v.length);
   let e = 0;
   for (let i = 0; i < v.length; i++) e += (v[i]! - vHat[i]!) ** 2;
   return Math.sqrt(e) / Math.max(norm(v), 1e-12);
@@ -1013,8 +1042,9 @@ export class KakeyaRegistry {
    */
   constructor(options: KakeyaRegistryOptions = {}) {
     const op = "make a KakeyaRegistry";
-    const routing: readonly KakeyaRoute[] = options.routing ?? KAKEYA_DEFAULT_ROUTING;
-    const nSets = intIn(op, "nSets", options.nSets ?? CFG4_DEFAULTS.n_kakeya_sets, 2, 1 << 20);
+    options = optionsOf(op, options);
+    const routing: readonly KakeyaRoute[] = dflt(options.routing, KAKEYA_DEFAULT_ROUTING);
+    const nSets = intIn(op, "nSets", dflt(options.nSets, CFG4_DEFAULTS.n_kakeya_sets), 2, 1 << 20);
     if (!Array.isArray(routing)) {
       throw new TypeError(
         `Cannot ${op}: expected routing to be an array but got ${shownValue(routing)}`,
@@ -1047,21 +1077,21 @@ export class KakeyaRegistry {
       time: CFG4_DEFAULTS.d_time,
       topic: CFG4_DEFAULTS.d_topic,
       ctx: CFG4_DEFAULTS.d_ctx,
-      ...(options.bundleDims ?? {}),
+      ...optionsOf(op, options.bundleDims, "bundleDims"),
     };
     for (const b of BUNDLES) intIn(op, `bundleDims.${b}`, dims[b], 1, 1 << 20);
     this.bundleDims = Object.freeze(dims);
     this.minEntries = intIn(
       op,
       "minEntries",
-      options.minEntries ?? CFG4_DEFAULTS.kakeya_min_entries,
+      dflt(options.minEntries, CFG4_DEFAULTS.kakeya_min_entries),
       2,
       Number.MAX_SAFE_INTEGER,
     );
     this.alignmentTol = realIn(
       op,
       "alignmentTol",
-      options.alignmentTol ?? CFG4_DEFAULTS.kakeya_alignment_tol,
+      dflt(options.alignmentTol, CFG4_DEFAULTS.kakeya_alignment_tol),
       0,
       Infinity,
       "to be > 0",
@@ -1069,7 +1099,7 @@ export class KakeyaRegistry {
     this.reconstructionTol = realIn(
       op,
       "reconstructionTol",
-      options.reconstructionTol ?? CFG4_DEFAULTS.kakeya_reconstruction_tol,
+      dflt(options.reconstructionTol, CFG4_DEFAULTS.kakeya_reconstruction_tol),
       0,
       1 - Number.EPSILON,
       "to be in (0, 1)",
@@ -1078,16 +1108,16 @@ export class KakeyaRegistry {
       varianceRatio: realIn(
         op,
         "varianceRatio",
-        options.varianceRatio ?? CFG4_DEFAULTS.kakeya_variance_ratio,
+        dflt(options.varianceRatio, CFG4_DEFAULTS.kakeya_variance_ratio),
         0,
         1,
         "to be in (0, 1]",
       ),
-      K: intIn(op, "K", options.K ?? CFG4_DEFAULTS.kakeya_K, 2, Number.MAX_SAFE_INTEGER),
-      dRes: intIn(op, "dRes", options.dRes ?? CFG4_DEFAULTS.kakeya_d_res, 0, 1 << 30),
-      seed: intIn(op, "seed", options.seed ?? KAKEYA_DEFAULT_SEED, 0, 0xffffffff - nSets),
+      K: intIn(op, "K", dflt(options.K, CFG4_DEFAULTS.kakeya_K), 2, Number.MAX_SAFE_INTEGER),
+      dRes: intIn(op, "dRes", dflt(options.dRes, CFG4_DEFAULTS.kakeya_d_res), 0, 1 << 30),
+      seed: intIn(op, "seed", dflt(options.seed, KAKEYA_DEFAULT_SEED), 0, 0xffffffff - nSets),
     };
-    const maps = options.maps ?? [];
+    const maps = dflt(options.maps, []);
     if (!Array.isArray(maps) || maps.length > nSets) {
       throw new TypeError(`Cannot ${op}: expected maps to be an array of at most ${nSets} entries`);
     }
@@ -1259,8 +1289,11 @@ export class KakeyaRegistry {
    */
   decodeField(handle: KakeyaHandle, field: string, preferredSet?: number): Float64Array {
     const op = "decode a field with the KakeyaRegistry";
-    const list = handle?.entries?.[field];
-    if (list === undefined || list.length === 0) {
+    const list = handle?.entries?.[field] as unknown;
+    if (
+      !Array.isArray(list) || list.length === 0 ||
+      !list.every((c) => c !== null && typeof c === "object")
+    ) {
       throw new TypeError(
         `Cannot ${op}: expected the handle to hold field ${field} but it does not`,
       );
@@ -1408,6 +1441,9 @@ export class KakeyaRegistry {
     samples: Readonly<Record<string, Matrix<MatrixData>>>,
   ): Record<string, number[]> {
     const op = "measure the Kakeya reconstruction";
+    if (samples === null || typeof samples !== "object" || Array.isArray(samples)) {
+      throw new TypeError(`Cannot ${op}: expected samples to be an object of field matrices`);
+    }
     let n = -1;
     for (const [name, m] of Object.entries(samples)) {
       const a = matrixOf(op, `samples.${name}`, m, { minRows: 1 });
@@ -1512,9 +1548,17 @@ export function kakeyaRebuildDecision(
   const n = intIn(op, "n", state?.n, 0, Number.MAX_SAFE_INTEGER);
   const nBuilt = intIn(op, "nBuilt", state.nBuilt, 0, Number.MAX_SAFE_INTEGER);
   const errs = vectorOf(op, "recentErrors", state.recentErrors);
-  const tol = options.tol ?? CFG4_DEFAULTS.kakeya_reconstruction_tol;
-  const minEntries = options.minEntries ?? CFG4_DEFAULTS.kakeya_min_entries;
-  const policy = options.policy ?? KAKEYA_REBUILD_POLICY;
+  if (errs.some((e) => e < 0)) {
+    throw new RangeError(`Cannot ${op}: expected recentErrors (relative errors) to be >= 0`);
+  }
+  options = optionsOf(op, options);
+  const tol = dflt(options.tol, CFG4_DEFAULTS.kakeya_reconstruction_tol);
+  realIn(op, "tol", tol, 0, Infinity, "to be > 0");
+  const minEntries = dflt(options.minEntries, CFG4_DEFAULTS.kakeya_min_entries);
+  intIn(op, "minEntries", minEntries, 2, Number.MAX_SAFE_INTEGER);
+  const policy = options.policy === undefined
+    ? KAKEYA_REBUILD_POLICY
+    : optionsOf(op, options.policy, "policy");
   realIn(op, "growthFactor", policy.growthFactor, 1, Infinity, "to be > 1");
   intIn(op, "window", policy.window, 1, Number.MAX_SAFE_INTEGER);
   if (nBuilt === 0) {
@@ -1576,5 +1620,11 @@ export function kakeyaByteAccount(
   const dRes = intIn(op, "dRes", p.dRes, 0, Number.MAX_SAFE_INTEGER);
   const original = N * d * 4;
   const compressed = dEff * d * 4 + d * 4 + dEff * 4 + K * dEff * 4 + N * (12 + 8 * dRes);
+  if (!(original <= Number.MAX_SAFE_INTEGER && compressed <= Number.MAX_SAFE_INTEGER)) {
+    throw new RangeError(
+      `Cannot ${op}: expected byte counts within 2^53 (exact in f64) but got ${original} and ` +
+        `${compressed}`,
+    );
+  }
   return { original, compressed, ratio: original / compressed };
 }

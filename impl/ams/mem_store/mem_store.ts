@@ -176,6 +176,9 @@ export class MemStore {
    * @throws {RangeError} when a dim or tree setting is not a positive integer (treeK ≥ 2)
    */
   constructor(cfg: Partial<StoreConfig> = {}) {
+    if (cfg === null || typeof cfg !== "object" || Array.isArray(cfg)) {
+      throw new TypeError(`Cannot build a MemStore: expected a config object but got ${cfg}`);
+    }
     // Only the fields the store reads are taken, so a whole Cfg4 can be passed.
     const c = { ...STORE_CONFIG_DEFAULTS };
     for (const k of Object.keys(STORE_CONFIG_DEFAULTS) as (keyof StoreConfig)[]) {
@@ -267,6 +270,23 @@ export class MemStore {
         pending[k] = finiteCopy(v, null, `add a memory: large field ${k}`);
       }
     }
+    if (input.source_text !== undefined && typeof input.source_text !== "string") {
+      throw new TypeError(
+        `Cannot add a memory: expected source_text to be a string but got ${input.source_text}`,
+      );
+    }
+    for (const k of ["content_token_ids", "rare_keyword_ids"] as const) {
+      const ids = input[k] as unknown;
+      if (
+        ids !== undefined &&
+        (!Array.isArray(ids) || !ids.every((t) => Number.isSafeInteger(t) && t >= 0))
+      ) {
+        throw new TypeError(
+          `Cannot add a memory: expected ${k} to be an array of non-negative integer token ids ` +
+            `but got ${ids}`,
+        );
+      }
+    }
     const scalar = (k: "surprise" | "ts" | "last" | "cnt") =>
       finiteNumber(input[k], k === "ts" || k === "last" ? this.#nextMid : 0, `add a memory: ${k}`);
     const entry: MemEntry = {
@@ -296,7 +316,9 @@ export class MemStore {
    */
   remove(mid: number): void {
     if (!this.#entries.has(mid)) {
-      throw new RangeError(`Cannot remove memory ${mid}: it is not in the store`);
+      throw new RangeError(
+        `Cannot remove memory ${mid}: expected a stored mid but it is not in the store`,
+      );
     }
     this.#entries.delete(mid);
     for (const b of BUNDLES) this.#trees[b].remove(mid);
@@ -317,7 +339,9 @@ export class MemStore {
   ): TreeHit[] {
     this.#bundle(bundle, "retrieve from");
     if (this.#entries.size === 0) {
-      throw new RangeError(`Cannot retrieve from the ${bundle} tree: the store is empty`);
+      throw new RangeError(
+        `Cannot retrieve from the ${bundle} tree: expected a non-empty store but the store is empty`,
+      );
     }
     return this.#trees[bundle].retrieve(q, beam);
   }
@@ -338,6 +362,12 @@ export class MemStore {
    * of entries encoded.
    */
   attachKakeya(encode: (fields: Readonly<Record<string, Float64Array>>) => unknown): number {
+    if (typeof encode !== "function") {
+      throw new TypeError(
+        `Cannot attach a Kakeya registry to the MemStore: expected an encode function but got ` +
+          `${encode}`,
+      );
+    }
     const handles = new Map<number, unknown>();
     for (const [mid, fields] of this.pendingLargeFields()) handles.set(mid, encode(fields));
     for (const [mid, h] of handles) {

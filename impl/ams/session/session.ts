@@ -34,8 +34,11 @@ import { SESSION_FACTS, SESSION_N_FACTS, SESSION_QUERIES } from "./session_data.
  * import { ok } from "node:assert/strict";
  * ok(substringHit("The MAXIMUM is 3", "max"));
  * ```
+ *
+ * @throws {TypeError} when `answer` or `keyword` is not a string.
  */
 export function substringHit(answer: string, keyword: string): boolean {
+  checkTexts(answer, keyword);
   return answer.toLowerCase().includes(keyword.toLowerCase());
 }
 
@@ -49,8 +52,11 @@ export function substringHit(answer: string, keyword: string): boolean {
  * import { ok } from "node:assert/strict";
  * ok(wordHit("His name is Max.", "max") && !wordHit("The maximum is 3", "max"));
  * ```
+ *
+ * @throws {TypeError} when `answer` or `keyword` is not a string.
  */
 export function wordHit(answer: string, keyword: string): boolean {
+  checkTexts(answer, keyword);
   const a = answer.toLowerCase(), k = keyword.toLowerCase();
   if (k.length === 0) return false;
   const isWordChar = (c: string | undefined) => c !== undefined && /[\p{L}\p{N}]/u.test(c);
@@ -58,6 +64,16 @@ export function wordHit(answer: string, keyword: string): boolean {
     if (!isWordChar(a[i - 1]) && !isWordChar(a[i + k.length])) return true;
   }
   return false;
+}
+
+function checkTexts(answer: unknown, keyword: unknown): void {
+  for (const [what, s] of [["answer", answer], ["keyword", keyword]] as const) {
+    if (typeof s !== "string") {
+      throw new TypeError(
+        `Cannot test a keyword hit: expected ${what} to be a string but got ${describe(s)}`,
+      );
+    }
+  }
 }
 
 /** One retrieved fact. */
@@ -155,8 +171,27 @@ export class FactStore {
   }
 }
 
-/** Cosine in f64 of two f32 vectors of the same length (0 when either is zero). */
+/**
+ * Cosine in f64 of two f32 vectors of the same length (0 when either is zero).
+ *
+ * @throws {TypeError} when a or b is not a Float32Array of one length. @throws {RangeError}
+ *   when a value is not finite.
+ */
 export function cosine(a: Float32Array, b: Float32Array): number {
+  for (const [what, x] of [["a", a], ["b", b]] as const) {
+    if (!(x instanceof Float32Array) || x.length !== a.length) {
+      throw new TypeError(
+        `Cannot compute a cosine: expected ${what} to be a Float32Array of the length of a ` +
+          `but got ${describe(x)}`,
+      );
+    }
+    const bad = x.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      throw new RangeError(
+        `Cannot compute a cosine: expected ${what} finite but ${what}[${bad}] is ${x[bad]}`,
+      );
+    }
+  }
   let ab = 0, aa = 0, bb = 0;
   for (let i = 0; i < b.length; i++) {
     const x = a[i]!, y = b[i]!;
@@ -252,8 +287,18 @@ export async function sessionTier0(options: SessionTier0Options): Promise<Tier0T
   }
   const facts = SESSION_FACTS.slice(0, nFacts);
   const choice = options.backbone ?? ((fs: readonly string[]) => new LexicalBackbone().fit(fs));
-  const backbone = typeof choice === "function" ? choice(facts) : choice;
-  const store = new FactStore(backbone);
+  const backbone: unknown = typeof choice === "function" ? choice(facts) : choice;
+  const bb = backbone as Partial<Backbone> | null;
+  if (
+    typeof bb !== "object" || bb === null || typeof bb.tokenize !== "function" ||
+    typeof bb.pooledHidden !== "function"
+  ) {
+    throw new TypeError(
+      `Cannot run session tier 0: expected backbone to be a Backbone (tokenize, pooledHidden) ` +
+        `or a function of the facts returning one, but got ${describe(backbone)}`,
+    );
+  }
+  const store = new FactStore(bb as Backbone);
   for (const f of facts) await store.write(f);
   const rows: Tier0Row[] = [];
   for (const [gold, { query, keyword }] of SESSION_QUERIES.entries()) {
@@ -273,7 +318,7 @@ export async function sessionTier0(options: SessionTier0Options): Promise<Tier0T
   const hits = rows.filter((r) => r.hit).length;
   return {
     nFacts,
-    backbone: backbone.name,
+    backbone: (bb as Backbone).name,
     facts: store.texts(),
     rows,
     hits,
