@@ -45,8 +45,20 @@ import { assertBound, makeVerdict, type Verdict } from "./verdict.ts";
 /** A bundle of AMS v4. */
 export type AmsBundle = "time" | "topic" | "ctx";
 
+/** One of the nine triple fields of a memory entry ({@link AMS_TRIPLE_FIELDS}). */
+export type AmsTripleField =
+  | "time_base"
+  | "time_fiber"
+  | "time_dirn"
+  | "topic_base"
+  | "topic_fiber"
+  | "topic_dirn"
+  | "ctx_base"
+  | "ctx_fiber"
+  | "ctx_dirn";
+
 /** The nine triple fields of a memory entry, in the original's order. */
-export const AMS_TRIPLE_FIELDS = [
+export const AMS_TRIPLE_FIELDS: readonly AmsTripleField[] = [
   "time_base",
   "time_fiber",
   "time_dirn",
@@ -56,18 +68,21 @@ export const AMS_TRIPLE_FIELDS = [
   "ctx_base",
   "ctx_fiber",
   "ctx_dirn",
-] as const;
-
-/** One of {@link AMS_TRIPLE_FIELDS}. */
-export type AmsTripleField = (typeof AMS_TRIPLE_FIELDS)[number];
+];
 
 /** The bundle dims the triples must have (Cfg4's field names). */
 export interface AmsTripleDims {
+  /** Time bundle's base dim. */
   readonly d_time: number;
+  /** Time bundle's fiber dim. */
   readonly d_F_time: number;
+  /** Topic bundle's base dim. */
   readonly d_topic: number;
+  /** Topic bundle's fiber dim. */
   readonly d_F_topic: number;
+  /** Context bundle's base dim. */
   readonly d_ctx: number;
+  /** Context bundle's fiber dim. */
   readonly d_F_ctx: number;
 }
 
@@ -254,8 +269,11 @@ export function checkAmsNoRawLargeFields(
 
 /** A dense matrix as the registry views hold it (impl/linalg's Matrix is one). */
 export interface AmsMatrixView {
+  /** Rows. */
   readonly rows: number;
+  /** Columns. */
   readonly cols: number;
+  /** rows × cols values, row-major. */
   readonly data: ArrayLike<number>;
 }
 
@@ -379,7 +397,9 @@ export function checkAmsKakeyaAlignment(
 
 /** A field and its decoded reconstruction. */
 export interface AmsReconstructionPair {
+  /** The field as stored before compression. */
   readonly original: ArrayLike<number>;
+  /** Its reconstruction decoded from the compressed form. */
   readonly decoded: ArrayLike<number>;
 }
 

@@ -23,6 +23,7 @@ export {
   type Cfg4Rule,
   cfg4Violations,
 } from "./config/config.ts";
+export type { AmsNamedWeights, AmsParameterShapes } from "./_weights.ts";
 export {
   applyStopRule,
   AXIS_NORM_FLOOR,
@@ -58,6 +59,7 @@ export {
   ContextEncoder,
   type ContextInputs,
   contextParameterShapes,
+  type EncoderBase,
   type EncoderInput,
   type EncoderOptions,
   type EncoderOutput,
@@ -152,6 +154,7 @@ export {
   STORE_CONFIG_DEFAULTS,
   type StoreConfig,
 } from "./mem_store/mem_store.ts";
+export type { AmsTripleField } from "../../invariants/ams_store.ts";
 export {
   type Backbone,
   type BackboneText,
@@ -187,5 +190,7 @@ export {
   SESSION_QUERIES,
   SESSION_RECORDED_RESULTS,
   SESSION_TRAINING_CORPUS,
+  type SessionHitRates,
   type SessionQuery,
+  type SessionRecordedResults,
 } from "./session/session_data.ts";

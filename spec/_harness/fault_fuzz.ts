@@ -657,6 +657,33 @@ export const poisons = {
         : []),
     );
   },
+  /**
+   * A vector of `n` finite reals computed in f64 on the host (so 1e39 is valid): not a list,
+   * empty, the wrong length, or an entry that is NaN, ±Infinity or not a number; `undefined`
+   * unless the argument is optional.
+   */
+  hostVector: (n: number, optional = false): fc.Arbitrary<unknown> => {
+    const good = () => Array.from({ length: n }, (_, i) => (i % 3) - 1);
+    return fc.oneof(
+      fc.constantFrom<unknown>(
+        null,
+        "abc",
+        7,
+        {},
+        [],
+        [...good(), 1],
+        ...(optional ? [] : [undefined]),
+      ),
+      fc.tuple(
+        fc.integer({ min: 0, max: n - 1 }),
+        fc.constantFrom<unknown>(NaN, Infinity, -Infinity, "1", null),
+      ).map(([i, x]) => {
+        const a: unknown[] = good();
+        a[i] = x;
+        return a;
+      }),
+    );
+  },
   /** A list of integers (seeds, ids): not a list, empty, or an entry that is not an integer. */
   intArray: (opts: { emptyOk?: boolean; min?: number; max?: number } = {}): fc.Arbitrary<
     unknown
@@ -777,6 +804,54 @@ export function registerFaultFuzz(
       }
     }
     return m;
+  });
+}
+
+/**
+ * Registers a test that every entry's VALID arguments are accepted, so that each poisoned call
+ * of {@link registerFaultFuzz} is refused for its poison and not for a mistake in the valid
+ * arguments. Each entry builds its target and arguments, is called once, and its output,
+ * arguments and target are disposed after.
+ *
+ * @param claim the family's `<family>.public_api.fault_fuzz` claim (for the test's name)
+ * @param entries the entries to call (the fuzzed ones and any fuzzed by a test of their own)
+ * @param init run before the first entry (e.g. `initGpu`)
+ * @param opts `settle`: yield to the event loop after building each target, so that a target's
+ *   pending writes settle before its arguments are built
+ */
+export function registerValidArgumentsAccepted(
+  claim: Claim,
+  entries: readonly FaultEntry<never>[],
+  init: () => Promise<unknown>,
+  opts: { settle?: boolean } = {},
+): void {
+  Deno.test({
+    name: `${claim.id}: every entry accepts its valid arguments`,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    fn: async () => {
+      await init();
+      const refused: string[] = [];
+      for (const e of entries as unknown as readonly FaultEntry<unknown>[]) {
+        const target = e.target ? e.target() : undefined;
+        if (opts.settle) await new Promise((r) => setTimeout(r, 0));
+        const args = e.args(target);
+        try {
+          const out = await e.call(target, args);
+          (out as { dispose?: () => void } | null)?.dispose?.();
+        } catch (err) {
+          refused.push(`${e.name}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+        for (const a of args) (a as { dispose?: () => void } | null)?.dispose?.();
+        (target as { dispose?: () => void } | undefined)?.dispose?.();
+      }
+      if (refused.length > 0) {
+        throw new Error(
+          `Cannot fuzz the ${claim.family} surface: expected every entry's valid arguments to ` +
+            `be accepted, but ${refused.join("; ")}`,
+        );
+      }
+    },
   });
 }
 

@@ -178,6 +178,8 @@ export class LexicalBackbone implements Backbone {
   readonly #idf: Float64Array;
 
   /**
+   * An unfitted lexical backbone of width `d` (idf ≡ 1; {@link LexicalBackbone.fit} fits one).
+   *
    * @throws {RangeError} when `d` is not an integer in [1, 2^24].
    * @throws {TypeError} when `options` is not an object.
    */

@@ -34,10 +34,15 @@
 
 /** The loss weights of `Cfg4.loss_weights` (train_v4.py reads them by these names). */
 export interface Cfg4LossWeights {
+  /** Weight of the reconstruction loss (1.0). */
   readonly recon: number;
+  /** Weight of the bundle-axis alignment loss (0.5). */
   readonly bundle_axis_alignment: number;
+  /** Weight of the cross-bundle independence loss (0.2). */
   readonly cross_bundle_independence: number;
+  /** Weight of the prefix semantic-anchor loss (0.5). */
   readonly prefix_semantic_anchor: number;
+  /** Weight of the write-policy loss (0.1). */
   readonly write_policy: number;
 }
 
@@ -56,49 +61,71 @@ export interface Cfg4 {
   readonly vocab_size: number;
   /** Time bundle: base dim, fiber dim, attention heads. */
   readonly d_time: number;
+  /** Time bundle's fiber dim (32). */
   readonly d_F_time: number;
+  /** Time bundle's attention heads (4); must divide d_F_time. */
   readonly n_heads_time: number;
   /** Topic bundle: base dim (the sphere S^{d_topic−1}), fiber dim, heads. */
   readonly d_topic: number;
+  /** Topic bundle's fiber dim (64). */
   readonly d_F_topic: number;
+  /** Topic bundle's attention heads (8); must divide d_F_topic. */
   readonly n_heads_topic: number;
   /** Context bundle: base dim, fiber dim, heads. */
   readonly d_ctx: number;
+  /** Context bundle's fiber dim (48). */
   readonly d_F_ctx: number;
+  /** Context bundle's attention heads (4); must divide d_F_ctx. */
   readonly n_heads_ctx: number;
   /** Kakeya codec: number of sets and each set's parameters. */
   readonly n_kakeya_sets: number;
+  /** Variance fraction the PCA keeps (0.99). */
   readonly kakeya_variance_ratio: number;
+  /** Spherical k-means centres per set (16). */
   readonly kakeya_K: number;
+  /** Residual coordinates kept per vector (5). */
   readonly kakeya_d_res: number;
+  /** Entries needed before a set is built (8). */
   readonly kakeya_min_entries: number;
+  /** Largest alignment error accepted (1e-3). */
   readonly kakeya_alignment_tol: number;
+  /** Largest median relative reconstruction error accepted (0.15). */
   readonly kakeya_reconstruction_tol: number;
   /** Fields narrower than this are stored raw, not compressed. */
   readonly compression_min_dim: number;
   /** Direction tree: branching factor and leaf capacity. */
   readonly tree_K: number;
+  /** Direction tree's largest leaf before it splits (20). */
   readonly tree_max_leaf: number;
   /** Retrieval: results and beam width. */
   readonly retrieval_topk: number;
+  /** Retrieval beam width (5). */
   readonly retrieval_beam: number;
   /** Geodesic solver: interior points, Adam steps, stop tolerance, learning rate. */
   readonly n_geo_pts: number;
+  /** Geodesic solver's Adam steps at most (80). */
   readonly geo_max_steps: number;
+  /** Geodesic solver's stop tolerance on the relative energy change (1e-5). */
   readonly geo_tol: number;
+  /** Geodesic solver's Adam learning rate (0.02). */
   readonly geo_lr: number;
   /** The transporter renormalises after every this-many segments. */
   readonly norm_correction_interval: number;
   /** Prefix length and its split over the three bundles. */
   readonly L_mem: number;
+  /** Prefix slots of the time bundle (2). */
   readonly prefix_slots_time: number;
+  /** Prefix slots of the topic bundle (6). */
   readonly prefix_slots_topic: number;
+  /** Prefix slots of the context bundle (4). */
   readonly prefix_slots_ctx: number;
   /** Training loss weights. */
   readonly loss_weights: Cfg4LossWeights;
   /** Unused in v4 but still asserted: temperature, CFG scale, write-gate threshold. */
   readonly tau: number;
+  /** Classifier-free guidance scale (3.5; unused in v4). */
   readonly cfg_scale: number;
+  /** Write-gate threshold (0.4; unused in v4). */
   readonly write_gate_threshold: number;
 }
 

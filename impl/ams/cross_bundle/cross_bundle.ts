@@ -56,6 +56,13 @@ import { concat } from "../../ops/concat.ts";
 import { reshape } from "../../ops/reshape.ts";
 import { multiheadAttention } from "../../nn/multihead_attention/multihead_attention.ts";
 import { type Cfg4, cfg4, type Cfg4Overrides } from "../config/config.ts";
+import {
+  type AmsParameterShapes,
+  checkedSeed,
+  checkNamedWeights,
+  hostValues,
+  replaceNamedParams,
+} from "../_weights.ts";
 import { checkAmsPrefixShape } from "../../../invariants/ams_store.ts";
 
 /** The three bundles, in the prefix's slot order. */
@@ -75,8 +82,11 @@ export type CrossBundleInput = Tensor | ArrayLike<number>;
 
 /** The stacked fibers of the M entries, [M, d_F_b] per bundle, row-major. */
 export interface CrossBundleFibers {
+  /** The time fibers, [M, d_F_time]. */
   readonly time: CrossBundleInput;
+  /** The topic fibers, [M, d_F_topic]. */
   readonly topic: CrossBundleInput;
+  /** The context fibers, [M, d_F_ctx]. */
   readonly ctx: CrossBundleInput;
 }
 
@@ -110,8 +120,6 @@ export interface CrossBundleOptions {
   /** Every parameter by name; replaces the seeded init. Checked before any GPU work. */
   weights?: CrossBundleWeights;
 }
-
-type Shapes = readonly (readonly [string, readonly number[]])[];
 
 /**
  * Fiber width, attention heads and prefix slots of bundle `b` ({@link fiberDim},
@@ -191,7 +199,7 @@ export function slotsOf(cfg: Readonly<Cfg4>, b: CrossBundle): number {
  * @throws {TypeError} when `cfg` is not an object. @throws {RangeError} when d_LLM, a d_F_b
  *   or a prefix_slots_b is not an integer ≥ 1.
  */
-export function crossBundleParameterShapes(cfg: Readonly<Cfg4>): Shapes {
+export function crossBundleParameterShapes(cfg: Readonly<Cfg4>): AmsParameterShapes {
   const op = "Cannot list the CrossBundleAttention parameter shapes";
   const d = cfgDim(op, cfg, "time", { time: "d_LLM", topic: "d_LLM", ctx: "d_LLM" });
   for (const b of CROSS_BUNDLES) {
@@ -226,24 +234,6 @@ function isTensor(x: unknown): x is Tensor {
   return typeof x === "object" && x !== null && "dtype" in x && "shape" in x && "dispose" in x;
 }
 
-function hostValues(x: ArrayLike<number>, n: number, what: string, op: string): void {
-  if (x === null || typeof x !== "object" || typeof x.length !== "number") {
-    throw new TypeError(`Cannot ${op}: expected ${what} as an array of numbers but got ${x}`);
-  }
-  if (x.length !== n) {
-    throw new TypeError(`Cannot ${op}: expected ${what} of ${n} values but got ${x.length}`);
-  }
-  for (let i = 0; i < n; i++) {
-    const v = x[i];
-    // Uploaded as f32: a value past its range (1e39) would become Infinity there.
-    if (typeof v !== "number" || !Number.isFinite(Math.fround(v))) {
-      throw new RangeError(
-        `Cannot ${op}: expected ${what} to be finite in f32 but element ${i} is ${v}`,
-      );
-    }
-  }
-}
-
 /** Rows of a [rows, width] input (tensor shape or host length), checked. */
 function rowsOf(x: CrossBundleInput, width: number, what: string, op: string): number {
   if (isTensor(x)) {
@@ -274,7 +264,7 @@ export class CrossBundleAttention {
   /** The configuration. */
   readonly cfg: Readonly<Cfg4>;
   readonly #params = new Map<string, Tensor>();
-  readonly #shapes: Shapes;
+  readonly #shapes: AmsParameterShapes;
 
   /**
    * Seeded PyTorch-default parameters, or the given weights.
@@ -291,13 +281,10 @@ export class CrossBundleAttention {
     this.cfg = cfg4((o.cfg ?? {}) as Cfg4Overrides);
     const shapes = crossBundleParameterShapes(this.cfg);
     this.#shapes = shapes;
-    const seed = o.seed === undefined ? 0 : o.seed; // null is a value, refused below
-    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-      throw new RangeError(
-        `Cannot create CrossBundleAttention: expected a seed in [0, 2^32) but got ${seed}`,
-      );
+    const seed = checkedSeed("CrossBundleAttention", o.seed);
+    if (o.weights !== undefined) {
+      checkNamedWeights(o.weights, shapes, "create CrossBundleAttention weights");
     }
-    if (o.weights !== undefined) this.#checkWeights(o.weights, "create");
     const rng = new Rng(hashU32(seed, 0x78626e));
     const d = this.cfg.d_LLM;
     const uniform = (n: number, bound: number) => {
@@ -323,29 +310,6 @@ export class CrossBundleAttention {
     };
     for (const [k, shape] of shapes) {
       this.#params.set(k, tensor(o.weights?.[k] ?? init(k, shape), shape, { requiresGrad: true }));
-    }
-  }
-
-  #checkWeights(w: CrossBundleWeights, verb: string): void {
-    const op = `${verb} CrossBundleAttention weights`;
-    if (w === null || typeof w !== "object") {
-      throw new TypeError(`Cannot ${op}: expected a record of named arrays but got ${w}`);
-    }
-    const names = new Set(this.#shapes.map(([k]) => k));
-    for (const k of Object.keys(w)) {
-      if (!names.has(k)) {
-        throw new TypeError(
-          `Cannot ${op}: unknown parameter "${k}"; expected one of ${[...names].join(", ")}`,
-        );
-      }
-    }
-    for (const [k, shape] of this.#shapes) {
-      const n = shape.reduce((a, b) => a * b, 1);
-      const v = w[k];
-      if (v === undefined || v === null || typeof v.length !== "number") {
-        throw new TypeError(`Cannot ${op}: expected ${k} of ${n} values but got none`);
-      }
-      hostValues(v, n, `${k} (shape ${formatShape(shape)})`, op);
     }
   }
 
@@ -521,11 +485,8 @@ export class CrossBundleAttention {
    */
   setWeights(w: CrossBundleWeights): void {
     this.#checkParams("set CrossBundleAttention weights"); // a disposed module stays disposed
-    this.#checkWeights(w, "set");
-    for (const [k, shape] of this.#shapes) {
-      this.#params.get(k)!.dispose();
-      this.#params.set(k, tensor(w[k]!, shape, { requiresGrad: true }));
-    }
+    checkNamedWeights(w, this.#shapes, "set CrossBundleAttention weights");
+    replaceNamedParams(this.#params, this.#shapes, w);
   }
 
   /** Releases every parameter. */

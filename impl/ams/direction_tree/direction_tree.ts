@@ -308,6 +308,8 @@ export class DirectionTreeV4 {
   #dirns = new Map<number, Float64Array>();
 
   /**
+   * An empty tree over unit directions of `dim` values.
+   *
    * @throws {RangeError} when `dim` is not a positive integer, `treeK` < 2, `maxLeaf` < 1 or
    *   `unitTol` is not a finite non-negative number
    */

@@ -72,6 +72,13 @@ import { matmul } from "../../ops/matmul.ts";
 import { concat } from "../../ops/concat.ts";
 import { reshape } from "../../ops/reshape.ts";
 import { type Cfg4, cfg4, type Cfg4Overrides } from "../config/config.ts";
+import {
+  type AmsParameterShapes,
+  checkedSeed,
+  checkNamedWeights,
+  hostValues,
+  replaceNamedParams,
+} from "../_weights.ts";
 
 /** Named arrays by the original's state-dict names. */
 export type EncoderWeights = Readonly<Record<string, ArrayLike<number>>>;
@@ -108,8 +115,6 @@ export const FOURIER_MAX_PERIOD = 1e4;
 /** The IDF floor of `_idf_weighted_centroid` (`idf_floor=0.1`). */
 export const IDF_FLOOR = 0.1;
 
-type Shapes = readonly (readonly [string, readonly number[]])[];
-
 function resolveCfg(cfg: EncoderOptions["cfg"]): Readonly<Cfg4> {
   return cfg4((cfg ?? {}) as Cfg4Overrides);
 }
@@ -140,41 +145,13 @@ function checkOptions(name: string, o: unknown): EncoderOptions {
   return o as EncoderOptions;
 }
 
-function linearShapes(name: string, inF: number, outF: number): Shapes {
+function linearShapes(name: string, inF: number, outF: number): AmsParameterShapes {
   return [[`${name}.weight`, [outF, inF]], [`${name}.bias`, [outF]]];
 }
 
 function isTensor(x: unknown): x is Tensor {
   return typeof x === "object" && x !== null && "dtype" in x && "shape" in x &&
     "dispose" in x;
-}
-
-/** Checks host numbers: `n` finite values. */
-function hostValues(
-  x: ArrayLike<number>,
-  n: number,
-  what: string,
-  op: string,
-  f32 = true,
-): ArrayLike<number> {
-  if (x === null || typeof x !== "object" || typeof x.length !== "number") {
-    throw new TypeError(`Cannot ${op}: expected ${what} as an array of numbers but got ${x}`);
-  }
-  if (x.length !== n) {
-    throw new TypeError(`Cannot ${op}: expected ${what} of ${n} values but got ${x.length}`);
-  }
-  for (let i = 0; i < n; i++) {
-    const v = x[i];
-    // Values uploaded as f32 must stay finite there (1e39 would become Infinity).
-    if (typeof v !== "number" || !Number.isFinite(f32 ? Math.fround(v) : v)) {
-      throw new RangeError(
-        `Cannot ${op}: expected ${what} to be finite${
-          f32 ? " in f32" : ""
-        } but element ${i} is ${v}`,
-      );
-    }
-  }
-  return x;
 }
 
 /** Checks a data input's shape (tensor) or length and finiteness (host). */
@@ -228,23 +205,31 @@ function normalize(x: Tensor): Tensor {
   return div(x, maximum(n, tensor([NORMALIZE_EPS], [1])));
 }
 
-/** Parameters by name, in the original's registration order. */
-abstract class EncoderBase {
+/** The three encoders' base: parameters by name, in the original's registration order. */
+export abstract class EncoderBase {
   /** The configuration. */
   readonly cfg: Readonly<Cfg4>;
   readonly #params = new Map<string, Tensor>();
-  readonly #shapes: Shapes;
+  readonly #shapes: AmsParameterShapes;
   readonly #name: string;
 
-  protected constructor(name: string, cfg: Readonly<Cfg4>, shapes: Shapes, o: EncoderOptions) {
+  /**
+   * Seeded PyTorch-default parameters for `shapes`, or `o.weights` (checked before any upload).
+   *
+   * @throws {RangeError} on an invalid seed or a non-finite weight. @throws {TypeError} on a
+   *   missing, unknown or wrongly sized weight.
+   */
+  protected constructor(
+    name: string,
+    cfg: Readonly<Cfg4>,
+    shapes: AmsParameterShapes,
+    o: EncoderOptions,
+  ) {
     this.#name = name;
     this.cfg = cfg;
     this.#shapes = shapes;
-    const seed = o.seed === undefined ? 0 : o.seed; // null is a value, refused below
-    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-      throw new RangeError(`Cannot create ${name}: expected a seed in [0, 2^32) but got ${seed}`);
-    }
-    if (o.weights !== undefined) this.#checkWeights(o.weights, "create");
+    const seed = checkedSeed(name, o.seed);
+    if (o.weights !== undefined) checkNamedWeights(o.weights, shapes, `create ${name} weights`);
     const rng = new Rng(hashU32(seed, 0x616d73));
     const init = (k: string, shape: readonly number[]): ArrayLike<number> => {
       const n = shape.reduce((a, b) => a * b, 1);
@@ -265,29 +250,6 @@ abstract class EncoderBase {
         k,
         tensor(o.weights?.[k] ?? init(k, shape), shape, { requiresGrad: true }),
       );
-    }
-  }
-
-  #checkWeights(w: EncoderWeights, verb: string): void {
-    const op = `${verb} ${this.#name} weights`;
-    if (w === null || typeof w !== "object") {
-      throw new TypeError(`Cannot ${op}: expected a record of named arrays but got ${w}`);
-    }
-    const names = new Set(this.#shapes.map(([k]) => k));
-    for (const k of Object.keys(w)) {
-      if (!names.has(k)) {
-        throw new TypeError(
-          `Cannot ${op}: unknown parameter "${k}"; expected one of ${[...names].join(", ")}`,
-        );
-      }
-    }
-    for (const [k, shape] of this.#shapes) {
-      const n = shape.reduce((a, b) => a * b, 1);
-      const v = w[k];
-      if (v === undefined || v === null || typeof v.length !== "number") {
-        throw new TypeError(`Cannot ${op}: expected ${k} of ${n} values but got none`);
-      }
-      hostValues(v, n, `${k} (shape ${formatShape(shape)})`, op);
     }
   }
 
@@ -331,11 +293,8 @@ abstract class EncoderBase {
    */
   setWeights(w: EncoderWeights): void {
     this.checkParams(); // a disposed encoder stays disposed
-    this.#checkWeights(w, "set");
-    for (const [k, shape] of this.#shapes) {
-      this.#params.get(k)!.dispose();
-      this.#params.set(k, tensor(w[k]!, shape, { requiresGrad: true }));
-    }
+    checkNamedWeights(w, this.#shapes, `set ${this.#name} weights`);
+    replaceNamedParams(this.#params, this.#shapes, w);
   }
 
   /** Releases every parameter. */
@@ -447,7 +406,7 @@ export function timeFourierFeatures(
  * @throws {TypeError} when `cfg` is not an object. @throws {RangeError} when a dim it reads
  *   is not an integer ≥ 1.
  */
-export function timeParameterShapes(cfg: Readonly<Cfg4>): Shapes {
+export function timeParameterShapes(cfg: Readonly<Cfg4>): AmsParameterShapes {
   checkShapeCfg("list the TimeEncoder parameter shapes", cfg, ["d_LLM", "d_time", "d_F_time"]);
   const ff = 3 * fourierPerScalar(cfg.d_time);
   const hidden = Math.max(4 * cfg.d_time, 32);
@@ -492,6 +451,8 @@ export interface TimeInputs {
  */
 export class TimeEncoder extends EncoderBase {
   /**
+   * Seeded PyTorch-default parameters, or the given weights.
+   *
    * @throws {RangeError} on an invalid configuration (the Cfg4 rules) or seed.
    * @throws {TypeError} when `weights` lacks a parameter, names an unknown one or has a wrong
    *   length.
@@ -650,7 +611,7 @@ export function idfCentroid(
  * @throws {TypeError} when `cfg` is not an object. @throws {RangeError} when a dim it reads
  *   is not an integer ≥ 1.
  */
-export function topicParameterShapes(cfg: Readonly<Cfg4>): Shapes {
+export function topicParameterShapes(cfg: Readonly<Cfg4>): AmsParameterShapes {
   checkShapeCfg("list the TopicEncoder parameter shapes", cfg, ["d_LLM", "d_topic", "d_F_topic"]);
   const hidden = Math.max(4 * cfg.d_topic, 64);
   const fh = Math.max(4 * cfg.d_F_topic, 128);
@@ -696,6 +657,8 @@ export interface TopicInputs {
  */
 export class TopicEncoder extends EncoderBase {
   /**
+   * Seeded PyTorch-default parameters, or the given weights.
+   *
    * @throws {RangeError} on an invalid configuration or seed. @throws {TypeError} on bad
    *   `weights`.
    */
@@ -829,7 +792,7 @@ export function contextAttnDim(dCtx: number): number {
  * @throws {TypeError} when `cfg` is not an object. @throws {RangeError} when a dim it reads
  *   is not an integer ≥ 1.
  */
-export function contextParameterShapes(cfg: Readonly<Cfg4>): Shapes {
+export function contextParameterShapes(cfg: Readonly<Cfg4>): AmsParameterShapes {
   checkShapeCfg("list the ContextEncoder parameter shapes", cfg, ["d_LLM", "d_ctx", "d_F_ctx"]);
   const d = cfg.d_LLM;
   const da = contextAttnDim(cfg.d_ctx);
@@ -883,6 +846,8 @@ export class ContextEncoder extends EncoderBase {
   readonly dAttn: number;
 
   /**
+   * Seeded PyTorch-default parameters, or the given weights.
+   *
    * @throws {RangeError} on an invalid configuration or seed. @throws {TypeError} on bad
    *   `weights`.
    */

@@ -47,9 +47,13 @@ import {
 
 /** One Linear layer in PyTorch's layout: weight (outF × inF) row-major, bias (outF). */
 export interface LinearWeights {
+  /** Input features. */
   readonly inF: number;
+  /** Output features. */
   readonly outF: number;
+  /** The weight, outF × inF row-major. */
   readonly weight: Float64Array;
+  /** The bias, outF values. */
   readonly bias: Float64Array;
 }
 
@@ -58,23 +62,33 @@ export type Mlp3Weights = readonly [LinearWeights, LinearWeights, LinearWeights]
 
 /** RiemannianMetric(d): the MLP d → 4d → 4d → d(d+1)/2. */
 export interface MetricWeights {
+  /** The base dim d. */
   readonly d: number;
+  /** The MLP d → 4d → 4d → d(d+1)/2 (SiLU); its output fills the lower-triangular L. */
   readonly net: Mlp3Weights;
 }
 
 /** FiberConnection(d_base, d_F): MLP (2d + d(d+1)/2) → 4d_F → 4d_F → d_F² and its metric. */
 export interface ConnectionWeights {
+  /** The base dim d. */
   readonly dBase: number;
+  /** The fiber dim d_F. */
   readonly dF: number;
+  /** The base's metric. */
   readonly metric: MetricWeights;
+  /** The MLP (2d + d(d+1)/2) → 4d_F → 4d_F → d_F² (the connection's matrix). */
   readonly net: Mlp3Weights;
 }
 
 /** The geodesic solver's settings (Cfg4's n_geo_pts, geo_max_steps, geo_tol, geo_lr). */
 export interface GeodesicSettings {
+  /** Interior points of the path (n_geo_pts). */
   readonly nGeoPts: number;
+  /** Adam steps at most (geo_max_steps). */
   readonly maxSteps: number;
+  /** Stop tolerance on the relative energy change (geo_tol). */
   readonly tol: number;
+  /** Adam learning rate (geo_lr). */
   readonly lr: number;
 }
 
@@ -84,6 +98,7 @@ export interface GeodesicResult {
   readonly path: Float32Array;
   /** E before the last Adam step; Infinity on the straight-line fallback or with 0 steps. */
   readonly energy: number;
+  /** Whether the stop rule was met within maxSteps. */
   readonly converged: boolean;
   /** Adam steps taken (the step that met the stop rule included). */
   readonly iterations: number;

@@ -905,7 +905,9 @@ export type KakeyaBundle = "time" | "topic" | "ctx";
 
 /** One routed set: the bundle whose axis it aligns with, and the fields it concatenates. */
 export interface KakeyaRoute {
+  /** The bundle whose axis the set aligns with. */
   readonly bundle: KakeyaBundle;
+  /** The fields it concatenates, in order. */
   readonly fields: readonly string[];
 }
 
@@ -933,8 +935,11 @@ export interface KakeyaRegistryOptions {
   bundleDims?: Partial<Record<KakeyaBundle, number>>;
   /** Explicit base-to-field maps per set (d_base × d_field); missing ones are drawn at build. */
   maps?: readonly (Matrix<MatrixData> | undefined)[];
+  /** kakeya_variance_ratio (0.99): the variance fraction each set's PCA keeps. */
   varianceRatio?: number;
+  /** kakeya_K (16): spherical k-means centres per set. */
   K?: number;
+  /** kakeya_d_res (5): residual coordinates kept per vector. */
   dRes?: number;
   /** kakeya_min_entries (8), for invariant 3. */
   minEntries?: number;
@@ -950,7 +955,9 @@ export interface KakeyaRegistryOptions {
 export interface KakeyaSlot {
   /** Its index in the routing. */
   readonly index: number;
+  /** The bundle whose axis it aligns with. */
   readonly bundle: KakeyaBundle;
+  /** The fields it concatenates, in order. */
   readonly fields: readonly string[];
   /** Start of each field in the concatenated vector, in field order (known once built). */
   readonly offsets: readonly number[];
@@ -966,6 +973,7 @@ export interface KakeyaSlot {
 
 /** A memory's compressed fields: per field, one CompressedVec per set that routes it, in set order. */
 export interface KakeyaHandle {
+  /** Per field, one CompressedVec per set that routes it, in set order. */
   readonly entries: Readonly<Record<string, readonly CompressedVec[]>>;
 }
 
@@ -975,11 +983,13 @@ export interface KakeyaInvariantFailure {
   readonly invariant: 3 | 4 | 5;
   /** The set concerned (invariant 4), or the field (invariant 5). */
   readonly set?: number;
+  /** The field concerned (invariant 5). */
   readonly field?: string;
   /** What was measured: active sets; the alignment error; the median or max relative error. */
   readonly figure: number;
   /** What it had to hold: ≥ 2; ≤ alignment_tol; ≤ tol (median) or < 3·tol + 0.2 (max). */
   readonly bound: number;
+  /** What failed, in words. */
   readonly message: string;
 }
 
@@ -1027,14 +1037,19 @@ interface SlotState {
 export class KakeyaRegistry {
   /** Options in force. */
   readonly minEntries: number;
+  /** kakeya_alignment_tol in force (invariant 4). */
   readonly alignmentTol: number;
+  /** kakeya_reconstruction_tol in force (invariant 5). */
   readonly reconstructionTol: number;
+  /** Bundle base dims in force. */
   readonly bundleDims: Readonly<Record<KakeyaBundle, number>>;
   readonly #setOptions: { varianceRatio: number; K: number; dRes: number; seed: number };
   readonly #givenMaps: readonly (Matrix<MatrixData> | undefined)[];
   #slots: SlotState[];
 
   /**
+   * An unbuilt registry with the given routing and options (defaults Cfg4's).
+   *
    * @throws {TypeError} when the routing is malformed (a route without fields, an unknown
    *   bundle, a field twice in one route)
    * @throws {RangeError} when the routing has fewer (or more) routes than n_kakeya_sets, nSets is

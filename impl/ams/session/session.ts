@@ -105,7 +105,11 @@ export class FactStore {
   readonly #texts: string[] = [];
   readonly #states: Float32Array[] = [];
 
-  /** @throws {TypeError} when `backbone` lacks tokenize or pooledHidden. */
+  /**
+   * An empty store whose texts `backbone` pools.
+   *
+   * @throws {TypeError} when `backbone` lacks tokenize or pooledHidden.
+   */
   constructor(backbone: Backbone) {
     if (
       typeof backbone !== "object" || backbone === null ||

@@ -18,7 +18,8 @@
  */
 
 /** Where the data comes from. */
-export const SESSION_DATA_SOURCE = "FluffyAIcode/AgentMemorySystem:session_viability_v4.py " +
+export const SESSION_DATA_SOURCE: string =
+  "FluffyAIcode/AgentMemorySystem:session_viability_v4.py " +
   "_FACTS_20 and the query/keyword list (PR #30; same session as session_viability.py, " +
   "PR #29); train_v4.py training corpus (PR #30)";
 
@@ -92,15 +93,21 @@ export const SESSION_TRAINING_CORPUS: readonly string[] = Object.freeze([
 
 /** Hit rates of modes D (all facts in the prompt), A (prefix) and C (hybrid) at one N. */
 export interface SessionHitRates {
+  /** Mode D: every fact in the prompt. */
   readonly D: number;
+  /** Mode A: the memory prefix. */
   readonly A: number;
+  /** Mode C: hybrid. */
   readonly C: number;
 }
 
 /** The original's recorded session results and the merge gate's bars. */
 export interface SessionRecordedResults {
+  /** The backbone the figures were measured on. */
   readonly backbone: string;
+  /** v4 with freshly initialised weights, at N = 10 and 20 facts. */
   readonly v4_fresh: { readonly N10: SessionHitRates; readonly N20: SessionHitRates };
+  /** v4 after train_v4.py, at N = 10 and 20 facts. */
   readonly v4_trained: { readonly N10: SessionHitRates; readonly N20: SessionHitRates };
   /** The merge gate's bars (the v3.46-trained figures), strict. */
   readonly gate_bars: { readonly N20: { readonly A: number; readonly C: number } };

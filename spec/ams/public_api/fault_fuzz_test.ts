@@ -25,6 +25,7 @@ import {
   poisons as P,
   registerDisposeTwice,
   registerFaultFuzz,
+  registerValidArgumentsAccepted,
 } from "../../_harness/fault_fuzz.ts";
 import { AMS_PUBLIC_FAULTS } from "./claims.ts";
 
@@ -185,32 +186,7 @@ const dim = (min = 1, optional = false) =>
 const index = () => dim(0);
 /** Seeds of memspec's Rng: not an integer, negative, or past 2^32 − 1. */
 const seed = (optional = true) => fc.oneof(P.integer(optional), fc.constantFrom(-1, 2 ** 40));
-/**
- * A vector of `n` finite reals computed in f64 on the host (so 1e39 is valid): not a list,
- * empty, the wrong length, or an entry that is NaN, ±Infinity or not a number.
- */
-const badVector = (n: number, optional = false) => {
-  const good = () => Array.from({ length: n }, (_, i) => (i % 3) - 1);
-  return fc.oneof(
-    fc.constantFrom<unknown>(
-      null,
-      "abc",
-      7,
-      {},
-      [],
-      [...good(), 1],
-      ...(optional ? [] : [undefined]),
-    ),
-    fc.tuple(
-      fc.integer({ min: 0, max: n - 1 }),
-      fc.constantFrom<unknown>(NaN, Infinity, -Infinity, "1", null),
-    ).map(([i, x]) => {
-      const a: unknown[] = good();
-      a[i] = x;
-      return a;
-    }),
-  );
-};
+const badVector = P.hostVector;
 const unit4 = (k = 0) => [0, 1, 2, 3].map((i) => (i === k % 4 ? 1 : 0));
 /** A unit dirn of 4 where unit ones are required: bad vectors, a non-unit and a zero vector. */
 const badUnit = (n = 4) =>
@@ -1759,39 +1735,14 @@ Deno.test({
   },
 });
 
-// Every entry's VALID arguments must be accepted, so that each poisoned call is refused for its
-// poison and not for a mistake in the valid arguments.
-Deno.test({
-  name: `${AMS_PUBLIC_FAULTS.id}: every entry accepts its valid arguments`,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
-    await initGpu();
-    const refused: string[] = [];
-    const all = [...AMS_ENTRIES, ...SET_WEIGHTS_ENTRIES] as unknown as readonly FaultEntry<
-      unknown
-    >[];
-    for (const e of all) {
-      const target = e.target ? e.target() : undefined;
-      await new Promise((r) => setTimeout(r, 0)); // a target's pending writes settle
-      const args = e.args(target);
-      try {
-        const out = await e.call(target, args);
-        (out as { dispose?: () => void } | null)?.dispose?.();
-      } catch (err) {
-        refused.push(`${e.name}: ${err instanceof Error ? err.message : String(err)}`);
-      }
-      for (const a of args) (a as { dispose?: () => void } | null)?.dispose?.();
-      (target as { dispose?: () => void } | undefined)?.dispose?.();
-    }
-    if (refused.length > 0) {
-      throw new Error(
-        `Cannot fuzz the ams surface: expected every entry's valid arguments to be ` +
-          `accepted, but ${refused.join("; ")}`,
-      );
-    }
-  },
-});
+// Every entry's valid arguments, the encoders' setWeights entries included, must be accepted; a
+// target's pending writes settle before its arguments are built.
+registerValidArgumentsAccepted(
+  AMS_PUBLIC_FAULTS,
+  [...AMS_ENTRIES, ...SET_WEIGHTS_ENTRIES],
+  () => initGpu(),
+  { settle: true },
+);
 
 registerDisposeTwice("ams", {
   TimeEncoder: timeEnc,

@@ -18,6 +18,7 @@ import {
   poisons as P,
   registerDisposeTwice,
   registerFaultFuzz,
+  registerValidArgumentsAccepted,
 } from "../../_harness/fault_fuzz.ts";
 import { AMY_PUBLIC_FAULTS } from "./claims.ts";
 
@@ -140,33 +141,7 @@ const badMatrix = (
     fc.constantFrom(NaN, Infinity, -Infinity).map(withEntry),
   );
 };
-/**
- * A vector of `n` finite reals computed in f64 on the host (so 1e39 is valid): not a list, empty,
- * the wrong length, or an entry that is NaN, ±Infinity or not a number; `undefined` unless the
- * argument is optional.
- */
-const badVector = (n: number, optional = false) => {
-  const good = () => Array.from({ length: n }, (_, i) => (i % 3) - 1);
-  return fc.oneof(
-    fc.constantFrom<unknown>(
-      null,
-      "abc",
-      7,
-      {},
-      [],
-      [...good(), 1],
-      ...(optional ? [] : [undefined]),
-    ),
-    fc.tuple(
-      fc.integer({ min: 0, max: n - 1 }),
-      fc.constantFrom<unknown>(NaN, Infinity, -Infinity, "1", null),
-    ).map(([i, x]) => {
-      const a: unknown[] = good();
-      a[i] = x;
-      return a;
-    }),
-  );
-};
+const badVector = P.hostVector;
 /** A string option outside `allowed` (`undefined` is the default, so it is not a poison). */
 const notOneOfOptional = (allowed: readonly string[]) =>
   P.notOneOf(allowed).filter((x) => x !== undefined);
@@ -797,35 +772,9 @@ registerFaultFuzz(
   },
 );
 
-// Every entry's VALID arguments must be accepted, so that each poisoned call is refused for its
-// poison and not for a mistake in the valid arguments.
-Deno.test({
-  name: `${AMY_PUBLIC_FAULTS.id}: every entry accepts its valid arguments`,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
-    await initGpu();
-    await makeFolders();
-    const refused: string[] = [];
-    for (const e of AMY_ENTRIES as unknown as readonly FaultEntry<unknown>[]) {
-      const t = e.target ? e.target() : undefined;
-      const args = e.args(t);
-      try {
-        const out = await e.call(t, args);
-        (out as { dispose?: () => void } | null)?.dispose?.();
-      } catch (err) {
-        refused.push(`${e.name}: ${err instanceof Error ? err.message : String(err)}`);
-      }
-      for (const a of args) (a as { dispose?: () => void } | null)?.dispose?.();
-      (t as { dispose?: () => void } | undefined)?.dispose?.();
-    }
-    if (refused.length > 0) {
-      throw new Error(
-        `Cannot fuzz the amygdala surface: expected every entry's valid arguments to be ` +
-          `accepted, but ${refused.join("; ")}`,
-      );
-    }
-  },
+registerValidArgumentsAccepted(AMY_PUBLIC_FAULTS, AMY_ENTRIES, async () => {
+  await initGpu();
+  await makeFolders();
 });
 
 registerDisposeTwice(

@@ -19,6 +19,7 @@ import {
   poisons as P,
   registerDisposeTwice,
   registerFaultFuzz,
+  registerValidArgumentsAccepted,
 } from "../../_harness/fault_fuzz.ts";
 import { LK_PUBLIC_FAULTS } from "./claims.ts";
 
@@ -154,32 +155,7 @@ const period = (optional = true) =>
     fc.double({ min: -1e6, max: 1e6, noNaN: true }).filter((x) => !Number.isInteger(x)),
     fc.integer({ min: -1e6, max: 0 }),
   );
-/**
- * A vector of `n` finite reals computed in f64 on the host (so 1e39 is valid): not a list,
- * empty, the wrong length, or an entry that is NaN, ±Infinity or not a number.
- */
-const badVector = (n: number, optional = false) => {
-  const good = () => Array.from({ length: n }, (_, i) => (i % 3) - 1);
-  return fc.oneof(
-    fc.constantFrom<unknown>(
-      null,
-      "abc",
-      7,
-      {},
-      [],
-      [...good(), 1],
-      ...(optional ? [] : [undefined]),
-    ),
-    fc.tuple(
-      fc.integer({ min: 0, max: n - 1 }),
-      fc.constantFrom<unknown>(NaN, Infinity, -Infinity, "1", null),
-    ).map(([i, x]) => {
-      const a: unknown[] = good();
-      a[i] = x;
-      return a;
-    }),
-  );
-};
+const badVector = P.hostVector;
 const f32 = (n: number, x = 0.25) => new Float32Array(n).fill(x);
 const t = (shape: number[], x = 0.25) => tensor(f32(shape.reduce((a, b) => a * b, 1), x), shape);
 const lazyTensor = (shape: number[]) =>
@@ -1328,35 +1304,7 @@ registerFaultFuzz(
   init,
 );
 
-// Every entry's VALID arguments must be accepted, so that each poisoned call is refused for its
-// poison and not for a mistake in the valid arguments.
-Deno.test({
-  name: `${LK_PUBLIC_FAULTS.id}: every entry accepts its valid arguments`,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
-    await init();
-    const refused: string[] = [];
-    for (const e of LK_ENTRIES as unknown as readonly FaultEntry<unknown>[]) {
-      const target = e.target ? e.target() : undefined;
-      const args = e.args(target);
-      try {
-        const out = await e.call(target, args);
-        (out as { dispose?: () => void } | null)?.dispose?.();
-      } catch (err) {
-        refused.push(`${e.name}: ${err instanceof Error ? err.message : String(err)}`);
-      }
-      for (const a of args) (a as { dispose?: () => void } | null)?.dispose?.();
-      (target as { dispose?: () => void } | undefined)?.dispose?.();
-    }
-    if (refused.length > 0) {
-      throw new Error(
-        `Cannot fuzz the larkos surface: expected every entry's valid arguments to be ` +
-          `accepted, but ${refused.join("; ")}`,
-      );
-    }
-  },
-});
+registerValidArgumentsAccepted(LK_PUBLIC_FAULTS, LK_ENTRIES, init);
 
 registerDisposeTwice("larkos", {
   GATLayer: gat,

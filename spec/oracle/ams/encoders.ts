@@ -19,56 +19,27 @@
  *
  * @module
  */
-import {
-  track,
-  trackBuiltins,
-  type Tracked,
-  type TrackedArg,
-  trackSum,
-} from "../../../invariants/tolerance.ts";
+import { trackBuiltins, type Tracked, trackSum } from "../../../invariants/tolerance.ts";
+import { SCALAR_F64, SCALAR_TRACKED, type ScalarArith } from "./geometry.ts";
 
-/** The operations the passes use; `T` is a number (f64) or a tracked f32 value. */
-export interface EncArith<T> {
-  /** A value loaded from an f32 buffer (weights, inputs, incoming gradients). */
-  input(x: number): T;
-  /** A WGSL literal standing for the real `x`. */
-  lit(x: number): T;
-  /** A host value uploaded as an f32 tensor (e.g. the attention scale). */
-  uniform(x: number): T;
-  add(a: T, b: T): T;
-  sub(a: T, b: T): T;
-  mul(a: T, b: T): T;
-  div(a: T, b: T): T;
-  neg(a: T): T;
-  exp(a: T): T;
-  sqrt(a: T): T;
+/**
+ * The operations the passes use: the oracles' {@link ScalarArith} (the attention scale is a
+ * `uniform`, a host value uploaded as an f32 tensor) and the encoders' reductions.
+ */
+export interface EncArith<T> extends ScalarArith<T> {
   rsqrt(a: T): T;
-  /** max(a, c) for an exact constant c. */
-  maxc(a: T, c: number): T;
   /** Σ terms in any order (see the module docs for the path). */
   sum(terms: readonly T[]): T;
   /** The largest value of a row (exact on the computed values). */
   max(terms: readonly T[]): T;
   /** 0 (an exact zero, e.g. a gradient a select drops). */
   zero(): T;
-  /** The value (exact for f64, the reference value for tracked). */
-  val(a: T): number;
 }
 
 /** f64 arithmetic: the oracle. */
 export const ENC_F64: EncArith<number> = {
-  input: (x) => x,
-  lit: (x) => x,
-  uniform: (x) => x,
-  add: (a, b) => a + b,
-  sub: (a, b) => a - b,
-  mul: (a, b) => a * b,
-  div: (a, b) => a / b,
-  neg: (a) => -a,
-  exp: Math.exp,
-  sqrt: Math.sqrt,
+  ...SCALAR_F64,
   rsqrt: (a) => 1 / Math.sqrt(a),
-  maxc: (a, c) => Math.max(a, c),
   sum: (t) => {
     let s = 0;
     for (const v of t) s += v;
@@ -76,7 +47,6 @@ export const ENC_F64: EncArith<number> = {
   },
   max: (t) => Math.max(...t),
   zero: () => 0,
-  val: (a) => a,
 };
 
 /** Extra rounding path of a sum beyond its term count (module docs). */
@@ -84,23 +54,12 @@ export const SUM_PATH_SLACK = 16;
 
 /** Running error analysis of the GPU's f32 ops. */
 export const ENC_TRACKED: EncArith<Tracked> = {
-  input: (x) => track.input(x),
-  lit: (x) => trackBuiltins.literal(x),
-  uniform: (x) => track.uniform(x),
-  add: (a, b) => track.add(a, b),
-  sub: (a, b) => track.sub(a, b),
-  mul: (a, b) => track.mul(a, b),
-  div: (a, b) => track.div(a, b),
-  neg: (a) => trackBuiltins.neg(a as TrackedArg),
-  exp: (a) => trackBuiltins.exp(a as TrackedArg),
-  sqrt: (a) => track.sqrt(a),
+  ...SCALAR_TRACKED,
   rsqrt: (a) => trackBuiltins.inverseSqrt(a),
-  maxc: (a, c) => ({ v: Math.max(a.v, c), e: a.e }),
   sum: (t) => trackSum(t, t.length + SUM_PATH_SLACK),
   // max is 1-Lipschitz in the sup norm: the computed max is within max e of the exact one.
   max: (t) => ({ v: Math.max(...t.map((x) => x.v)), e: Math.max(...t.map((x) => x.e)) }),
   zero: () => ({ v: 0, e: 0 }),
-  val: (a) => a.v,
 };
 
 /** Parameters by the original's state-dict names, f64 (the values the GPU holds as f32). */

@@ -18,34 +18,32 @@ import {
   type TrackedArg,
 } from "../../../invariants/tolerance.ts";
 
-/** The operations the forward passes use; `T` is a number (f64) or a tracked f32 value. */
-export interface Arith<T> {
-  /** A value loaded from an f32 buffer (weights, inputs). */
+/**
+ * The scalar operations every ams oracle uses (this one's {@link Arith} and the encoders' and
+ * cross-bundle attention's `EncArith` extend it); `T` is a number (f64) or a tracked f32 value.
+ */
+export interface ScalarArith<T> {
+  /** A value loaded from an f32 buffer (weights, inputs, incoming gradients). */
   input(x: number): T;
   /** A WGSL literal standing for the real `x`. */
   lit(x: number): T;
-  /** A host value passed as an f32 uniform. */
+  /** A host value passed as an f32 uniform (or uploaded as an f32 tensor). */
   uniform(x: number): T;
   add(a: T, b: T): T;
   sub(a: T, b: T): T;
   mul(a: T, b: T): T;
   div(a: T, b: T): T;
   neg(a: T): T;
-  abs(a: T): T;
   /** max(a, c) for an exact constant c. */
   maxc(a: T, c: number): T;
   exp(a: T): T;
-  log(a: T): T;
   sqrt(a: T): T;
-  sin(a: T): T;
-  cos(a: T): T;
-  atan2(y: T, x: T): T;
-  /** The value (exact for F64, the reference value for TRACKED). */
+  /** The value (exact for f64, the reference value for tracked). */
   val(a: T): number;
 }
 
-/** f64 arithmetic. */
-export const F64: Arith<number> = {
+/** {@link ScalarArith} in f64: the oracles' arithmetic. */
+export const SCALAR_F64: ScalarArith<number> = {
   input: (x) => x,
   lit: (x) => x,
   uniform: (x) => x,
@@ -54,19 +52,14 @@ export const F64: Arith<number> = {
   mul: (a, b) => a * b,
   div: (a, b) => a / b,
   neg: (a) => -a,
-  abs: (a) => Math.abs(a),
   maxc: (a, c) => Math.max(a, c),
   exp: Math.exp,
-  log: Math.log,
   sqrt: Math.sqrt,
-  sin: Math.sin,
-  cos: Math.cos,
-  atan2: Math.atan2,
   val: (a) => a,
 };
 
-/** Running error analysis of the f32 kernels: `v` the exact value, `e` a bound on the error. */
-export const TRACKED: Arith<Tracked> = {
+/** {@link ScalarArith} as a running error analysis of the GPU's f32 operations. */
+export const SCALAR_TRACKED: ScalarArith<Tracked> = {
   input: (x) => track.input(x),
   lit: (x) => trackBuiltins.literal(x),
   uniform: (x) => track.uniform(x),
@@ -74,16 +67,40 @@ export const TRACKED: Arith<Tracked> = {
   sub: (a, b) => track.sub(a, b),
   mul: (a, b) => track.mul(a, b),
   div: (a, b) => track.div(a, b),
-  neg: (a) => trackBuiltins.neg(a),
-  abs: (a) => ({ v: Math.abs(a.v), e: a.e }),
+  neg: (a) => trackBuiltins.neg(a as TrackedArg),
   maxc: (a, c) => ({ v: Math.max(a.v, c), e: a.e }),
   exp: (a) => trackBuiltins.exp(a as TrackedArg),
-  log: (a) => trackBuiltins.log(a),
   sqrt: (a) => track.sqrt(a),
+  val: (a) => a.v,
+};
+
+/** The operations the forward passes use: {@link ScalarArith} and the geometry's builtins. */
+export interface Arith<T> extends ScalarArith<T> {
+  abs(a: T): T;
+  log(a: T): T;
+  sin(a: T): T;
+  cos(a: T): T;
+  atan2(y: T, x: T): T;
+}
+
+/** f64 arithmetic. */
+export const F64: Arith<number> = {
+  ...SCALAR_F64,
+  abs: (a) => Math.abs(a),
+  log: Math.log,
+  sin: Math.sin,
+  cos: Math.cos,
+  atan2: Math.atan2,
+};
+
+/** Running error analysis of the f32 kernels: `v` the exact value, `e` a bound on the error. */
+export const TRACKED: Arith<Tracked> = {
+  ...SCALAR_TRACKED,
+  abs: (a) => ({ v: Math.abs(a.v), e: a.e }),
+  log: (a) => trackBuiltins.log(a),
   sin: (a) => trackBuiltins.sin(a),
   cos: (a) => trackBuiltins.cos(a),
   atan2: (y, x) => trackBuiltins.atan2(y, x),
-  val: (a) => a.v,
 };
 
 /** One Linear layer, PyTorch layout: weight (out × in) row-major, bias (out). */
