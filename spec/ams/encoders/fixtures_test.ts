@@ -18,7 +18,7 @@ import {
 import { cfg4 } from "../../../impl/ams/config/config.ts";
 import { FIXTURE_F64_REL } from "../../../invariants/tolerance.ts";
 import { claimTest, type Measurement } from "../../_harness/claim.ts";
-import { type EncodedArray, f32, f64 } from "../../_harness/encoded_arrays.ts";
+import { type EncodedArray, f32, f64, ints } from "../../_harness/encoded_arrays.ts";
 import { loadPinnedJson } from "../../_harness/fixtures.ts";
 import {
   contextBackward,
@@ -48,7 +48,8 @@ interface TorchCase {
   surprise?: EncodedArray;
   freqs?: EncodedArray;
   fourier?: EncodedArray;
-  token_ids?: number[][];
+  /** One i32 array per row (ragged; an empty list is shape [0]). */
+  token_ids?: EncodedArray[];
   vocab?: number;
   wte_normed?: EncodedArray;
   idf?: EncodedArray;
@@ -126,15 +127,22 @@ claimTest(ENC_FIXTURE_PARITY, async (): Promise<Measurement> => {
       const wte = Float64Array.from(f64(t.wte_normed!, "wte"));
       const idf = t.idf ? f64(t.idf, "idf") : null;
       const c = f64(t.centroids!, "centroids");
+      if (t.token_ids!.length !== B) {
+        throw new SyntaxError(
+          `Cannot read ${ENC_FIXTURE} ${t.name}.token_ids: expected ${B} id lists ` +
+            `but got ${t.token_ids!.length}`,
+        );
+      }
+      const tokenIds = t.token_ids!.map((a, b) => ints(a, `${t.name}.token_ids[${b}]`));
       const mine = new Float64Array(B * d);
-      t.token_ids!.forEach((l, b) => mine.set(idfCentroid(l, wte, V, d, idf), b * d));
+      tokenIds.forEach((l, b) => mine.set(idfCentroid(l, wte, V, d, idf), b * d));
       ratio(mine, c, `${t.name} centroids`);
       o = topicBackward(ENC_F64, g, p, { h, c }, up);
       cfg = cfg4({ d_LLM: d });
       const m = new TopicEncoder({ cfg, weights: p });
       module = m;
       // B = 1 cases go through the flat-list form of the input contract.
-      const ids = B === 1 ? t.token_ids![0]! : t.token_ids!;
+      const ids = B === 1 ? tokenIds[0]! : tokenIds;
       gpu = () => m.forward(h, { tokenIds: ids, wteNormed: wte, idf });
     } else {
       const T = t.turns!;

@@ -5,15 +5,30 @@
  *
  * @module
  */
-import type { NeuronMap } from "../../../impl/larkos/neuron_graph_reasoner/graph_inputs.ts";
-import { type EncodedArray, f64, i8 } from "../../_harness/encoded_arrays.ts";
+import type {
+  NeuronMap,
+  NeuronState,
+} from "../../../impl/larkos/neuron_graph_reasoner/graph_inputs.ts";
+import {
+  checkEncoded,
+  checkShape,
+  type EncodedArray,
+  f32,
+  f64,
+  i8,
+  ints,
+  type Stored,
+} from "../../_harness/encoded_arrays.ts";
 import { loadPinnedJson } from "../../_harness/fixtures.ts";
 
 /** Path of the fixture file. */
 export const NGR_FIXTURE = "fixtures/larkos/neuron_graph_reasoner.json";
 
+/** A stored neuron: the scalars as JSON numbers, the lists encoded (i32, f32; shape [len]). */
+type StoredNeuron = Stored<NeuronState>;
+
 interface StoredCall {
-  neurons: NeuronMap;
+  neurons: Record<string, StoredNeuron>;
   features: EncodedArray;
   adjacency: EncodedArray;
   weights: EncodedArray;
@@ -55,6 +70,30 @@ export interface FixtureCase {
 const decodeAll = (r: Record<string, EncodedArray>, what: string) =>
   Object.fromEntries(Object.entries(r).map(([k, v]) => [k, f64(v, `${what}.${k}`)]));
 
+/** The length of a 1-D encoded list; refuses (SyntaxError naming it) a malformed or other-rank one. */
+const length1d = (a: EncodedArray, what: string): number => {
+  const { shape } = checkEncoded(a, what);
+  checkShape(a, [shape[0] ?? 1], what);
+  return shape[0]!;
+};
+
+/** Decodes a stored neuron map back into the NeuronState objects the generator built from. */
+const decodeNeurons = (m: Record<string, StoredNeuron>, what: string): NeuronMap =>
+  Object.fromEntries(
+    Object.entries(m).map(([k, n]): [string, NeuronState] => [k, {
+      ...n,
+      connections: ints(
+        n.connections,
+        `${what}.${k}.connections`,
+        [length1d(n.connections, `${what}.${k}.connections`)],
+      ),
+      // f32 values widen exactly to the numbers the generator used.
+      weights: Array.from(
+        f32(n.weights, `${what}.${k}.weights`, [length1d(n.weights, `${what}.${k}.weights`)]),
+      ),
+    }]),
+  );
+
 /** Loads and decodes the fixture (manifest-pinned). */
 export async function loadNgrFixture(): Promise<{ cases: FixtureCase[]; integrity: string }> {
   const { data, integrity } = await loadPinnedJson<{ format: string; cases: StoredCase[] }>(
@@ -64,7 +103,7 @@ export async function loadNgrFixture(): Promise<{ cases: FixtureCase[]; integrit
   const cases = data.cases.map((c): FixtureCase => ({
     name: c.name,
     calls: c.calls.map((k, i) => ({
-      neurons: k.neurons,
+      neurons: decodeNeurons(k.neurons, `${c.name}.calls[${i}].neurons`),
       features: f64(k.features, `${c.name}.calls[${i}].features`, [8, 8]),
       adjacency: i8(k.adjacency, `${c.name}.calls[${i}].adjacency`, [8, 8]),
       weights: f64(k.weights, `${c.name}.calls[${i}].weights`, [8, 8]),
