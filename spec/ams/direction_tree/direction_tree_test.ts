@@ -11,6 +11,7 @@ import {
   type TreeStructure,
 } from "../../../impl/ams/direction_tree/direction_tree.ts";
 import { Rng } from "../../../impl/gpu/rng.ts";
+import { recordFigure } from "../../_harness/figures.ts";
 import { claimTest, type Measurement, type SubFigure } from "../../_harness/claim.ts";
 import { checkFault, type FaultCase } from "../../_harness/fault_case.ts";
 import { f64, ints } from "../../_harness/encoded_arrays.ts";
@@ -214,6 +215,29 @@ claimTest(TREE_RECALL, async (): Promise<Measurement> => {
       }
     }
   }
+  // Recall against N, one series per (source, noise): memspec, the reference, the original.
+  const series = RECALL_SIGMAS.flatMap((sigma) => {
+    const at = (f: (n: number) => number) =>
+      RECALL_NS.map((n) => [n, 100 * f(n)] as [number, number]);
+    const mine = (n: number) => {
+      const runs = table.get(`${n}/${sigma}`)!;
+      return runs.reduce((a, r) => a + r.hits, 0) / runs.reduce((a, r) => a + r.queries, 0);
+    };
+    const ref = (n: number) => data.settings.find((s) => s.n === n && s.sigma === sigma)!.recall;
+    return [
+      { name: `memspec σ=${sigma}`, points: at(mine) },
+      { name: `reference σ=${sigma}`, points: at(ref) },
+      { name: `original σ=${sigma}`, points: at((n) => ORIGINAL_RECALL[`${n}/${sigma}`]!) },
+    ];
+  });
+  recordFigure({
+    id: "ams_tree_recall",
+    claim: TREE_RECALL.id,
+    title: "Direction tree: brute-force best in the top 3 (%), 5 seeds",
+    x: { label: "stored dirns N", log: true },
+    y: { label: "recall (%)" },
+    series,
+  });
   return {
     figure: margin,
     bound: 0,

@@ -18,6 +18,7 @@ import {
 import { TemporalAttentionEncoder } from "../../../impl/larkos/temporal_encoder/temporal_encoder.ts";
 import { LARKOS } from "../../../impl/larkos/config.ts";
 import { ulp32 } from "../../../invariants/tolerance.ts";
+import { recordFigure } from "../../_harness/figures.ts";
 import { claimTest, type Measurement } from "../../_harness/claim.ts";
 import { type EncodedArray, f32 } from "../../_harness/encoded_arrays.ts";
 import { loadPinnedJson } from "../../_harness/fixtures.ts";
@@ -246,6 +247,20 @@ claimTest(TE_DIVERGENCE, async (): Promise<Measurement> => {
   );
   const origStd = Math.max(...orig.std);
   const fixStdMin = Math.min(...fix.std);
+  // Channel 0's lowest-frequency sine (feature d·4 + e = 0) over the trace, both pipelines.
+  const feature0 = (rows: Float64Array[]) => rows.map((r, t) => [t, r[0]!] as [number, number]);
+  recordFigure({
+    id: "larkos_temporal_constant_input",
+    claim: TE_DIVERGENCE.id,
+    title: "Temporal encoder input: sin(π·x̂₀) over a varying backend trace",
+    x: { label: "step" },
+    y: { label: "Fourier feature 0" },
+    series: [
+      { name: "original: min ≡ max", points: feature0(orig.fourier) },
+      { name: "memspec: asymmetric", points: feature0(fix.fourier) },
+      { name: "raw channel 0", points: trace.map((x, t) => [t, x[0]!]) },
+    ],
+  });
   // One eval forward of every full window of both pipelines.
   const W = orig.windows.length;
   const batch = new Float32Array(2 * W * L * D);
