@@ -484,6 +484,82 @@ export interface TransportResult {
   readonly states: Float32Array;
 }
 
+/** Sizes of one batched transport: B fibres of width dF along paths of nPts points in R^d. */
+interface TransportSizes {
+  d: number;
+  dF: number;
+  B: number;
+  nPts: number;
+  interval: number;
+}
+
+/** Refuses a transport whose generator buffer (3 per segment, dF × dF each) passes 2^30 bytes. */
+function checkGeneratorBytes(op: string, z: TransportSizes): void {
+  if (z.B * (z.nPts - 1) * 3 * z.dF * z.dF * 4 > 1 << 30) {
+    throw new RangeError(`Cannot ${op}: expected at most 2^30 bytes of generators`);
+  }
+}
+
+/** The generator and fiber buffers of a transport, created after the path's own buffers. */
+function transportBuffers(
+  w: ConnectionWeights,
+  z: TransportSizes,
+  fiber: ArrayLike<number>,
+  label: string,
+): GPUBuffer[] {
+  const mpData = packMlp(w.metric.net);
+  const cpData = packMlp(w.net);
+  return [
+    createStorageBuffer(mpData.byteLength, `${label} metric params`, mpData),
+    createStorageBuffer(cpData.byteLength, `${label} conn params`, cpData),
+    createStorageBuffer(z.B * (z.nPts - 1) * 3 * z.dF * z.dF * 4, `${label} generators`),
+    createStorageBuffer(z.B * z.dF * 4, `${label} fiber`, Float32Array.from(fiber)),
+    createStorageBuffer(z.B * z.nPts * z.dF * 4, `${label} states`),
+  ];
+}
+
+/**
+ * Records the generators A(p0, v), A(mid, v), A(p1, v) of every segment of the paths in
+ * `path`, then the fused RK4 kernel, and reads the states back once: the part the straight and
+ * the slerp transports share. `bufs` are {@link transportBuffers}' five.
+ */
+async function recordTransport(
+  z: TransportSizes,
+  path: GPUBuffer,
+  bufs: GPUBuffer[],
+): Promise<TransportResult> {
+  const [mp, cp, gens, fib, states] = bufs as [
+    GPUBuffer,
+    GPUBuffer,
+    GPUBuffer,
+    GPUBuffer,
+    GPUBuffer,
+  ];
+  const S = z.nPts - 1;
+  const nEval = z.B * S * 3;
+  dispatch(CONNECTION_PROGRAM, {
+    sizes: { d: z.d, dF: z.dF },
+    uniforms: { n: nEval, mode: 1, nPts: z.nPts },
+    buffers: { mp, cp, xv: path, out: gens },
+    workgroups: nEval,
+  });
+  dispatch(TRANSPORT_PROGRAM, {
+    sizes: { dF: z.dF },
+    uniforms: { B: z.B, nPts: z.nPts, interval: z.interval },
+    buffers: { gens, fiber: fib, states },
+    workgroups: z.B,
+    steps: S,
+  });
+  const statesBytes = z.B * z.nPts * z.dF * 4;
+  const [bytes] = await readBuffers([{ buffer: states, byteLength: statesBytes }]);
+  const all = new Float32Array(bytes!);
+  const out = new Float32Array(z.B * z.dF);
+  for (let b = 0; b < z.B; b++) {
+    out.set(all.subarray((b * z.nPts + S) * z.dF, (b * z.nPts + z.nPts) * z.dF), b * z.dF);
+  }
+  return { fiber: out, states: all };
+}
+
 /**
  * FiberTransporter: B fibres (B × d_F) along B paths (B × nPts × d_base), RK4 per segment and
  * renormalisation to max(‖f₀‖, 1e-8) after every `interval`-th segment. Two dispatches: the
@@ -517,52 +593,19 @@ export async function transportGpu(
 ): Promise<TransportResult> {
   const op = "transport a fibre (FiberTransporter)";
   checkConnection(op, w);
-  const d = w.dBase;
-  const dF = w.dF;
+  const z = { d: w.dBase, dF: w.dF, B, nPts, interval };
   checkDim(op, "B", B, 1, 4096);
   checkDim(op, "nPts", nPts, 2, 4096);
   checkDim(op, "interval", interval, 1, 1 << 20);
-  checkArray(op, "fiber", fiber, B * dF);
-  checkArray(op, "path", path, B * nPts * d);
-  const S = nPts - 1;
-  const nEval = B * S * 3;
-  if (nEval * dF * dF * 4 > 1 << 30) {
-    throw new RangeError(`Cannot ${op}: expected at most 2^30 bytes of generators`);
-  }
-  const mpData = packMlp(w.metric.net);
-  const cpData = packMlp(w.net);
-  const statesBytes = B * nPts * dF * 4;
+  checkArray(op, "fiber", fiber, B * z.dF);
+  checkArray(op, "path", path, B * nPts * z.d);
+  checkGeneratorBytes(op, z);
   return await withBuffers(
     () => [
-      createStorageBuffer(mpData.byteLength, "ams transport metric params", mpData),
-      createStorageBuffer(cpData.byteLength, "ams transport conn params", cpData),
-      createStorageBuffer(B * nPts * d * 4, "ams transport path", Float32Array.from(path)),
-      createStorageBuffer(nEval * dF * dF * 4, "ams transport generators"),
-      createStorageBuffer(B * dF * 4, "ams transport fiber", Float32Array.from(fiber)),
-      createStorageBuffer(statesBytes, "ams transport states"),
+      createStorageBuffer(B * nPts * z.d * 4, "ams transport path", Float32Array.from(path)),
+      ...transportBuffers(w, z, fiber, "ams transport"),
     ],
-    async ([mp, cp, pathB, gens, fib, states]) => {
-      dispatch(CONNECTION_PROGRAM, {
-        sizes: { d, dF },
-        uniforms: { n: nEval, mode: 1, nPts },
-        buffers: { mp, cp, xv: pathB, out: gens },
-        workgroups: nEval,
-      });
-      dispatch(TRANSPORT_PROGRAM, {
-        sizes: { dF },
-        uniforms: { B, nPts, interval },
-        buffers: { gens, fiber: fib, states },
-        workgroups: B,
-        steps: S,
-      });
-      const [bytes] = await readBuffers([{ buffer: states!, byteLength: statesBytes }]);
-      const all = new Float32Array(bytes!);
-      const out = new Float32Array(B * dF);
-      for (let b = 0; b < B; b++) {
-        out.set(all.subarray((b * nPts + S) * dF, (b * nPts + nPts) * dF), b * dF);
-      }
-      return { fiber: out, states: all };
-    },
+    ([pathB, ...bufs]) => recordTransport(z, pathB!, bufs),
   );
 }
 
@@ -896,54 +939,27 @@ export async function topicTransportGpu(
   const op = "transport a fibre along a slerp path (TopicBundle.transport)";
   checkConnection(op, w);
   const d = w.dBase;
-  const dF = w.dF;
   checkDim(op, "B", B, 1, 4096);
   const nPts = checkDim(op, "nGeoPts", nGeoPts, 0, 4094) + 2;
   checkDim(op, "interval", interval, 1, 1 << 20);
-  checkArray(op, "fiber", fiber, B * dF);
+  checkArray(op, "fiber", fiber, B * w.dF);
   const ab = slerpInputs(op, a, b, B, d);
-  const S = nPts - 1;
-  const nEval = B * S * 3;
-  const mpData = packMlp(w.metric.net);
-  const cpData = packMlp(w.net);
-  const statesBytes = B * nPts * dF * 4;
+  const z = { d, dF: w.dF, B, nPts, interval };
+  checkGeneratorBytes(op, z);
   return await withBuffers(
     () => [
       createStorageBuffer(ab.byteLength, "ams topic ends", ab),
       createStorageBuffer(B * nPts * d * 4, "ams topic path"),
-      createStorageBuffer(mpData.byteLength, "ams topic metric params", mpData),
-      createStorageBuffer(cpData.byteLength, "ams topic conn params", cpData),
-      createStorageBuffer(nEval * dF * dF * 4, "ams topic generators"),
-      createStorageBuffer(B * dF * 4, "ams topic fiber", Float32Array.from(fiber)),
-      createStorageBuffer(statesBytes, "ams topic states"),
+      ...transportBuffers(w, z, fiber, "ams topic"),
     ],
-    async ([abB, pathB, mp, cp, gens, fib, states]) => {
+    ([abB, pathB, ...bufs]) => {
       dispatch(SLERP_PROGRAM, {
         sizes: { d },
         uniforms: { B, n: nPts, perpMin: SLERP_PERP_MIN },
         buffers: { ab: abB, out: pathB },
         workgroups: Math.ceil((B * nPts) / 64),
       });
-      dispatch(CONNECTION_PROGRAM, {
-        sizes: { d, dF },
-        uniforms: { n: nEval, mode: 1, nPts },
-        buffers: { mp, cp, xv: pathB, out: gens },
-        workgroups: nEval,
-      });
-      dispatch(TRANSPORT_PROGRAM, {
-        sizes: { dF },
-        uniforms: { B, nPts, interval },
-        buffers: { gens, fiber: fib, states },
-        workgroups: B,
-        steps: S,
-      });
-      const [bytes] = await readBuffers([{ buffer: states!, byteLength: statesBytes }]);
-      const all = new Float32Array(bytes!);
-      const out = new Float32Array(B * dF);
-      for (let r = 0; r < B; r++) {
-        out.set(all.subarray((r * nPts + S) * dF, (r * nPts + nPts) * dF), r * dF);
-      }
-      return { fiber: out, states: all };
+      return recordTransport(z, pathB!, bufs);
     },
   );
 }
