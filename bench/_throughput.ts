@@ -3,11 +3,14 @@
  *
  * Every host sync costs at least ~11 ms in Deno (its WebGPU completion loop
  * sleeps 10 ms), so timing one call plus a sync measures the sync. Each bench
- * iteration therefore records `reps` back-to-back calls and syncs once (time R
- * back-to-back calls with one sync at the end and divide by R); `deno bench`
- * reports the time of the whole iteration (its names say "×R per iteration",
- * and its group summary compares iterations, not calls), and a table printed at
- * exit gives the per-call time, the rate in GFLOP/s or GB/s (median over
+ * iteration therefore records R back-to-back calls and syncs once (time R
+ * back-to-back calls with one sync at the end and divide by R). R starts at the
+ * bench's `reps` and is raised after the warm-up until one iteration takes at
+ * least {@link MIN_BATCH_MS} (the sync floor: the sync is then under 5% of a
+ * kernel figure); a `latency` bench keeps R as given, since the sync is part of
+ * what it measures. `deno bench` reports the time of the whole iteration (its
+ * group summary compares iterations, not calls), and a table printed at exit
+ * gives R, the per-call time, the rate in GFLOP/s or GB/s (median over
  * iterations) and, per group, how many times slower than the group's fastest
  * each bench is per call.
  *
@@ -16,14 +19,22 @@
 import process from "node:process";
 import { initGpu, sync, Tensor, tidy } from "../impl/mod.ts";
 
+/** The shortest iteration of a kernel figure: R grows until R calls and one sync take this long. */
+export const MIN_BATCH_MS = 250;
+
 /** One throughput bench. */
 export interface ThroughputBench {
   /** Bench name, e.g. "matmul 1024³ (register-texture)". */
   name: string;
   /** Bench group (benches in one group are compared by `deno bench`). */
   group: string;
-  /** Calls recorded per iteration before the one sync. */
+  /** Calls recorded per iteration before the one sync: the least R (raised to fill {@link MIN_BATCH_MS}). */
   reps: number;
+  /**
+   * Keep R = `reps`: the figure is the latency of R calls and their sync, as a caller sees it,
+   * not a kernel figure.
+   */
+  latency?: boolean;
   /** Work of one call: floating-point operations, bytes moved, or ops (for µs/op). */
   work: number;
   unit: "GFLOP/s" | "GB/s" | "µs/op";
@@ -73,7 +84,9 @@ export function throughputBench(b: ThroughputBench): void {
   rows.push(row);
   let warmed = false;
   Deno.bench({
-    name: b.reps > 1 ? `${b.name} [×${b.reps} per iteration]` : b.name,
+    name: b.latency
+      ? `${b.name} [×${b.reps} + sync]`
+      : `${b.name} [R calls per sync, ≥ ${MIN_BATCH_MS} ms]`,
     group: b.group,
     n: b.iterations ?? 5,
     warmup: 0,
@@ -84,13 +97,29 @@ export function throughputBench(b: ThroughputBench): void {
         tidy(() => b.call());
         await sync();
         warmed = true;
+        if (!b.latency) {
+          // Calibrate R on the fastest of three batches (a slow one, from other load, would
+          // leave R too small), then enough calls that a batch fills MIN_BATCH_MS.
+          let ms = Infinity;
+          for (let k = 0; k < 3; k++) {
+            const t0 = performance.now();
+            tidy(() => {
+              for (let i = 0; i < row.reps; i++) b.call();
+            });
+            await sync();
+            ms = Math.min(ms, performance.now() - t0);
+          }
+          if (ms < MIN_BATCH_MS) {
+            row.reps = Math.ceil((row.reps * MIN_BATCH_MS * 1.1) / Math.max(ms, 1e-3));
+          }
+        }
       }
       ctx.start();
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       const last = tidy(() => {
         let out: Tensor | void = undefined;
-        for (let i = 0; i < b.reps; i++) out = b.call();
+        for (let i = 0; i < row.reps; i++) out = b.call();
         return b.readback && out instanceof Tensor ? out : null;
       });
       if (last === null) await sync();
@@ -101,8 +130,8 @@ export function throughputBench(b: ThroughputBench): void {
       const ms = performance.now() - t0;
       const cpu = process.cpuUsage(cpu0);
       ctx.end();
-      row.msPerCall.push(ms / b.reps);
-      row.cpuMsPerCall.push((cpu.user + cpu.system) / 1000 / b.reps);
+      row.msPerCall.push(ms / row.reps);
+      row.cpuMsPerCall.push((cpu.user + cpu.system) / 1000 / row.reps);
     },
   });
 }

@@ -22,7 +22,7 @@ function operand(shape: number[], seed: number): Tensor {
   return tensor(v, shape);
 }
 
-/** Calls per sync, so one iteration takes at least ~100 ms on llvmpipe. */
+/** The least calls per sync; bench/_throughput.ts raises R until an iteration takes ≥ 250 ms. */
 const REPS: Record<number, number> = { 256: 16, 512: 4, 1024: 2 };
 
 const kernels: MatmulKernel[] = ["auto", "register", "register-buffer"];

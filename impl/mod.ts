@@ -35,7 +35,7 @@ export {
   KernelValidationError,
   NoAdapterError,
 } from "./gpu/errors.ts";
-export { liveBufferCount } from "./gpu/buffers.ts";
+export { liveBufferCount, type PoolStats, poolStats, trimPool } from "./gpu/buffers.ts";
 export { flush } from "./gpu/batch.ts";
 export { sync } from "./gpu/readback.ts";
 export { Rng } from "./gpu/rng.ts";

@@ -207,11 +207,11 @@ export function tensor(
   return t;
 }
 
-/** A zero-filled tensor (WebGPU zero-initialises new buffers). */
+/** A zero-filled tensor (a fresh buffer, or a pooled one cleared in the batch). */
 export function zeros(shape: readonly number[], options: TensorOptions = {}): Tensor {
   const n = shapeSize(shape);
   const t = new Tensor(
-    createStorageBuffer(n * 4, `zeros ${formatShape(shape)}`),
+    createStorageBuffer(n * 4, () => `zeros ${formatShape(shape)}`),
     shape,
     options.dtype ?? "f32",
   );
@@ -219,14 +219,48 @@ export function zeros(shape: readonly number[], options: TensorOptions = {}): Te
   return t;
 }
 
-/** An output tensor for a kernel to fill. Same as {@link zeros}; named for intent. */
+/** An output tensor for a kernel to fill, zero-filled. Same as {@link zeros}; named for intent. */
 export function emptyLike(
   shape: readonly number[],
   dtype: DType = "f32",
   label = "output",
 ): Tensor {
   const n = shapeSize(shape);
-  return new Tensor(createStorageBuffer(n * 4, `${label} ${formatShape(shape)}`), shape, dtype);
+  return new Tensor(
+    createStorageBuffer(n * 4, () => `${label} ${formatShape(shape)}`),
+    shape,
+    dtype,
+  );
+}
+
+/**
+ * An output tensor whose kernel writes every element before anything reads it:
+ * its buffer may come from the pool without a zero fill, so an op that records
+ * only its kernel costs one dispatch. Use {@link emptyLike} when a kernel
+ * accumulates into its output or leaves elements untouched.
+ *
+ * @example
+ * ```ts
+ * import { initGpu } from "./mod.ts";
+ * import { outputLike } from "./tensor.ts";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await initGpu();
+ * const t = outputLike([2, 3]);
+ * deepStrictEqual(t.shape, [2, 3]);
+ * t.dispose();
+ * ```
+ */
+export function outputLike(
+  shape: readonly number[],
+  dtype: DType = "f32",
+  label = "output",
+): Tensor {
+  const n = shapeSize(shape);
+  return new Tensor(
+    createStorageBuffer(n * 4, () => `${label} ${formatShape(shape)}`, undefined, false),
+    shape,
+    dtype,
+  );
 }
 
 function collect(value: unknown, out: Set<Tensor>): void {

@@ -8,12 +8,19 @@
  * Within one pass, WebGPU makes each dispatch's storage writes visible to the
  * next dispatch, so recorded order is execution order.
  *
+ * Per dispatch the host does no allocation on the device: uniforms go to a
+ * host-side ring copied to one persistent uniform buffer at submit, pipelines
+ * and bind-group layouts are compiled once, and bind groups are cached by the
+ * buffers they bind (the buffer pool hands the same buffers back, so a loop of
+ * ops finds its bind groups again).
+ *
  * @module
  */
 import { gpu } from "./device.ts";
 import { KernelValidationError } from "./errors.ts";
 import { deferCheck } from "./pending_errors.ts";
 import { tileGrid } from "./grid.ts";
+import { bindingMeta } from "./buffers.ts";
 
 /** Submit automatically past this many recorded dispatches, to bound encoder memory. */
 export const MAX_DISPATCHES_PER_SUBMIT = 2048;
@@ -26,13 +33,66 @@ let dispatches = 0;
 const destroyAfterSubmit: { destroy(): void }[] = [];
 
 /**
- * Uniforms of the open batch live in mapped arenas, written slot by slot and
- * unmapped at submit: one buffer per 64 KiB of uniforms instead of one per
- * dispatch (creating a buffer costs ~40 µs on llvmpipe, more than a dispatch).
+ * Uniforms of the open batch: written on the host into `ring`, copied to one
+ * persistent uniform buffer by a single `queue.writeBuffer` just before the
+ * batch is submitted. The queue runs that write after every earlier submit and
+ * before this batch's commands, so each batch reads its own uniforms; a batch
+ * whose uniforms would overflow the buffer is submitted first.
  */
-const ARENA_BYTES = 64 * 1024;
-let arena: { buffer: GPUBuffer; bytes: Uint8Array; used: number } | null = null;
-const mappedArenas: GPUBuffer[] = [];
+const RING_BYTES = 1024 * 1024;
+let ring: {
+  device: GPUDevice;
+  buffer: GPUBuffer;
+  host: Uint8Array<ArrayBuffer>;
+  view: DataView;
+  used: number;
+  align: number;
+} | null = null;
+
+/** The uniform ring of the current device, created on first use. */
+export function uniformRing(): {
+  buffer: GPUBuffer;
+  host: Uint8Array<ArrayBuffer>;
+  view: DataView;
+  used: number;
+  align: number;
+} {
+  const { device } = gpu();
+  if (ring === null || ring.device !== device) {
+    const host = new Uint8Array(RING_BYTES);
+    ring = {
+      device,
+      buffer: device.createBuffer({
+        label: "memspec uniforms",
+        size: RING_BYTES,
+        usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+      }),
+      host,
+      view: new DataView(host.buffer),
+      used: 0,
+      align: device.limits.minUniformBufferOffsetAlignment,
+    };
+  }
+  return ring;
+}
+
+/**
+ * Reserves `bytes` of the uniform ring for the next dispatch (submitting the
+ * batch first when it is full) and returns the offset; the caller writes there
+ * and then calls {@link commitUniforms}.
+ */
+export function reserveUniforms(bytes: number): number {
+  const r = uniformRing();
+  if (r.used + bytes > RING_BYTES) flush();
+  return r.used;
+}
+
+/** Marks the `bytes` written at the reserved offset as used. */
+export function commitUniforms(bytes: number): void {
+  const r = ring!;
+  r.used = Math.ceil((r.used + bytes) / r.align) * r.align;
+}
+
 const pipelines = new Map<string, GPUComputePipeline>();
 
 /** Destroys `buffer` now if no recorded work can use it, else after the next submit. */
@@ -51,29 +111,51 @@ export function openEncoder(): GPUCommandEncoder {
   return encoder;
 }
 
+/** The pipeline last set on the open pass: a chain of one op sets it once. */
+let passPipeline: GPUComputePipeline | null = null;
+
 function openPass(): GPUComputePassEncoder {
-  if (pass === null) pass = openEncoder().beginComputePass();
+  if (pass === null) {
+    pass = openEncoder().beginComputePass();
+    passPipeline = null;
+  }
   return pass;
 }
 
 /** Submits everything recorded so far. Cheap when nothing is recorded. */
 export function flush(): void {
-  if (encoder === null) return;
+  if (encoder === null) {
+    // Nothing recorded can read uniforms written since the last submit.
+    if (ring !== null) ring.used = 0;
+    return;
+  }
   if (pass !== null) {
     pass.end();
     pass = null;
   }
-  for (const b of mappedArenas.splice(0, mappedArenas.length)) {
-    b.unmap();
-    destroyAfterSubmit.push(b);
-  }
-  arena = null;
   const { device } = gpu();
+  if (ring !== null && ring.used > 0) {
+    if (ring.device === device) device.queue.writeBuffer(ring.buffer, 0, ring.host, 0, ring.used);
+    ring.used = 0;
+  }
   device.queue.submit([encoder.finish()]);
   encoder = null;
   recorded = 0;
   submits++;
   for (const b of destroyAfterSubmit.splice(0, destroyAfterSubmit.length)) b.destroy();
+}
+
+/** Dispatches recorded since process start (the buffer pool's reuse clock). */
+export function dispatchCount(): number {
+  return dispatches;
+}
+
+/**
+ * Records a zero fill of `buffer`'s first `bytes` into the open batch (a pooled
+ * buffer handed out again must read as zeros, as a fresh one does).
+ */
+export function recordClear(buffer: GPUBuffer, bytes: number): void {
+  openEncoder().clearBuffer(buffer, 0, bytes);
 }
 
 /** Counters for benches and tests: submits and dispatches since process start. */
@@ -178,24 +260,13 @@ export function assertLoopBudget(kernel: string, iterations: number): void {
   }
 }
 
-/** Copies `data` into the open batch's uniform arena; returns the binding range. */
-function uniformSlot(device: GPUDevice, data: ArrayBuffer): GPUBufferBinding {
-  const align = device.limits.minUniformBufferOffsetAlignment;
-  if (arena === null || arena.used + data.byteLength > ARENA_BYTES) {
-    const size = Math.max(ARENA_BYTES, data.byteLength);
-    const buffer = device.createBuffer({
-      label: "memspec uniforms",
-      size,
-      usage: GPUBufferUsage.UNIFORM,
-      mappedAtCreation: true,
-    });
-    arena = { buffer, bytes: new Uint8Array(buffer.getMappedRange()), used: 0 };
-    mappedArenas.push(buffer);
-  }
-  const offset = arena.used;
-  arena.bytes.set(new Uint8Array(data), offset);
-  arena.used = Math.ceil((offset + data.byteLength) / align) * align;
-  return { buffer: arena.buffer, offset, size: data.byteLength };
+/** Copies `data` into the open batch's uniforms; returns the binding range. */
+function uniformSlot(data: ArrayBuffer): GPUBufferBinding {
+  const offset = reserveUniforms(data.byteLength);
+  const r = ring!;
+  r.host.set(new Uint8Array(data), offset);
+  commitUniforms(data.byteLength);
+  return { buffer: r.buffer, offset, size: data.byteLength };
 }
 
 /** Records one dispatch into the open batch. Zero workgroups record nothing. */
@@ -209,13 +280,17 @@ export function launch(l: Launch): void {
   const pipeline = pipelineFor(l.name, l.code);
   const entries: GPUBindGroupEntry[] = [];
   if (l.uniformBytes !== undefined) {
-    entries.push({ binding: 0, resource: uniformSlot(device, l.uniformBytes) });
+    entries.push({ binding: 0, resource: uniformSlot(l.uniformBytes) });
   } else if (l.uniforms !== undefined) {
-    entries.push({ binding: 0, resource: uniformSlot(device, packUniforms(l.uniforms)) });
+    entries.push({ binding: 0, resource: uniformSlot(packUniforms(l.uniforms)) });
   }
   const offset = entries.length;
+  // Pooled buffers may be larger than their tensor: bind the logical size.
   l.buffers.forEach((b, i) =>
-    entries.push({ binding: offset + i, resource: b instanceof GPUBuffer ? { buffer: b } : b })
+    entries.push({
+      binding: offset + i,
+      resource: b instanceof GPUBuffer ? { buffer: b, size: bindingMeta(b).bytes } : b,
+    })
   );
   const bindGroup = device.createBindGroup({
     label: l.name,
@@ -224,9 +299,102 @@ export function launch(l: Launch): void {
   });
   const p = openPass();
   p.setPipeline(pipeline);
+  passPipeline = pipeline;
   p.setBindGroup(0, bindGroup);
   p.dispatchWorkgroups(grid[0], grid[1], grid[2]);
   recorded++;
   dispatches++;
   if (recorded >= MAX_DISPATCHES_PER_SUBMIT) flush();
+}
+
+/** Bind groups by layout and bound resources; cleared wholesale when it grows past the cap. */
+const bindGroups = new Map<string, GPUBindGroup>();
+const BIND_GROUP_CACHE_CAP = 8192;
+
+/**
+ * The cached bind group for `key` (which must name the layout and every bound
+ * resource with its size), made by `make` on a miss.
+ */
+export function cachedBindGroup(key: string, make: () => GPUBindGroup): GPUBindGroup {
+  let bg = bindGroups.get(key);
+  if (bg === undefined) {
+    if (bindGroups.size >= BIND_GROUP_CACHE_CAP) bindGroups.clear();
+    bg = make();
+    bindGroups.set(key, bg);
+  }
+  return bg;
+}
+
+const dynamicOffset = new Uint32Array(1);
+
+/**
+ * Records one dispatch of a compiled pipeline with a ready bind group; the
+ * uniform binding, if any, is dynamic at `uniformOffset`. Callers check the
+ * grid (no zero dimension) and the loop budget first.
+ */
+export function recordDispatch(
+  pipeline: GPUComputePipeline,
+  bindGroup: GPUBindGroup,
+  uniformOffset: number,
+  x: number,
+  y: number,
+  z: number,
+): void {
+  const p = openPass();
+  if (passPipeline !== pipeline) {
+    p.setPipeline(pipeline);
+    passPipeline = pipeline;
+  }
+  if (uniformOffset < 0) p.setBindGroup(0, bindGroup);
+  else {
+    dynamicOffset[0] = uniformOffset;
+    p.setBindGroup(0, bindGroup, dynamicOffset, 0, 1);
+  }
+  p.dispatchWorkgroups(x, y, z);
+  recorded++;
+  dispatches++;
+  if (recorded >= MAX_DISPATCHES_PER_SUBMIT) flush();
+}
+
+/**
+ * The compute pipeline for `code` with an explicit bind-group layout (cached by
+ * source and layout). Compilation errors surface at the next host sync as a
+ * {@link KernelValidationError}; a pipeline that failed is dropped from the
+ * cache and `onError` is called.
+ */
+export function pipelineWithLayout(
+  name: string,
+  code: string,
+  layoutKey: string,
+  layout: GPUBindGroupLayout,
+  onError: () => void = () => {},
+): GPUComputePipeline {
+  const key = layoutKey + "\u0000" + code;
+  const cached = pipelines.get(key);
+  if (cached !== undefined) return cached;
+  const { device } = gpu();
+  device.pushErrorScope("validation");
+  const module = device.createShaderModule({ label: name, code });
+  const pipeline = device.createComputePipeline({
+    label: name,
+    layout: device.createPipelineLayout({ label: name, bindGroupLayouts: [layout] }),
+    compute: { module, entryPoint: "main" },
+  });
+  deferCheck(
+    device.popErrorScope().then(async (e) => {
+      if (e === null) return null;
+      pipelines.delete(key);
+      onError();
+      const info = await module.getCompilationInfo();
+      const msg = info.messages.find((m) => m.type === "error");
+      return new KernelValidationError(
+        name,
+        msg?.lineNum ?? null,
+        msg?.linePos ?? null,
+        msg?.message ?? e.message,
+      );
+    }),
+  );
+  pipelines.set(key, pipeline);
+  return pipeline;
 }

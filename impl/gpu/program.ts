@@ -44,8 +44,19 @@
  *
  * @module
  */
-import { assertLoopBudget, launch } from "./batch.ts";
+import {
+  assertLoopBudget,
+  cachedBindGroup,
+  commitUniforms,
+  launch,
+  pipelineWithLayout,
+  recordDispatch,
+  reserveUniforms,
+  uniformRing,
+} from "./batch.ts";
+import { bindingMeta } from "./buffers.ts";
 import { gpu } from "./device.ts";
+import { tileGrid } from "./grid.ts";
 import { WGSL_LINEAR_WORKGROUP } from "./grid.ts";
 
 /** A uniform field's WGSL type. Arrays are of `vec4u` (16-byte elements, as uniform arrays need). */
@@ -279,16 +290,18 @@ export interface DispatchArgs<S extends Sizes = Sizes> {
   readonly firstStep?: number;
 }
 
-/** Packs uniform values by name into the struct layout. */
-export function packNamedUniforms(
+type Layout = ReturnType<typeof uniformLayout>;
+
+/** Checks `values` against `layout` and writes them at `base` of `view` (names checked first). */
+function writeNamedUniforms(
   program: string,
-  fields: Readonly<Record<string, UniformType>>,
+  layout: Layout,
   values: Readonly<Record<string, UniformInput>>,
-): ArrayBuffer {
-  const { offsets, size } = uniformLayout(fields);
-  const buf = new ArrayBuffer(size);
-  const view = new DataView(buf);
-  for (const name of Object.keys(values)) {
+  view: DataView,
+  base: number,
+): void {
+  const { offsets } = layout;
+  for (const name in values) {
     if (!offsets.has(name)) {
       throw new TypeError(`Cannot run kernel "${program}": it has no uniform field "${name}"`);
     }
@@ -298,15 +311,18 @@ export function packNamedUniforms(
     if (v === undefined) {
       throw new TypeError(`Cannot run kernel "${program}": uniform field "${name}" is missing`);
     }
-    const list = typeof v === "number" ? [v] : v;
-    if (list.length > count || (typeof v === "number" && count !== 1)) {
+    const single = typeof v === "number";
+    const length = single ? 1 : v.length;
+    if (length > count || (single && count !== 1)) {
       throw new TypeError(
         `Cannot run kernel "${program}": uniform field "${name}" (${type}) takes ` +
-          `${count === 1 ? "a number" : `at most ${count} numbers`}, got ${list.length}`,
+          `${count === 1 ? "a number" : `at most ${count} numbers`}, got ${length}`,
       );
     }
-    list.forEach((x, i) => {
-      const at = offset + 4 * i;
+    for (let i = 0; i < count; i++) {
+      // Array fields shorter than their type are zero-padded, as a fresh buffer would be.
+      const x = single ? v : i < length ? v[i]! : 0;
+      const at = base + offset + 4 * i;
       if (type === "f32") view.setFloat32(at, x, true);
       else if (type === "i32") {
         if (!Number.isInteger(x) || x < -(2 ** 31) || x >= 2 ** 31) {
@@ -319,8 +335,19 @@ export function packNamedUniforms(
         }
         view.setUint32(at, x, true);
       }
-    });
+    }
   }
+}
+
+/** Packs uniform values by name into the struct layout. */
+export function packNamedUniforms(
+  program: string,
+  fields: Readonly<Record<string, UniformType>>,
+  values: Readonly<Record<string, UniformInput>>,
+): ArrayBuffer {
+  const layout = uniformLayout(fields);
+  const buf = new ArrayBuffer(layout.size);
+  writeNamedUniforms(program, layout, values, new DataView(buf), 0);
   return buf;
 }
 
@@ -370,25 +397,117 @@ export function maxStepsPerLaunch<S extends Sizes>(
   return lo;
 }
 
+/** A program's compiled form for one set of sizes on the explicit-layout path. */
+interface Compiled {
+  readonly code: string;
+  pipeline: GPUComputePipeline | null;
+  readonly grid: [number, number, number];
+}
+
+/** What {@link dispatch} derives once per program. */
+interface Runtime {
+  readonly device: GPUDevice;
+  readonly names: readonly string[];
+  readonly decls: readonly BindingDecl[];
+  readonly layout: Layout | null;
+  /** Null for programs with texture bindings: they take the general launch path. */
+  readonly bgl: GPUBindGroupLayout | null;
+  readonly bglKey: string;
+  readonly compiled: Map<string, Compiled>;
+  readonly resources: (GPUBuffer | GPUTextureView)[];
+}
+
+const runtimes = new WeakMap<object, Runtime>();
+let nextLayoutId = 1;
+const layouts = new Map<string, { device: GPUDevice; bgl: GPUBindGroupLayout; key: string }>();
+
+function runtimeOf<S extends Sizes>(program: Program<S>): Runtime {
+  const { device } = gpu();
+  const hit = runtimes.get(program);
+  if (hit !== undefined && hit.device === device) return hit;
+  const names = Object.keys(program.bindings);
+  const decls = names.map((n) => program.bindings[n]!);
+  const fields = program.uniforms ?? {};
+  const layout = Object.keys(fields).length > 0 ? uniformLayout(fields) : null;
+  let bgl: GPUBindGroupLayout | null = null;
+  let bglKey = "";
+  if (decls.every((d) => (d.kind ?? "buffer") === "buffer")) {
+    // The uniform binding takes a dynamic offset into the batch's one uniform buffer,
+    // so one bind group serves every dispatch that binds the same buffers.
+    const sig = (layout === null ? "" : "u") + decls.map((d) => d.access[5] ?? "r").join("");
+    let l = layouts.get(sig);
+    if (l === undefined || l.device !== device) {
+      const entries: GPUBindGroupLayoutEntry[] = [];
+      if (layout !== null) {
+        entries.push({
+          binding: 0,
+          visibility: GPUShaderStage.COMPUTE,
+          buffer: { type: "uniform", hasDynamicOffset: true },
+        });
+      }
+      decls.forEach((d) =>
+        entries.push({
+          binding: entries.length,
+          visibility: GPUShaderStage.COMPUTE,
+          buffer: { type: d.access === "read" ? "read-only-storage" : "storage" },
+        })
+      );
+      l = {
+        device,
+        bgl: device.createBindGroupLayout({ label: `memspec layout ${sig}`, entries }),
+        key: `L${nextLayoutId++}`,
+      };
+      layouts.set(sig, l);
+    }
+    bgl = l.bgl;
+    bglKey = l.key;
+  }
+  const rt: Runtime = {
+    device,
+    names,
+    decls,
+    layout,
+    bgl,
+    bglKey,
+    compiled: new Map(),
+    resources: new Array(names.length),
+  };
+  runtimes.set(program, rt);
+  return rt;
+}
+
+function fastSizesKey(s: Sizes): string {
+  let key = "";
+  for (const k in s) key += k + "\u0001" + String(s[k]) + "\u0002";
+  return key;
+}
+
 /**
  * Records `program` into the open batch: one launch, or, for a `split`
  * program with `steps`, one launch per range of steps that fits the loop
  * budget. Every check (names, uniforms, loop budget) runs before anything is
  * recorded. Returns the number of launches.
  *
+ * A single launch of a program with buffer bindings only takes the fast path:
+ * its pipeline, bind-group layout and bind groups are cached, and its uniforms
+ * are written straight into the batch's uniform ring.
+ *
  * @throws {TypeError} when a binding or uniform is missing or unknown.
  * @throws {RangeError} when one step alone loops past the budget, or a uniform is out of range.
  */
 export function dispatch<S extends Sizes>(program: Program<S>, args: DispatchArgs<S>): number {
   const sizes = (args.sizes ?? {}) as S;
-  const buffers: (GPUBuffer | GPUTextureView)[] = [];
-  for (const [name, decl] of Object.entries(program.bindings)) {
+  const rt = runtimeOf(program);
+  const { names, decls, resources } = rt;
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    const decl = decls[i]!;
     const b = args.buffers[name];
     if (b === undefined) {
       if (!decl.optional) {
         throw new TypeError(`Cannot run kernel "${program.name}": buffer "${name}" is missing`);
       }
-      buffers.push(placeholderBuffer(decl.access));
+      resources[i] = placeholderBuffer(decl.access);
       continue;
     }
     const texture = (decl.kind ?? "buffer") !== "buffer";
@@ -400,15 +519,18 @@ export function dispatch<S extends Sizes>(program: Program<S>, args: DispatchArg
           }`,
       );
     }
-    buffers.push(b);
+    resources[i] = b;
   }
-  for (const name of Object.keys(args.buffers)) {
+  for (const name in args.buffers) {
     if (!(name in program.bindings)) {
       throw new TypeError(`Cannot run kernel "${program.name}": it has no binding "${name}"`);
     }
   }
   const steps = args.steps ?? 0;
   const first = args.firstStep ?? 0;
+  if (rt.bgl !== null && (program.split === undefined || steps === 0)) {
+    return dispatchOne(program, rt, sizes, args, first, first + steps);
+  }
   const ranges: [number, number][] = [];
   if (program.split !== undefined && steps > 0) {
     const per = maxStepsPerLaunch(program, sizes, steps);
@@ -427,6 +549,7 @@ export function dispatch<S extends Sizes>(program: Program<S>, args: DispatchArg
       : { ...args.uniforms, [program.split.begin]: b, [program.split.end]: e };
     return packNamedUniforms(program.name, fields, values);
   });
+  const buffers = resources.slice();
   packed.forEach((u) =>
     launch({
       name: program.name,
@@ -437,4 +560,76 @@ export function dispatch<S extends Sizes>(program: Program<S>, args: DispatchArg
     })
   );
   return packed.length;
+}
+
+/** The fast path of {@link dispatch}: one launch, buffers only. */
+function dispatchOne<S extends Sizes>(
+  program: Program<S>,
+  rt: Runtime,
+  sizes: S,
+  args: DispatchArgs<S>,
+  begin: number,
+  end: number,
+): number {
+  if (program.loopIterations !== undefined) {
+    assertLoopBudget(program.name, program.loopIterations(sizes, end - begin));
+  }
+  const key = fastSizesKey(sizes);
+  let c = rt.compiled.get(key);
+  if (c === undefined) {
+    c = { code: program.wgsl(sizes), pipeline: null, grid: [0, 0, 0] };
+    rt.compiled.set(key, c);
+  }
+  let offset = -1;
+  const layout = rt.layout;
+  if (layout !== null) {
+    offset = reserveUniforms(layout.size);
+    const ring = uniformRing();
+    let values = args.uniforms ?? {};
+    if (program.split !== undefined) {
+      values = { ...values, [program.split.begin]: begin, [program.split.end]: end };
+    }
+    writeNamedUniforms(program.name, layout, values, ring.view, offset);
+  }
+  const w = args.workgroups;
+  let x: number, y: number, z: number;
+  if (typeof w === "number") {
+    const max = gpu().limits.maxComputeWorkgroupsPerDimension;
+    if (w <= max && Number.isInteger(w) && w >= 0) [x, y, z] = [w, 1, 1];
+    else [x, y, z] = tileGrid(w, max);
+  } else [x, y, z] = [w[0], w[1], w[2]];
+  if (x === 0 || y === 0 || z === 0) return 1;
+  const compiled = c;
+  if (compiled.pipeline === null) {
+    compiled.pipeline = pipelineWithLayout(program.name, compiled.code, rt.bglKey, rt.bgl!, () => {
+      compiled.pipeline = null;
+    });
+  }
+  const resources = rt.resources;
+  let bgKey = rt.bglKey;
+  if (layout !== null) bgKey += "|" + bindingMeta(uniformRing().buffer).id + ":" + layout.size;
+  for (let i = 0; i < resources.length; i++) {
+    const m = bindingMeta(resources[i]!);
+    bgKey += "|" + m.id + ":" + m.bytes;
+  }
+  const bindGroup = cachedBindGroup(bgKey, () => {
+    const entries: GPUBindGroupEntry[] = [];
+    if (layout !== null) {
+      entries.push({
+        binding: 0,
+        resource: { buffer: uniformRing().buffer, offset: 0, size: layout.size },
+      });
+    }
+    for (const r of resources) {
+      const b = r as GPUBuffer;
+      entries.push({
+        binding: entries.length,
+        resource: { buffer: b, size: bindingMeta(b).bytes },
+      });
+    }
+    return rt.device.createBindGroup({ label: program.name, layout: rt.bgl!, entries });
+  });
+  if (layout !== null) commitUniforms(layout.size);
+  recordDispatch(compiled.pipeline, bindGroup, offset, x, y, z);
+  return 1;
 }

@@ -43,8 +43,8 @@
  */
 import { dispatch } from "../gpu/program.ts";
 import { recordOp } from "../autograd.ts";
-import { assertDType, emptyLike, type Tensor } from "../tensor.ts";
-import { BINARY_MAP, ELEMENTWISE_WORKGROUP } from "./kernels/elementwise.ts";
+import { assertDType, outputLike, type Tensor } from "../tensor.ts";
+import { BINARY_CONTIGUOUS, BINARY_MAP, ELEMENTWISE_WORKGROUP } from "./kernels/elementwise.ts";
 import { assertMaxRank, broadcastShapes, broadcastStrides, padDims, sameShape } from "./_shape.ts";
 import { sumToShape } from "./sum_to_shape.ts";
 
@@ -87,9 +87,18 @@ function runBinary(
   g: Tensor | null,
   outShape: readonly number[],
 ): Tensor {
-  const out = emptyLike(outShape, "f32", name);
+  const out = outputLike(outShape, "f32", name);
   const strided = !(sameShape(a.shape, outShape) && sameShape(b.shape, outShape));
   const n = out.size;
+  if (g === null && !strided) {
+    // The common case binds no uniforms: the kernel reads n from the output's binding.
+    dispatch(BINARY_CONTIGUOUS, {
+      sizes: { expr },
+      buffers: { lhs: a.buffer, rhs: b.buffer, out: out.buffer },
+      workgroups: Math.ceil(n / ELEMENTWISE_WORKGROUP),
+    });
+    return out;
+  }
   dispatch(BINARY_MAP[g === null ? "forward" : "backward"], {
     sizes: { expr, strided },
     uniforms: {

@@ -75,7 +75,7 @@
  */
 import { dispatch } from "../gpu/program.ts";
 import { recordOp } from "../autograd.ts";
-import { assertDType, emptyLike, type Tensor } from "../tensor.ts";
+import { assertDType, outputLike, type Tensor } from "../tensor.ts";
 import { ELEMENTWISE_WORKGROUP, GELU_INNER, UNARY_MAP } from "./kernels/elementwise.ts";
 
 /** A unary op's definition. */
@@ -154,10 +154,10 @@ function run(
 export function unary(name: UnaryOpName, x: Tensor, attrs: [number, number] = [0, 0]): Tensor {
   assertDType(x, "f32", name);
   const def: UnaryDef = UNARY_OPS[name];
-  const y = emptyLike(x.shape, "f32", name);
+  const y = outputLike(x.shape, "f32", name);
   run(def.forward, false, { xs: x.buffer, out: y.buffer }, x.size, attrs);
   return recordOp(y, name, [x], (g) => {
-    const gx = emptyLike(x.shape, "f32", `${name} grad`);
+    const gx = outputLike(x.shape, "f32", `${name} grad`);
     run(
       def.backward,
       true,

@@ -10,7 +10,8 @@
  *   (backward) with NumPy broadcasting; a strided variant (rank ≤ 8) and a
  *   same-shape fast path (the `strided` size). Uniforms {n, rank, shape, strides
  *   of a, b}. Bindings: `lhs` (a), `rhs` (b), `out`; backward also `gs` the
- *   output gradient. Grid as the unary map.
+ *   output gradient. Grid as the unary map. {@link BINARY_CONTIGUOUS} is the
+ *   same-shape forward without uniforms (the per-op path's common case).
  * - {@link SUM_TO_SHAPE}: reduces a broadcast gradient back to an input's shape by a
  *   sequential sum over the broadcast positions, one invocation per output
  *   and chunk of positions. Bindings: `xs` the broadcast gradient, `out` the
@@ -250,6 +251,26 @@ function binaryMapProgram(withGrad: boolean): Program<BinaryMapSizes> {
   out[i] = ${s.expr};`,
   });
 }
+
+/**
+ * The same-shape forward of {@link BINARY_MAP} without uniforms: the element
+ * count is the output binding's length (the runtime binds a tensor's buffer
+ * with its logical size), so a dispatch binds three storage buffers and nothing
+ * else. On llvmpipe's GL path a uniform binding costs about as much per
+ * dispatch as a 64-element add itself.
+ */
+export const BINARY_CONTIGUOUS: Program<{ expr: string }> = defineProgram<{ expr: string }>({
+  name: "binary_contiguous",
+  workgroupSize: WG,
+  bindings: { lhs: { access: "read" }, rhs: { access: "read" }, out: { access: "read_write" } },
+  helpers: () => WGSL_IS_NAN,
+  main: (s) =>
+    `let i = wg * ${WG}u + lid;
+  if (i >= arrayLength(&out)) { return; }
+  let a = lhs[i];
+  let b = rhs[i];
+  out[i] = ${s.expr};`,
+});
 
 /** `out = f(a, b)` (forward) and `f(a, b, g)` (backward) with broadcasting. */
 export const BINARY_MAP: Readonly<Record<"forward" | "backward", Program<BinaryMapSizes>>> = {
