@@ -14,12 +14,21 @@
  * (forward; ×3 for forward + backward), so the forms are compared on the same
  * figure. Gated delta runs on unit-norm keys, keep gates in [0.18, 1) and β in [0, 1).
  *
+ * First, the decayed fast-weight recurrence S ← 0.99·S + kᵀv, o = q·S with one 64 × 64
+ * state (the peers' workload) at T = 512 and 4096, recurrent and chunkwise (chunk 64),
+ * beside the previous recurrent kernel (one invocation per column, the state in a private
+ * array walked by a loop, 64 columns in one workgroup: one llvmpipe thread), kept here as
+ * LEGACY_FORWARD so old and new run in the same window. R calls per sync keep each batch
+ * ≥ 250 ms (the 11 ms sync is amortised); "1 call + sync" is what a caller waits.
+ *
  * Run: `npx -y deno@2.9.6 bench --allow-read=. --allow-env bench/decepticons_retention_bench.ts`
  *
  * @module
  */
 import { backward, initGpu, type Tensor, tensor } from "../impl/mod.ts";
 import { Rng } from "../impl/gpu/rng.ts";
+import { defineProgram, dispatch } from "../impl/gpu/program.ts";
+import { createStorageBuffer } from "../impl/gpu/buffers.ts";
 import {
   gatedDelta,
   retention,
@@ -51,6 +60,99 @@ function unitRows(x: Float32Array, width: number): Float32Array {
     for (let c = 0; c < width; c++) x[i + c]! *= inv;
   }
   return x;
+}
+
+/**
+ * The previous recurrent retention kernel (per-sequence γ, no history): one invocation
+ * per state column, the column in a private array walked by loops, 64 invocations per
+ * workgroup. A bench reference only.
+ */
+const LEGACY_FORWARD = defineProgram<{ dk: number; dv: number }>({
+  name: "bench_legacy_retention_forward",
+  workgroupSize: 64,
+  uniforms: { n: "u32", tm: "u32", t0: "u32", t1: "u32" },
+  bindings: {
+    qs: { access: "read" },
+    ks: { access: "read" },
+    vs: { access: "read" },
+    gates: { access: "read" },
+    state: { access: "read_write" },
+    os: { access: "read_write" },
+  },
+  main: ({ dk, dv }) => `
+  let gi = wg * 64u + lid;
+  if (gi >= p.n * ${dv}u) { return; }
+  let n = gi / ${dv}u;
+  let j = gi % ${dv}u;
+  var s: array<f32, ${dk}>;
+  for (var c = 0u; c < ${dk}u; c++) {
+    s[c] = 0.0;
+    if (p.t0 > 0u) { s[c] = state[(n * ${dk}u + c) * ${dv}u + j]; }
+  }
+  let g = gates[n];
+  for (var t = p.t0; t < p.t1; t++) {
+    let st = n * p.tm + t;
+    let wv = vs[st * ${dv}u + j];
+    var o = 0.0;
+    for (var c = 0u; c < ${dk}u; c++) {
+      let kc = ks[st * ${dk}u + c];
+      s[c] = g * s[c] + kc * wv;
+      o = o + qs[st * ${dk}u + c] * s[c];
+    }
+    os[st * ${dv}u + j] = o;
+  }
+  for (var c = 0u; c < ${dk}u; c++) { state[(n * ${dk}u + c) * ${dv}u + j] = s[c]; }`,
+  loopIterations: ({ dk }, steps) => 2 * (dk + 1) + (steps + 1) + steps * (dk + 1),
+  split: { begin: "t0", end: "t1" },
+});
+
+{
+  const D = 64;
+  const gamma = tensor([0.99], [1]);
+  for (const T of [512, 4096]) {
+    const q = tensor(values(T * D, 0.25), [1, T, D]);
+    const k = tensor(values(T * D, 0.25), [1, T, D]);
+    const v = tensor(values(T * D, 0.25), [1, T, D]);
+    const state = createStorageBuffer(4 * D * D, "bench legacy state");
+    const out = createStorageBuffer(4 * T * D, "bench legacy output");
+    const work = 4 * T * D * D;
+    const group = `decayed recurrence 64×64, T=${T}`;
+    // Per-call estimates on llvmpipe (ms) set R so that a batch takes ≥ 250 ms.
+    const reps = (ms: number) => Math.ceil(250 / ms);
+    for (const form of ["recurrent", "chunkwise"] as RetentionForm[]) {
+      throughputBench({
+        name: `retention ${form} 64×64 T=${T}`,
+        group,
+        reps: reps((T / 512) * (form === "recurrent" ? 1.2 : 3)),
+        work,
+        unit: "GFLOP/s",
+        call: () => retention(q, k, v, gamma, { form, chunk: CHUNK }),
+      });
+    }
+    throughputBench({
+      name: `previous recurrent kernel 64×64 T=${T}`,
+      group,
+      reps: reps((T / 512) * 4),
+      work,
+      unit: "GFLOP/s",
+      call: () => {
+        dispatch(LEGACY_FORWARD, {
+          sizes: { dk: D, dv: D },
+          uniforms: { n: 1, tm: T },
+          buffers: {
+            qs: q.buffer,
+            ks: k.buffer,
+            vs: v.buffer,
+            gates: gamma.buffer,
+            state,
+            os: out,
+          },
+          workgroups: 1,
+          steps: T,
+        });
+      },
+    });
+  }
 }
 
 for (const T of [1024, 4096]) {

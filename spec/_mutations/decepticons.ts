@@ -447,6 +447,14 @@ export const DECEPTICONS_MUTATIONS: readonly Mutation[] = [
     filter: claims("retention", "gpu_parity_gated"),
     why: "the score decay D_ts built from g_t^{t−s} instead of Π_{r=s+1..t} g_r",
   }),
+  planted("retention", "scores_gate_exponent_blocked", "forward", {
+    file: `${RET}/kernels/chunk_scores.ts`,
+    find: "var gs = gates[ss];",
+    replace: "var gs = gates[st0];",
+    tests: RET_GPU,
+    filter: claims("retention", "gpu_parity_gated"),
+    why: "the four-step score block decays every entry by the first row's gate g_t, not by g_s",
+  }),
   planted("retention", "delta_erase_ungated", "forward", {
     file: `${RET}/kernels/forward.ts`,
     find: "s[c] = g * (s[c] - kc * bu) + kc * wv;",
@@ -492,8 +500,8 @@ export const DECEPTICONS_MUTATIONS: readonly Mutation[] = [
   }),
   planted("retention", "adjoint_reads_s_t", "backward", {
     file: `${RET}/kernels/backward.ts`,
-    find: "let prev = hist[((st - 1u) * ${dk}u + c) * ${dv}u + j];",
-    replace: "let prev = hist[(st * ${dk}u + c) * ${dv}u + j];",
+    find: "let prev = hist[((st - 1u) * ${dk}u + c) * ${tiles}u + jb]",
+    replace: "let prev = hist[(st * ${dk}u + c) * ${tiles}u + jb]",
     tests: RET_GPU,
     filter: claims("retention", "gpu_gradients_gated"),
     why: "the gate gradient ⟨dS_t, S_{t−1}⟩ computed with S_t: an off-by-one in the history",

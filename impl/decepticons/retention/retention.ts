@@ -49,17 +49,22 @@ import { dispatch, type Program, type Sizes } from "../../gpu/program.ts";
 import { recordOp } from "../../autograd.ts";
 import { assertDType, emptyLike, formatShape, type Tensor } from "../../tensor.ts";
 import { sum } from "../../ops/reduce.ts";
-import { RETENTION_FORWARD, type RetentionSizes } from "./kernels/forward.ts";
+import { RETENTION_FORWARD, RETENTION_SCAN_WG, type RetentionSizes } from "./kernels/forward.ts";
 import { RETENTION_BACKWARD } from "./kernels/backward.ts";
 import { RETENTION_GRADS } from "./kernels/grads.ts";
 import { RETENTION_CHUNK_SUMMARY } from "./kernels/chunk_summary.ts";
 import { RETENTION_CHUNK_CARRY } from "./kernels/chunk_carry.ts";
-import { RETENTION_CHUNK_OUTPUT, RETENTION_OUTPUT_TILE } from "./kernels/chunk_output.ts";
+import {
+  RETENTION_CHUNK_OUTPUT,
+  RETENTION_OUTPUT_ROWS,
+  retentionOutputWidth,
+} from "./kernels/chunk_output.ts";
 import { RETENTION_CHUNK_SCORES } from "./kernels/chunk_scores.ts";
 import { RETENTION_DELTA_SOLVE } from "./kernels/delta_solve.ts";
 import { RETENTION_DELTA_MAPS } from "./kernels/delta_maps.ts";
 import { RETENTION_DELTA_CARRY } from "./kernels/delta_carry.ts";
 import { checkObject, checkTensor } from "../../validate.ts";
+import { SCAN_LANES, scanLanes } from "./kernels/unroll.ts";
 
 /** How the forward is computed; every form has the same value and gradient. */
 export type RetentionForm = "recurrent" | "parallel" | "chunkwise";
@@ -72,7 +77,10 @@ export interface RetentionOptions {
   chunk?: number;
 }
 
-/** Largest key size (the state column lives in one invocation's private array). */
+/**
+ * Largest key size (a scan keeps its state column in registers up to 64 rows, past that in a
+ * private array; see kernels/unroll.ts).
+ */
 export const RETENTION_MAX_KEY_DIM = 256;
 
 /** Largest chunk a call accepts (a chunk longer than T is clamped to T; past this it is absurd). */
@@ -140,6 +148,11 @@ function validate(
   return { op, n, tm, dk, dv, q, k, v, gates, perSeq, beta };
 }
 
+/** Workgroups of a scan: one invocation per (sequence, block of four columns, or column). */
+function scanWorkgroups(p: Problem): number {
+  return Math.ceil((p.n * Math.ceil(p.dv / scanLanes(p.dk))) / RETENTION_SCAN_WG);
+}
+
 /** Loop-header evaluations of `program` running `steps` steps (0 when it declares none). */
 function loopsOf<S extends Sizes>(program: Program<S>, sizes: S, steps: number): number {
   return program.loopIterations?.(sizes, steps) ?? 0;
@@ -148,18 +161,14 @@ function loopsOf<S extends Sizes>(program: Program<S>, sizes: S, steps: number):
 /** Records the recurrent forward; returns o and, when asked, the state history. */
 function recurrentForward(p: Problem, history: boolean): { o: Tensor; hist: Tensor | null } {
   const o = emptyLike([p.n, p.tm, p.dv], "f32", `${p.op} o`);
-  const hist = history ? emptyLike([p.n, p.tm, p.dk, p.dv], "f32", `${p.op} history`) : null;
+  // The history is kept in blocks of four columns (vec4), the scans' register layout.
+  const cols = SCAN_LANES * Math.ceil(p.dv / SCAN_LANES);
+  const hist = history ? emptyLike([p.n, p.tm, p.dk, cols], "f32", `${p.op} history`) : null;
   const state = emptyLike([p.n, p.dk, p.dv], "f32", `${p.op} state`);
   // The runner splits T over launches that carry the state (the loop budget).
   dispatch(RETENTION_FORWARD, {
-    sizes: { dk: p.dk, dv: p.dv },
-    uniforms: {
-      n: p.n,
-      tm: p.tm,
-      delta: p.beta ? 1 : 0,
-      store_hist: hist ? 1 : 0,
-      per_seq: p.perSeq ? 1 : 0,
-    },
+    sizes: { dk: p.dk, dv: p.dv, delta: p.beta !== null, hist: history },
+    uniforms: { n: p.n, tm: p.tm, per_seq: p.perSeq ? 1 : 0 },
     buffers: {
       qs: p.q.buffer,
       ks: p.k.buffer,
@@ -170,7 +179,7 @@ function recurrentForward(p: Problem, history: boolean): { o: Tensor; hist: Tens
       os: o.buffer,
       hist: hist?.buffer,
     },
-    workgroups: Math.ceil((p.n * p.dv) / WG),
+    workgroups: scanWorkgroups(p),
     steps: p.tm,
   });
   state.dispose();
@@ -181,8 +190,8 @@ function recurrentForward(p: Problem, history: boolean): { o: Tensor; hist: Tens
 function blockLoops(p: Problem, c: number): number {
   const sizes: RetentionSizes = { dk: p.dk, dv: p.dv };
   const worst = Math.max(
-    loopsOf(RETENTION_CHUNK_SCORES, { dk: p.dk, delta: p.beta !== null }, c),
-    loopsOf(RETENTION_CHUNK_OUTPUT, { dk: p.dk, cols: p.dv }, c),
+    loopsOf(RETENTION_CHUNK_SCORES, { dk: p.dk, delta: p.beta !== null, rows: 1 }, c),
+    loopsOf(RETENTION_CHUNK_OUTPUT, { dk: p.dk, cols: p.dv, rows: 1 }, c),
   );
   if (!p.beta) return worst;
   return Math.max(
@@ -198,8 +207,9 @@ function chunkScores(p: Problem, c: number) {
   const scores = emptyLike([p.n, p.tm, c], "f32", `${p.op} scores`);
   const tri = p.beta ? emptyLike([p.n, p.tm, c], "f32", `${p.op} solve matrix`) : null;
   const din = emptyLike([p.n, p.tm], "f32", `${p.op} entering decays`);
+  const rows = c % RETENTION_OUTPUT_ROWS === 0 ? RETENTION_OUTPUT_ROWS : 1;
   dispatch(RETENTION_CHUNK_SCORES, {
-    sizes: { dk: p.dk, delta: p.beta !== null },
+    sizes: { dk: p.dk, delta: p.beta !== null, rows },
     uniforms: { n: p.n, tm: p.tm, chunk: c, delta: p.beta ? 1 : 0, per_seq: p.perSeq ? 1 : 0 },
     buffers: {
       qs: p.q.buffer,
@@ -210,7 +220,7 @@ function chunkScores(p: Problem, c: number) {
       as_: tri?.buffer,
       din: din.buffer,
     },
-    workgroups: Math.ceil((p.n * p.tm) / WG),
+    workgroups: Math.ceil((p.n * Math.ceil(p.tm / rows)) / WG),
     steps: c,
   });
   return { scores, tri, din };
@@ -232,8 +242,10 @@ function chunkOutput(
   label: string,
 ): Tensor {
   const y = emptyLike([p.n, p.tm, cols], "f32", `${p.op} ${label}`);
+  // Four steps per invocation when they never straddle a chunk (chunk % 4 = 0).
+  const rows = c % RETENTION_OUTPUT_ROWS === 0 ? RETENTION_OUTPUT_ROWS : 1;
   dispatch(RETENTION_CHUNK_OUTPUT, {
-    sizes: { dk: p.dk, cols },
+    sizes: { dk: p.dk, cols, rows },
     uniforms: {
       n: p.n,
       tm: p.tm,
@@ -253,7 +265,9 @@ function chunkOutput(
       sin: sin?.buffer,
       ys: y.buffer,
     },
-    workgroups: Math.ceil((p.n * p.tm * Math.ceil(cols / RETENTION_OUTPUT_TILE)) / WG),
+    workgroups: Math.ceil(
+      (p.n * Math.ceil(p.tm / rows) * Math.ceil(cols / retentionOutputWidth(rows, cols))) / WG,
+    ),
     steps: c,
   });
   return y;
@@ -272,7 +286,7 @@ function chunkwiseForward(p: Problem, chunk: number, parallel: boolean): Tensor 
       sizes: { dk: p.dk, dv: p.dv },
       uniforms: { n: p.n, tm: p.tm, chunk: c, nc, per_seq: p.perSeq ? 1 : 0 },
       buffers: { ks: p.k.buffer, vs: p.v.buffer, gates: p.gates.buffer, ls: l.buffer },
-      workgroups: Math.ceil((p.n * nc * p.dv) / WG),
+      workgroups: Math.ceil((p.n * nc * Math.ceil(p.dv / scanLanes(p.dk))) / RETENTION_SCAN_WG),
       steps: c,
     });
     // The runner splits the nc chunks over launches that carry the state.
@@ -353,8 +367,9 @@ function deltaChunkwiseForward(p: Problem, chunk: number): Tensor {
 function recurrentBackward(p: Problem, dO: Tensor): Tensor[] {
   const { hist } = recurrentForward(p, true);
   const h = hist!;
-  const dshist = emptyLike([p.n, p.tm, p.dk, p.dv], "f32", `${p.op} adjoint history`);
-  const wup = emptyLike([p.n, p.tm, p.dv, 3], "f32", `${p.op} adjoint columns`);
+  const cols = SCAN_LANES * Math.ceil(p.dv / SCAN_LANES);
+  const dshist = emptyLike([p.n, p.tm, p.dk, cols], "f32", `${p.op} adjoint history`);
+  const wup = emptyLike([p.n, p.tm, 3, cols], "f32", `${p.op} adjoint columns`);
   const dstate = emptyLike([p.n, p.dk, p.dv], "f32", `${p.op} adjoint carry`);
   const dq = emptyLike(p.q.shape, "f32", `${p.op} dq`);
   const dk = emptyLike(p.k.shape, "f32", `${p.op} dk`);
@@ -364,8 +379,8 @@ function recurrentBackward(p: Problem, dO: Tensor): Tensor[] {
   // The runner splits T over launches in reversed steps (the first takes the end of the
   // sequence), carrying the adjoint state.
   dispatch(RETENTION_BACKWARD, {
-    sizes: { dk: p.dk, dv: p.dv },
-    uniforms: { n: p.n, tm: p.tm, delta: p.beta ? 1 : 0, per_seq: p.perSeq ? 1 : 0 },
+    sizes: { dk: p.dk, dv: p.dv, delta: p.beta !== null, hist: false },
+    uniforms: { n: p.n, tm: p.tm, per_seq: p.perSeq ? 1 : 0 },
     buffers: {
       qs: p.q.buffer,
       ks: p.k.buffer,
@@ -378,7 +393,7 @@ function recurrentBackward(p: Problem, dO: Tensor): Tensor[] {
       wup: wup.buffer,
       dvs: dv.buffer,
     },
-    workgroups: Math.ceil((p.n * p.dv) / WG),
+    workgroups: scanWorkgroups(p),
     steps: p.tm,
   });
   dispatch(RETENTION_GRADS, {
@@ -397,7 +412,7 @@ function recurrentBackward(p: Problem, dO: Tensor): Tensor[] {
       dgs: dg.buffer,
       dbs: dBeta?.buffer,
     },
-    workgroups: Math.ceil((p.n * p.tm * (p.dk + 1)) / WG),
+    workgroups: Math.ceil((p.n * p.tm * (Math.ceil(p.dk / 4) + 1)) / WG),
   });
   for (const t of [h, dshist, wup, dstate]) t.dispose();
   const dGates = p.perSeq ? sum(dg, 1) : dg;

@@ -26,13 +26,107 @@ import { defineProgram, type Program } from "../../../gpu/program.ts";
 /** Output columns per invocation: each score P[t, s] is loaded once for all of them. */
 export const RETENTION_OUTPUT_TILE = 4;
 
-/** Sizes of the output pass: key size DK and output columns COLS. */
+/**
+ * Steps per invocation of the blocked variant (chunks that are a multiple of it): the
+ * four rows share every load of x_s and of S_in, a 4 × 4 register block of outputs.
+ */
+export const RETENTION_OUTPUT_ROWS = 4;
+
+/** Sizes of the output pass: key size DK, output columns COLS, steps per invocation. */
 export interface RetentionOutputSizes extends Record<string, number> {
+  /** Key size. */
   dk: number;
+  /** Output columns. */
   cols: number;
+  /** 1, or RETENTION_OUTPUT_ROWS when the chunk is a multiple of it (rows never straddle chunks). */
+  rows: number;
 }
 
 const LANE = ["x", "y", "z", "w"];
+
+/**
+ * The blocked output pass: one invocation per (sequence, four steps t0..t0+3 of one chunk,
+ * eight columns as two vec4 blocks; four columns when COLS < 8). Row l walks s from its own t
+ * down to c0 exactly as the one-row pass does (the block walks from its last valid row; a row
+ * joins when s reaches it), so every output sums the same terms in the same order; the rows
+ * share each load of x_s and of S_in, the columns each load of P and q.
+ */
+function blockedMain(dk: number, cols: number): string {
+  const B = cols >= 8 ? 2 : 1;
+  const width = 4 * B;
+  const tiles = Math.ceil(cols / width);
+  const R = RETENTION_OUTPUT_ROWS;
+  const each = (f: (l: number) => string) =>
+    Array.from({ length: R }, (_, l) => f(l)).join("\n    ");
+  const blocks = (f: (b: number) => string) => Array.from({ length: B }, (_, b) => f(b)).join(" ");
+  const stores = (l: number) =>
+    Array.from({ length: B }, (_, b) =>
+      LANE.map((x, i) => {
+        const at = `j + ${4 * b + i}u`;
+        const st = `ys[(n * prm.tm + t0 + ${l}u) * ${cols}u + ${at}] = o${l}_${b}.${x};`;
+        return cols % width === 0 ? st : `if (${at} < ${cols}u) { ${st} }`;
+      }).join(" ")).join(" ");
+  return `
+  let tb = (prm.tm + ${R - 1}u) / ${R}u;
+  let gi = wg * 64u + lid;
+  if (gi >= prm.n * tb * ${tiles}u) { return; }
+  let nb = gi / ${tiles}u;
+  let j = (gi % ${tiles}u) * ${width}u;
+  let n = nb / tb;
+  let t0 = (nb % tb) * ${R}u;
+  let last = min(t0 + ${R - 1}u, prm.tm - 1u);
+  let ci = t0 / prm.chunk;
+  let c0 = ci * prm.chunk;
+  ${each((l) => blocks((b) => `var o${l}_${b} = vec4f(0.0);`))}
+  ${each((l) => `let r${l} = (n * prm.tm + min(t0 + ${l}u, last)) * prm.chunk;`)}
+  for (var i = last + 1u; i > c0; i--) {
+    let s = i - 1u;
+    let xb = (n * prm.tm + s) * prm.xstride + prm.xoff;
+    ${blocks((b) => `let x_${b} = x4(xb, j + ${4 * b}u);`)}
+    ${
+    each((l) =>
+      `if (s <= t0 + ${l}u) { let pv = ps[r${l} + (s - c0)]; ${
+        blocks((b) => `o${l}_${b} = o${l}_${b} + pv * x_${b};`)
+      } }`
+    )
+  }
+  }
+  if (prm.use_sin == 1u) {
+    let base = (n * prm.nc + ci) * ${dk}u;
+    ${each((l) => `let q${l} = (n * prm.tm + min(t0 + ${l}u, last)) * ${dk}u;`)}
+    ${each((l) => `let d${l} = din[n * prm.tm + min(t0 + ${l}u, last)];`)}
+    ${each((l) => blocks((b) => `var a${l}_${b} = vec4f(0.0);`))}
+    if (prm.use_z == 1u) {
+      for (var c = 0u; c < ${dk}u; c++) {
+        ${blocks((b) => `let sc_${b} = sin4((base + c) * ${cols}u, j + ${4 * b}u);`)}
+        ${
+    each((l) =>
+      `{ let qe = d${l} * qs[q${l} + c] - zs[q${l} + c]; ${
+        blocks((b) => `a${l}_${b} = a${l}_${b} + qe * sc_${b};`)
+      } }`
+    )
+  }
+      }
+      ${each((l) => blocks((b) => `o${l}_${b} = o${l}_${b} + a${l}_${b};`))}
+    } else {
+      for (var c = 0u; c < ${dk}u; c++) {
+        ${blocks((b) => `let sc_${b} = sin4((base + c) * ${cols}u, j + ${4 * b}u);`)}
+        ${
+    each((l) =>
+      `{ let qc = qs[q${l} + c]; ${blocks((b) => `a${l}_${b} = a${l}_${b} + qc * sc_${b};`)} }`
+    )
+  }
+      }
+      ${each((l) => blocks((b) => `o${l}_${b} = o${l}_${b} + d${l} * a${l}_${b};`))}
+    }
+  }
+  ${each((l) => (l === 0 ? stores(0) : `if (t0 + ${l}u <= last) { ${stores(l)} }`))}`;
+}
+
+/** Columns per invocation of the blocked output pass (for the host's grid). */
+export function retentionOutputWidth(rows: number, cols: number): number {
+  return rows !== 1 && cols >= 8 ? 8 : RETENTION_OUTPUT_TILE;
+}
 
 /** The output pass. */
 export const RETENTION_CHUNK_OUTPUT: Program<RetentionOutputSizes> = defineProgram<
@@ -78,7 +172,8 @@ fn sin4(base: u32, j: u32) -> vec4f {
   return r;
 }`;
   },
-  main: ({ dk, cols }) => {
+  main: ({ dk, cols, rows }) => {
+    if (rows !== 1) return blockedMain(dk, cols);
     const tiles = Math.ceil(cols / RETENTION_OUTPUT_TILE);
     const stores = LANE.map((l, i) =>
       `if (j + ${i}u < ${cols}u) { ys[st * ${cols}u + j + ${i}u] = o.${l}; }`

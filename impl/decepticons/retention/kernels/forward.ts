@@ -5,16 +5,21 @@
  *   S[c, j] = g_t·(S[c, j] − β_t·k_t[c]·u) + w_t·k_t[c]·v_t[j]
  *   o_t[j] = Σ_c q_t[c]·S[c, j]
  * for t in [t0, t1), where (β, w) = (0, 1) for (gated) retention and
- * (β_t, β_t) for the gated delta rule. One invocation owns one column and loops
- * over t inside the shader; the program runner splits a long sequence over
+ * (β_t, β_t) for the gated delta rule. One invocation owns a block of four
+ * columns and keeps each state row of it in a vec4 register (unroll.ts: every
+ * lane sees the scalar loop's operations in its order) and loops over t inside
+ * the shader; columns are independent, so one sequence's blocks spread over
+ * workgroups of RETENTION_SCAN_WG (threads on llvmpipe). The program runner
+ * splits a long sequence over
  * launches ([t0, t1) per launch) that carry the state through `state` (read
  * when t0 > 0, written at t1).
  *
  * Bindings: qs [n, tm, DK]; ks [n, tm, DK]; vs [n, tm, DV];
  * gates [n, tm] ([n] when per_seq: retention's γ); betas [n, tm] (optional, read
  * when delta); state [n, DK, DV] (read_write); os [n, tm, DV];
- * hist [n, tm, DK, DV] (optional: S_t after each step, written when store_hist).
- * Grid: ceil(n·DV / 64) workgroups of 64, tiled.
+ * hist (optional, written when hist): S_t after each step as vec4 [n, tm, DK, ⌈DV/4⌉],
+ * column block jb of row c at ((n·tm + t)·DK + c)·⌈DV/4⌉ + jb (columns past DV are 0).
+ * Grid: ceil(n·ceil(DV / 4) / RETENTION_SCAN_WG) workgroups of RETENTION_SCAN_WG, tiled.
  * Accuracy (class T3): each step's update is a few roundings on every entry on
  * top of the gated previous error; spec/decepticons/retention/gpu_test.ts tracks
  * the running bound step by step; the read adds a DK-term dot product.
@@ -22,25 +27,59 @@
  * @module
  */
 import { defineProgram, type Program } from "../../../gpu/program.ts";
+import {
+  keepBindings,
+  lanePick,
+  lanes,
+  laneZero,
+  registers,
+  rowLoop,
+  SCAN_LANES,
+  scanColumns,
+  unrollRows,
+} from "./unroll.ts";
+
+/**
+ * Invocations per workgroup of the scans (one per block of four state columns):
+ * llvmpipe runs a workgroup on one thread in 8-invocation slices, so 8 spreads one
+ * 64-column sequence over two threads (measured fastest against 1, 4 and 16).
+ */
+export const RETENTION_SCAN_WG = 8;
 
 /** Compile-time sizes of the retention kernels: key size DK and value size DV. */
 export interface RetentionSizes extends Record<string, number> {
+  /** Key size (state rows). */
   dk: number;
+  /** Value size (state columns). */
   dv: number;
 }
 
+/**
+ * Compile-time sizes and variant of the scans: the delta rule's extra work and the history
+ * store are compiled in or out (llvmpipe does not skip a
+ * branch on a uniform flag for free: the masked-off stores still cost).
+ */
+export interface RetentionScanSizes extends Record<string, number | boolean> {
+  /** Key size (state rows, one vec4 register each). */
+  dk: number;
+  /** Value size (state columns, four per invocation). */
+  dv: number;
+  /** The gated delta rule (reads betas); else (gated) retention. */
+  delta: boolean;
+  /** Stores S_t after each step to `hist` (forward only). */
+  hist: boolean;
+}
+
 /** The forward recurrence over the steps [t0, t1) of each launch. */
-export const RETENTION_FORWARD: Program<RetentionSizes> = defineProgram<RetentionSizes>({
+export const RETENTION_FORWARD: Program<RetentionScanSizes> = defineProgram<RetentionScanSizes>({
   name: "decepticons_retention_forward",
-  workgroupSize: 64,
+  workgroupSize: RETENTION_SCAN_WG,
   uniformVar: "prm",
   uniforms: {
     n: "u32",
     tm: "u32",
     t0: "u32",
     t1: "u32",
-    delta: "u32",
-    store_hist: "u32",
     per_seq: "u32",
   },
   bindings: {
@@ -51,46 +90,50 @@ export const RETENTION_FORWARD: Program<RetentionSizes> = defineProgram<Retentio
     betas: { access: "read", optional: true },
     state: { access: "read_write" },
     os: { access: "read_write" },
-    hist: { access: "read_write", optional: true },
+    hist: { access: "read_write", type: "vec4f", optional: true },
   },
-  main: ({ dk, dv }) => `
-  let gi = wg * 64u + lid;
-  if (gi >= prm.n * ${dv}u) { return; }
-  let n = gi / ${dv}u;
-  let j = gi % ${dv}u;
-  var s: array<f32, ${dk}>;
-  for (var c = 0u; c < ${dk}u; c++) {
-    s[c] = 0.0;
-    if (prm.t0 > 0u) { s[c] = state[(n * ${dk}u + c) * ${dv}u + j]; }
+  main: ({ dk, dv, delta, hist }) => {
+    const tiles = Math.ceil(dv / SCAN_LANES);
+    const rows = (t: string) => unrollRows(dk, t, "    ");
+    const zero = laneZero(dk);
+    const pick = lanePick(dk);
+    const step = `kc = ks[st * ${dk}u + c];
+    s[c] = g * (s[c] - kc * bu) + kc * wv;
+    o = o + qs[st * ${dk}u + c] * s[c];`;
+    return `
+  let gi = wg * ${RETENTION_SCAN_WG}u + lid;
+  ${scanColumns(dk, dv)}
+  ${keepBindings(delta ? [] : ["betas"], hist ? [] : [{ name: "hist", vec4: true }])}
+  ${registers("s", dk)}
+  if (prm.t0 > 0u) {
+    ${rows(`{ ${lanes(`let x = state[(n * ${dk}u + c) * ${dv}u + j];`, dv, dk)} s[c] = x; }`)}
   }
   for (var t = prm.t0; t < prm.t1; t++) {
     let st = n * prm.tm + t;
-    var g = gates[st];
-    if (prm.per_seq == 1u) { g = gates[n]; }
+    let g = gates[select(st, n, prm.per_seq == 1u)];
     var be = 0.0;
     var bw = 1.0;
-    var u = 0.0;
-    if (prm.delta == 1u) {
-      be = betas[st];
-      bw = be;
-      for (var c = 0u; c < ${dk}u; c++) { u = u + ks[st * ${dk}u + c] * s[c]; }
+    var u = ${zero};
+    ${
+      delta
+        ? `be = betas[st];
+    bw = be;
+    ${rows(`u = u + ks[st * ${dk}u + c] * s[c];`)}`
+        : ""
     }
-    let wv = bw * vs[st * ${dv}u + j];
+    ${lanes(`let wv = bw * vs[st * ${dv}u + j];`, dv, dk)}
     let bu = be * u;
-    var o = 0.0;
-    for (var c = 0u; c < ${dk}u; c++) {
-      let kc = ks[st * ${dk}u + c];
-      s[c] = g * (s[c] - kc * bu) + kc * wv;
-      o = o + qs[st * ${dk}u + c] * s[c];
-    }
-    os[st * ${dv}u + j] = o;
-    if (prm.store_hist == 1u) {
-      for (var c = 0u; c < ${dk}u; c++) { hist[(st * ${dk}u + c) * ${dv}u + j] = s[c]; }
-    }
+    var o = ${zero};
+    var kc = 0.0;
+    ${rows(step)}
+    ${lanes(`os[st * ${dv}u + j] = o;`, dv, dk)}
+    ${hist ? rows(`hist[(st * ${dk}u + c) * ${tiles}u + jb]${pick} = s[c];`) : ""}
   }
-  for (var c = 0u; c < ${dk}u; c++) { state[(n * ${dk}u + c) * ${dv}u + j] = s[c]; }`,
-  // Load and store of the state, the step loop, and per step the delta dot product,
-  // the update and the history store (each DK + 1 headers).
-  loopIterations: ({ dk }, steps) => 2 * (dk + 1) + (steps + 1) + steps * 3 * (dk + 1),
+  ${rows(lanes(`state[(n * ${dk}u + c) * ${dv}u + j] = s[c];`, dv, dk))}`;
+  },
+  // The step loop, and the row loops when not unrolled: load and store, and per step the
+  // update plus the delta rule's dot product and the history store.
+  loopIterations: ({ dk, delta, hist }, steps) =>
+    steps + 1 + rowLoop(dk) * (2 + steps * (1 + (delta ? 1 : 0) + (hist ? 1 : 0))),
   split: { begin: "t0", end: "t1" },
 });
