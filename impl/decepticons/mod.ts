@@ -114,3 +114,142 @@ export {
   LM_SUBSTRATES,
   type LMSubstrate,
 } from "./byte_lm/byte_lm.ts";
+export {
+  checkStateVector,
+  HierarchicalFeatureView,
+  type HierarchicalViewOptions,
+} from "./hierarchical_views/hierarchical_views.ts";
+export { LinearMemoryFeatureView, type LinearViewOptions } from "./linear_views/linear_views.ts";
+export {
+  type ResolvedBand,
+  type SampledBand,
+  SampledMultiscaleReadout,
+  type SampledReadoutOptions,
+} from "./sampled_readout/sampled_readout.ts";
+export {
+  type ExpertFeatureFn,
+  type ExpertFitReport,
+  type ExpertReadout,
+  type ExpertScore,
+  FrozenReadoutExpert,
+  type FrozenReadoutExpertOptions,
+} from "./experts/experts.ts";
+export { type HostSubstrate, hostSubstrate } from "./experts/host_substrate.ts";
+export {
+  type AdapterScore,
+  CausalPredictiveAdapter,
+  type CausalPredictiveOptions,
+} from "./causal_predictive/causal_predictive.ts";
+export {
+  BACKOFF_CACHE_MODES,
+  type BackoffCacheMode,
+  type BackoffCacheRecord,
+  type CacheSummary,
+  EXACT_CACHE_MODES,
+  type ExactCacheMode,
+  type ExactCacheRecord,
+  ExactContextCache,
+  StatisticalBackoffCache,
+} from "./memory_cache/memory_cache.ts";
+export {
+  type FeatureAlignment,
+  featureAlignment,
+  OracleAnalysis,
+  type OracleAnalysisOptions,
+  type OracleCheckpoint,
+} from "./oracle_analysis/oracle_analysis.ts";
+export {
+  GlobalLocalBridge,
+  LocalByteEncoder,
+  type LocalByteEncoderOptions,
+  PatchPooler,
+  POOL_MODES,
+  type PoolMode,
+} from "./patch_latent_blocks/patch_latent_blocks.ts";
+export {
+  type ControllerSummary,
+  type Signal,
+  stackSummaries,
+  SUMMARY_DEFAULTS,
+  SUMMARY_REDUCTIONS,
+  SummaryBuilder,
+  type SummaryConfig,
+  summaryConfig,
+  type SummaryReduction,
+} from "./control/control.ts";
+export {
+  type PathwayGateConfig,
+  PathwayGateController,
+  type PathwayGateState,
+  type PathwayGateStep,
+} from "./gating/gating.ts";
+export {
+  type RouterConfig,
+  type RouteResult,
+  type RouterMode,
+  softmaxWithTemperature,
+  SummaryRouter,
+} from "./routing/routing.ts";
+export {
+  type HormoneConfig,
+  HormoneModulator,
+  type HormoneState,
+  type HormoneStep,
+} from "./modulation/modulation.ts";
+export {
+  type PredictiveSurpriseConfig,
+  PredictiveSurpriseController,
+  SURPRISE_FEATURE_DIM,
+  type SurpriseFeatureMode,
+  type SurpriseObservation,
+} from "./predictive_surprise/predictive_surprise.ts";
+export {
+  BOUNDARY_FEATURE_DIM,
+  type BoundaryDecision,
+  LearnedBoundaryScorer,
+  LearnedSegmenter,
+  SEGMENTER_DEFAULTS,
+  type SegmenterConfig,
+} from "./learned_segmentation/learned_segmentation.ts";
+// The single-row helpers (peak, overlap, top-k mass …) stay in their module: their short names
+// would read ambiguously beside the other families' exports.
+export {
+  normalizeRow,
+  type ProbabilityDiagnostics,
+  probabilityDiagnostics,
+  ROW_MASS_EPS,
+} from "./probability_diagnostics/probability_diagnostics.ts";
+export { selectSpans, type Span, type SpanOptions } from "./span_selection/span_selection.ts";
+export {
+  bridgeExport,
+  type BridgeInput,
+  type BridgeReport,
+} from "./bridge_export/bridge_export.ts";
+export {
+  teacherExport,
+  type TeacherInput,
+  type TeacherReport,
+} from "./teacher_export/teacher_export.ts";
+export {
+  type CurveOptions,
+  type CurvePoint,
+  evaluateDataset,
+  evaluateRollout,
+  evaluateRolloutCurve,
+  evaluateTransferProbe,
+  type NextTokenModel,
+  PROBABILITY_FLOOR,
+  resolveCheckpoints,
+  type RolloutOptions,
+  type RolloutReport,
+  scoreNextStep,
+  shouldUpdateSlow,
+  type TransferProbe,
+} from "./evaluation/evaluation.ts";
+export {
+  CONTROLLED_STACK_DEFAULTS,
+  ControlledStack,
+  type ControlledStackConfig,
+  type StackReadout,
+  type StackTrace,
+} from "./controlled_stack/controlled_stack.ts";

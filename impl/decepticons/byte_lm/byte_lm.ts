@@ -546,6 +546,150 @@ export class CausalBankLM {
   }
 
   /**
+   * The input embeddings [B, T, E] of byte ids [B, T] (rows of the embedding table; ids outside
+   * [0, 256) embed to zero). Records GPU work only; differentiable in the table. Call inside
+   * `tidy()`.
+   *
+   * @example
+   * ```ts
+   * import { initGpu, tensor, tidy } from "../../mod.ts";
+   * import { CausalBankLM } from "./byte_lm.ts";
+   * import { deepStrictEqual } from "node:assert/strict";
+   * await initGpu();
+   * const lm = new CausalBankLM({ embeddingDim: 4, linearModes: 8, readoutHidden: 8, localHidden: 8 });
+   * const ids = tensor(new Int32Array([104, 105]), [1, 2], { dtype: "i32" });
+   * const x = tidy(() => lm.embed(ids));
+   * deepStrictEqual(x.shape, [1, 2, 4]);
+   * x.dispose();
+   * ids.dispose();
+   * lm.dispose();
+   * ```
+   *
+   * @throws {TypeError} when tokens are not an i32 [B, T] tensor. @throws {RangeError} for T
+   *   outside [1, maxSeqLen].
+   */
+  embed(tokens: Tensor): Tensor {
+    this.#assertLive("embed");
+    this.#checkTokens(tokens, "embed");
+    return embedding(this.#p("embedding"), tokens);
+  }
+
+  /**
+   * Logits [B, T, 256] of the next byte at every position, from input embeddings x [B, T, E]
+   * instead of byte ids, so soft tokens (a memory prefix) can stand in the stream. The local
+   * path's window is built by shifting x right (zeros before the start), which is what
+   * {@link CausalBankLM.forward} computes from ids: `forwardEmbeds(embed(ids))` equals
+   * `forward(ids)`. A leading run of all-zero embedding rows leaves every later position as if
+   * the sequence started after it (every substrate's state stays zero under a zero drive and
+   * the local window reads zeros), so a ragged batch may be left-padded with zero rows.
+   * Records GPU work only; differentiable in x and the parameters. Call inside `tidy()`.
+   *
+   * @example Equal to forward on the embedded ids
+   * ```ts
+   * import { initGpu, tensor, tidy } from "../../mod.ts";
+   * import { CausalBankLM } from "./byte_lm.ts";
+   * import { deepStrictEqual } from "node:assert/strict";
+   * await initGpu();
+   * const lm = new CausalBankLM({ embeddingDim: 4, linearModes: 8, readoutHidden: 8, localHidden: 8 });
+   * const ids = tensor(new Int32Array([104, 105, 33]), [1, 3], { dtype: "i32" });
+   * const [a, b] = tidy(() => [lm.forward(ids), lm.forwardEmbeds(lm.embed(ids))]);
+   * deepStrictEqual(await a!.toArray(), await b!.toArray());
+   * for (const t of [a!, b!, ids]) t.dispose();
+   * lm.dispose();
+   * ```
+   *
+   * @throws {TypeError} when x is not an f32 [B, T, E] tensor. @throws {RangeError} for T
+   *   outside [1, maxSeqLen].
+   */
+  forwardEmbeds(x: Tensor): Tensor {
+    this.#assertLive("forwardEmbeds");
+    const [b, t] = this.#checkEmbeds(x, "forwardEmbeds");
+    return this.#readout(x, b, t).logits();
+  }
+
+  /**
+   * The per-position hidden states [B, T, readoutHidden] from input embeddings x [B, T, E]:
+   * the linear path's hidden layer GELU([S_t, x_t] W₁ + b₁), a function of the whole past
+   * through the substrate state S_t (the states a pooled sentence representation averages).
+   * Records GPU work only; differentiable. Call inside `tidy()`.
+   *
+   * @example
+   * ```ts
+   * import { initGpu, tensor, tidy } from "../../mod.ts";
+   * import { CausalBankLM } from "./byte_lm.ts";
+   * import { deepStrictEqual } from "node:assert/strict";
+   * await initGpu();
+   * const lm = new CausalBankLM({ embeddingDim: 4, linearModes: 8, readoutHidden: 6, localHidden: 8 });
+   * const ids = tensor(new Int32Array([104, 105, 33]), [1, 3], { dtype: "i32" });
+   * const h = tidy(() => lm.hiddenStates(lm.embed(ids)));
+   * deepStrictEqual(h.shape, [1, 3, 6]);
+   * h.dispose();
+   * ids.dispose();
+   * lm.dispose();
+   * ```
+   *
+   * @throws {TypeError} when x is not an f32 [B, T, E] tensor. @throws {RangeError} for T
+   *   outside [1, maxSeqLen].
+   */
+  hiddenStates(x: Tensor): Tensor {
+    this.#assertLive("hiddenStates");
+    const [b, t] = this.#checkEmbeds(x, "hiddenStates");
+    return this.#readout(x, b, t).hLin;
+  }
+
+  /** Checks input embeddings: a live f32 tensor [B, T, E] with 1 ≤ T ≤ maxSeqLen. */
+  #checkEmbeds(x: Tensor, op: string): [number, number] {
+    const E = this.config.embeddingDim;
+    if (!(x instanceof Tensor)) {
+      throw new TypeError(
+        `Cannot run ${ID}.${op}: expected input embeddings as an f32 Tensor [B, T, ${E}] but ` +
+          `got ${shown(x)}`,
+      );
+    }
+    assertLive(x, `${ID}.${op}`, "input embeddings");
+    if (x.dtype !== "f32" || x.rank !== 3 || x.shape[2] !== E) {
+      throw new TypeError(
+        `Cannot run ${ID}.${op}: expected input embeddings as an f32 Tensor [B, T, ${E}] but ` +
+          `got ${x.dtype} [${x.shape.join(", ")}]`,
+      );
+    }
+    const [b, t] = x.shape as [number, number, number];
+    if (b < 1 || t < 1 || t > this.config.maxSeqLen) {
+      throw new RangeError(
+        `Cannot run ${ID}.${op}: expected input embeddings [B, T, ${E}] with B >= 1 and ` +
+          `1 <= T <= maxSeqLen (${this.config.maxSeqLen}) but got [${b}, ${t}, ${E}]`,
+      );
+    }
+    return [b, t];
+  }
+
+  /** The readout from embeddings: the linear path's hidden layer, and the logits on demand. */
+  #readout(x: Tensor, b: number, t: number): { hLin: Tensor; logits: () => Tensor } {
+    const c = this.config;
+    const E = c.embeddingDim;
+    const states = this.#substrate(x, b, t);
+    const hLin = gelu(
+      add(matmul(concat([states, x], 2), this.#p("readout_w")), this.#p("readout_b")),
+    );
+    const logits = () => {
+      let hidden = hLin;
+      if (c.localWindow > 0) {
+        // x shifted right by j (zeros before the start), side by side: [x_t, …, x_{t−W+1}].
+        const cols: Tensor[] = [x];
+        for (let j = 1; j < c.localWindow; j++) {
+          const pad = tensor(new Float32Array(b * Math.min(j, t) * E), [b, Math.min(j, t), E]);
+          cols.push(j >= t ? pad : concat([pad, slice(x, [0, 0, 0], [b, t - j, E])], 1));
+        }
+        const window = concat(cols, 2);
+        const hLoc = gelu(add(matmul(window, this.#p("local_w")), this.#p("local_b")));
+        hidden = concat([hLin, mul(hLoc, this.#p("local_scale"))], 2);
+      }
+      return add(matmul(hidden, this.#p("out_w")), this.#p("out_b"));
+    };
+    return { hLin, logits };
+  }
+
+  /**
    * Mean cross-entropy (nats per byte) of the next-byte predictions, shape [];
    * `targets` [B, T] i32 holds the byte after each token. Call inside `tidy()`.
    */

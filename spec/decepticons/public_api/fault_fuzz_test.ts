@@ -16,6 +16,7 @@ import {
   poisons as P,
   registerDisposeTwice,
   registerFaultFuzz,
+  registerValidArgumentsAccepted,
 } from "../../_harness/fault_fuzz.ts";
 import { DC_PUBLIC_FAULTS } from "./claims.ts";
 
@@ -53,6 +54,8 @@ const {
 
 const NO_ARGS = "takes no arguments and its class has no dispose(), so no call to it is malformed";
 const CONSTANT = "a constant (frozen data, not callable)";
+const NO_ARGS_HOST = "takes no arguments and reads only the frozen config of a host-side object " +
+  "with no dispose(), so no call to it is malformed";
 
 /** Constants and members with no malformed call. */
 const EXCLUDED: Record<string, string> = {
@@ -74,6 +77,19 @@ const EXCLUDED: Record<string, string> = {
   "ByteLatentPredictiveCoder.maxInputBytes": NO_ARGS,
   "ByteLatentPredictiveCoder.constructor": "private: a coder is built by fromSeed or fromDraws, " +
     "both fuzzed",
+  SUMMARY_REDUCTIONS: CONSTANT,
+  SUMMARY_DEFAULTS: CONSTANT,
+  SURPRISE_FEATURE_DIM: CONSTANT,
+  BOUNDARY_FEATURE_DIM: CONSTANT,
+  SEGMENTER_DEFAULTS: CONSTANT,
+  ROW_MASS_EPS: CONSTANT,
+  PROBABILITY_FLOOR: CONSTANT,
+  CONTROLLED_STACK_DEFAULTS: CONSTANT,
+  EXACT_CACHE_MODES: CONSTANT,
+  BACKOFF_CACHE_MODES: CONSTANT,
+  POOL_MODES: CONSTANT,
+  "PathwayGateController.initialState": NO_ARGS_HOST,
+  "HormoneModulator.initialState": NO_ARGS_HOST,
   "CausalBankLM.dispose": "a second dispose() is documented harmless, so it has no malformed " +
     "call; the dispose-twice test checks it and that every buffer is released",
 };
@@ -885,6 +901,42 @@ const LM_ENTRIES: FaultEntry<never>[] = [
     state: lmState,
   }),
   entry({
+    name: "CausalBankLM.embed",
+    target: lm,
+    args: () => [i32([1, 3])],
+    call: (t, a) => t.embed(a[0] as Any),
+    poisons: {
+      "this": P.disposed(),
+      "0": fc.oneof(
+        P.tensor([1, 3], "i32", { wrongSize: false }),
+        fc.constant(new Lazy("tokens [1, 9] past maxSeqLen 8", () => i32([1, 9]))),
+      ),
+    },
+    state: lmState,
+  }),
+  ...(["forwardEmbeds", "hiddenStates"] as const).map((m) =>
+    entry({
+      name: `CausalBankLM.${m}`,
+      target: lm,
+      args: () => [zeros([1, 3, LM.embeddingDim])],
+      call: (t, a) => t[m](a[0] as Any),
+      poisons: {
+        "this": P.disposed(),
+        "0": fc.oneof(
+          P.tensor([1, 3, LM.embeddingDim], "f32", { wrongSize: false }),
+          fc.constant(
+            new Lazy(
+              "embeddings [1, 9, 4] past maxSeqLen 8",
+              () => zeros([1, 9, LM.embeddingDim]),
+            ),
+          ),
+          fc.constant(new Lazy("embeddings [1, 3, 5]", () => zeros([1, 3, 5]))),
+        ),
+      },
+      state: lmState,
+    })
+  ),
+  entry({
     name: "CausalBankLM.loss",
     target: lm,
     args: () => [i32([1, 3]), i32([1, 3], 2)],
@@ -955,6 +1007,1085 @@ const LM_ENTRIES: FaultEntry<never>[] = [
   }),
 ];
 
+// --- host-side mechanisms (control, views, experts, caches, evaluation, patch blocks) ---
+
+/** A poison without null and undefined: for fields defaulted with `??` (null means "default"). */
+const nn = (a: fc.Arbitrary<unknown>) => a.filter((x) => x !== null && x !== undefined);
+/** A poison without undefined: for optional arguments and fields (undefined means "default"). */
+const def = (a: fc.Arbitrary<unknown>) => a.filter((x) => x !== undefined);
+/**
+ * An integer in [min, max] where the bound is a documented limit, not an allocation: not a
+ * number, not finite, not an integer, below min or just past max. `missing`: "optional" (an
+ * argument or field where undefined means its default), "nullish" (a field defaulted with `??`).
+ */
+const intOutside = (
+  min: number,
+  max: number,
+  missing: "required" | "optional" | "nullish" = "required",
+) => {
+  const a = fc.oneof(
+    P.notNumber(missing !== "required"),
+    P.nonFinite(),
+    fc.double({ min: -1e6, max: 1e6, noNaN: true }).filter((x) => !Number.isInteger(x)),
+    fc.integer({ min: Math.max(-1e6, min - 1e6), max: min - 1 }),
+    fc.constantFrom(max + 1, 1e300),
+  );
+  return missing === "nullish" ? nn(a) : a;
+};
+const bool = () => fc.constantFrom<unknown>("yes", 1, 0, {});
+const badReal = () => nn(P.real());
+const positive = () => fc.oneof(badReal(), fc.constantFrom(0, -1));
+/** Malformed summary signals (a number, a vector or rows of one width). */
+const badSignal = () =>
+  fc.constantFrom<unknown>(
+    null,
+    undefined,
+    "abc",
+    {},
+    [],
+    NaN,
+    Infinity,
+    [1, NaN],
+    ["1", 2],
+    [[1, 2], [3]],
+    [[1, NaN], [1, 2]],
+    { name: "s", values: [1, NaN] },
+  );
+/** Malformed probability rows of 2 entries: not a list, empty, non-finite or negative entries. */
+const badRow = () =>
+  fc.constantFrom<unknown>(null, undefined, "ab", 7, {}, [], [0.5, NaN], [0.5, -1], [Infinity, 1], [
+    "1",
+    1,
+  ]);
+const badRows = () =>
+  fc.constantFrom<unknown>(null, undefined, "x", 3, [], [[0.5, 0.5]], [[0.5, 0.5], [1, 0], [0, 1]]);
+
+const GATE_CONFIG = {
+  summaryDim: 2,
+  refreshStride: 2,
+  fastToMidIndex: 1,
+  midToSlowIndex: 0,
+  fastToMidBias: -1,
+  midToSlowBias: 0.5,
+  fastToMidScale: 2,
+  midToSlowScale: 1,
+  summary: { reduction: "mean", normalize: true, eps: 1e-8 },
+};
+const HORMONE_CONFIG = {
+  summaryDim: 2,
+  hormones: 2,
+  refreshStride: 1,
+  outputIndices: [0, 1],
+  outputBiases: [0, 0.5],
+  outputScales: [1, 2],
+  summaryScale: 1.5,
+  hormoneBias: 0.1,
+  hormoneScale: 1,
+  seed: 3,
+};
+const gate = () => new dc.PathwayGateController(GATE_CONFIG as Any);
+const hormone = () => new dc.HormoneModulator(HORMONE_CONFIG);
+const ROUTER_CONFIG = {
+  mode: "projection",
+  branches: 2,
+  summaryDim: 2,
+  temperature: 0.5,
+  staticLogits: [1, 2],
+  projectionWeights: [1, -1],
+  projectionBias: [0, 0.5],
+};
+const SEGMENTER_CONFIG = {
+  learningRate: 0.1,
+  l2: 1e-3,
+  threshold: 0.5,
+  minPatch: 2,
+  maxPatch: 8,
+  targetPatchSize: 3,
+  targetBoundaryRate: null,
+  targetRegularization: 0.25,
+  initialBias: -1,
+  updateSteps: 2,
+};
+const segmenterPoisons = {
+  "0": notOptions(),
+  "0.learningRate": positive(),
+  "0.l2": fc.oneof(badReal(), fc.constant(-1)),
+  "0.threshold": nn(P.inRange(0, 1)),
+  "0.minPatch": fc.oneof(nn(P.count()), fc.constant(9)),
+  "0.maxPatch": nn(P.count()),
+  "0.targetPatchSize": fc.constantFrom<unknown>("3", NaN, 0, -1, Infinity, {}),
+  "0.targetBoundaryRate": fc.constantFrom<unknown>(0, 1.5, NaN, "x"),
+  "0.targetRegularization": fc.oneof(badReal(), fc.constant(-1)),
+  "0.initialBias": badReal(),
+  "0.updateSteps": nn(P.count()),
+};
+const scorer = () => new dc.LearnedBoundaryScorer(SEGMENTER_CONFIG);
+const scorerState = (s: InstanceType<typeof dc.LearnedBoundaryScorer>) => [
+  s.weights.slice(),
+  s.bias,
+  s.updates,
+  s.targetSum,
+];
+const segmenter = () => new dc.LearnedSegmenter(SEGMENTER_CONFIG);
+const segmenterState = (s: InstanceType<typeof dc.LearnedSegmenter>) => [
+  s.length,
+  s.stepsSeen,
+  s.boundaries,
+  ...scorerState(s.scorer),
+];
+const CONTROL_ENTRIES: FaultEntry<never>[] = [
+  entry({
+    name: "summaryConfig",
+    args: () => ["read a summaryConfig", { reduction: "mean", normalize: true, eps: 1e-6 }],
+    call: (_t, a) => dc.summaryConfig(a[0] as Any, a[1]),
+    poisons: {
+      "0": fc.constantFrom<unknown>(null, undefined, 3, {}, ["x"]),
+      "1": notOptions(),
+      "1.reduction": nn(P.notOneOf(dc.SUMMARY_REDUCTIONS)),
+      "1.normalize": bool(),
+      "1.eps": fc.oneof(badReal(), fc.constant(-1)),
+    },
+  }),
+  entry({
+    name: "new SummaryBuilder",
+    args: () => [{ reduction: "mean_abs", normalize: true, eps: 1e-8 }],
+    call: (_t, a) => new dc.SummaryBuilder(a[0] as Any),
+    poisons: {
+      "0": notOptions(),
+      "0.reduction": nn(P.notOneOf(dc.SUMMARY_REDUCTIONS)),
+      "0.normalize": bool(),
+      "0.eps": fc.oneof(badReal(), fc.constant(-1)),
+    },
+  }),
+  entry({
+    name: "SummaryBuilder.encode",
+    names: ["SummaryBuilder", "controller summary"],
+    target: () => new dc.SummaryBuilder({ reduction: "mean" }),
+    args: () => [[[1, 2], [3, 4]], "s"],
+    call: (t, a) => t.encode(a[0] as Any, a[1] as Any),
+    poisons: { "0": badSignal(), "1": fc.constantFrom<unknown>(null, 3, {}, ["s"]) },
+  }),
+  entry({
+    name: "stackSummaries",
+    names: ["stackSummaries", "controller summaries"],
+    args: () => [[{ name: "a", values: [1, 2] }, { name: "b", values: [3, 4] }]],
+    call: (_t, a) => dc.stackSummaries(a[0] as Any),
+    poisons: {
+      "0": fc.constantFrom<unknown>(null, undefined, [], "x", 3, {}),
+      "0.1": fc.constantFrom<unknown>(null, 3, "s", {}, [1, 2], { values: [1] }),
+      "0.1.values": fc.constantFrom<unknown>(null, [1, NaN], [1, 2, 3], "ab", []),
+    },
+  }),
+  entry({
+    name: "new PathwayGateController",
+    args: () => [structuredClone(GATE_CONFIG)],
+    call: (_t, a) => new dc.PathwayGateController(a[0] as Any),
+    poisons: {
+      "0": P.notObject(),
+      "0.summaryDim": P.count(),
+      "0.refreshStride": intOutside(1, 2 ** 31, "nullish"),
+      "0.fastToMidIndex": fc.oneof(nn(P.count({ zeroOk: true })), fc.constant(2)),
+      "0.midToSlowIndex": fc.oneof(nn(P.count({ zeroOk: true })), fc.constant(2)),
+      "0.fastToMidBias": badReal(),
+      "0.midToSlowBias": badReal(),
+      "0.fastToMidScale": fc.oneof(badReal(), fc.constant(-1)),
+      "0.midToSlowScale": fc.oneof(badReal(), fc.constant(-1)),
+      "0.summary": fc.constantFrom<unknown>(null, "x", 3, []),
+      "0.summary.reduction": nn(P.notOneOf(dc.SUMMARY_REDUCTIONS)),
+    },
+  }),
+  entry({
+    name: "PathwayGateController.advance",
+    target: gate,
+    args: (t) => [t.initialState(), [0.5, -0.5], 3],
+    call: (t, a) => t.advance(a[0] as Any, a[1] as Any, a[2] as Any),
+    poisons: {
+      "0": fc.constantFrom<unknown>(null, undefined, 3, "s"),
+      "0.lastRefresh": P.real(),
+      "0.fastToMid": P.inRange(0, 1),
+      "0.midToSlow": P.inRange(0, 1),
+      "1": fc.oneof(badSignal(), fc.constantFrom<unknown>([1], [1, 2, 3])),
+      "2": fc.oneof(P.integer(), fc.constant(2 ** 60)),
+    },
+  }),
+  entry({
+    name: "new HormoneModulator",
+    args: () => [structuredClone(HORMONE_CONFIG)],
+    call: (_t, a) => new dc.HormoneModulator(a[0] as Any),
+    poisons: {
+      "0": P.notObject(),
+      "0.summaryDim": P.count(),
+      "0.hormones": nn(P.count()),
+      "0.refreshStride": intOutside(1, 2 ** 31, "nullish"),
+      "0.outputIndices": fc.constantFrom<unknown>("x", 3, [], [0, 2], [0, 0.5], [NaN]),
+      "0.outputBiases": nn(P.hostVector(2)),
+      "0.outputScales": fc.oneof(nn(P.hostVector(2)), fc.constant([1, -1])),
+      "0.summaryScale": badReal(),
+      "0.hormoneBias": badReal(),
+      "0.hormoneScale": fc.oneof(badReal(), fc.constant(-1)),
+      "0.seed": fc.oneof(nn(P.integer()), fc.constantFrom(-1, 2 ** 33)),
+      "0.projection": P.hostVector(4, true),
+      "0.summary": fc.constantFrom<unknown>(null, "x", 3, []),
+    },
+  }),
+  entry({
+    name: "HormoneModulator.advance",
+    target: hormone,
+    args: (t) => [t.initialState(), [0.5, -0.5], 2],
+    call: (t, a) => t.advance(a[0] as Any, a[1] as Any, a[2] as Any),
+    poisons: {
+      "0": fc.constantFrom<unknown>(null, undefined, 3, "s"),
+      "0.lastRefresh": P.real(),
+      "0.hormones": P.hostVector(2),
+      "0.outputs": P.hostVector(2),
+      "1": fc.oneof(badSignal(), fc.constantFrom<unknown>([1], [1, 2, 3])),
+      "2": fc.oneof(P.integer(), fc.constant(2 ** 60)),
+    },
+  }),
+  entry({
+    name: "HormoneModulator.project",
+    target: hormone,
+    args: () => [[0.5, -0.5]],
+    call: (t, a) => t.project(a[0] as Any),
+    poisons: { "0": fc.oneof(badSignal(), fc.constantFrom<unknown>([1], [1, 2, 3])) },
+  }),
+  entry({
+    name: "softmaxWithTemperature",
+    args: () => [[1, 2, 3], 0.5],
+    call: (_t, a) => dc.softmaxWithTemperature(a[0] as Any, a[1] as Any),
+    poisons: {
+      "0": fc.constantFrom<unknown>(null, undefined, "abc", 7, {}, [], [1, NaN], [Infinity], ["1"]),
+      "1": fc.oneof(P.real(), fc.constantFrom(0, -1)),
+    },
+  }),
+  entry({
+    name: "new SummaryRouter",
+    args: () => [structuredClone(ROUTER_CONFIG)],
+    call: (_t, a) => new dc.SummaryRouter(a[0] as Any),
+    poisons: {
+      "0": P.notObject(),
+      "0.mode": nn(P.notOneOf(["equal", "static", "projection"])),
+      "0.branches": P.count(),
+      "0.summaryDim": P.count(),
+      "0.temperature": positive(),
+      "0.staticLogits": fc.constantFrom<unknown>("x", 3, [1], [1, 2, 3], [1, NaN]),
+      "0.projectionWeights": fc.constantFrom<unknown>("x", [1], [1, Infinity]),
+      "0.projectionBias": fc.constantFrom<unknown>({}, [1, 2, 3], ["1", 2]),
+    },
+  }),
+  entry({
+    name: "SummaryRouter.route",
+    target: () => new dc.SummaryRouter(ROUTER_CONFIG as Any),
+    args: () => [[[1, 2], { name: "b", values: [3, 4] }]],
+    call: (t, a) => t.route(a[0] as Any),
+    poisons: {
+      "0": fc.constantFrom<unknown>(null, undefined, "x", 3, [], [[1, 2]]),
+      "0.0": fc.constantFrom<unknown>(null, 3, [1], [1, NaN], "ab", { values: [1, 2, 3] }),
+      "0.1.values": fc.constantFrom<unknown>(null, [1, NaN], [1]),
+    },
+  }),
+  entry({
+    name: "new PredictiveSurpriseController",
+    args: () => [{ featureMode: "residual", eps: 1e-6, summary: { reduction: "max_abs" } }],
+    call: (_t, a) => new dc.PredictiveSurpriseController(a[0] as Any),
+    poisons: {
+      "0": notOptions(),
+      "0.featureMode": nn(P.notOneOf(["surprise", "residual"])),
+      "0.eps": fc.oneof(badReal(), fc.constant(-1)),
+      "0.summary": fc.constantFrom<unknown>(null, "x", 3, []),
+      "0.summary.reduction": fc.constantFrom<unknown>("identity", "sum", 3),
+    },
+  }),
+  entry({
+    name: "PredictiveSurpriseController.observe",
+    target: () => new dc.PredictiveSurpriseController(),
+    args: () => [[0.1, 0.2], [0.3, 0]],
+    call: (t, a) => t.observe(a[0] as Any, a[1] as Any),
+    poisons: { "0": P.hostVector(2), "1": P.hostVector(2) },
+  }),
+  entry({
+    name: "new LearnedBoundaryScorer",
+    args: () => [{ ...SEGMENTER_CONFIG }],
+    call: (_t, a) => new dc.LearnedBoundaryScorer(a[0] as Any),
+    poisons: segmenterPoisons,
+  }),
+  entry({
+    name: "LearnedBoundaryScorer.features",
+    target: scorer,
+    args: () => [3, 0.2, 0.1],
+    call: (t, a) => t.features(a[0] as Any, a[1] as Any, a[2] as Any),
+    poisons: { "0": intOutside(0, 2 ** 31), "1": P.real(), "2": P.real() },
+    state: scorerState,
+  }),
+  entry({
+    name: "LearnedBoundaryScorer.probability",
+    target: scorer,
+    args: () => [[1, 0.2, 0.1, 0.5, 0.4]],
+    call: (t, a) => t.probability(a[0] as Any),
+    poisons: { "0": P.hostVector(5) },
+    state: scorerState,
+  }),
+  entry({
+    name: "LearnedBoundaryScorer.update",
+    target: scorer,
+    args: () => [[1, 0.2, 0.1, 0.5, 0.4], 1],
+    call: (t, a) => t.update(a[0] as Any, a[1] as Any),
+    poisons: { "0": P.hostVector(5), "1": P.inRange(0, 1) },
+    state: scorerState,
+  }),
+  entry({
+    name: "new LearnedSegmenter",
+    args: () => [{ ...SEGMENTER_CONFIG }],
+    call: (_t, a) => new dc.LearnedSegmenter(a[0] as Any),
+    poisons: segmenterPoisons,
+  }),
+  entry({
+    name: "LearnedSegmenter.step",
+    target: segmenter,
+    args: () => [0.2, 0.1, { learn: true }],
+    call: (t, a) => t.step(a[0] as Any, a[1] as Any, a[2] as Any),
+    poisons: {
+      "0": P.real(),
+      "1": P.real(),
+      "2": notOptions(),
+      "2.learn": fc.oneof(bool(), fc.constant(null)),
+    },
+    state: segmenterState,
+  }),
+  entry({
+    name: "LearnedSegmenter.decide",
+    target: segmenter,
+    args: () => [3, 0.2, 0.1, { train: true }],
+    call: (t, a) => t.decide(a[0] as Any, a[1] as Any, a[2] as Any, a[3] as Any),
+    poisons: {
+      "0": intOutside(1, 2 ** 31),
+      "1": P.real(),
+      "2": P.real(),
+      "3": notOptions(),
+      "3.train": fc.oneof(bool(), fc.constant(null)),
+    },
+    state: segmenterState,
+  }),
+];
+
+const SPAN_AND_EXPORT_ENTRIES: FaultEntry<never>[] = [
+  entry({
+    name: "normalizeRow",
+    names: ["normalizeRow", "probability row"],
+    args: () => [[0.2, 0.8], "row"],
+    call: (_t, a) => dc.normalizeRow(a[0] as Any, a[1] as Any),
+    poisons: { "0": badRow(), "1": fc.constantFrom<unknown>(null, 3, {}, ["row"]) },
+  }),
+  entry({
+    name: "probabilityDiagnostics",
+    names: ["probabilityDiagnostics", "probability row", "probability diagnostics"],
+    args: () => [[0.2, 0.8], [0.5, 0.5], 1],
+    call: (_t, a) => dc.probabilityDiagnostics(a[0] as Any, a[1] as Any, a[2] as Any),
+    poisons: {
+      "0": fc.oneof(badRow(), fc.constant([0.1, 0.2, 0.7])),
+      "1": fc.oneof(badRow(), fc.constant([0.1, 0.2, 0.7])),
+      "2": intOutside(1, 2 ** 31, "optional"),
+    },
+  }),
+  entry({
+    name: "selectSpans",
+    names: ["selectSpans", "select spans"],
+    args: () => [[0.1, 0.9, 0.8, 0.2, 0.7], 0.5, { minSpan: 1, maxGap: 1 }],
+    call: (_t, a) => dc.selectSpans(a[0] as Any, a[1] as Any, a[2] as Any),
+    poisons: {
+      "0": fc.constantFrom<unknown>(null, undefined, "ab", 3, {}, [1, NaN], ["1"], [Infinity]),
+      "1": P.real(),
+      "2": notOptions(),
+      "2.minSpan": intOutside(1, 2 ** 31, "nullish"),
+      "2.maxGap": intOutside(0, 2 ** 31, "nullish"),
+    },
+  }),
+  entry({
+    name: "bridgeExport",
+    names: ["bridgeExport", "bridge export"],
+    args: () => [{
+      vocab: 2,
+      threshold: 0.5,
+      base: [[0.9, 0.1], [0.5, 0.5]],
+      proxy: [[0.8, 0.2], [0.1, 0.9]],
+      targets: [0, 1],
+    }],
+    call: (_t, a) => dc.bridgeExport(a[0] as Any),
+    poisons: {
+      "0": P.notObject(),
+      "0.vocab": P.count(),
+      "0.threshold": P.real(),
+      "0.base": badRows(),
+      "0.base.1": badRow(),
+      "0.proxy": badRows(),
+      "0.proxy.0": badRow(),
+      "0.targets": tokens(2),
+    },
+  }),
+  entry({
+    name: "teacherExport",
+    names: ["teacherExport", "teacher export"],
+    args: () => [{
+      vocab: 2,
+      teacher: [[0.9, 0.1], [0.5, 0.5]],
+      student: [[0.8, 0.2], [0.1, 0.9]],
+      targets: [0, 1],
+    }],
+    call: (_t, a) => dc.teacherExport(a[0] as Any),
+    poisons: {
+      "0": P.notObject(),
+      "0.vocab": P.count(),
+      "0.teacher": badRows(),
+      "0.teacher.0": badRow(),
+      "0.student": badRows(),
+      "0.student.1": badRow(),
+      "0.targets": tokens(2),
+    },
+  }),
+];
+
+/** A tiny next-token model over 3 symbols. */
+const model = (v = 3) => ({
+  vocabSize: v,
+  predictProba: (ctx: readonly number[]) =>
+    Array.from({ length: v }, (_, i) => 1 + ((i + ctx.length) % v)),
+});
+const badModel = () =>
+  fc.constantFrom<unknown>(
+    null,
+    undefined,
+    3,
+    {},
+    { vocabSize: 3 },
+    { vocabSize: 0, predictProba: () => [] },
+    { vocabSize: 1.5, predictProba: () => [1] },
+    { vocabSize: 3, predictProba: () => [NaN, 1, 1] },
+    { vocabSize: 3, predictProba: () => [1, -1, 1] },
+    { vocabSize: 3, predictProba: () => [1, 1] },
+    { vocabSize: 3, predictProba: () => null },
+  );
+const SEQS = () => [[0, 1], [1, 2, 0]];
+const badSeqs = () => fc.constantFrom<unknown>(null, undefined, [], "x", 3, {}, [[0, 1], [1]]);
+const EVALUATION_ENTRIES: FaultEntry<never>[] = [
+  entry({
+    name: "scoreNextStep",
+    names: ["scoreNextStep", "score next steps"],
+    args: () => [model(), [0, 1, 2]],
+    call: (_t, a) => dc.scoreNextStep(a[0] as Any, a[1] as Any),
+    poisons: { "0": badModel(), "1": fc.oneof(tokens(3), fc.constant([1])) },
+  }),
+  entry({
+    name: "evaluateRollout",
+    names: ["evaluateRollout", "evaluate a rollout"],
+    args: () => [model(), { prompt: [0, 1], steps: 2, greedy: false, temperature: 0.7, seed: 1 }],
+    call: (_t, a) => dc.evaluateRollout(a[0] as Any, a[1] as Any),
+    poisons: {
+      "0": badModel(),
+      "1": P.notObject(),
+      "1.prompt": tokens(3),
+      "1.continuation": fc.constantFrom<unknown>(null, "x", [], [3], [0.5]),
+      "1.steps": P.count(),
+      "1.greedy": bool(),
+      "1.temperature": positive(),
+      "1.seed": fc.oneof(nn(P.integer()), fc.constantFrom(-1, 2 ** 33)),
+    },
+  }),
+  entry({
+    name: "evaluateDataset",
+    names: ["evaluateDataset", "evaluate a dataset"],
+    args: () => [model(), SEQS()],
+    call: (_t, a) => dc.evaluateDataset(a[0] as Any, a[1] as Any),
+    poisons: { "0": badModel(), "1": badSeqs(), "1.0": tokens(3) },
+  }),
+  entry({
+    name: "evaluateTransferProbe",
+    names: ["evaluateTransferProbe", "evaluate a transfer probe", "evaluate a dataset"],
+    args: () => [model(), model(), SEQS()],
+    call: (_t, a) => dc.evaluateTransferProbe(a[0] as Any, a[1] as Any, a[2] as Any),
+    poisons: {
+      "0": badModel(),
+      "1": fc.oneof(badModel(), fc.constant(model(4))),
+      "2": badSeqs(),
+      "2.1": tokens(3),
+    },
+  }),
+  entry({
+    name: "evaluateRolloutCurve",
+    names: ["evaluateRolloutCurve", "evaluate a rollout curve"],
+    args: () => [model(), [0], [1, 2], {
+      mode: "sampled",
+      temperature: 0.8,
+      seed: 2,
+      checkpoints: [1, 2],
+    }],
+    call: (_t, a) => dc.evaluateRolloutCurve(a[0] as Any, a[1] as Any, a[2] as Any, a[3] as Any),
+    poisons: {
+      "0": badModel(),
+      "1": tokens(3),
+      "2": tokens(3),
+      "3": notOptions(),
+      "3.mode": nn(P.notOneOf(["teacher_forced", "sampled", "greedy"])),
+      "3.temperature": positive(),
+      "3.seed": fc.oneof(nn(P.integer()), fc.constantFrom(-1, 2 ** 33)),
+      "3.checkpoints": fc.constantFrom<unknown>("x", 3, {}, [0], [3], [0.5], [NaN]),
+    },
+  }),
+  entry({
+    name: "shouldUpdateSlow",
+    names: ["shouldUpdateSlow", "slow update"],
+    args: () => [3, 2],
+    call: (_t, a) => dc.shouldUpdateSlow(a[0] as Any, a[1] as Any),
+    poisons: { "0": intOutside(0, 2 ** 52), "1": intOutside(1, 2 ** 31) },
+  }),
+  entry({
+    name: "resolveCheckpoints",
+    names: ["resolveCheckpoints", "resolve checkpoints"],
+    args: () => [5, { stride: 2, explicit: [1], final: true }],
+    call: (_t, a) => dc.resolveCheckpoints(a[0] as Any, a[1] as Any),
+    poisons: {
+      "0": intOutside(1, 2 ** 31),
+      "1": notOptions(),
+      "1.stride": intOutside(1, 2 ** 31, "optional"),
+      "1.explicit": fc.constantFrom<unknown>("x", 3, {}, [0], [6], [0.5]),
+      "1.final": bool(),
+    },
+  }),
+];
+
+// The smallest layer sizes whose seeded reservoirs have a nonzero spectral radius (seed 11).
+const STACK_CONFIG = { sizes: [4, 8, 24], stride: 2, seed: 11, controllers: true, ridgeAlpha: 0.1 };
+const stack = () => new dc.ControlledStack(structuredClone(STACK_CONFIG) as Any);
+const fittedStack = () => {
+  const s = stack();
+  s.fit("abcabca");
+  return s;
+};
+const stackState = (s: InstanceType<typeof dc.ControlledStack>) =>
+  s.readout === null ? null : [s.readout.floor, s.readout.weights];
+/** Malformed data: a string of 2+ bytes is valid data, so strings are "" and "a" only. */
+const badBytes = () =>
+  fc.oneof(
+    tokens(256).filter((x) => typeof x !== "string"),
+    fc.constantFrom<unknown>("", "a", [7]),
+  );
+const STACK_ENTRIES: FaultEntry<never>[] = [
+  entry({
+    name: "new ControlledStack",
+    args: () => [structuredClone(STACK_CONFIG)],
+    call: (_t, a) => new dc.ControlledStack(a[0] as Any),
+    poisons: {
+      "0": notOptions(),
+      "0.sizes": fc.constantFrom<unknown>(null, "x", [4, 8], [4, 8, 0], [4, 8, 1000], [4, 8, 0.5]),
+      "0.stride": P.count(),
+      "0.seed": fc.oneof(P.integer(), fc.constantFrom(-1, 2 ** 31)),
+      "0.controllers": fc.oneof(bool(), fc.constant(null)),
+      "0.ridgeAlpha": fc.oneof(P.real(), fc.constantFrom(0, -1)),
+    },
+  }),
+  entry({
+    name: "ControlledStack.trace",
+    target: stack,
+    args: () => [[1, 2, 3]],
+    call: (t, a) => t.trace(a[0] as Any),
+    poisons: { "0": tokens(256) },
+    state: stackState,
+  }),
+  entry({
+    name: "ControlledStack.fit",
+    target: stack,
+    args: () => ["abcd"],
+    call: (t, a) => t.fit(a[0] as Any),
+    poisons: { "0": badBytes() },
+    state: stackState,
+  }),
+  entry({
+    name: "ControlledStack.score",
+    target: fittedStack,
+    stale: stack,
+    args: () => ["abca"],
+    call: (t, a) => t.score(a[0] as Any),
+    poisons: { "this": P.disposed(), "0": badBytes() },
+    state: stackState,
+  }),
+];
+
+/**
+ * A tiny hierarchical substrate [2, 2, 2] over 4 symbols, written out: the builder's sparse
+ * reservoirs need a few dozen units before a draw has a nonzero spectral radius.
+ */
+const tinyLayer = (n: number, below: number | null, leak: number, stride: number) => ({
+  n,
+  leak,
+  stride,
+  w: Float64Array.from({ length: n * n }, (_, i) => (((i * 7) % 5) - 2) / 10),
+  u: Float64Array.from({ length: n * 4 }, (_, i) => (((i * 3) % 7) - 3) / 10),
+  up: below === null
+    ? null
+    : Float64Array.from({ length: n * below }, (_, i) => ((i % 3) - 1) / 10),
+});
+const hier = () => ({
+  kind: "hierarchical" as const,
+  vocab: 4,
+  layers: [tinyLayer(2, null, 0.35, 1), tinyLayer(2, 2, 0.25, 1), tinyLayer(2, 2, 0.15, 2)],
+});
+const VIEW_STATE = [0.1, -0.2, 0.3, 0.4, -0.5, 0.6];
+const hview = () => new dc.HierarchicalFeatureView({ sizes: [2, 2, 2], leaks: [0.5, 0.3] });
+const lview = () => new dc.LinearMemoryFeatureView({ banks: 2, dim: 2 });
+const READOUT_OPTIONS = {
+  stateDim: 6,
+  seed: 1,
+  bands: [
+    { name: "a", start: 0, stop: 3, sampleCount: 2 },
+    { name: "b", start: 3, stop: 6, sampleIndices: [0, 2], includeDrift: true },
+  ],
+};
+const readout = () => new dc.SampledMultiscaleReadout(structuredClone(READOUT_OPTIONS));
+/** A valid previous state, or nothing (null and undefined both mean "none"). */
+const badPrev = (n: number) => nn(P.hostVector(n, true));
+const viewMethod = (
+  method: "pooled" | "predictive" | "encode",
+  withPrev: boolean,
+): FaultEntry<never> =>
+  entry({
+    name: `HierarchicalFeatureView.${method}`,
+    target: hview,
+    args: () =>
+      withPrev ? [VIEW_STATE.slice(), VIEW_STATE.map((x) => x / 2)] : [VIEW_STATE.slice()],
+    call: (t, a) => (t[method] as (...xs: unknown[]) => unknown).call(t, ...a),
+    poisons: withPrev ? { "0": P.hostVector(6), "1": badPrev(6) } : { "0": P.hostVector(6) },
+  });
+const VIEW_ENTRIES: FaultEntry<never>[] = [
+  entry({
+    name: "checkStateVector",
+    args: () => ["run checkStateVector", "v", [1, 2], 2],
+    call: (_t, a) => dc.checkStateVector(a[0] as Any, a[1] as Any, a[2], a[3] as Any),
+    poisons: {
+      "0": P.notString(),
+      "1": P.notString(),
+      "2": P.hostVector(2),
+      "3": intOutside(0, 2 ** 31),
+    },
+  }),
+  entry({
+    name: "new HierarchicalFeatureView",
+    args: () => [{ sizes: [2, 2, 2], leaks: [0.5, 0.3] }],
+    call: (_t, a) => new dc.HierarchicalFeatureView(a[0] as Any),
+    poisons: {
+      "0": P.notObject(),
+      "0.sizes": fc.constantFrom<unknown>(null, "x", [2, 2], [2, 2, 0], [2, 2, 0.5], [2, 2, "2"]),
+      "0.leaks": fc.constantFrom<unknown>(null, [0.5], [0.5, NaN], ["a", 1]),
+    },
+  }),
+  entry({
+    name: "HierarchicalFeatureView.of",
+    args: () => [hier()],
+    call: (_t, a) => dc.HierarchicalFeatureView.of(a[0] as Any),
+    poisons: {
+      "0": P.notObject(),
+      "0.layers": fc.constantFrom<unknown>(null, [], "x", [1, 2, 3]),
+      "0.layers.0": fc.constantFrom<unknown>(null, 3, {}),
+      "0.layers.2.n": P.count(),
+    },
+  }),
+  viewMethod("pooled", false),
+  viewMethod("predictive", true),
+  viewMethod("encode", true),
+  entry({
+    name: "new LinearMemoryFeatureView",
+    args: () => [{ banks: 2, dim: 2 }],
+    call: (_t, a) => new dc.LinearMemoryFeatureView(a[0] as Any),
+    poisons: { "0": P.notObject(), "0.banks": P.count(), "0.dim": P.count() },
+  }),
+  entry({
+    name: "LinearMemoryFeatureView.of",
+    args: () => [dc.linearMemory({ decays: [0.5, 0.9], dim: 2, vocab: 4, seed: 1 })],
+    call: (_t, a) => dc.LinearMemoryFeatureView.of(a[0] as Any),
+    poisons: {
+      "0": P.notObject(),
+      "0.decays": fc.constantFrom<unknown>(null, undefined, "x", 3, []),
+      "0.dim": P.count(),
+    },
+  }),
+  entry({
+    name: "LinearMemoryFeatureView.encode",
+    target: lview,
+    args: () => [[1, 2, 3, 4], [0, 0, 0, 0]],
+    call: (t, a) => t.encode(a[0] as Any, a[1] as Any),
+    poisons: { "0": P.hostVector(4), "1": badPrev(4) },
+  }),
+  entry({
+    name: "new SampledMultiscaleReadout",
+    args: () => [structuredClone(READOUT_OPTIONS)],
+    call: (_t, a) => new dc.SampledMultiscaleReadout(a[0] as Any),
+    poisons: {
+      "0": P.notObject(),
+      "0.stateDim": P.count(),
+      "0.seed": intOutside(0, 2 ** 31, "optional"),
+      "0.bands": fc.constantFrom<unknown>(null, undefined, [], "x"),
+      "0.bands.0": fc.constantFrom<unknown>(null, 3, {}),
+      "0.bands.0.name": fc.constantFrom<unknown>("", null, 3),
+      "0.bands.0.start": fc.oneof(P.count({ zeroOk: true }), fc.constant(6)),
+      "0.bands.0.stop": fc.oneof(P.count(), fc.constant(7)),
+      "0.bands.0.sampleCount": fc.oneof(P.count({ optional: true }), fc.constant(4)),
+      "0.bands.1.sampleIndices": fc.constantFrom<unknown>(null, [], [0, 0], [3], [0.5]),
+      "0.bands.1.includeDrift": fc.oneof(bool(), fc.constant(null)),
+    },
+  }),
+  entry({
+    name: "SampledMultiscaleReadout.encode",
+    target: readout,
+    args: () => [VIEW_STATE.slice(), null],
+    call: (t, a) => t.encode(a[0] as Any, a[1] as Any),
+    poisons: { "0": P.hostVector(6), "1": badPrev(6) },
+  }),
+];
+
+const host = () => dc.hostSubstrate(dc.echoState({ size: 3, vocab: 4, seed: 1, connectivity: 1 }));
+const EXPERT_OPTIONS = () => ({
+  substrate: host(),
+  vocabSize: 4,
+  alpha: 0.01,
+  readout: "ridge",
+  calibratedSteps: 2,
+  calibratedLr: 0.1,
+});
+const expert = () => new dc.FrozenReadoutExpert(EXPERT_OPTIONS() as Any);
+const fittedExpert = () => {
+  const e = expert();
+  e.fit([0, 1, 2, 3, 1, 2]);
+  return e;
+};
+const expertState = (e: InstanceType<typeof dc.FrozenReadoutExpert>) => [e.stepCount, e.weights];
+const adapter = () => new dc.CausalPredictiveAdapter({ vocabSize: 4, maxOrder: 2, ngram: true });
+const fittedAdapter = () => adapter().fit([0, 1, 2, 3, 1, 2]);
+const adapterState = (a: InstanceType<typeof dc.CausalPredictiveAdapter>) => {
+  try {
+    return a.sequenceProbabilities([0, 1, 2]);
+  } catch {
+    return null; // never fitted: stays so
+  }
+};
+const EXPERT_ENTRIES: FaultEntry<never>[] = [
+  entry({
+    name: "hostSubstrate",
+    names: ["hostSubstrate", "host substrate"],
+    args: () => [dc.echoState({ size: 3, vocab: 4, seed: 1, connectivity: 1 })],
+    call: (_t, a) => dc.hostSubstrate(a[0] as Any),
+    poisons: {
+      "0": P.notObject(),
+      "0.kind": fc.constantFrom<unknown>("oscillatory", "mixed", "x", null),
+      "0.vocab": P.count(),
+    },
+  }),
+  entry({
+    name: "new FrozenReadoutExpert",
+    args: () => [EXPERT_OPTIONS()],
+    call: (_t, a) => new dc.FrozenReadoutExpert(a[0] as Any),
+    poisons: {
+      "0": P.notObject(),
+      "0.substrate": fc.constantFrom<unknown>(null, 3, {}, { step: 3, initial: 4 }),
+      "0.vocabSize": fc.oneof(P.count({ optional: true }), fc.constant(5)),
+      "0.alpha": fc.oneof(P.real(true), fc.constant(-1)),
+      "0.readout": def(P.notOneOf(["ridge", "calibrated"])),
+      "0.calibratedSteps": P.count({ optional: true }),
+      "0.calibratedLr": fc.oneof(P.real(true), fc.constantFrom(0, -1)),
+      "0.features": fc.constantFrom<unknown>(null, 3, "f", () => [NaN], () => [], () => "x"),
+    },
+  }),
+  entry({
+    name: "FrozenReadoutExpert.fit",
+    target: expert,
+    args: () => [[0, 1, 2, 3, 1]],
+    call: (t, a) => t.fit(a[0] as Any),
+    poisons: { "0": fc.oneof(tokens(4), fc.constant([1])) },
+    state: expertState,
+  }),
+  ...(["sequenceProbabilities", "predictProba", "score"] as const).map((m) =>
+    entry({
+      name: `FrozenReadoutExpert.${m}`,
+      target: fittedExpert,
+      stale: expert,
+      args: () => [[0, 1, 2]],
+      call: (t, a) => t[m](a[0] as Any),
+      poisons: {
+        "this": P.disposed(),
+        "0": fc.oneof(tokens(4), fc.constant(m === "score" ? [1] : [4])),
+      },
+      state: expertState,
+    })
+  ),
+  entry({
+    name: "new CausalPredictiveAdapter",
+    args: () => [{ vocabSize: 4, maxOrder: 2, alpha: 0.05, ngram: true, experts: [expert()] }],
+    call: (_t, a) => new dc.CausalPredictiveAdapter(a[0] as Any),
+    poisons: {
+      "0": notOptions(),
+      "0.vocabSize": fc.oneof(P.count({ optional: true }), fc.constant(3)),
+      "0.maxOrder": fc.oneof(P.count({ optional: true }), fc.constant(17)),
+      "0.alpha": fc.oneof(P.real(true), fc.constant(-1)),
+      "0.ngram": fc.oneof(bool(), fc.constant(null)),
+      "0.experts": fc.constantFrom<unknown>("x", 3, {}, [null], [{}]),
+    },
+  }),
+  entry({
+    name: "CausalPredictiveAdapter.fit",
+    target: adapter,
+    args: () => [[0, 1, 2, 3, 1]],
+    call: (t, a) => t.fit(a[0] as Any),
+    poisons: { "0": fc.oneof(tokens(4), fc.constant([1])) },
+    state: adapterState,
+  }),
+  entry({
+    name: "CausalPredictiveAdapter.sequenceProbabilities",
+    target: fittedAdapter,
+    args: () => [[0, 1, 2], true],
+    call: (t, a) => t.sequenceProbabilities(a[0] as Any, a[1] as Any),
+    poisons: {
+      "0": fc.oneof(tokens(4), fc.constant([1])),
+      "1": fc.oneof(bool(), fc.constant(null)),
+    },
+    state: adapterState,
+  }),
+  entry({
+    name: "CausalPredictiveAdapter.score",
+    target: fittedAdapter,
+    args: () => [[0, 1, 2]],
+    call: (t, a) => t.score(a[0] as Any),
+    poisons: { "0": fc.oneof(tokens(4), fc.constant([1])) },
+    state: adapterState,
+  }),
+];
+
+const exactCache = () => new dc.ExactContextCache(exact());
+const backoffCache = () => new dc.StatisticalBackoffCache(backoff());
+const badMemory = () => fc.constantFrom<unknown>(null, undefined, 3, "m", {}, { experts: 1 });
+const CACHE_ENTRIES: FaultEntry<never>[] = [
+  entry({
+    name: "new ExactContextCache",
+    args: () => [exact()],
+    call: (_t, a) => new dc.ExactContextCache(a[0] as Any),
+    poisons: { "0": badMemory() },
+  }),
+  entry({
+    name: "ExactContextCache.predictionSummary",
+    target: exactCache,
+    args: () => [[0, 1]],
+    call: (t, a) => t.predictionSummary(a[0] as Any),
+    poisons: { "0": tokens(4, { emptyOk: true }) },
+  }),
+  entry({
+    name: "ExactContextCache.predict",
+    target: exactCache,
+    args: () => [[0, 1], "highest_order"],
+    call: (t, a) => t.predict(a[0] as Any, a[1] as Any),
+    poisons: {
+      "0": tokens(4, { emptyOk: true }),
+      "1": def(P.notOneOf(dc.EXACT_CACHE_MODES)),
+    },
+  }),
+  entry({
+    name: "new StatisticalBackoffCache",
+    args: () => [backoff()],
+    call: (_t, a) => new dc.StatisticalBackoffCache(a[0] as Any),
+    poisons: { "0": badMemory() },
+  }),
+  entry({
+    name: "StatisticalBackoffCache.predictionSummary",
+    target: backoffCache,
+    args: () => [[0, 1]],
+    call: (t, a) => t.predictionSummary(a[0] as Any),
+    poisons: { "0": tokens(4, { emptyOk: true }) },
+  }),
+  entry({
+    name: "StatisticalBackoffCache.predict",
+    target: backoffCache,
+    args: () => [[0, 1], "mixed"],
+    call: (t, a) => t.predict(a[0] as Any, a[1] as Any),
+    poisons: {
+      "0": tokens(4, { emptyOk: true }),
+      "1": def(P.notOneOf(dc.BACKOFF_CACHE_MODES)),
+    },
+  }),
+];
+
+const oracle = () => new dc.OracleAnalysis(hier());
+const ORACLE_ENTRIES: FaultEntry<never>[] = [
+  entry({
+    name: "featureAlignment",
+    args: () => [[1, 2, 3], [1, 0, 2]],
+    call: (_t, a) => dc.featureAlignment(a[0] as Any, a[1] as Any),
+    poisons: {
+      "0": fc.constantFrom<unknown>(null, undefined, "x", 3, {}, [], [1, NaN, 2], ["1", 1, 1]),
+      "1": P.hostVector(3),
+    },
+  }),
+  entry({
+    name: "new OracleAnalysis",
+    args: () => [hier(), {
+      readout: new dc.SampledMultiscaleReadout({
+        stateDim: 6,
+        bands: [{ name: "a", start: 0, stop: 6 }],
+      }),
+    }],
+    call: (_t, a) => new dc.OracleAnalysis(a[0] as Any, a[1] as Any),
+    poisons: {
+      "0": P.notObject(),
+      "0.kind": fc.constantFrom<unknown>("linear", null, 3),
+      "0.layers": fc.constantFrom<unknown>(null, [], "x"),
+      "1": notOptions(),
+      "1.readout": fc.oneof(
+        fc.constantFrom<unknown>(null, 3, {}),
+        fc.constant(
+          new Lazy(
+            "a readout over 5 state values",
+            () =>
+              new dc.SampledMultiscaleReadout({
+                stateDim: 5,
+                bands: [{ name: "a", start: 0, stop: 5 }],
+              }),
+          ),
+        ),
+      ),
+    },
+  }),
+  entry({
+    name: "OracleAnalysis.analyse",
+    target: oracle,
+    args: () => [[0, 1, 2, 3, 1], [2, 5]],
+    call: (t, a) => t.analyse(a[0] as Any, a[1] as Any),
+    poisons: {
+      "0": tokens(4),
+      "1": fc.constantFrom<unknown>(null, "x", 3, {}, [0], [6], [0.5], [NaN]),
+    },
+  }),
+];
+
+const ENCODER_OPTIONS = {
+  vocabSize: 4,
+  embedDim: 2,
+  hiddenDim: 3,
+  outputDim: 2,
+  recurrentScale: 0.5,
+  inputScale: 1,
+  spectralRadius: 0.9,
+  seed: 1,
+};
+const encoder = () => new dc.LocalByteEncoder({ ...ENCODER_OPTIONS });
+const encoderState = (e: InstanceType<typeof dc.LocalByteEncoder>) => [e.output, e.outputBias];
+const ENC_TARGETS = [0.1, -0.2, 0.3, 0.4, -0.5, 0.6, 0.2, -0.1];
+const bridge = () => new dc.GlobalLocalBridge({ globalDim: 2, latentDim: 1, localDim: 2 });
+const BRIDGE_INPUTS = [1, 0, 0.5, 0, 1, -0.5, 1, 1, 0, -1, 0.5, 1];
+const BRIDGE_TARGETS = [1, 0, 0, 1, 1, 1, -1, 0.5];
+const fittedBridge = () => bridge().fit(BRIDGE_INPUTS, BRIDGE_TARGETS, 0.01);
+const bridgeState = (b: InstanceType<typeof dc.GlobalLocalBridge>) => b.predict([1, 0], [1]);
+const PATCH_ENTRIES: FaultEntry<never>[] = [
+  entry({
+    name: "new LocalByteEncoder",
+    args: () => [{ ...ENCODER_OPTIONS }],
+    call: (_t, a) => new dc.LocalByteEncoder(a[0] as Any),
+    poisons: {
+      "0": notOptions(),
+      "0.vocabSize": P.count({ optional: true }),
+      "0.embedDim": P.count({ optional: true }),
+      "0.hiddenDim": P.count({ optional: true }),
+      "0.outputDim": P.count({ optional: true }),
+      "0.recurrentScale": P.real(true),
+      "0.inputScale": P.real(true),
+      "0.spectralRadius": fc.oneof(P.real(true), fc.constantFrom(0, -1)),
+      "0.seed": intOutside(0, 2 ** 31, "optional"),
+    },
+  }),
+  ...(["hidden", "encode"] as const).map((m) =>
+    entry({
+      name: `LocalByteEncoder.${m}`,
+      names: ["LocalByteEncoder"],
+      target: encoder,
+      args: () => [[0, 1, 2]],
+      call: (t, a) => t[m](a[0] as Any),
+      poisons: { "0": tokens(4, { emptyOk: true }) },
+      state: encoderState,
+    })
+  ),
+  entry({
+    name: "LocalByteEncoder.fitOutput",
+    target: encoder,
+    args: () => [[0, 1, 2, 3], ENC_TARGETS.slice(), 0.01],
+    call: (t, a) => t.fitOutput(a[0] as Any, a[1] as Any, a[2] as Any),
+    poisons: {
+      "0": tokens(4),
+      "1": P.hostVector(8),
+      "2": fc.oneof(P.real(true), fc.constant(-1)),
+    },
+    state: encoderState,
+  }),
+  entry({
+    name: "new PatchPooler",
+    args: () => [{ mode: "mix", mix: 0.3 }],
+    call: (_t, a) => new dc.PatchPooler(a[0] as Any),
+    poisons: {
+      "0": notOptions(),
+      "0.mode": def(P.notOneOf(dc.POOL_MODES)),
+      "0.mix": P.inRange(0, 1, true),
+    },
+  }),
+  entry({
+    name: "PatchPooler.pool",
+    target: () => new dc.PatchPooler({ mode: "mix", mix: 0.3 }),
+    args: () => [[[1, 2], [3, 4]]],
+    call: (t, a) => t.pool(a[0] as Any),
+    poisons: {
+      "0": fc.constantFrom<unknown>(null, undefined, "x", 3, [], {}),
+      "0.0": fc.constantFrom<unknown>(null, "ab", 3, [1, NaN]),
+      "0.1": fc.constantFrom<unknown>(null, [1], [1, NaN], "ab", [1, 2, 3]),
+    },
+  }),
+  entry({
+    name: "new GlobalLocalBridge",
+    args: () => [{ globalDim: 2, latentDim: 1, localDim: 2 }],
+    call: (_t, a) => new dc.GlobalLocalBridge(a[0] as Any),
+    poisons: {
+      "0": P.notObject(),
+      "0.globalDim": P.count(),
+      "0.latentDim": P.count(),
+      "0.localDim": P.count(),
+    },
+  }),
+  entry({
+    name: "GlobalLocalBridge.fit",
+    target: fittedBridge,
+    args: () => [BRIDGE_INPUTS.slice(), BRIDGE_TARGETS.slice(), 0.01],
+    call: (t, a) => t.fit(a[0] as Any, a[1] as Any, a[2] as Any),
+    poisons: {
+      "0": P.hostVector(12),
+      "1": P.hostVector(8),
+      "2": fc.oneof(P.real(true), fc.constant(-1)),
+    },
+    state: bridgeState,
+  }),
+  entry({
+    name: "GlobalLocalBridge.predict",
+    target: fittedBridge,
+    stale: bridge,
+    args: () => [[1, 0], [1]],
+    call: (t, a) => t.predict(a[0] as Any, a[1] as Any),
+    poisons: { "this": P.disposed(), "0": P.hostVector(2), "1": P.hostVector(1) },
+    state: bridgeState,
+  }),
+];
+
+/** The host-side mechanisms' entries (no GPU work), whose valid arguments are checked below. */
+const HOST_ENTRIES: readonly FaultEntry<never>[] = [
+  ...VIEW_ENTRIES,
+  ...EXPERT_ENTRIES,
+  ...CACHE_ENTRIES,
+  ...ORACLE_ENTRIES,
+  ...PATCH_ENTRIES,
+  ...CONTROL_ENTRIES,
+  ...SPAN_AND_EXPORT_ENTRIES,
+  ...EVALUATION_ENTRIES,
+  ...STACK_ENTRIES,
+];
+
 /** Every entry point of the family, in mod.ts order. */
 export const DC_ENTRIES: readonly FaultEntry<never>[] = [
   ...CODEC_ENTRIES,
@@ -963,6 +2094,7 @@ export const DC_ENTRIES: readonly FaultEntry<never>[] = [
   ...CODER_ENTRIES,
   ...SCAN_ENTRIES,
   ...LM_ENTRIES,
+  ...HOST_ENTRIES,
 ];
 
 registerFaultFuzz(
@@ -987,5 +2119,9 @@ Deno.test("decepticons.public_api: ByteCodec holds the fuzzed codec functions th
     );
   }
 });
+
+// The host-side entries' valid arguments must be accepted, so that each poisoned call is refused
+// for its poison (cheap: no GPU work; the GPU entries' valid calls are covered by their own tests).
+registerValidArgumentsAccepted(DC_PUBLIC_FAULTS, HOST_ENTRIES, () => initGpu());
 
 registerDisposeTwice("decepticons", { CausalBankLM: lm }, () => initGpu());
