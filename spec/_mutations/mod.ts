@@ -11,6 +11,7 @@ import { DECEPTICONS_MUTATIONS } from "./decepticons.ts";
 import { LINALG_MUTATIONS } from "./linalg.ts";
 import { OPS_POINTWISE_MUTATIONS } from "./ops_pointwise.ts";
 import { OPS_SELECTION_MUTATIONS } from "./ops_selection.ts";
+import { OPS_POOL_MUTATIONS } from "./ops_pool.ts";
 import { NN_MUTATIONS } from "./nn.ts";
 import { LINALG_GPU_MUTATIONS } from "./linalg_gpu.ts";
 import { IO_MUTATIONS } from "./io.ts";
@@ -31,6 +32,11 @@ import { AMS_ENCODERS_MUTATIONS } from "./ams_encoders.ts";
 import { AMS_DIRECTION_TREE_MUTATIONS, AMS_MEM_STORE_MUTATIONS } from "./ams_direction_tree.ts";
 import { AMS_BACKBONE_MUTATIONS } from "./ams_backbone.ts";
 import { AMS_CROSS_BUNDLE_MUTATIONS } from "./ams_cross_bundle.ts";
+import { DECEPTICONS_CONTROL_MUTATIONS } from "./decepticons_control.ts";
+import { DECEPTICONS_VIEWS_MUTATIONS } from "./decepticons_views.ts";
+import { AMS_TRAINING_MUTATIONS } from "./ams_training.ts";
+import { AMS_MEM_LLM_MUTATIONS } from "./ams_mem_llm.ts";
+import { AMS_SESSION_GATE_MUTATIONS } from "./ams_session_gate.ts";
 /** Every planted bug. */
 export const MUTATIONS: readonly Mutation[] = [
   ...OPS_MUTATIONS,
@@ -39,6 +45,7 @@ export const MUTATIONS: readonly Mutation[] = [
   ...LINALG_MUTATIONS,
   ...OPS_POINTWISE_MUTATIONS,
   ...OPS_SELECTION_MUTATIONS,
+  ...OPS_POOL_MUTATIONS,
   ...NN_MUTATIONS,
   ...LINALG_GPU_MUTATIONS,
   ...IO_MUTATIONS,
@@ -59,4 +66,9 @@ export const MUTATIONS: readonly Mutation[] = [
   ...AMS_MEM_STORE_MUTATIONS,
   ...AMS_BACKBONE_MUTATIONS,
   ...AMS_CROSS_BUNDLE_MUTATIONS,
+  ...DECEPTICONS_CONTROL_MUTATIONS,
+  ...DECEPTICONS_VIEWS_MUTATIONS,
+  ...AMS_TRAINING_MUTATIONS,
+  ...AMS_MEM_LLM_MUTATIONS,
+  ...AMS_SESSION_GATE_MUTATIONS,
 ];

@@ -3,8 +3,11 @@
  * entry per exported function, constructor and method of impl/ams/mod.ts, each built from tiny
  * valid arguments (geometry at d = 4 and d_F = 4, the encoders and the cross-bundle attention at
  * d_LLM = 8 with 4-wide bundles, Kakeya sets over 6 × 4 corpora, trees and stores of 4-wide
- * dirns holding a handful of ids, a 16-bucket lexical backbone) with its argument paths
- * poisoned; constants and the members with
+ * dirns holding a handful of ids, a 16-bucket lexical backbone, MemLLM4 at d_LLM = 8 on an
+ * 8-bucket lexical backbone or the stub causal LM with two writes, the training losses on 3 × 4
+ * tensors, a Trainer4 of batch 2 and one step) with its argument paths poisoned; an argument
+ * that must be the entry's own target (a model, a cross-attention) is the marker `SELF` in the
+ * valid arguments, so that its path can be poisoned too; constants and the members with
  * no malformed call are listed as excluded with their reason, so that a new export or method
  * without an entry fails the coverage test. The encoders' inherited `setWeights` (a member of
  * their common base class, which the coverage test does not list) is fuzzed by a test of its
@@ -13,7 +16,7 @@
  * @module
  */
 import fc from "fast-check";
-import { initGpu, readTensors, type Tensor } from "../../../impl/mod.ts";
+import { initGpu, readTensors, type Tensor, tensor } from "../../../impl/mod.ts";
 import { Rng } from "../../../impl/gpu/rng.ts";
 import { matrix } from "../../../impl/linalg/mod.ts";
 import * as ams from "../../../impl/ams/mod.ts";
@@ -27,6 +30,7 @@ import {
   registerFaultFuzz,
   registerValidArgumentsAccepted,
 } from "../../_harness/fault_fuzz.ts";
+import { StubCausalLM } from "../mem_llm/_stub_lm.ts";
 import { AMS_PUBLIC_FAULTS } from "./claims.ts";
 
 const {
@@ -94,6 +98,27 @@ const {
   varianceRatioRank,
   wordHit,
   words,
+  MemLLM4,
+  memLLM4ParameterShapes,
+  slotWeightedMass,
+  sessionTier1,
+  promptA,
+  normalizeLastAxis,
+  pearson,
+  axisOf,
+  tripletPairs,
+  bundleAxisAlignmentLoss,
+  crossBundleIndependenceLoss,
+  writePolicyLoss,
+  prefixSemanticAnchorLoss,
+  stubLinearLm,
+  reconLoss,
+  Trainer4,
+  trainer4,
+  amsTrainingCorpus,
+  contentWords,
+  corpusIdf,
+  entityMask,
 } = ams;
 
 const CONSTANT = "a constant (frozen data, not callable)";
@@ -163,6 +188,33 @@ const EXCLUDED: Record<string, string> = {
   "LexicalBackbone.idf": NO_ARGS,
   "LexicalBackbone.tokenEmbeddings": NO_ARGS,
   "FactStore.texts": NO_ARGS,
+  SESSION_EMA_DECAY: CONSTANT,
+  "MemLLM4.dispose": DISPOSE,
+  "MemLLM4.namedParameters": ACCESSOR,
+  "MemLLM4.trainableParameters": ACCESSOR,
+  "MemLLM4.wteNormed": "takes no arguments and does no GPU work: it returns the backbone's " +
+    "host token-embedding table (read once), which a disposed model still holds, so no call to " +
+    "it is malformed",
+  "MemLLM4.reset": "takes no arguments and does no GPU work: it replaces the host-side store, " +
+    "registry and session summary (the parameters are kept), so no call to it is malformed",
+  PEARSON_EPS: CONSTANT,
+  LOSS_NORMALIZE_EPS: CONSTANT,
+  TRIPLET_MARGIN: CONSTANT,
+  DIVERSITY_CEILING: CONSTANT,
+  CTX_AXIS_TARGET: CONSTANT,
+  CBI_TARGET: CONSTANT,
+  WP_SHORT_WEIGHT: CONSTANT,
+  WP_SHORT_TOKENS: CONSTANT,
+  ORIGINAL_JACCARD_MIN_ID: CONSTANT,
+  RECON_MAX_MEMORIES: CONSTANT,
+  TRAINER4_DEFAULTS: CONSTANT,
+  TRAINER4_LOSSES: CONSTANT,
+  TRAINER4_PROVENANCE: CONSTANT,
+  TRAINER4_V47_STEPS: CONSTANT,
+  "Trainer4.dispose": DISPOSE,
+  AMS_CORPUS_DEFAULT_SEED: CONSTANT,
+  AMS_CORPUS_DEFAULT_SIZE: CONSTANT,
+  SESSION_GOLD_KEYWORDS: CONSTANT,
 };
 
 // deno-lint-ignore no-explicit-any
@@ -1699,6 +1751,558 @@ const TEXT_ENTRIES: FaultEntry<never>[] = [
   }),
 ];
 
+// --- MemLLM4 ---
+
+/** Marks the argument the call replaces by the entry's target (a path that can be poisoned). */
+const SELF: unique symbol = Symbol("the target");
+const ML_TEXTS = ["my dog is rex", "the cat sleeps", "tea is hot"];
+const mlBb = () => new LexicalBackbone({ d: 8 }).fit(ML_TEXTS);
+/** Each model's writes under way: awaited before a call or a state read-back. */
+const mlReady = new WeakMap<object, Promise<unknown>>();
+/** A d_LLM = 8 model with `n` writes under way (a target is built synchronously). */
+const memLLM = (n = 2, backbone: ams.Backbone = mlBb()) => {
+  const m = new MemLLM4({ cfg: ENC_CFG, backbone, seed: 1 });
+  // Caught: a `this` target is disposed before its writes run, and they then refuse.
+  mlReady.set(m, Promise.all(ML_TEXTS.slice(0, n).map((t) => m.write(t).catch(() => {}))));
+  return m;
+};
+type Ml = InstanceType<typeof MemLLM4>;
+const settled = async (m: Ml) => {
+  await mlReady.get(m);
+  return m;
+};
+const mlState = async (m: Ml) => {
+  await settled(m);
+  return {
+    mids: m.store.mids(),
+    next: m.store.nextMid,
+    summary: m.sessionSummary,
+    builds: m.kakeyaBuilds,
+  };
+};
+const disposedModel = () =>
+  new Lazy("a disposed MemLLM4", () => {
+    const m = new MemLLM4({ cfg: ENC_CFG, backbone: mlBb(), seed: 1 });
+    m.dispose();
+    return m;
+  });
+const mlWeights = () => weightsOf(memLLM4ParameterShapes(encCfg()))();
+const withWeight = (label: string, k: string, v: unknown) =>
+  new Lazy(label, () => ({ ...mlWeights(), [k]: v }));
+const withoutWeight = (k: string) =>
+  new Lazy(`weights without ${k}`, () => {
+    const w: Record<string, unknown> = mlWeights();
+    delete w[k];
+    return w;
+  });
+const hidden8 = () => f32(8, 0.1);
+const hiddenPoison = () =>
+  fc.constantFrom<unknown>(
+    null,
+    3,
+    Array.from({ length: 8 }, () => 0.1),
+    new Float32Array(7),
+    new Float64Array(8),
+    Float32Array.of(0.1, 0.1, NaN, 0.1, 0.1, 0.1, 0.1, 0.1),
+    Float32Array.of(0.1, Infinity, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1),
+  );
+const mlNames = (op: string) => ["MemLLM4", op, "tokenize", "read text"];
+
+const MEM_LLM_ENTRIES: FaultEntry<never>[] = [
+  entry({
+    name: "new MemLLM4",
+    names: ["MemLLM4", "Cfg4"],
+    args: () => [{
+      cfg: ENC_CFG,
+      backbone: mlBb(),
+      seed: 1,
+      retrievalTopK: 1,
+      retrievalWeights: { topic: 2 },
+    }],
+    call: (_t, a) => new MemLLM4(a[0] as Any),
+    poisons: {
+      "0": notOptions(),
+      "0.backbone": fc.constantFrom<unknown>(
+        null,
+        undefined,
+        3,
+        {},
+        { d: 8, vocabSize: 8, tokenize: 3 },
+        new Lazy("a backbone of d 16", () => new LexicalBackbone({ d: 16 }).fit(ML_TEXTS)),
+      ),
+      "0.cfg": fc.oneof(notOptions(), fc.constant(undefined)),
+      "0.cfg.d_LLM": fc.oneof(dim(), fc.constant(16)),
+      "0.cfg.d_F_topic": fc.constantFrom<unknown>(0, NaN, "4", 2.5),
+      "0.seed": seed(),
+      "0.retrievalTopK": dim(1, true),
+      "0.retrievalWeights": notOptions(),
+      "0.retrievalWeights.topic": fc.oneof(P.real(true), fc.constant(-1)),
+      "0.rebuildPolicy": fc.constantFrom<unknown>(null, "always", 3, true),
+      "0.weights": fc.constantFrom<unknown>(null, 3, {}, withoutWeight("bundle_ctx._axis_raw")),
+    },
+  }),
+  entry({
+    name: "MemLLM4.write",
+    names: mlNames("write a memory"),
+    target: () => memLLM(2),
+    args: () => ["my cat naps"],
+    call: (m, a) => m.write(a[0] as Any),
+    poisons: { "this": P.disposed(), "0": fc.oneof(notText(), wordless()) },
+    state: mlState,
+  }),
+  entry({
+    name: "MemLLM4.prepareDecodeContext",
+    names: mlNames("prepare a decode context"),
+    target: () => memLLM(2),
+    args: () => ["What is my dog's name?"],
+    call: async (m, a) => (await settled(m)).prepareDecodeContext(a[0] as Any),
+    poisons: { "this": P.disposed(), "0": fc.oneof(notText(), wordless()) },
+    state: mlState,
+  }),
+  entry({
+    name: "MemLLM4.generate",
+    names: mlNames("generate"),
+    // The stub causal LM takes any bytes as tokens: only non-text and empty prompts are bad.
+    target: () => memLLM(2, new StubCausalLM({ d: 8, contextLength: 40 })),
+    args: () => ["hi", 2],
+    call: async (m, a) => (await settled(m)).generate(a[0] as Any, a[1] as Any),
+    poisons: {
+      "this": P.disposed(),
+      "0": fc.oneof(notText(), fc.constantFrom<unknown>("", new Uint8Array(0))),
+      "1": fc.oneof(dim(), fc.constant(1e6)),
+    },
+    state: mlState,
+  }),
+  ...(["queryDirns", "attendedEntries"] as const).map((k) =>
+    entry({
+      name: `MemLLM4.${k}`,
+      names: ["MemLLM4", k === "queryDirns" ? "query dirns" : "attended entries"],
+      target: () => memLLM(2),
+      args: () => [hidden8()],
+      call: async (m: Ml, a) => (await settled(m))[k](a[0] as Any),
+      poisons: { "this": P.disposed(), "0": hiddenPoison() },
+      state: mlState,
+    })
+  ),
+  entry({
+    name: "MemLLM4.loadWeights",
+    names: ["MemLLM4 weights"],
+    target: () => memLLM(0),
+    args: () => [mlWeights()],
+    call: (m, a) => m.loadWeights(a[0] as Any),
+    poisons: {
+      "this": P.disposed(),
+      "0": fc.oneof(
+        P.notObject(),
+        fc.constantFrom<unknown>(
+          withoutWeight("cross_attn.prefix_scale"),
+          withWeight("weights with an unknown name", "bundle_time.nope", f32(1)),
+          withWeight("axis of 3", "bundle_topic._axis_raw", f32(3)),
+          withWeight("axis NaN", "bundle_time._axis_raw", Float32Array.of(1, NaN, 0, 0)),
+          withWeight("axis 1e39", "bundle_ctx._axis_raw", withAt(4, 2, 1e39)),
+          withWeight("axis not numbers", "bundle_ctx._axis_raw", "axis"),
+        ),
+      ),
+    },
+    state: async (m) => Object.values(await m.namedWeights()),
+  }),
+  ...([["namedWeights", "MemLLM4 weights"], ["canonicalAxes", "canonical axes"]] as const).map((
+    [k, what],
+  ) =>
+    entry({
+      name: `MemLLM4.${k}`,
+      names: ["MemLLM4", what],
+      target: () => memLLM(0),
+      args: () => [],
+      call: (m: Ml) => m[k](),
+      poisons: { "this": P.disposed() },
+      runs: 4,
+    })
+  ),
+  entry({
+    name: "memLLM4ParameterShapes",
+    args: () => [encCfg()],
+    call: (_t, a) => memLLM4ParameterShapes(a[0] as Any),
+    poisons: { "0": cfgPoison(["d_time", "d_F_ctx", "d_LLM"]) },
+  }),
+  entry({
+    name: "slotWeightedMass",
+    args: () => [{ time: f32(2, 0.5), topic: f32(2, 0.5), ctx: f32(2, 0.5) }, encCfg()],
+    call: (_t, a) => slotWeightedMass(a[0] as Any, a[1] as Any),
+    poisons: {
+      "0": P.notObject(),
+      "0.time": fc.constantFrom<unknown>(null, 3, "ab", {}),
+      "0.topic": fc.constantFrom<unknown>(
+        null,
+        undefined,
+        new Float32Array(3),
+        Float32Array.of(0.5, NaN),
+        [0.5, "0.5"],
+      ),
+      "1": cfgPoison(["prefix_slots_topic"]),
+    },
+  }),
+];
+
+// --- session tier 1 ---
+
+const tier1Options = () => ({
+  nFacts: 10,
+  backbone: (fs: readonly string[]) => new LexicalBackbone({ d: 8 }).fit(fs),
+  makeModel: (b: ams.Backbone) => new MemLLM4({ cfg: ENC_CFG, backbone: b, seed: 0 }),
+});
+
+const SESSION_ENTRIES: FaultEntry<never>[] = [
+  entry({
+    name: "sessionTier1",
+    names: ["session tier 1"],
+    args: () => [tier1Options()],
+    call: (_t, a) => sessionTier1(a[0] as Any),
+    poisons: {
+      "0": notOptions(),
+      "0.nFacts": fc.constantFrom<unknown>(11, NaN, 0, "10", null, undefined, 10.5),
+      "0.model": fc.constantFrom<unknown>(null, 3, {}, disposedModel()),
+      "0.backbone": fc.constantFrom<unknown>(null, 3, "bb", {}, () => 3),
+      "0.makeModel": fc.constantFrom<unknown>(null, 3, "f", () => 3, () => ({})),
+    },
+  }),
+  entry({
+    name: "promptA",
+    names: ["mode-A prompt"],
+    args: () => ["What is my dog's name?"],
+    call: (_t, a) => promptA(a[0] as Any),
+    poisons: { "0": P.notString() },
+  }),
+];
+
+// --- training: losses, trainer, corpus ---
+
+const tn = (shape: readonly number[], x = 0.3) => {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return tensor(Float32Array.from({ length: n }, (_, i) => x + 0.1 * Math.sin(i + 1)), shape);
+};
+/** A tensor argument of any rank and size: not a tensor, disposed, or i32. */
+const anyShapeTensor = (shape: readonly number[]) =>
+  fc.oneof(
+    fc.constantFrom<unknown>(null, undefined, 3, "t", {}, [1, 2]),
+    fc.constantFrom(
+      new Lazy("a disposed tensor", () => {
+        const t = tn(shape);
+        t.dispose();
+        return t;
+      }),
+      new Lazy("an i32 tensor", () =>
+        tensor(new Int32Array(shape.reduce((a, b) => a * b, 1)), shape, { dtype: "i32" })),
+    ),
+  );
+const tripletIds = () => [[1, 2, 3], [2, 3, 4], [7, 8]];
+const badIdLists = () =>
+  fc.constantFrom<unknown>(null, 3, "ids", {}, [[1], [2], [0.5]], [[1], null, [2]], [[1], [
+    NaN,
+  ], [2]]);
+const batchFibers = (n = 3) => ({ time: tn([n, 4]), topic: tn([n, 4], -0.2), ctx: tn([n, 4]) });
+const fibersPoisons = (n = 3) => ({
+  "0": P.notObject(),
+  "0.time": P.tensor([n, 4]),
+  "0.topic": P.tensor([n, 4]),
+  "0.ctx": P.tensor([n, 4]),
+});
+const psaLm = (d = 8) => stubLinearLm(f32(8 * d, 0.1), f32(d * 8, 0.2), 8, d);
+const crossAttn8 = () => new CrossBundleAttention({ cfg: ENC_CFG, seed: 1 });
+const psaExamples = () => [
+  { queryHidden: f32(8, 0.1), ids: [1, 2, 3], split: 1 },
+  { queryHidden: f32(8, -0.1), ids: [0, 4], split: 1 },
+];
+const hostValues8 = () =>
+  fc.constantFrom<unknown>(
+    null,
+    "w",
+    new Float64Array(7),
+    withAt(8, 0, NaN),
+    withAt(8, 7, Infinity),
+    ["0.5", 0, 0, 0, 0, 0, 0, 0],
+  );
+const reconFields = () => ({
+  semanticEmb: withAt(8, 0, 0.5),
+  contentWteMean: withAt(8, 1, 0.5),
+  contextDescriptor: withAt(8, 2, 0.5),
+});
+
+const LOSS_ENTRIES: FaultEntry<never>[] = [
+  entry({
+    name: "normalizeLastAxis",
+    args: () => [tn([2, 4])],
+    call: (_t, a) => normalizeLastAxis(a[0] as Any),
+    poisons: { "0": anyShapeTensor([2, 4]) },
+  }),
+  entry({
+    name: "pearson",
+    args: () => [tn([4]), tn([4], -0.1)],
+    call: (_t, a) => pearson(a[0] as Any, a[1] as Any),
+    poisons: { "0": P.tensor([4]), "1": P.tensor([4]) },
+  }),
+  entry({
+    name: "axisOf",
+    args: () => [tn([4])],
+    call: (_t, a) => axisOf(a[0] as Any),
+    poisons: { "0": P.tensor([4], "f32", { wrongSize: false }) },
+  }),
+  entry({
+    name: "tripletPairs",
+    names: ["triplet pairs"],
+    args: () => [tripletIds(), { minId: 0, fixNegatives: true }],
+    call: (_t, a) => tripletPairs(a[0] as Any, a[1] as Any),
+    poisons: {
+      "0": badIdLists(),
+      "0.1": fc.constantFrom<unknown>(null, 3, "23", [2, "3"], [2.5], [Infinity]),
+      "1": notOptions(),
+      "1.minId": fc.oneof(dim(0), fc.constant(null)),
+      "1.fixNegatives": fc.constantFrom<unknown>("yes", 1, null),
+    },
+  }),
+  entry({
+    name: "bundleAxisAlignmentLoss",
+    names: ["bundle-axis alignment loss"],
+    args: () => [{
+      timeBase: tn([3, 4]),
+      topicDirn: tn([3, 4], -0.1),
+      ctxBase: tn([3, 4], 0.2),
+      axisTime: tn([4]),
+      axisCtx: tn([4], -0.3),
+      tokenIds: tripletIds(),
+    }, {}],
+    call: (_t, a) => bundleAxisAlignmentLoss(a[0] as Any, a[1] as Any),
+    poisons: {
+      "0": P.notObject(),
+      "0.timeBase": P.tensor([3, 4]),
+      "0.topicDirn": P.tensor([3, 4]),
+      "0.ctxBase": P.tensor([3, 4]),
+      "0.axisTime": P.tensor([4]),
+      "0.axisCtx": P.tensor([4]),
+      "0.tokenIds": fc.oneof(badIdLists(), fc.constant<unknown>([[1], [2]])),
+      "1": notOptions(),
+      "1.minId": fc.constantFrom<unknown>(-1, 0.5, "1", null),
+      "1.fixNegatives": fc.constantFrom<unknown>("yes", 1, null),
+    },
+  }),
+  entry({
+    name: "crossBundleIndependenceLoss",
+    names: ["cross-bundle independence loss"],
+    args: () => [batchFibers()],
+    call: (_t, a) => crossBundleIndependenceLoss(a[0] as Any),
+    poisons: fibersPoisons(),
+  }),
+  entry({
+    name: "writePolicyLoss",
+    names: ["write-policy loss"],
+    args: () => [batchFibers(), [4, 2, 7]],
+    call: (_t, a) => writePolicyLoss(a[0] as Any, a[1] as Any),
+    poisons: {
+      ...fibersPoisons(),
+      "1": fc.constantFrom<unknown>(null, 3, "abc", [1, 2], [1, 2, NaN], [1, -1, 2], [1, 2.5, 3]),
+    },
+  }),
+  entry({
+    name: "prefixSemanticAnchorLoss",
+    names: ["prefix semantic-anchor loss"],
+    target: crossAttn8,
+    args: () => [SELF, batchFibers(2), psaExamples(), psaLm()],
+    call: (c, a) =>
+      prefixSemanticAnchorLoss(
+        (a[0] === SELF ? c : a[0]) as Any,
+        a[1] as Any,
+        a[2] as Any,
+        a[3] as Any,
+      ),
+    poisons: {
+      "0": fc.constantFrom<unknown>(null, 3, {}, "cross"),
+      "1": P.notObject(),
+      "1.time": P.tensor([2, 4]),
+      "1.ctx": fc.oneof(
+        P.tensor([2, 4]),
+        fc.constant(new Lazy("ctx fibers of width 3", () => tn([2, 3]))),
+      ),
+      "2": fc.constantFrom<unknown>(null, 3, "examples", {}),
+      "2.1": fc.constantFrom<unknown>(null, 3, "example"),
+      "2.1.split": fc.constantFrom<unknown>(0, 2, 1.5, "1", null),
+      "2.1.ids": fc.constantFrom<unknown>(null, "ids", [1, 8], [1, -1], [1, 0.5]),
+      "2.1.queryHidden": fc.constantFrom<unknown>(
+        null,
+        new Float32Array(7),
+        withAt(8, 2, NaN),
+        withAt(8, 0, 1e39),
+      ),
+      "3": fc.constantFrom<unknown>(
+        null,
+        3,
+        {},
+        new Lazy("an LM of width 4", () => psaLm(4)),
+      ),
+    },
+  }),
+  entry({
+    name: "stubLinearLm",
+    names: ["stub linear LM"],
+    args: () => [f32(16, 0.1), f32(16, 0.2), 4, 4],
+    call: (_t, a) => stubLinearLm(a[0] as Any, a[1] as Any, a[2] as Any, a[3] as Any),
+    poisons: { "0": badValues(16), "1": badValues(16), "2": dim(), "3": dim() },
+  }),
+  entry({
+    name: "reconLoss",
+    names: ["recon loss"],
+    args: () => [new KakeyaRegistry(), reconFields(), 2, 4],
+    call: (_t, a) => reconLoss(a[0] as Any, a[1] as Any, a[2] as Any, a[3] as Any),
+    poisons: {
+      "0": fc.constantFrom<unknown>(null, 3, {}, "registry"),
+      "1": P.notObject(),
+      "1.semanticEmb": hostValues8(),
+      "1.contextDescriptor": hostValues8(),
+      "2": dim(),
+      "3": dim(),
+    },
+  }),
+];
+
+const TR_PATH = "out/ams_public_api_trainer4.safetensors";
+const trOptions = () => ({ corpus: ML_TEXTS, steps: 1, batchSize: 2, readEvery: 1 });
+const trainer = () => new Trainer4(memLLM(0), trOptions());
+type Tr = InstanceType<typeof Trainer4>;
+/** A trainer's target owns its model too. */
+const releaseTrainer = (t: Tr) => {
+  t.dispose();
+  (t.model as Ml).dispose();
+};
+const trBatch = (t: Tr) => {
+  const bb = t.model.backbone as InstanceType<typeof LexicalBackbone>;
+  const texts = ML_TEXTS.slice(0, 2);
+  const ids = texts.map((s) => bb.tokenize(s));
+  return { texts, ids, h: bb.pooledHiddenSync(ids), psa: [] };
+};
+const trState = (t: Tr) => ({ step: t.stepIndex });
+const trEntry = (
+  k: "batchTexts" | "prepareBatch" | "losses" | "step" | "run" | "save" | "load",
+  names: string[],
+  args: (t: Tr) => unknown[],
+  poisons: Record<string, fc.Arbitrary<unknown>>,
+  runs?: number,
+) =>
+  entry({
+    name: `Trainer4.${k}`,
+    names: ["Trainer4", ...names],
+    target: trainer,
+    release: releaseTrainer,
+    args,
+    call: (t: Tr, a) => (t[k] as (...x: unknown[]) => unknown).apply(t, a),
+    poisons: { "this": P.disposed(), ...poisons },
+    state: trState,
+    runs,
+  });
+
+const TRAINER_ENTRIES: FaultEntry<never>[] = [
+  entry({
+    name: "new Trainer4",
+    target: () => memLLM(0),
+    args: () => [SELF, trOptions()],
+    call: (m, a) => new Trainer4((a[0] === SELF ? m : a[0]) as Any, a[1] as Any),
+    poisons: {
+      "0": fc.constantFrom<unknown>(null, 3, {}, { cfg: {}, write: 3 }, disposedModel()),
+      "1": notOptions(),
+      "1.variant": fc.constantFrom<unknown>("v5", 4, null),
+      "1.steps": dim(0, true),
+      "1.corpus": fc.constantFrom<unknown>(null, 3, "abc", [], ["", "a"], ["a", 3]),
+      "1.batchSize": dim(1, true),
+      "1.lr": fc.oneof(P.real(true), fc.constant(-1)),
+      "1.weightDecay": fc.oneof(P.real(true), fc.constant(-1)),
+      "1.clip": fc.oneof(P.real(true), fc.constant(-1)),
+      "1.readEvery": dim(1, true),
+      "1.onProgress": fc.constantFrom<unknown>(null, 3, "f"),
+      "1.lm": fc.constantFrom<unknown>(3, "lm", {}, new Lazy("an LM of width 4", () => psaLm(4))),
+      "1.psaTarget": fc.constantFrom<unknown>("both", 3, null),
+      "1.fixNegatives": fc.constantFrom<unknown>("yes", 1, null),
+      "1.jaccardMinId": dim(0, true),
+    },
+    state: (m) => ({ mids: m.store.mids() }),
+  }),
+  trEntry("batchTexts", ["batch"], () => [1], { "0": index() }),
+  trEntry("prepareBatch", ["batch", "tokenize"], () => [ML_TEXTS.slice(0, 2)], {
+    "0": fc.constantFrom<unknown>(null, 3, "abc", [], ["", "a"], ["a", 3], ["  !! "]),
+  }),
+  trEntry("losses", ["losses"], (t) => [trBatch(t), 0], {
+    "0": P.notObject(),
+    "0.texts": fc.constantFrom<unknown>(null, [], ["a"]),
+    "0.ids": fc.constantFrom<unknown>(null, [[1]]),
+    "0.ids.1": fc.constantFrom<unknown>(null, [], [0.5], [-1], [1e9], ["1"]),
+    "0.h": fc.constantFrom<unknown>(
+      null,
+      new Float32Array(15),
+      new Float64Array(16),
+      Float32Array.from({ length: 16 }, (_, i) => (i === 3 ? NaN : 0.1)),
+    ),
+    "0.psa": fc.constantFrom<unknown>(null, 3),
+    "1": fc.oneof(P.real(true), fc.constant(-1)),
+  }),
+  trEntry("step", [], () => [true], { "0": fc.constantFrom<unknown>("yes", 1, null, {}) }),
+  trEntry("run", [], () => [], {}, 4),
+  trEntry("save", [], () => [TR_PATH], { "0": fc.constantFrom<unknown>(null, 3, "", {}) }),
+  trEntry("load", [], () => [TR_PATH], { "0": fc.constantFrom<unknown>(null, 3, "", {}) }),
+  trainer4Entry(),
+  entry({
+    name: "amsTrainingCorpus",
+    names: ["AMS training corpus"],
+    args: () => [{ size: 4, seed: 1 }],
+    call: (_t, a) => amsTrainingCorpus(a[0] as Any),
+    poisons: {
+      "0": notOptions(),
+      "0.size": fc.oneof(dim(1, true), fc.constantFrom<unknown>(null, 1e9)),
+      "0.seed": fc.oneof(seed(), fc.constant(null)),
+    },
+  }),
+  entry({
+    name: "contentWords",
+    names: ["content words"],
+    args: () => ["My dog is Rex."],
+    call: (_t, a) => contentWords(a[0] as Any),
+    poisons: { "0": P.notString() },
+  }),
+  entry({
+    name: "corpusIdf",
+    names: ["corpus IDF"],
+    args: () => [ML_TEXTS],
+    call: (_t, a) => corpusIdf(a[0] as Any),
+    poisons: { "0": fc.constantFrom<unknown>(null, 3, "abc", [], ["a", 3]) },
+  }),
+  entry({
+    name: "entityMask",
+    names: ["mask an entity"],
+    args: () => ["My dog is Rex.", corpusIdf(ML_TEXTS)],
+    call: (_t, a) => entityMask(a[0] as Any, a[1] as Any),
+    poisons: {
+      "0": P.notString(),
+      "1": fc.constantFrom<unknown>(null, 3, {}, new Set(["dog"]), [["dog", 1]]),
+    },
+  }),
+];
+
+/** trainer4(model, options): the constructor's checks, before any step. */
+function trainer4Entry(): FaultEntry<never> {
+  return entry({
+    name: "trainer4",
+    names: ["Trainer4"],
+    target: () => memLLM(0),
+    args: () => [SELF, trOptions()],
+    call: (m, a) => trainer4((a[0] === SELF ? m : a[0]) as Any, a[1] as Any),
+    poisons: {
+      "0": fc.constantFrom<unknown>(null, 3, {}, disposedModel()),
+      "1": notOptions(),
+      "1.steps": dim(0, true),
+      "1.corpus": fc.constantFrom<unknown>(null, [], ["a", 3]),
+      "1.lr": fc.oneof(P.real(true), fc.constant(-1)),
+      "1.fixNegatives": fc.constantFrom<unknown>("yes", 1),
+    },
+    state: (m) => ({ mids: m.store.mids() }),
+  });
+}
+
 /** Every entry point of the family, in mod.ts order. */
 export const AMS_ENTRIES: readonly FaultEntry<never>[] = [
   ...CONFIG_ENTRIES,
@@ -1709,6 +2313,10 @@ export const AMS_ENTRIES: readonly FaultEntry<never>[] = [
   ...TREE_ENTRIES,
   ...STORE_ENTRIES,
   ...TEXT_ENTRIES,
+  ...SESSION_ENTRIES,
+  ...MEM_LLM_ENTRIES,
+  ...LOSS_ENTRIES,
+  ...TRAINER_ENTRIES,
 ];
 
 registerFaultFuzz(
@@ -1749,4 +2357,10 @@ registerDisposeTwice("ams", {
   TopicEncoder: topicEnc,
   ContextEncoder: ctxEnc,
   CrossBundleAttention: crossAttn,
+  MemLLM4: () => memLLM(0),
+  // The trainer releases its optimiser only (the model is the caller's): both are released here.
+  Trainer4: () => {
+    const t = trainer();
+    return { dispose: () => releaseTrainer(t) };
+  },
 }, () => initGpu());

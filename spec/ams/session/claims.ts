@@ -88,3 +88,75 @@ export const SESSION_FAULT = claim({
   direction: "==",
   kind: "fault",
 });
+
+/** Tier 1 on the lexical backbone, v4 fresh. */
+export const SESSION_TIER1_LEXICAL = claim({
+  id: "ams.session.behaviour_tier1_lexical_fresh",
+  statement: "tier 1 on the lexical backbone with a fresh v4 (MemLLM4, seed 0, attention over " +
+    "every entry as the original): R_C (the topic tree's top-1 for the pooled bare query with " +
+    "empty content ids is the gold fact) and R_A (the gold fact holds the largest slot-weighted " +
+    '2/6/4 sum of the head-averaged attention for the pooled "User: q\\nAssistant:") stay ' +
+    "below the flat-cosine top-1 on the same backbone, which equals the tier-0 floor (9/10) at " +
+    "N = 10 and N = 20: an untrained v4 does not pass the relative gate (not below flat cosine)",
+  source: "FluffyAIcode/AgentMemorySystem:session_viability_v4.py (PR #30): mode C " +
+    "(tree_topic.retrieve of the topic dirn with empty content ids, top-1) and mode A " +
+    "(prefix over all memories); ams_v4/bridge/memllm.py",
+  bound: "flat-cosine hits − max(R_A hits, R_C hits) >= 1 at N = 10 and at N = 20; flat hits " +
+    "== 9 at both",
+  direction: ">=",
+  kind: "behaviour",
+});
+
+/** Near-uniform attention at init. */
+export const SESSION_TIER1_UNIFORM = claim({
+  id: "ams.session.behaviour_tier1_fresh_attention_uniform",
+  statement: "with a fresh v4 on the lexical backbone every fact's slot-weighted attention " +
+    "mass lies within 1% of the uniform 12/N for every query at N = 10 and 20, so a fresh " +
+    "v4's R_A is decided by sub-percent differences of near-uniform attention, not by a " +
+    "memory dominating the prefix",
+  source: "FluffyAIcode/AgentMemorySystem:ams_v4/attention/cross_bundle.py (PR #30): per-bundle " +
+    "nn.MultiheadAttention with xavier in_proj and zero biases",
+  bound: "max over queries and facts of |mass − 12/N| / (12/N) <= 0.01",
+  kind: "behaviour",
+});
+
+/** Tier 2 = tier 1. */
+export const SESSION_TIER2 = claim({
+  id: "ams.session.property_tier2_equals_tier1",
+  statement: "tier 2 (the extractive reader: the answer is the text of the fact holding the " +
+    "most attention, mode A, or of the tree's top-1, mode C, scored with the original's " +
+    "substring rule) equals tier 1 row by row at N = 10 and 20, with and without the v4.7 " +
+    "top-k filter (k = 4), because each keyword occurs only in its gold fact",
+  source: "FluffyAIcode/AgentMemorySystem:session_viability_v4.py (PR #30), the hit rule; " +
+    "memspec's tiers",
+  bound: "rows where the tier-2 hit differs from the tier-1 hit, or the answer is not the " +
+    "chosen fact's text, == 0",
+  direction: "==",
+  kind: "property",
+});
+
+/** Reset and determinism of tier 1. */
+export const SESSION_TIER1_RESET = claim({
+  id: "ams.session.property_tier1_reset",
+  statement: "tier 1 resets the model it is given (a fresh store, registry and session " +
+    "summary): a seed-0 MemLLM4 that already holds 9 other memories (a built registry, a " +
+    "session summary) gives the table of a fresh seed-0 model bit for bit at N = 10, its mids " +
+    "restarting at 0",
+  source: "FluffyAIcode/AgentMemorySystem:session_viability_v4.py (PR #30): the store is " +
+    "reset per mode",
+  bound: "differing rows or masses == 0",
+  direction: "==",
+  kind: "property",
+});
+
+/** Bad options of tier 1. */
+export const SESSION_TIER1_FAULT = claim({
+  id: "ams.session.fault_tier1",
+  statement: "sessionTier1 refuses nFacts other than 10 or 20, a non-object options, a model " +
+    "that is not a MemLLM4, a null backbone or makeModel, and a makeModel that returns no " +
+    "MemLLM4, each with a typed error named in its message, before writing anything",
+  source: "memspec (typed errors)",
+  bound: "cases failing otherwise == 0",
+  direction: "==",
+  kind: "fault",
+});
