@@ -75,6 +75,7 @@ import {
   readTensors,
   reshape,
   saveCheckpoint,
+  SESSION_GOLD_KEYWORDS,
   slice,
   sum,
   type Tensor,
@@ -142,20 +143,6 @@ export const AMS_BYTE_LM_TRAINING: Readonly<AmsByteLMTraining> = Object.freeze({
 // ---------------------------------------------------------------------------------------------
 // The corpus: a seeded template generator written for memspec. It never uses an entity of the
 // session harness's answers (its ten keywords), so mode D measures copying, not recall.
-
-/** The ten session keywords, which the corpus never contains (checked by the generator). */
-const HELD_OUT = [
-  "chopin",
-  "beethoven",
-  "tokyo",
-  "engineer",
-  "max",
-  "mandarin",
-  "davis",
-  "thai",
-  "brown",
-  "coral",
-];
 
 const PETS = ["cat", "dog", "parrot", "rabbit", "horse", "hamster", "turtle", "goat"];
 const PET_NAMES = [
@@ -375,7 +362,7 @@ export function amsByteLMCorpus(seed = AMS_BYTE_LM_TRAINING.corpusSeed, sessions
   }
   const text = out.join("\n\n") + "\n";
   const lower = text.toLowerCase();
-  const leaked = HELD_OUT.filter((k) => lower.includes(k));
+  const leaked = SESSION_GOLD_KEYWORDS.filter((k) => lower.includes(k));
   if (leaked.length > 0) {
     // A list edit that lets a keyword in would make mode D a recall test: refuse it.
     throw new Error(`internal error: the byte LM corpus contains held-out keywords ${leaked}`);

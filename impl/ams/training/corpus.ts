@@ -28,6 +28,7 @@
  */
 import { Rng } from "../../gpu/rng.ts";
 import { STOP_WORDS } from "../backbone/lexical.ts";
+import { SESSION_QUERIES } from "../session/session_data.ts";
 
 /** The default sentence count of {@link amsTrainingCorpus}. */
 export const AMS_CORPUS_DEFAULT_SIZE = 240;
@@ -35,18 +36,9 @@ export const AMS_CORPUS_DEFAULT_SIZE = 240;
 export const AMS_CORPUS_DEFAULT_SEED = 42;
 
 /** The session harness's gold keywords, which no corpus entity may contain or be part of. */
-export const SESSION_GOLD_KEYWORDS: readonly string[] = Object.freeze([
-  "chopin",
-  "beethoven",
-  "tokyo",
-  "engineer",
-  "max",
-  "mandarin",
-  "davis",
-  "thai",
-  "brown",
-  "coral",
-]);
+export const SESSION_GOLD_KEYWORDS: readonly string[] = Object.freeze(
+  SESSION_QUERIES.map((q) => q.keyword),
+);
 
 type Template = readonly [string, readonly (readonly string[])[]];
 
