@@ -806,6 +806,17 @@ export class ByteLMBackbone implements Backbone {
   }
 
   /**
+   * The greedy bytes after `[prefix; embed(ids)]`: {@link generateGreedy} for one prompt, the
+   * device path `MemLLM4.generate` takes instead of a read-back per byte.
+   *
+   * @throws {RangeError} as {@link generateGreedy}.
+   */
+  async greedyIds(prefix: Float32Array, ids: readonly number[], maxNew: number): Promise<number[]> {
+    const [out] = await this.generateGreedy([{ prefix, ids }], maxNew);
+    return Array.from(out!.bytes);
+  }
+
+  /**
    * Greedy continuations of a batch of prompts, `maxNew` bytes each, with no host sync per
    * byte: each step runs the LM over the fixed-length stream, takes the argmax at the last
    * filled position, embeds it and adds it into the next position, all as GPU ops; the bytes

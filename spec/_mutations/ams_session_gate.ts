@@ -24,6 +24,16 @@ export const AMS_SESSION_GATE_MUTATIONS: readonly Mutation[] = [
       "current byte): logits from embeddings no longer equal the LM's forward on the ids, so a " +
       "prefix-fed LM is another model than the one trained",
   }),
+  planted("session_gate", "generate_prefix_dropped", "forward", {
+    file: "impl/ams/mem_llm/mem_llm.ts",
+    find: "return bb.detokenize!(await bb.greedyIds(prefix, ids, maxNewTokens));",
+    replace: "return bb.detokenize!(await bb.greedyIds(new Float32Array(prefix.length), ids, " +
+      "maxNewTokens));",
+    tests: TESTS,
+    filter: claims("session_gate", "property_byte_lm_backbone"),
+    why: "MemLLM4.generate's device path decodes after a zero prefix: the memory never reaches " +
+      "the generated text, while the host loop over the decode context's prefix still would",
+  }),
   planted("session_gate", "greedy_writes_current_position", "forward", {
     file: BACKBONE,
     find: "hot[pos + 1] = 1;",

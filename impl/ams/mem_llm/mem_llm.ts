@@ -125,6 +125,12 @@ export interface GenerativeBackbone extends Backbone {
   readonly contextLength: number;
   /** The end token, when the LM has one: generation stops after it (it is not returned). */
   readonly eosId?: number;
+  /**
+   * Greedy ids after `[prefix; embed(ids)]`, computed on the device with one read-back, for an
+   * LM that can (no end token: exactly `maxNew` ids). {@link MemLLM4.generate} uses it when
+   * present instead of reading the logits back for every token.
+   */
+  greedyIds?(prefix: Float32Array, ids: readonly number[], maxNew: number): Promise<number[]>;
 }
 
 /** Options of {@link MemLLM4}. */
@@ -881,6 +887,9 @@ export class MemLLM4 {
     const d = this.cfg.d_LLM;
     const h = (await this.backbone.pooledHidden([ids])).slice(0, d);
     const { prefix } = await this.#context(h, ids);
+    if (typeof bb.greedyIds === "function" && bb.eosId === undefined) {
+      return bb.detokenize!(await bb.greedyIds(prefix, ids, maxNewTokens));
+    }
     const seq = [...ids];
     const out: number[] = [];
     const V = this.backbone.vocabSize;
