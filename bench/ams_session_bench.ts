@@ -3,7 +3,8 @@
  * write, mode C's tree retrieval (pooled bare query, topic dirn with empty content ids, topic
  * tree), mode A's prefix construction (pooled prompt, cross-bundle attention over 20 entries,
  * one read-back), one Trainer4 step (batch 3, the original's recipe), and greedy generation of
- * 40 bytes for a batch of 10 prompts with no host sync per byte — on memspec's byte LM
+ * 40 bytes for a batch of 10 prompts with no host sync per byte (the incremental decode against
+ * re-running the LM every byte, and mode D's 1.5 kB prompts at N = 20) — on memspec's byte LM
  * (d_LLM 64) and the lexical backbone (d_LLM 512).
  *
  * The original's figures, for comparison only — another machine (an NVIDIA H200) and another
@@ -16,11 +17,11 @@
  *
  * @module
  */
-import { initGpu, SESSION_FACTS, SESSION_TRAINING_CORPUS } from "../impl/mod.ts";
+import { initGpu, SESSION_FACTS, SESSION_QUERIES, SESSION_TRAINING_CORPUS } from "../impl/mod.ts";
 import { Trainer4 } from "../impl/ams/training/trainer.ts";
 import { promptA } from "../impl/ams/session/session.ts";
 import { ByteLMBackbone } from "../impl/apps/ams_byte_lm_backbone.ts";
-import { amsLexicalBackbone, amsSessionModel } from "../impl/apps/ams_session_cli.ts";
+import { amsLexicalBackbone, amsSessionModel, promptD } from "../impl/apps/ams_session_cli.ts";
 import type { Backbone } from "../impl/ams/backbone/backbone.ts";
 
 await initGpu();
@@ -92,9 +93,31 @@ const prompts = Array.from({ length: 10 }, (_, i) => ({
   ids: byteLM.tokenize(promptA(`Question ${i}: what is my dog's name?`)),
 }));
 Deno.bench({
-  name: "bytelm: greedy generation, 10 prompts × 40 bytes, one read-back",
+  name: "bytelm: greedy generation, 10 prompts × 40 bytes, one read-back (incremental)",
+  group: "generate",
+  baseline: true,
+  fn: async () => {
+    await byteLM.generateGreedy(prompts, 40, { decode: "incremental" });
+  },
+});
+Deno.bench({
+  name: "bytelm: greedy generation, 10 prompts × 40 bytes, one read-back (rerun every byte)",
   group: "generate",
   fn: async () => {
-    await byteLM.generateGreedy(prompts, 40);
+    await byteLM.generateGreedy(prompts, 40, { decode: "rerun" });
+  },
+});
+// Mode D at N = 20: every fact in each of the 10 prompts (≈ 1.5 kB). Re-running the LM over
+// them for every byte takes minutes here (the CLI's --decode rerun); incrementally, seconds.
+const dPrompts = SESSION_QUERIES.map((q) => ({
+  ids: byteLM.tokenize(promptD(SESSION_FACTS, q.query)),
+}));
+Deno.bench({
+  name: "bytelm: mode D at N = 20, 10 prompts of ≈ 1.5 kB × 40 bytes (incremental)",
+  group: "generate D",
+  n: 3,
+  warmup: 1,
+  fn: async () => {
+    await byteLM.generateGreedy(dPrompts, 40, { decode: "incremental" });
   },
 });

@@ -19,10 +19,15 @@
  *   embedded prompt (`CausalBankLM.forwardEmbeds`).
  *
  * Greedy generation ({@link ByteLMBackbone.generateGreedy}) keeps the whole loop on the GPU:
- * each step's argmax byte is embedded and added into the next position of the input stream
- * by GPU ops, so the bytes are read back once at the end (no host sync per token). A batch of
- * prompts is left-padded with zero embedding rows, which leaves the model exactly as if each
- * row started later (a zero drive keeps the recurrent state at zero).
+ * each step's argmax byte is embedded and fed back by GPU ops, so the bytes are read back once
+ * at the end (no host sync per token). The decode is incremental: the LM is recurrent, so the
+ * prompt runs through it once and each later byte costs one step of the bank's recurrence from
+ * the carried state plus the readout over the carried window of the last W embeddings — O(T + n)
+ * for n bytes after T positions instead of the O(n·T) of re-running the LM over the stream
+ * every byte (still available as `decode: "rerun"`, and the only decode of the gated
+ * substrates). A batch of prompts is left-padded with zero embedding rows, which leaves the
+ * model exactly as if each row started later (a zero drive keeps the recurrent state at zero,
+ * and the window reads zeros before the start).
  *
  * The checkpoint ({@link AMS_BYTE_LM_CHECKPOINT}) is committed, not rebuilt by the tests:
  * training long enough for fluent bytes takes minutes on llvmpipe, far over a test's budget.
@@ -49,6 +54,11 @@
  * strictEqual(h.length, 2 * 8);
  * const [out] = await bb.generateGreedy([{ ids: bb.tokenize("User: hi\nAssistant:") }], 4);
  * strictEqual(out!.bytes.length, 4);
+ * // The incremental decode's bytes are the ones re-running the LM for every byte gives.
+ * const [re] = await bb.generateGreedy([{ ids: bb.tokenize("User: hi\nAssistant:") }], 4, {
+ *   decode: "rerun",
+ * });
+ * deepStrictEqual(re!.bytes, out!.bytes);
  * bb.dispose();
  * deepStrictEqual(liveBufferCount(), before);
  * ```
@@ -60,14 +70,20 @@ import {
   argmax,
   type Backbone,
   type BackboneText,
+  buildDecayBank,
+  CAUSAL_BANK_DEFAULTS,
   CausalBankLM,
   type CausalBankLMConfig,
   concat,
   decodeBackboneText,
   div,
   embedding,
+  gelu,
   keep,
+  linearRecurrence,
+  type LMSubstrate,
   loadCheckpoint,
+  matmul,
   mul,
   noGrad,
   outer,
@@ -76,7 +92,9 @@ import {
   reshape,
   saveCheckpoint,
   SESSION_GOLD_KEYWORDS,
+  sigmoid,
   slice,
+  sub,
   sum,
   type Tensor,
   tensor,
@@ -505,6 +523,83 @@ export interface GreedyOutput {
   readonly text: string;
 }
 
+/**
+ * How {@link ByteLMBackbone.generateGreedy} decodes; both keep the loop on the GPU and read the
+ * bytes back once.
+ *
+ * - `"incremental"`: the prompt runs through the LM once; each later step feeds only the new
+ *   byte, carrying the bank's state (one step of its recurrence from the last state: frozen
+ *   S_t = d ⊙ S_{t−1} + D_t, learned a_t ⊙ S_{t−1} + (1 − a_t) ⊙ D_t) and the local window
+ *   (the last W embeddings). O(T + n) work for n bytes after T positions.
+ * - `"rerun"`: each step re-runs the LM over the whole stream up to the last filled position
+ *   (the original's loop without a KV cache), O(n·T). Any substrate.
+ */
+export type GreedyDecode = "incremental" | "rerun";
+
+/** Options of {@link ByteLMBackbone.generateGreedy}. */
+export interface GreedyOptions {
+  /**
+   * The decode ({@link GreedyDecode}); default `"incremental"` where the LM allows it
+   * ({@link ByteLMBackbone.incremental}), else `"rerun"`.
+   */
+  readonly decode?: GreedyDecode;
+}
+
+/**
+ * The substrates whose state the incremental decode carries: the linear-recurrence banks,
+ * whose whole past is one state vector of M modes. The gated substrates (a matrix memory per
+ * head) take the rerun decode.
+ */
+export const INCREMENTAL_SUBSTRATES: readonly LMSubstrate[] = Object.freeze([
+  "frozen",
+  "learned_recurrence",
+]);
+
+/**
+ * The tensors the incremental decode reads (parameters and buffers together): it restates the
+ * LM's forward over exactly these, so an LM holding any other (a later feature of the model)
+ * takes the rerun decode rather than a step that would ignore it.
+ */
+function incrementalTensorNames(c: Readonly<CausalBankLMConfig>): string[] {
+  return [
+    "embedding",
+    "in_proj",
+    ...(c.substrate === "learned_recurrence" ? ["gate_w", "gate_b"] : []),
+    "readout_w",
+    "readout_b",
+    ...(c.localWindow > 0 ? ["local_w", "local_b", "local_scale"] : []),
+    "out_w",
+    "out_b",
+  ].sort();
+}
+
+/**
+ * The frozen bank's decays of an LM configuration: the causal-bank configuration the LM builds
+ * its bank from (byte_lm.ts bankConfig, restated for the frozen substrate), through the same
+ * {@link buildDecayBank}. The rerun-vs-incremental claim pins the two together.
+ */
+function frozenDecays(c: Readonly<CausalBankLMConfig>): Float32Array | null {
+  try {
+    return buildDecayBank({
+      ...CAUSAL_BANK_DEFAULTS,
+      embeddingDim: c.embeddingDim,
+      linearModes: c.linearModes,
+      maxSeqLen: c.maxSeqLen,
+      halfLifeMin: c.halfLifeMin,
+      halfLifeMax: c.halfLifeMax,
+      substrateMode: c.substrate,
+      stateDim: 0,
+      stateImpl: "scan",
+      numHeads: 1,
+      enableLocal: c.localWindow > 0,
+      scanChunk: c.scanChunk,
+    }).decays;
+  } catch {
+    // A bank this restatement cannot build: the LM's own is built otherwise, so rerun.
+    return null;
+  }
+}
+
 const BB = "ByteLMBackbone";
 
 /**
@@ -523,8 +618,15 @@ export class ByteLMBackbone implements Backbone {
   readonly lm: CausalBankLM;
   /** The longest input (soft prefix + bytes) the LM accepts. */
   readonly maxSeqLen: number;
+  /**
+   * Whether {@link generateGreedy} can decode incrementally: the substrate is one of
+   * {@link INCREMENTAL_SUBSTRATES} and the LM holds exactly the tensors the step restates.
+   */
+  readonly incremental: boolean;
   readonly #table: Float32Array;
   readonly #normed: Float32Array;
+  /** The frozen bank's decays d (frozen substrate only), as the LM builds them. */
+  readonly #decays: Float32Array | null;
   #disposed = false;
 
   private constructor(lm: CausalBankLM, table: Float32Array) {
@@ -532,6 +634,12 @@ export class ByteLMBackbone implements Backbone {
     this.d = lm.config.embeddingDim;
     this.maxSeqLen = lm.config.maxSeqLen;
     this.#table = table;
+    const c = lm.config;
+    const held = [...lm.parameters.keys(), ...lm.buffers.keys()].sort();
+    this.#decays = c.substrate === "frozen" ? frozenDecays(c) : null;
+    this.incremental = INCREMENTAL_SUBSTRATES.includes(c.substrate) &&
+      held.join() === incrementalTensorNames(c).join() &&
+      (c.substrate !== "frozen" || this.#decays?.length === c.linearModes);
     const d = this.d;
     this.#normed = new Float32Array(table.length);
     for (let v = 0; v < BYTE_VOCAB; v++) {
@@ -818,18 +926,23 @@ export class ByteLMBackbone implements Backbone {
 
   /**
    * Greedy continuations of a batch of prompts, `maxNew` bytes each, with no host sync per
-   * byte: each step runs the LM over the fixed-length stream, takes the argmax at the last
-   * filled position, embeds it and adds it into the next position, all as GPU ops; the bytes
-   * are read back once. Rows are left-padded with zero embeddings to a common end (exact, see
-   * the module doc). There is no end-of-text byte: callers cut the text where they need to.
+   * byte: every step's argmax byte is embedded and fed back by GPU ops, and the bytes are read
+   * back once. By default the decode is incremental ({@link GreedyDecode}): the prompts run
+   * through the LM once, then each step feeds only the new byte, carrying the bank's state and
+   * the local window; `decode: "rerun"` re-runs the LM over the whole stream every step. Both
+   * give the same bytes (claim ams.session_gate.property_incremental_decode). Rows are
+   * left-padded with zero embeddings to a common end (exact, see the module doc). There is no
+   * end-of-text byte: callers cut the text where they need to.
    *
    * @throws {RangeError} for an empty batch, a bad id, a prefix whose length is not a multiple
-   *   of d or holds a non-finite value, maxNew not an integer in [1, 4096], or a prompt that
-   *   with its prefix and maxNew exceeds the LM's context.
+   *   of d or holds a non-finite value, maxNew not an integer in [1, 4096], a prompt that
+   *   with its prefix and maxNew exceeds the LM's context, an unknown decode, or
+   *   `decode: "incremental"` on an LM that does not allow it ({@link incremental}).
    */
   async generateGreedy(
     prompts: readonly GreedyPrompt[],
     maxNew: number,
+    options: GreedyOptions = {},
   ): Promise<GreedyOutput[]> {
     const op = "generate greedily";
     this.#live(op);
@@ -839,6 +952,25 @@ export class ByteLMBackbone implements Backbone {
     if (!Number.isInteger(maxNew) || maxNew < 1 || maxNew > 4096) {
       throw new RangeError(
         `Cannot ${op}: expected maxNew an integer in [1, 4096] but got ${maxNew}`,
+      );
+    }
+    if (options === null || typeof options !== "object") {
+      throw new TypeError(`Cannot ${op}: expected an options object but got ${String(options)}`);
+    }
+    const decode = options.decode ?? (this.incremental ? "incremental" : "rerun");
+    if (decode !== "incremental" && decode !== "rerun") {
+      throw new RangeError(
+        `Cannot ${op}: expected decode "incremental" or "rerun" but got ${JSON.stringify(decode)}`,
+      );
+    }
+    if (decode === "incremental" && !this.incremental) {
+      throw new RangeError(
+        `Cannot ${op}: expected an LM the incremental decode restates (substrate ` +
+          `${INCREMENTAL_SUBSTRATES.join(" or ")}, tensors ` +
+          `${incrementalTensorNames(this.lm.config).join(", ")}) but got substrate ` +
+          `${this.lm.config.substrate} with tensors ` +
+          `${[...this.lm.parameters.keys(), ...this.lm.buffers.keys()].sort().join(", ")}; ` +
+          `use decode "rerun"`,
       );
     }
     const d = this.d;
@@ -862,6 +994,7 @@ export class ByteLMBackbone implements Backbone {
     this.#checkIds(op, prompts.map((p) => p.ids), 0);
     const end = Math.max(...lens);
     const total = end + maxNew - 1; // the last generated byte is never fed back
+    // Both decodes keep to the LM's context, so they decode the same set of prompts.
     if (total > this.maxSeqLen) {
       throw new RangeError(
         `Cannot ${op}: expected prefix + prompt + maxNew − 1 <= ${this.maxSeqLen} (the LM's ` +
@@ -869,9 +1002,11 @@ export class ByteLMBackbone implements Backbone {
       );
     }
     const b = prompts.length;
-    const x0 = new Float32Array(b * total * d);
+    // The incremental decode needs the prompts only (end positions); the rerun the whole stream.
+    const width = decode === "incremental" ? end : total;
+    const x0 = new Float32Array(b * width * d);
     prompts.forEach((p, r) => {
-      let o = (r * total + end - lens[r]!) * d;
+      let o = (r * width + end - lens[r]!) * d;
       x0.set(pre[r]!, o);
       o += pre[r]!.length;
       for (const v of p.ids) {
@@ -879,6 +1014,29 @@ export class ByteLMBackbone implements Backbone {
         o += d;
       }
     });
+    const all = decode === "incremental"
+      ? this.#decodeIncremental(x0, b, end, maxNew)
+      : this.#decodeRerun(x0, b, end, total, maxNew);
+    let v: Int32Array;
+    try {
+      v = (await readTensors([all]))[0] as Int32Array;
+    } finally {
+      all.dispose();
+    }
+    const dec = new TextDecoder("utf-8");
+    return prompts.map((_, r) => {
+      const bytes = Uint8Array.from(v.subarray(r * maxNew, (r + 1) * maxNew));
+      return { bytes, text: dec.decode(bytes) };
+    });
+  }
+
+  /**
+   * The rerun decode: each step runs the LM over the stream `[b, total, d]` up to the last
+   * filled position, takes the argmax there and adds the byte's embedding at the next position.
+   * Returns the ids `[b, maxNew]` (the caller disposes them).
+   */
+  #decodeRerun(x0: Float32Array, b: number, end: number, total: number, maxNew: number): Tensor {
+    const d = this.d;
     const table = this.lm.parameters.get("embedding")!;
     const outs: Tensor[] = [];
     let x = tensor(x0, [b, total, d]);
@@ -909,16 +1067,118 @@ export class ByteLMBackbone implements Backbone {
           x = step.next;
         }
       }
-      const all = tidy(() => (outs.length === 1 ? reshape(outs[0]!, [b, 1]) : concat(outs, 1)));
-      const [v] = await readTensors([all]);
-      all.dispose();
-      const dec = new TextDecoder("utf-8");
-      return prompts.map((_, r) => {
-        const bytes = Uint8Array.from((v as Int32Array).subarray(r * maxNew, (r + 1) * maxNew));
-        return { bytes, text: dec.decode(bytes) };
-      });
+      return tidy(() => (outs.length === 1 ? reshape(outs[0]!, [b, 1]) : concat(outs, 1)));
     } finally {
       x.dispose();
+      for (const t of outs) t.dispose();
+    }
+  }
+
+  /** A tensor of the LM by name (parameter or buffer). */
+  #w(name: string): Tensor {
+    return this.lm.parameters.get(name) ?? this.lm.buffers.get(name)!;
+  }
+
+  /**
+   * The bank's state after `x` `[b, t, d]` from `init` (`[b, M]`; zero when absent), `[b, M]`:
+   * the LM's substrate (byte_lm.ts #substrate) restated for the two banks, through the same
+   * scan, whose final state carried into the next call equals one long call. Call in tidy().
+   */
+  #bankState(x: Tensor, b: number, t: number, init?: Tensor): Tensor {
+    const c = this.lm.config;
+    const drive = matmul(x, this.#w("in_proj"));
+    const scan = { method: c.scanMethod, chunk: c.scanChunk, initialState: init };
+    if (c.substrate === "frozen") {
+      const M = c.linearModes;
+      const g = new Float32Array(b * t * M);
+      for (let i = 0; i < b * t; i++) g.set(this.#decays!, i * M);
+      return linearRecurrence(tensor(g, [b, t, M]), drive, scan).finalState;
+    }
+    const a = sigmoid(add(matmul(x, this.#w("gate_w")), this.#w("gate_b")));
+    return linearRecurrence(a, sub(drive, mul(a, drive)), scan).finalState;
+  }
+
+  /**
+   * The next byte after one position from its bank state `[b, M]`, its embedding `[b, 1, d]`
+   * and its local window `[b, 1, W·d]` = [x_t, x_{t−1}, …, x_{t−W+1}] (null when W = 0): the
+   * LM's readout (byte_lm.ts #readout) at that position, argmax `[b]`. Call in tidy().
+   */
+  #nextByte(state: Tensor, x: Tensor, window: Tensor | null, b: number): Tensor {
+    const M = this.lm.config.linearModes;
+    const hLin = gelu(
+      add(
+        matmul(concat([reshape(state, [b, 1, M]), x], 2), this.#w("readout_w")),
+        this.#w("readout_b"),
+      ),
+    );
+    let hidden = hLin;
+    if (window !== null) {
+      const hLoc = gelu(add(matmul(window, this.#w("local_w")), this.#w("local_b")));
+      hidden = concat([hLin, mul(hLoc, this.#w("local_scale"))], 2);
+    }
+    const logits = add(matmul(hidden, this.#w("out_w")), this.#w("out_b"));
+    return argmax(reshape(logits, [b, BYTE_VOCAB]), 1);
+  }
+
+  /**
+   * The incremental decode: the prompts `[b, end, d]` run once (the bank's final state, the
+   * last W embeddings, the first byte); each later step embeds the last byte, advances the
+   * state one step of the recurrence and shifts the window by one. Returns the ids
+   * `[b, maxNew]` (the caller disposes them).
+   */
+  #decodeIncremental(x0: Float32Array, b: number, end: number, maxNew: number): Tensor {
+    const d = this.d;
+    const W = this.lm.config.localWindow;
+    const table = this.lm.parameters.get("embedding")!;
+    const outs: Tensor[] = [];
+    // What the next step carries: the bank's state and the local window.
+    const carry: { state: Tensor | null; window: Tensor | null } = { state: null, window: null };
+    const advance = (s: Tensor, w: Tensor | null, id: Tensor) => {
+      carry.state?.dispose();
+      carry.window?.dispose();
+      carry.state = keep(s);
+      carry.window = w === null ? null : keep(w);
+      outs.push(keep(id));
+    };
+    try {
+      noGrad(() =>
+        tidy(() => {
+          const x = tensor(x0, [b, end, d]);
+          // Window row j is position end − 1 − j; positions before the stream read zeros.
+          const rows: Tensor[] = [];
+          for (let j = 0; j < W; j++) {
+            const pos = end - 1 - j;
+            rows.push(
+              pos >= 0
+                ? slice(x, [0, pos, 0], [b, 1, d])
+                : tensor(new Float32Array(b * d), [b, 1, d]),
+            );
+          }
+          const w = W === 0 ? null : W === 1 ? rows[0]! : concat(rows, 2);
+          const s = this.#bankState(x, b, end);
+          advance(s, w, this.#nextByte(s, slice(x, [0, end - 1, 0], [b, 1, d]), w, b));
+        })
+      );
+      for (let i = 1; i < maxNew; i++) {
+        noGrad(() =>
+          tidy(() => {
+            const x = reshape(embedding(table, outs.at(-1)!), [b, 1, d]);
+            const s = this.#bankState(x, b, 1, carry.state!);
+            const w0 = carry.window;
+            const w = w0 === null
+              ? null
+              : W === 1
+              ? x
+              : concat([x, slice(w0, [0, 0, 0], [b, 1, (W - 1) * d])], 2);
+            advance(s, w, this.#nextByte(s, x, w, b));
+          })
+        );
+      }
+      const cols = () => outs.map((t) => reshape(t, [b, 1]));
+      return tidy(() => (outs.length === 1 ? cols()[0]! : concat(cols(), 1)));
+    } finally {
+      carry.state?.dispose();
+      carry.window?.dispose();
       for (const t of outs) t.dispose();
     }
   }

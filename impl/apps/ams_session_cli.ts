@@ -5,7 +5,8 @@
  *
  * ```sh
  * deno task ams-session --n-facts 10|20 --backbone lexical|bytelm --variant v4|v47 \
- *   [--trained CHECKPOINT|fresh] [--max-new BYTES] [--no-generate] [--out REPORT.json]
+ *   [--trained CHECKPOINT|fresh] [--max-new BYTES] [--no-generate] [--decode incremental|rerun] \
+ *   [--out REPORT.json]
  * deno task ams-session --train --backbone lexical|bytelm --variant v4|v47 [--out CHECKPOINT]
  * ```
  *
@@ -21,7 +22,10 @@
  *
  * On the byte LM the modes generate greedily ({@link ByteLMBackbone.generateGreedy}, the ten
  * queries batched, `--max-new` bytes, the answer cut at its first newline) and hit = the
- * original's substring rule. The lexical backbone has no LM: its A and C answers are the
+ * original's substring rule. The decode is incremental (each prompt read once, then one
+ * recurrence step per byte); `--decode rerun` re-runs the LM over the whole stream for every
+ * byte, as the original's loop does (the same bytes, claim
+ * ams.session_gate.property_incremental_decode; mode D's 1.5 kB prompts make it minutes). The lexical backbone has no LM: its A and C answers are the
  * extractive reader's (the text of the fact with the most attention mass, of the top-1 fact),
  * and D has none. Beside the table it prints tier 1 — R_A (the gold fact holds the most
  * slot-weighted attention mass), R_C (the topic tree's top-1 is the gold fact), the flat-cosine
@@ -74,7 +78,7 @@ import { MemLLM4, slotWeightedMass } from "../ams/mem_llm/mem_llm.ts";
 import { promptA } from "../ams/session/session.ts";
 import { Trainer4, type Trainer4Report } from "../ams/training/trainer.ts";
 import { amsTrainingCorpus } from "../ams/training/corpus.ts";
-import { ByteLMBackbone, type GreedyPrompt } from "./ams_byte_lm_backbone.ts";
+import { ByteLMBackbone, type GreedyDecode, type GreedyPrompt } from "./ams_byte_lm_backbone.ts";
 
 /** The backbones the harness runs. */
 export type AmsSessionBackbone = "lexical" | "bytelm";
@@ -122,6 +126,8 @@ export interface AmsSessionOptions {
   readonly runD?: boolean;
   /** A loaded byte-LM backbone to reuse (kept); default: the committed one, loaded and freed. */
   readonly byteLM?: ByteLMBackbone;
+  /** The byte LM's greedy decode (default: incremental where the LM allows it). */
+  readonly decode?: GreedyDecode;
 }
 
 /** One query's row. */
@@ -369,6 +375,11 @@ function checkOptions(o: AmsSessionOptions): void {
       `Cannot ${op}: expected variant "v4" or "v47" but got ${String(o.variant)}`,
     );
   }
+  if (o.decode !== undefined && o.decode !== "incremental" && o.decode !== "rerun") {
+    throw new RangeError(
+      `Cannot ${op}: expected decode "incremental" or "rerun" but got ${String(o.decode)}`,
+    );
+  }
   const mn = o.maxNew ?? AMS_SESSION_MAX_NEW;
   if (!Number.isInteger(mn) || mn < 1 || mn > 512) {
     throw new RangeError(`Cannot ${op}: expected maxNew an integer in [1, 512] but got ${mn}`);
@@ -467,7 +478,7 @@ export async function runAmsSession(o: AmsSessionOptions): Promise<AmsSessionRep
       const dPrompts = rows.map((r) => ({ ids: lm.tokenize(promptD(facts, r.query)) }));
       const run = async (ps: GreedyPrompt[], k: "D" | "A" | "C") => {
         const t = performance.now();
-        const out = await lm.generateGreedy(ps, maxNew);
+        const out = await lm.generateGreedy(ps, maxNew, { decode: o.decode });
         gen[k] = (performance.now() - t) / ps.length;
         inTok[k] = ps.reduce((s, p) => s + (p.prefix?.length ?? 0) / d + p.ids.length, 0) /
           ps.length;
@@ -639,6 +650,7 @@ export function parseAmsSessionArgs(args: readonly string[]): AmsSessionArgs {
   let nFacts = 20, backbone: string = "lexical", variant: string = "v4";
   let trained: string | null | undefined = undefined, maxNew = AMS_SESSION_MAX_NEW;
   let out: string | null = null, train = false, generate = true;
+  let decode: string | undefined = undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const val = () => {
@@ -656,10 +668,11 @@ export function parseAmsSessionArgs(args: readonly string[]): AmsSessionArgs {
     else if (a === "--out") out = val();
     else if (a === "--train") train = true;
     else if (a === "--no-generate") generate = false;
+    else if (a === "--decode") decode = val();
     else {
       throw new RangeError(
         `Cannot ${op}: expected --n-facts, --backbone, --variant, --trained, --max-new, --out, ` +
-          `--no-generate or --train but got ${JSON.stringify(a)}`,
+          `--no-generate, --decode or --train but got ${JSON.stringify(a)}`,
       );
     }
   }
@@ -670,6 +683,7 @@ export function parseAmsSessionArgs(args: readonly string[]): AmsSessionArgs {
     trained,
     maxNew,
     generate,
+    decode: decode as GreedyDecode | undefined,
   };
   checkOptions(options);
   return { train, options, out };

@@ -35,7 +35,12 @@ export const AMS_MEM_LLM_MUTATIONS: readonly Mutation[] = [
     find: "out[j] = sum / heads;",
     replace: "out[j] = sum;",
     tests: TESTS,
-    filter: claims("mem_llm", "gpu_parity", "behaviour_end_to_end_lexical"),
+    filter: claims(
+      "mem_llm",
+      "gpu_parity",
+      "behaviour_end_to_end_lexical",
+      "behaviour_end_to_end_bytelm",
+    ),
     why: "the per-head attention weights summed instead of averaged (torch's " +
       "average_attn_weights): each bundle's weights sum to the head count",
   }),
@@ -52,7 +57,12 @@ export const AMS_MEM_LLM_MUTATIONS: readonly Mutation[] = [
     find: "? n >= this.cfg.kakeya_min_entries",
     replace: "? n > this.cfg.kakeya_min_entries",
     tests: TESTS,
-    filter: claims("mem_llm", "behaviour_end_to_end_lexical", "behaviour_rebuild_policy"),
+    filter: claims(
+      "mem_llm",
+      "behaviour_end_to_end_lexical",
+      "behaviour_end_to_end_bytelm",
+      "behaviour_rebuild_policy",
+    ),
     why: "the registry built only once n exceeds kakeya_min_entries: after the 8th write the " +
       "raw large fields are still stashed and no set is active",
   }),

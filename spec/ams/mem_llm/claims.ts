@@ -1,6 +1,6 @@
 /**
  * Claims of MemLLM4, AMS v4 end to end (impl/ams/mem_llm/): the write path, the decode
- * context, greedy generation with a soft prefix, the Kakeya build and memspec's rebuild
+ * context, greedy generation with a soft prefix (a stub LM and memspec's byte LM), the Kakeya build and memspec's rebuild
  * policy, the v4.7 tree top-k filter, weights and checkpoints, and bad input.
  *
  * @module
@@ -64,6 +64,23 @@ export const ML_END_TO_END_GENERATE = claim({
     "gives another text",
   source: `${MEM_LLM_SOURCE} (generate); spec/oracle/ams/mem_llm.ts greedyOracle`,
   bound: "failed checks and mismatched tokens == 0",
+  direction: "==",
+  kind: "behaviour",
+});
+
+/** End to end on memspec's byte LM (the committed checkpoint). */
+export const ML_END_TO_END_BYTELM = claim({
+  id: "ams.mem_llm.behaviour_end_to_end_bytelm",
+  statement: "on memspec's causal-bank byte LM as backbone (the committed checkpoint, d_LLM 64, " +
+    "bytes as tokens): after 6 writes (kakeya_min_entries 4) and 8 writes (Cfg4's 8) the store " +
+    "and registry checks of the lexical claim hold (consistency, one build, ≥ 2 active sets, " +
+    "invariants 3 and 4 against the canonical axes, a handle per entry, a finite [1, 12, 64] " +
+    "prefix, each bundle's attention summing to 1), and generate(prompt, 12) returns text: the " +
+    "12 bytes a host greedy loop (logits read back every byte, the original's loop) picks on " +
+    "the decode context's prefix",
+  source: `${MEM_LLM_SOURCE}; FluffyAIcode/AgentMemorySystem:tests/test_v45_smoke.py ` +
+    "(kakeya_min_entries 4, 6 writes); memspec's byte LM (impl/apps/ams_byte_lm_backbone.ts)",
+  bound: "failed checks and mismatched bytes == 0",
   direction: "==",
   kind: "behaviour",
 });

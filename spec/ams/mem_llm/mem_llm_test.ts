@@ -1,6 +1,6 @@
 /**
- * Proofs of MemLLM4's claims (./claims.ts) on the lexical backbone and a deterministic stub
- * causal LM (./_stub_lm.ts).
+ * Proofs of MemLLM4's claims (./claims.ts) on the lexical backbone, a deterministic stub
+ * causal LM (./_stub_lm.ts) and memspec's byte LM (the committed checkpoint).
  *
  * @module
  */
@@ -32,8 +32,10 @@ import {
 } from "../../oracle/ams/mem_llm.ts";
 import { dimsOf } from "../cross_bundle/_cases.ts";
 import { StubCausalLM } from "./_stub_lm.ts";
+import { ByteLMBackbone } from "../../../impl/apps/ams_byte_lm_backbone.ts";
 import {
   ML_DETERMINISM,
+  ML_END_TO_END_BYTELM,
   ML_END_TO_END_GENERATE,
   ML_END_TO_END_LEXICAL,
   ML_FAULT,
@@ -262,6 +264,63 @@ claimTest(ML_END_TO_END_GENERATE, async (): Promise<Measurement> => {
       m.dispose();
     }
   }
+  return {
+    figure: fails.length,
+    bound: 0,
+    pass: fails.length === 0,
+    detail: seen.join("; ") + (fails.length ? `; ${fails.join("; ")}` : ""),
+  };
+});
+
+claimTest(ML_END_TO_END_BYTELM, async (): Promise<Measurement> => {
+  await initGpu();
+  const before = liveBufferCount();
+  const fails: string[] = [];
+  const seen: string[] = [];
+  const steps = 12;
+  const bb = await ByteLMBackbone.load();
+  try {
+    for (const [minEntries, n] of [[4, 6], [8, 8]] as const) {
+      const r = await endToEnd(bb, minEntries, n);
+      fails.push(...r.fails);
+      const m = r.model;
+      try {
+        const text = await m.generate(PROMPT, steps);
+        // The original's loop on the host: [prefix; prompt; bytes so far], argmax of the last.
+        const d = bb.d, seq = [...bb.tokenize(PROMPT)], want: number[] = [];
+        for (let s = 0; s < steps; s++) {
+          const T = r.ctx.prefix.length / d + seq.length;
+          const x = new Float32Array(T * d);
+          x.set(r.ctx.prefix, 0);
+          x.set(bb.embedTokens(seq), r.ctx.prefix.length);
+          const logits = await bb.nextTokenLogits(x, 1, T);
+          let best = 0;
+          for (let v = 1; v < 256; v++) {
+            if (logits[(T - 1) * 256 + v]! > logits[(T - 1) * 256 + best]!) best = v;
+          }
+          want.push(best);
+          seq.push(best);
+        }
+        // generate returns the bytes decoded (a cut UTF-8 sequence replaced): compare texts.
+        const wantText = bb.detokenize(want);
+        if (typeof text !== "string" || text.length === 0 || text !== wantText) {
+          fails.push(
+            `generated ${JSON.stringify(text)}, the host loop ${JSON.stringify(wantText)}`,
+          );
+        }
+        seen.push(
+          `min ${minEntries}/${n} writes: ${m.registry.activeCount} active sets, builds ` +
+            `${m.kakeyaBuilds}, "${text}"`,
+        );
+      } finally {
+        m.dispose();
+      }
+    }
+  } finally {
+    bb.dispose();
+  }
+  const leaked = liveBufferCount() - before;
+  if (leaked !== 0) fails.push(`${leaked} GPU buffers leaked`);
   return {
     figure: fails.length,
     bound: 0,

@@ -7,6 +7,8 @@
 import {
   CausalBankLM,
   initGpu,
+  liveBufferCount,
+  type LMSubstrate,
   readCheckpointInfo,
   readTensors,
   saveCheckpoint,
@@ -20,6 +22,7 @@ import {
   amsByteLMCorpus,
   type AmsByteLMMeta,
   ByteLMBackbone,
+  type GreedyPrompt,
   loadAmsByteLM,
 } from "../../../impl/apps/ams_byte_lm_backbone.ts";
 import {
@@ -27,8 +30,12 @@ import {
   amsSessionModel,
   loadAmsSessionCheckpoint,
   parseAmsSessionArgs,
+  promptC,
+  promptD,
   runAmsSession,
 } from "../../../impl/apps/ams_session_cli.ts";
+import { promptA } from "../../../impl/ams/session/session.ts";
+import { SESSION_FACTS } from "../../../impl/ams/session/session_data.ts";
 import { claimTest, type Measurement, type SubFigure } from "../../_harness/claim.ts";
 import { checkFaults, type FaultCase, faultMeasurement } from "../../_harness/fault_case.ts";
 import { GATE_MODELS, gateKey, gateRuns, GENERATION_N } from "./_gate.ts";
@@ -37,6 +44,7 @@ import {
   GATE_BYTE_LM_CHECKPOINT,
   GATE_FAULT,
   GATE_GENERATION,
+  GATE_INCREMENTAL_DECODE,
   GATE_MERGE_V47,
   GATE_TIER1,
   GATE_V4_DIVERGENCE,
@@ -187,6 +195,184 @@ claimTest(GATE_BYTE_LM_BACKBONE, async (): Promise<Measurement> => {
   } finally {
     bb.dispose();
   }
+});
+
+/** The bytes of `out` differing from `want` (a length mismatch counts every missing byte). */
+function differingBytes(out: ArrayLike<number>, want: ArrayLike<number>): number {
+  let n = Math.abs(out.length - want.length);
+  for (let j = 0; j < Math.min(out.length, want.length); j++) if (out[j] !== want[j]) n++;
+  return n;
+}
+
+/**
+ * Incremental against rerun (and, when `host`, against the host loop) for one batch, `n` bytes,
+ * plus the shorter runs as prefixes of the longest; returns the differing bytes and the
+ * incremental bytes.
+ */
+async function decodeAgreement(
+  bb: ByteLMBackbone,
+  prompts: readonly GreedyPrompt[],
+  n: number,
+  shorter: readonly number[],
+  host: boolean,
+): Promise<{ vsRerun: number; vsHost: number; vsShorter: number; bytes: Uint8Array[] }> {
+  const inc = await bb.generateGreedy(prompts, n, { decode: "incremental" });
+  const rerun = await bb.generateGreedy(prompts, n, { decode: "rerun" });
+  let vsRerun = 0, vsHost = 0, vsShorter = 0;
+  for (const [i, p] of prompts.entries()) {
+    vsRerun += differingBytes(inc[i]!.bytes, rerun[i]!.bytes);
+    if (host) {
+      const h = await hostGreedy(bb, p.prefix ?? new Float32Array(0), p.ids, n);
+      vsHost += differingBytes(inc[i]!.bytes, h);
+    }
+  }
+  for (const k of shorter) {
+    const short = await bb.generateGreedy(prompts, k);
+    for (const [i, s] of short.entries()) {
+      vsShorter += differingBytes(s.bytes, inc[i]!.bytes.subarray(0, k));
+    }
+  }
+  return { vsRerun, vsHost, vsShorter, bytes: inc.map((g) => g.bytes) };
+}
+
+claimTest(GATE_INCREMENTAL_DECODE, async (): Promise<Measurement> => {
+  await initGpu();
+  const before = liveBufferCount();
+  const bb = await ByteLMBackbone.load();
+  let vsRerun = 0, vsHost = 0, vsShorter = 0, refusals = 0, controls = 0;
+  const detail: string[] = [];
+  const ms: number[] = [];
+  try {
+    const d = bb.d;
+    const soft = (rows: number, k: number) =>
+      Float32Array.from({ length: rows * d }, (_, i) => Math.sin(i * 0.37 + k) * 0.1);
+    const ids = (s: string) => bb.tokenize(s);
+    // Mode D's shape alone (700+ bytes), then a ragged batch of short prompts.
+    const dPrompt: GreedyPrompt = {
+      ids: ids(promptD(SESSION_FACTS.slice(0, 10), "Where did I travel last summer?")),
+    };
+    const batch: GreedyPrompt[] = [
+      { ids: ids(promptA("What is my dog's name?")) },
+      { prefix: soft(12, 0), ids: ids(promptA("What is my job?")) },
+      { prefix: soft(1, 1), ids: ids(promptC(SESSION_FACTS[3]!, "Who is my favorite composer?")) },
+      { ids: [10] },
+      { prefix: soft(12, 2), ids: [65, 58] },
+    ];
+    // D: 8 bytes (each rerun and host step reads 700+ positions), against both; the batch:
+    // 24 bytes against the rerun (property_byte_lm_backbone holds the default decode to the
+    // host loop on this checkpoint too).
+    const runs = [[[dPrompt], 8, [1, 5], true], [batch, 24, [1, 2, 9], false]] as const;
+    let bytes: Uint8Array[] = [];
+    for (const [ps, n, shorter, host] of runs) {
+      const t0 = performance.now();
+      const r = await decodeAgreement(bb, ps, n, shorter, host);
+      vsRerun += r.vsRerun;
+      vsHost += r.vsHost;
+      vsShorter += r.vsShorter;
+      bytes = r.bytes;
+      ms.push(performance.now() - t0);
+    }
+    const dec = new TextDecoder();
+    detail.push(
+      `checkpoint: a ${dPrompt.ids.length}-byte D prompt × 8 bytes and a batch of 5 × 24; ` +
+        `e.g. ${JSON.stringify(bytes.slice(0, 3).map((b) => dec.decode(b)))}`,
+    );
+    // Controls: another question (batch row 0 asks for the dog), another soft prefix (row 4).
+    const [otherQ, otherPrefix] = await bb.generateGreedy([
+      { ids: ids(promptA("What is my job?")) },
+      { prefix: soft(12, 0), ids: batch[4]!.ids },
+    ], 24);
+    if (differingBytes(otherQ!.bytes, bytes[0]!) > 0) controls++;
+    if (differingBytes(otherPrefix!.bytes, bytes[4]!) > 0) controls++;
+    // Seeded untrained LMs of both banks (chunked scan, W = 3), and a gated one.
+    const small = (substrate: LMSubstrate) =>
+      ByteLMBackbone.create(
+        new CausalBankLM({
+          substrate,
+          embeddingDim: 8,
+          readoutHidden: 8,
+          linearModes: 16,
+          localHidden: 8,
+          localWindow: 3,
+          scanMethod: "chunked",
+          scanChunk: 4,
+          maxSeqLen: 256,
+          seed: 7,
+        }),
+      );
+    const smallPrompts: GreedyPrompt[] = [
+      { ids: ids("User: I live in Oslo.\nUser: Where do I live?\nAssistant:") },
+      { prefix: Float32Array.from({ length: 3 * 8 }, (_, i) => Math.cos(i)), ids: [72, 105] },
+      { ids: [33] },
+    ];
+    for (const sub of ["frozen", "learned_recurrence"] as const) {
+      const lm = await small(sub);
+      try {
+        if (!lm.incremental) refusals++;
+        const t0 = performance.now();
+        const r = await decodeAgreement(lm, smallPrompts, 20, [1, 5], true);
+        ms.push(performance.now() - t0);
+        vsRerun += r.vsRerun;
+        vsHost += r.vsHost;
+        vsShorter += r.vsShorter;
+      } finally {
+        lm.dispose();
+      }
+    }
+    const gated = await small("gated_delta");
+    try {
+      if (gated.incremental) refusals++;
+      const failures = await checkFaults([{
+        name: "incremental decode on a gated substrate",
+        run: () => gated.generateGreedy(smallPrompts, 4, { decode: "incremental" }),
+        expect: RangeError,
+        mentions: ["gated_delta", 'decode "rerun"'],
+      }]);
+      refusals += failures.length;
+      const [byDefault, byRerun] = [
+        await gated.generateGreedy(smallPrompts, 6),
+        await gated.generateGreedy(smallPrompts, 6, { decode: "rerun" }),
+      ];
+      vsRerun += byDefault.reduce((s, g, i) => s + differingBytes(g.bytes, byRerun[i]!.bytes), 0);
+    } finally {
+      gated.dispose();
+    }
+  } finally {
+    bb.dispose();
+  }
+  const leaked = liveBufferCount() - before;
+  const parts: SubFigure[] = [
+    { name: "bytes differing: incremental vs rerun", figure: vsRerun, bound: 0, direction: "==" },
+    {
+      name: "bytes differing: incremental vs host loop",
+      figure: vsHost,
+      bound: 0,
+      direction: "==",
+    },
+    {
+      name: "bytes differing: shorter runs vs the longest",
+      figure: vsShorter,
+      bound: 0,
+      direction: "==",
+    },
+    { name: "refusals failing (flag or typed error)", figure: refusals, bound: 0, direction: "==" },
+    {
+      name: "controls: prompt and prefix change the bytes",
+      figure: controls,
+      bound: 2,
+      direction: ">=",
+    },
+    { name: "GPU buffers leaked", figure: leaked, bound: 0, direction: "==" },
+  ];
+  const figure = vsRerun + vsHost + vsShorter;
+  return {
+    figure,
+    bound: 0,
+    pass: true,
+    parts,
+    detail: detail.join("; ") + "; small LMs: frozen and learned recurrence, 3 prompts × 20 " +
+      `bytes; ms ${ms.map((x) => x.toFixed(0)).join(", ")}`,
+  };
 });
 
 claimTest(GATE_BYTE_LM_CHECKPOINT, async (): Promise<Measurement> => {
@@ -445,6 +631,12 @@ claimTest(GATE_FAULT, async (): Promise<Measurement> => {
         run: () => parseAmsSessionArgs(["--variant", "v5"]),
         expect: RangeError,
         mentions: ["variant"],
+      },
+      {
+        name: "decode kv-cache",
+        run: () => parseAmsSessionArgs(["--decode", "kv-cache"]),
+        expect: RangeError,
+        mentions: ["decode", "kv-cache"],
       },
     ];
     // A byte-LM checkpoint of another configuration (E = 8), saved for this case.
