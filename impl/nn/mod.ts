@@ -41,3 +41,13 @@ export {
   TransformerEncoderLayer,
   type TransformerEncoderLayerOptions,
 } from "./transformer_encoder/transformer_encoder.ts";
+export {
+  gru,
+  gruInitValues,
+  gruMaxHidden,
+  gruParameterNames,
+  gruShapes,
+  type GruWeights,
+  initGruWeights,
+  MAX_GRU_HIDDEN,
+} from "./gru/gru.ts";
