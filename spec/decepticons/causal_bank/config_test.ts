@@ -161,7 +161,7 @@ const INVALID: Bad[] = [
     "patch leak",
     { patchSize: 4 },
     "RangeError",
-    /patchSize 4 > 1 requires patchDecoder "causal".*leaks future/,
+    /patchSize 4 > 1 requires a causal patchDecoder \("mlp_factored", "autoregressive" or "hybrid"\).*leaks future/,
   ],
   [
     "unknown mode",
@@ -179,7 +179,7 @@ const INVALID: Bad[] = [
     "unknown decoder",
     { patchDecoder: "mlp" },
     "RangeError",
-    /patchDecoder must be one of "none", "causal"/,
+    /patchDecoder must be one of "none", "mlp_factored", "autoregressive", "hybrid"/,
   ],
   ["mode type", { substrateMode: 3 }, "TypeError", /substrateMode must be a string, one of/],
   ["modes zero", { linearModes: 0 }, "RangeError", /linearModes must be an integer >= 1, got 0/],
@@ -214,7 +214,9 @@ const VALID: Partial<CausalBankConfig>[] = [
   { substrateMode: "gated_delta", stateDim: 16, numHeads: 4, stateImpl: "scan" },
   { substrateMode: "learned_recurrence", linearImpl: "scan" },
   { stateDim: 8, numHeads: 8 },
-  { patchSize: 4, patchDecoder: "causal" },
+  { patchSize: 4, patchDecoder: "hybrid" },
+  { patchSize: 4, patchDecoder: "mlp_factored", enableLocal: false },
+  { patchSize: 2, patchDecoder: "autoregressive", enableLocal: false },
   { halfLifeMin: 2, halfLifeMax: 2 },
 ];
 
