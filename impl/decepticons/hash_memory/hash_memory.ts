@@ -88,7 +88,7 @@ export interface HashMemoryOptions {
 }
 
 /** The score given to a masked key: exp(−10³⁰ − m) is exactly 0 in f32. */
-export const HASH_MASKED_SCORE = -1e30;
+export const HASH_MASKED_SCORE: number = -1e30;
 
 const OP = "HashMemory";
 

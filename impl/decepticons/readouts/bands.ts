@@ -86,7 +86,7 @@ export interface BandsSettings {
   hidden: readonly number[];
   /** tied_recursive: applications of the shared block (default 2). */
   depth?: number;
-  /** routed_sqrelu_experts / tied_embed_readout: experts per band unless `bandExperts` says (default 4). */
+  /** Routed and tied-embedding bands: experts per band unless `bandExperts` says (default 4). */
   experts?: number;
   /** Experts per band (length n); 0 makes the band static (a linear map of x). */
   bandExperts?: readonly number[];
@@ -122,6 +122,9 @@ export class BandsReadout implements CausalBankReadout {
   #disposed = false;
 
   /**
+   * Checks the settings, then builds one readout per band, each tensor drawn from its own
+   * stream keyed by (seed, name).
+   *
    * @param settings bands, modes, kind, hidden widths and the kind's options
    * @param options input width (M + E), vocabulary, seed and name prefix
    * @throws {TypeError|RangeError} naming the bad field (a zero band width, a kind bands cannot
@@ -251,7 +254,8 @@ export class BandsReadout implements CausalBankReadout {
 
   /**
    * Logits [B, T, V] = Σ over bands, and the summed balance loss of the routed bands (null when
-   * no band routes). `ctx.embedding` is required when a band is tied_embed_readout. Call inside `tidy()`.
+   * no band routes). `ctx.embedding` is required when a band is tied_embed_readout. Call
+   * inside `tidy()`.
    *
    * @throws {TypeError} when u is not a live f32 [B, T, M + E] tensor (or a tied band lacks the
    *   embedding). @throws {RangeError} for an empty batch.

@@ -70,6 +70,9 @@ export class GatedMix {
   #disposed = false;
 
   /**
+   * Checks the arguments, then uploads the gate's weights, drawn from their own stream keyed
+   * by (seed, name).
+   *
    * @param localScale the gate's ceiling s: finite, > 0
    * @param options seed and name prefix of the gate's parameters
    * @throws {TypeError|RangeError} naming the bad field, before any GPU work.

@@ -41,7 +41,7 @@ export type {
   ReadoutOutput,
 } from "./_common.ts";
 
-/** The kinds {@link buildReadout} builds: the config's readout kinds, spelled alike, and "bands". */
+/** What {@link buildReadout} builds: the config's readout kinds (one spelling) and "bands". */
 export const READOUT_SPEC_KINDS = [...READOUT_KINDS, "bands"] as const;
 /** A readout kind. */
 export type ReadoutSpecKind = typeof READOUT_SPEC_KINDS[number];

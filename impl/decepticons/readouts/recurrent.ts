@@ -63,6 +63,9 @@ export class RecurrentReadout implements CausalBankReadout {
   #disposed = false;
 
   /**
+   * Checks the arguments, then uploads the GRU and output layer, each tensor drawn from its
+   * own stream keyed by (seed, name).
+   *
    * @param hidden the GRU's hidden width H (integer ≥ 1)
    * @param options input width, vocabulary, seed and name prefix
    * @throws {TypeError|RangeError} naming the bad field, before any GPU work.

@@ -174,6 +174,9 @@ export class RoutedExpertsReadout implements CausalBankReadout {
   #disposed = false;
 
   /**
+   * Checks the arguments, then uploads the router and the experts, each tensor drawn from its
+   * own stream keyed by (seed, name).
+   *
    * @param hidden each expert's hidden width H (integer ≥ 1)
    * @param experts number of experts E (integer ≥ 2)
    * @param options input width, vocabulary, seed and name prefix

@@ -78,6 +78,9 @@ export class TiedEmbedReadout implements CausalBankReadout {
   #disposed = false;
 
   /**
+   * Checks the arguments, then uploads the readout's parameters, each drawn from its own
+   * stream keyed by (seed, name).
+   *
    * @param settings hidden width, experts, embedding width, normalisation
    * @param options input width, vocabulary, seed and name prefix
    * @throws {TypeError|RangeError} naming the bad field, before any GPU work.

@@ -61,6 +61,9 @@ export class TiedRecursiveReadout implements CausalBankReadout {
   #disposed = false;
 
   /**
+   * Checks the arguments, then uploads the readout's parameters, each drawn from its own
+   * stream keyed by (seed, name).
+   *
    * @param hidden hidden width H (integer ≥ 1)
    * @param depth applications D of the shared block (integer ≥ 1)
    * @param options input width, vocabulary, seed and name prefix

@@ -89,6 +89,9 @@ export class SubstrateBankRouter {
   #disposed = false;
 
   /**
+   * Checks every option, then uploads the router's parameters (the shipped weights, or drawn
+   * per name from `seed`).
+   *
    * @throws {TypeError|RangeError} naming the field (banks > modes refused), before any GPU
    *   work.
    */

@@ -80,7 +80,11 @@ export class MagnitudeNormalizer {
   readonly #prefix: string;
   #disposed = false;
 
-  /** @throws {TypeError|RangeError} naming the field, before any GPU work. */
+  /**
+   * Checks every option, then uploads γ (the shipped value, or drawn per name from `seed`).
+   *
+   * @throws {TypeError|RangeError} naming the field, before any GPU work.
+   */
   constructor(options: MagnitudeOptions) {
     const o = checkObject(OP, "options", options);
     const M = checkInt(OP, "modes", o.modes, 1, 65536);

@@ -68,7 +68,12 @@ export class ModeSelector {
   readonly #prefix: string;
   #disposed = false;
 
-  /** @throws {TypeError|RangeError} naming the field, before any GPU work. */
+  /**
+   * Checks every option, then uploads the selector's parameters (the shipped weights, or drawn
+   * per name from `seed`).
+   *
+   * @throws {TypeError|RangeError} naming the field, before any GPU work.
+   */
   constructor(options: ModeSelectorOptions) {
     const o = checkObject(OP, "options", options);
     const M = checkInt(OP, "modes", o.modes, 1, 65536);

@@ -99,7 +99,12 @@ export class OverwriteGate {
   readonly #d: Tensor;
   #disposed = false;
 
-  /** @throws {TypeError|RangeError} naming the field, before any GPU work. */
+  /**
+   * Checks every option, then uploads the decays and the gate's parameters (the shipped
+   * weights, or drawn per name from `seed`).
+   *
+   * @throws {TypeError|RangeError} naming the field, before any GPU work.
+   */
   constructor(options: OverwriteGateOptions) {
     const o = checkObject(OP, "options", options);
     const d = checkFiniteList(OP, "decays", o.decays);

@@ -72,7 +72,7 @@ export interface TemporalAttentionOptions {
 }
 
 /** The score given to a future snapshot: exp(−10³⁰ − m) is exactly 0 in f32. */
-export const TEMPORAL_MASKED_SCORE = -1e30;
+export const TEMPORAL_MASKED_SCORE: number = -1e30;
 
 const OP = "TemporalAttention";
 
@@ -93,6 +93,9 @@ export class TemporalAttention {
   #disposed = false;
 
   /**
+   * Checks every option, then uploads the projections (the shipped weights, or drawn per name
+   * from `seed`).
+   *
    * @throws {TypeError} naming snapshotInterval when it is missing (the mask is mandatory),
    *   or another field. @throws {RangeError} for a value out of range. Before any GPU work.
    */

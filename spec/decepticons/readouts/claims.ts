@@ -30,6 +30,10 @@ export const READOUT_FIXTURE = claim({
   source: `${READOUTS}; ${BANK}; ${FIXTURE}`,
   bound: "|oracle - torch| <= 1e-12·max(|torch|, 1) per value (FIXTURE_F64_REL)",
   kind: "parity",
+  divergence: "memspec's GELU is the tanh approximation its kernels compute; the original's " +
+    "readouts use nn.GELU's exact erf form (the two differ by at most about 5e-4 per " +
+    "activation). The fixture runs torch's GELU(approximate='tanh') on both sides, so this " +
+    "claim checks the readouts' structure, not the original's activation bit for bit.",
 });
 
 /** The GPU forward against the oracle on the same f32 weights. */
