@@ -24,6 +24,11 @@
  * in the byte embeddings, and cross-validation on the training stories kept `"last"`
  * (spec/amygdala/activations/claims.ts records the figures).
  *
+ * {@link StackByteLM} is the second model: a nonlinear local layer (a GELU MLP over the last W
+ * byte embeddings) under the same frozen decay bank, whose last-byte state is a recency-weighted
+ * bag of nonlinear W-byte features, not only a position-weighted unigram count; its trained
+ * checkpoint ({@link STACK_LM_CHECKPOINT}) is what the amygdala held-out AUROC claim reads.
+ *
  * @example States of two texts (an untrained tiny model)
  * ```ts
  * import { CausalBankLM, initGpu, liveBufferCount } from "../mod.ts";
@@ -51,21 +56,29 @@
  * @module
  */
 import {
+  Adam,
   add,
+  backward,
   buildDecayBank,
   CAUSAL_BANK_DEFAULTS,
   CAUSAL_BANK_LM_DEFAULTS,
   type CausalBankLM,
   type CausalBankLMConfig,
+  clipGradNorm,
   concat,
+  crossEntropy,
   embedding,
   gelu,
   linearRecurrence,
+  loadCheckpoint,
   matmul,
   mul,
   noGrad,
+  readCheckpointInfo,
   readTensors,
   reshape,
+  Rng,
+  saveCheckpoint,
   sigmoid,
   slice,
   sub,
@@ -220,16 +233,8 @@ export class ByteLMActivations implements ActivationSource {
     );
     let hLoc: Tensor | null = null;
     if (c.localWindow > 0) {
-      const cols: Tensor[] = [reshape(tokens, [b, t, 1])];
-      for (let j = 1; j < c.localWindow; j++) {
-        const pad = tensor(new Int32Array(b * Math.min(j, t)).fill(-1), [b, Math.min(j, t)], {
-          dtype: "i32",
-        });
-        const shifted = j >= t ? pad : concat([pad, slice(tokens, [0, 0], [b, t - j])], 1);
-        cols.push(reshape(shifted, [b, t, 1]));
-      }
       const window = reshape(
-        embedding(this.#p("embedding"), concat(cols, 2)),
+        embedding(this.#p("embedding"), windowIds(tokens, c.localWindow)),
         [b, t, c.localWindow * c.embeddingDim],
       );
       hLoc = gelu(add(matmul(window, this.#p("local_w")), this.#p("local_b")));
@@ -326,4 +331,416 @@ function poolMean(all: Float32Array, bytes: readonly Uint8Array[], T: number, h:
     for (let k = 0; k < h; k++) out[i * h + k]! /= n;
   });
   return out;
+}
+
+/** How {@link StackByteLM} trains: Adam on seeded random windows of the byte corpus. */
+export interface WindowTraining {
+  steps: number;
+  batch: number;
+  seqLen: number;
+  lr: number;
+  seed: number;
+}
+
+/**
+ * Adam (gradient-norm clip 1) on `steps` batches of `batch` windows of seqLen + 1 bytes of
+ * `corpus`, drawn by a seeded sampler; returns the loss read back every steps/4 steps and at the
+ * last step. Deterministic for given parameters, corpus and options.
+ *
+ * @throws {RangeError} for a corpus shorter than seqLen + 2 bytes.
+ */
+export async function trainOnWindows(
+  params: Tensor[],
+  forward: (tokens: Tensor) => Tensor,
+  corpus: Uint8Array,
+  o: WindowTraining,
+): Promise<number[]> {
+  if (corpus.length < o.seqLen + 2) {
+    throw new RangeError(
+      `Cannot train on windows of the corpus: expected at least ${o.seqLen + 2} bytes but got ` +
+        `${corpus.length}`,
+    );
+  }
+  const opt = new Adam(params, { lr: o.lr });
+  const rng = new Rng(o.seed);
+  const losses: number[] = [];
+  const every = Math.max(1, Math.floor(o.steps / 4));
+  try {
+    for (let s = 0; s < o.steps; s++) {
+      const n = o.batch * o.seqLen;
+      const ids = new Int32Array(n);
+      const tgt = new Int32Array(n);
+      for (let b = 0; b < o.batch; b++) {
+        const at = rng.int(corpus.length - o.seqLen - 1);
+        for (let t = 0; t < o.seqLen; t++) {
+          ids[b * o.seqLen + t] = corpus[at + t]!;
+          tgt[b * o.seqLen + t] = corpus[at + t + 1]!;
+        }
+      }
+      const loss = tidy(() => {
+        const tok = tensor(ids, [o.batch, o.seqLen], { dtype: "i32" });
+        const logits = reshape(forward(tok), [n, 256]);
+        const l = crossEntropy(logits, tensor(tgt, [n], { dtype: "i32" }));
+        backward(l);
+        clipGradNorm(params, 1);
+        opt.step();
+        opt.zeroGrad();
+        return l;
+      });
+      if ((s + 1) % every === 0 || s === o.steps - 1) {
+        losses.push(((await readTensors([loss])) as Float32Array[])[0]![0]!);
+      }
+      loss.dispose();
+    }
+  } finally {
+    opt.dispose();
+  }
+  return losses;
+}
+
+/** Configuration of {@link StackByteLM}. */
+export interface StackByteLMConfig {
+  /** Byte embedding width E. */
+  embeddingDim: number;
+  /** Bytes W the local layer reads (t … t − W + 1). */
+  window: number;
+  /** Width F of the local layer's features. */
+  localHidden: number;
+  /** Modes M of the frozen decay bank over the local features. */
+  linearModes: number;
+  /** Width of the readout's hidden layer. */
+  readoutHidden: number;
+  /** Seed of every parameter. */
+  seed: number;
+}
+
+/**
+ * The two-layer byte LM of the amygdala activations claim, chosen by cross-validation on the
+ * concept corpus's training stories (bench/amygdala_cv.ts): W = 6, F = 64, M = 256, E = 16,
+ * readout hidden 64, seed 7.
+ */
+export const STACK_LM_CONFIG: Readonly<StackByteLMConfig> = Object.freeze({
+  embeddingDim: 16,
+  window: 6,
+  localHidden: 64,
+  linearModes: 256,
+  readoutHidden: 64,
+  seed: 7,
+});
+
+/** How the stack LM is trained: 600 Adam steps of 8 windows of 64 bytes, lr 3e-3, seed 7. */
+export const STACK_LM_TRAINING: Readonly<WindowTraining> = Object.freeze({
+  steps: 600,
+  batch: 8,
+  seqLen: 64,
+  lr: 3e-3,
+  seed: 7,
+});
+
+/**
+ * The trained stack LM's committed checkpoint (255 KB), rebuilt bit for bit on one machine by
+ * `npx -y deno@2.9.6 run --allow-read=. --allow-write=fixtures/checkpoints --allow-env
+ * bench/amygdala_stack_lm.ts` ({@link STACK_LM_CONFIG} trained by {@link STACK_LM_TRAINING} on
+ * fixtures/corpus/byte_lm.txt).
+ */
+export const STACK_LM_CHECKPOINT = "fixtures/checkpoints/amygdala_stack_lm.safetensors";
+
+/** The exposed layers of {@link StackByteLM}, by index. */
+export const STACK_LM_LAYER_NAMES: readonly string[] = Object.freeze([
+  "embedding",
+  "local",
+  "bank",
+  "readout",
+]);
+
+/**
+ * A two-layer byte LM whose state is a nonlinear function of the history: a local layer
+ * u_t = GELU([x_t … x_{t−W+1}] W_u + b_u) over the last W byte embeddings (ids before the text
+ * embed as zero rows), whose features a frozen decay bank (CausalBankLM's, half-lives 1.5 … 512
+ * bytes) sums over the whole past, S_t = a ⊙ S_{t−1} + u_t P, read by
+ * logits = GELU([S_t, u_t] W₁ + b₁) U + c. S_t is a recency-weighted bag of nonlinear features
+ * of W-byte windows (word pieces), where the one-layer frozen bank's state is linear in the
+ * byte embeddings (a position-weighted unigram count).
+ *
+ * @example Layers of an untrained model (pooled at each text's last byte)
+ * ```ts
+ * import { initGpu, liveBufferCount } from "../mod.ts";
+ * import { StackByteLM } from "./byte_lm_activations.ts";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await initGpu();
+ * const before = liveBufferCount();
+ * const lm = new StackByteLM({
+ *   embeddingDim: 4, window: 3, localHidden: 6, linearModes: 8, readoutHidden: 5, seed: 1,
+ * });
+ * const acts = await lm.source().activate(["I feel calm.", "Rain."]);
+ * deepStrictEqual(acts.layers.get(2)!.pooled.length, 2 * 8);
+ * lm.dispose();
+ * deepStrictEqual(liveBufferCount(), before);
+ * ```
+ */
+export class StackByteLM {
+  /** The configuration. */
+  readonly config: Readonly<StackByteLMConfig>;
+  /**
+   * `embedding` [256, E], `local_w` [W·E, F], `local_b`, `in_proj` [F, M], `readout_w`
+   * [M + F, R], `readout_b`, `out_w` [R, 256], `out_b`.
+   */
+  readonly parameters: ReadonlyMap<string, Tensor>;
+  readonly #decays: Float32Array;
+
+  /**
+   * @param config widths and seed (see {@link StackByteLMConfig})
+   * @throws {RangeError} for a width or window that is not an integer in [1, 4096], or a seed
+   *   outside [0, 2^32).
+   */
+  constructor(config: StackByteLMConfig) {
+    for (
+      const k of ["embeddingDim", "window", "localHidden", "linearModes", "readoutHidden"] as const
+    ) {
+      const v = config[k];
+      if (!Number.isInteger(v) || v < 1 || v > 4096) {
+        throw new RangeError(
+          `Cannot build the stack byte LM: expected ${k} an integer in [1, 4096] but got ${v}`,
+        );
+      }
+    }
+    this.config = Object.freeze({ ...config });
+    const { embeddingDim: E, window: W, localHidden: F, linearModes: M, readoutHidden: R } = config;
+    const rng = new Rng(config.seed);
+    const xavier = (i: number, o: number) => {
+      const v = new Float32Array(i * o);
+      const b = Math.sqrt(6 / (i + o));
+      for (let k = 0; k < v.length; k++) v[k] = (2 * rng.uniform() - 1) * b;
+      return tensor(v, [i, o], { requiresGrad: true });
+    };
+    const zerosOf = (n: number) => tensor(new Float32Array(n), [n], { requiresGrad: true });
+    this.parameters = new Map<string, Tensor>([
+      ["embedding", tensor(rng.normals(256 * E, 1), [256, E], { requiresGrad: true })],
+      ["local_w", xavier(W * E, F)],
+      ["local_b", zerosOf(F)],
+      ["in_proj", xavier(F, M)],
+      ["readout_w", xavier(M + F, R)],
+      ["readout_b", zerosOf(R)],
+      ["out_w", xavier(R, 256)],
+      ["out_b", zerosOf(256)],
+    ]);
+    // CausalBankLM's frozen bank (its default half-lives) over the F local features.
+    this.#decays = buildDecayBank({
+      ...CAUSAL_BANK_DEFAULTS,
+      embeddingDim: F,
+      linearModes: M,
+      maxSeqLen: 2048,
+      halfLifeMin: CAUSAL_BANK_LM_DEFAULTS.halfLifeMin,
+      halfLifeMax: CAUSAL_BANK_LM_DEFAULTS.halfLifeMax,
+      substrateMode: "frozen",
+      stateDim: 0,
+      stateImpl: "scan",
+      numHeads: 1,
+      enableLocal: false,
+    }).decays;
+  }
+
+  #p(name: string): Tensor {
+    return this.parameters.get(name)!;
+  }
+
+  /**
+   * Embeddings x [B, T, E], local features u [B, T, F], bank states S [B, T, M] and readout
+   * hidden [B, T, R] of tokens [B, T] (i32). Records GPU work only; call inside `tidy()`.
+   */
+  states(tokens: Tensor): { x: Tensor; u: Tensor; s: Tensor; h: Tensor } {
+    const [b, t] = tokens.shape as [number, number];
+    const c = this.config;
+    const x = embedding(this.#p("embedding"), tokens);
+    const win = reshape(
+      embedding(this.#p("embedding"), windowIds(tokens, c.window)),
+      [b, t, c.window * c.embeddingDim],
+    );
+    const u = gelu(add(matmul(win, this.#p("local_w")), this.#p("local_b")));
+    const M = c.linearModes;
+    const host = new Float32Array(b * t * M);
+    for (let i = 0; i < b * t; i++) host.set(this.#decays, i * M);
+    const s = linearRecurrence(tensor(host, [b, t, M]), matmul(u, this.#p("in_proj")), {
+      method: "sequential",
+    }).h;
+    const h = gelu(add(matmul(concat([s, u], 2), this.#p("readout_w")), this.#p("readout_b")));
+    return { x, u, s, h };
+  }
+
+  /** Next-byte logits [B, T, 256] of tokens [B, T] (i32). Call inside `tidy()`. */
+  forward(tokens: Tensor): Tensor {
+    return add(matmul(this.states(tokens).h, this.#p("out_w")), this.#p("out_b"));
+  }
+
+  /** Trains every parameter with {@link trainOnWindows}; returns its logged losses. */
+  train(corpus: Uint8Array, o: WindowTraining): Promise<number[]> {
+    return trainOnWindows([...this.parameters.values()], (t) => this.forward(t), corpus, o);
+  }
+
+  /**
+   * The model's layers as an amygdala activation source: 0 `embedding` (a function of the last
+   * byte alone), 1 `local`, 2 `bank`, 3 `readout` (see the class doc); each text's states pooled
+   * at its last byte (right padding) or, with `"mean"`, over its own bytes, and per byte when
+   * `activate`'s `options.tokens` is set. One forward pass and one host sync per call.
+   *
+   * @throws {TypeError} for a pooling other than `"last"` and `"mean"`.
+   */
+  source(pooling: BytePooling = "last"): ActivationSource {
+    if (pooling !== "last" && pooling !== "mean") {
+      throw new TypeError(
+        `Cannot read the stack byte LM's states: expected pooling "last" or "mean" but got ` +
+          `${JSON.stringify(pooling)}`,
+      );
+    }
+    const c = this.config;
+    const sizes = [c.embeddingDim, c.localHidden, c.linearModes, c.readoutHidden];
+    return {
+      layers: [0, 1, 2, 3],
+      hiddenSizes: sizes,
+      activate: async (texts: readonly string[], options: { tokens?: boolean } = {}) => {
+        const bytes = encodeTexts(texts, 2048);
+        const B = bytes.length;
+        const T = Math.max(...bytes.map((b) => b.length));
+        const ids = new Int32Array(B * T);
+        const mask = new Uint8Array(B * T);
+        bytes.forEach((b, i) => {
+          ids.set(b, i * T);
+          mask.fill(1, i * T, i * T + b.length);
+        });
+        const outs = noGrad(() =>
+          tidy(() => {
+            const s = this.states(tensor(ids, [B, T], { dtype: "i32" }));
+            return [s.x, s.u, s.s, s.h];
+          })
+        );
+        let host: Float32Array[];
+        try {
+          host = (await readTensors(outs)) as Float32Array[];
+        } finally {
+          for (const o of outs) o.dispose();
+        }
+        const layers = new Map<number, LayerActivations>();
+        sizes.forEach((h, l) => {
+          const pooled = pooling === "last"
+            ? poolLast(host[l]!, mask, B, T, h, "right")
+            : poolMean(host[l]!, bytes, T, h);
+          const all = host[l]!;
+          const tokens = options.tokens
+            ? bytes.map((b, i) => all.slice(i * T * h, (i * T + b.length) * h))
+            : undefined;
+          layers.set(l, {
+            hidden: h,
+            pooled: Float32Array.from(pooled),
+            ...(tokens ? { tokens } : {}),
+          });
+        });
+        return { layers };
+      },
+    };
+  }
+
+  /** Releases every parameter. */
+  dispose(): void {
+    for (const t of this.parameters.values()) t.dispose();
+  }
+}
+
+/**
+ * The ids of each position's window [B, T, W], newest first: column j holds the id j steps back,
+ * −1 before the text's start (an id that embeds as a zero row). Records GPU work only.
+ */
+function windowIds(tokens: Tensor, w: number): Tensor {
+  const [b, t] = tokens.shape as [number, number];
+  const cols: Tensor[] = [reshape(tokens, [b, t, 1])];
+  for (let j = 1; j < w; j++) {
+    const n = Math.min(j, t);
+    const pad = tensor(new Int32Array(b * n).fill(-1), [b, n], { dtype: "i32" });
+    const shifted = j >= t ? pad : concat([pad, slice(tokens, [0, 0], [b, t - j])], 1);
+    cols.push(reshape(shifted, [b, t, 1]));
+  }
+  return concat(cols, 2);
+}
+
+/**
+ * The UTF-8 bytes of each text.
+ *
+ * @throws {CorpusError} for an empty text or one longer than `max` bytes.
+ */
+function encodeTexts(texts: readonly string[], max: number): Uint8Array[] {
+  const enc = new TextEncoder();
+  return texts.map((s, i) => {
+    const b = enc.encode(s);
+    if (b.length === 0 || b.length > max) {
+      throw new CorpusError(
+        `Cannot compute byte-LM activations of text ${i} ${JSON.stringify(s.slice(0, 40))}: ` +
+          `expected 1 to ${max} bytes but got ${b.length}`,
+      );
+    }
+    return b;
+  });
+}
+
+/** The meta.kind of a {@link STACK_LM_CHECKPOINT}. */
+export const STACK_LM_KIND = "memspec.amygdala.stack_lm";
+
+/**
+ * Trains {@link STACK_LM_CONFIG} by {@link STACK_LM_TRAINING} on `corpus` and saves it at `path`
+ * (meta: kind, config, training, losses); returns the model.
+ */
+export async function buildStackByteLM(
+  corpus: Uint8Array,
+  path: string = STACK_LM_CHECKPOINT,
+): Promise<StackByteLM> {
+  const lm = new StackByteLM({ ...STACK_LM_CONFIG });
+  try {
+    const losses = await lm.train(corpus, { ...STACK_LM_TRAINING });
+    await saveCheckpoint(path, {
+      params: Object.fromEntries(lm.parameters),
+      meta: {
+        kind: STACK_LM_KIND,
+        config: STACK_LM_CONFIG,
+        training: { ...STACK_LM_TRAINING, corpus: "fixtures/corpus/byte_lm.txt" },
+        losses,
+      },
+    });
+  } catch (e) {
+    lm.dispose();
+    throw e;
+  }
+  return lm;
+}
+
+/**
+ * Loads the stack LM saved at `path` (default: the committed checkpoint) into a fresh
+ * {@link StackByteLM} of {@link STACK_LM_CONFIG}.
+ *
+ * @throws {TypeError} when the file is not a stack-LM checkpoint of that configuration (the
+ *   message names the differing fields), before any GPU work; the loader's errors otherwise.
+ */
+export async function loadStackByteLM(path: string = STACK_LM_CHECKPOINT): Promise<StackByteLM> {
+  const meta = (await readCheckpointInfo(path)).meta as
+    | { kind?: unknown; config?: Record<string, unknown> }
+    | null;
+  if (meta === null || typeof meta !== "object" || meta.kind !== STACK_LM_KIND) {
+    throw new TypeError(
+      `Cannot load the stack byte LM from ${path}: expected a checkpoint whose meta.kind is ` +
+        `"${STACK_LM_KIND}" but got ${JSON.stringify(meta?.kind)}`,
+    );
+  }
+  const want = STACK_LM_CONFIG as unknown as Record<string, unknown>;
+  const differ = Object.keys(want).filter((k) => meta.config?.[k] !== want[k]);
+  if (differ.length > 0) {
+    throw new TypeError(
+      `Cannot load the stack byte LM from ${path}: expected a checkpoint of STACK_LM_CONFIG but ` +
+        `got ${differ.map((k) => `${k} ${String(meta.config?.[k])} (expected ${want[k]})`)}`,
+    );
+  }
+  const lm = new StackByteLM({ ...STACK_LM_CONFIG });
+  try {
+    await loadCheckpoint(path, { params: Object.fromEntries(lm.parameters) });
+  } catch (e) {
+    lm.dispose();
+    throw e;
+  }
+  return lm;
 }

@@ -63,4 +63,14 @@ export const AMYGDALA_PIPELINE_MUTATIONS: readonly Mutation[] = [
       "positions, the pads' states included) instead of the text's own bytes: every text " +
       "shorter than the batch's longest gets a row that depends on its batch",
   }),
+  planted("activations", "window_reads_ahead", "forward", {
+    file: "impl/apps/byte_lm_activations.ts",
+    find: "concat([pad, slice(tokens, [0, 0], [b, t - j])], 1)",
+    replace: "concat([slice(tokens, [0, j], [b, t - j]), pad], 1)",
+    tests: ACTIVATIONS,
+    filter: claims("activations", "property_states"),
+    why: "the local window of both activation models shifted the wrong way: position t reads " +
+      "the bytes after it (the future, then pads) instead of the ones before it, so a text's " +
+      "states depend on what its batch pads it with",
+  }),
 ];
