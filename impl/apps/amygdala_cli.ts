@@ -1,21 +1,31 @@
 /**
  * `deno task amygdala`: Kent Overstreet's amygdala trainer
  * (kent/consciousness:training/amygdala_training/train_steering_vectors.py) on memspec's
- * own model, the causal-bank byte LM of decepticons trained on fixtures/corpus/byte_lm.txt.
+ * own byte LMs, trained on fixtures/corpus/byte_lm.txt: `--model bank` (the default),
+ * decepticons' one-layer causal-bank LM, trained here; `--model stack`, the two-layer stack
+ * LM (`StackByteLM`: a GELU layer over the last 6 bytes feeding the frozen decay bank), loaded
+ * from its committed checkpoint fixtures/checkpoints/amygdala_stack_lm.safetensors.
  *
  * ```
- * deno task amygdala train --corpus DIR [--method pooled|subspace|mean|pca|logistic|logistic_l1]
- *     [--layers 1,2] [--subspace-eigen-k K] [--quality-report] [--lm-steps N] --out out/DIR
+ * deno task amygdala train --corpus DIR [--model bank|stack]
+ *     [--method pooled|subspace|mean|pca|logistic|logistic_l1] [--layers 1,2]
+ *     [--subspace-eigen-k K] [--quality-report] [--lm-steps N] --out out/DIR
  * deno task amygdala readout --readout out/DIR --text "…"
  * ```
  *
  * `train` preflights the corpus (folders, names, empty files skipped with a warning, enough
- * positives per concept) before any model work, trains the byte LM (seeded: the same model on
- * every run), computes activations once per unique text, trains one direction per concept
- * and layer with a progress bar on stderr, and writes `readout.safetensors`, `readout.json`,
- * the LM's checkpoint `byte_lm.safetensors` (+ `byte_lm.json`) and, with `--quality-report`,
- * `quality.json`. `readout` loads the LM and the readout and prints, for each layer, the
- * readout of the text's last byte (r = V_l h) per concept, as JSON on stdout.
+ * positives per concept) and the layers before any model work, then gets the model: with
+ * `bank` it trains the byte LM (seeded: the same model on every run; default layers 1, 2);
+ * with `stack` it loads the committed checkpoint (no training, so `--lm-steps` is refused;
+ * default layer 2, the bank state the held-out AUROC claim reads). It computes activations
+ * once per unique text, trains one direction per concept and layer with a progress bar on
+ * stderr, and writes `readout.safetensors`, `readout.json`, the model's checkpoint with its
+ * JSON sidecar (`byte_lm.safetensors` + `byte_lm.json` for `bank`; for `stack` a copy of the
+ * committed one, `stack_lm.safetensors` + `stack_lm.json`, so the folder keeps the weights its
+ * readout was trained on), `model.json` (which model and checkpoint) and, with
+ * `--quality-report`, `quality.json`. `readout` loads the model `model.json` names (a folder
+ * without it, written before `--model`, is a `bank` folder) and the readout, and prints, for
+ * each layer, the readout of the text's last byte (r = V_l h) per concept, as JSON on stdout.
  *
  * @module
  */
@@ -26,10 +36,12 @@ import {
   loadCheckpoint,
   readCheckpointInfo,
   saveCheckpoint,
+  sidecarPath,
   tensor,
   writeFileAtomic,
 } from "../mod.ts";
 import {
+  type ActivationSource,
   CorpusError,
   readCorpus,
   ReadoutProjector,
@@ -48,11 +60,21 @@ import {
   BYTE_LM_LAYER_NAMES,
   ByteLMActivations,
   byteLMHiddenSizes,
+  loadStackByteLM,
+  STACK_LM_CHECKPOINT,
+  STACK_LM_CONFIG,
+  STACK_LM_LAYER_NAMES,
 } from "./byte_lm_activations.ts";
 
+/** The activation models `train` reads: the one-layer causal-bank LM or the stack LM. */
+export const MODELS: readonly ["bank", "stack"] = Object.freeze(["bank", "stack"] as const);
+/** One of {@link MODELS}. */
+export type ActivationModel = (typeof MODELS)[number];
+
 const USAGE = `usage:
-  deno task amygdala train --corpus DIR [--method ${TRAIN_METHODS.join("|")}] [--layers 1,2]
-      [--subspace-eigen-k K] [--quality-report] [--lm-steps N] --out DIR
+  deno task amygdala train --corpus DIR [--model ${MODELS.join("|")}]
+      [--method ${TRAIN_METHODS.join("|")}] [--layers 1,2]
+      [--subspace-eigen-k K] [--quality-report] [--lm-steps N (bank only)] --out DIR
   deno task amygdala readout --readout DIR --text TEXT`;
 
 /** The byte LM's training corpus. */
@@ -61,6 +83,15 @@ export const LM_CORPUS = "fixtures/corpus/byte_lm.txt";
 export const LM_CHECKPOINT = "byte_lm.safetensors";
 /** Layers trained by default: the substrate and the readout hidden layer (both 64 wide). */
 export const DEFAULT_LAYERS: readonly number[] = [1, 2];
+/** The copy of the committed stack LM inside a `--model stack` output folder. */
+export const STACK_CHECKPOINT = "stack_lm.safetensors";
+/**
+ * Layers trained by default with `--model stack`: the bank state (256 wide), the layer the
+ * held-out AUROC claim reads.
+ */
+export const STACK_DEFAULT_LAYERS: readonly number[] = [2];
+/** The record of the model a readout folder was trained on, inside the folder. */
+export const MODEL_JSON = "model.json";
 
 /** A command-line mistake: printed with the usage, exit status 2. */
 export class UsageError extends Error {
@@ -73,12 +104,21 @@ export class UsageError extends Error {
 
 /** Parsed `train` arguments. */
 export interface TrainArgs {
+  /** The concept corpus folder (`--corpus`). */
   corpus: string;
+  /** Which byte LM's states are read (`--model`, default `bank`). */
+  model: ActivationModel;
+  /** The direction-finding method (`--method`, default `pooled`). */
   method: TrainMethod;
+  /** Layers to train (`--layers`; default 1, 2 for `bank`, 2 for `stack`). */
   layers: number[];
+  /** The subspace method's k (`--subspace-eigen-k`). */
   eigenK?: number;
+  /** Whether to write quality.json (`--quality-report`). */
   quality: boolean;
+  /** The output folder (`--out`). */
   out: string;
+  /** Byte-LM training steps (`bank` only; 0 with `stack`, whose model is loaded). */
   lmSteps: number;
 }
 
@@ -101,7 +141,8 @@ function positiveInt(flag: string, v: string, min = 1): number {
 /**
  * Parses `train`'s arguments.
  *
- * @throws {UsageError} for a missing, unknown or malformed flag.
+ * @throws {UsageError} for a missing, unknown or malformed flag, or `--lm-steps` with
+ *   `--model stack` (its model is loaded, not trained).
  *
  * @example
  * ```ts
@@ -109,6 +150,9 @@ function positiveInt(flag: string, v: string, min = 1): number {
  * import { deepStrictEqual } from "node:assert/strict";
  * const a = parseTrainArgs(["--corpus", "c", "--out", "out/r", "--layers", "2"]);
  * deepStrictEqual([a.method, a.layers, a.quality], ["pooled", [2], false]);
+ * // The stack LM is loaded, not trained: layer 2 (its bank state) by default.
+ * const s = parseTrainArgs(["--corpus", "c", "--out", "out/r", "--model", "stack"]);
+ * deepStrictEqual([s.model, s.layers], ["stack", [2]]);
  * ```
  */
 export function parseTrainArgs(args: readonly string[]): TrainArgs {
@@ -116,10 +160,11 @@ export function parseTrainArgs(args: readonly string[]): TrainArgs {
   let corpus: string | undefined;
   let out: string | undefined;
   let method: TrainMethod = "pooled";
-  let layers = [...DEFAULT_LAYERS];
+  let model: ActivationModel = "bank";
+  let layers: number[] | undefined;
   let eigenK: number | undefined;
   let quality = false;
-  let lmSteps = ACTIVATION_LM_TRAINING.steps;
+  let lmSteps: number | undefined;
   for (let i = 0; i < a.length; i++) {
     const f = a[i]!;
     switch (f) {
@@ -129,6 +174,16 @@ export function parseTrainArgs(args: readonly string[]): TrainArgs {
       case "--out":
         out = takeValue(a, i++, f);
         break;
+      case "--model": {
+        const m = takeValue(a, i++, f);
+        if (!(MODELS as readonly string[]).includes(m)) {
+          throw new UsageError(
+            `Cannot read --model: expected one of ${MODELS.join(", ")} but got "${m}"`,
+          );
+        }
+        model = m as ActivationModel;
+        break;
+      }
       case "--method": {
         const m = takeValue(a, i++, f);
         if (!(TRAIN_METHODS as readonly string[]).includes(m)) {
@@ -157,7 +212,23 @@ export function parseTrainArgs(args: readonly string[]): TrainArgs {
   }
   if (corpus === undefined) throw new UsageError("Cannot train: expected --corpus DIR");
   if (out === undefined) throw new UsageError("Cannot train: expected --out DIR");
-  return { corpus, method, layers, quality, out, lmSteps, ...(eigenK ? { eigenK } : {}) };
+  if (model === "stack" && lmSteps !== undefined) {
+    throw new UsageError(
+      "Cannot read --lm-steps: expected it only with --model bank (the stack LM is loaded " +
+        `from ${STACK_LM_CHECKPOINT}, not trained) but got --lm-steps ${lmSteps} with ` +
+        "--model stack",
+    );
+  }
+  return {
+    corpus,
+    model,
+    method,
+    layers: layers ?? [...(model === "stack" ? STACK_DEFAULT_LAYERS : DEFAULT_LAYERS)],
+    quality,
+    out,
+    lmSteps: lmSteps ?? (model === "stack" ? 0 : ACTIVATION_LM_TRAINING.steps),
+    ...(eigenK ? { eigenK } : {}),
+  };
 }
 
 function bar(done: number, total: number, what: string): void {
@@ -219,22 +290,48 @@ export async function trainByteLM(
   return lm;
 }
 
+/** The hidden size and name of each exposed layer of `model`. */
+function modelLayers(model: ActivationModel): { sizes: number[]; names: readonly string[] } {
+  if (model === "stack") {
+    const c = STACK_LM_CONFIG;
+    return {
+      sizes: [c.embeddingDim, c.localHidden, c.linearModes, c.readoutHidden],
+      names: STACK_LM_LAYER_NAMES,
+    };
+  }
+  return { sizes: byteLMHiddenSizes(), names: BYTE_LM_LAYER_NAMES };
+}
+
+/** What {@link MODEL_JSON} records: the model and its checkpoint's file name in the folder. */
+export interface ModelRecord {
+  /** Which byte LM the readout was trained on. */
+  model: ActivationModel;
+  /** {@link LM_CHECKPOINT} for `bank`, {@link STACK_CHECKPOINT} for `stack`. */
+  checkpoint: string;
+}
+
+function modelRecord(model: ActivationModel): ModelRecord {
+  return { model, checkpoint: model === "stack" ? STACK_CHECKPOINT : LM_CHECKPOINT };
+}
+
 /**
- * `train`: preflight, the byte LM, the readout (and quality.json).
+ * `train`: preflight, the model (the byte LM trained, or the stack LM loaded), the readout
+ * (and quality.json).
  *
- * @throws {CorpusError} for a corpus fault (before any model work); errors of the methods.
+ * @throws {CorpusError} for a corpus or layer fault (before any model work); the stack
+ *   checkpoint's loader errors; errors of the methods.
  */
 export async function runTrain(a: TrainArgs): Promise<void> {
   const t0 = performance.now();
   const corpus = await readCorpus(a.corpus, { warn: (m) => log(`warning: ${m}`) });
   // Preflight before any model work: the layers exist and share one hidden size (a readout
   // file has one hidden_size).
-  const sizes = byteLMHiddenSizes();
+  const { sizes, names } = modelLayers(a.model);
   for (const l of a.layers) {
     if (l >= sizes.length) {
       throw new CorpusError(
-        `Cannot train at layer ${l}: expected one of 0..${sizes.length - 1} ` +
-          `(${BYTE_LM_LAYER_NAMES.slice(0, sizes.length).join(", ")})`,
+        `Cannot train at layer ${l}: expected one of 0..${sizes.length - 1} of the ${a.model} ` +
+          `model (${names.slice(0, sizes.length).join(", ")})`,
       );
     }
   }
@@ -247,13 +344,39 @@ export async function runTrain(a: TrainArgs): Promise<void> {
   }
   log(
     `corpus ${a.corpus}: ${corpus.concepts.length} concepts (${corpus.concepts.join(", ")}), ` +
-      `${corpus.paired.size} paired scenarios; layers ${a.layers.join(", ")}; method ${a.method}`,
+      `${corpus.paired.size} paired scenarios; model ${a.model}; layers ${a.layers.join(", ")}; ` +
+      `method ${a.method}`,
   );
   await initGpu();
-  log(`training the byte LM on ${LM_CORPUS} (${a.lmSteps} steps)…`);
-  const lm = await trainByteLM(a.lmSteps, (s, l) => log(`  step ${s}: loss ${l.toFixed(3)}`));
+  let source: ActivationSource;
+  let dispose: () => void;
+  // Writes the model's checkpoint into the output folder (after the readout trained).
+  let saveModel: () => Promise<void>;
+  if (a.model === "stack") {
+    log(`loading the stack LM from ${STACK_LM_CHECKPOINT}…`);
+    const lm = await loadStackByteLM(STACK_LM_CHECKPOINT);
+    source = lm.source();
+    dispose = () => lm.dispose();
+    // A copy, not a reference: the folder keeps the weights its readout was trained on even
+    // if the committed checkpoint is rebuilt (and its sidecar, for people and tools).
+    saveModel = async () => {
+      const to = `${a.out}/${STACK_CHECKPOINT}`;
+      await writeFileAtomic(to, await Deno.readFile(STACK_LM_CHECKPOINT));
+      await writeFileAtomic(sidecarPath(to), await Deno.readFile(sidecarPath(STACK_LM_CHECKPOINT)));
+    };
+  } else {
+    log(`training the byte LM on ${LM_CORPUS} (${a.lmSteps} steps)…`);
+    const lm = await trainByteLM(a.lmSteps, (s, l) => log(`  step ${s}: loss ${l.toFixed(3)}`));
+    source = new ByteLMActivations(lm);
+    dispose = () => lm.dispose();
+    saveModel = async () => {
+      await saveCheckpoint(`${a.out}/${LM_CHECKPOINT}`, {
+        params: Object.fromEntries(lm.parameters),
+        meta: { config: lm.config, steps: a.lmSteps, corpus: LM_CORPUS },
+      });
+    };
+  }
   try {
-    const source = new ByteLMActivations(lm);
     const trained = await trainReadout(corpus, source, {
       method: a.method,
       layers: a.layers,
@@ -263,10 +386,12 @@ export async function runTrain(a: TrainArgs): Promise<void> {
     const quality = a.quality ? qualityOf(a.method, trained) : null;
     await Deno.mkdir(a.out, { recursive: true });
     await writeReadout(a.out, trained.vectors);
-    await saveCheckpoint(`${a.out}/${LM_CHECKPOINT}`, {
-      params: Object.fromEntries(lm.parameters),
-      meta: { config: lm.config, steps: a.lmSteps, corpus: LM_CORPUS },
-    });
+    await saveModel();
+    const record = modelRecord(a.model);
+    await writeFileAtomic(
+      `${a.out}/${MODEL_JSON}`,
+      new TextEncoder().encode(JSON.stringify(record, null, 2) + "\n"),
+    );
     if (quality !== null) {
       await writeFileAtomic(
         `${a.out}/quality.json`,
@@ -274,44 +399,108 @@ export async function runTrain(a: TrainArgs): Promise<void> {
       );
     }
     log(
-      `wrote ${a.out}/readout.safetensors, readout.json, ${LM_CHECKPOINT}` +
+      `wrote ${a.out}/readout.safetensors, readout.json, ${record.checkpoint}, ${MODEL_JSON}` +
         `${quality !== null ? ", quality.json" : ""} in ${
           ((performance.now() - t0) / 1000).toFixed(1)
         } s`,
     );
   } finally {
-    lm.dispose();
+    dispose();
   }
 }
 
 /**
- * `readout`: the readout of `text`'s last byte at every layer of a readout folder, by concept.
+ * The model a readout folder was trained on: its {@link MODEL_JSON}, or `bank` for a folder
+ * without one (written before `--model`).
  *
- * @throws {SyntaxError} for a readout folder whose manifest disagrees with its tensors.
+ * @throws {SyntaxError} for a model.json that is not JSON, names no known model, or names a
+ *   checkpoint other than that model's.
+ */
+export async function readModelRecord(dir: string): Promise<ModelRecord> {
+  const path = `${dir}/${MODEL_JSON}`;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return modelRecord("bank");
+    throw e;
+  }
+  let rec: { model?: unknown; checkpoint?: unknown };
+  try {
+    rec = JSON.parse(text);
+  } catch (e) {
+    throw new SyntaxError(
+      `Cannot read ${path}: expected JSON but got ${e instanceof Error ? e.message : e}`,
+    );
+  }
+  if (!(MODELS as readonly unknown[]).includes(rec?.model)) {
+    throw new SyntaxError(
+      `Cannot read ${path}: expected "model" one of ${MODELS.join(", ")} but got ` +
+        `${JSON.stringify(rec?.model)}`,
+    );
+  }
+  const want = modelRecord(rec.model as ActivationModel);
+  if (rec.checkpoint !== want.checkpoint) {
+    throw new SyntaxError(
+      `Cannot read ${path}: expected "checkpoint" "${want.checkpoint}" for model ` +
+        `${want.model} but got ${JSON.stringify(rec.checkpoint)}`,
+    );
+  }
+  return want;
+}
+
+/** Loads the one-layer byte LM saved in a bank readout folder. */
+async function loadBankLM(path: string): Promise<CausalBankLM> {
+  const info = await readCheckpointInfo(path);
+  const meta = info.meta as { config?: CausalBankLMConfig } | null;
+  if (meta?.config === undefined) {
+    throw new SyntaxError(`Cannot read ${path}: expected the LM's config in its metadata`);
+  }
+  const lm = new CausalBankLM(meta.config);
+  try {
+    await loadCheckpoint(path, { params: Object.fromEntries(lm.parameters) });
+  } catch (e) {
+    lm.dispose();
+    throw e;
+  }
+  return lm;
+}
+
+/**
+ * `readout`: the readout of `text`'s last byte at every layer of a readout folder, by concept,
+ * on the model the folder was trained on (see {@link readModelRecord}).
+ *
+ * @throws {SyntaxError} for a readout folder whose manifest disagrees with its tensors, or
+ *   whose model.json or checkpoint metadata is malformed.
+ * @throws {CorpusError} when a readout layer's hidden size is not the model's.
  */
 export async function runReadout(dir: string, text: string): Promise<Record<string, unknown>> {
   const readout = await readReadout(dir);
-  const info = await readCheckpointInfo(`${dir}/${LM_CHECKPOINT}`);
-  const meta = info.meta as { config?: CausalBankLMConfig } | null;
-  if (meta?.config === undefined) {
-    throw new SyntaxError(
-      `Cannot read ${dir}/${LM_CHECKPOINT}: expected the LM's config in its metadata`,
-    );
-  }
+  const record = await readModelRecord(dir);
+  const checkpoint = `${dir}/${record.checkpoint}`;
   await initGpu();
-  const lm = new CausalBankLM(meta.config);
-  const projector = new ReadoutProjector(readout);
+  let source: ActivationSource;
+  let dispose: () => void;
+  if (record.model === "stack") {
+    const lm = await loadStackByteLM(checkpoint);
+    source = lm.source();
+    dispose = () => lm.dispose();
+  } else {
+    const lm = await loadBankLM(checkpoint);
+    source = new ByteLMActivations(lm);
+    dispose = () => lm.dispose();
+  }
+  let projector: ReadoutProjector | undefined;
   try {
-    await loadCheckpoint(`${dir}/${LM_CHECKPOINT}`, { params: Object.fromEntries(lm.parameters) });
-    const source = new ByteLMActivations(lm);
+    projector = new ReadoutProjector(readout);
     const acts = await source.activate([text]);
     const out: Record<string, unknown> = {};
     for (const l of readout.layers) {
       const a = acts.layers.get(l);
       if (a === undefined || a.hidden !== readout.hiddenSize) {
         throw new CorpusError(
-          `Cannot read out layer ${l}: expected the LM's layer of hidden size ` +
-            `${readout.hiddenSize} but got ${a?.hidden ?? "none"}`,
+          `Cannot read out layer ${l}: expected the ${record.model} model's layer of hidden ` +
+            `size ${readout.hiddenSize} but got ${a?.hidden ?? "none"}`,
         );
       }
       const h = tensor(a.pooled, [1, a.hidden]);
@@ -323,8 +512,8 @@ export async function runReadout(dir: string, text: string): Promise<Record<stri
     }
     return out;
   } finally {
-    projector.dispose();
-    lm.dispose();
+    projector?.dispose();
+    dispose();
   }
 }
 

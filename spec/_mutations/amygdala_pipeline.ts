@@ -73,4 +73,14 @@ export const AMYGDALA_PIPELINE_MUTATIONS: readonly Mutation[] = [
       "the bytes after it (the future, then pads) instead of the ones before it, so a text's " +
       "states depend on what its batch pads it with",
   }),
+  planted("activations", "cli_readout_mean_pooled", "forward", {
+    file: "impl/apps/amygdala_cli.ts",
+    find: "const lm = await loadStackByteLM(checkpoint);\n    source = lm.source();",
+    replace: 'const lm = await loadStackByteLM(checkpoint);\n    source = lm.source("mean");',
+    tests: ACTIVATIONS,
+    filter: claims("activations", "behaviour_heldout_auroc"),
+    why: "`deno task amygdala readout` on a --model stack folder pools the stack LM's states " +
+      "by their token mean instead of at the last byte the readout was trained on: it prints " +
+      "V times a state the directions never saw",
+  }),
 ];

@@ -39,7 +39,14 @@ import {
   STACK_LM_CHECKPOINT,
   type StackByteLM,
 } from "../../../impl/apps/byte_lm_activations.ts";
-import { trainByteLM } from "../../../impl/apps/amygdala_cli.ts";
+import {
+  parseTrainArgs,
+  runReadout,
+  runTrain,
+  trainByteLM,
+} from "../../../impl/apps/amygdala_cli.ts";
+import { accumulationBound } from "../../../invariants/tolerance.ts";
+import { readoutOracle } from "../../oracle/amygdala/readout.ts";
 import { claimTest } from "../../_harness/claim.ts";
 import { ACT_CONTROL, ACT_HELDOUT, ACT_LAST_BYTE, ACT_STATES } from "./claims.ts";
 
@@ -328,8 +335,100 @@ async function methodTable(s: Setup, source: ActivationSource, layer: number) {
   return { rows, best };
 }
 
+/**
+ * `deno task amygdala train --model stack` (default layer 2, pooled CAA) and `readout` on its
+ * folder for the first held-out joyful and afraid stories: files the folder lacks, readout
+ * files that differ (bytes) from the pooled readout this claim trains on the same states, and
+ * the worst ratio of |CLI readout − f64 projection r = V h| to its accumulation bound, where
+ * V is read from the folder's readout.safetensors and h is the committed stack LM's layer-2
+ * state of the text's last byte, computed here.
+ */
+async function cliStackRun(s: Setup) {
+  await Deno.mkdir(TMP, { recursive: true });
+  const dir = await Deno.makeTempDir({ dir: TMP, prefix: "amygdala_cli_stack_" });
+  const ref = await Deno.makeTempDir({ dir: TMP, prefix: "amygdala_cli_ref_" });
+  try {
+    await runTrain(parseTrainArgs(["--corpus", CORPUS, "--model", "stack", "--out", dir]));
+    const files = [
+      "readout.safetensors",
+      "readout.json",
+      "stack_lm.safetensors",
+      "stack_lm.json",
+      "model.json",
+    ];
+    const missing: string[] = [];
+    for (const f of files) {
+      try {
+        await Deno.stat(`${dir}/${f}`);
+      } catch {
+        missing.push(f);
+      }
+    }
+    // The folder's checkpoint is the committed one, byte for byte, and model.json names it.
+    const same = (a: Uint8Array, b: Uint8Array) =>
+      a.length === b.length && a.every((x, i) => x === b[i]);
+    let differ = 0;
+    const copied = missing.includes("stack_lm.safetensors")
+      ? new Uint8Array()
+      : await Deno.readFile(`${dir}/stack_lm.safetensors`);
+    if (!same(copied, await Deno.readFile(STACK_LM_CHECKPOINT))) differ++;
+    const model = missing.includes("model.json")
+      ? null
+      : JSON.parse(await Deno.readTextFile(`${dir}/model.json`));
+    if (model?.model !== "stack" || model?.checkpoint !== "stack_lm.safetensors") differ++;
+    // The same readout as this claim's pooled CAA at the stack's layer 2.
+    const trained = await trainReadout(s.corpus, s.stackCached, {
+      method: "pooled",
+      layers: [STACK_LAYER],
+    });
+    await writeReadout(ref, trained.vectors);
+    for (const f of ["readout.safetensors", "readout.json"]) {
+      if (missing.includes(f)) continue;
+      if (!same(await Deno.readFile(`${dir}/${f}`), await Deno.readFile(`${ref}/${f}`))) differ++;
+    }
+    const readout = await readReadout(dir);
+    const C = readout.concepts.length;
+    const H = readout.hiddenSize;
+    const texts = [s.held.get("joyful")![0]!, s.held.get("afraid")![0]!];
+    const acts = await s.stackCached.activate(texts);
+    const { r, mag } = readoutOracle(
+      acts.layers.get(STACK_LAYER)!.pooled,
+      readout.vectors.get(STACK_LAYER)!,
+      texts.length,
+      C,
+      H,
+    );
+    const bound = accumulationBound(H, mag);
+    let worst = 0;
+    const shown: string[] = [];
+    for (let i = 0; i < texts.length; i++) {
+      const got = (await runReadout(dir, texts[i]!)) as Record<string, Record<string, number>>;
+      const layer = got[`layer_${STACK_LAYER}`];
+      if (Object.keys(got).join() !== `layer_${STACK_LAYER}` || layer === undefined) {
+        worst = Infinity;
+        shown.push(`text ${i}: layers ${Object.keys(got).join(", ")}`);
+        continue;
+      }
+      if (Object.keys(layer).join() !== readout.concepts.join()) worst = Infinity;
+      readout.concepts.forEach((c, ci) => {
+        const ratio = Math.abs(layer[c]! - r[i * C + ci]!) / bound[i * C + ci]!;
+        worst = Number.isNaN(ratio) ? Infinity : Math.max(worst, ratio);
+      });
+      shown.push(
+        `${["joyful", "afraid"][i]} story: ` +
+          readout.concepts.map((c) => `${c} ${layer[c]!.toFixed(3)}`).join(" "),
+      );
+    }
+    return { missing, differ, worst, shown };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(ref, { recursive: true });
+  }
+}
+
 claimTest(ACT_HELDOUT, async () => {
   const s = await getSetup();
+  const cli = await cliStackRun(s);
   const stack = await methodTable(s, s.stackCached, STACK_LAYER);
   const bank = await methodTable(s, s.cached, LAYER);
   // The subspace method on the one-layer LM's states (the real source: it reads every text's
@@ -344,15 +443,35 @@ claimTest(ACT_HELDOUT, async () => {
   }
   const at08 = stack.best.au.filter((x) => x >= 0.8).length;
   const bankAt08 = bank.best.au.filter((x) => x >= 0.8).length;
+  const cliFaults = cli.missing.length + cli.differ;
   return {
     figure: at08,
     bound: 3,
-    pass: at08 >= 3,
+    pass: at08 >= 3 && cliFaults === 0 && cli.worst <= 1,
+    parts: [
+      { name: "concepts >= 0.8", figure: at08, bound: 3, direction: ">=" },
+      {
+        name: "train --model stack: files missing or differing from this claim's readout",
+        figure: cliFaults,
+        bound: 0,
+        direction: "==",
+      },
+      {
+        name: "readout vs the f64 projection of the stack's layer-2 state (worst / bound)",
+        figure: cli.worst,
+        bound: 1,
+        direction: "<=",
+      },
+    ],
     detail: `stack LM layer ${STACK_LAYER}: best ${stack.best.method} (mean ` +
       `${stack.best.mean.toFixed(3)}, ${at08} of ${stack.best.au.length} concepts >= 0.8); ` +
       `${stack.rows.join("; ")}. For comparison, the one-layer LM's layer ${LAYER}: best ` +
       `${bank.best.method} (mean ${bank.best.mean.toFixed(3)}, ${bankAt08} concepts >= 0.8); ` +
-      `${bank.rows.join("; ")}; ${subspace}`,
+      `${bank.rows.join("; ")}; ${subspace}. \`deno task amygdala train --model stack\`: ` +
+      `missing [${cli.missing.join(", ")}], ${cli.differ} files differing from this claim's ` +
+      `pooled readout, the committed checkpoint or model.json; \`readout\` on its folder ` +
+      `(${cli.shown.join("; ")}) vs r = V h in f64: worst ${cli.worst.toExponential(2)} of ` +
+      "the accumulation bound",
   };
 });
 

@@ -97,7 +97,9 @@ export const ACT_HELDOUT = claim({
     "last byte's embedding, reads 0.5 on every concept). Model, layer and pooling were chosen " +
     "by cross-validation on the training stories only, then checked on the held-out stories " +
     "once; every method's figures, and the one-layer causal-bank LM's (layer 1) for " +
-    "comparison, are in the detail",
+    "comparison, are in the detail. `deno task amygdala train --model stack` writes this " +
+    "claim's pooled layer-2 readout byte for byte, and `readout` on its folder gives r = V·h of " +
+    "the stack's layer-2 state within the accumulation bound",
   source: `${TRAINER}; steering-vectors/steering-vectors:steering_vectors/aggregators.py ` +
     `@5459bd1; ${LM} (the frozen bank under the stack's local layer)`,
   bound: "concepts with held-out AUROC >= 0.8 for the best method >= 3 (of 4); held out: 8 " +

@@ -71,7 +71,8 @@ export const CORPUS_FAULT = claim({
     "skipped with a warning naming them; training refuses layers of different hidden sizes, an " +
     "unknown layer, and NaN or mis-sized activations (naming the layer and the text); " +
     "`deno task amygdala train` refuses a missing corpus and layers of different hidden " +
-    "sizes before the byte LM is built, writing nothing, and an unknown --method",
+    "sizes before the byte LM is built, writing nothing, an unknown --method or --model, " +
+    "--lm-steps with --model stack, and a model.json naming no known model",
   source: `${RULE}; the trainer's preflight checks (directories exist, enough positives per ` +
     "concept, empty files skipped with a warning)",
   bound: "cases without the documented error or warning, or with activations computed == 0",

@@ -15,7 +15,12 @@ import {
 } from "../../../impl/amygdala/mod.ts";
 import { claimTest, type Measurement } from "../../_harness/claim.ts";
 import { fcParams } from "../../_harness/fuzz.ts";
-import { parseTrainArgs, runTrain, UsageError } from "../../../impl/apps/amygdala_cli.ts";
+import {
+  parseTrainArgs,
+  readModelRecord,
+  runTrain,
+  UsageError,
+} from "../../../impl/apps/amygdala_cli.ts";
 import { CORPUS_DEDUP, CORPUS_FAULT, CORPUS_POOLING, CORPUS_RULE } from "./claims.ts";
 
 const TMP = "out/tmp";
@@ -457,6 +462,12 @@ claimTest(CORPUS_FAULT, async () => {
       {},
     );
     await expectCorpusError(
+      "CLI: stack LM layers of hidden sizes 64 and 256",
+      () => runTrain(args(["--model", "stack", "--layers", "1,2"])),
+      /expected one hidden size.*got 64, 256/,
+      {},
+    );
+    await expectCorpusError(
       "CLI: missing corpus",
       () => runTrain({ ...args([]), corpus: `${dir}/nope` }),
       /nope: expected a folder/,
@@ -477,10 +488,48 @@ claimTest(CORPUS_FAULT, async () => {
         /--method: expected one of pooled, subspace/.test(e.message);
     }
     f.check(usage, () => "CLI: --method linear accepted");
+    const refusedUsage = (extra: string[], pattern: RegExp) => {
+      try {
+        args(extra);
+        return false;
+      } catch (e) {
+        return e instanceof UsageError && pattern.test(e.message);
+      }
+    };
+    f.check(
+      refusedUsage(["--model", "gru"], /--model: expected one of bank, stack but got "gru"/),
+      () => "CLI: --model gru accepted",
+    );
+    // The stack LM is loaded, not trained: --lm-steps is refused with it, in either order.
+    for (
+      const extra of [["--model", "stack", "--lm-steps", "5"], [
+        "--lm-steps",
+        "5",
+        "--model",
+        "stack",
+      ]]
+    ) {
+      f.check(
+        refusedUsage(extra, /^Cannot read --lm-steps: .*--model stack/),
+        () => `CLI: ${extra.join(" ")} accepted`,
+      );
+    }
+    // A readout folder whose model.json names no known model.
+    await Deno.mkdir(`${dir}/badmodel`);
+    await Deno.writeTextFile(`${dir}/badmodel/model.json`, '{"model": "gru"}');
+    let badModel = false;
+    try {
+      await readModelRecord(`${dir}/badmodel`);
+    } catch (e) {
+      badModel = e instanceof SyntaxError &&
+        /model\.json: expected "model" one of bank, stack but got "gru"/.test(e.message);
+    }
+    f.check(badModel, () => "CLI: model.json naming model gru accepted");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
   return f.measurement(
-    "6 refused corpora, 1 skipped empty file, 4 refused trainings, 3 refused CLI runs",
+    "6 refused corpora, 1 skipped empty file, 4 refused trainings, 7 refused CLI runs, 1 " +
+      "refused model.json",
   );
 });
