@@ -94,10 +94,17 @@ export {
   CAUSAL_BANK_DEFAULTS,
   type CausalBankConfig,
   type DecayBank,
+  learnableSubstrateKeys,
   LINEAR_IMPLS,
   type LinearImpl,
+  MEMORY_KINDS,
+  type MemoryKind,
+  MIX_MODES,
+  type MixMode,
   PATCH_DECODERS,
   type PatchDecoder,
+  READOUT_KINDS,
+  type ReadoutKind,
   scanOptionsOf,
   STATE_IMPLS,
   type StateImpl,
@@ -112,8 +119,100 @@ export {
   CausalBankLM,
   type CausalBankLMConfig,
   LM_SUBSTRATES,
+  type LMReadoutModules,
   type LMSubstrate,
 } from "./byte_lm/byte_lm.ts";
+export {
+  fastHeadCount,
+  fastScanCount,
+  HEMISPHERE_COUNTS,
+  retentionHemisphereLogits,
+  roundHalfEven,
+  scanHemisphereLogDecays,
+} from "./causal_bank/hemispheres.ts";
+export {
+  blockBottleneck,
+  blockMlp,
+  blockSchedule,
+  strideSample,
+  strideUpsample,
+} from "./causal_bank/blocks.ts";
+export {
+  localPathInputWidth,
+  POLY_MAX_WIDTH,
+  POLY_ORDERS,
+  polyProjectionWidth,
+  polyTermCount,
+  polyTerms,
+  substrateReadoutInputWidth,
+  triuSelectors,
+} from "./causal_bank/poly_features.ts";
+export {
+  DECAY_REG_HI,
+  DECAY_REG_LO,
+  DECAY_REG_WIDTH,
+  decayRegularizer,
+  decayRegularizerValue,
+  GATE_REG_WEIGHT,
+  gateRegularizer,
+  regularizerScale,
+} from "./causal_bank/regularizer.ts";
+export { BANK_GATE_SPAN, staticGate, staticGateValue } from "./causal_bank/static_gate.ts";
+export {
+  buildReadout,
+  type CausalBankReadout,
+  READOUT_SPEC_KINDS,
+  type ReadoutBuildOptions,
+  type ReadoutContext,
+  type ReadoutOutput,
+  type ReadoutSpec,
+  type ReadoutSpecKind,
+} from "./readouts/readouts.ts";
+export { MlpReadout } from "./readouts/mlp.ts";
+export { TiedRecursiveReadout } from "./readouts/tied_recursive.ts";
+export { TiedEmbedReadout, type TiedEmbedSettings } from "./readouts/tied_embed.ts";
+export { RecurrentReadout } from "./readouts/recurrent.ts";
+export { GatedMix } from "./readouts/gated_mix.ts";
+export { RoutedExpertsReadout, switchBalanceLoss } from "./readouts/routed_experts.ts";
+export {
+  BAND_KINDS,
+  type BandKind,
+  type BandLayout,
+  BandsReadout,
+  type BandsSettings,
+} from "./readouts/bands.ts";
+export {
+  HASH_MASKED_SCORE,
+  HASH_MEMORY_PARAMS,
+  HashMemory,
+  type HashMemoryOptions,
+} from "./hash_memory/hash_memory.ts";
+export {
+  bankOf,
+  type BankRouterOptions,
+  MagnitudeNormalizer,
+  type MagnitudeOptions,
+  ModeSelector,
+  type ModeSelectorOptions,
+  OverwriteGate,
+  type OverwriteGateOptions,
+  SubstrateBankRouter,
+  TEMPORAL_MASKED_SCORE,
+  TemporalAttention,
+  type TemporalAttentionOptions,
+} from "./substrate_transforms/substrate_transforms.ts";
+export type { ShippedWeights } from "./substrate_transforms/params.ts";
+export {
+  type HostArray,
+  PATCH_CAUSAL_DECODERS,
+  PATCH_VOCAB,
+  type PatchCausalDecoder,
+  PATCHED_CAUSAL_BANK_DEFAULTS,
+  PatchedCausalBank,
+  type PatchedCausalBankConfig,
+  patchedInitValues,
+  validatePatchedCausalBankConfig,
+} from "./patch_decoders/patch_decoders.ts";
 export {
   checkStateVector,
   HierarchicalFeatureView,

@@ -519,10 +519,13 @@ export function classMembers(module: Record<string, unknown>): string[] {
   return out.sort();
 }
 
-/** The member an entry's name covers: `new X` → `X.constructor`, `X.m after dispose` → `X.m`. */
+/**
+ * The member an entry's name covers: `new X` → `X.constructor`; `X.m after dispose` and a
+ * second entry of one member told apart by a suffix, `X.m with <what>`, → `X.m`.
+ */
 export function memberOf(entryName: string): string {
-  const base = entryName.replace(/ after dispose$/, "");
-  return base.startsWith("new ") ? `${base.slice(4)}.constructor` : base;
+  const base = entryName.replace(/^new /, "new:").split(/\s/)[0]!;
+  return base.startsWith("new:") ? `${base.slice(4)}.constructor` : base;
 }
 
 /**

@@ -13,6 +13,7 @@ import { OPS_POINTWISE_MUTATIONS } from "./ops_pointwise.ts";
 import { OPS_SELECTION_MUTATIONS } from "./ops_selection.ts";
 import { OPS_POOL_MUTATIONS } from "./ops_pool.ts";
 import { NN_MUTATIONS } from "./nn.ts";
+import { NN_GRU_MUTATIONS } from "./nn_gru.ts";
 import { LINALG_GPU_MUTATIONS } from "./linalg_gpu.ts";
 import { IO_MUTATIONS } from "./io.ts";
 import { AMYGDALA_AGGREGATORS_MUTATIONS } from "./amygdala_aggregators.ts";
@@ -34,9 +35,14 @@ import { AMS_BACKBONE_MUTATIONS } from "./ams_backbone.ts";
 import { AMS_CROSS_BUNDLE_MUTATIONS } from "./ams_cross_bundle.ts";
 import { DECEPTICONS_CONTROL_MUTATIONS } from "./decepticons_control.ts";
 import { DECEPTICONS_VIEWS_MUTATIONS } from "./decepticons_views.ts";
+import { DECEPTICONS_KNOBS_MUTATIONS } from "./decepticons_knobs.ts";
+import { DECEPTICONS_PATCH_MUTATIONS } from "./decepticons_patch.ts";
+import { DECEPTICONS_CONFIG_MUTATIONS } from "./decepticons_config.ts";
 import { AMS_TRAINING_MUTATIONS } from "./ams_training.ts";
 import { AMS_MEM_LLM_MUTATIONS } from "./ams_mem_llm.ts";
 import { AMS_SESSION_GATE_MUTATIONS } from "./ams_session_gate.ts";
+import { DECEPTICONS_READOUTS_MUTATIONS } from "./decepticons_readouts.ts";
+import { DECEPTICONS_XFORM_MUTATIONS } from "./decepticons_xform.ts";
 /** Every planted bug. */
 export const MUTATIONS: readonly Mutation[] = [
   ...OPS_MUTATIONS,
@@ -47,6 +53,7 @@ export const MUTATIONS: readonly Mutation[] = [
   ...OPS_SELECTION_MUTATIONS,
   ...OPS_POOL_MUTATIONS,
   ...NN_MUTATIONS,
+  ...NN_GRU_MUTATIONS,
   ...LINALG_GPU_MUTATIONS,
   ...IO_MUTATIONS,
   ...AMYGDALA_AGGREGATORS_MUTATIONS,
@@ -68,7 +75,12 @@ export const MUTATIONS: readonly Mutation[] = [
   ...AMS_CROSS_BUNDLE_MUTATIONS,
   ...DECEPTICONS_CONTROL_MUTATIONS,
   ...DECEPTICONS_VIEWS_MUTATIONS,
+  ...DECEPTICONS_KNOBS_MUTATIONS,
+  ...DECEPTICONS_PATCH_MUTATIONS,
+  ...DECEPTICONS_CONFIG_MUTATIONS,
   ...AMS_TRAINING_MUTATIONS,
   ...AMS_MEM_LLM_MUTATIONS,
   ...AMS_SESSION_GATE_MUTATIONS,
+  ...DECEPTICONS_READOUTS_MUTATIONS,
+  ...DECEPTICONS_XFORM_MUTATIONS,
 ];

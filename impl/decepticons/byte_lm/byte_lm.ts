@@ -26,6 +26,33 @@
  *   the linear path plus the local path over the last W embeddings (zero
  *   before the sequence starts), s = localScale (additive mix). Both output
  *   layers are one matmul over the concatenated hidden layers.
+ * - the readout path (any other `readoutKind`, `readoutBands` > 1, `mixMode: "gated"` or
+ *   `hashMemory`), built from impl/decepticons/readouts/: ℓ_lin = readout(u) with
+ *   u = [S, x̃(, substrate poly terms)], x̃ = x, or x + HashMemory(x) with the hash memory
+ *   (the tied readouts project onto the embedding table; bands read their slice of S beside
+ *   x̃); ℓ_loc = the local path's MLP readout of the window; logits = ℓ_lin + s·ℓ_loc, or the
+ *   gated mix {@link GatedMix} of the two. The routed readouts' and bands' Switch balance
+ *   loss of each training forward is added to the objective with weight `balanceCoef`. The
+ *   default configuration ("mlp", no bands, additive, no memory) keeps the path above.
+ *
+ * The causal bank's knobs (asuramaya/decepticons:src/decepticons/models/causal_bank_torch.py
+ * (7be9af7)), each off by default so that the default model is unchanged:
+ *
+ * - `"learnable_decays"` / `"learnable_mixing"`: the frozen bank with its decays d (no
+ *   constraint; see the regulariser) or its mixing P trained;
+ * - `numHemispheres: 2` (gated substrates, ≥ 2 heads): the first max(round(H·ratio), 1) heads
+ *   are fast (logit decays linspace(−1.5, 0), the rest linspace(2, 4)); their q/k/v and gate
+ *   columns live in `*_fast` tensors trained at lr·fastLrMult in their own Adam group, the slow
+ *   heads' in `*_slow` tensors at lr (the original gives every state parameter the fast rate);
+ * - `numBlocks > 1`: S ← Sub(S + Φ(S), x) with Φ(s) = relu(s W1 + c1) W2 + c2, strided from the
+ *   third block (blockStride^idx), {@link blockSchedule}; the gated substrates take the mixed
+ *   states as their drive (S = o W_o + D), so the blocks act on every substrate;
+ * - `staticBankGate`: S ← (1 + 0.5·tanh β)·S once after the blocks;
+ * - `substratePolyOrder` / `localPolyOrder` ≥ 2: upper-triangle quadratic (+ cheap cubic) terms of
+ *   a projection of S, or of the local window, appended to the readout's input;
+ * - `trainingNoise`: S + σ·ε in training steps only (seeded by the step);
+ * - `substrateReg` / `adaptiveReg`: {@link CausalBankLM.substrateRegularization} added to the
+ *   training loss.
  *
  * Every path is causal: the scans and retention read the past only, and the
  * local window is built by shifting the ids right (ids −1 embed to zero).
@@ -64,6 +91,17 @@ import { assertLive, keep, readTensors, Tensor, tensor, tidy } from "../../tenso
 import { shown } from "../../validate.ts";
 import { add, div, mul, sub } from "../../ops/binary.ts";
 import { gelu, sigmoid, sqrt } from "../../ops/unary.ts";
+import { fastHeadCount, retentionHemisphereLogits } from "../causal_bank/hemispheres.ts";
+import {
+  blockBottleneck,
+  blockMlp,
+  blockSchedule,
+  strideSample,
+  strideUpsample,
+} from "../causal_bank/blocks.ts";
+import { polyProjectionWidth, polyTerms, triuSelectors } from "../causal_bank/poly_features.ts";
+import { decayRegularizer, gateRegularizer, regularizerScale } from "../causal_bank/regularizer.ts";
+import { BANK_GATE_SPAN, staticGate } from "../causal_bank/static_gate.ts";
 import { sum } from "../../ops/reduce.ts";
 import { matmul } from "../../ops/matmul.ts";
 import { reshape } from "../../ops/reshape.ts";
@@ -77,7 +115,15 @@ import {
   buildDecayBank,
   CAUSAL_BANK_DEFAULTS,
   type CausalBankConfig,
+  MIX_MODES,
+  type MixMode,
+  READOUT_KINDS,
+  type ReadoutKind,
 } from "../causal_bank/config.ts";
+import { buildReadout, type CausalBankReadout, type ReadoutSpec } from "../readouts/readouts.ts";
+import { MlpReadout } from "../readouts/mlp.ts";
+import { GatedMix } from "../readouts/gated_mix.ts";
+import { HashMemory } from "../hash_memory/hash_memory.ts";
 import {
   linearRecurrence,
   SCAN_METHODS,
@@ -88,6 +134,8 @@ import { gatedDelta, gatedRetention } from "../retention/retention.ts";
 /** The substrates the byte model runs. */
 export const LM_SUBSTRATES = [
   "frozen",
+  "learnable_decays",
+  "learnable_mixing",
   "learned_recurrence",
   "gated_retention",
   "gated_delta",
@@ -136,6 +184,63 @@ export interface CausalBankLMConfig {
   maxSeqLen: number;
   /** Initialisation seed, an integer in [0, 2³²). */
   seed: number;
+  /**
+   * Hemispheres of the state path: 1, or 2 (a fast and a slow set of heads of a gated
+   * substrate, in separate parameter tensors with separate optimiser groups). Default 1.
+   */
+  numHemispheres: number;
+  /** Fraction of the heads in the fast hemisphere, in (0, 1): max(round(H·ratio), 1) heads. */
+  fastHemisphereRatio: number;
+  /** Learning-rate multiplier of the fast hemisphere's parameters (finite, > 0). */
+  fastLrMult: number;
+  /** Substrate passes: 1, or more with a block MLP mixing the states before each further pass. */
+  numBlocks: number;
+  /** Bottleneck of the block MLPs as a fraction of M, in (0, 1]. */
+  blockMixingRatio: number;
+  /** Stride base of the block passes after the second (block idx ≥ 1 runs at stride^idx). */
+  blockStride: number;
+  /** Scale the final states by the learned static bank gate 1 + 0.5·tanh(β), once. */
+  staticBankGate: boolean;
+  /** Polynomial order of the local path's features (1: none; needs a local path). */
+  localPolyOrder: number;
+  /** Polynomial order of the substrate features the linear readout reads (1: none). */
+  substratePolyOrder: number;
+  /** Standard deviation of the Gaussian noise added to the states in training (0: none). */
+  trainingNoise: number;
+  /** Add {@link CausalBankLM.substrateRegularization} of the step to the training loss. */
+  substrateReg: boolean;
+  /** Scale the substrate regulariser by 1 + √(step/1000). */
+  adaptiveReg: boolean;
+  /**
+   * The linear path's readout kind (READOUT_KINDS of the causal-bank config): "mlp" (default,
+   * today's readout), "tied_recursive", "routed_sqrelu_experts", "tied_embed_readout" (the LM's
+   * embedding table) or "recurrent" (a GRU over the features).
+   */
+  readoutKind: ReadoutKind;
+  /** Applications of the tied-recursive readout's shared block (integer in [1, 256]). */
+  readoutDepth: number;
+  /** Experts of the routed and tied-embedding readouts and bands (integer in [2, 256]). */
+  readoutExperts: number;
+  /** Whether the tied-embedding readout scales the embedding rows to unit norm. */
+  tiedReadoutNormalize: boolean;
+  /** Readout bands n (1: none): n readouts of kind `readoutKind`, band i over its slice of S. */
+  readoutBands: number;
+  /** Experts per band (empty: every band `readoutExperts`); 0 makes a band static (x only). */
+  bandExperts: readonly number[];
+  /** How the local path's logits join the linear path's: "additive" (s·ℓ_loc) or "gated". */
+  mixMode: MixMode;
+  /** Weight of the routed readouts' Switch balance loss in the training objective (>= 0). */
+  balanceCoef: number;
+  /**
+   * The hash memory (sliding-window softmax attention over the last `hashMemorySlots`
+   * positions, impl/decepticons/hash_memory): the readout reads [S, x + HashMemory(x)] instead
+   * of [S, x]. Off by default.
+   */
+  hashMemory: boolean;
+  /** Slots M of the hash memory: the window of previous positions it reads (1 … 2²⁰). */
+  hashMemorySlots: number;
+  /** Key/value width D of the hash memory (1 … 4096). */
+  hashMemoryDim: number;
 }
 
 /**
@@ -158,6 +263,29 @@ export const CAUSAL_BANK_LM_DEFAULTS: Readonly<CausalBankLMConfig> = Object.free
   scanMethod: "chunked",
   maxSeqLen: 1024,
   seed: 42,
+  numHemispheres: 1,
+  fastHemisphereRatio: 0.25,
+  fastLrMult: 4,
+  numBlocks: 1,
+  blockMixingRatio: 0.25,
+  blockStride: 1,
+  staticBankGate: false,
+  localPolyOrder: 1,
+  substratePolyOrder: 1,
+  trainingNoise: 0,
+  substrateReg: false,
+  adaptiveReg: false,
+  readoutKind: "mlp",
+  readoutDepth: 1,
+  readoutExperts: 4,
+  tiedReadoutNormalize: false,
+  readoutBands: 1,
+  bandExperts: Object.freeze([] as number[]),
+  mixMode: "additive",
+  balanceCoef: 0.01,
+  hashMemory: false,
+  hashMemorySlots: 64,
+  hashMemoryDim: 64,
 });
 
 /** Options of {@link CausalBankLM.train}. */
@@ -232,7 +360,39 @@ function bankConfig(c: CausalBankLMConfig): CausalBankConfig {
     numHeads: gated ? c.numHeads : 1,
     enableLocal: c.localWindow > 0,
     scanChunk: c.scanChunk,
+    // The readout's fields, so that the causal-bank rules (bands, kinds, mix) apply here too.
+    linearHidden: [c.readoutHidden],
+    linearReadoutKind: c.readoutKind,
+    linearReadoutDepth: c.readoutDepth,
+    linearReadoutNumExperts: c.readoutExperts,
+    tiedReadoutNormalize: c.tiedReadoutNormalize,
+    readoutBands: c.readoutBands,
+    bandExperts: c.bandExperts,
+    mixMode: c.mixMode,
+    substratePolyOrder: c.substratePolyOrder,
+    hashMemory: c.hashMemory,
+    hashMemorySlots: c.hashMemorySlots,
+    hashMemoryDim: c.hashMemoryDim,
   };
+}
+
+/** The causal-bank config's names of the readout fields, and the model's. */
+const BANK_FIELD_NAMES: readonly [RegExp, string][] = [
+  [/\blinearReadoutKind\b/g, "readoutKind"],
+  [/\blinearReadoutDepth\b/g, "readoutDepth"],
+  [/\blinearReadoutNumExperts\b/g, "readoutExperts"],
+  [/\blinearHidden\b/g, "readoutHidden"],
+];
+
+/** A causal-bank validation message in the model's field names. */
+function inModelNames(message: string): string {
+  return BANK_FIELD_NAMES.reduce((m, [re, name]) => m.replace(re, name), message);
+}
+
+/** Whether a configuration reads out through today's MLP path (out_w over both hidden layers). */
+function mlpPath(c: CausalBankLMConfig): boolean {
+  return c.readoutKind === "mlp" && c.readoutBands === 1 && c.mixMode === "additive" &&
+    !c.hashMemory;
 }
 
 /**
@@ -278,14 +438,152 @@ export function validateCausalBankLMConfig(c: CausalBankLMConfig): void {
       `${ID}: stateDim (${c.stateDim}) must be divisible by numHeads (${c.numHeads})`,
     );
   }
+  validateKnobs(c);
+  validateReadoutFields(c);
   // Half-lives, chunk and the path rules: the causal-bank configuration's own validation.
   try {
     buildDecayBank(bankConfig(c));
   } catch (e) {
-    // The bank's settings are the model's: name the model the caller built.
-    if (e instanceof TypeError) throw new TypeError(`${ID}: ${e.message}`);
-    if (e instanceof RangeError) throw new RangeError(`${ID}: ${e.message}`);
+    // The bank's settings are the model's: name the model the caller built, in its fields.
+    if (e instanceof TypeError) throw new TypeError(`${ID}: ${inModelNames(e.message)}`);
+    if (e instanceof RangeError) throw new RangeError(`${ID}: ${inModelNames(e.message)}`);
     throw e;
+  }
+}
+
+function checkFlag(what: string, v: unknown): void {
+  if (typeof v !== "boolean") {
+    throw new TypeError(`${ID}: ${what} must be a boolean, got ${shown(v)}`);
+  }
+}
+
+/** The substrates with a state path (heads a hemisphere split can divide). */
+function hasStatePath(s: LMSubstrate): boolean {
+  return s === "gated_retention" || s === "gated_delta";
+}
+
+/** The knobs' fields, alone and in combination (each refusal names the fields). */
+function validateKnobs(c: CausalBankLMConfig): void {
+  checkInt("numHemispheres", c.numHemispheres, 1, 2);
+  checkFinite("fastHemisphereRatio", c.fastHemisphereRatio, (x) => x > 0 && x < 1, "in (0, 1)");
+  checkFinite("fastLrMult", c.fastLrMult, (x) => x > 0, "finite and > 0");
+  checkInt("numBlocks", c.numBlocks, 1, 64);
+  checkFinite("blockMixingRatio", c.blockMixingRatio, (x) => x > 0 && x <= 1, "in (0, 1]");
+  checkInt("blockStride", c.blockStride, 1, 1 << 20);
+  checkFlag("staticBankGate", c.staticBankGate);
+  for (const f of ["localPolyOrder", "substratePolyOrder"] as const) {
+    checkInt(f, c[f], 1, 3);
+  }
+  checkFinite("trainingNoise", c.trainingNoise, (x) => x >= 0, "finite and >= 0");
+  checkFlag("substrateReg", c.substrateReg);
+  checkFlag("adaptiveReg", c.adaptiveReg);
+  if (c.numHemispheres === 2) {
+    if (!hasStatePath(c.substrate)) {
+      throw new RangeError(
+        `${ID}: numHemispheres = 2 needs a state path to split: expected substrate ` +
+          `"gated_retention" or "gated_delta" but got substrate "${c.substrate}" (the split ` +
+          "would be inert)",
+      );
+    }
+    if (c.numHeads < 2) {
+      throw new RangeError(
+        `${ID}: numHemispheres = 2 expected numHeads >= 2 (one head cannot be split into a ` +
+          `fast and a slow hemisphere) but got numHeads = ${c.numHeads}`,
+      );
+    }
+    const f = fastHeadCount(c.numHeads, c.fastHemisphereRatio);
+    if (f >= c.numHeads) {
+      throw new RangeError(
+        `${ID}: fastHemisphereRatio ${c.fastHemisphereRatio} with numHeads ${c.numHeads} gives ` +
+          `${f} fast heads and no slow hemisphere, expected fewer than numHeads`,
+      );
+    }
+  }
+  if (c.localPolyOrder > 1) {
+    if (c.localWindow === 0) {
+      throw new RangeError(
+        `${ID}: localPolyOrder ${c.localPolyOrder} needs a local path: expected localWindow ` +
+          ">= 1 but got localWindow 0",
+      );
+    }
+    if (polyProjectionWidth(c.localWindow * c.embeddingDim) < 1) {
+      throw new RangeError(
+        `${ID}: localPolyOrder ${c.localPolyOrder} with localWindow·embeddingDim = ` +
+          `${c.localWindow * c.embeddingDim} gives a polynomial projection of width 0, ` +
+          "expected localWindow·embeddingDim >= 4",
+      );
+    }
+  }
+  if (c.substratePolyOrder > 1 && polyProjectionWidth(c.linearModes) < 1) {
+    throw new RangeError(
+      `${ID}: substratePolyOrder ${c.substratePolyOrder} with linearModes ${c.linearModes} gives ` +
+        "a polynomial projection of width 0, expected linearModes >= 4",
+    );
+  }
+}
+
+/**
+ * The readout fields' types and ranges (the widths the readout modules accept), and the
+ * combinations only the model has; the causal-bank rules (bands, kinds, the gated mix's paths)
+ * are the config module's, applied through {@link bankConfig}.
+ */
+function validateReadoutFields(c: CausalBankLMConfig): void {
+  if (typeof c.readoutKind !== "string") {
+    throw new TypeError(`${ID}: readoutKind must be a string, got ${shown(c.readoutKind)}`);
+  }
+  if (!(READOUT_KINDS as readonly string[]).includes(c.readoutKind)) {
+    throw new RangeError(
+      `${ID}: readoutKind must be one of ${READOUT_KINDS.map((s) => `"${s}"`).join(", ")}, ` +
+        `got ${shown(c.readoutKind)}`,
+    );
+  }
+  checkInt("readoutDepth", c.readoutDepth, 1, 256);
+  checkInt("readoutExperts", c.readoutExperts, 2, 256);
+  checkFlag("tiedReadoutNormalize", c.tiedReadoutNormalize);
+  checkInt("readoutBands", c.readoutBands, 1, 65536);
+  if (!Array.isArray(c.bandExperts)) {
+    throw new TypeError(
+      `${ID}: bandExperts must be an array of integers, got ${shown(c.bandExperts)}`,
+    );
+  }
+  if (c.bandExperts.length > 65536) {
+    throw new RangeError(
+      `${ID}: bandExperts must have at most 65536 entries, got ${c.bandExperts.length}`,
+    );
+  }
+  c.bandExperts.forEach((k, i) => checkInt(`bandExperts[${i}]`, k, 0, 256));
+  if (typeof c.mixMode !== "string") {
+    throw new TypeError(`${ID}: mixMode must be a string, got ${shown(c.mixMode)}`);
+  }
+  if (!(MIX_MODES as readonly string[]).includes(c.mixMode)) {
+    throw new RangeError(
+      `${ID}: mixMode must be one of ${MIX_MODES.map((s) => `"${s}"`).join(", ")}, got ` +
+        shown(c.mixMode),
+    );
+  }
+  checkFinite("balanceCoef", c.balanceCoef, (x) => x >= 0, "finite and >= 0");
+  checkFlag("hashMemory", c.hashMemory);
+  checkInt("hashMemorySlots", c.hashMemorySlots, 1, 2 ** 20);
+  checkInt("hashMemoryDim", c.hashMemoryDim, 1, 4096);
+  // The GRU's width is bounded by its kernels (impl/nn/gru).
+  if (c.readoutKind === "recurrent" && c.readoutHidden > 4096) {
+    throw new RangeError(
+      `${ID}: readoutKind "recurrent" expected readoutHidden <= 4096 (the GRU's width) but got ` +
+        `readoutHidden ${c.readoutHidden}`,
+    );
+  }
+  if (c.mixMode === "gated" && c.localWindow === 0) {
+    throw new RangeError(
+      `${ID}: mixMode "gated" gates the local path's logits: expected localWindow >= 1 but got ` +
+        'localWindow 0 (or mixMode "additive")',
+    );
+  }
+  // The gated mix's ceiling is s: a gate in (0, 0) would silence the local path.
+  if (c.mixMode === "gated" && !(c.localScale > 0)) {
+    throw new RangeError(
+      `${ID}: mixMode "gated" expected localScale > 0 (the gate's ceiling) but got localScale ` +
+        `${c.localScale}`,
+    );
   }
 }
 
@@ -300,8 +598,16 @@ function logit(p: number): number {
   return Math.log(p / (1 - p));
 }
 
-function linspace(lo: number, hi: number, n: number): number[] {
-  return Array.from({ length: n }, (_, i) => (n === 1 ? lo : lo + ((hi - lo) * i) / (n - 1)));
+/** The modules of the readout path (see {@link CausalBankLM.readoutModules}). */
+export interface LMReadoutModules {
+  /** The linear path's readout over u = [S, x(, substrate poly terms)] (bands included). */
+  readonly linear: CausalBankReadout;
+  /** The local path's MLP readout over the window (and its poly terms); null without one. */
+  readonly local: CausalBankReadout | null;
+  /** The gated mix of the two paths' logits; null with the additive mix. */
+  readonly mix: GatedMix | null;
+  /** The hash memory whose output joins x in the linear readout's input; null without. */
+  readonly memory: HashMemory | null;
 }
 
 /**
@@ -317,9 +623,20 @@ export class CausalBankLM {
   readonly parameters: ReadonlyMap<string, Tensor>;
   /** Fixed (untrained) tensors by name. */
   readonly buffers: ReadonlyMap<string, Tensor>;
+  /**
+   * The readout modules of a configuration off the MLP path (another `readoutKind`, bands or
+   * the gated mix): null on the MLP path. Their parameters are the model's (same tensors).
+   */
+  readonly readoutModules: LMReadoutModules | null;
   readonly #decays: Float32Array;
   readonly #frozenGates = new Map<string, Tensor>();
   #opt: Adam | null = null;
+  /** The fast hemisphere's optimiser group (lr·fastLrMult); null with one hemisphere. */
+  #optFast: Adam | null = null;
+  /** Training steps taken (the regulariser's step and the noise stream's counter). */
+  #steps = 0;
+  /** Whether the forward being recorded is a training step's (noise on). */
+  #training = false;
   #disposed = false;
 
   /**
@@ -334,6 +651,8 @@ export class CausalBankLM {
     }
     const c: CausalBankLMConfig = { ...CAUSAL_BANK_LM_DEFAULTS, ...config };
     validateCausalBankLMConfig(c);
+    // A copy: the caller's array must not change the frozen configuration later.
+    c.bandExperts = Object.freeze([...c.bandExperts]);
     this.config = Object.freeze(c);
     this.#decays = buildDecayBank(bankConfig(c)).decays;
     const { embeddingDim: E, linearModes: M, stateDim: S, numHeads: H } = c;
@@ -356,31 +675,110 @@ export class CausalBankLM {
     ]);
     // in_proj, like the bank, comes from a fixed seed (42), independent of the init seed.
     const inProj = new Rng(hashU32(42, nameHash("in_proj"))).normals(E * M, 1 / Math.sqrt(E));
-    if (c.substrate === "frozen") fixed.set("in_proj", tensor(inProj, [E, M]));
-    else param("in_proj", inProj, [E, M]);
+    // frozen and learnable_decays keep the mixing fixed; learnable_mixing trains it.
+    if (c.substrate === "frozen" || c.substrate === "learnable_decays") {
+      fixed.set("in_proj", tensor(inProj, [E, M]));
+    } else param("in_proj", inProj, [E, M]);
+    if (c.substrate === "learnable_decays") param("decays", this.#decays, [M]);
     if (c.substrate === "learned_recurrence") {
       param("gate_w", zerosOf(E * M), [E, M]);
       param("gate_b", Array.from(this.#decays, (d) => Math.max(-5, Math.min(5, logit(d)))), [M]);
     }
     if (c.substrate === "gated_retention" || c.substrate === "gated_delta") {
-      for (const n of ["wq", "wk", "wv"]) param(n, xavier(n, E, S), [E, S]);
+      const split = c.numHemispheres === 2;
+      // Hemispheres: the first f heads are fast. Each per-head tensor is drawn whole (the
+      // one-hemisphere values) and its fast and slow heads kept as two parameters, so that each
+      // sits in its own optimiser group; only the decays' init differs.
+      const f = split ? fastHeadCount(H, c.fastHemisphereRatio) : H;
+      const ds = S / H;
+      /** Columns of each of `groups` blocks of H heads (w wide each), fast heads or slow. */
+      const headCols = (data: ArrayLike<number>, rows: number, w: number, groups: number) => {
+        const cols = groups * H * w;
+        const pick = (fast: boolean) => {
+          const out: number[] = [];
+          for (let r = 0; r < rows; r++) {
+            for (let g = 0; g < groups; g++) {
+              const h0 = fast ? 0 : f;
+              const h1 = fast ? f : H;
+              for (let j = (g * H + h0) * w; j < (g * H + h1) * w; j++) {
+                out.push(data[r * cols + j]!);
+              }
+            }
+          }
+          return out;
+        };
+        return { fast: pick(true), slow: pick(false) };
+      };
+      const headParam = (
+        n: string,
+        data: ArrayLike<number>,
+        rows: number,
+        w: number,
+        g: number,
+      ) => {
+        if (!split) {
+          param(n, data, rows === 0 ? [g * H * w] : [rows, g * H * w]);
+          return;
+        }
+        const { fast, slow } = headCols(data, Math.max(rows, 1), w, g);
+        param(`${n}_fast`, fast, rows === 0 ? [g * f * w] : [rows, g * f * w]);
+        param(`${n}_slow`, slow, rows === 0 ? [g * (H - f) * w] : [rows, g * (H - f) * w]);
+      };
+      for (const n of ["wq", "wk", "wv"]) headParam(n, xavier(n, E, S), E, ds, 1);
       param("wo", xavier("wo", S, M), [S, M]);
+      const ell = retentionHemisphereLogits(H, c.numHemispheres, c.fastHemisphereRatio);
       if (c.substrate === "gated_retention") {
-        param("gate_w", zerosOf(E * 3 * H), [E, 3 * H]);
-        param("gate_b", [...Array(H).fill(2), ...Array(H).fill(-1), ...Array(H).fill(-2)], [3 * H]);
-        fixed.set("gamma", tensor(linspace(0.5, 3.5, H).map((l) => 1 / (1 + Math.exp(-l))), [H]));
+        headParam("gate_w", zerosOf(E * 3 * H), E, 1, 3);
+        headParam(
+          "gate_b",
+          [...Array(H).fill(2), ...Array(H).fill(-1), ...Array(H).fill(-2)],
+          0,
+          1,
+          3,
+        );
+        fixed.set("gamma", tensor(Array.from(ell, (l) => 1 / (1 + Math.exp(-l))), [H]));
       } else {
-        param("gate_w", zerosOf(E * 2 * H), [E, 2 * H]);
-        param("gate_b", [...linspace(0.5, 3.5, H), ...Array(H).fill(0)], [2 * H]);
+        headParam("gate_w", zerosOf(E * 2 * H), E, 1, 2);
+        headParam("gate_b", [...ell, ...Array(H).fill(0)], 0, 1, 2);
       }
     }
+    if (c.numBlocks > 1) {
+      const m = blockBottleneck(M, c.blockMixingRatio);
+      for (let k = 1; k < c.numBlocks; k++) {
+        param(`block${k}_w1`, xavier(`block${k}_w1`, M, m), [M, m]);
+        param(`block${k}_b1`, zerosOf(m), [m]);
+        param(`block${k}_w2`, xavier(`block${k}_w2`, m, M), [m, M]);
+        param(`block${k}_b2`, zerosOf(M), [M]);
+      }
+    }
+    // One group: the byte model's bank has no oscillatory pairs.
+    if (c.staticBankGate) param("bank_gate_beta", zerosOf(1), [1]);
+    const polyParams = (prefix: string, n: number, order: number) => {
+      const d = polyProjectionWidth(n);
+      param(`${prefix}_w`, xavier(`${prefix}_w`, n, d), [n, d]);
+      param(`${prefix}_b`, zerosOf(d), [d]);
+      const sel = triuSelectors(d);
+      fixed.set(`${prefix}_sel_i`, tensor(sel.si, [d, sel.pairs]));
+      fixed.set(`${prefix}_sel_j`, tensor(sel.sj, [d, sel.pairs]));
+      return sel.pairs + (order === 3 ? d : 0);
+    };
+    const readIn = M + E +
+      (c.substratePolyOrder > 1 ? polyParams("substrate_poly", M, c.substratePolyOrder) : 0);
+    if (!mlpPath(c)) {
+      this.readoutModules = this.#buildReadouts(c, readIn, params, fixed, polyParams);
+      this.parameters = params;
+      this.buffers = fixed;
+      return;
+    }
+    this.readoutModules = null;
     const hl = c.readoutHidden;
-    param("readout_w", xavier("readout_w", M + E, hl), [M + E, hl]);
+    param("readout_w", xavier("readout_w", readIn, hl), [readIn, hl]);
     param("readout_b", zerosOf(hl), [hl]);
     let outFan = hl;
     const outRows = [xavier("out_w_linear", hl, BYTE_VOCAB)];
     if (c.localWindow > 0) {
-      const wl = c.localWindow * E;
+      const wl = c.localWindow * E +
+        (c.localPolyOrder > 1 ? polyParams("local_poly", c.localWindow * E, c.localPolyOrder) : 0);
       param("local_w", xavier("local_w", wl, c.localHidden), [wl, c.localHidden]);
       param("local_b", zerosOf(c.localHidden), [c.localHidden]);
       outRows.push(xavier("out_w_local", c.localHidden, BYTE_VOCAB));
@@ -397,6 +795,90 @@ export class CausalBankLM {
     param("out_b", zerosOf(BYTE_VOCAB), [BYTE_VOCAB]);
     this.parameters = params;
     this.buffers = fixed;
+  }
+
+  /**
+   * Builds the readout path of a configuration off the MLP path: the linear readout (bands
+   * included) over u = [S, x(, poly)], the local path's MLP readout over the window, the gated
+   * mix; their parameters join the model's under their prefixes.
+   */
+  #buildReadouts(
+    c: CausalBankLMConfig,
+    readIn: number,
+    params: Map<string, Tensor>,
+    fixed: Map<string, Tensor>,
+    polyParams: (prefix: string, n: number, order: number) => number,
+  ): LMReadoutModules {
+    const E = c.embeddingDim;
+    const o = { inputDim: readIn, vocab: BYTE_VOCAB, seed: c.seed, prefix: "readout" };
+    const h = c.readoutHidden;
+    let spec: ReadoutSpec;
+    if (c.readoutBands > 1) {
+      spec = {
+        kind: "bands",
+        bands: c.readoutBands,
+        modes: c.linearModes,
+        // Refused for "recurrent" by the validation (bands are position-wise).
+        bandKind: c.readoutKind as Exclude<ReadoutKind, "recurrent">,
+        hidden: [h],
+        depth: c.readoutDepth,
+        experts: c.readoutExperts,
+        ...(c.bandExperts.length > 0 ? { bandExperts: c.bandExperts } : {}),
+        embeddingDim: E,
+        normalize: c.tiedReadoutNormalize,
+      };
+    } else {
+      switch (c.readoutKind) {
+        case "mlp":
+          spec = { kind: "mlp", hidden: [h] };
+          break;
+        case "tied_recursive":
+          spec = { kind: "tied_recursive", hidden: h, depth: c.readoutDepth };
+          break;
+        case "routed_sqrelu_experts":
+          spec = { kind: "routed_sqrelu_experts", hidden: h, experts: c.readoutExperts };
+          break;
+        case "tied_embed_readout":
+          spec = {
+            kind: "tied_embed_readout",
+            hidden: h,
+            experts: c.readoutExperts,
+            embeddingDim: E,
+            normalize: c.tiedReadoutNormalize,
+          };
+          break;
+        case "recurrent":
+          spec = { kind: "recurrent", hidden: h };
+          break;
+      }
+    }
+    const linear = buildReadout(spec, o);
+    for (const [k, v] of linear.parameters) params.set(k, v);
+    let local: CausalBankReadout | null = null;
+    if (c.localWindow > 0) {
+      const wl = c.localWindow * E +
+        (c.localPolyOrder > 1 ? polyParams("local_poly", c.localWindow * E, c.localPolyOrder) : 0);
+      local = new MlpReadout([c.localHidden], { ...o, inputDim: wl, prefix: "local" });
+      for (const [k, v] of local.parameters) params.set(k, v);
+      fixed.set("local_scale", tensor([c.localScale], [1]));
+    }
+    let mix: GatedMix | null = null;
+    if (c.mixMode === "gated") {
+      mix = new GatedMix(c.localScale, { seed: c.seed, prefix: "mix" });
+      for (const [k, v] of mix.parameters) params.set(k, v);
+    }
+    let memory: HashMemory | null = null;
+    if (c.hashMemory) {
+      memory = new HashMemory({
+        embeddingDim: E,
+        slots: c.hashMemorySlots,
+        dim: c.hashMemoryDim,
+        seed: c.seed,
+        prefix: "hash_memory.",
+      });
+      for (const [k, v] of memory.parameters) params.set(k, v);
+    }
+    return Object.freeze({ linear, local, mix, memory });
   }
 
   #p(name: string): Tensor {
@@ -461,47 +943,124 @@ export class CausalBankLM {
     return reshape(transpose(g, [0, 2, 1]), [b * H, t]);
   }
 
-  /** The substrate states S [B, T, M]. */
-  #substrate(x: Tensor, b: number, t: number): Tensor {
+  /**
+   * A per-head parameter: the tensor itself, or with two hemispheres its fast and slow heads
+   * put back in the one-hemisphere layout (`groups` blocks of H heads along the last axis).
+   */
+  #headParam(name: string, groups: number): Tensor {
     const c = this.config;
-    const drive = matmul(x, this.#p("in_proj"));
+    if (c.numHemispheres === 1) return this.#p(name);
+    const fast = this.#p(`${name}_fast`);
+    const slow = this.#p(`${name}_slow`);
+    if (groups === 1) return concat([fast, slow], fast.rank - 1);
+    const f = fastHeadCount(c.numHeads, c.fastHemisphereRatio);
+    const hs = c.numHeads - f;
+    const parts: Tensor[] = [];
+    const cols = (x: Tensor, from: number, n: number) =>
+      x.rank === 1 ? slice(x, [from], [n]) : slice(x, [0, from], [x.shape[0]!, n]);
+    for (let g = 0; g < groups; g++) parts.push(cols(fast, g * f, f), cols(slow, g * hs, hs));
+    return concat(parts, fast.rank - 1);
+  }
+
+  /**
+   * The gated substrates' read-out o W_o [B, T, M] of input embeddings x [B, T, E] (what the
+   * matrix memory adds to the drive).
+   */
+  #gatedMix(x: Tensor, b: number, t: number): Tensor {
+    const c = this.config;
+    const { numHeads: H, stateDim: S } = c;
+    const ds = S / H;
+    const q0 = matmul(x, this.#headParam("wq", 1));
+    let k0 = matmul(x, this.#headParam("wk", 1));
+    let v0 = matmul(x, this.#headParam("wv", 1));
+    const G = c.substrate === "gated_retention" ? 3 : 2;
+    const gates = sigmoid(
+      add(matmul(x, this.#headParam("gate_w", G)), this.#headParam("gate_b", G)),
+    );
+    const gate = (i: number) => slice(gates, [0, 0, i * H], [b, t, H]);
+    const q = this.#heads(mul(q0, tensor([1 / Math.sqrt(ds)], [1])), b, t);
+    let o: Tensor;
+    if (c.substrate === "gated_retention") {
+      const keepGate = mul(mul(gate(0), this.#p("gamma")), sub(tensor([1], [1]), gate(2)));
+      // The write gate scales each head's values.
+      const w = this.#headGates(gate(1), b, t);
+      const k = this.#heads(k0, b, t);
+      const v = mul(this.#heads(v0, b, t), reshape(w, [b * H, t, 1]));
+      o = gatedRetention(q, k, v, this.#headGates(keepGate, b, t), { form: "recurrent" });
+    } else {
+      k0 = this.#heads(k0, b, t);
+      v0 = this.#heads(v0, b, t);
+      // Unit-norm keys keep the delta transition a contraction.
+      const norm = sqrt(add(sum(mul(k0, k0), 2, true), tensor([1e-6], [1])));
+      const k = div(k0, norm);
+      o = gatedDelta(q, k, v0, this.#headGates(gate(0), b, t), this.#headGates(gate(1), b, t));
+    }
+    if (H > 1) o = reshape(transpose(reshape(o, [b, H, t, ds]), [0, 2, 1, 3]), [b, t, S]);
+    return matmul(o, this.#p("wo"));
+  }
+
+  /**
+   * One substrate pass Sub(D, x) on the drive D [B, T, M]: the bank's recurrence over D, or for
+   * the gated substrates the memory's read-out plus D (`mix`, when already computed for x).
+   */
+  #pass(x: Tensor, drive: Tensor, b: number, t: number, mix?: Tensor): Tensor {
+    const c = this.config;
     const scan = { method: c.scanMethod, chunk: c.scanChunk };
     switch (c.substrate) {
       case "frozen":
+      case "learnable_mixing":
         return linearRecurrence(this.#gates(b, t), drive, scan).h;
+      case "learnable_decays": {
+        // d broadcast over [B, T, M]; adding zeros is exact and its backward sums over B and T.
+        const zeros = tensor(new Float32Array(b * t), [b, t, 1]);
+        return linearRecurrence(add(zeros, this.#p("decays")), drive, scan).h;
+      }
       case "learned_recurrence": {
         const a = sigmoid(add(matmul(x, this.#p("gate_w")), this.#p("gate_b")));
         return linearRecurrence(a, sub(drive, mul(a, drive)), scan).h;
       }
-      default: {
-        const { numHeads: H, stateDim: S } = c;
-        const ds = S / H;
-        const q0 = matmul(x, this.#p("wq"));
-        let k0 = matmul(x, this.#p("wk"));
-        let v0 = matmul(x, this.#p("wv"));
-        const gates = sigmoid(add(matmul(x, this.#p("gate_w")), this.#p("gate_b")));
-        const gate = (i: number) => slice(gates, [0, 0, i * H], [b, t, H]);
-        const q = this.#heads(mul(q0, tensor([1 / Math.sqrt(ds)], [1])), b, t);
-        let o: Tensor;
-        if (c.substrate === "gated_retention") {
-          const keepGate = mul(mul(gate(0), this.#p("gamma")), sub(tensor([1], [1]), gate(2)));
-          // The write gate scales each head's values.
-          const w = this.#headGates(gate(1), b, t);
-          const k = this.#heads(k0, b, t);
-          const v = mul(this.#heads(v0, b, t), reshape(w, [b * H, t, 1]));
-          o = gatedRetention(q, k, v, this.#headGates(keepGate, b, t), { form: "recurrent" });
-        } else {
-          k0 = this.#heads(k0, b, t);
-          v0 = this.#heads(v0, b, t);
-          // Unit-norm keys keep the delta transition a contraction.
-          const norm = sqrt(add(sum(mul(k0, k0), 2, true), tensor([1e-6], [1])));
-          const k = div(k0, norm);
-          o = gatedDelta(q, k, v0, this.#headGates(gate(0), b, t), this.#headGates(gate(1), b, t));
-        }
-        if (H > 1) o = reshape(transpose(reshape(o, [b, H, t, ds]), [0, 2, 1, 3]), [b, t, S]);
-        return add(matmul(o, this.#p("wo")), drive);
-      }
+      default:
+        return add(mix ?? this.#gatedMix(x, b, t), drive);
     }
+  }
+
+  /**
+   * The substrate states S [B, T, M] the readout reads: the first pass on the drive x·P, each
+   * further block's pass on the mixed states (strided after the second), the static gate once,
+   * and in a training step the noise.
+   */
+  #substrate(x: Tensor, b: number, t: number): Tensor {
+    const c = this.config;
+    const drive = matmul(x, this.#p("in_proj"));
+    const gated = hasStatePath(c.substrate);
+    const mix = gated && c.numBlocks > 1 ? this.#gatedMix(x, b, t) : undefined;
+    let s = this.#pass(x, drive, b, t, mix);
+    blockSchedule(c.numBlocks, c.blockStride, t).forEach((stride, idx) => {
+      const k = idx + 1;
+      const phi = (u: Tensor) =>
+        blockMlp(
+          u,
+          this.#p(`block${k}_w1`),
+          this.#p(`block${k}_b1`),
+          this.#p(`block${k}_w2`),
+          this.#p(`block${k}_b2`),
+        );
+      if (stride === 1) {
+        s = this.#pass(x, add(s, phi(s)), b, t, mix);
+      } else {
+        const sh = strideSample(s, stride);
+        const xs = strideSample(x, stride);
+        const ts = sh.shape[1]!;
+        s = add(s, strideUpsample(this.#pass(xs, add(sh, phi(sh)), b, ts), stride, t));
+      }
+    });
+    if (c.staticBankGate) s = mul(s, staticGate(this.#p("bank_gate_beta"), BANK_GATE_SPAN));
+    if (this.#training && c.trainingNoise > 0) {
+      const M = c.linearModes;
+      const r = new Rng(hashU32(hashU32(c.seed, nameHash("training_noise")), this.#steps));
+      s = add(s, tensor(r.normals(b * t * M, c.trainingNoise), [b, t, M]));
+    }
+    return s;
   }
 
   /**
@@ -516,33 +1075,84 @@ export class CausalBankLM {
   forward(tokens: Tensor): Tensor {
     this.#assertLive("forward");
     const [b, t] = this.#checkTokens(tokens, "forward");
+    return this.#forwardParts(tokens, b, t).logits;
+  }
+
+  /** Logits of checked tokens and the readouts' balance loss of this forward (null: none). */
+  #forwardParts(tokens: Tensor, b: number, t: number): { logits: Tensor; balance: Tensor | null } {
     const c = this.config;
-    {
-      const x = embedding(this.#p("embedding"), tokens);
-      const states = this.#substrate(x, b, t);
-      const hLin = gelu(
-        add(matmul(concat([states, x], 2), this.#p("readout_w")), this.#p("readout_b")),
-      );
-      let hidden = hLin;
-      if (c.localWindow > 0) {
-        // ids shifted right by j (−1 before the start embeds to zero), stacked on a new axis.
-        const cols: Tensor[] = [reshape(tokens, [b, t, 1])];
-        for (let j = 1; j < c.localWindow; j++) {
-          const pad = tensor(new Int32Array(b * Math.min(j, t)).fill(-1), [b, Math.min(j, t)], {
-            dtype: "i32",
-          });
-          const shifted = j >= t ? pad : concat([pad, slice(tokens, [0, 0], [b, t - j])], 1);
-          cols.push(reshape(shifted, [b, t, 1]));
-        }
-        const window = reshape(
-          embedding(this.#p("embedding"), concat(cols, 2)),
-          [b, t, c.localWindow * c.embeddingDim],
-        );
-        const hLoc = gelu(add(matmul(window, this.#p("local_w")), this.#p("local_b")));
-        hidden = concat([hLin, mul(hLoc, this.#p("local_scale"))], 2);
-      }
-      return add(matmul(hidden, this.#p("out_w")), this.#p("out_b"));
+    const x = embedding(this.#p("embedding"), tokens);
+    const window = c.localWindow > 0 ? this.#windowOfIds(tokens, b, t) : null;
+    if (this.readoutModules !== null) return this.#readoutPath(x, window, b, t);
+    const states = this.#substrate(x, b, t);
+    const hLin = this.#linearHidden(states, x);
+    let hidden = hLin;
+    if (window !== null) {
+      const hLoc = this.#localHidden(window);
+      hidden = concat([hLin, mul(hLoc, this.#p("local_scale"))], 2);
     }
+    return { logits: add(matmul(hidden, this.#p("out_w")), this.#p("out_b")), balance: null };
+  }
+
+  /** The local window [B, T, W·E] of byte ids: ids shifted right by j, −1 (zero) before the start. */
+  #windowOfIds(tokens: Tensor, b: number, t: number): Tensor {
+    const c = this.config;
+    const cols: Tensor[] = [reshape(tokens, [b, t, 1])];
+    for (let j = 1; j < c.localWindow; j++) {
+      const pad = tensor(new Int32Array(b * Math.min(j, t)).fill(-1), [b, Math.min(j, t)], {
+        dtype: "i32",
+      });
+      const shifted = j >= t ? pad : concat([pad, slice(tokens, [0, 0], [b, t - j])], 1);
+      cols.push(reshape(shifted, [b, t, 1]));
+    }
+    return reshape(
+      embedding(this.#p("embedding"), concat(cols, 2)),
+      [b, t, c.localWindow * c.embeddingDim],
+    );
+  }
+
+  /** The local window [B, T, W·E] of embeddings: x shifted right by j, zeros before the start. */
+  #windowOfEmbeds(x: Tensor, b: number, t: number): Tensor {
+    const c = this.config;
+    const E = c.embeddingDim;
+    const cols: Tensor[] = [x];
+    for (let j = 1; j < c.localWindow; j++) {
+      const pad = tensor(new Float32Array(b * Math.min(j, t) * E), [b, Math.min(j, t), E]);
+      cols.push(j >= t ? pad : concat([pad, slice(x, [0, 0, 0], [b, t - j, E])], 1));
+    }
+    return concat(cols, 2);
+  }
+
+  /**
+   * The readout path off the MLP one: ℓ_lin = readout([S, x(, poly)]) (the tied readouts
+   * project onto the embedding table), ℓ_loc = the local MLP readout of the window (and its
+   * poly terms), mixed additively (ℓ_lin + s·ℓ_loc) or by the gated mix; the balance loss of
+   * the routed readouts and bands of this forward.
+   */
+  #readoutPath(
+    x: Tensor,
+    window: Tensor | null,
+    b: number,
+    t: number,
+  ): { logits: Tensor; balance: Tensor | null } {
+    const c = this.config;
+    const mods = this.readoutModules!;
+    const states = this.#substrate(x, b, t);
+    // The hash memory reads the embeddings; the readout reads x + HashMemory(x) beside S.
+    const parts = [states, mods.memory !== null ? add(x, mods.memory.forward(x)) : x];
+    if (c.substratePolyOrder > 1) {
+      parts.push(this.#poly("substrate_poly", states, c.substratePolyOrder));
+    }
+    const lin = mods.linear.forward(concat(parts, 2), { embedding: this.#p("embedding") });
+    if (window === null || mods.local === null) return lin;
+    const localIn = c.localPolyOrder > 1
+      ? concat([window, this.#poly("local_poly", window, c.localPolyOrder)], 2)
+      : window;
+    const loc = mods.local.forward(localIn).logits;
+    const logits = mods.mix !== null
+      ? mods.mix.forward(lin.logits, loc).logits
+      : add(lin.logits, mul(loc, this.#p("local_scale")));
+    return { logits, balance: lin.balance };
   }
 
   /**
@@ -604,6 +1214,10 @@ export class CausalBankLM {
   forwardEmbeds(x: Tensor): Tensor {
     this.#assertLive("forwardEmbeds");
     const [b, t] = this.#checkEmbeds(x, "forwardEmbeds");
+    if (this.readoutModules !== null) {
+      const window = this.config.localWindow > 0 ? this.#windowOfEmbeds(x, b, t) : null;
+      return this.#readoutPath(x, window, b, t).logits;
+    }
     return this.#readout(x, b, t).logits();
   }
 
@@ -634,6 +1248,14 @@ export class CausalBankLM {
   hiddenStates(x: Tensor): Tensor {
     this.#assertLive("hiddenStates");
     const [b, t] = this.#checkEmbeds(x, "hiddenStates");
+    if (this.readoutModules !== null) {
+      const c = this.config;
+      throw new RangeError(
+        `Cannot compute ${ID}.hiddenStates: expected the MLP readout path (readoutKind "mlp", ` +
+          `readoutBands 1, mixMode "additive"), whose hidden layer it returns, but got ` +
+          `readoutKind "${c.readoutKind}", readoutBands ${c.readoutBands}, mixMode "${c.mixMode}"`,
+      );
+    }
     return this.#readout(x, b, t).hLin;
   }
 
@@ -663,25 +1285,115 @@ export class CausalBankLM {
     return [b, t];
   }
 
+  /** The polynomial terms of u [B, T, n] (projection named by `prefix`) at `order` ≥ 2. */
+  #poly(prefix: string, u: Tensor, order: number): Tensor {
+    const z = add(matmul(u, this.#p(`${prefix}_w`)), this.#p(`${prefix}_b`));
+    return polyTerms(z, order as 2 | 3, this.#p(`${prefix}_sel_i`), this.#p(`${prefix}_sel_j`));
+  }
+
+  /** The linear path's hidden layer GELU([S, x(, q, z³)] W₁ + b₁). */
+  #linearHidden(states: Tensor, x: Tensor): Tensor {
+    const c = this.config;
+    const parts = [states, x];
+    if (c.substratePolyOrder > 1) {
+      parts.push(this.#poly("substrate_poly", states, c.substratePolyOrder));
+    }
+    return gelu(add(matmul(concat(parts, 2), this.#p("readout_w")), this.#p("readout_b")));
+  }
+
+  /** The local path's hidden layer GELU([w(, q, z³)] W_ℓ + b_ℓ) of the window w. */
+  #localHidden(window: Tensor): Tensor {
+    const c = this.config;
+    const input = c.localPolyOrder > 1
+      ? concat([window, this.#poly("local_poly", window, c.localPolyOrder)], 2)
+      : window;
+    return gelu(add(matmul(input, this.#p("local_w")), this.#p("local_b")));
+  }
+
+  /**
+   * The substrate states S [B, T, M] the linear readout reads, from input embeddings x
+   * [B, T, E]: every substrate pass and block, the static gate (once); no training noise (that
+   * is added in {@link CausalBankLM.trainStep} only). Records GPU work only; differentiable.
+   * Call inside `tidy()`.
+   *
+   * @example
+   * ```ts
+   * import { initGpu, tensor, tidy } from "../../mod.ts";
+   * import { CausalBankLM } from "./byte_lm.ts";
+   * import { deepStrictEqual } from "node:assert/strict";
+   * await initGpu();
+   * const lm = new CausalBankLM({ embeddingDim: 4, linearModes: 8, readoutHidden: 8, localHidden: 8 });
+   * const ids = tensor(new Int32Array([104, 105, 33]), [1, 3], { dtype: "i32" });
+   * const s = tidy(() => lm.states(lm.embed(ids)));
+   * deepStrictEqual(s.shape, [1, 3, 8]);
+   * s.dispose();
+   * ids.dispose();
+   * lm.dispose();
+   * ```
+   *
+   * @throws {TypeError} when x is not an f32 [B, T, E] tensor. @throws {RangeError} for T
+   *   outside [1, maxSeqLen].
+   */
+  states(x: Tensor): Tensor {
+    this.#assertLive("states");
+    const [b, t] = this.#checkEmbeds(x, "states");
+    return this.#substrate(x, b, t);
+  }
+
+  /**
+   * The substrate regulariser at training step `step` (shape [], differentiable), on the
+   * parameters the forward reads: for learnable_decays, scale·[10 Σ relu(0.01 − d) +
+   * 10 Σ relu(d − 0.9999) + 0.1·mean_{i≠j} exp(−(d_i − d_j)²/0.01)]; for learned_recurrence,
+   * scale·10⁻⁴·‖W_g‖² of the gate weights; 0 for the other substrates. scale = 1 + √(step/1000)
+   * with `adaptiveReg`, else 1. Call inside `tidy()`.
+   *
+   * @throws {TypeError|RangeError} for a step that is not a finite number >= 0.
+   */
+  substrateRegularization(step: number): Tensor {
+    this.#assertLive("substrateRegularization");
+    const c = this.config;
+    if (typeof step !== "number") {
+      throw new TypeError(
+        `Cannot compute ${ID}.substrateRegularization: expected step as a number but got ` +
+          shown(step),
+      );
+    }
+    if (!(Number.isFinite(step) && step >= 0)) {
+      throw new RangeError(
+        `Cannot compute ${ID}.substrateRegularization: expected step finite and >= 0 but got ` +
+          `${step}`,
+      );
+    }
+    const scale = regularizerScale(step, c.adaptiveReg);
+    if (c.substrate === "learnable_decays") return decayRegularizer(this.#p("decays"), scale);
+    if (c.substrate === "learned_recurrence") return gateRegularizer(this.#p("gate_w"), scale);
+    return tensor([0], []);
+  }
+
+  /**
+   * The optimiser groups by parameter name: the fast hemisphere's tensors (trained at
+   * lr·fastLrMult) and the rest (lr). With one hemisphere every parameter is in `base`.
+   */
+  optimizerGroups(): { fast: string[]; base: string[] } {
+    this.#assertLive("list the optimiser groups of");
+    const names = [...this.parameters.keys()];
+    return {
+      fast: names.filter((n) => n.endsWith("_fast")),
+      base: names.filter((n) => !n.endsWith("_fast")),
+    };
+  }
+
   /** The readout from embeddings: the linear path's hidden layer, and the logits on demand. */
   #readout(x: Tensor, b: number, t: number): { hLin: Tensor; logits: () => Tensor } {
     const c = this.config;
-    const E = c.embeddingDim;
     const states = this.#substrate(x, b, t);
-    const hLin = gelu(
-      add(matmul(concat([states, x], 2), this.#p("readout_w")), this.#p("readout_b")),
-    );
+    const hLin = this.#linearHidden(states, x);
     const logits = () => {
       let hidden = hLin;
       if (c.localWindow > 0) {
         // x shifted right by j (zeros before the start), side by side: [x_t, …, x_{t−W+1}].
-        const cols: Tensor[] = [x];
-        for (let j = 1; j < c.localWindow; j++) {
-          const pad = tensor(new Float32Array(b * Math.min(j, t) * E), [b, Math.min(j, t), E]);
-          cols.push(j >= t ? pad : concat([pad, slice(x, [0, 0, 0], [b, t - j, E])], 1));
-        }
-        const window = concat(cols, 2);
-        const hLoc = gelu(add(matmul(window, this.#p("local_w")), this.#p("local_b")));
+        const window = this.#windowOfEmbeds(x, b, t);
+        const hLoc = this.#localHidden(window);
         hidden = concat([hLin, mul(hLoc, this.#p("local_scale"))], 2);
       }
       return add(matmul(hidden, this.#p("out_w")), this.#p("out_b"));
@@ -696,8 +1408,13 @@ export class CausalBankLM {
   loss(tokens: Tensor, targets: Tensor): Tensor {
     this.#assertLive("loss");
     const [b, t] = this.#checkPair(tokens, targets, "loss");
+    return this.#crossEntropy(this.forward(tokens), targets, b, t);
+  }
+
+  /** Mean cross-entropy of logits [B, T, 256] against targets [B, T] (`loss` and `trainStep`). */
+  #crossEntropy(logits: Tensor, targets: Tensor, b: number, t: number): Tensor {
     return crossEntropy(
-      reshape(this.forward(tokens), [b * t, BYTE_VOCAB]),
+      reshape(logits, [b * t, BYTE_VOCAB]),
       reshape(targets, [b * t]),
     );
   }
@@ -730,8 +1447,9 @@ export class CausalBankLM {
 
   /**
    * One Adam step on (tokens, targets): forward, backward, gradient clipping,
-   * update. Returns the step's loss tensor (shape [], no sync): the caller
-   * reads or disposes it.
+   * update. The objective is the cross-entropy, plus `balanceCoef` times the routed readouts'
+   * balance loss of this forward and the substrate regulariser when switched on. Returns the
+   * step's cross-entropy tensor (shape [], no sync): the caller reads or disposes it.
    *
    * @throws {TypeError|RangeError} for bad tokens, targets, lr or clipNorm.
    */
@@ -744,17 +1462,42 @@ export class CausalBankLM {
     // Checked before Adam's moments are allocated on the first step.
     this.#checkPair(tokens, targets, "trainStep");
     const params = this.trainable();
-    this.#opt ??= new Adam(params, { lr });
+    if (this.#opt === null) {
+      // Two groups with two hemispheres: the fast heads' tensors at lr·fastLrMult.
+      const { fast, base } = this.optimizerGroups();
+      this.#opt = new Adam(base.map((n) => this.#p(n)), { lr });
+      if (fast.length > 0) this.#optFast = new Adam(fast.map((n) => this.#p(n)), { lr });
+    }
     const opt = this.#opt;
+    const optFast = this.#optFast;
     opt.lr = lr;
-    return tidy(() => {
-      const loss = this.loss(tokens, targets);
-      backward(loss);
-      if (clipNorm !== Infinity) clipGradNorm(params, clipNorm);
-      opt.step();
-      opt.zeroGrad();
-      return loss;
-    });
+    if (optFast !== null) optFast.lr = lr * this.config.fastLrMult;
+    const step = this.#steps;
+    this.#training = true;
+    try {
+      return tidy(() => {
+        const [b, t] = [tokens.shape[0]!, tokens.shape[1]!];
+        const { logits, balance } = this.#forwardParts(tokens, b, t);
+        const loss = this.#crossEntropy(logits, targets, b, t);
+        let objective = this.config.substrateReg
+          ? add(loss, this.substrateRegularization(step))
+          : loss;
+        // The routed readouts' and bands' balance loss of this very forward.
+        if (balance !== null && this.config.balanceCoef > 0) {
+          objective = add(objective, mul(balance, tensor([this.config.balanceCoef], [])));
+        }
+        backward(objective);
+        if (clipNorm !== Infinity) clipGradNorm(params, clipNorm);
+        opt.step();
+        optFast?.step();
+        opt.zeroGrad();
+        optFast?.zeroGrad();
+        return loss;
+      });
+    } finally {
+      this.#training = false;
+      this.#steps++;
+    }
   }
 
   /**
@@ -909,7 +1652,13 @@ export class CausalBankLM {
     this.#disposed = true;
     this.#opt?.dispose();
     this.#opt = null;
+    this.#optFast?.dispose();
+    this.#optFast = null;
     for (const t of [...this.parameters.values(), ...this.buffers.values()]) t.dispose();
+    this.readoutModules?.linear.dispose();
+    this.readoutModules?.local?.dispose();
+    this.readoutModules?.mix?.dispose();
+    this.readoutModules?.memory?.dispose();
     for (const t of this.#frozenGates.values()) t.dispose();
     this.#frozenGates.clear();
   }

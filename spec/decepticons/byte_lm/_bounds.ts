@@ -76,6 +76,20 @@
  *   Subnormal flushes add ≤ 2⁻¹²⁶ per operation, 2k·2⁻¹²⁶ in all (the ledger's
  *   convention for accumulations).
  *
+ * - Blocks (U = S + Φ(S), Φ = relu(S W1 + c1) W2 + c2, then a second substrate pass on U):
+ *   matmuls, bias adds and the add as above; relu is exact and 1-Lipschitz (e carries); its
+ *   backward passes g exactly where the sign of the computed pre-activation is certain, and
+ *   may differ by |g| + e_g where |pre| ≤ e_pre. A tensor several passes read (the states into
+ *   a block, the learned recurrence's gate weights read anew by each pass, the gated read-out
+ *   o W_o that every pass adds) gets its gradient through autograd's accumulation.
+ * - Hemispheres move columns between tensors (concat, slice): exact.
+ * - The static gate g = add(1, mul(tanh β, 0.5)) through the ledger's tanh rule; mul(S, g)
+ *   one product each; β's gradient sums ∂L/∂S·S over all B·T·M elements (sumToShape: any
+ *   order, count − 1 additions) before the tanh backward g·(1 − y·y).
+ * - Polynomial features: the 0/1 selector matmuls copy exactly, but are bounded as any matmul
+ *   (γ_d of the magnitudes: loose, valid); each product one rounding; z feeds two (order 2) or
+ *   five (order 3) gradient paths.
+ *
  * The retention counts hold for the recurrent form, the one byte_lm.ts requests
  * (`form: "recurrent"`, and gatedDelta's default); a chunkwise form would need
  * its own counts.
@@ -126,9 +140,12 @@ import {
   type ByteLMValues,
   DELTA_KEY_EPS,
   fromHeads,
+  isBank,
   mm,
   ORACLE_BYTE_VOCAB,
+  polyDims,
   toHeads,
+  usesReadoutPath,
   windowIds,
 } from "../../oracle/decepticons/byte_lm.ts";
 
@@ -144,6 +161,16 @@ export interface ScanFormOf {
   readonly scanChunk: number;
 }
 
+/**
+ * The adjoints the readout path hands back to the substrate (f32, as the GPU computed them):
+ * ∂L/∂u of the readout's features u = [S, x(, substrate poly terms)] [N, ·] and ∂L/∂window of
+ * the local path's window [N, W·E] (null without a local path).
+ */
+export interface FeatureAdjoints {
+  readonly dCat: ArrayLike<number>;
+  readonly dWin: ArrayLike<number> | null;
+}
+
 /** A configuration the bounds walk needs: the oracle's plus the scan form. */
 export type ByteLMBoundsConfig = ByteLMOracleConfig & ScanFormOf;
 
@@ -152,6 +179,13 @@ export interface ByteLMBounds {
   logits: TA;
   loss: Tracked;
   grads: Record<string, TA>;
+  /**
+   * The readout's features u = [S, x(, substrate poly terms)] [N, ·]: the bound the readout
+   * path's stages start from. On the readout path (another readout kind, bands or the gated
+   * mix: {@link usesReadoutPath}) the walk stops here: logits, loss and grads are empty, and the
+   * readouts' own bounds (spec/decepticons/readouts/_bounds.ts) take over on the GPU's features.
+   */
+  features: TA;
 }
 
 const E = { ...track, ...trackBuiltins };
@@ -339,6 +373,17 @@ function geluBackward(x: Tracked, g: Tracked): Tracked {
 }
 
 /** Sigmoid forward: `1.0 / (1.0 + exp(-x))`. */
+/**
+ * relu's backward (g where x > 0): exact when the sign of the computed x is certain; otherwise
+ * the kernel may pass ĝ or 0 where the exact value is the other, |g| + e_g apart at most.
+ */
+function reluBackward(x: Tracked, g: Tracked): Tracked {
+  const v = x.v > 0 ? g.v : 0;
+  if (x.v > x.e) return g;
+  if (x.v < -x.e || (x.v <= 0 && x.e === 0)) return { v: 0, e: 0 };
+  return { v, e: Math.abs(g.v) + g.e };
+}
+
 function sigmoid(x: Tracked): Tracked {
   return E.div(ONE, E.add(ONE, E.exp(E.neg(x))));
 }
@@ -465,6 +510,80 @@ function recurrenceBackward(
   return { da, lam };
 }
 
+// ------------------------------------------------------------------ polynomial features
+
+/** The features' forward values: z, its two selected copies, the square and the terms. */
+interface PolyT {
+  u: TA;
+  z: TA;
+  qi: TA;
+  qj: TA;
+  zz: TA | null;
+  pairs: number;
+  out: TA;
+}
+
+/**
+ * polyTerms on the GPU: z = add(matmul(u, P), p); q = mul(matmul(z, Sᵢ), matmul(z, Sⱼ)) with the
+ * 0/1 selectors (the matmul bound covers them, though they copy exactly); order 3 appends
+ * mul(mul(z, z), z).
+ */
+function polyForward(
+  u: TA,
+  n: number,
+  d: number,
+  order: 2 | 3,
+  prefix: string,
+  p: (name: string) => TA,
+  values: ByteLMValues,
+): PolyT {
+  const rows = u.v.length / n;
+  const pairs = (d * (d + 1)) / 2;
+  const z = addRows(matmul(u, [rows, n], p(`${prefix}_w`), [n, d]), p(`${prefix}_b`));
+  const si = loaded(need(values, `${prefix}_sel_i`));
+  const sj = loaded(need(values, `${prefix}_sel_j`));
+  const qi = matmul(z, [rows, d], si, [d, pairs]);
+  const qj = matmul(z, [rows, d], sj, [d, pairs]);
+  const q = zip(qi, qj, (a1, b1) => E.mul(a1, b1));
+  if (order === 2) return { u, z, qi, qj, zz: null, pairs, out: q };
+  const zz = zip(z, z, (a1, b1) => E.mul(a1, b1));
+  const cube = zip(zz, z, (a1, b1) => E.mul(a1, b1));
+  return { u, z, qi, qj, zz, pairs, out: concatCols(q, pairs, cube, d) };
+}
+
+/** ∂L/∂z of {@link polyForward} from the terms' adjoint: two (order 2) or five paths into z. */
+function polyBackward(pt: PolyT, dT: TA, d: number, values: ByteLMValues, prefix: string): TA {
+  const rows = pt.z.v.length / d;
+  const w = pt.pairs + (pt.zz === null ? 0 : d);
+  const dq = takeCols(dT, w, 0, pt.pairs);
+  const si = loaded(need(values, `${prefix}_sel_i`));
+  const sj = loaded(need(values, `${prefix}_sel_j`));
+  // mul(qi, qj): qi gets dq·qj, qj gets dq·qi; each matmul by a selector passes it back by Sᵀ.
+  const viaI = matmul(
+    zip(dq, pt.qj, (g1, b1) => E.mul(g1, b1)),
+    [rows, pt.pairs],
+    si,
+    [d, pt.pairs],
+    false,
+    true,
+  );
+  const viaJ = matmul(
+    zip(dq, pt.qi, (g1, a1) => E.mul(g1, a1)),
+    [rows, pt.pairs],
+    sj,
+    [d, pt.pairs],
+    false,
+    true,
+  );
+  if (pt.zz === null) return accumulate([viaI, viaJ]);
+  const dc = takeCols(dT, w, pt.pairs, d);
+  // mul(zz, z): zz gets dc·z, z gets dc·zz; mul(z, z): both operands get dzz·z.
+  const dzz = zip(dc, pt.z, (g1, z1) => E.mul(g1, z1));
+  const viaCube = zip(dc, pt.zz, (g1, s1) => E.mul(g1, s1));
+  const viaSq = zip(dzz, pt.z, (g1, z1) => E.mul(g1, z1));
+  return accumulate([viaI, viaJ, viaCube, viaSq, viaSq]);
+}
+
 // ------------------------------------------------------------------ retention
 
 /** Operation counts K_f, K_b of the recurrent retention kernels (module doc). */
@@ -589,6 +708,7 @@ export function byteLMBounds(
   c: ByteLMBoundsConfig,
   values: ByteLMValues,
   batch: ByteLMBatch,
+  inject?: FeatureAdjoints,
 ): ByteLMBounds {
   const { B, T } = batch;
   const N = B * T;
@@ -617,12 +737,13 @@ export function byteLMBounds(
     problem: TrackedProblem;
     o: TA;
   };
+  let mixT: TA | null = null;
   const H = c.numHeads;
   const S = c.stateDim;
   const ds = S / H;
   const delta = c.substrate === "gated_delta";
   const groups = delta ? 2 : 3;
-  if (c.substrate === "frozen") {
+  if (isBank(c.substrate)) {
     const d = need(values, "decays");
     const gates = loaded(Float64Array.from({ length: N * M }, (_, i) => d[i % M]!));
     gatesA = gates;
@@ -687,59 +808,233 @@ export function byteLMBounds(
     }
     const oh = retentionForward(problem);
     const o = move(oh, (a) => fromHeads(a, B, T, H, ds));
-    states = zip(matmul(o, [N, S], p("wo"), [S, M]), drive, (m1, m2) => E.add(m1, m2));
+    mixT = matmul(o, [N, S], p("wo"), [S, M]);
+    states = zip(mixT, drive, (m1, m2) => E.add(m1, m2));
     g = { q0, k0, v0, gates, keep, key, problem, o };
   }
-  const cat = concatCols(states, M, x, Ed);
-  const pre = addRows(matmul(cat, [N, M + Ed], p("readout_w"), [M + Ed, hl]), p("readout_b"));
-  const hLin = map(pre, gelu);
-  let hidden = hLin;
+  // Further blocks (blockMlp, then the pass on U = add(S, Φ(S)) as the drive).
+  const firstStates = states;
+  const blocksT: { input: TA; pre: TA; h: TA; u: TA; out: TA }[] = [];
+  for (let k = 1; k < (c.numBlocks ?? 1); k++) {
+    const b1 = p(`block${k}_b1`);
+    const m = b1.v.length;
+    const pre = addRows(matmul(states, [N, M], p(`block${k}_w1`), [M, m]), b1);
+    const h = map(pre, (t) => E.max0(t));
+    const phi = addRows(matmul(h, [N, m], p(`block${k}_w2`), [m, M]), p(`block${k}_b2`));
+    const u = zip(states, phi, (a1, b2) => E.add(a1, b2));
+    let out: TA;
+    if (isBank(c.substrate)) out = recurrence(c, B, T, M, gatesA!, u);
+    else if (c.substrate === "learned_recurrence") {
+      const a = gatesA!;
+      // sub(U, mul(a, U)), as the first pass's.
+      const sIn = zip(u, map(u, (uv, i) => E.mul(at(a, i), uv)), (u1, au) => E.sub(u1, au));
+      out = recurrence(c, B, T, M, a, sIn);
+    } else out = zip(mixT!, u, (m1, u1) => E.add(m1, u1));
+    blocksT.push({ input: states, pre, h, u, out });
+    states = out;
+  }
+  // The static gate once: add(1, mul(tanh(β), 0.5)), then mul(S, g) broadcast.
+  let gateT: { t: Tracked; g: Tracked; states: TA } | null = null;
+  if (c.staticBankGate) {
+    const t = E.tanh(E.clampArg(at(p("bank_gate_beta"), 0), -15, 15));
+    const g = E.add(ONE, E.mul(t, HALF));
+    gateT = { t, g, states };
+    states = map(states, (sv) => E.mul(sv, g));
+  }
+  // Polynomial features of the final states, appended to the readout's input.
+  const sp = polyDims(M, c.substratePolyOrder ?? 1);
+  let cat = concatCols(states, M, x, Ed);
+  let polyS: PolyT | null = null;
+  if (sp.terms > 0) {
+    polyS = polyForward(
+      states,
+      M,
+      sp.d,
+      c.substratePolyOrder as 2 | 3,
+      "substrate_poly",
+      p,
+      values,
+    );
+    cat = concatCols(cat, M + Ed, polyS.out, sp.terms);
+  }
+  const catW = M + Ed + sp.terms;
+  const none = { v: new Float64Array(0), e: new Float64Array(0) };
+  if (usesReadoutPath(c) && inject === undefined) {
+    return { logits: none, loss: { v: NaN, e: Infinity }, grads: {}, features: cat };
+  }
+  if (inject !== undefined && (c.localPolyOrder ?? 1) > 1) {
+    throw new RangeError(
+      "Cannot bound the byte LM from injected adjoints: expected localPolyOrder 1 (the " +
+        `window's adjoint is injected, not the local input's) but got ${c.localPolyOrder}`,
+    );
+  }
+  // The MLP path's readout, forward and backward to ∂L/∂[S, x(, poly)] and the window's
+  // adjoint; or, on the readout path, those adjoints injected as the GPU's readouts computed them.
   let win: TA | null = null;
   let winIds: Int32Array | null = null;
   let preL: TA | null = null;
+  let localIn: TA | null = null;
+  let polyL: PolyT | null = null;
   const scaleT = E.input(c.localScale);
-  if (W > 0) {
-    winIds = windowIds(batch, W);
-    win = gatherRows(emb, winIds, Ed);
-    preL = addRows(matmul(win, [N, W * Ed], p("local_w"), [W * Ed, c.localHidden]), p("local_b"));
-    const hLoc = map(preL, gelu);
-    hidden = concatCols(hLin, hl, map(hLoc, (t) => E.mul(t, scaleT)), c.localHidden);
-  }
-  const logits = addRows(matmul(hidden, [N, width], p("out_w"), [width, V]), p("out_b"));
-  const ce = crossEntropy(logits, batch.targets, N, V);
-
-  // ---- backward
   const grads: Record<string, TA> = {};
-  const dLogits = ce.gx;
-  grads.out_b = colSums(dLogits, V);
-  grads.out_w = matmul(hidden, [N, width], dLogits, [N, V], true);
-  const dHidden = matmul(dLogits, [N, V], p("out_w"), [width, V], false, true);
-  const dPre = zip(pre, takeCols(dHidden, width, 0, hl), geluBackward);
-  grads.readout_b = colSums(dPre, hl);
-  grads.readout_w = matmul(cat, [N, M + Ed], dPre, [N, hl], true);
-  const dCat = matmul(dPre, [N, hl], p("readout_w"), [M + Ed, hl], false, true);
-  const dStates = takeCols(dCat, M + Ed, 0, M);
-  const dxParts: TA[] = [takeCols(dCat, M + Ed, M, Ed)];
+  let logits: TA = none;
+  let lossT: Tracked = { v: NaN, e: Infinity };
+  let dHidden: TA = none;
+  let dCat: TA;
+  if (inject === undefined) {
+    const pre = addRows(matmul(cat, [N, catW], p("readout_w"), [catW, hl]), p("readout_b"));
+    const hLin = map(pre, gelu);
+    let hidden = hLin;
+    if (W > 0) {
+      winIds = windowIds(batch, W);
+      win = gatherRows(emb, winIds, Ed);
+      const lp = polyDims(W * Ed, c.localPolyOrder ?? 1);
+      localIn = win;
+      if (lp.terms > 0) {
+        polyL = polyForward(win, W * Ed, lp.d, c.localPolyOrder as 2 | 3, "local_poly", p, values);
+        localIn = concatCols(win, W * Ed, polyL.out, lp.terms);
+      }
+      const inW = W * Ed + lp.terms;
+      preL = addRows(matmul(localIn, [N, inW], p("local_w"), [inW, c.localHidden]), p("local_b"));
+      const hLoc = map(preL, gelu);
+      hidden = concatCols(hLin, hl, map(hLoc, (t) => E.mul(t, scaleT)), c.localHidden);
+    }
+    logits = addRows(matmul(hidden, [N, width], p("out_w"), [width, V]), p("out_b"));
+    const ce = crossEntropy(logits, batch.targets, N, V);
+    lossT = ce.loss;
+
+    // ---- backward
+    const dLogits = ce.gx;
+    grads.out_b = colSums(dLogits, V);
+    grads.out_w = matmul(hidden, [N, width], dLogits, [N, V], true);
+    dHidden = matmul(dLogits, [N, V], p("out_w"), [width, V], false, true);
+    const dPre = zip(pre, takeCols(dHidden, width, 0, hl), geluBackward);
+    grads.readout_b = colSums(dPre, hl);
+    grads.readout_w = matmul(cat, [N, catW], dPre, [N, hl], true);
+    dCat = matmul(dPre, [N, hl], p("readout_w"), [catW, hl], false, true);
+  } else {
+    if (inject.dCat.length !== N * catW || (W > 0) !== (inject.dWin !== null)) {
+      throw new TypeError(
+        `Cannot bound the byte LM from injected adjoints: expected ∂L/∂u of ${N * catW} values` +
+          `${W > 0 ? ` and the window's of ${N * W * Ed}` : ""}`,
+      );
+    }
+    dCat = loaded(Float64Array.from(inject.dCat));
+    if (W > 0) winIds = windowIds(batch, W);
+  }
+  let dStates = takeCols(dCat, catW, 0, M);
+  if (polyS !== null) {
+    const dz = polyBackward(
+      polyS,
+      takeCols(dCat, catW, M + Ed, sp.terms),
+      sp.d,
+      values,
+      "substrate_poly",
+    );
+    grads.substrate_poly_b = colSums(dz, sp.d);
+    grads.substrate_poly_w = matmul(states, [N, M], dz, [N, sp.d], true);
+    // The final states feed the concat and the projection: two paths.
+    dStates = accumulate([
+      dStates,
+      matmul(dz, [N, sp.d], p("substrate_poly_w"), [M, sp.d], false, true),
+    ]);
+  }
+  if (gateT !== null) {
+    const { t, g, states: before } = gateT;
+    // mul's backward: g's share Σ ∂L/∂S·S (sumToShape to [1], any order); S's ∂L/∂S·g.
+    const terms: Tracked[] = [];
+    for (let i = 0; i < before.v.length; i++) terms.push(E.mul(at(dStates, i), at(before, i)));
+    const dg = trackSum(terms, terms.length - 1);
+    // add(1, ·) passes it on; mul(tanh, 0.5): ·0.5; tanh's backward g·(1 − y·y).
+    const dt = E.mul(dg, HALF);
+    grads.bank_gate_beta = fromTracked([E.mul(dt, E.sub(ONE, E.mul(t, t)))]);
+    dStates = map(dStates, (d) => E.mul(d, g));
+  }
+  const dxParts: TA[] = [takeCols(dCat, catW, M, Ed)];
   let dWin: TA | null = null;
-  if (W > 0) {
+  if (W > 0 && inject !== undefined) dWin = loaded(Float64Array.from(inject.dWin!));
+  else if (W > 0) {
     const lh = c.localHidden;
     const dHLoc = map(takeCols(dHidden, width, hl, lh), (t) => E.mul(t, scaleT));
     const dPreL = zip(preL!, dHLoc, geluBackward);
     grads.local_b = colSums(dPreL, lh);
-    grads.local_w = matmul(win!, [N, W * Ed], dPreL, [N, lh], true);
-    dWin = matmul(dPreL, [N, lh], p("local_w"), [W * Ed, lh], false, true);
+    const lp = polyDims(W * Ed, c.localPolyOrder ?? 1);
+    const inW = W * Ed + lp.terms;
+    grads.local_w = matmul(localIn!, [N, inW], dPreL, [N, lh], true);
+    const dIn = matmul(dPreL, [N, lh], p("local_w"), [inW, lh], false, true);
+    dWin = takeCols(dIn, inW, 0, W * Ed);
+    if (polyL !== null) {
+      const dz = polyBackward(
+        polyL,
+        takeCols(dIn, inW, W * Ed, lp.terms),
+        lp.d,
+        values,
+        "local_poly",
+      );
+      grads.local_poly_b = colSums(dz, lp.d);
+      grads.local_poly_w = matmul(win!, [N, W * Ed], dz, [N, lp.d], true);
+      dWin = accumulate([
+        dWin,
+        matmul(dz, [N, lp.d], p("local_poly_w"), [W * Ed, lp.d], false, true),
+      ]);
+    }
   }
   /** x·W: W's gradient, and x's share of the path. */
   const project = (name: string, n: number, dOut: TA, trainable = true) => {
     if (trainable) grads[name] = matmul(x, [N, Ed], dOut, [N, n], true);
     dxParts.push(matmul(dOut, [N, n], p(name), [Ed, n], false, true));
   };
-  if (c.substrate === "frozen") {
-    const { lam } = recurrenceBackward(c, B, T, M, gatesA!, states, dStates);
-    project("in_proj", M, lam, false);
+  // The further blocks, last first; their shares of the gate, decay and read-out gradients.
+  const decayParts: TA[] = [];
+  const gateWParts: TA[] = [];
+  const gateBParts: TA[] = [];
+  const mixParts: TA[] = [];
+  for (let k = blocksT.length; k >= 1; k--) {
+    const bt = blocksT[k - 1]!;
+    let dU: TA;
+    if (isBank(c.substrate)) {
+      const { da, lam } = recurrenceBackward(c, B, T, M, gatesA!, bt.out, dStates);
+      dU = lam;
+      if (c.substrate === "learnable_decays") decayParts.push(colSums(da, M));
+    } else if (c.substrate === "learned_recurrence") {
+      // Each pass recomputes a from x: its own sigmoid, add and matmul nodes.
+      const a = gatesA!;
+      const { da, lam } = recurrenceBackward(c, B, T, M, a, bt.out, dStates);
+      const negLam = map(lam, (t) => E.neg(t));
+      const dA = accumulate([da, zip(negLam, bt.u, (g1, u1) => E.mul(g1, u1))]);
+      dU = accumulate([lam, zip(negLam, a, (g1, a1) => E.mul(g1, a1))]);
+      const dZ = zip(a, dA, sigmoidBackward);
+      gateBParts.push(colSums(dZ, M));
+      gateWParts.push(matmul(x, [N, Ed], dZ, [N, M], true));
+      dxParts.push(matmul(dZ, [N, M], p("gate_w"), [Ed, M], false, true));
+    } else {
+      // add(mix, U): both get ∂L/∂S exactly.
+      dU = dStates;
+      mixParts.push(dStates);
+    }
+    const m = bt.h.v.length / N;
+    grads[`block${k}_b2`] = colSums(dU, M);
+    grads[`block${k}_w2`] = matmul(bt.h, [N, m], dU, [N, M], true);
+    const dH = matmul(dU, [N, M], p(`block${k}_w2`), [m, M], false, true);
+    const dPreB = zip(bt.pre, dH, reluBackward);
+    grads[`block${k}_b1`] = colSums(dPreB, m);
+    grads[`block${k}_w1`] = matmul(bt.input, [N, M], dPreB, [N, m], true);
+    // S feeds the block MLP and the add: two paths.
+    dStates = accumulate([dU, matmul(dPreB, [N, m], p(`block${k}_w1`), [M, m], false, true)]);
+  }
+  if (isBank(c.substrate)) {
+    const { da, lam } = recurrenceBackward(c, B, T, M, gatesA!, firstStates, dStates);
+    // learnable_decays: add(zeros, d)'s backward sums ∂L/∂a over the B·T rows, as a bias's;
+    // each pass's broadcast adds its own share.
+    if (c.substrate === "learnable_decays") {
+      grads.decays = decayParts.length
+        ? accumulate([colSums(da, M), ...decayParts])
+        : colSums(da, M);
+    }
+    project("in_proj", M, lam, c.substrate === "learnable_mixing");
   } else if (c.substrate === "learned_recurrence") {
     const a = gatesA!;
-    const { da, lam } = recurrenceBackward(c, B, T, M, a, states, dStates);
+    const { da, lam } = recurrenceBackward(c, B, T, M, a, firstStates, dStates);
     // sub(D, mul(a, D)): D gets λ; mul gets −λ, so a gets (−λ)·D and D gets (−λ)·a.
     const negLam = map(lam, (t) => E.neg(t));
     const dA = accumulate([da, zip(negLam, drive, (g1, d1) => E.mul(g1, d1))]);
@@ -747,13 +1042,19 @@ export function byteLMBounds(
     const dZ = zip(a, dA, sigmoidBackward);
     grads.gate_b = colSums(dZ, M);
     project("gate_w", M, dZ);
+    if (gateBParts.length) {
+      grads.gate_b = accumulate([grads.gate_b, ...gateBParts]);
+      grads.gate_w = accumulate([grads.gate_w!, ...gateWParts]);
+    }
     project("in_proj", M, dDrive);
   } else {
     const gd = g!;
     const heads = (t: TA) => move(t, (a) => toHeads(a, B, T, H, ds));
     const unheads = (t: TA) => move(t, (a) => fromHeads(a, B, T, H, ds));
-    grads.wo = matmul(gd.o, [N, S], dStates, [N, M], true);
-    const dO = heads(matmul(dStates, [N, M], p("wo"), [S, M], false, true));
+    // The read-out feeds every pass: autograd sums its adjoints first.
+    const dRead = mixParts.length ? accumulate([dStates, ...mixParts]) : dStates;
+    grads.wo = matmul(gd.o, [N, S], dRead, [N, M], true);
+    const dO = heads(matmul(dRead, [N, M], p("wo"), [S, M], false, true));
     const sg = retentionBackward(gd.problem, dO);
     const scale = E.uniform(1 / Math.sqrt(ds));
     const dQ0 = unheads(map(sg.dq, (t) => E.mul(t, scale)));
@@ -827,5 +1128,5 @@ export function byteLMBounds(
   scatter(batch.tokens, dX);
   if (W > 0) scatter(winIds!, dWin!);
   grads.embedding = fromTracked(terms.map((ts) => trackSum(ts, ts.length)));
-  return { logits, loss: ce.loss, grads };
+  return { logits, loss: lossT, grads, features: cat };
 }

@@ -34,7 +34,17 @@ import {
   byteLMTrainableNames,
 } from "../../oracle/decepticons/byte_lm.ts";
 import { type ByteLMBounds, byteLMBounds, type TA } from "./_bounds.ts";
-import { caseBatch, caseDecays, caseValues, LM_CASES, type LMCase } from "./_cases.ts";
+import {
+  caseBatch,
+  caseDecays,
+  caseValues,
+  headLayout,
+  joinHeads,
+  LM_CASES,
+  type LMCase,
+  splitHeads,
+} from "./_cases.ts";
+import { fastHeadCount } from "../../../impl/decepticons/causal_bank/hemispheres.ts";
 import { BYTE_LM_GPU_GRADIENTS, BYTE_LM_GPU_PARITY } from "./claims.ts";
 
 await initGpu();
@@ -64,12 +74,47 @@ async function runGpu(cs: LMCase, batch: ByteLMBatch) {
     scanChunk: c.scanChunk,
     maxSeqLen: 16,
     seed: cs.seed,
+    numHemispheres: cs.hemispheres ?? 1,
+    numBlocks: c.numBlocks ?? 1,
+    staticBankGate: c.staticBankGate ?? false,
+    substratePolyOrder: c.substratePolyOrder ?? 1,
+    localPolyOrder: c.localPolyOrder ?? 1,
   });
+  const f = cs.hemispheres === 2 ? fastHeadCount(c.numHeads, lm.config.fastHemisphereRatio) : 0;
+  /** The case's value of a model tensor: a whole tensor, or a hemisphere's share of one. */
+  const seededOf = (seeded: Record<string, Float64Array>, name: string) => {
+    const m = /^(.*)_(fast|slow)$/.exec(name);
+    if (m === null) return seeded[name];
+    const whole = seeded[m[1]!];
+    const layout = headLayout(m[1]!, c);
+    if (whole === undefined || layout === null) return undefined;
+    const parts = splitHeads(whole, layout, c.numHeads, f);
+    return Float64Array.from(m[2] === "fast" ? parts.fast : parts.slow);
+  };
+  /** Fast and slow tensors (values or gradients) put back together under the whole name. */
+  const joined = <A extends ArrayLike<number>>(named: Record<string, A>) => {
+    const out: Record<string, ArrayLike<number>> = { ...named };
+    for (const name of Object.keys(named)) {
+      const m = /^(.*)_fast$/.exec(name);
+      if (m === null) continue;
+      const base = m[1]!;
+      out[base] = joinHeads(
+        named[name]!,
+        named[`${base}_slow`]!,
+        headLayout(base, c)!,
+        c.numHeads,
+        f,
+      );
+      delete out[name];
+      delete out[`${base}_slow`];
+    }
+    return out;
+  };
   const made: Tensor[] = [];
   try {
     const seeded = caseValues(c, cs.seed);
     for (const [name, p] of lm.parameters) {
-      const v = seeded[name];
+      const v = seededOf(seeded, name);
       if (v === undefined || v.length !== p.size) {
         throw new TypeError(
           `Cannot seed parameter "${name}" [${p.shape.join(", ")}]: expected ${p.size} values ` +
@@ -80,15 +125,19 @@ async function runGpu(cs: LMCase, batch: ByteLMBatch) {
     }
     const named = [...lm.parameters, ...lm.buffers];
     const read = await readTensors(named.map(([, t]) => t));
-    const values: Record<string, Float64Array> = {};
-    named.forEach(([name], i) => (values[name] = Float64Array.from(read[i]!)));
+    const raw: Record<string, Float64Array> = {};
+    named.forEach(([name], i) => (raw[name] = Float64Array.from(read[i]!)));
     for (const [name] of lm.parameters) {
-      const want = Float32Array.from(seeded[name]!);
-      if (!values[name]!.every((v, i) => v === want[i])) {
+      const want = Float32Array.from(seededOf(seeded, name)!);
+      if (!raw[name]!.every((v, i) => v === want[i])) {
         throw new Error(`Cannot seed parameter "${name}": the read-back values differ`);
       }
     }
-    if (c.substrate === "frozen") values.decays = caseDecays(c.linearModes);
+    const values = joined(raw) as Record<string, Float64Array>;
+    // The bank's fixed decays (learnable_decays reads its own back with the parameters).
+    if (c.substrate === "frozen" || c.substrate === "learnable_mixing") {
+      values.decays = caseDecays(c.linearModes);
+    }
     const tok = tensor(batch.tokens, [batch.B, batch.T], { dtype: "i32" });
     const tgt = tensor(batch.targets, [batch.B, batch.T], { dtype: "i32" });
     made.push(tok, tgt);
@@ -102,8 +151,9 @@ async function runGpu(cs: LMCase, batch: ByteLMBatch) {
     made.push(loss);
     const params = [...lm.parameters];
     const out = await readTensors([logits, loss, ...params.map(([, p]) => p.grad!)]);
-    const grads: Record<string, Float32Array> = {};
-    params.forEach(([name], i) => (grads[name] = out[i + 2] as Float32Array));
+    const split: Record<string, Float32Array> = {};
+    params.forEach(([name], i) => (split[name] = out[i + 2] as Float32Array));
+    const grads = joined(split) as Record<string, Float32Array>;
     for (const [, p] of params) {
       p.grad?.dispose();
       p.grad = null;

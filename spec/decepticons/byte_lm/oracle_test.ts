@@ -35,10 +35,14 @@ claimTest(BYTE_LM_ORACLE_GRADCHECK, async (t) => {
   const seen = new Set<string>();
   for (const cs of LM_CASES) {
     const c = cs.config;
-    // The scan form does not change the oracle: one case per substrate.
-    if (seen.has(c.substrate)) continue;
-    seen.add(c.substrate);
-    await t.step(c.substrate, () => {
+    // The scan form and the hemispheres do not change the oracle: one case per substrate, with
+    // and without blocks.
+    const key = `${c.substrate}${(c.numBlocks ?? 1) > 1 ? ", two blocks" : ""}${
+      c.staticBankGate ? ", static gate" : ""
+    }${(c.substratePolyOrder ?? 1) > 1 ? ", poly" : ""}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    await t.step(key, () => {
       const values = caseValues(c, cs.seed);
       const batch = caseBatch(cs.seed);
       const names = byteLMTrainableNames(c);
@@ -93,7 +97,10 @@ claimTest(BYTE_LM_ORACLE_GRADCHECK, async (t) => {
   return {
     figure: worst,
     bound: GRADCHECK_MAX_REL,
-    pass: worst <= GRADCHECK_MAX_REL && seen.size === 4,
+    // Every substrate of the model (the four of the original's tests and the learnable bank),
+    // two blocks on four of them, two blocks with the static gate on the learnable bank, and
+    // polynomial features on two of them.
+    pass: worst <= GRADCHECK_MAX_REL && seen.size === 13,
     detail: `worst at ${worstAt}; ${evaluations} loss evaluations, L = ${LOSS_WEIGHT}·loss`,
   };
 });

@@ -19,6 +19,15 @@ import {
   registerValidArgumentsAccepted,
 } from "../../_harness/fault_fuzz.ts";
 import { DC_PUBLIC_FAULTS } from "./claims.ts";
+import { CONFIG_EXCLUDED, CONFIG_FAULT_ENTRIES } from "./_faults_config.ts";
+import { PATCH_DISPOSE_MAKERS, PATCH_EXCLUDED, PATCH_FAULT_ENTRIES } from "./_faults_patch.ts";
+import {
+  READOUTS_DISPOSABLES,
+  READOUTS_EXCLUDED,
+  READOUTS_FAULT_ENTRIES,
+} from "./_faults_readouts.ts";
+import { KNOBS_EXCLUDED, KNOBS_FAULT_ENTRIES } from "./_faults_knobs.ts";
+import { XFORM_DISPOSE_MAKERS, XFORM_EXCLUDED, XFORM_FAULT_ENTRIES } from "./_faults_xform.ts";
 
 const {
   bitsPerByte,
@@ -59,6 +68,11 @@ const NO_ARGS_HOST = "takes no arguments and reads only the frozen config of a h
 
 /** Constants and members with no malformed call. */
 const EXCLUDED: Record<string, string> = {
+  ...CONFIG_EXCLUDED,
+  ...PATCH_EXCLUDED,
+  ...XFORM_EXCLUDED,
+  ...READOUTS_EXCLUDED,
+  ...KNOBS_EXCLUDED,
   ByteCodec: "a frozen namespace of encodeText, decodeText and ensureByteTokens, the very " +
     "function objects fuzzed as their own exports (the identity is checked below)",
   CODER_DEFAULTS: CONSTANT,
@@ -2094,6 +2108,11 @@ export const DC_ENTRIES: readonly FaultEntry<never>[] = [
   ...CODER_ENTRIES,
   ...SCAN_ENTRIES,
   ...LM_ENTRIES,
+  ...CONFIG_FAULT_ENTRIES,
+  ...PATCH_FAULT_ENTRIES,
+  ...XFORM_FAULT_ENTRIES,
+  ...READOUTS_FAULT_ENTRIES,
+  ...KNOBS_FAULT_ENTRIES,
   ...HOST_ENTRIES,
 ];
 
@@ -2124,4 +2143,8 @@ Deno.test("decepticons.public_api: ByteCodec holds the fuzzed codec functions th
 // for its poison (cheap: no GPU work; the GPU entries' valid calls are covered by their own tests).
 registerValidArgumentsAccepted(DC_PUBLIC_FAULTS, HOST_ENTRIES, () => initGpu());
 
-registerDisposeTwice("decepticons", { CausalBankLM: lm }, () => initGpu());
+registerDisposeTwice(
+  "decepticons",
+  { CausalBankLM: lm, ...PATCH_DISPOSE_MAKERS, ...XFORM_DISPOSE_MAKERS, ...READOUTS_DISPOSABLES },
+  () => initGpu(),
+);
