@@ -14,7 +14,15 @@
  * (forward; ×3 for forward + backward), so the forms are compared on the same
  * figure. Gated delta runs on unit-norm keys, keep gates in [0.18, 1) and β in [0, 1).
  *
- * First, the decayed fast-weight recurrence S ← 0.99·S + kᵀv, o = q·S with one 64 × 64
+ * Retention forward + backward, old against new: the fused backward (dq and dk by the
+ * forward scan with transposed roles, forwards and backwards in time; dv and the decay's
+ * gradient by the adjoint pass, the states recomputed per chunk from checkpoints) beside
+ * the previous backward (the state history S_t of every step stored by the forward scan,
+ * the adjoint recurrence storing dS_t of every step, then a gathering pass), kept here as
+ * `previousBackward` through its kernels (they still serve the gated delta rule), for one
+ * 64 × 64 state at T = 512 and 4096 and for W = 64 (4 heads of 16²) at T = 4096.
+ *
+ * Then, the decayed fast-weight recurrence S ← 0.99·S + kᵀv, o = q·S with one 64 × 64
  * state (the peers' workload) at T = 512 and 4096, recurrent and chunkwise (chunk 64),
  * beside the previous recurrent kernel (one invocation per column, the state in a private
  * array walked by a loop, 64 columns in one workgroup: one llvmpipe thread), kept here as
@@ -28,7 +36,11 @@
 import { backward, initGpu, type Tensor, tensor } from "../impl/mod.ts";
 import { Rng } from "../impl/gpu/rng.ts";
 import { defineProgram, dispatch } from "../impl/gpu/program.ts";
-import { createStorageBuffer } from "../impl/gpu/buffers.ts";
+import { createStorageBuffer, releaseBuffer } from "../impl/gpu/buffers.ts";
+import { RETENTION_FORWARD } from "../impl/decepticons/retention/kernels/forward.ts";
+import { RETENTION_BACKWARD } from "../impl/decepticons/retention/kernels/backward.ts";
+import { RETENTION_GRADS } from "../impl/decepticons/retention/kernels/grads.ts";
+import { scanLanes } from "../impl/decepticons/retention/kernels/unroll.ts";
 import {
   gatedDelta,
   retention,
@@ -105,6 +117,115 @@ const LEGACY_FORWARD = defineProgram<{ dk: number; dv: number }>({
   loopIterations: ({ dk }, steps) => 2 * (dk + 1) + (steps + 1) + steps * (dk + 1),
   split: { begin: "t0", end: "t1" },
 });
+
+/**
+ * The previous retention backward for per-sequence γ: history scan, adjoint scan, gathering
+ * (the per-step dγ is left unsummed). Buffers are made per call, as the op made them.
+ */
+function previousBackward(q: Tensor, k: Tensor, v: Tensor, gamma: Tensor, dO: Tensor): void {
+  const [n, tm, dk] = q.shape as [number, number, number];
+  const dv = v.shape[2]!;
+  const tiles = Math.ceil(dv / 4);
+  const wg = Math.ceil((n * Math.ceil(dv / scanLanes(dk))) / 8);
+  const buf = (floats: number, label: string) => createStorageBuffer(4 * floats, label);
+  const hist = buf(n * tm * dk * tiles * 4, "bench previous history");
+  const state = buf(n * dk * dv, "bench previous state");
+  const o = buf(n * tm * dv, "bench previous o");
+  const sizes = { dk, dv, delta: false, hist: true, reverse: false, ckpt: 0 };
+  const uniforms = { n, tm, per_seq: 1 };
+  dispatch(RETENTION_FORWARD, {
+    sizes,
+    uniforms: { ...uniforms, nck: 0 },
+    buffers: { qs: q.buffer, ks: k.buffer, vs: v.buffer, gates: gamma.buffer, state, os: o, hist },
+    workgroups: wg,
+    steps: tm,
+  });
+  const dshist = buf(n * tm * dk * tiles * 4, "bench previous adjoint history");
+  const wup = buf(n * tm * 3 * tiles * 4, "bench previous adjoint columns");
+  const [dq, dkey, dval] = [q, k, v].map((t) => buf(t.size, "bench previous gradient"));
+  const dg = buf(n * tm, "bench previous dgates");
+  dispatch(RETENTION_BACKWARD, {
+    sizes: { dk, dv, delta: false, hist: false },
+    uniforms,
+    buffers: {
+      qs: q.buffer,
+      ks: k.buffer,
+      gates: gamma.buffer,
+      dos: dO.buffer,
+      hist,
+      dstate: state,
+      dshist,
+      wup,
+      dvs: dval!,
+    },
+    workgroups: wg,
+    steps: tm,
+  });
+  dispatch(RETENTION_GRADS, {
+    sizes: { dk, dv },
+    uniforms: { ...uniforms, delta: 0 },
+    buffers: {
+      vs: v.buffer,
+      gates: gamma.buffer,
+      dos: dO.buffer,
+      hist,
+      dshist,
+      wup,
+      dqs: dq!,
+      dks: dkey!,
+      dgs: dg,
+    },
+    workgroups: Math.ceil((n * tm * (Math.ceil(dk / 4) + 1)) / 64),
+  });
+  for (const b of [hist, state, o, dshist, wup, dq!, dkey!, dval!, dg]) releaseBuffer(b);
+}
+
+for (const [heads, d, T] of [[1, 64, 512], [1, 64, 4096], [4, 16, 4096]] as const) {
+  const shape = [heads, T, d];
+  const leaf = (scale: number) =>
+    tensor(values(heads * T * d, scale), shape, { requiresGrad: true });
+  const [q, k, v] = [leaf(0.25), leaf(0.25), leaf(0.25)];
+  const gamma = tensor(Array.from({ length: heads }, () => 0.99), [heads], { requiresGrad: true });
+  const seed = tensor(values(heads * T * d, 1), shape);
+  const label = heads === 1 ? `${d}×${d} T=${T}` : `W=${heads * d} (${heads}×${d}²) T=${T}`;
+  const group = `retention backward, old vs new, ${label}`;
+  const work = 3 * 4 * heads * T * d * d;
+  const reps = (ms: number) => Math.max(1, Math.ceil(250 / ms));
+  const perCall = (T / 512) * (heads === 1 ? 1 : 0.2);
+  throughputBench({
+    name: `retention recurrent forward ${label}`,
+    group,
+    reps: reps(perCall * 1.5),
+    work: work / 3,
+    unit: "GFLOP/s",
+    call: () => retention(q, k, v, gamma),
+  });
+  throughputBench({
+    name: `retention recurrent forward + fused backward ${label}`,
+    group,
+    reps: reps(perCall * 10),
+    work,
+    unit: "GFLOP/s",
+    iterations: 3,
+    call: () => {
+      clearGrads([q, k, v, gamma]);
+      backward(retention(q, k, v, gamma), seed);
+    },
+  });
+  throughputBench({
+    name: `retention recurrent forward + previous backward ${label}`,
+    group,
+    reps: reps(perCall * 25),
+    work,
+    unit: "GFLOP/s",
+    iterations: 3,
+    call: () => {
+      const o = retention(q, k, v, gamma);
+      previousBackward(q, k, v, gamma, seed);
+      return o;
+    },
+  });
+}
 
 {
   const D = 64;

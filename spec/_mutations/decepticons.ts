@@ -498,21 +498,39 @@ export const DECEPTICONS_MUTATIONS: readonly Mutation[] = [
     why:
       "the state entering a chunk stored after the chunk's own update: it holds the chunk's future",
   }),
+  // backward.ts and grads.ts serve the gated delta rule; (gated) retention takes the fused
+  // passes (forward.ts reversed, adjoint.ts, dgate.ts).
   planted("retention", "adjoint_reads_s_t", "backward", {
     file: `${RET}/kernels/backward.ts`,
     find: "let prev = hist[((st - 1u) * ${dk}u + c) * ${tiles}u + jb]",
     replace: "let prev = hist[(st * ${dk}u + c) * ${tiles}u + jb]",
     tests: RET_GPU,
-    filter: claims("retention", "gpu_gradients_gated"),
-    why: "the gate gradient ⟨dS_t, S_{t−1}⟩ computed with S_t: an off-by-one in the history",
+    filter: claims("retention", "gpu_gradients_delta"),
+    why: "the delta rule's ⟨dS_t, S_{t−1}⟩ and k_t S_{t−1} read S_t: an off-by-one in the history",
   }),
   planted("retention", "adjoint_gate_dropped", "backward", {
     file: `${RET}/kernels/backward.ts`,
     find: "ds[c] = g * (ds[c] - ks[st * ${dk}u + c] * bwk);",
     replace: "ds[c] = ds[c] - ks[st * ${dk}u + c] * bwk;",
     tests: RET_GPU,
-    filter: claims("retention", "gpu_gradients"),
-    why: "the adjoint state is not multiplied by the keep gate on its way back",
+    filter: claims("retention", "gpu_gradients_delta"),
+    why: "the delta rule's adjoint state is not multiplied by the keep gate on its way back",
+  }),
+  planted("retention", "fused_adjoint_gate_unshifted", "backward", {
+    file: `${RET}/kernels/adjoint.ts`,
+    find: "let next = select(min(st + 1u, n * prm.tm + prm.tm - 1u), n, prm.per_seq == 1u);",
+    replace: "let next = select(min(st, n * prm.tm + prm.tm - 1u), n, prm.per_seq == 1u);",
+    tests: RET_GPU,
+    filter: claims("retention", "gpu_gradients_gated"),
+    why: "the fused adjoint pass decays dS_{t+1} by g_t instead of g_{t+1} on its way back",
+  }),
+  planted("retention", "fused_dk_scan_gate_unshifted", "backward", {
+    file: `${RET}/kernels/forward.ts`,
+    find: "let next = select(min(st + 1u, n * prm.tm + prm.tm - 1u), n, prm.per_seq == 1u);",
+    replace: "let next = select(min(st, n * prm.tm + prm.tm - 1u), n, prm.per_seq == 1u);",
+    tests: RET_GPU,
+    filter: claims("retention", "gpu_gradients_gated"),
+    why: "the reversed scan behind dk decays dSᵀ_{t+1} by g_t instead of g_{t+1}",
   }),
   planted("retention", "beta_grad_sign", "backward", {
     file: `${RET}/kernels/grads.ts`,
@@ -550,13 +568,13 @@ export const DECEPTICONS_MUTATIONS: readonly Mutation[] = [
   // (one contiguous block: files and tests named inline)
   planted("byte_lm", "label_leak", "training", {
     file: "impl/decepticons/byte_lm/byte_lm.ts",
-    find: "reshape(targets, [b * t]),",
-    replace: "reshape(tokens, [b * t]),",
-    tests: ["spec/decepticons/byte_lm/byte_lm_test.ts", "spec/decepticons/byte_lm/gpu_test.ts"],
-    filter: claims("byte_lm", "behaviour_trains", "gpu_parity", "gpu_gradients"),
-    why: "the loss scores each position against its own input byte, in training and evaluation " +
-      "alike: held-out bpb 0.021 passes the unigram margin (4.26 bits) but not the compressor " +
-      "floor 1.209; gpu_parity 3753 (the loss), gpu_gradients 1.9e6",
+    find: "const loss = this.#crossEntropy(logits, targets, b, t);",
+    replace: "const loss = this.#crossEntropy(logits, tokens, b, t);",
+    tests: ["spec/decepticons/byte_lm/byte_lm_test.ts"],
+    filter: claims("byte_lm", "behaviour_trains"),
+    why: "the training step scores each position against its own input byte: the model learns " +
+      "to copy its input, and the held-out bits per byte, scored against the true next bytes, " +
+      "miss the claim's margins",
   }),
   planted("byte_lm", "frozen_gates_row0", "forward", {
     file: "impl/decepticons/byte_lm/byte_lm.ts",

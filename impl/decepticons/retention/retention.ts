@@ -23,8 +23,11 @@
  * carried recurrently. No form divides by a cumulative gate product: the
  * original's division-based chunked scan is wrong by O(1) once a chunk's
  * product drops below 1e−8.
- * Every form has the same backward: the adjoint recurrence (two fused
- * kernels), run on a recomputed state history.
+ * Every form has the same backward. For (gated) retention (key and value sizes ≤ 64) it is
+ * three scans and no state history: dq by the forward scan on transposed roles, dk by the
+ * same scan backwards in time, dv and the gate gradient by an adjoint scan that recomputes
+ * S_{t−1} per short chunk from the dq scan's checkpoints. The gated delta rule (and larger
+ * sizes) runs the adjoint recurrence (two fused kernels) on a recomputed state history.
  *
  * @example Retention with γ = 0.5: o_1 = q_1 (γ k_0ᵀ v_0 + k_1ᵀ v_1)
  * ```ts
@@ -51,6 +54,8 @@ import { assertDType, emptyLike, formatShape, type Tensor } from "../../tensor.t
 import { sum } from "../../ops/reduce.ts";
 import { RETENTION_FORWARD, RETENTION_SCAN_WG, type RetentionSizes } from "./kernels/forward.ts";
 import { RETENTION_BACKWARD } from "./kernels/backward.ts";
+import { RETENTION_ADJOINT } from "./kernels/adjoint.ts";
+import { RETENTION_DGATE } from "./kernels/dgate.ts";
 import { RETENTION_GRADS } from "./kernels/grads.ts";
 import { RETENTION_CHUNK_SUMMARY } from "./kernels/chunk_summary.ts";
 import { RETENTION_CHUNK_CARRY } from "./kernels/chunk_carry.ts";
@@ -64,7 +69,7 @@ import { RETENTION_DELTA_SOLVE } from "./kernels/delta_solve.ts";
 import { RETENTION_DELTA_MAPS } from "./kernels/delta_maps.ts";
 import { RETENTION_DELTA_CARRY } from "./kernels/delta_carry.ts";
 import { checkObject, checkTensor } from "../../validate.ts";
-import { SCAN_LANES, scanLanes } from "./kernels/unroll.ts";
+import { SCAN_LANES, scanLanes, UNROLL_MAX_ROWS } from "./kernels/unroll.ts";
 
 /** How the forward is computed; every form has the same value and gradient. */
 export type RetentionForm = "recurrent" | "parallel" | "chunkwise";
@@ -89,6 +94,17 @@ const RETENTION_MAX_CHUNK = 2 ** 20;
 export const RETENTION_MAX_VALUE_DIM = 4096;
 
 const WG = 64;
+
+/**
+ * Steps per chunk of the fused backward's state recompute at key size d_k: the dq pass
+ * checkpoints the state entering each chunk, the adjoint pass rebuilds a chunk's states in
+ * d_k·chunk vec4 registers. Measured on llvmpipe: at d_k = 16, 8 steps (chunks of 4, 16 and
+ * 24 ran 1.2–1.9× slower in two runs: more checkpoints, or more spills); at d_k = 64, 4 steps
+ * (forward + backward 1.07–1.14× faster than with 2: a checkpoint of 64 rows is costly).
+ */
+function adjointChunk(dk: number): number {
+  return Math.max(2, Math.min(8, Math.floor(256 / dk)));
+}
 
 interface Problem {
   op: string;
@@ -167,8 +183,8 @@ function recurrentForward(p: Problem, history: boolean): { o: Tensor; hist: Tens
   const state = emptyLike([p.n, p.dk, p.dv], "f32", `${p.op} state`);
   // The runner splits T over launches that carry the state (the loop budget).
   dispatch(RETENTION_FORWARD, {
-    sizes: { dk: p.dk, dv: p.dv, delta: p.beta !== null, hist: history },
-    uniforms: { n: p.n, tm: p.tm, per_seq: p.perSeq ? 1 : 0 },
+    sizes: { dk: p.dk, dv: p.dv, delta: p.beta !== null, hist: history, reverse: false, ckpt: 0 },
+    uniforms: { n: p.n, tm: p.tm, per_seq: p.perSeq ? 1 : 0, nck: 0 },
     buffers: {
       qs: p.q.buffer,
       ks: p.k.buffer,
@@ -363,8 +379,95 @@ function deltaChunkwiseForward(p: Problem, chunk: number): Tensor {
   return o;
 }
 
-/** Backward of every form: recomputed history, adjoint recurrence, gradient gathering. */
+/**
+ * Backward of (gated) retention in every form, as three scans and no state history:
+ * dq_t = do_t S_tᵀ is the forward recurrence on (do, v, k) (state Sᵀ, checkpointed every
+ * {@link adjointChunk} steps); dk_t = v_t dS_tᵀ is the same recurrence backwards in time on
+ * (v, do, q) (state dSᵀ, gates shifted by one step), each about a forward's cost; dv_t = k_t dS_t
+ * and the gate
+ * gradient's per-column ⟨dS_t, S_{t−1}⟩ come from the adjoint pass (state dS, S_{t−1}
+ * recomputed per chunk from the checkpoints: 2–3 forwards' cost on llvmpipe), gathered over
+ * columns by the dgate pass.
+ * Every sum runs in the order of the adjoint kernels it replaces (and of their tracked bounds).
+ */
+function fusedBackward(p: Problem, dO: Tensor): Tensor[] {
+  const c = adjointChunk(p.dk);
+  const nck = Math.ceil(p.tm / c);
+  const tiles = Math.ceil(p.dv / SCAN_LANES);
+  const perSeq = p.perSeq ? 1 : 0;
+  const ck = nck > 1 ? emptyLike([p.n, nck, p.dv, p.dk], "f32", `${p.op} checkpoints`) : null;
+  const state = emptyLike([p.n, p.dk, p.dv], "f32", `${p.op} transposed carry`);
+  const dq = emptyLike(p.q.shape, "f32", `${p.op} dq`);
+  const dk = emptyLike(p.k.shape, "f32", `${p.op} dk`);
+  const dv = emptyLike(p.v.shape, "f32", `${p.op} dv`);
+  const dg = emptyLike([p.n, p.tm], "f32", `${p.op} dgates`);
+  // The transposed problems: d_v state rows, d_k columns (blocks of four over d_k).
+  const transposed = Math.ceil((p.n * Math.ceil(p.dk / scanLanes(p.dv))) / RETENTION_SCAN_WG);
+  const scan = (reverse: boolean, qs: Tensor, ks: Tensor, vs: Tensor, os: Tensor) =>
+    dispatch(RETENTION_FORWARD, {
+      sizes: {
+        dk: p.dv,
+        dv: p.dk,
+        delta: false,
+        hist: false,
+        reverse,
+        ckpt: !reverse && ck ? c : 0,
+      },
+      uniforms: { n: p.n, tm: p.tm, per_seq: perSeq, nck },
+      buffers: {
+        qs: qs.buffer,
+        ks: ks.buffer,
+        vs: vs.buffer,
+        gates: p.gates.buffer,
+        state: state.buffer,
+        os: os.buffer,
+        ck: reverse ? undefined : ck?.buffer,
+      },
+      workgroups: transposed,
+      steps: p.tm,
+    });
+  scan(false, dO, p.v, p.k, dq);
+  scan(true, p.v, dO, p.q, dk);
+  const ps = emptyLike([p.n, p.tm, tiles, SCAN_LANES], "f32", `${p.op} gate partials`);
+  const dstate = emptyLike([p.n, p.dk, p.dv], "f32", `${p.op} adjoint carry`);
+  // The runner splits the chunks over launches in reversed order, carrying dS.
+  dispatch(RETENTION_ADJOINT, {
+    sizes: { dk: p.dk, dv: p.dv, chunk: c },
+    uniforms: { n: p.n, tm: p.tm, nck, per_seq: perSeq },
+    buffers: {
+      qs: p.q.buffer,
+      ks: p.k.buffer,
+      vs: p.v.buffer,
+      gates: p.gates.buffer,
+      dos: dO.buffer,
+      ck: (ck ?? state).buffer, // read only for chunks m > 0, which exist only with ck
+      dstate: dstate.buffer,
+      dvs: dv.buffer,
+      ps: ps.buffer,
+    },
+    workgroups: scanWorkgroups(p),
+    steps: nck,
+  });
+  dispatch(RETENTION_DGATE, {
+    sizes: { dv: p.dv },
+    uniforms: { count: p.n * p.tm },
+    buffers: { ps: ps.buffer, dgs: dg.buffer },
+    workgroups: Math.ceil((p.n * p.tm) / WG),
+  });
+  for (const t of [ck, state, ps, dstate]) t?.dispose();
+  return [dq, dk, dv, p.perSeq ? sum(dg, 1) : dg];
+}
+
+/**
+ * Backward of every form: (gated) retention with both sizes unrolled takes
+ * {@link fusedBackward}; the delta rule and larger sizes (where the transposed scans would
+ * keep d_v rows in a private array) take the recomputed history, the adjoint recurrence and
+ * the gradient gathering.
+ */
 function recurrentBackward(p: Problem, dO: Tensor): Tensor[] {
+  if (p.beta === null && p.dk <= UNROLL_MAX_ROWS && p.dv <= UNROLL_MAX_ROWS) {
+    return fusedBackward(p, dO);
+  }
   const { hist } = recurrentForward(p, true);
   const h = hist!;
   const cols = SCAN_LANES * Math.ceil(p.dv / SCAN_LANES);

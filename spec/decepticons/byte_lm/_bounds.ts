@@ -48,7 +48,8 @@
  *   adjoint λ_t = g_t + a_{t+1} λ_{t+1} is the same with (a, g) in reverse time;
  *   ∂L/∂a_t = λ_t·h_{t−1} is one tracked product.
  * - Retention and the gated delta rule (recurrent form, impl/decepticons/
- *   retention/kernels/{forward,backward,grads}.ts): forward and backward outputs
+ *   retention/kernels/: forward.ts, and for the backward adjoint.ts and dgate.ts
+ *   (retention) or backward.ts and grads.ts (delta)): forward and backward outputs
  *   are polynomials in (q, k, v, g, β, ∂L/∂o) computed by straight-line programs
  *   of + − ×. For such a program, the computed value is Σ_m c_m m(x̂)·Π(1 + δ)
  *   over the monomials of its expansion, each with at most k factors (1 + δ),

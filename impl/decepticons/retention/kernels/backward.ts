@@ -1,5 +1,7 @@
 /**
- * Matrix-memory recurrence, backward, pass 1 of 2: the adjoint recurrence run
+ * Matrix-memory recurrence, backward, pass 1 of 2 (the gated delta rule, and (gated)
+ * retention past 64 key or value columns; smaller (gated) retention takes the fused
+ * passes, adjoint.ts): the adjoint recurrence run
  * backwards over t in [t0, t1) for each sequence n and each state column j:
  *   dS[c, j] += q_t[c]·do_t[j]                     (dS = ∂L/∂S_t in full)
  *   w_j = Σ_c k_t[c]·dS[c, j],  u_j = Σ_c k_t[c]·S_{t−1}[c, j],  p_j = Σ_c dS[c, j]·S_{t−1}[c, j]

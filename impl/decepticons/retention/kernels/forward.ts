@@ -19,6 +19,15 @@
  * when delta); state [n, DK, DV] (read_write); os [n, tm, DV];
  * hist (optional, written when hist): S_t after each step as vec4 [n, tm, DK, ⌈DV/4⌉],
  * column block jb of row c at ((n·tm + t)·DK + c)·⌈DV/4⌉ + jb (columns past DV are 0).
+ * ck (optional, written when ckpt = C > 0): the state S_{mC−1} entering chunk m of C steps,
+ * [n, nck, DK, DV] (slot 0, the zero state, is never written).
+ * Reversed (sizes.reverse): the launch's steps [t0, t1) are the times [tm − t1, tm − t0)
+ * taken backwards and step t decays by the gate of step t + 1 (0 at t = tm − 1, where the
+ * state is still zero): S_t = g_{t+1} S_{t+1} + k_tᵀ (w_t v_t), the adjoint recurrence
+ * dS_t = g_{t+1} dS_{t+1} + q_tᵀ do_t of (gated) retention with (q, k, v) = (k', q', do).
+ * The retention backward (retention.ts) runs this program twice with transposed roles:
+ * forwards on (do, v, k) for dq (state Sᵀ, storing checkpoints for adjoint.ts), backwards
+ * on (v, do, q) for dk (state dSᵀ).
  * Grid: ceil(n·ceil(DV / 4) / RETENTION_SCAN_WG) workgroups of RETENTION_SCAN_WG, tiled.
  * Accuracy (class T3): each step's update is a few roundings on every entry on
  * top of the gated previous error; spec/decepticons/retention/gpu_test.ts tracks
@@ -70,8 +79,18 @@ export interface RetentionScanSizes extends Record<string, number | boolean> {
   hist: boolean;
 }
 
+/** Sizes of {@link RETENTION_FORWARD}: a scan's, plus the direction and checkpoint interval. */
+export interface RetentionForwardSizes extends RetentionScanSizes {
+  /** Runs backwards in time with the gates shifted by one step (the adjoint recurrence). */
+  reverse: boolean;
+  /** Stores the state entering every chunk of `ckpt` steps to `ck` (0: none). */
+  ckpt: number;
+}
+
 /** The forward recurrence over the steps [t0, t1) of each launch. */
-export const RETENTION_FORWARD: Program<RetentionScanSizes> = defineProgram<RetentionScanSizes>({
+export const RETENTION_FORWARD: Program<RetentionForwardSizes> = defineProgram<
+  RetentionForwardSizes
+>({
   name: "decepticons_retention_forward",
   workgroupSize: RETENTION_SCAN_WG,
   uniformVar: "prm",
@@ -81,6 +100,7 @@ export const RETENTION_FORWARD: Program<RetentionScanSizes> = defineProgram<Rete
     t0: "u32",
     t1: "u32",
     per_seq: "u32",
+    nck: "u32",
   },
   bindings: {
     qs: { access: "read" },
@@ -91,8 +111,9 @@ export const RETENTION_FORWARD: Program<RetentionScanSizes> = defineProgram<Rete
     state: { access: "read_write" },
     os: { access: "read_write" },
     hist: { access: "read_write", type: "vec4f", optional: true },
+    ck: { access: "read_write", optional: true },
   },
-  main: ({ dk, dv, delta, hist }) => {
+  main: ({ dk, dv, delta, hist, reverse, ckpt }) => {
     const tiles = Math.ceil(dv / SCAN_LANES);
     const rows = (t: string) => unrollRows(dk, t, "    ");
     const zero = laneZero(dk);
@@ -100,17 +121,17 @@ export const RETENTION_FORWARD: Program<RetentionScanSizes> = defineProgram<Rete
     const step = `kc = ks[st * ${dk}u + c];
     s[c] = g * (s[c] - kc * bu) + kc * wv;
     o = o + qs[st * ${dk}u + c] * s[c];`;
-    return `
-  let gi = wg * ${RETENTION_SCAN_WG}u + lid;
-  ${scanColumns(dk, dv)}
-  ${keepBindings(delta ? [] : ["betas"], hist ? [] : [{ name: "hist", vec4: true }])}
-  ${registers("s", dk)}
-  if (prm.t0 > 0u) {
-    ${rows(`{ ${lanes(`let x = state[(n * ${dk}u + c) * ${dv}u + j];`, dv, dk)} s[c] = x; }`)}
-  }
-  for (var t = prm.t0; t < prm.t1; t++) {
+    const body = `
+    ${
+      reverse
+        ? `let t = prm.tm - 1u - i;
     let st = n * prm.tm + t;
-    let g = gates[select(st, n, prm.per_seq == 1u)];
+    let next = select(min(st + 1u, n * prm.tm + prm.tm - 1u), n, prm.per_seq == 1u);
+    let g = select(0.0, gates[next], t + 1u < prm.tm);`
+        : `let t = i;
+    let st = n * prm.tm + t;
+    let g = gates[select(st, n, prm.per_seq == 1u)];`
+    }
     var be = 0.0;
     var bw = 1.0;
     var u = ${zero};
@@ -128,12 +149,42 @@ export const RETENTION_FORWARD: Program<RetentionScanSizes> = defineProgram<Rete
     ${rows(step)}
     ${lanes(`os[st * ${dv}u + j] = o;`, dv, dk)}
     ${hist ? rows(`hist[(st * ${dk}u + c) * ${tiles}u + jb]${pick} = s[c];`) : ""}
+`;
+    // With checkpoints the steps run in segments that end on chunk boundaries, the store
+    // after each segment (a store behind a per-step branch costs llvmpipe 3× the scan).
+    const loop = ckpt > 0
+      ? `for (var i0 = prm.t0; i0 < prm.t1;) {
+    let i1 = min(prm.t1, (i0 / ${ckpt}u + 1u) * ${ckpt}u);
+    for (var i = i0; i < i1; i++) {${body}}
+    if (i1 % ${ckpt}u == 0u && i1 < prm.tm) {
+      let m = i1 / ${ckpt}u;
+      ${rows(lanes(`ck[((n * prm.nck + m) * ${dk}u + c) * ${dv}u + j] = s[c];`, dv, dk))}
+    }
+    i0 = i1;
+  }`
+      : `for (var i = prm.t0; i < prm.t1; i++) {${body}}`;
+    return `
+  let gi = wg * ${RETENTION_SCAN_WG}u + lid;
+  ${scanColumns(dk, dv)}
+  ${
+      keepBindings(delta ? [] : ["betas"], [
+        ...(hist ? [] : [{ name: "hist", vec4: true }]),
+        ...(ckpt > 0 ? [] : [{ name: "ck" }]),
+      ])
+    }
+  ${registers("s", dk)}
+  if (prm.t0 > 0u) {
+    ${rows(`{ ${lanes(`let x = state[(n * ${dk}u + c) * ${dv}u + j];`, dv, dk)} s[c] = x; }`)}
   }
+  ${loop}
   ${rows(lanes(`state[(n * ${dk}u + c) * ${dv}u + j] = s[c];`, dv, dk))}`;
   },
   // The step loop, and the row loops when not unrolled: load and store, and per step the
-  // update plus the delta rule's dot product and the history store.
-  loopIterations: ({ dk, delta, hist }, steps) =>
-    steps + 1 + rowLoop(dk) * (2 + steps * (1 + (delta ? 1 : 0) + (hist ? 1 : 0))),
+  // update plus the delta rule's dot product, the history and the checkpoint stores.
+  loopIterations: ({ dk, delta, hist, ckpt }, steps) =>
+    steps + 1 +
+    rowLoop(dk) * (2 + steps * (1 + (delta ? 1 : 0) + (hist ? 1 : 0) + (ckpt > 0 ? 1 : 0))) +
+    // The segment loop and each segment's own header.
+    (ckpt > 0 ? 2 * (Math.ceil(steps / ckpt) + 1) + 1 : 0),
   split: { begin: "t0", end: "t1" },
 });

@@ -1,5 +1,5 @@
 /**
- * Matrix-memory recurrence, backward, pass 2 of 2: per (sequence n, step t,
+ * Matrix-memory recurrence, backward, pass 2 of 2 (after backward.ts): per (sequence n, step t,
  * role r), from S_t and S_{t−1} (forward history), dS_t (pass 1's history)
  * and pass 1's per-column (w_j, u_j, p_j):
  * - r < DK (c = r): dq_t[c] = Σ_j S_t[c, j]·do_t[j] and
