@@ -13,6 +13,7 @@ const { planted, claims } = mutationsOf("decepticons");
 const IMPL = "impl/decepticons/readouts";
 const FIXTURE_TESTS = ["spec/decepticons/readouts/fixture_test.ts"];
 const TESTS = ["spec/decepticons/readouts/readouts_test.ts"];
+const GRAD_TESTS = ["spec/decepticons/readouts/gradients_test.ts"];
 
 /** The planted bugs of the readouts. */
 export const DECEPTICONS_READOUTS_MUTATIONS: readonly Mutation[] = [
@@ -167,5 +168,31 @@ export const DECEPTICONS_READOUTS_MUTATIONS: readonly Mutation[] = [
     tests: TESTS,
     filter: claims("readouts", "behaviour_recurrent_trains"),
     why: "the output bias created without a gradient, so training never moves it",
+  }),
+  planted("readouts", "oracle_relu_square_grad_halved", "oracle", {
+    file: "spec/oracle/decepticons/readouts.ts",
+    find: "dPre[r * X * H + e * H + k] = v > 0 ? 2 * v * g.dx[r * H + k]! : 0;",
+    replace: "dPre[r * X * H + e * H + k] = v > 0 ? v * g.dx[r * H + k]! : 0;",
+    tests: GRAD_TESTS,
+    filter: claims("readouts", "oracle_gradcheck"),
+    why: "the oracle's backward of relu(v)² takes relu(v) for its derivative (the factor 2 lost)",
+  }),
+  planted("readouts", "oracle_variance_grad_halved", "oracle", {
+    file: "spec/oracle/decepticons/readouts.ts",
+    find: "dVar * 2 * (l[start + j]! - mean) / v;",
+    replace: "dVar * (l[start + j]! - mean) / v;",
+    tests: GRAD_TESTS,
+    filter: claims("readouts", "oracle_gradcheck"),
+    why: "the oracle's gate backward differentiates the variance (ℓ − μ)² as ℓ − μ (factor 2 lost)",
+  }),
+  planted("readouts", "normalize_norm_detached", "backward", {
+    file: `${IMPL}/tied_embed.ts`,
+    find: "const norm = sqrt(sum(mul(emb, emb), 1, true));",
+    replace: "const norm = sqrt(sum(mul(emb, emb), 1, true));\n" +
+      "      norm.node = null;\n      norm.requiresGrad = false;",
+    tests: GRAD_TESTS,
+    filter: claims("readouts", "gpu_gradients"),
+    why: "the embedding rows' norm treated as a constant in the backward (the forward is " +
+      "unchanged): the embedding's gradient loses its projection term",
   }),
 ];

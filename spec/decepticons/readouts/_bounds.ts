@@ -25,6 +25,16 @@
  *   gx = y·(g − Σ g·y);
  * - the GRU's states come from the GRU's own bounds (spec/nn/gru/_bounds.ts, gruBounds).
  *
+ * The backward (`readoutGradBounds`, `gatedMixGradBounds`) walks autograd's kernels in the same
+ * way from the seed ∂logits = w of L = Σ w ⊙ logits (sum's and mul's backward pass w exactly):
+ * matmul's backward is two matmuls (∂A = ∂C Bᵀ of inner length the output width, ∂B = Aᵀ ∂C of
+ * inner length the rows), a broadcast operand's gradient is a sum over the broadcast axis (any
+ * order), unary backwards replay their WGSL (`g * gelu_grad(x)`, `select(0, g, x > 0)` with
+ * its sign checked against the error, `g * 2.0 * x`, `g * y * (1.0 - y)`, sqrt's
+ * `g * 0.5 / y`), div's `g / b` and `-g * a / (b * b)`, mean's `scale·g`, max's gradient to
+ * the first maximum, the log-softmax backward g − exp(y)·Σg, and every tensor that feeds
+ * several ops gets the sum of their gradients in any order (`trackSum` over the terms).
+ *
  * The balance loss uses the argmax of the computed router probabilities: the walk checks that
  * every row's top two probabilities are further apart than their error bounds, so the computed
  * argmax is the exact one (else it throws: no bound would hold).
@@ -40,7 +50,11 @@ import {
   trackSum,
 } from "../../../invariants/tolerance.ts";
 import { matmulForward } from "../../oracle/matmul.ts";
-import type { OracleParams, OracleReadoutSpec } from "../../oracle/decepticons/readouts.ts";
+import {
+  bandSpec,
+  type OracleParams,
+  type OracleReadoutSpec,
+} from "../../oracle/decepticons/readouts.ts";
 import { gruBounds } from "../../nn/gru/_bounds.ts";
 
 /** Tracked arrays: exact values v and error bounds e, row-major. */
@@ -383,24 +397,14 @@ export function readoutBounds(
           for (let c = 0; c < width; c++) ui[r * fi + c] = u.v[r * F + start + c]!;
           for (let c = 0; c < Ex; c++) ui[r * fi + width + c] = u.v[r * F + M + c]!;
         }
-        const hid = spec.hidden.map((h) => Math.floor(h / nb));
-        let sub: OracleReadoutSpec;
-        if (k === 0) sub = { kind: "mlp", hidden: [] };
-        else if (spec.bandKind === "mlp") sub = { kind: "mlp", hidden: hid };
-        else if (spec.bandKind === "tied_recursive") {
-          sub = { kind: "tied_recursive", hidden: hid[0]!, depth: spec.depth ?? 2 };
-        } else if (spec.bandKind === "routed_sqrelu_experts") {
-          sub = { kind: "routed_sqrelu_experts", hidden: hid[0]!, experts: k };
-        } else {
-          sub = {
-            kind: "tied_embed_readout",
-            hidden: hid[0]!,
-            experts: k,
-            embeddingDim: spec.embeddingDim!,
-            normalize: spec.normalize ?? false,
-          };
-        }
-        const r = readoutBounds(sub, p, `${prefix}.band${i}`, ui, { B, T, F: fi, V }, embedding);
+        const r = readoutBounds(
+          bandSpec(spec, i),
+          p,
+          `${prefix}.band${i}`,
+          ui,
+          { B, T, F: fi, V },
+          embedding,
+        );
         const prev: TA | null = logits;
         logits = prev === null ? r.logits : map(prev, (t, j) => E.add(t, at(r.logits, j)));
         if (r.balance !== null) balance = balance === null ? r.balance : E.add(balance, r.balance);
@@ -408,6 +412,16 @@ export function readoutBounds(
       return { logits: logits!, balance };
     }
   }
+}
+
+/** The gate's 6-long dot product φ·w as a matmul (γ_6 on the magnitudes); w exact. */
+function gateDot(phi: readonly Tracked[], wt: readonly Tracked[]): Tracked {
+  return {
+    v: phi.reduce((a, t, k) => a + t.v * wt[k]!.v, 0),
+    e: phi.reduce((a, t, k) => a + Math.abs(wt[k]!.v) * t.e, 0) +
+      gamma32(6) * phi.reduce((a, t, k) => a + (Math.abs(t.v) + t.e) * Math.abs(wt[k]!.v), 0) +
+      12 * F32_MIN_NORMAL,
+  };
 }
 
 /** Bounds of the gated mix of exact f32 logits rows lin, loc [N, V]: the gate [N] and logits. */
@@ -447,16 +461,467 @@ export function gatedMixBounds(
       variance(l[r]!),
       variance(c[r]!),
     ];
-    // The 6-long dot product as a matmul (γ_6 on the magnitudes), then the bias.
-    const dot = {
-      v: phi.reduce((a, t, k) => a + t.v * wt[k]!.v, 0),
-      e: phi.reduce((a, t, k) => a + Math.abs(wt[k]!.v) * t.e, 0) +
-        gamma32(6) * phi.reduce((a, t, k) => a + (Math.abs(t.v) + t.e) * Math.abs(wt[k]!.v), 0) +
-        12 * F32_MIN_NORMAL,
-    };
-    const g = E.mul(sigmoid(E.add(dot, bt)), s);
+    const g = E.mul(sigmoid(E.add(gateDot(phi, wt), bt)), s);
     put(gate, r, g);
     for (let j = 0; j < V; j++) put(logits, r * V + j, E.add(l[r]![j]!, E.mul(g, c[r]![j]!)));
   }
   return { gate, logits };
+}
+
+// ------------------------------------------------------------------ backward
+
+const TWO: Tracked = { v: 2, e: 0 };
+const GELU_3A = E.literal(3 * 0.044715);
+
+/** x [rows, cols] transposed (a move: exact). */
+function transposed(x: TA, rows: number, cols: number): TA {
+  const out = empty(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) put(out, c * rows + r, at(x, r * cols + c));
+  }
+  return out;
+}
+
+/** Elementwise f over two arrays of one length. */
+function zip(a: TA, b: TA, f: (x: Tracked, y: Tracked) => Tracked): TA {
+  return map(a, (t, i) => f(t, at(b, i)));
+}
+
+/** `g * gelu_grad(x)` (impl/ops/kernels/elementwise.ts): 0.5(1 + t) + 0.5x(1 − t²)·C(1 + 3Ax²). */
+function geluBackward(x: Tracked, g: Tracked): Tracked {
+  const inner = E.mul(GELU_C, E.add(x, E.mul(E.mul(E.mul(GELU_A, x), x), x)));
+  const t = E.tanh(E.clampArg(inner, -15, 15));
+  const du = E.mul(GELU_C, E.add(ONE, E.mul(E.mul(GELU_3A, x), x)));
+  const first = E.mul(HALF, E.add(ONE, t));
+  const second = E.mul(E.mul(E.mul(HALF, x), E.sub(ONE, E.mul(t, t))), du);
+  return E.mul(g, E.add(first, second));
+}
+
+/**
+ * relu's backward `select(0, g, x > 0)`: exact where the sign of the computed x is certain;
+ * else the kernel may pass ĝ or 0 where the exact value is the other, |g| + e_g apart at most.
+ */
+function reluBackward(x: Tracked, g: Tracked): Tracked {
+  const v = x.v > 0 ? g.v : 0;
+  if (x.v > x.e) return g;
+  if (x.v < -x.e || (x.v <= 0 && x.e === 0)) return { v: 0, e: 0 };
+  return { v, e: Math.abs(g.v) + g.e };
+}
+
+/** Column sums of x [n, o] (a broadcast bias's sumToShape, any order). */
+function colSums(x: TA, n: number, o: number): TA {
+  const out = empty(o);
+  for (let c = 0; c < o; c++) {
+    put(out, c, sumAny(Array.from({ length: n }, (_, r) => at(x, r * o + c))));
+  }
+  return out;
+}
+
+/**
+ * Backward of y = x W + b (x [n, i], W [i, o]) from ∂y: ∂x = ∂y Wᵀ (inner o), ∂W = xᵀ ∂y
+ * (inner n), ∂b = Σ_rows ∂y.
+ */
+function linearBackward(x: TA, n: number, i: number, w: TA, o: number, dy: TA) {
+  return {
+    dx: matmul(dy, [n, o], w, [i, o], true),
+    dw: matmul(transposed(x, n, i), [i, n], dy, [n, o]),
+    db: colSums(dy, n, o),
+  };
+}
+
+/** Bounds of a readout's gradients: parameters by full name and the features. */
+export interface ReadoutGradBounds {
+  params: Record<string, TA>;
+  du: TA;
+  /** ∂L/∂embedding [V, E] of tied-embedding readouts (summed over bands), else null. */
+  dEmbedding: TA | null;
+}
+
+/** The routed core's backward from ∂out [n, O] (gradients into `grads`); returns ∂u. */
+function routedBackward(
+  p: OracleParams,
+  prefix: string,
+  u: TA,
+  n: number,
+  f: number,
+  H: number,
+  X: number,
+  O: number,
+  dOut: TA,
+  grads: Record<string, TA>,
+): TA {
+  const rw = param(p, `${prefix}.router_w`);
+  const z = linear(u, n, f, rw, X, param(p, `${prefix}.router_b`));
+  const pi = rowsOf(z, n, X).map((row) => softmaxRow(row, false));
+  const w1 = param(p, `${prefix}.w1`);
+  const pre = linear(u, n, f, w1, X * H, param(p, `${prefix}.b1`));
+  const w2 = param(p, `${prefix}.w2`);
+  const b2 = param(p, `${prefix}.b2`);
+  const dPre = empty(n * X * H);
+  const dw2 = empty(X * H * O);
+  const db2 = empty(X * O);
+  const dpi: Tracked[][] = Array.from({ length: n }, () => []);
+  for (let e = 0; e < X; e++) {
+    const ae = empty(n * H);
+    for (let r = 0; r < n; r++) {
+      for (let k = 0; k < H; k++) {
+        const m = E.max0(at(pre, r * X * H + e * H + k));
+        put(ae, r * H + k, E.mul(m, m));
+      }
+    }
+    const we = {
+      v: w2.v.subarray(e * H * O, (e + 1) * H * O),
+      e: w2.e.subarray(e * H * O, (e + 1) * H * O),
+    };
+    const be = { v: b2.v.subarray(e * O, (e + 1) * O), e: b2.e.subarray(e * O, (e + 1) * O) };
+    const le = linear(ae, n, H, we, O, be);
+    // mul's backward: ∂ℓ_e = g·π_e; ∂π_e = Σ_c g·ℓ_e (sumToShape over the broadcast O).
+    const dl = empty(n * O);
+    for (let r = 0; r < n; r++) {
+      const terms: Tracked[] = [];
+      for (let c = 0; c < O; c++) {
+        const g = at(dOut, r * O + c);
+        put(dl, r * O + c, E.mul(g, pi[r]![e]!));
+        terms.push(E.mul(g, at(le, r * O + c)));
+      }
+      dpi[r]![e] = sumAny(terms);
+    }
+    const g = linearBackward(ae, n, H, we, O, dl);
+    for (let i = 0; i < H * O; i++) put(dw2, e * H * O + i, at(g.dw, i));
+    for (let i = 0; i < O; i++) put(db2, e * O + i, at(g.db, i));
+    for (let r = 0; r < n; r++) {
+      for (let k = 0; k < H; k++) {
+        const x = at(pre, r * X * H + e * H + k);
+        // square's backward g·2·x on the computed relu, then relu's.
+        const dSq = E.mul(E.mul(at(g.dx, r * H + k), TWO), E.max0(x));
+        put(dPre, r * X * H + e * H + k, reluBackward(x, dSq));
+      }
+    }
+  }
+  // The softmax backward gx = π(g − Σ g π).
+  const dz = empty(n * X);
+  pi.forEach((row, r) => {
+    const c = sumAny(row.map((y, j) => E.mul(dpi[r]![j]!, y)));
+    row.forEach((y, j) => put(dz, r * X + j, E.mul(y, E.sub(dpi[r]![j]!, c))));
+  });
+  const gr = linearBackward(u, n, f, rw, X, dz);
+  const g1 = linearBackward(u, n, f, w1, X * H, dPre);
+  grads[`${prefix}.router_w`] = gr.dw;
+  grads[`${prefix}.router_b`] = gr.db;
+  grads[`${prefix}.w1`] = g1.dw;
+  grads[`${prefix}.b1`] = g1.db;
+  grads[`${prefix}.w2`] = dw2;
+  grads[`${prefix}.b2`] = db2;
+  // u feeds both matmuls: autograd adds the two gradients.
+  return zip(g1.dx, gr.dx, E.add);
+}
+
+/**
+ * Bounds of the GPU's gradients of L = Σ w ⊙ logits (w [N, V], f32 values) in every parameter,
+ * the features u [N, F] and (tied-embedding readouts) the embedding, for every position-wise
+ * kind and bands of them. L's backward seeds ∂logits = 1·w exactly.
+ *
+ * @throws {RangeError} for the recurrent readout (its bounds are the GRU's), or a normalised
+ *   embedding row whose norm may be at the 1e-12 floor.
+ */
+export function readoutGradBounds(
+  spec: OracleReadoutSpec,
+  p: OracleParams,
+  prefix: string,
+  uValues: ArrayLike<number>,
+  dims: { B: number; T: number; F: number; V: number },
+  wValues: ArrayLike<number>,
+  embedding?: ArrayLike<number>,
+): ReadoutGradBounds {
+  const { B, T, F, V } = dims;
+  const n = B * T;
+  const u = loaded(uValues);
+  const dLogits = loaded(wValues);
+  const params: Record<string, TA> = {};
+  switch (spec.kind) {
+    case "mlp": {
+      const inputs: TA[] = [u];
+      const pres: TA[] = [];
+      const fans: number[] = [F];
+      spec.hidden.forEach((w, i) => {
+        const pre = linear(
+          inputs[i]!,
+          n,
+          fans[i]!,
+          param(p, `${prefix}.w${i}`),
+          w,
+          param(p, `${prefix}.b${i}`),
+        );
+        pres.push(pre);
+        inputs.push(map(pre, gelu));
+        fans.push(w);
+      });
+      const L = spec.hidden.length;
+      const go = linearBackward(inputs[L]!, n, fans[L]!, param(p, `${prefix}.out_w`), V, dLogits);
+      params[`${prefix}.out_w`] = go.dw;
+      params[`${prefix}.out_b`] = go.db;
+      let dh = go.dx;
+      for (let i = L - 1; i >= 0; i--) {
+        const dPre = zip(pres[i]!, dh, geluBackward);
+        const g = linearBackward(
+          inputs[i]!,
+          n,
+          fans[i]!,
+          param(p, `${prefix}.w${i}`),
+          fans[i + 1]!,
+          dPre,
+        );
+        params[`${prefix}.w${i}`] = g.dw;
+        params[`${prefix}.b${i}`] = g.db;
+        dh = g.dx;
+      }
+      return { params, du: dh, dEmbedding: null };
+    }
+    case "tied_recursive": {
+      const H = spec.hidden;
+      const D = spec.depth;
+      const inW = param(p, `${prefix}.in_w`);
+      const delta = param(p, `${prefix}.delta`);
+      const bw = param(p, `${prefix}.block_w`);
+      const bb = param(p, `${prefix}.block_b`);
+      let h = linear(u, n, F, inW, H, param(p, `${prefix}.in_b`));
+      const shifted: TA[] = [];
+      const pres: TA[] = [];
+      for (let d = 0; d < D; d++) {
+        const s = map(h, (t, i) => E.add(t, at(delta, d * H + (i % H))));
+        const pre = linear(s, n, H, bw, H, bb);
+        shifted.push(s);
+        pres.push(pre);
+        h = map(pre, gelu);
+      }
+      const go = linearBackward(h, n, H, param(p, `${prefix}.out_w`), V, dLogits);
+      params[`${prefix}.out_w`] = go.dw;
+      params[`${prefix}.out_b`] = go.db;
+      const dws: TA[] = [];
+      const dbs: TA[] = [];
+      const dDelta = empty(D * H);
+      let dh = go.dx;
+      for (let d = D - 1; d >= 0; d--) {
+        const g = linearBackward(shifted[d]!, n, H, bw, H, zip(pres[d]!, dh, geluBackward));
+        dws.push(g.dw);
+        dbs.push(g.db);
+        // δ_d is broadcast over the rows: its gradient is the column sums (slice backward: a move).
+        const dd = colSums(g.dx, n, H);
+        for (let k = 0; k < H; k++) put(dDelta, d * H + k, at(dd, k));
+        dh = g.dx;
+      }
+      // The shared block's gradient: autograd adds the D applications' (any order).
+      const acc = (xs: TA[]) => map(xs[0]!, (_, i) => sumAny(xs.map((x) => at(x, i))));
+      const gi = linearBackward(u, n, F, inW, H, dh);
+      params[`${prefix}.in_w`] = gi.dw;
+      params[`${prefix}.in_b`] = gi.db;
+      params[`${prefix}.block_w`] = acc(dws);
+      params[`${prefix}.block_b`] = acc(dbs);
+      params[`${prefix}.delta`] = dDelta;
+      return { params, du: gi.dx, dEmbedding: null };
+    }
+    case "routed_sqrelu_experts": {
+      const du = routedBackward(p, prefix, u, n, F, spec.hidden, spec.experts, V, dLogits, params);
+      return { params, du, dEmbedding: null };
+    }
+    case "tied_embed_readout": {
+      const Ed = spec.embeddingDim;
+      if (embedding === undefined || embedding.length !== V * Ed) {
+        throw new TypeError(
+          `Cannot bound the tied readout's gradients: expected an embedding of ${V * Ed} values ` +
+            `but got ${embedding === undefined ? "none" : embedding.length}`,
+        );
+      }
+      const out = routed(p, prefix, u, n, F, spec.hidden, spec.experts, Ed).out;
+      const emb = loaded(embedding);
+      // The forward's table, keeping each row's computed norm and max(norm, 1e-12).
+      let table = emb;
+      const dens: Tracked[] = [];
+      if (spec.normalize) {
+        const normed = empty(V * Ed);
+        table = normed;
+        for (let v = 0; v < V; v++) {
+          const row = Array.from({ length: Ed }, (_, c) => at(emb, v * Ed + c));
+          const norm = E.sqrt(sumAny(row.map((x) => E.mul(x, x))));
+          if (!(norm.v - norm.e > 1e-12)) {
+            throw new RangeError(
+              `Cannot bound the tied readout's gradients: expected embedding row ${v}'s norm ` +
+                `above 1e-12 by more than its error but got ${norm.v} ± ${norm.e}`,
+            );
+          }
+          dens.push(norm);
+          row.forEach((x, c) => put(normed, v * Ed + c, E.div(x, norm)));
+        }
+      }
+      // logits = out tableᵀ: ∂out = ∂logits table (inner V), ∂table = ∂logitsᵀ out (inner n).
+      const dOut = matmul(dLogits, [n, V], table, [V, Ed]);
+      const dTable = matmul(transposed(dLogits, n, V), [V, n], out, [n, Ed]);
+      let dEmbedding = dTable;
+      if (spec.normalize) {
+        const dEmb = empty(V * Ed);
+        dEmbedding = dEmb;
+        for (let v = 0; v < V; v++) {
+          const den = dens[v]!;
+          const xs = Array.from({ length: Ed }, (_, c) => at(emb, v * Ed + c));
+          const gs = Array.from({ length: Ed }, (_, c) => at(dTable, v * Ed + c));
+          // div's backward: ∂emb = g / den and ∂den = Σ_c −g·emb / (den·den); maximum passes ∂den
+          // to the norm (norm > 1e-12, checked), sqrt's backward g·0.5 / norm, sum's broadcasts.
+          const dDen = sumAny(gs.map((g, c) => E.div(E.mul(E.neg(g), xs[c]!), E.mul(den, den))));
+          const dSq = E.div(E.mul(dDen, HALF), den);
+          // mul(emb, emb) sends g·emb to each operand; autograd adds them to the div's share.
+          xs.forEach((x, c) => {
+            const sq = E.mul(dSq, x);
+            put(
+              dEmb,
+              v * Ed + c,
+              sumAny([E.div(gs[c]!, den), sq, sq]),
+            );
+          });
+        }
+      }
+      const du = routedBackward(p, prefix, u, n, F, spec.hidden, spec.experts, Ed, dOut, params);
+      return { params, du, dEmbedding };
+    }
+    case "recurrent":
+      throw new RangeError(
+        `Cannot bound the readout's gradients: expected a position-wise readout but got ` +
+          `"recurrent" (the GRU's bounds are spec/nn/gru/_bounds.ts's)`,
+      );
+    case "bands": {
+      const { bands: nb, modes: M } = spec;
+      const Ex = F - M;
+      const w = Math.floor(M / nb);
+      // Every band's contribution to ∂u (zero outside the columns it reads), added by autograd.
+      const parts: TA[] = [];
+      const dEmbs: TA[] = [];
+      for (let i = 0; i < nb; i++) {
+        const k = spec.bandExperts?.[i] ?? spec.experts ?? 4;
+        const start = i * w;
+        const width = k === 0 ? 0 : i === nb - 1 ? M - start : w;
+        const fi = width + Ex;
+        const ui = new Float64Array(n * fi);
+        for (let r = 0; r < n; r++) {
+          for (let c = 0; c < width; c++) ui[r * fi + c] = u.v[r * F + start + c]!;
+          for (let c = 0; c < Ex; c++) ui[r * fi + width + c] = u.v[r * F + M + c]!;
+        }
+        const g = readoutGradBounds(
+          bandSpec(spec, i),
+          p,
+          `${prefix}.band${i}`,
+          ui,
+          { B, T, F: fi, V },
+          wValues,
+          embedding,
+        );
+        Object.assign(params, g.params);
+        if (g.dEmbedding !== null) dEmbs.push(g.dEmbedding);
+        const part = empty(n * F);
+        for (let r = 0; r < n; r++) {
+          for (let c = 0; c < width; c++) put(part, r * F + start + c, at(g.du, r * fi + c));
+          for (let c = 0; c < Ex; c++) put(part, r * F + M + c, at(g.du, r * fi + width + c));
+        }
+        parts.push(part);
+      }
+      // Adds of exact zeros are exact: the count of terms bounds the roundings any element meets.
+      const du = map(parts[0]!, (_, i) => trackSum(parts.map((x) => at(x, i)), 2 * nb));
+      const dEmbedding = dEmbs.length === 0
+        ? null
+        : map(dEmbs[0]!, (_, i) => sumAny(dEmbs.map((x) => at(x, i))));
+      return { params, du, dEmbedding };
+    }
+  }
+}
+
+/** One row's gate features as the kernels compute them, and what their backward needs. */
+function gateRow(row: Tracked[]) {
+  const lp = softmaxRow(row, true);
+  const ex = lp.map((t) => E.exp(t));
+  const entropy = E.neg(sumAny(lp.map((t, j) => E.mul(ex[j]!, t))));
+  let arg = 0;
+  for (let j = 1; j < row.length; j++) if (row[j]!.v > row[arg]!.v) arg = j;
+  const m = meanOf(row);
+  const c = row.map((x) => E.sub(x, m));
+  const variance = meanOf(c.map((d) => E.mul(d, d)));
+  return { lp, ex, entropy, max: maxOf(row), arg, c, variance };
+}
+
+/**
+ * One row's share of ∂ℓ from the gate features' gradients dH, dMax, dVar, as autograd's
+ * kernels compute it, each term of the row's accumulated gradient (the direct term first).
+ */
+function gateRowBackward(
+  f: ReturnType<typeof gateRow>,
+  direct: Tracked[],
+  dH: Tracked,
+  dMax: Tracked,
+  dVar: Tracked,
+): Tracked[] {
+  const V = direct.length;
+  // neg, then sum's broadcast (scale 1: exact); mul(e, lp) sends g·lp to e (then exp's g·y)
+  // and g·e to lp, which autograd adds; log-softmax's backward gx = g − exp(y)·Σg.
+  const dS = E.neg(dH);
+  const dlp = f.lp.map((t, j) => sumAny([E.mul(dS, f.ex[j]!), E.mul(E.mul(dS, t), f.ex[j]!)]));
+  const G = sumAny(dlp);
+  const gx = dlp.map((g, j) => E.sub(g, E.mul(E.exp(f.lp[j]!), G)));
+  // mean's backward scale·g; mul(c, c) sends g·c to both operands; sub's −g summed to the
+  // mean's shape, then the mean's backward again.
+  const gm = E.mul(dVar, E.uniform(1 / V));
+  const dc = f.c.map((d) => {
+    const t = E.mul(gm, d);
+    return sumAny([t, t]);
+  });
+  const dMean = E.mul(sumAny(dc.map((t) => E.neg(t))), E.uniform(1 / V));
+  return direct.map((t, j) =>
+    sumAny([t, gx[j]!, j === f.arg ? dMax : { v: 0, e: 0 }, dc[j]!, dMean])
+  );
+}
+
+/**
+ * Bounds of the GPU's gradients of L = Σ dY ⊙ logits of the gated mix (exact f32 rows lin, loc
+ * [N, V], weights w [6], bias b, seed dY [N, V]) in lin, loc, w and b.
+ */
+export function gatedMixGradBounds(
+  lin: ArrayLike<number>,
+  loc: ArrayLike<number>,
+  n: number,
+  V: number,
+  w: ArrayLike<number>,
+  b: number,
+  localScale: number,
+  dYValues: ArrayLike<number>,
+): { dLin: TA; dLoc: TA; dW: TA; dB: TA } {
+  const l = rowsOf(loaded(lin), n, V);
+  const c = rowsOf(loaded(loc), n, V);
+  const dY = rowsOf(loaded(dYValues), n, V);
+  const wt = Array.from(w, (x) => E.input(x));
+  const s = E.uniform(localScale);
+  const dLin = empty(n * V);
+  const dLoc = empty(n * V);
+  const phis = empty(n * 6);
+  const dz = empty(n);
+  for (let r = 0; r < n; r++) {
+    const fl = gateRow(l[r]!);
+    const fc = gateRow(c[r]!);
+    const phi = [fl.entropy, fc.entropy, fl.max, fc.max, fl.variance, fc.variance];
+    phi.forEach((t, k) => put(phis, r * 6 + k, t));
+    const y = sigmoid(E.add(gateDot(phi, wt), E.input(b)));
+    const gate = E.mul(y, s);
+    // add passes dY to lin; mul(g, loc) sends dY·g to loc and Σ_j dY·loc to g.
+    const dg = sumAny(dY[r]!.map((d, j) => E.mul(d, c[r]![j]!)));
+    // mul by s, then sigmoid's backward g·y·(1 − y).
+    const z = E.mul(E.mul(E.mul(dg, s), y), E.sub(ONE, y));
+    put(dz, r, z);
+    // dφ = dz wᵀ: a matmul of inner length 1, one rounding per product.
+    const dPhi = wt.map((wk) => E.mul(z, wk));
+    const gl = gateRowBackward(fl, dY[r]!, dPhi[0]!, dPhi[2]!, dPhi[4]!);
+    const gc = gateRowBackward(fc, dY[r]!.map((d) => E.mul(d, gate)), dPhi[1]!, dPhi[3]!, dPhi[5]!);
+    gl.forEach((t, j) => put(dLin, r * V + j, t));
+    gc.forEach((t, j) => put(dLoc, r * V + j, t));
+  }
+  return {
+    dLin,
+    dLoc,
+    dW: matmul(transposed(phis, n, 6), [6, n], dz, [n, 1]),
+    dB: colSums(dz, n, 1),
+  };
 }

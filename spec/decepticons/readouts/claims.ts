@@ -209,3 +209,33 @@ export const READOUT_GRU_TRAINS = claim({
   kind: "behaviour",
   direction: ">=",
 });
+
+/** The oracle's analytic backward against central differences. */
+export const READOUT_ORACLE_GRADCHECK = claim({
+  id: "decepticons.readouts.oracle_gradcheck",
+  statement: "the f64 readout oracle's analytic gradients of L = Σ w ⊙ logits (seeded w) in " +
+    "every parameter tensor, the features and the tied embedding match central differences of " +
+    "the oracle's forward, for the MLP, tied-recursive, routed, tied-embedding (plain and " +
+    "normalised) and banded (MLP, routed with band experts 4, 2, 0, tied-embedding) readouts " +
+    "and the gated mix (in both logits inputs, the gate's weights and bias), " +
+    "on the fixture's weights (6 seeded elements per tensor) and on fuzzed weights of each " +
+    "kind with B·T = 3 rows (24 seeded elements per tensor, every element of smaller ones)",
+  source: `${ORACLE} (oracleReadoutBackward); invariants/gradcheck.ts`,
+  bound: "max rel error <= 1e-6 (GRADCHECK_MAX_REL; |a - n| / max(|a|, |n|, 1))",
+  kind: "gradcheck",
+});
+
+/** The GPU backward against the oracle's analytic gradients. */
+export const READOUT_GPU_GRADIENTS = claim({
+  id: "decepticons.readouts.gpu_gradients",
+  statement: "the GPU's gradients of L = Σ w ⊙ logits (seeded w) in every parameter, in the " +
+    "features and (tied readouts) in the embedding equal the f64 oracle's analytic gradients on " +
+    "the same f32 weights, for the fixture's MLP, tied-recursive (depth 3), routed, " +
+    "tied-embedding (plain and normalised) and banded (MLP; routed with band experts 4, 2, 0; " +
+    "tied-embedding) readouts, and the gated mix's gradients in both logits inputs, the gate's " +
+    "weights and bias (B = 2, T = 40, V = 256)",
+  source: `${ORACLE} (oracleReadoutBackward); spec/decepticons/readouts/_bounds.ts`,
+  bound: "|gpu - oracle| <= e·(1 + 2^-20) per element, e the running f32 error bound of the " +
+    "GPU's backward (spec/decepticons/readouts/_bounds.ts, readoutGradBounds; worst ratio <= 1)",
+  kind: "parity",
+});

@@ -8,9 +8,15 @@
  *
  * GELU is the tanh form (memspec's kernel; the fixtures use torch's GELU(approximate="tanh")).
  *
+ * The analytic backward (`oracleReadoutBackward`, `gatedMixBackward`) gives the gradients of
+ * L = Σ dY ⊙ logits in every parameter, the features, the tied embedding and the gated mix's
+ * inputs, by the chain rule on the same f64 forward (checked against central differences by
+ * decepticons.readouts.oracle_gradcheck). The balance loss is not in L; its gradient is
+ * `balanceLossGradLogits`.
+ *
  * @module
  */
-import { geluTanh, sigmoid } from "../elementwise.ts";
+import { geluTanh, geluTanhGrad, sigmoid } from "../elementwise.ts";
 
 /** Named host parameters. */
 export type OracleParams = Record<string, Float64Array>;
@@ -264,6 +270,30 @@ export function gruStates(
   return hs;
 }
 
+/** The readout of band i of a banded spec (band experts 0: a linear readout, no hidden layer). */
+export function bandSpec(
+  spec: Extract<OracleReadoutSpec, { kind: "bands" }>,
+  i: number,
+): OracleReadoutSpec {
+  const k = spec.bandExperts?.[i] ?? spec.experts ?? 4;
+  const hid = spec.hidden.map((h) => Math.floor(h / spec.bands));
+  if (k === 0) return { kind: "mlp", hidden: [] };
+  if (spec.bandKind === "mlp") return { kind: "mlp", hidden: hid };
+  if (spec.bandKind === "tied_recursive") {
+    return { kind: "tied_recursive", hidden: hid[0]!, depth: spec.depth ?? 2 };
+  }
+  if (spec.bandKind === "routed_sqrelu_experts") {
+    return { kind: "routed_sqrelu_experts", hidden: hid[0]!, experts: k };
+  }
+  return {
+    kind: "tied_embed_readout",
+    hidden: hid[0]!,
+    experts: k,
+    embeddingDim: spec.embeddingDim!,
+    normalize: spec.normalize ?? false,
+  };
+}
+
 /**
  * The readout oracle: logits [N, V] (N = B·T) of features u [B, T, F] under `spec`, with the
  * parameters named `<prefix>.…` as the implementation names them, and the balance loss.
@@ -383,24 +413,7 @@ export function oracleReadout(
           for (let c = 0; c < width; c++) ui[r * fi + c] = u[r * F + start + c]!;
           for (let c = 0; c < E; c++) ui[r * fi + width + c] = u[r * F + M + c]!;
         }
-        const hid = spec.hidden.map((h) => Math.floor(h / nb));
-        let sub: OracleReadoutSpec;
-        if (k === 0) sub = { kind: "mlp", hidden: [] };
-        else if (spec.bandKind === "mlp") sub = { kind: "mlp", hidden: hid };
-        else if (spec.bandKind === "tied_recursive") {
-          sub = { kind: "tied_recursive", hidden: hid[0]!, depth: spec.depth ?? 2 };
-        } else if (spec.bandKind === "routed_sqrelu_experts") {
-          sub = { kind: "routed_sqrelu_experts", hidden: hid[0]!, experts: k };
-        } else {
-          sub = {
-            kind: "tied_embed_readout",
-            hidden: hid[0]!,
-            experts: k,
-            embeddingDim: spec.embeddingDim!,
-            normalize: spec.normalize ?? false,
-          };
-        }
-        const r = oracleReadout(sub, p, bp, ui, { B, T, F: fi, V }, embedding);
+        const r = oracleReadout(bandSpec(spec, i), p, bp, ui, { B, T, F: fi, V }, embedding);
         for (let j = 0; j < logits.length; j++) logits[j]! += r.logits[j]!;
         if (r.balance !== null) balance = (balance ?? 0) + r.balance;
       }
@@ -459,4 +472,385 @@ export function gatedMix(
     for (let j = 0; j < v; j++) logits[r * v + j] = lin[r * v + j]! + g * loc[r * v + j]!;
   }
   return { logits, gate };
+}
+
+// ------------------------------------------------------------------ backward
+
+/** Gradients of one readout: parameters by full name, the features u, the embedding table. */
+export interface OracleReadoutGrads {
+  /** ∂L/∂θ by the parameter's full name. */
+  params: OracleParams;
+  /** ∂L/∂u [N, F]. */
+  du: Float64Array;
+  /** ∂L/∂embedding [V, E] of tied-embedding readouts (summed over bands), else null. */
+  dEmbedding: Float64Array | null;
+}
+
+/** Backward of y = x W + b (x [N, I], W [I, O]): ∂x = ∂y Wᵀ, ∂W = xᵀ ∂y, ∂b = Σ_rows ∂y. */
+export function linearBackward(
+  x: Float64Array,
+  n: number,
+  i: number,
+  w: Float64Array,
+  o: number,
+  dy: Float64Array,
+): { dx: Float64Array; dw: Float64Array; db: Float64Array } {
+  const dx = new Float64Array(n * i);
+  const dw = new Float64Array(i * o);
+  const db = new Float64Array(o);
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c < o; c++) {
+      const g = dy[r * o + c]!;
+      if (g === 0) continue;
+      db[c]! += g;
+      for (let k = 0; k < i; k++) {
+        dx[r * i + k]! += g * w[k * o + c]!;
+        dw[k * o + c]! += x[r * i + k]! * g;
+      }
+    }
+  }
+  return { dx, dw, db };
+}
+
+/** Softmax backward of rows: ∂z = π ⊙ (∂π − Σ_j ∂π_j π_j). */
+function softmaxRowsBackward(pi: Float64Array, dpi: Float64Array, n: number, k: number) {
+  const dz = new Float64Array(n * k);
+  for (let r = 0; r < n; r++) {
+    let dot = 0;
+    for (let j = 0; j < k; j++) dot += dpi[r * k + j]! * pi[r * k + j]!;
+    for (let j = 0; j < k; j++) dz[r * k + j] = pi[r * k + j]! * (dpi[r * k + j]! - dot);
+  }
+  return dz;
+}
+
+/**
+ * Backward of the routed core (router, squared-ReLU experts, π-weighted mix) from ∂out [N, O]:
+ * the parameter gradients (into `grads` under the prefix) and ∂u [N, F].
+ */
+function routedBackward(
+  p: OracleParams,
+  prefix: string,
+  u: Float64Array,
+  n: number,
+  f: number,
+  H: number,
+  X: number,
+  O: number,
+  dOut: Float64Array,
+  grads: OracleParams,
+): Float64Array {
+  const { pi, outputs } = routedParts(p, prefix, u, n, f, H, X, O);
+  const w1 = need(p, `${prefix}.w1`, f * X * H);
+  const pre = linear(u, n, f, w1, X * H, need(p, `${prefix}.b1`, X * H));
+  const w2 = need(p, `${prefix}.w2`, X * H * O);
+  const dpi = new Float64Array(n * X);
+  const dPre = new Float64Array(n * X * H);
+  const dw2 = new Float64Array(X * H * O);
+  const db2 = new Float64Array(X * O);
+  for (let e = 0; e < X; e++) {
+    const a = new Float64Array(n * H);
+    const dl = new Float64Array(n * O);
+    for (let r = 0; r < n; r++) {
+      for (let k = 0; k < H; k++) a[r * H + k] = Math.max(pre[r * X * H + e * H + k]!, 0) ** 2;
+      let s = 0;
+      for (let c = 0; c < O; c++) {
+        s += dOut[r * O + c]! * outputs[e]![r * O + c]!;
+        dl[r * O + c] = pi[r * X + e]! * dOut[r * O + c]!;
+      }
+      dpi[r * X + e] = s;
+    }
+    const g = linearBackward(a, n, H, w2.subarray(e * H * O, (e + 1) * H * O), O, dl);
+    dw2.set(g.dw, e * H * O);
+    db2.set(g.db, e * O);
+    for (let r = 0; r < n; r++) {
+      for (let k = 0; k < H; k++) {
+        const v = pre[r * X * H + e * H + k]!;
+        // d(relu(v)²)/dv = 2·relu(v).
+        dPre[r * X * H + e * H + k] = v > 0 ? 2 * v * g.dx[r * H + k]! : 0;
+      }
+    }
+  }
+  const dz = softmaxRowsBackward(pi, dpi, n, X);
+  const gr = linearBackward(u, n, f, need(p, `${prefix}.router_w`, f * X), X, dz);
+  const g1 = linearBackward(u, n, f, w1, X * H, dPre);
+  grads[`${prefix}.router_w`] = gr.dw;
+  grads[`${prefix}.router_b`] = gr.db;
+  grads[`${prefix}.w1`] = g1.dw;
+  grads[`${prefix}.b1`] = g1.db;
+  grads[`${prefix}.w2`] = dw2;
+  grads[`${prefix}.b2`] = db2;
+  return g1.dx.map((v, i) => v + gr.dx[i]!);
+}
+
+/**
+ * The readout oracle's analytic backward: gradients of L = Σ dLogits ⊙ logits (dLogits [N, V])
+ * in every parameter, the features u and (tied-embedding readouts) the embedding, for every kind
+ * but the GRU readout (its backward is spec/oracle/nn/gru.ts's). The balance loss is not in L.
+ *
+ * @throws {RangeError} for a recurrent readout (or recurrent bands).
+ */
+export function oracleReadoutBackward(
+  spec: OracleReadoutSpec,
+  p: OracleParams,
+  prefix: string,
+  u: Float64Array,
+  dims: { B: number; T: number; F: number; V: number },
+  dLogits: Float64Array,
+  embedding?: Float64Array,
+): OracleReadoutGrads {
+  const { B, T, F, V } = dims;
+  const n = B * T;
+  const params: OracleParams = {};
+  switch (spec.kind) {
+    case "mlp": {
+      // Forward again, keeping each layer's input and pre-activation.
+      const inputs: Float64Array[] = [u];
+      const pres: Float64Array[] = [];
+      const fans: number[] = [F];
+      spec.hidden.forEach((w, i) => {
+        const pre = linear(
+          inputs[i]!,
+          n,
+          fans[i]!,
+          need(p, `${prefix}.w${i}`, fans[i]! * w),
+          w,
+          need(p, `${prefix}.b${i}`, w),
+        );
+        pres.push(pre);
+        inputs.push(pre.map(geluTanh));
+        fans.push(w);
+      });
+      const L = spec.hidden.length;
+      const go = linearBackward(
+        inputs[L]!,
+        n,
+        fans[L]!,
+        need(p, `${prefix}.out_w`, fans[L]! * V),
+        V,
+        dLogits,
+      );
+      params[`${prefix}.out_w`] = go.dw;
+      params[`${prefix}.out_b`] = go.db;
+      let dh = go.dx;
+      for (let i = L - 1; i >= 0; i--) {
+        const dPre = dh.map((g, j) => g * geluTanhGrad(pres[i]![j]!));
+        const g = linearBackward(
+          inputs[i]!,
+          n,
+          fans[i]!,
+          need(p, `${prefix}.w${i}`, fans[i]! * fans[i + 1]!),
+          fans[i + 1]!,
+          dPre,
+        );
+        params[`${prefix}.w${i}`] = g.dw;
+        params[`${prefix}.b${i}`] = g.db;
+        dh = g.dx;
+      }
+      return { params, du: dh, dEmbedding: null };
+    }
+    case "tied_recursive": {
+      const H = spec.hidden;
+      const D = spec.depth;
+      const inW = need(p, `${prefix}.in_w`, F * H);
+      const delta = need(p, `${prefix}.delta`, D * H);
+      const bw = need(p, `${prefix}.block_w`, H * H);
+      const bb = need(p, `${prefix}.block_b`, H);
+      let h = linear(u, n, F, inW, H, need(p, `${prefix}.in_b`, H));
+      const shifted: Float64Array[] = [];
+      const pres: Float64Array[] = [];
+      for (let d = 0; d < D; d++) {
+        const s = h.map((v, i) => v + delta[d * H + (i % H)]!);
+        const pre = linear(s, n, H, bw, H, bb);
+        shifted.push(s);
+        pres.push(pre);
+        h = pre.map(geluTanh);
+      }
+      const go = linearBackward(h, n, H, need(p, `${prefix}.out_w`, H * V), V, dLogits);
+      params[`${prefix}.out_w`] = go.dw;
+      params[`${prefix}.out_b`] = go.db;
+      const dbw = new Float64Array(H * H);
+      const dbb = new Float64Array(H);
+      const dDelta = new Float64Array(D * H);
+      let dh = go.dx;
+      // The block's weights are shared: their gradient sums over the D applications.
+      for (let d = D - 1; d >= 0; d--) {
+        const dPre = dh.map((g, j) => g * geluTanhGrad(pres[d]![j]!));
+        const g = linearBackward(shifted[d]!, n, H, bw, H, dPre);
+        g.dw.forEach((v, i) => (dbw[i]! += v));
+        g.db.forEach((v, i) => (dbb[i]! += v));
+        g.dx.forEach((v, i) => (dDelta[d * H + (i % H)]! += v));
+        dh = g.dx;
+      }
+      const gi = linearBackward(u, n, F, inW, H, dh);
+      params[`${prefix}.in_w`] = gi.dw;
+      params[`${prefix}.in_b`] = gi.db;
+      params[`${prefix}.block_w`] = dbw;
+      params[`${prefix}.block_b`] = dbb;
+      params[`${prefix}.delta`] = dDelta;
+      return { params, du: gi.dx, dEmbedding: null };
+    }
+    case "routed_sqrelu_experts": {
+      const du = routedBackward(p, prefix, u, n, F, spec.hidden, spec.experts, V, dLogits, params);
+      return { params, du, dEmbedding: null };
+    }
+    case "tied_embed_readout": {
+      const E = spec.embeddingDim;
+      if (embedding === undefined || embedding.length !== V * E) {
+        throw new TypeError(
+          `Cannot run the tied-embedding oracle's backward: expected an embedding of ${V * E} ` +
+            `values but got ${embedding === undefined ? "none" : embedding.length}`,
+        );
+      }
+      const { pi, outputs } = routedParts(p, prefix, u, n, F, spec.hidden, spec.experts, E);
+      const m = mixExperts(pi, outputs, n, E);
+      const table = spec.normalize ? normalizeRows(embedding, V, E) : embedding;
+      // logits = m tableᵀ: ∂m = ∂logits table, ∂table = ∂logitsᵀ m.
+      const dm = linear(dLogits, n, V, table, E);
+      const dTable = new Float64Array(V * E);
+      for (let r = 0; r < n; r++) {
+        for (let v = 0; v < V; v++) {
+          const g = dLogits[r * V + v]!;
+          for (let c = 0; c < E; c++) dTable[v * E + c]! += g * m[r * E + c]!;
+        }
+      }
+      let dEmbedding = dTable;
+      if (spec.normalize) {
+        // y = x / ‖x‖ (‖x‖ > 1e-12): ∂x = (∂y − y (∂y·y)) / ‖x‖.
+        dEmbedding = new Float64Array(V * E);
+        for (let v = 0; v < V; v++) {
+          let s = 0;
+          for (let c = 0; c < E; c++) s += embedding[v * E + c]! ** 2;
+          const norm = Math.sqrt(s);
+          if (norm <= 1e-12) continue;
+          let dot = 0;
+          for (let c = 0; c < E; c++) dot += dTable[v * E + c]! * table[v * E + c]!;
+          for (let c = 0; c < E; c++) {
+            dEmbedding[v * E + c] = (dTable[v * E + c]! - table[v * E + c]! * dot) / norm;
+          }
+        }
+      }
+      const du = routedBackward(p, prefix, u, n, F, spec.hidden, spec.experts, E, dm, params);
+      return { params, du, dEmbedding };
+    }
+    case "recurrent":
+      throw new RangeError(
+        "Cannot run the readout oracle's backward: expected a position-wise kind but got " +
+          "\"recurrent\" (the GRU's backward is spec/oracle/nn/gru.ts's)",
+      );
+    case "bands": {
+      const { bands: nb, modes: M } = spec;
+      const E = F - M;
+      const w = Math.floor(M / nb);
+      const du = new Float64Array(n * F);
+      let dEmbedding: Float64Array | null = null;
+      for (let i = 0; i < nb; i++) {
+        const k = spec.bandExperts?.[i] ?? spec.experts ?? 4;
+        const start = i * w;
+        const width = k === 0 ? 0 : i === nb - 1 ? M - start : w;
+        const fi = width + E;
+        const ui = new Float64Array(n * fi);
+        for (let r = 0; r < n; r++) {
+          for (let c = 0; c < width; c++) ui[r * fi + c] = u[r * F + start + c]!;
+          for (let c = 0; c < E; c++) ui[r * fi + width + c] = u[r * F + M + c]!;
+        }
+        const sub = bandSpec(spec, i);
+        const g = oracleReadoutBackward(
+          sub,
+          p,
+          `${prefix}.band${i}`,
+          ui,
+          { B, T, F: fi, V },
+          dLogits,
+          embedding,
+        );
+        Object.assign(params, g.params);
+        // Every band reads the embedding columns: their gradients add up.
+        for (let r = 0; r < n; r++) {
+          for (let c = 0; c < width; c++) du[r * F + start + c]! += g.du[r * fi + c]!;
+          for (let c = 0; c < E; c++) du[r * F + M + c]! += g.du[r * fi + width + c]!;
+        }
+        if (g.dEmbedding !== null) {
+          if (dEmbedding === null) dEmbedding = g.dEmbedding;
+          else g.dEmbedding.forEach((v, j) => (dEmbedding![j]! += v));
+        }
+      }
+      return { params, du, dEmbedding };
+    }
+  }
+}
+
+/**
+ * ∂φ/∂ℓ of one row's gate features φ = [H, max, Var] (entropy of softmax ℓ, its maximum and
+ * population variance), scaled by dH, dMax, dVar and added into `into` from `start`:
+ * ∂H/∂ℓ_j = −p_j (log p_j + H); ∂max/∂ℓ_j = 1 at the first maximum; ∂Var/∂ℓ_j = 2(ℓ_j − μ)/V.
+ */
+function rowFeaturesBackward(
+  l: Float64Array,
+  start: number,
+  v: number,
+  dH: number,
+  dMax: number,
+  dVar: number,
+  into: Float64Array,
+): void {
+  const [h] = rowFeatures(l, start, v);
+  let m = -Infinity;
+  let arg = 0;
+  let mean = 0;
+  for (let j = 0; j < v; j++) {
+    if (l[start + j]! > m) {
+      m = l[start + j]!;
+      arg = j;
+    }
+    mean += l[start + j]!;
+  }
+  mean /= v;
+  let s = 0;
+  for (let j = 0; j < v; j++) s += Math.exp(l[start + j]! - m);
+  const lse = m + Math.log(s);
+  for (let j = 0; j < v; j++) {
+    const lp = l[start + j]! - lse;
+    into[start + j]! += -dH * Math.exp(lp) * (lp + h) + dVar * 2 * (l[start + j]! - mean) / v;
+  }
+  into[start + arg]! += dMax;
+}
+
+/**
+ * The gated mix's analytic backward: gradients of L = Σ dY ⊙ logits in ℓ_lin, ℓ_loc [N, V],
+ * the gate's weights w [6] and bias b (see {@link gatedMix}).
+ */
+export function gatedMixBackward(
+  lin: Float64Array,
+  loc: Float64Array,
+  n: number,
+  v: number,
+  w: ArrayLike<number>,
+  b: number,
+  localScale: number,
+  dY: Float64Array,
+): { dLin: Float64Array; dLoc: Float64Array; dW: Float64Array; dB: number } {
+  const dLin = Float64Array.from(dY);
+  const dLoc = new Float64Array(n * v);
+  const dW = new Float64Array(6);
+  let dB = 0;
+  for (let r = 0; r < n; r++) {
+    const [hl, ml, vl] = rowFeatures(lin, r * v, v);
+    const [hc, mc, vc] = rowFeatures(loc, r * v, v);
+    const phi = [hl, hc, ml, mc, vl, vc];
+    let z = b;
+    for (let k = 0; k < 6; k++) z += phi[k]! * w[k]!;
+    const sg = sigmoid(z);
+    const g = sg * localScale;
+    let dg = 0;
+    for (let j = 0; j < v; j++) {
+      dg += dY[r * v + j]! * loc[r * v + j]!;
+      dLoc[r * v + j] = g * dY[r * v + j]!;
+    }
+    const dz = dg * localScale * sg * (1 - sg);
+    dB += dz;
+    for (let k = 0; k < 6; k++) dW[k]! += dz * phi[k]!;
+    rowFeaturesBackward(lin, r * v, v, dz * w[0]!, dz * w[2]!, dz * w[4]!, dLin);
+    rowFeaturesBackward(loc, r * v, v, dz * w[1]!, dz * w[3]!, dz * w[5]!, dLoc);
+  }
+  return { dLin, dLoc, dW, dB };
 }
