@@ -23,7 +23,7 @@
  *
  * @module
  */
-import { assertLive, Tensor, tensor } from "../../tensor.ts";
+import { type Tensor, tensor } from "../../tensor.ts";
 import { shown } from "../../validate.ts";
 import { add } from "../../ops/binary.ts";
 import { matmul } from "../../ops/matmul.ts";
@@ -31,22 +31,7 @@ import { concat } from "../../ops/concat.ts";
 import { reshape } from "../../ops/reshape.ts";
 import { slice } from "../../ops/slice.ts";
 import { relu } from "../../ops/unary.ts";
-
-/** A live f32 tensor of `rank` (and, where given, these sizes; -1 any), or a named error. */
-function checkTensor(fn: string, what: string, x: unknown, shape: readonly number[]): Tensor {
-  const want = `[${shape.map((d) => (d < 0 ? "·" : d)).join(", ")}]`;
-  if (
-    !(x instanceof Tensor) || x.dtype !== "f32" || x.rank !== shape.length ||
-    shape.some((d, i) => d >= 0 && x.shape[i] !== d)
-  ) {
-    const got = x instanceof Tensor ? `${x.dtype} [${x.shape.join(", ")}]` : shown(x);
-    throw new TypeError(
-      `Cannot run ${fn}: expected ${what} as an f32 Tensor ${want} but got ${got}`,
-    );
-  }
-  assertLive(x, fn, what);
-  return x;
-}
+import { checkTensor } from "./_check.ts";
 
 function checkStride(fn: string, s: unknown): number {
   if (typeof s !== "number") {

@@ -22,27 +22,12 @@
  *
  * @module
  */
-import { assertLive, Tensor } from "../../tensor.ts";
+import { Tensor } from "../../tensor.ts";
 import { shown } from "../../validate.ts";
 import { mul } from "../../ops/binary.ts";
 import { matmul } from "../../ops/matmul.ts";
 import { concat } from "../../ops/concat.ts";
-
-/** A live f32 tensor of `rank` (and, where given, these sizes; -1 any), or a named error. */
-function checkTensor(fn: string, what: string, x: unknown, shape: readonly number[]): Tensor {
-  const want = `[${shape.map((d) => (d < 0 ? "·" : d)).join(", ")}]`;
-  if (
-    !(x instanceof Tensor) || x.dtype !== "f32" || x.rank !== shape.length ||
-    shape.some((d, i) => d >= 0 && x.shape[i] !== d)
-  ) {
-    const got = x instanceof Tensor ? `${x.dtype} [${x.shape.join(", ")}]` : shown(x);
-    throw new TypeError(
-      `Cannot run ${fn}: expected ${what} as an f32 Tensor ${want} but got ${got}`,
-    );
-  }
-  assertLive(x, fn, what);
-  return x;
-}
+import { checkTensor } from "./_check.ts";
 
 /** Polynomial orders: 1 (none), 2 (quadratic), 3 (quadratic and the cheap cubic). */
 export const POLY_ORDERS = [1, 2, 3] as const;
