@@ -261,59 +261,71 @@ export class ByteLMActivations implements ActivationSource {
    *
    * @throws {CorpusError} for an empty text or one longer than the model's maxSeqLen.
    */
-  async activate(
+  activate(
     texts: readonly string[],
     options: { tokens?: boolean } = {},
   ): Promise<Activations> {
-    const enc = new TextEncoder();
-    const bytes = texts.map((s) => enc.encode(s));
-    const max = this.#lm.config.maxSeqLen;
-    bytes.forEach((b, i) => {
-      if (b.length === 0 || b.length > max) {
-        throw new CorpusError(
-          `Cannot compute byte-LM activations of text ${i} ` +
-            `${
-              JSON.stringify(texts[i]!.slice(0, 40))
-            }: expected 1 to ${max} bytes but got ${b.length}`,
-        );
-      }
-    });
-    const B = bytes.length;
-    const T = Math.max(...bytes.map((b) => b.length));
-    const ids = new Int32Array(B * T);
-    const mask = new Uint8Array(B * T);
-    bytes.forEach((b, i) => {
-      ids.set(b, i * T);
-      mask.fill(1, i * T, i * T + b.length);
-    });
-    const outs = noGrad(() =>
-      tidy(() => {
-        const s = this.#states(tensor(ids, [B, T], { dtype: "i32" }), B, T);
+    return activateBatch(
+      texts,
+      this.#lm.config.maxSeqLen,
+      this.layers,
+      this.hiddenSizes,
+      this.pooling,
+      options.tokens ?? false,
+      (ids) => {
+        const [b, t] = ids.shape as [number, number];
+        const s = this.#states(ids, b, t);
         return [s.x, s.states, s.hLin, ...(s.hLoc === null ? [] : [s.hLoc])];
-      })
+      },
     );
-    let host: (Float32Array | Int32Array)[];
-    try {
-      host = await readTensors(outs);
-    } finally {
-      for (const o of outs) o.dispose();
-    }
-    const layers = new Map<number, LayerActivations>();
-    this.layers.forEach((l, li) => {
-      const h = this.hiddenSizes[li]!;
-      const all = host[li] as Float32Array;
-      const pooled = Float32Array.from(
-        this.pooling === "last"
-          ? poolLast(all, mask, B, T, h, "right")
-          : poolMean(all, bytes, T, h),
-      );
-      const tokens = options.tokens
-        ? bytes.map((b, i) => all.slice(i * T * h, (i * T + b.length) * h))
-        : undefined;
-      layers.set(l, { hidden: h, pooled, ...(tokens ? { tokens } : {}) });
-    });
-    return { layers };
   }
+}
+
+/**
+ * One forward pass over `texts` right-padded into a batch (`run` maps the ids [B, T] to one
+ * state tensor [B, T, h] per layer), one read-back, and each layer's states pooled at each
+ * text's last byte or averaged over its own bytes, and per byte with `tokens`.
+ *
+ * @throws {CorpusError} for an empty text or one longer than `maxBytes`.
+ */
+async function activateBatch(
+  texts: readonly string[],
+  maxBytes: number,
+  layers: readonly number[],
+  sizes: readonly number[],
+  pooling: BytePooling,
+  tokens: boolean,
+  run: (ids: Tensor) => Tensor[],
+): Promise<Activations> {
+  const bytes = encodeTexts(texts, maxBytes);
+  const B = bytes.length;
+  const T = Math.max(...bytes.map((b) => b.length));
+  const ids = new Int32Array(B * T);
+  const mask = new Uint8Array(B * T);
+  bytes.forEach((b, i) => {
+    ids.set(b, i * T);
+    mask.fill(1, i * T, i * T + b.length);
+  });
+  const outs = noGrad(() => tidy(() => run(tensor(ids, [B, T], { dtype: "i32" }))));
+  let host: Float32Array[];
+  try {
+    host = (await readTensors(outs)) as Float32Array[];
+  } finally {
+    for (const o of outs) o.dispose();
+  }
+  const out = new Map<number, LayerActivations>();
+  layers.forEach((l, li) => {
+    const h = sizes[li]!;
+    const all = host[li]!;
+    const pooled = Float32Array.from(
+      pooling === "last" ? poolLast(all, mask, B, T, h, "right") : poolMean(all, bytes, T, h),
+    );
+    const perByte = tokens
+      ? bytes.map((b, i) => all.slice(i * T * h, (i * T + b.length) * h))
+      : undefined;
+    out.set(l, { hidden: h, pooled, ...(perByte ? { tokens: perByte } : {}) });
+  });
+  return { layers: out };
 }
 
 /**
@@ -597,45 +609,11 @@ export class StackByteLM {
     return {
       layers: [0, 1, 2, 3],
       hiddenSizes: sizes,
-      activate: async (texts: readonly string[], options: { tokens?: boolean } = {}) => {
-        const bytes = encodeTexts(texts, 2048);
-        const B = bytes.length;
-        const T = Math.max(...bytes.map((b) => b.length));
-        const ids = new Int32Array(B * T);
-        const mask = new Uint8Array(B * T);
-        bytes.forEach((b, i) => {
-          ids.set(b, i * T);
-          mask.fill(1, i * T, i * T + b.length);
-        });
-        const outs = noGrad(() =>
-          tidy(() => {
-            const s = this.states(tensor(ids, [B, T], { dtype: "i32" }));
-            return [s.x, s.u, s.s, s.h];
-          })
-        );
-        let host: Float32Array[];
-        try {
-          host = (await readTensors(outs)) as Float32Array[];
-        } finally {
-          for (const o of outs) o.dispose();
-        }
-        const layers = new Map<number, LayerActivations>();
-        sizes.forEach((h, l) => {
-          const pooled = pooling === "last"
-            ? poolLast(host[l]!, mask, B, T, h, "right")
-            : poolMean(host[l]!, bytes, T, h);
-          const all = host[l]!;
-          const tokens = options.tokens
-            ? bytes.map((b, i) => all.slice(i * T * h, (i * T + b.length) * h))
-            : undefined;
-          layers.set(l, {
-            hidden: h,
-            pooled: Float32Array.from(pooled),
-            ...(tokens ? { tokens } : {}),
-          });
-        });
-        return { layers };
-      },
+      activate: (texts: readonly string[], options: { tokens?: boolean } = {}) =>
+        activateBatch(texts, 2048, [0, 1, 2, 3], sizes, pooling, options.tokens ?? false, (ids) => {
+          const s = this.states(ids);
+          return [s.x, s.u, s.s, s.h];
+        }),
     };
   }
 
