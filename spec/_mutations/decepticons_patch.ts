@@ -111,4 +111,13 @@ export const DECEPTICONS_PATCH_MUTATIONS: readonly Mutation[] = [
     filter: claims(M, "fault_validation"),
     why: "patchN 0 accepted: a model with no output heads",
   }),
+  planted(M, "oracle_adjoint_drops_decay", "oracle", {
+    file: ORACLE,
+    find: "for (let i = 0; i < M; i++) lam[i] = dG[k + 1]![i]! + decays[i]! * lam[i]!;",
+    replace: "for (let i = 0; i < M; i++) lam[i] = dG[k + 1]![i]!;",
+    tests: ORACLE_TEST,
+    filter: claims(M, "oracle_gradcheck"),
+    why: "the oracle's backward through the frozen bank drops the decay carry d ⊙ λ_{k+1}: a " +
+      "patch's embedding gets no gradient from the later contexts its state reaches",
+  }),
 ];

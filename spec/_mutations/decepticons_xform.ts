@@ -14,6 +14,7 @@ const XF = "impl/decepticons/substrate_transforms";
 const HASH_TEST = ["spec/decepticons/hash_memory/hash_memory_test.ts"];
 const XF_TEST = ["spec/decepticons/substrate_transforms/substrate_transforms_test.ts"];
 const XF_MECH = "substrate_transforms";
+const XF_GRAD_TEST = ["spec/decepticons/substrate_transforms/gradients_test.ts"];
 
 /** The planted bugs of the hash memory and the substrate transforms. */
 export const DECEPTICONS_XFORM_MUTATIONS: readonly Mutation[] = [
@@ -153,5 +154,24 @@ export const DECEPTICONS_XFORM_MUTATIONS: readonly Mutation[] = [
     tests: XF_TEST,
     filter: claims(XF_MECH, "fault_validation"),
     why: "decays above 1 (an unstable bank) accepted",
+  }),
+  planted(XF_MECH, "oracle_adjoint_ungated", "oracle", {
+    file: "spec/oracle/decepticons/substrate_transforms.ts",
+    find: "if (t + 1 < s.T) lam *= (1 - gate[i + M]!) * d[m]!;",
+    replace: "if (t + 1 < s.T) lam *= d[m]!;",
+    tests: XF_GRAD_TEST,
+    filter: claims(XF_MECH, "oracle_gradcheck"),
+    why: "the oracle's adjoint carries λ through d alone, as the original's after-scan gate " +
+      "would, not through the gated decay (1 − g)·d of the recurrence it differentiates",
+  }),
+  planted(XF_MECH, "sigmoid_grad_drops_y", "backward", {
+    file: "impl/ops/unary.ts",
+    find: 'sigmoid: { forward: SIG, backward: "g * y * (1.0 - y)" }',
+    replace: 'sigmoid: { forward: SIG, backward: "g * (1.0 - y)" }',
+    tests: XF_GRAD_TEST,
+    filter: claims(XF_MECH, "gpu_gradients"),
+    why: "the gates' derivative σ(1 − σ) without its σ factor: every forward is unchanged and " +
+      "every gradient stays finite and non-zero (property_gradients passes), only the values " +
+      "are wrong",
   }),
 ];

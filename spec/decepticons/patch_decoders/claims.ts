@@ -125,6 +125,22 @@ export const PATCH_IDS_REFUSED = claim({
   divergence: "The original casts contexts to uint8: 300 becomes 44 and -1 becomes 255.",
 });
 
+/** The oracle's analytic backward. */
+export const PATCH_ORACLE_GRADCHECK = claim({
+  id: "decepticons.patch_decoders.oracle_gradcheck",
+  statement: "the oracle's analytic gradients of L = sum(g ⊙ logits) with respect to every " +
+    "trainable array (embedding, patch encoder, decoder: mlp_factored, hybrid, and " +
+    "autoregressive through the GRU oracle's backward, head, local path, trust routing) match " +
+    "central differences of the oracle forward, on every fixture case's shipped weights (its " +
+    "first sequence's first 18 ids: 4 patches and a partial one) and on a fuzzed case per " +
+    "decoder (perturbed weights, seeded ids, T 23 not a multiple of the patch)",
+  source: ORACLE,
+  bound: "max rel error <= 1e-6 (GRADCHECK_MAX_REL; |a - n| / max(|a|, |n|, 1)): every element " +
+    "of arrays up to 64 values, 6 seeded unit directions of larger ones, step 1.5e-5 in x (the " +
+    "helper's step 5e-6 taken in u = x / 3)",
+  kind: "gradcheck",
+});
+
 /** The local path is live under every decoder. */
 export const PATCH_LOCAL_LIVE = claim({
   id: "decepticons.patch_decoders.divergence_local_path_live",

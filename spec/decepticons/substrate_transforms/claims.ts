@@ -140,6 +140,32 @@ export const XF_GRADIENTS = claim({
   kind: "property",
 });
 
+/** The oracles' analytic backwards. */
+export const XF_ORACLE_GRADCHECK = claim({
+  id: "decepticons.substrate_transforms.oracle_gradcheck",
+  statement: "each transform's analytic f64 backward (router, overwrite gate inside the " +
+    "recurrence, magnitude feature, mode selector, causal temporal attention) matches central " +
+    "differences of its f64 oracle for L = sum(g ⊙ out), for every parameter and input " +
+    "element, on the fixture's weights and inputs and on a seeded fuzzed case",
+  source: `${XF}; ${ORACLE}`,
+  bound: "max rel error <= 1e-6 (GRADCHECK_MAX_REL; |a - n| / max(|a|, |n|, 1))",
+  kind: "gradcheck",
+});
+
+/** The GPU's gradients against the oracles'. */
+export const XF_GPU_GRADIENTS = claim({
+  id: "decepticons.substrate_transforms.gpu_gradients",
+  statement: "each transform's GPU gradients of L = sum(g ⊙ out) (autograd through the module, " +
+    "g seeded) with respect to every parameter and input equal the oracle's analytic " +
+    "gradients, on the fixture's weights and inputs and on a seeded fuzzed case (the overwrite " +
+    "gate under the chunked scan with chunk 8 and the sequential one)",
+  source: `${XF}; ${ORACLE}`,
+  bound: "|gpu - oracle| <= e·(1 + 2^-20) per element of every gradient, e the running f32 " +
+    "error bound of spec/decepticons/substrate_transforms/_bounds.ts walked through the " +
+    "backward (worst ratio <= 1)",
+  kind: "parity",
+});
+
 /** Bad input. */
 export const XF_FAULT = claim({
   id: "decepticons.substrate_transforms.fault_validation",
