@@ -1,7 +1,8 @@
 /**
  * Running-error replays (the ledger's `track` rules) of the WGSL helpers that
  * several families' kernels share (impl/gpu/wgsl/tanh_sigmoid.ts): `fw_tanh`,
- * `fw_sigmoid`, and a left-to-right sum. Each returns the exact value on the
+ * `fw_sigmoid`, a left-to-right sum, and the GELU op's forward and backward kernels
+ * (impl/ops/unary.ts). Each returns the exact value on the
  * f32 inputs (`v`) and a rigorous bound on the kernel's deviation (`e`).
  *
  * @example
@@ -37,4 +38,34 @@ export function trackFwSigmoid(z: Tracked): Tracked {
 /** A left-to-right sum `t₀ + t₁ + …` of computed terms: each meets ≤ n − 1 additions. */
 export function seqSum(terms: readonly Tracked[]): Tracked {
   return terms.length === 0 ? ZERO : trackSum(terms, terms.length - 1);
+}
+
+const E = { ...track, ...trackBuiltins };
+const HALF = E.literal(0.5);
+/** √(2/π), 0.044715 and 3·0.044715 as the GELU kernel's f32 literals (impl/ops/unary.ts). */
+const GELU_C = E.literal(Math.sqrt(2 / Math.PI));
+const GELU_A = E.literal(0.044715);
+const GELU_3A = E.literal(3 * 0.044715);
+
+/** The GELU kernel's `tanh(clamp(C * (x + 0.044715 * x * x * x), -15.0, 15.0))`. */
+function geluTanh(x: Tracked): Tracked {
+  const inner = E.mul(GELU_C, E.add(x, E.mul(E.mul(E.mul(GELU_A, x), x), x)));
+  return E.tanh(E.clampArg(inner, -15, 15));
+}
+
+/** The GELU op's forward kernel: `0.5 * x * (1.0 + tanh(…))`. */
+export function trackGelu(x: Tracked): Tracked {
+  return E.mul(E.mul(HALF, x), E.add(ONE, geluTanh(x)));
+}
+
+/**
+ * The GELU op's backward kernel, `g * gelu_grad(x)` with
+ * gelu_grad = 0.5·(1 + t) + 0.5·x·(1 − t·t)·C·(1 + 3·0.044715·x·x).
+ */
+export function trackGeluBackward(x: Tracked, g: Tracked): Tracked {
+  const t = geluTanh(x);
+  const du = E.mul(GELU_C, E.add(ONE, E.mul(E.mul(GELU_3A, x), x)));
+  const first = E.mul(HALF, E.add(ONE, t));
+  const second = E.mul(E.mul(E.mul(HALF, x), E.sub(ONE, E.mul(t, t))), du);
+  return E.mul(g, E.add(first, second));
 }

@@ -120,4 +120,14 @@ export const DECEPTICONS_PATCH_MUTATIONS: readonly Mutation[] = [
     why: "the oracle's backward through the frozen bank drops the decay carry d ⊙ λ_{k+1}: a " +
       "patch's embedding gets no gradient from the later contexts its state reaches",
   }),
+  planted(M, "bank_drive_detached", "backward", {
+    file: FILE,
+    find: 'const drive = matmul(e, this.#p("in_proj"));',
+    replace: 'const drive = matmul(e, this.#p("in_proj"));\n      drive.requiresGrad = false;',
+    tests: GPU,
+    filter: claims(M, "gpu_gradients"),
+    why: "the bank's drive e·W_in detached (a stop-gradient on the substrate's input): the " +
+      "logits are unchanged, but the patch encoder and the embedding learn only through the " +
+      "context's e, never through the states S that carry it to later patches",
+  }),
 ];

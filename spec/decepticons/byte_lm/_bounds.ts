@@ -149,6 +149,7 @@ import {
   usesReadoutPath,
   windowIds,
 } from "../../oracle/decepticons/byte_lm.ts";
+import { trackGelu, trackGeluBackward } from "../../_harness/tracked_wgsl_math.ts";
 
 /** An array of tracked values: exact values v and error bounds e, row-major. */
 export interface TA {
@@ -192,10 +193,6 @@ export interface ByteLMBounds {
 const E = { ...track, ...trackBuiltins };
 const ONE: Tracked = { v: 1, e: 0 };
 const HALF = E.literal(0.5);
-/** √(2/π), 0.044715 and 3·0.044715 as the GELU kernel's f32 literals (impl/ops/unary.ts). */
-const GELU_C = E.literal(Math.sqrt(2 / Math.PI));
-const GELU_A = E.literal(0.044715);
-const GELU_3A = E.literal(3 * 0.044715);
 
 // ------------------------------------------------------------------ array helpers
 
@@ -352,26 +349,6 @@ function placeHeadGates(
 }
 
 // ------------------------------------------------------------------ elementwise kernels
-
-/** `tanh(clamp(C * (x + 0.044715 * x * x * x), -15.0, 15.0))`. */
-function geluTanh(x: Tracked): Tracked {
-  const inner = E.mul(GELU_C, E.add(x, E.mul(E.mul(E.mul(GELU_A, x), x), x)));
-  return E.tanh(E.clampArg(inner, -15, 15));
-}
-
-/** GELU forward: `0.5 * x * (1.0 + tanh(…))`. */
-function gelu(x: Tracked): Tracked {
-  return E.mul(E.mul(HALF, x), E.add(ONE, geluTanh(x)));
-}
-
-/** `g * gelu_grad(x)`, gelu_grad = 0.5·(1 + t) + 0.5·x·(1 − t·t)·C·(1 + 3·0.044715·x·x). */
-function geluBackward(x: Tracked, g: Tracked): Tracked {
-  const t = geluTanh(x);
-  const du = E.mul(GELU_C, E.add(ONE, E.mul(E.mul(GELU_3A, x), x)));
-  const first = E.mul(HALF, E.add(ONE, t));
-  const second = E.mul(E.mul(E.mul(HALF, x), E.sub(ONE, E.mul(t, t))), du);
-  return E.mul(g, E.add(first, second));
-}
 
 /** Sigmoid forward: `1.0 / (1.0 + exp(-x))`. */
 /**
@@ -884,7 +861,7 @@ export function byteLMBounds(
   let dCat: TA;
   if (inject === undefined) {
     const pre = addRows(matmul(cat, [N, catW], p("readout_w"), [catW, hl]), p("readout_b"));
-    const hLin = map(pre, gelu);
+    const hLin = map(pre, trackGelu);
     let hidden = hLin;
     if (W > 0) {
       winIds = windowIds(batch, W);
@@ -897,7 +874,7 @@ export function byteLMBounds(
       }
       const inW = W * Ed + lp.terms;
       preL = addRows(matmul(localIn, [N, inW], p("local_w"), [inW, c.localHidden]), p("local_b"));
-      const hLoc = map(preL, gelu);
+      const hLoc = map(preL, trackGelu);
       hidden = concatCols(hLin, hl, map(hLoc, (t) => E.mul(t, scaleT)), c.localHidden);
     }
     logits = addRows(matmul(hidden, [N, width], p("out_w"), [width, V]), p("out_b"));
@@ -909,7 +886,7 @@ export function byteLMBounds(
     grads.out_b = colSums(dLogits, V);
     grads.out_w = matmul(hidden, [N, width], dLogits, [N, V], true);
     dHidden = matmul(dLogits, [N, V], p("out_w"), [width, V], false, true);
-    const dPre = zip(pre, takeCols(dHidden, width, 0, hl), geluBackward);
+    const dPre = zip(pre, takeCols(dHidden, width, 0, hl), trackGeluBackward);
     grads.readout_b = colSums(dPre, hl);
     grads.readout_w = matmul(cat, [N, catW], dPre, [N, hl], true);
     dCat = matmul(dPre, [N, hl], p("readout_w"), [catW, hl], false, true);
@@ -957,7 +934,7 @@ export function byteLMBounds(
   else if (W > 0) {
     const lh = c.localHidden;
     const dHLoc = map(takeCols(dHidden, width, hl, lh), (t) => E.mul(t, scaleT));
-    const dPreL = zip(preL!, dHLoc, geluBackward);
+    const dPreL = zip(preL!, dHLoc, trackGeluBackward);
     grads.local_b = colSums(dPreL, lh);
     const lp = polyDims(W * Ed, c.localPolyOrder ?? 1);
     const inW = W * Ed + lp.terms;

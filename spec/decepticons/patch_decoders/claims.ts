@@ -141,6 +141,22 @@ export const PATCH_ORACLE_GRADCHECK = claim({
   kind: "gradcheck",
 });
 
+/** The GPU's parameter gradients against the oracle's analytic backward. */
+export const PATCH_GPU_GRADIENTS = claim({
+  id: "decepticons.patch_decoders.gpu_gradients",
+  statement: "the GPU's autograd gradients of L = sum(w ⊙ logits) (seeded w in [-1, 1]) with " +
+    "respect to every trainable array of the patched causal bank (embedding, patch encoder, " +
+    "decoder, GRU, head, local path) equal the f64 oracle's analytic backward on the " +
+    "fixture's weights (read back from the device), for every decoder with the local path on: " +
+    "mlp_factored (B 2, T 20; patchN 2, B 1, T 16), hybrid and autoregressive (B 2, T 18: a " +
+    "partial last patch)",
+  source: `${TORCH}; ${ORACLE} (patchedBackward)`,
+  bound: "|gpu - oracle| <= e x (1 + 2^-20) per gradient element, e the running f32 error bound " +
+    "of the backward walk in spec/decepticons/patch_decoders/_bounds.ts (patchedGradBounds; its " +
+    "exact values equal the oracle's to 1e-12 x max(1, |oracle|)); worst ratio <= 1",
+  kind: "parity",
+});
+
 /** The local path is live under every decoder. */
 export const PATCH_LOCAL_LIVE = claim({
   id: "decepticons.patch_decoders.divergence_local_path_live",

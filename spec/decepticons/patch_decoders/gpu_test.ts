@@ -10,7 +10,15 @@
  *
  * @module
  */
-import { backward, gpu, initGpu, liveBufferCount, readTensors, tidy } from "../../../impl/mod.ts";
+import {
+  backward,
+  gpu,
+  initGpu,
+  liveBufferCount,
+  readTensors,
+  tensor,
+  tidy,
+} from "../../../impl/mod.ts";
 import {
   PATCH_CAUSAL_DECODERS,
   type PatchCausalDecoder,
@@ -19,11 +27,17 @@ import {
 } from "../../../impl/decepticons/patch_decoders/patch_decoders.ts";
 import { BYTE_LM_REFERENCE_FACTOR } from "../../../invariants/tolerance.ts";
 import { claimTest, formatFigure } from "../../_harness/claim.ts";
-import { patchedForward } from "../../oracle/decepticons/patch_decoders.ts";
-import { patchedBounds } from "./_bounds.ts";
-import { loadPatchFixture } from "./_fixture.ts";
+import { Rng } from "../../../impl/gpu/rng.ts";
+import {
+  patchedBackward,
+  patchedForward,
+  patchTrainableNames,
+} from "../../oracle/decepticons/patch_decoders.ts";
+import { patchedBounds, patchedGradBounds } from "./_bounds.ts";
+import { loadPatchFixture, type PatchFixtureCase } from "./_fixture.ts";
 import {
   PATCH_CAUSALITY,
+  PATCH_GPU_GRADIENTS,
   PATCH_GPU_PARITY,
   PATCH_HYBRID_ANY_LENGTH,
   PATCH_IDS_REFUSED,
@@ -85,22 +99,7 @@ claimTest(PATCH_GPU_PARITY, async () => {
       maxSeqLen: 64,
     });
     try {
-      for (const [name, t] of [...m.parameters, ...m.buffers]) {
-        if (name === "local_scale") continue; // the config's own value
-        const v = cs.values[name];
-        if (v === undefined || v.length !== t.size) {
-          throw new TypeError(
-            `Cannot load ${cs.name}: expected "${name}" with ${t.size} values but the fixture ` +
-              `has ${v?.length ?? 0}`,
-          );
-        }
-        gpu().device.queue.writeBuffer(t.buffer, 0, Float32Array.from(v));
-      }
-      const named = [...m.parameters, ...m.buffers];
-      const read = await readTensors(named.map(([, t]) => t));
-      const values: Record<string, Float64Array> = {};
-      named.forEach(([n], i) => (values[n] = Float64Array.from(read[i]!)));
-      values.decays = Float64Array.from(m.decays);
+      const values = await loadCase(m, cs);
       const g = await logitsOf(m, cs.ids, cs.B, cs.T);
       const o = patchedForward(cs.config, values, cs.ids, cs.B, cs.T);
       const bd = patchedBounds(cs.config, values, cs.ids, cs.B, cs.T);
@@ -127,6 +126,112 @@ claimTest(PATCH_GPU_PARITY, async () => {
     bound: 1,
     pass: worst <= 1,
     detail: `worst |gpu - oracle| / bound = ${formatFigure(worst)} at ${where}; ${integrity}`,
+  };
+});
+
+// ------------------------------------------------------------------ gradients
+
+/** Loads a fixture case's shipped arrays into a model; returns the device's values (f64). */
+async function loadCase(m: PatchedCausalBank, cs: PatchFixtureCase) {
+  for (const [name, t] of [...m.parameters, ...m.buffers]) {
+    if (name === "local_scale") continue; // the config's own value
+    const v = cs.values[name];
+    if (v === undefined || v.length !== t.size) {
+      throw new TypeError(
+        `Cannot load ${cs.name}: expected "${name}" with ${t.size} values but the fixture has ` +
+          `${v?.length ?? 0}`,
+      );
+    }
+    gpu().device.queue.writeBuffer(t.buffer, 0, Float32Array.from(v));
+  }
+  const named = [...m.parameters, ...m.buffers];
+  const read = await readTensors(named.map(([, t]) => t));
+  const values: Record<string, Float64Array> = {};
+  named.forEach(([n], i) => (values[n] = Float64Array.from(read[i]!)));
+  values.decays = Float64Array.from(m.decays);
+  return values;
+}
+
+/** The gradient cases: a fixture case, its first B rows' first T ids. */
+const GRAD_CASES = [
+  { name: "mlp_factored", B: 2, T: 20 },
+  { name: "mlp_factored_n2", B: 1, T: 16 },
+  { name: "hybrid", B: 2, T: 18 },
+  { name: "autoregressive", B: 2, T: 18 },
+] as const;
+
+claimTest(PATCH_GPU_GRADIENTS, async () => {
+  const { cases, integrity } = await loadPatchFixture();
+  let worst = 0;
+  let where = "";
+  let elements = 0;
+  const perCase: string[] = [];
+  for (const [ci, { name, B, T: Tg }] of GRAD_CASES.entries()) {
+    let caseWorst = 0;
+    const cs = cases.find((c) => c.name === name);
+    if (cs === undefined) throw new Error(`Cannot find fixture case ${name}`);
+    const ids = new Int32Array(B * Tg);
+    for (let b = 0; b < B; b++) ids.set(cs.ids.subarray(b * cs.T, b * cs.T + Tg), b * Tg);
+    const NV = cs.config.patchN * V;
+    const r = new Rng(101 + ci);
+    const w = Float32Array.from({ length: B * Tg * NV }, () => Math.fround(r.uniformIn(-1, 1)));
+    const m = new PatchedCausalBank({ ...cs.config, maxSeqLen: 64 });
+    try {
+      const values = await loadCase(m, cs);
+      const y = tidy(() => {
+        const out = m.forward(ids, [B, Tg]);
+        backward(out, tensor(w, out.shape));
+        return out;
+      });
+      y.dispose();
+      const names = patchTrainableNames(cs.config);
+      const got = await readTensors(names.map((n) => m.parameters.get(n)!.grad!));
+      const want = patchedBackward(cs.config, values, ids, B, Tg, w);
+      const bd = patchedGradBounds(cs.config, values, ids, B, Tg, w);
+      names.forEach((n, k) => {
+        const g = got[k]!;
+        const o = want[n]!;
+        const e = bd[n]!;
+        if (g.length !== o.length || e.v.length !== o.length) {
+          throw new Error(
+            `Cannot compare ${name} ${n}: expected ${o.length} values but the GPU gave ` +
+              `${g.length} and the walk ${e.v.length}`,
+          );
+        }
+        for (let i = 0; i < o.length; i++) {
+          // The walk computes its own exact values: they must be the oracle's.
+          if (!(Math.abs(e.v[i]! - o[i]!) <= 1e-12 * Math.max(1, Math.abs(o[i]!)))) {
+            throw new Error(
+              `Cannot bound ${name} ${n}: the walk's value ${e.v[i]} at ${i} differs from the ` +
+                `oracle's ${o[i]}`,
+            );
+          }
+          const q = Math.abs(g[i]! - o[i]!) / (e.e[i]! * BYTE_LM_REFERENCE_FACTOR);
+          // An exactly zero gradient with a zero bound (an id never read) is a match.
+          const ratio = g[i] === o[i] ? 0 : q;
+          caseWorst = Number.isNaN(ratio) ? Infinity : Math.max(caseWorst, ratio);
+          if (!(ratio <= worst)) {
+            worst = Number.isNaN(ratio) ? Infinity : ratio;
+            where = `${name} ${n}[${i}]`;
+          }
+          elements++;
+        }
+      });
+      perCase.push(`${name} B ${B} T ${Tg} ${formatFigure(caseWorst)}`);
+    } finally {
+      for (const p of m.parameters.values()) {
+        p.grad?.dispose();
+        p.grad = null;
+      }
+      m.dispose();
+    }
+  }
+  return {
+    figure: worst,
+    bound: 1,
+    pass: worst <= 1,
+    detail: `worst |gpu - oracle| / bound = ${formatFigure(worst)} at ${where}; ${elements} ` +
+      `gradient elements; worst per case: ${perCase.join(", ")}; ${integrity}`,
   };
 });
 

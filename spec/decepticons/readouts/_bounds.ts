@@ -56,6 +56,7 @@ import {
   type OracleReadoutSpec,
 } from "../../oracle/decepticons/readouts.ts";
 import { gruBounds } from "../../nn/gru/_bounds.ts";
+import { trackGelu, trackGeluBackward } from "../../_harness/tracked_wgsl_math.ts";
 
 /** Tracked arrays: exact values v and error bounds e, row-major. */
 export interface TA {
@@ -66,8 +67,6 @@ export interface TA {
 const E = { ...track, ...trackBuiltins };
 const ONE: Tracked = { v: 1, e: 0 };
 const HALF = E.literal(0.5);
-const GELU_C = E.literal(0.7978845608028654);
-const GELU_A = E.literal(0.044715);
 
 function empty(n: number): { v: Float64Array; e: Float64Array } {
   return { v: new Float64Array(n), e: new Float64Array(n) };
@@ -137,12 +136,6 @@ function addRows(x: TA, bias: TA): TA {
 /** x W + b for x [n, i], W [i, o]. */
 function linear(x: TA, n: number, i: number, w: TA, o: number, b: TA): TA {
   return addRows(matmul(x, [n, i], w, [i, o]), b);
-}
-
-/** The GELU kernel's expression. */
-function gelu(x: Tracked): Tracked {
-  const inner = E.mul(GELU_C, E.add(x, E.mul(E.mul(E.mul(GELU_A, x), x), x)));
-  return E.mul(E.mul(HALF, x), E.add(ONE, E.tanh(E.clampArg(inner, -15, 15))));
 }
 
 /** The sigmoid kernel's expression. */
@@ -315,7 +308,7 @@ export function readoutBounds(
       spec.hidden.forEach((w, i) => {
         h = map(
           linear(h, n, fan, param(p, `${prefix}.w${i}`), w, param(p, `${prefix}.b${i}`)),
-          gelu,
+          trackGelu,
         );
         fan = w;
       });
@@ -332,7 +325,7 @@ export function readoutBounds(
       const bb = param(p, `${prefix}.block_b`);
       for (let d = 0; d < spec.depth; d++) {
         const shifted = map(h, (t, i) => E.add(t, at(delta, d * H + (i % H))));
-        h = map(linear(shifted, n, H, bw, H, bb), gelu);
+        h = map(linear(shifted, n, H, bw, H, bb), trackGelu);
       }
       return {
         logits: linear(h, n, H, param(p, `${prefix}.out_w`), V, param(p, `${prefix}.out_b`)),
@@ -471,7 +464,6 @@ export function gatedMixBounds(
 // ------------------------------------------------------------------ backward
 
 const TWO: Tracked = { v: 2, e: 0 };
-const GELU_3A = E.literal(3 * 0.044715);
 
 /** x [rows, cols] transposed (a move: exact). */
 function transposed(x: TA, rows: number, cols: number): TA {
@@ -485,16 +477,6 @@ function transposed(x: TA, rows: number, cols: number): TA {
 /** Elementwise f over two arrays of one length. */
 function zip(a: TA, b: TA, f: (x: Tracked, y: Tracked) => Tracked): TA {
   return map(a, (t, i) => f(t, at(b, i)));
-}
-
-/** `g * gelu_grad(x)` (impl/ops/kernels/elementwise.ts): 0.5(1 + t) + 0.5x(1 − t²)·C(1 + 3Ax²). */
-function geluBackward(x: Tracked, g: Tracked): Tracked {
-  const inner = E.mul(GELU_C, E.add(x, E.mul(E.mul(E.mul(GELU_A, x), x), x)));
-  const t = E.tanh(E.clampArg(inner, -15, 15));
-  const du = E.mul(GELU_C, E.add(ONE, E.mul(E.mul(GELU_3A, x), x)));
-  const first = E.mul(HALF, E.add(ONE, t));
-  const second = E.mul(E.mul(E.mul(HALF, x), E.sub(ONE, E.mul(t, t))), du);
-  return E.mul(g, E.add(first, second));
 }
 
 /**
@@ -653,7 +635,7 @@ export function readoutGradBounds(
           param(p, `${prefix}.b${i}`),
         );
         pres.push(pre);
-        inputs.push(map(pre, gelu));
+        inputs.push(map(pre, trackGelu));
         fans.push(w);
       });
       const L = spec.hidden.length;
@@ -662,7 +644,7 @@ export function readoutGradBounds(
       params[`${prefix}.out_b`] = go.db;
       let dh = go.dx;
       for (let i = L - 1; i >= 0; i--) {
-        const dPre = zip(pres[i]!, dh, geluBackward);
+        const dPre = zip(pres[i]!, dh, trackGeluBackward);
         const g = linearBackward(
           inputs[i]!,
           n,
@@ -692,7 +674,7 @@ export function readoutGradBounds(
         const pre = linear(s, n, H, bw, H, bb);
         shifted.push(s);
         pres.push(pre);
-        h = map(pre, gelu);
+        h = map(pre, trackGelu);
       }
       const go = linearBackward(h, n, H, param(p, `${prefix}.out_w`), V, dLogits);
       params[`${prefix}.out_w`] = go.dw;
@@ -702,7 +684,7 @@ export function readoutGradBounds(
       const dDelta = empty(D * H);
       let dh = go.dx;
       for (let d = D - 1; d >= 0; d--) {
-        const g = linearBackward(shifted[d]!, n, H, bw, H, zip(pres[d]!, dh, geluBackward));
+        const g = linearBackward(shifted[d]!, n, H, bw, H, zip(pres[d]!, dh, trackGeluBackward));
         dws.push(g.dw);
         dbs.push(g.db);
         // δ_d is broadcast over the rows: its gradient is the column sums (slice backward: a move).
