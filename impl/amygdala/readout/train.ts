@@ -243,6 +243,20 @@ export async function trainReadout(
     ]),
   ];
   const acts = await activateUnique(source, texts, { tokens: method === "subspace" });
+  if (method === "subspace") {
+    // The subspace method reads every text's per-byte states: a source that ignores
+    // `options.tokens` is named here, not met as an undefined row later.
+    for (const l of layers) {
+      const tokens = acts.activations.layers.get(l)?.tokens;
+      if (tokens === undefined || tokens.length !== acts.index.size) {
+        throw new CorpusError(
+          `Cannot train a subspace readout at layer ${l}: expected the activation source to ` +
+            `return per-byte states for each of the ${acts.index.size} texts (options.tokens) ` +
+            `but got ${tokens === undefined ? "none" : tokens.length}`,
+        );
+      }
+    }
+  }
   const C = corpus.concepts.length;
   const total = C * layers.length;
   const directions = new Map<number, Matrix>();

@@ -69,7 +69,8 @@ export const CORPUS_FAULT = claim({
     "stories/ nor paired/, a scenario without baseline, a malformed concept name, a concept " +
     "with fewer positives than required, a corpus whose texts are all empty; empty files are " +
     "skipped with a warning naming them; training refuses layers of different hidden sizes, an " +
-    "unknown layer, and NaN or mis-sized activations (naming the layer and the text); " +
+    "unknown layer, a source without per-byte states for the subspace method, and NaN or " +
+    "mis-sized activations (naming the layer and the text); " +
     "`deno task amygdala train` refuses a missing corpus and layers of different hidden " +
     "sizes before the byte LM is built, writing nothing, an unknown --method or --model, " +
     "--lm-steps with --model stack, and a model.json naming no known model",

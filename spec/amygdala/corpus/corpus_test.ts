@@ -422,6 +422,14 @@ claimTest(CORPUS_FAULT, async () => {
       {},
     );
     f.check(mixed.calls.length === 0, () => `${mixed.calls.length} activation calls`);
+    // A source that ignores options.tokens cannot serve the subspace method: named, not a
+    // TypeError on an undefined row.
+    await expectCorpusError(
+      "subspace without per-byte states",
+      () => trainReadout(corpus, countingSource([4]).source, { method: "subspace" }),
+      /subspace readout at layer 0: expected the activation source to return per-byte states .* but got none/,
+      {},
+    );
     const nan: ActivationSource = {
       layers: [0],
       hiddenSizes: [2],
