@@ -10,7 +10,8 @@
  * @module
  */
 import fc from "fast-check";
-import type { CloseVerdict } from "../../invariants/close.ts";
+import { checkClose, type CloseVerdict } from "../../invariants/close.ts";
+import { FIXTURE_F64_REL } from "../../invariants/tolerance.ts";
 import { type Claim, claimTest, type Measurement } from "../_harness/claim.ts";
 import { fcParams, replayHint } from "../_harness/fuzz.ts";
 
@@ -128,4 +129,63 @@ export function parityClaimTests<C, R extends NamedVerdict>(
   const summary = () => run ??= runParity({ claimId: forward.id, ...spec });
   claimTest(forward, async () => parityMeasurement(await summary(), "forward"));
   claimTest(gradients, async () => parityMeasurement(await summary(), "gradients"));
+}
+
+/**
+ * The nn blocks' `fixture_parity` tally: the oracle and the GPU against a PyTorch fixture's
+ * arrays, each within its own bound plus the fixture's f64 slack (FIXTURE_F64_REL·(1 + |torch|)),
+ * reduced to the worst ratio of each side and where the GPU's worst stands.
+ */
+export class TorchFixtureTally {
+  #oracle = 0;
+  #gpu = 0;
+  #where = "";
+
+  /** The fixture's f64 slack per element. */
+  static slack(torch: ArrayLike<number>): Float64Array {
+    return Float64Array.from(torch, (v) => FIXTURE_F64_REL * (1 + Math.abs(v)));
+  }
+
+  /** An array only the oracle computes (the GPU has no counterpart). */
+  oracleOnly(oracle: ArrayLike<number>, torch: ArrayLike<number>): void {
+    this.#oracle = Math.max(
+      this.#oracle,
+      checkClose(oracle, torch, { atol: TorchFixtureTally.slack(torch) }).ratio,
+    );
+  }
+
+  /** One array: the oracle within the slack, the GPU within `bound` plus the slack. */
+  add(
+    label: string,
+    oracle: ArrayLike<number>,
+    gpu: ArrayLike<number>,
+    bound: ArrayLike<number>,
+    torch: ArrayLike<number>,
+  ): void {
+    const slack = TorchFixtureTally.slack(torch);
+    this.oracleOnly(oracle, torch);
+    const g = checkClose(gpu, torch, { atol: Float64Array.from(bound, (v, i) => v + slack[i]!) });
+    if (g.ratio > this.#gpu) {
+      this.#gpu = g.ratio;
+      this.#where = `${label}: GPU ratio ${g.ratio.toPrecision(3)} max_abs ${
+        g.maxAbs.toExponential(2)
+      }`;
+    }
+  }
+
+  /** The claim's measurement: the worse of both sides, bound 1. */
+  measurement(cases: number, integrity: string): Measurement {
+    const figure = Math.max(this.#oracle, this.#gpu);
+    return {
+      figure,
+      bound: 1,
+      pass: figure <= 1,
+      parts: [
+        { name: "oracle vs torch", figure: this.#oracle, bound: 1, direction: "<=" },
+        { name: "GPU vs torch", figure: this.#gpu, bound: 1, direction: "<=" },
+      ],
+      detail: `${cases} torch cases (${integrity}); oracle worst ratio ` +
+        `${this.#oracle.toPrecision(3)}; GPU worst ${this.#where}`,
+    };
+  }
 }

@@ -5,8 +5,6 @@
  * @module
  */
 import { initGpu } from "../../../impl/mod.ts";
-import { checkClose } from "../../../invariants/close.ts";
-import { FIXTURE_F64_REL } from "../../../invariants/tolerance.ts";
 import { claimTest, type Measurement } from "../../_harness/claim.ts";
 import { type EncodedArray, f64 } from "../../_harness/encoded_arrays.ts";
 import { loadPinnedJson } from "../../_harness/fixtures.ts";
@@ -14,6 +12,7 @@ import { gruBackward, gruForward } from "../../oracle/nn/gru.ts";
 import { gruBounds } from "./_bounds.ts";
 import { GRU_FIXTURE, GRU_GRAD_KEYS, type GruCase, runGruGpu } from "./_cases.ts";
 import { GRU_FIXTURE_PARITY } from "./claims.ts";
+import { TorchFixtureTally } from "../_gpu_parity.ts";
 
 type Arr = EncodedArray;
 
@@ -69,11 +68,7 @@ claimTest(GRU_FIXTURE_PARITY, async (): Promise<Measurement> => {
     GRU_FIXTURE,
     "memspec.nn.gru.v1",
   );
-  let oracleWorst = 0;
-  let gpuWorst = 0;
-  let where = "";
-  const torchSlack = (want: ArrayLike<number>) =>
-    Float64Array.from(want, (v) => FIXTURE_F64_REL * (1 + Math.abs(v)));
+  const tally = new TorchFixtureTally();
   for (const t of data.cases) {
     const c = toCase(t);
     const f = gruForward(c.g, c.x);
@@ -88,37 +83,14 @@ claimTest(GRU_FIXTURE_PARITY, async (): Promise<Measurement> => {
       const mine = got.grads[k];
       const torch = f64(t.grads[TORCH_GRAD[k]]!, `${t.name}.grad ${k}`);
       if (mine === null) {
-        oracleWorst = Math.max(
-          oracleWorst,
-          checkClose(gr[k], torch, { atol: torchSlack(torch) }).ratio,
-        );
+        tally.oracleOnly(gr[k], torch);
         continue;
       }
       arrays.push([`grad ${k}`, gr[k], mine, b.grads[k].e, torch]);
     }
     for (const [name, oracle, gpu, bound, torch] of arrays) {
-      const slack = torchSlack(torch);
-      const o = checkClose(oracle, torch, { atol: slack });
-      const g = checkClose(gpu, torch, { atol: Float64Array.from(bound, (v, i) => v + slack[i]!) });
-      oracleWorst = Math.max(oracleWorst, o.ratio);
-      if (g.ratio > gpuWorst) {
-        gpuWorst = g.ratio;
-        where = `${t.name} ${name}: GPU ratio ${g.ratio.toPrecision(3)} max_abs ${
-          g.maxAbs.toExponential(2)
-        }`;
-      }
+      tally.add(`${t.name} ${name}`, oracle, gpu, bound, torch);
     }
   }
-  const figure = Math.max(oracleWorst, gpuWorst);
-  return {
-    figure,
-    bound: 1,
-    pass: figure <= 1,
-    parts: [
-      { name: "oracle vs torch", figure: oracleWorst, bound: 1, direction: "<=" },
-      { name: "GPU vs torch", figure: gpuWorst, bound: 1, direction: "<=" },
-    ],
-    detail: `${data.cases.length} torch cases (${integrity}); oracle worst ratio ` +
-      `${oracleWorst.toPrecision(3)}; GPU worst ${where}`,
-  };
+  return tally.measurement(data.cases.length, integrity);
 });

@@ -5,8 +5,6 @@
  *
  * @module
  */
-import { checkClose } from "../../../invariants/close.ts";
-import { FIXTURE_F64_REL } from "../../../invariants/tolerance.ts";
 import { claimTest, type Measurement } from "../../_harness/claim.ts";
 import { type EncodedArray, f64, i8 } from "../../_harness/encoded_arrays.ts";
 import { loadPinnedJson } from "../../_harness/fixtures.ts";
@@ -14,6 +12,7 @@ import { mhaBackward, mhaForward, type MhaMasks } from "../../oracle/nn/multihea
 import { mhaBounds } from "./_bounds.ts";
 import { averagedBounds, type MhaCase, runMhaGpu } from "./_cases.ts";
 import { MHA_FIXTURE_PARITY } from "./claims.ts";
+import { TorchFixtureTally } from "../_gpu_parity.ts";
 
 /** Path of the fixture file. */
 export const MHA_FIXTURE = "fixtures/nn/multihead_attention.json";
@@ -89,11 +88,7 @@ claimTest(MHA_FIXTURE_PARITY, async (): Promise<Measurement> => {
     MHA_FIXTURE,
     "memspec.nn.multihead_attention.v1",
   );
-  let oracleWorst = 0;
-  let gpuWorst = 0;
-  let where = "";
-  const torchSlack = (want: ArrayLike<number>) =>
-    Float64Array.from(want, (v) => FIXTURE_F64_REL * (1 + Math.abs(v)));
+  const tally = new TorchFixtureTally();
   for (const t of data.cases) {
     const c = toCase(t);
     const f = mhaForward(c.g, c.x, c.masks);
@@ -138,29 +133,8 @@ claimTest(MHA_FIXTURE_PARITY, async (): Promise<Measurement> => {
       ]);
     }
     for (const [name, oracle, gpu, bound, torch] of arrays) {
-      const slack = torchSlack(torch);
-      const o = checkClose(oracle, torch, { atol: slack });
-      const gb = Float64Array.from(bound, (v, i) => v + slack[i]!);
-      const g = checkClose(gpu, torch, { atol: gb });
-      if (o.ratio > oracleWorst) oracleWorst = o.ratio;
-      if (g.ratio > gpuWorst) {
-        gpuWorst = g.ratio;
-        where = `${t.name} ${name}: GPU ratio ${g.ratio.toPrecision(3)} max_abs ${
-          g.maxAbs.toExponential(2)
-        }`;
-      }
+      tally.add(`${t.name} ${name}`, oracle, gpu, bound, torch);
     }
   }
-  const figure = Math.max(oracleWorst, gpuWorst);
-  return {
-    figure,
-    bound: 1,
-    pass: figure <= 1,
-    parts: [
-      { name: "oracle vs torch", figure: oracleWorst, bound: 1, direction: "<=" },
-      { name: "GPU vs torch", figure: gpuWorst, bound: 1, direction: "<=" },
-    ],
-    detail: `${data.cases.length} torch cases (${integrity}); oracle worst ratio ` +
-      `${oracleWorst.toPrecision(3)}; GPU worst ${where}`,
-  };
+  return tally.measurement(data.cases.length, integrity);
 });
