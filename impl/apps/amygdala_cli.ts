@@ -95,7 +95,11 @@ export const MODEL_JSON = "model.json";
 
 /** A command-line mistake: printed with the usage, exit status 2. */
 export class UsageError extends Error {
-  /** @param message what is wrong */
+  /**
+   * A usage error with its message.
+   *
+   * @param message what is wrong
+   */
   constructor(message: string) {
     super(message);
     this.name = "UsageError";

@@ -15,6 +15,7 @@ import type { Mutation } from "./mutation.ts";
 const MHA_TEST = ["spec/nn/multihead_attention/multihead_attention_test.ts"];
 const MHA_FIXTURES = ["spec/nn/multihead_attention/fixtures_test.ts"];
 const ENC_TEST = ["spec/nn/transformer_encoder/transformer_encoder_test.ts"];
+const ENC_FIXTURES = ["spec/nn/transformer_encoder/fixtures_test.ts"];
 const MHA_HOST = "impl/nn/multihead_attention/multihead_attention.ts";
 const MHA_KERNEL = "impl/nn/multihead_attention/kernels/attention.ts";
 const ENC_HOST = "impl/nn/transformer_encoder/transformer_encoder.ts";
@@ -123,6 +124,18 @@ export const NN_MUTATIONS: readonly Mutation[] = [
     tests: MHA_FIXTURES,
     filter: "nn.multihead_attention.fixture_parity",
     why: "the oracle itself scales by 1/dh: the definition disagrees with torch",
+  },
+  {
+    id: "nn.transformer_encoder.oracle_layer_norm_eps_outside",
+    family: "nn",
+    mechanism: "transformer_encoder",
+    layer: "oracle",
+    file: "spec/oracle/nn/transformer_encoder.ts",
+    find: "const rr = 1 / Math.sqrt(v / d + eps);",
+    replace: "const rr = 1 / (Math.sqrt(v / d) + eps);",
+    tests: ENC_FIXTURES,
+    filter: "nn.transformer_encoder.fixture_parity",
+    why: "the oracle's LayerNorm adds eps outside the root: the definition disagrees with torch",
   },
   {
     id: "nn.transformer_encoder.layer_norm_unbiased",

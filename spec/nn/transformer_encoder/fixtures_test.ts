@@ -5,8 +5,6 @@
  *
  * @module
  */
-import { checkClose } from "../../../invariants/close.ts";
-import { FIXTURE_F64_REL } from "../../../invariants/tolerance.ts";
 import { claimTest, type Measurement } from "../../_harness/claim.ts";
 import { type EncodedArray, f64, i8 } from "../../_harness/encoded_arrays.ts";
 import { loadPinnedJson } from "../../_harness/fixtures.ts";
@@ -15,6 +13,7 @@ import {
   type LayerParams,
   PARAM_NAMES,
 } from "../../oracle/nn/transformer_encoder.ts";
+import { TorchFixtureTally } from "../_gpu_parity.ts";
 import { encoderBounds } from "./_bounds.ts";
 import { type EncCase, encOracle, runEncGpu } from "./_cases.ts";
 import { ENC_FIXTURE_PARITY } from "./claims.ts";
@@ -81,68 +80,32 @@ claimTest(ENC_FIXTURE_PARITY, async (): Promise<Measurement> => {
     ENC_FIXTURE,
     "memspec.nn.transformer_encoder.v1",
   );
-  let oracleWorst = 0;
-  let gpuWorst = 0;
-  let where = "";
+  const tally = new TorchFixtureTally();
   let compared = 0;
-  const slackOf = (want: ArrayLike<number>) =>
-    Float64Array.from(want, (v) => FIXTURE_F64_REL * (1 + Math.abs(v)));
   for (const t of data.cases) {
     const c = toCase(t);
     const o = encOracle(c);
     const b = encoderBounds(c.g, c.params, c.x, c.gOut, c.call, c.layers > 0);
     const got = await runEncGpu(c);
-    const arrays: [
-      string,
-      ArrayLike<number>,
-      ArrayLike<number>,
-      ArrayLike<number>,
-      Float64Array,
-    ][] = [
-      ["output", o.out, got.out, b.out, f64(t.output, `${t.name}.output`)],
-      ["grad src", o.x, got.gx, b.x, f64(t.grad_src, `${t.name}.grad_src`)],
-    ];
+    tally.add(`${t.name} output`, o.out, got.out, b.out, f64(t.output, `${t.name}.output`));
+    tally.add(`${t.name} grad src`, o.x, got.gx, b.x, f64(t.grad_src, `${t.name}.grad_src`));
+    compared += 2;
     const torchGrads = Array.from(
       { length: c.params.length },
       (_, i) => layerParams(t, i, t.grad_params),
     );
     o.params.forEach((p, i) => {
       for (const n of PARAM_NAMES) {
-        arrays.push([
-          `grad ${i}.${n}`,
+        tally.add(
+          `${t.name} grad ${i}.${n}`,
           p[n],
           got.grads[i]![n]!,
           b.params[i]![n]!,
           torchGrads[i]![n],
-        ]);
+        );
+        compared++;
       }
     });
-    for (const [name, oracle, gpu, bound, torch] of arrays) {
-      const slack = slackOf(torch);
-      const ov = checkClose(oracle, torch, { atol: slack });
-      if (ov.ratio > oracleWorst) oracleWorst = ov.ratio;
-      const gb = Float64Array.from(bound, (v, i) => v + slack[i]!);
-      const gv = checkClose(gpu, torch, { atol: gb });
-      compared++;
-      if (gv.ratio > gpuWorst) {
-        gpuWorst = gv.ratio;
-        where = `${t.name} ${name}: ratio ${gv.ratio.toPrecision(3)} max_abs ${
-          gv.maxAbs.toExponential(2)
-        }`;
-      }
-    }
   }
-  const figure = Math.max(oracleWorst, gpuWorst);
-  return {
-    figure,
-    bound: 1,
-    pass: figure <= 1,
-    parts: [
-      { name: "oracle vs torch", figure: oracleWorst, bound: 1, direction: "<=" },
-      { name: "GPU vs torch", figure: gpuWorst, bound: 1, direction: "<=" },
-    ],
-    detail:
-      `${data.cases.length} torch cases, ${compared} arrays (${integrity}); oracle worst ratio ` +
-      `${oracleWorst.toPrecision(3)}; GPU worst ${where}`,
-  };
+  return tally.measurement(data.cases.length, `${compared} arrays, ${integrity}`);
 });
