@@ -44,6 +44,13 @@ export {
   type SupportWeightedMixerOptions,
 } from "./memory/mod.ts";
 export {
+  OCM_FEATURES_PROGRAM,
+  OCM_GPU_MAX_T,
+  OCM_GPU_VOCAB,
+  OCM_GPU_WORKGROUP,
+  onlineCausalFeatures,
+} from "./memory/online_causal_gpu.ts";
+export {
   type DelayLine,
   delayLine,
   type EchoState,
@@ -121,6 +128,8 @@ export {
   LM_SUBSTRATES,
   type LMReadoutModules,
   type LMSubstrate,
+  type LMTransforms,
+  TRANSFORM_PREFIXES,
 } from "./byte_lm/byte_lm.ts";
 export {
   fastHeadCount,

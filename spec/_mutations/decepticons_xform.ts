@@ -93,8 +93,8 @@ export const DECEPTICONS_XFORM_MUTATIONS: readonly Mutation[] = [
   }),
   planted(XF_MECH, "overwrite_carry_ungated", "forward", {
     file: `${XF}/overwrite_gate.ts`,
-    find: "const a = mul(sub(tensor([1], [1]), g), this.#d);",
-    replace: "const a = mul(sub(tensor([1], [1]), mul(g, tensor([0], [1]))), this.#d);",
+    find: "const a = mul(sub(tensor([1], [1]), g), decays ?? this.#d);",
+    replace: "const a = mul(sub(tensor([1], [1]), mul(g, tensor([0], [1]))), decays ?? this.#d);",
     tests: XF_TEST,
     filter: claims(XF_MECH, "divergence_overwrite_erases", "gpu_parity"),
     why: "the gate scales the input but not the carried state: an overwrite keeps the history",

@@ -34,6 +34,12 @@
  *   gated mix {@link GatedMix} of the two. The routed readouts' and bands' Switch balance
  *   loss of each training forward is added to the objective with weight `balanceCoef`. The
  *   default configuration ("mlp", no bands, additive, no memory) keeps the path above.
+ * - online memory (`memoryKind` "ngram", "exact_context" or "statistical_backoff"; the readout
+ *   path): u ← u + σ(memory_gate)·(f W + b) before the linear readout, f [B, T, 7] the online
+ *   causal memory's features of the ids (impl/decepticons/memory/online_causal_gpu.ts, queried
+ *   before each id is counted), W [7, F] with F the readout input's actual width (the original
+ *   sizes it M + E and crashes with polynomial terms), the gate initialised to 0, so σ = 1/2 and
+ *   the memory is active at init. `forwardEmbeds` refuses it (embeddings carry no ids).
  *
  * The causal bank's knobs (asuramaya/decepticons:src/decepticons/models/causal_bank_torch.py
  * (7be9af7)), each off by default so that the default model is unchanged:
@@ -53,6 +59,14 @@
  * - `trainingNoise`: S + σ·ε in training steps only (seeded by the step);
  * - `substrateReg` / `adaptiveReg`: {@link CausalBankLM.substrateRegularization} added to the
  *   training loss.
+ * - substrate transforms (impl/decepticons/substrate_transforms/, each off by default; any on
+ *   takes the readout path): `substrateBankRouter` scales the drive x·P per bank before the
+ *   substrate; `overwriteGate` runs the bank's recurrence as S_t = (1 − g_t)·d·S_{t−1} + g_t·D_t
+ *   in every pass (frozen, learnable_mixing, learnable_decays), so a gate of 1 erases the
+ *   history; after the blocks, static gate and noise, `magnitudeNormalize` (S/‖S‖, plus
+ *   σ(γ)·ln‖S‖ as one more channel with `magnitudeKeep`), `modeSelector`, then
+ *   `temporalAttention` (causal, every `temporalSnapshotInterval` positions). Their parameters
+ *   join the model's under {@link TRANSFORM_PREFIXES}.
  *
  * Every path is causal: the scans and retention read the past only, and the
  * local window is built by shifting the ids right (ids −1 embed to zero).
@@ -115,6 +129,8 @@ import {
   buildDecayBank,
   CAUSAL_BANK_DEFAULTS,
   type CausalBankConfig,
+  MEMORY_KINDS,
+  type MemoryKind,
   MIX_MODES,
   type MixMode,
   READOUT_KINDS,
@@ -124,6 +140,15 @@ import { buildReadout, type CausalBankReadout, type ReadoutSpec } from "../reado
 import { MlpReadout } from "../readouts/mlp.ts";
 import { GatedMix } from "../readouts/gated_mix.ts";
 import { HashMemory } from "../hash_memory/hash_memory.ts";
+import { onlineCausalFeatures } from "../memory/online_causal_gpu.ts";
+import { OCM_FEATURES } from "../memory/online_causal.ts";
+import {
+  MagnitudeNormalizer,
+  ModeSelector,
+  OverwriteGate,
+  SubstrateBankRouter,
+  TemporalAttention,
+} from "../substrate_transforms/substrate_transforms.ts";
 import {
   linearRecurrence,
   SCAN_METHODS,
@@ -241,6 +266,39 @@ export interface CausalBankLMConfig {
   hashMemorySlots: number;
   /** Key/value width D of the hash memory (1 … 4096). */
   hashMemoryDim: number;
+  // online memory
+  /**
+   * The online causal memory attached to the readout input (the causal-bank config's
+   * MEMORY_KINDS): "none" (default: no memory), or "ngram", "exact_context",
+   * "statistical_backoff", which all read the same 7 count features in memspec
+   * (impl/decepticons/memory/online_causal_gpu.ts; one table per order, so the original's
+   * order-4 pollution of the trigram feature is absent): u ← u + σ(memory_gate)·(f W + b).
+   */
+  memoryKind: MemoryKind;
+  // substrate transforms (impl/decepticons/substrate_transforms/; each off by default)
+  /** Scale the drive per bank of modes by a softmax of the embedding, before the substrate. */
+  substrateBankRouter: boolean;
+  /** Banks n of the bank router, in [2, linearModes]. */
+  substrateNBanks: number;
+  /**
+   * The overwrite gate inside the bank's recurrence, S_t = (1 − g_t)·d·S_{t−1} + g_t·D_t
+   * (substrate "frozen", "learnable_mixing" or "learnable_decays").
+   */
+  overwriteGate: boolean;
+  /** Normalise the states to S/‖S‖ after the substrate (and the noise). */
+  magnitudeNormalize: boolean;
+  /** With `magnitudeNormalize`, keep σ(γ)·ln‖S‖ as one extra state channel (width M + 1). */
+  magnitudeKeep: boolean;
+  /** Gate the states per mode by σ(x W + b), after the normaliser. */
+  modeSelector: boolean;
+  /** Causal attention over state snapshots, after the selector. */
+  temporalAttention: boolean;
+  /** Positions between the snapshots temporal attention reads (its causal mask). */
+  temporalSnapshotInterval: number;
+  /** Heads of temporal attention (integer in [1, 256]). */
+  temporalAttentionHeads: number;
+  /** Head width of temporal attention (integer in [1, 4096]). */
+  temporalAttentionHeadDim: number;
 }
 
 /**
@@ -286,6 +344,19 @@ export const CAUSAL_BANK_LM_DEFAULTS: Readonly<CausalBankLMConfig> = Object.free
   hashMemory: false,
   hashMemorySlots: 64,
   hashMemoryDim: 64,
+  // online memory
+  memoryKind: "none",
+  // substrate transforms
+  substrateBankRouter: false,
+  substrateNBanks: 4,
+  overwriteGate: false,
+  magnitudeNormalize: false,
+  magnitudeKeep: true,
+  modeSelector: false,
+  temporalAttention: false,
+  temporalSnapshotInterval: 64,
+  temporalAttentionHeads: 2,
+  temporalAttentionHeadDim: 32,
 });
 
 /** Options of {@link CausalBankLM.train}. */
@@ -373,6 +444,19 @@ function bankConfig(c: CausalBankLMConfig): CausalBankConfig {
     hashMemory: c.hashMemory,
     hashMemorySlots: c.hashMemorySlots,
     hashMemoryDim: c.hashMemoryDim,
+    // online memory: the config's rules (no band reads the features) apply
+    memoryKind: c.memoryKind,
+    // substrate transforms: the config's rules (banks, the gate on a gated substrate) apply
+    substrateBankRouter: c.substrateBankRouter,
+    substrateNBanks: c.substrateNBanks,
+    overwriteGate: c.overwriteGate,
+    magnitudeNormalize: c.magnitudeNormalize,
+    magnitudeKeep: c.magnitudeKeep,
+    modeSelector: c.modeSelector,
+    temporalAttention: c.temporalAttention,
+    temporalSnapshotInterval: c.temporalSnapshotInterval,
+    temporalAttentionHeads: c.temporalAttentionHeads,
+    temporalAttentionHeadDim: c.temporalAttentionHeadDim,
   };
 }
 
@@ -382,6 +466,8 @@ const BANK_FIELD_NAMES: readonly [RegExp, string][] = [
   [/\blinearReadoutDepth\b/g, "readoutDepth"],
   [/\blinearReadoutNumExperts\b/g, "readoutExperts"],
   [/\blinearHidden\b/g, "readoutHidden"],
+  // substrate transforms: the overwrite gate's rule names the substrate
+  [/\bsubstrateMode\b/g, "substrate"],
 ];
 
 /** A causal-bank validation message in the model's field names. */
@@ -392,7 +478,18 @@ function inModelNames(message: string): string {
 /** Whether a configuration reads out through today's MLP path (out_w over both hidden layers). */
 function mlpPath(c: CausalBankLMConfig): boolean {
   return c.readoutKind === "mlp" && c.readoutBands === 1 && c.mixMode === "additive" &&
-    !c.hashMemory;
+    !c.hashMemory && !anyTransform(c) && c.memoryKind === "none";
+}
+
+/** Whether any substrate transform is on (each takes the readout-modules path). */
+function anyTransform(c: CausalBankLMConfig): boolean {
+  return c.substrateBankRouter || c.overwriteGate || c.magnitudeNormalize || c.modeSelector ||
+    c.temporalAttention;
+}
+
+/** The width of the states the readout reads: M, plus the log-magnitude channel when kept. */
+function stateWidth(c: CausalBankLMConfig): number {
+  return c.linearModes + (c.magnitudeNormalize && c.magnitudeKeep ? 1 : 0);
 }
 
 /**
@@ -440,6 +537,7 @@ export function validateCausalBankLMConfig(c: CausalBankLMConfig): void {
   }
   validateKnobs(c);
   validateReadoutFields(c);
+  validateTransformFields(c);
   // Half-lives, chunk and the path rules: the causal-bank configuration's own validation.
   try {
     buildDecayBank(bankConfig(c));
@@ -565,6 +663,16 @@ function validateReadoutFields(c: CausalBankLMConfig): void {
   checkFlag("hashMemory", c.hashMemory);
   checkInt("hashMemorySlots", c.hashMemorySlots, 1, 2 ** 20);
   checkInt("hashMemoryDim", c.hashMemoryDim, 1, 4096);
+  // online memory
+  if (typeof c.memoryKind !== "string") {
+    throw new TypeError(`${ID}: memoryKind must be a string, got ${shown(c.memoryKind)}`);
+  }
+  if (!(MEMORY_KINDS as readonly string[]).includes(c.memoryKind)) {
+    throw new RangeError(
+      `${ID}: memoryKind must be one of ${MEMORY_KINDS.map((s) => `"${s}"`).join(", ")}, got ` +
+        shown(c.memoryKind),
+    );
+  }
   // The GRU's width is bounded by its kernels (impl/nn/gru).
   if (c.readoutKind === "recurrent" && c.readoutHidden > 4096) {
     throw new RangeError(
@@ -583,6 +691,38 @@ function validateReadoutFields(c: CausalBankLMConfig): void {
     throw new RangeError(
       `${ID}: mixMode "gated" expected localScale > 0 (the gate's ceiling) but got localScale ` +
         `${c.localScale}`,
+    );
+  }
+}
+
+/**
+ * The substrate transforms' fields: types and the ranges the modules accept, and the
+ * combination only the model has (the overwrite gate on the learned recurrence); the
+ * causal-bank rules (banks, the gate on a gated substrate) apply through {@link bankConfig}.
+ */
+function validateTransformFields(c: CausalBankLMConfig): void {
+  for (
+    const f of [
+      "substrateBankRouter",
+      "overwriteGate",
+      "magnitudeNormalize",
+      "magnitudeKeep",
+      "modeSelector",
+      "temporalAttention",
+    ] as const
+  ) checkFlag(f, c[f]);
+  checkInt("substrateNBanks", c.substrateNBanks, 1, 65536);
+  checkInt("temporalSnapshotInterval", c.temporalSnapshotInterval, 1, 2 ** 20);
+  // The temporal attention module's ranges (impl/decepticons/substrate_transforms).
+  checkInt("temporalAttentionHeads", c.temporalAttentionHeads, 1, 256);
+  checkInt("temporalAttentionHeadDim", c.temporalAttentionHeadDim, 1, 4096);
+  // The gate's recurrence has a decay per mode, a_t = (1 − g_t)·d; the learned recurrence's
+  // decay is itself a gate of x (and its drive (1 − a)·D), a form the module cannot express.
+  if (c.overwriteGate && c.substrate === "learned_recurrence") {
+    throw new RangeError(
+      `Cannot build ${ID}: expected overwriteGate with substrate "frozen", "learnable_mixing" ` +
+        `or "learnable_decays" (the gate's recurrence has one decay per mode) but got ` +
+        `overwriteGate true with substrate "learned_recurrence"`,
     );
   }
 }
@@ -611,6 +751,33 @@ export interface LMReadoutModules {
 }
 
 /**
+ * The substrate transforms of a model (see {@link CausalBankLM.transforms}), each null when off.
+ * Their parameters are the model's (same tensors), under the prefixes of
+ * {@link TRANSFORM_PREFIXES}.
+ */
+export interface LMTransforms {
+  /** Scales the drive x·P per bank before the substrate. */
+  readonly router: SubstrateBankRouter | null;
+  /** The gate inside the bank's recurrence (every substrate pass). */
+  readonly overwrite: OverwriteGate | null;
+  /** S → [S/‖S‖(, σ(γ)·ln‖S‖)] after the substrate, blocks, static gate and noise. */
+  readonly magnitude: MagnitudeNormalizer | null;
+  /** S ⊙ σ(x W + b), after the normaliser. */
+  readonly selector: ModeSelector | null;
+  /** S + causal attention over the snapshots, after the selector. */
+  readonly temporal: TemporalAttention | null;
+}
+
+/** The parameter-name prefix of each substrate transform in {@link CausalBankLM.parameters}. */
+export const TRANSFORM_PREFIXES: Readonly<Record<keyof LMTransforms, string>> = Object.freeze({
+  router: "bank_router.",
+  overwrite: "overwrite_gate.",
+  magnitude: "magnitude.",
+  selector: "mode_selector.",
+  temporal: "temporal_attention.",
+});
+
+/**
  * The causal-bank byte language model. Holds its parameters (and, once
  * trained, Adam's moments) on the GPU until {@link CausalBankLM.dispose}.
  */
@@ -628,6 +795,11 @@ export class CausalBankLM {
    * the gated mix): null on the MLP path. Their parameters are the model's (same tensors).
    */
   readonly readoutModules: LMReadoutModules | null;
+  /**
+   * The substrate transforms (each null when off); null when every one is off. Their parameters
+   * are the model's (same tensors).
+   */
+  readonly transforms: LMTransforms | null;
   readonly #decays: Float32Array;
   readonly #frozenGates = new Map<string, Tensor>();
   #opt: Adam | null = null;
@@ -762,10 +934,20 @@ export class CausalBankLM {
       fixed.set(`${prefix}_sel_j`, tensor(sel.sj, [d, sel.pairs]));
       return sel.pairs + (order === 3 ? d : 0);
     };
-    const readIn = M + E +
-      (c.substratePolyOrder > 1 ? polyParams("substrate_poly", M, c.substratePolyOrder) : 0);
+    this.transforms = anyTransform(c) ? this.#buildTransforms(c, params) : null;
+    // Every projection downstream of the transforms reads the states' actual width.
+    const sw = stateWidth(c);
+    const readIn = sw + E +
+      (c.substratePolyOrder > 1 ? polyParams("substrate_poly", sw, c.substratePolyOrder) : 0);
     if (!mlpPath(c)) {
       this.readoutModules = this.#buildReadouts(c, readIn, params, fixed, polyParams);
+      // online memory: Linear(7 → readIn), the readout input's actual width (poly terms
+      // included; the original sizes it M + E and crashes on them), gate 0 (σ = 1/2: active).
+      if (c.memoryKind !== "none") {
+        param("memory_w", xavier("memory_w", OCM_FEATURES, readIn), [OCM_FEATURES, readIn]);
+        param("memory_b", zerosOf(readIn), [readIn]);
+        param("memory_gate", zerosOf(1), [1]);
+      }
       this.parameters = params;
       this.buffers = fixed;
       return;
@@ -798,6 +980,61 @@ export class CausalBankLM {
   }
 
   /**
+   * Builds the substrate transforms that are on (the modules, seeded by `seed` under their
+   * prefixes, sized from the states' width at their place: the selector and temporal attention
+   * read M + 1 channels after a kept magnitude); their parameters join the model's.
+   */
+  #buildTransforms(c: CausalBankLMConfig, params: Map<string, Tensor>): LMTransforms {
+    const { embeddingDim: E, linearModes: M, seed } = c;
+    const P = TRANSFORM_PREFIXES;
+    const w = stateWidth(c);
+    const router = c.substrateBankRouter
+      ? new SubstrateBankRouter({
+        modes: M,
+        embeddingDim: E,
+        banks: c.substrateNBanks,
+        seed,
+        prefix: P.router,
+      })
+      : null;
+    const overwrite = c.overwriteGate
+      ? new OverwriteGate({
+        decays: this.#decays,
+        embeddingDim: E,
+        scanMethod: c.scanMethod,
+        scanChunk: c.scanChunk,
+        seed,
+        prefix: P.overwrite,
+      })
+      : null;
+    const magnitude = c.magnitudeNormalize
+      ? new MagnitudeNormalizer({
+        modes: M,
+        keepMagnitude: c.magnitudeKeep,
+        seed,
+        prefix: P.magnitude,
+      })
+      : null;
+    const selector = c.modeSelector
+      ? new ModeSelector({ modes: w, embeddingDim: E, seed, prefix: P.selector })
+      : null;
+    const temporal = c.temporalAttention
+      ? new TemporalAttention({
+        modes: w,
+        heads: c.temporalAttentionHeads,
+        headDim: c.temporalAttentionHeadDim,
+        snapshotInterval: c.temporalSnapshotInterval,
+        seed,
+        prefix: P.temporal,
+      })
+      : null;
+    for (const m of [router, overwrite, magnitude, selector, temporal]) {
+      if (m !== null) { for (const [k, v] of m.parameters) params.set(k, v); }
+    }
+    return Object.freeze({ router, overwrite, magnitude, selector, temporal });
+  }
+
+  /**
    * Builds the readout path of a configuration off the MLP path: the linear readout (bands
    * included) over u = [S, x(, poly)], the local path's MLP readout over the window, the gated
    * mix; their parameters join the model's under their prefixes.
@@ -817,7 +1054,7 @@ export class CausalBankLM {
       spec = {
         kind: "bands",
         bands: c.readoutBands,
-        modes: c.linearModes,
+        modes: stateWidth(c),
         // Refused for "recurrent" by the validation (bands are position-wise).
         bandKind: c.readoutKind as Exclude<ReadoutKind, "recurrent">,
         hidden: [h],
@@ -1006,6 +1243,16 @@ export class CausalBankLM {
   #pass(x: Tensor, drive: Tensor, b: number, t: number, mix?: Tensor): Tensor {
     const c = this.config;
     const scan = { method: c.scanMethod, chunk: c.scanChunk };
+    const gate = this.transforms?.overwrite ?? null;
+    if (gate !== null) {
+      // The gate inside the recurrence: S_t = (1 − g_t)·d·S_{t−1} + g_t·D_t (a gate of 1 erases
+      // the history), with the trained decays under learnable_decays.
+      return gate.forward(
+        drive,
+        x,
+        c.substrate === "learnable_decays" ? this.#p("decays") : undefined,
+      );
+    }
     switch (c.substrate) {
       case "frozen":
       case "learnable_mixing":
@@ -1031,7 +1278,10 @@ export class CausalBankLM {
    */
   #substrate(x: Tensor, b: number, t: number): Tensor {
     const c = this.config;
-    const drive = matmul(x, this.#p("in_proj"));
+    const router = this.transforms?.router ?? null;
+    // The bank router scales the first pass's drive per bank.
+    const d0 = matmul(x, this.#p("in_proj"));
+    const drive = router !== null ? router.forward(d0, x) : d0;
     const gated = hasStatePath(c.substrate);
     const mix = gated && c.numBlocks > 1 ? this.#gatedMix(x, b, t) : undefined;
     let s = this.#pass(x, drive, b, t, mix);
@@ -1060,6 +1310,19 @@ export class CausalBankLM {
       const r = new Rng(hashU32(hashU32(c.seed, nameHash("training_noise")), this.#steps));
       s = add(s, tensor(r.normals(b * t * M, c.trainingNoise), [b, t, M]));
     }
+    return this.#transformStates(s, x);
+  }
+
+  /**
+   * The substrate transforms after the substrate passes, blocks, static gate and noise: the
+   * magnitude feature, then the mode selector, then temporal attention (each when on).
+   */
+  #transformStates(s: Tensor, x: Tensor): Tensor {
+    const tr = this.transforms;
+    if (tr === null) return s;
+    if (tr.magnitude !== null) s = tr.magnitude.forward(s);
+    if (tr.selector !== null) s = tr.selector.forward(s, x);
+    if (tr.temporal !== null) s = tr.temporal.forward(s);
     return s;
   }
 
@@ -1083,7 +1346,7 @@ export class CausalBankLM {
     const c = this.config;
     const x = embedding(this.#p("embedding"), tokens);
     const window = c.localWindow > 0 ? this.#windowOfIds(tokens, b, t) : null;
-    if (this.readoutModules !== null) return this.#readoutPath(x, window, b, t);
+    if (this.readoutModules !== null) return this.#readoutPath(x, window, b, t, tokens);
     const states = this.#substrate(x, b, t);
     const hLin = this.#linearHidden(states, x);
     let hidden = hLin;
@@ -1134,6 +1397,7 @@ export class CausalBankLM {
     window: Tensor | null,
     b: number,
     t: number,
+    tokens: Tensor | null = null,
   ): { logits: Tensor; balance: Tensor | null } {
     const c = this.config;
     const mods = this.readoutModules!;
@@ -1143,7 +1407,8 @@ export class CausalBankLM {
     if (c.substratePolyOrder > 1) {
       parts.push(this.#poly("substrate_poly", states, c.substratePolyOrder));
     }
-    const lin = mods.linear.forward(concat(parts, 2), { embedding: this.#p("embedding") });
+    const u = this.#withMemory(concat(parts, 2), tokens);
+    const lin = mods.linear.forward(u, { embedding: this.#p("embedding") });
     if (window === null || mods.local === null) return lin;
     const localIn = c.localPolyOrder > 1
       ? concat([window, this.#poly("local_poly", window, c.localPolyOrder)], 2)
@@ -1153,6 +1418,18 @@ export class CausalBankLM {
       ? mods.mix.forward(lin.logits, loc).logits
       : add(lin.logits, mul(loc, this.#p("local_scale")));
     return { logits, balance: lin.balance };
+  }
+
+  /**
+   * online memory: u + σ(memory_gate)·(f W + b) with f [B, T, 7] the online causal features of
+   * the ids (queried before each id is counted, so causal); u itself without a memory.
+   */
+  #withMemory(u: Tensor, tokens: Tensor | null): Tensor {
+    if (this.config.memoryKind === "none") return u;
+    if (tokens === null) throw new Error(`${ID}: internal error, the memory needs the byte ids`);
+    const f = onlineCausalFeatures(tokens);
+    const proj = add(matmul(f, this.#p("memory_w")), this.#p("memory_b"));
+    return add(u, mul(proj, sigmoid(this.#p("memory_gate"))));
   }
 
   /**
@@ -1213,6 +1490,14 @@ export class CausalBankLM {
    */
   forwardEmbeds(x: Tensor): Tensor {
     this.#assertLive("forwardEmbeds");
+    // online memory: its features count byte ids, which embeddings do not carry.
+    if (this.config.memoryKind !== "none") {
+      throw new RangeError(
+        `Cannot run ${ID}.forwardEmbeds: expected memoryKind "none" (the online memory counts ` +
+          `byte ids, which input embeddings do not carry; use forward) but got memoryKind ` +
+          `"${this.config.memoryKind}"`,
+      );
+    }
     const [b, t] = this.#checkEmbeds(x, "forwardEmbeds");
     if (this.readoutModules !== null) {
       const window = this.config.localWindow > 0 ? this.#windowOfEmbeds(x, b, t) : null;
@@ -1253,7 +1538,9 @@ export class CausalBankLM {
       throw new RangeError(
         `Cannot compute ${ID}.hiddenStates: expected the MLP readout path (readoutKind "mlp", ` +
           `readoutBands 1, mixMode "additive"), whose hidden layer it returns, but got ` +
-          `readoutKind "${c.readoutKind}", readoutBands ${c.readoutBands}, mixMode "${c.mixMode}"`,
+          `readoutKind "${c.readoutKind}", readoutBands ${c.readoutBands}, mixMode "${c.mixMode}"` +
+          // online memory: it alone also leaves the MLP path.
+          (c.memoryKind !== "none" ? `, memoryKind "${c.memoryKind}"` : ""),
       );
     }
     return this.#readout(x, b, t).hLin;
@@ -1313,7 +1600,8 @@ export class CausalBankLM {
   /**
    * The substrate states S [B, T, M] the linear readout reads, from input embeddings x
    * [B, T, E]: every substrate pass and block, the static gate (once); no training noise (that
-   * is added in {@link CausalBankLM.trainStep} only). Records GPU work only; differentiable.
+   * is added in {@link CausalBankLM.trainStep} only); then the substrate transforms that are on
+   * (width M + 1 after a kept magnitude channel). Records GPU work only; differentiable.
    * Call inside `tidy()`.
    *
    * @example
@@ -1659,6 +1947,8 @@ export class CausalBankLM {
     this.readoutModules?.local?.dispose();
     this.readoutModules?.mix?.dispose();
     this.readoutModules?.memory?.dispose();
+    // The transforms' own buffers (the router's expansion, the gate's decays, cached masks).
+    for (const m of Object.values(this.transforms ?? {})) m?.dispose();
     for (const t of this.#frozenGates.values()) t.dispose();
     this.#frozenGates.clear();
   }

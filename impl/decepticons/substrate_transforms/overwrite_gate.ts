@@ -38,11 +38,18 @@
  *
  * @module
  */
-import { type Tensor, tensor } from "../../tensor.ts";
+import { assertLive, formatShape, Tensor, tensor } from "../../tensor.ts";
 import { add, mul, sub } from "../../ops/binary.ts";
 import { matmul } from "../../ops/matmul.ts";
 import { sigmoid } from "../../ops/unary.ts";
-import { checkFiniteList, checkInt, checkObject, checkOneOf, checkReal } from "../../validate.ts";
+import {
+  checkFiniteList,
+  checkInt,
+  checkObject,
+  checkOneOf,
+  checkReal,
+  shown,
+} from "../../validate.ts";
 import {
   linearRecurrence,
   SCAN_METHODS,
@@ -161,17 +168,34 @@ export class OverwriteGate {
 
   /**
    * The states S [B, T, M] of the gated bank driven by D [B, T, M] under embeddings
-   * x [B, T, E]. Records GPU work only; differentiable. Call inside `tidy()`.
+   * x [B, T, E]. `decays` [M], when given, replaces the fixed decays (a trained bank's, e.g. the
+   * causal-bank LM's learnable decays; differentiable). Records GPU work only; differentiable.
+   * Call inside `tidy()`.
    *
    * @throws {TypeError} when a tensor is not live f32 of the expected shape.
    */
-  forward(drive: Tensor, x: Tensor): Tensor {
+  forward(drive: Tensor, x: Tensor, decays?: Tensor): Tensor {
     const op = `${OP}.forward`;
     assertNotDisposed(this.#disposed, op);
     const bt = checkSequence(op, "drive", drive, this.modes);
     checkSequence(op, "x", x, this.embeddingDim, bt);
+    if (decays !== undefined) {
+      if (!(decays instanceof Tensor)) {
+        throw new TypeError(
+          `Cannot run ${op}: expected decays as an f32 tensor [${this.modes}] but got ` +
+            shown(decays),
+        );
+      }
+      assertLive(decays, op, "decays");
+      if (decays.dtype !== "f32" || decays.rank !== 1 || decays.shape[0] !== this.modes) {
+        throw new TypeError(
+          `Cannot run ${op}: expected decays as an f32 tensor [${this.modes}] but got ` +
+            `${decays.dtype} ${formatShape(decays.shape)}`,
+        );
+      }
+    }
     const g = this.#gate(x);
-    const a = mul(sub(tensor([1], [1]), g), this.#d);
+    const a = mul(sub(tensor([1], [1]), g), decays ?? this.#d);
     return linearRecurrence(a, mul(g, drive), { method: this.scanMethod, chunk: this.scanChunk })
       .h;
   }

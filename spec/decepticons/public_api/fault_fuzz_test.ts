@@ -28,6 +28,8 @@ import {
 } from "./_faults_readouts.ts";
 import { KNOBS_EXCLUDED, KNOBS_FAULT_ENTRIES } from "./_faults_knobs.ts";
 import { XFORM_DISPOSE_MAKERS, XFORM_EXCLUDED, XFORM_FAULT_ENTRIES } from "./_faults_xform.ts";
+import { MEMORY_LM_EXCLUDED, MEMORY_LM_FAULT_ENTRIES } from "./_faults_memory_lm.ts";
+import { TRANSFORMS_LM_EXCLUDED, TRANSFORMS_LM_FAULT_ENTRIES } from "./_faults_transforms_lm.ts";
 
 const {
   bitsPerByte,
@@ -73,6 +75,8 @@ const EXCLUDED: Record<string, string> = {
   ...XFORM_EXCLUDED,
   ...READOUTS_EXCLUDED,
   ...KNOBS_EXCLUDED,
+  ...MEMORY_LM_EXCLUDED,
+  ...TRANSFORMS_LM_EXCLUDED,
   ByteCodec: "a frozen namespace of encodeText, decodeText and ensureByteTokens, the very " +
     "function objects fuzzed as their own exports (the identity is checked below)",
   CODER_DEFAULTS: CONSTANT,
@@ -2113,6 +2117,8 @@ export const DC_ENTRIES: readonly FaultEntry<never>[] = [
   ...XFORM_FAULT_ENTRIES,
   ...READOUTS_FAULT_ENTRIES,
   ...KNOBS_FAULT_ENTRIES,
+  ...MEMORY_LM_FAULT_ENTRIES,
+  ...TRANSFORMS_LM_FAULT_ENTRIES,
   ...HOST_ENTRIES,
 ];
 

@@ -55,6 +55,15 @@ import { geluTanh, geluTanhGrad, sigmoid } from "../elementwise.ts";
 import { SOFTMAX_ORACLES } from "../softmax.ts";
 import { gatedMix as gatedMixOracle, oracleReadout, type OracleReadoutSpec } from "./readouts.ts";
 import { hashMemoryForward } from "./hash_memory.ts";
+import { OnlineCausalMemory } from "../../../impl/decepticons/memory/online_causal.ts";
+import {
+  magnitudeFeature,
+  overwriteGateValues,
+  overwriteInside,
+  routerForward,
+  selectorForward,
+  temporalForward,
+} from "./substrate_transforms.ts";
 import { recurrenceBackward, recurrenceForward } from "./linear_recurrence.ts";
 import {
   scanBackward,
@@ -132,12 +141,104 @@ export interface ByteLMOracleConfig {
   readonly hashMemory?: boolean;
   readonly hashMemorySlots?: number;
   readonly hashMemoryDim?: number;
+  // online memory
+  /**
+   * The online memory (readout path; default "none"): u ← u + σ(memory_gate)·(f W + b) with
+   * f [N, 7] the host OnlineCausalMemory.trace of each row (every kind reads the same features).
+   */
+  readonly memoryKind?: "none" | "ngram" | "exact_context" | "statistical_backoff";
+  // substrate transforms (readout path; forward only), the oracles of
+  // spec/oracle/decepticons/substrate_transforms.ts on the parameters under the model's prefixes
+  /** D ← routerForward(D, x) before the substrate (`bank_router.route_{w,b}`). */
+  readonly substrateBankRouter?: boolean;
+  /** Bank substrates: every pass is overwriteInside(D, σ(x W + b), d) (`overwrite_gate.*`). */
+  readonly overwriteGate?: boolean;
+  /** S ← magnitudeFeature(S) (γ = `magnitude.log_gain`, ε = 10⁻⁶), after the static gate. */
+  readonly magnitudeNormalize?: boolean;
+  /** Keep the log-magnitude channel (default true): the states are then M + 1 wide. */
+  readonly magnitudeKeep?: boolean;
+  /** S ← selectorForward(S, x) (τ = 1, `mode_selector.select_{w,b}`), after the normaliser. */
+  readonly modeSelector?: boolean;
+  /** S ← temporalForward(S) (causal, `temporal_attention.*`), after the selector. */
+  readonly temporalAttention?: boolean;
+  readonly temporalSnapshotInterval?: number;
+  readonly temporalAttentionHeads?: number;
+  readonly temporalAttentionHeadDim?: number;
+}
+
+/** Whether any substrate transform is on. */
+export function usesTransforms(c: ByteLMOracleConfig): boolean {
+  return (c.substrateBankRouter ?? false) || (c.overwriteGate ?? false) ||
+    (c.magnitudeNormalize ?? false) || (c.modeSelector ?? false) ||
+    (c.temporalAttention ?? false);
+}
+
+/** The width of the states the readout reads: M, plus the kept log-magnitude channel. */
+export function oracleStateWidth(c: ByteLMOracleConfig): number {
+  return c.linearModes + ((c.magnitudeNormalize ?? false) && (c.magnitudeKeep ?? true) ? 1 : 0);
+}
+
+/** The online memory's residual on the readout input (see {@link memoryResidualOracle}). */
+export interface MemoryResidualTrace {
+  /** The features f [N, 7] (OnlineCausalMemory.trace of each row from the empty memory). */
+  features: Float64Array;
+  /** f W + b [N, F]. */
+  proj: Float64Array;
+  /** σ(memory_gate). */
+  sig: number;
+  /** σ(memory_gate)·(f W + b) [N, F]. */
+  residual: Float64Array;
+}
+
+/**
+ * online memory: the residual σ(g)·(f W + b) the readout input u [N, F] receives, with
+ * `memory_w` [7, F], `memory_b` [F], `memory_gate` [1] and f the host memory's feature trace of
+ * each row of the batch (exact contexts, maxOrder 3).
+ */
+export function memoryResidualOracle(
+  values: ByteLMValues,
+  batch: { B: number; T: number; tokens: Int32Array },
+  F: number,
+): MemoryResidualTrace {
+  const { B, T } = batch;
+  const N = B * T;
+  const features = new Float64Array(N * 7);
+  for (let b = 0; b < B; b++) {
+    features.set(OnlineCausalMemory.trace(batch.tokens.subarray(b * T, (b + 1) * T)), b * T * 7);
+  }
+  const proj = addRows(
+    mm(features, [N, 7], need(values, "memory_w"), [7, F]),
+    need(values, "memory_b"),
+  );
+  const sig = sigmoid(need(values, "memory_gate")[0]!);
+  return { features, proj, sig, residual: proj.map((v) => sig * v) };
+}
+
+/**
+ * online memory: the gradients of the residual's parameters from ∂L/∂u [N, F] (u's adjoint):
+ * ∂W = fᵀ(σ ∂u) [7, F], ∂b = Σ_n σ ∂u [F], ∂g = σ(1 − σ)·Σ ∂u ⊙ (f W + b) [1].
+ */
+export function memoryResidualBackward(
+  m: MemoryResidualTrace,
+  dU: ArrayLike<number>,
+): { memory_w: Float64Array; memory_b: Float64Array; memory_gate: Float64Array } {
+  const F = m.proj.length / (m.features.length / 7);
+  const N = m.proj.length / F;
+  const dProj = Float64Array.from({ length: N * F }, (_, i) => m.sig * dU[i]!);
+  let dSig = 0;
+  for (let i = 0; i < N * F; i++) dSig += dU[i]! * m.proj[i]!;
+  return {
+    memory_w: mm(m.features, [N, 7], dProj, [N, F], true),
+    memory_b: colSums(dProj, F),
+    memory_gate: Float64Array.of(dSig * m.sig * (1 - m.sig)),
+  };
 }
 
 /** Whether a configuration reads out through the readout path (not the MLP one). */
 export function usesReadoutPath(c: ByteLMOracleConfig): boolean {
   return (c.readoutKind ?? "mlp") !== "mlp" || (c.readoutBands ?? 1) > 1 ||
-    (c.mixMode ?? "additive") === "gated" || (c.hashMemory ?? false);
+    (c.mixMode ?? "additive") === "gated" || (c.hashMemory ?? false) || usesTransforms(c) ||
+    (c.memoryKind ?? "none") !== "none";
 }
 
 /** The readout spec of the linear path (the readouts oracle's). */
@@ -152,7 +253,7 @@ export function linearReadoutSpec(c: ByteLMOracleConfig): OracleReadoutSpec {
     return {
       kind: "bands",
       bands: c.readoutBands!,
-      modes: c.linearModes,
+      modes: oracleStateWidth(c),
       bandKind: kind,
       hidden: [h],
       depth: c.readoutDepth ?? 1,
@@ -320,6 +421,9 @@ export type ByteLMValues = Readonly<Record<string, Float64Array>>;
 /** The constant added under the key norm of the gated delta substrate. */
 export const DELTA_KEY_EPS = 1e-6;
 
+/** The floor ε of the magnitude feature's norm (the module's default). */
+export const MAGNITUDE_EPS = 1e-6;
+
 /** Names of the trainable parameters, in the model's order. */
 export function byteLMTrainableNames(c: ByteLMOracleConfig): string[] {
   const names = ["embedding"];
@@ -445,6 +549,11 @@ export interface ByteLMTrace {
   loss: number;
   /** The readout path's intermediates (null on the MLP path; then cat … hidden are empty). */
   readout: ReadoutPathTrace | null;
+  /**
+   * The states before the substrate transforms (after the static gate), [N, M]; `states` are
+   * the transformed ones the readout reads ([N, M + 1] with a kept magnitude channel).
+   */
+  substrateStates?: Float64Array;
 }
 
 function need(values: ByteLMValues, name: string): Float64Array {
@@ -713,7 +822,25 @@ export function byteLMForward(
   const { embeddingDim: E, linearModes: M } = c;
   const emb = need(values, "embedding");
   const x = gatherRows(emb, batch.tokens, E);
-  const drive = mm(x, [N, E], need(values, "in_proj"), [E, M]);
+  const drive0 = mm(x, [N, E], need(values, "in_proj"), [E, M]);
+  // The bank router scales the first pass's drive per bank.
+  const drive = (c.substrateBankRouter ?? false)
+    ? routerForward(
+      drive0,
+      x,
+      need(values, "bank_router.route_w"),
+      need(values, "bank_router.route_b"),
+      M,
+    )
+    : drive0;
+  // The overwrite gate g = σ(x W + b), inside every bank pass's recurrence.
+  const owGate = (c.overwriteGate ?? false)
+    ? overwriteGateValues(
+      x,
+      need(values, "overwrite_gate.gate_w"),
+      need(values, "overwrite_gate.gate_b"),
+    )
+    : null;
   let states: Float64Array;
   let z: Float64Array | null = null;
   let a: Float64Array | null = null;
@@ -721,7 +848,9 @@ export function byteLMForward(
   let gated: GatedTrace | null = null;
   let mix: Float64Array | null = null;
   const dims = { nb: B, T, C: M, w: 1 as const };
-  if (isBank(c.substrate)) {
+  if (isBank(c.substrate) && owGate !== null) {
+    states = overwriteInside(drive, owGate, need(values, "decays"), { B, T });
+  } else if (isBank(c.substrate)) {
     const d = need(values, "decays");
     const gates = Float64Array.from({ length: N * M }, (_, i) => d[i % M]!);
     states = recurrenceForward(dims, gates, drive, null).h;
@@ -752,7 +881,9 @@ export function byteLMForward(
     const u = states.map((v, i) => v + phi[i]!);
     let out: Float64Array;
     let scanIn: Float64Array | null = null;
-    if (isBank(c.substrate)) {
+    if (isBank(c.substrate) && owGate !== null) {
+      out = overwriteInside(u, owGate, need(values, "decays"), { B, T });
+    } else if (isBank(c.substrate)) {
       const d = need(values, "decays");
       out = recurrenceForward(
         dims,
@@ -776,23 +907,49 @@ export function byteLMForward(
     gate = { g, states };
     states = states.map((v) => v * g);
   }
+  // The transforms after the static gate: magnitude → selector → temporal attention.
+  const substrateStates = states;
+  if (c.magnitudeNormalize ?? false) {
+    const gamma = need(values, "magnitude.log_gain")[0]!;
+    states = magnitudeFeature(states, M, gamma, MAGNITUDE_EPS, c.magnitudeKeep ?? true);
+  }
+  const sw = oracleStateWidth(c);
+  if (c.modeSelector ?? false) {
+    const sel = (n: string) => need(values, `mode_selector.${n}`);
+    states = selectorForward(states, x, sel("select_w"), sel("select_b"), 1);
+  }
+  if (c.temporalAttention ?? false) {
+    const ta = (n: string) => need(values, `temporal_attention.${n}`);
+    states = temporalForward(
+      states,
+      { q_w: ta("q_w"), k_w: ta("k_w"), v_w: ta("v_w"), o_w: ta("o_w") },
+      {
+        B,
+        T,
+        M: sw,
+        heads: c.temporalAttentionHeads ?? 2,
+        headDim: c.temporalAttentionHeadDim ?? 32,
+        interval: c.temporalSnapshotInterval ?? 64,
+      },
+    );
+  }
   const hl = c.readoutHidden;
-  let cat = concatCols(states, M, x, E);
-  const sp = polyDims(M, c.substratePolyOrder ?? 1);
+  let cat = concatCols(states, sw, x, E);
+  const sp = polyDims(sw, c.substratePolyOrder ?? 1);
   let polyZ: Float64Array | null = null;
   if (sp.terms > 0) {
     polyZ = addRows(
-      mm(states, [N, M], need(values, "substrate_poly_w"), [M, sp.d]),
+      mm(states, [N, sw], need(values, "substrate_poly_w"), [sw, sp.d]),
       need(values, "substrate_poly_b"),
     );
     cat = concatCols(
       cat,
-      M + E,
+      sw + E,
       polyTermsOracle(polyZ, N, sp.d, c.substratePolyOrder as 2 | 3),
       sp.terms,
     );
   }
-  const catW = M + E + sp.terms;
+  const catW = sw + E + sp.terms;
   let win: Float64Array | null = null;
   let winIds: Int32Array | null = null;
   let preLocal: Float64Array | null = null;
@@ -819,7 +976,20 @@ export function byteLMForward(
       );
     }
   }
-  const common = { x, drive, z, a, scanInput, gated, states, blocks, mix, gate, polyZ };
+  const common = {
+    x,
+    drive,
+    z,
+    a,
+    scanInput,
+    gated,
+    states,
+    blocks,
+    mix,
+    gate,
+    polyZ,
+    substrateStates,
+  };
   if (usesReadoutPath(c)) {
     if (c.hashMemory ?? false) {
       // The readout's x is x + HashMemory(x); the substrate and its poly terms read x and S.
@@ -837,9 +1007,14 @@ export function byteLMForward(
         { B, T, E, M: c.hashMemorySlots ?? 64, D: c.hashMemoryDim ?? 64 },
       ).out;
       const xr = x.map((v, i) => v + hm[i]!);
-      const rest = catW - M - E;
-      const head = concatCols(states, M, xr, E);
-      cat = rest > 0 ? concatCols(head, M + E, takeCols(cat, catW, M + E, rest), rest) : head;
+      const rest = catW - sw - E;
+      const head = concatCols(states, sw, xr, E);
+      cat = rest > 0 ? concatCols(head, sw + E, takeCols(cat, catW, sw + E, rest), rest) : head;
+    }
+    // online memory: the readout input gets σ(g)·(f W + b).
+    if ((c.memoryKind ?? "none") !== "none") {
+      const m = memoryResidualOracle(values, batch, cat.length / N);
+      cat = cat.map((v, i) => v + m.residual[i]!);
     }
     const rp = byteLMReadoutPath(c, values, batch, cat, localIn);
     const empty = new Float64Array(0);
