@@ -43,6 +43,9 @@ import { AMS_MEM_LLM_MUTATIONS } from "./ams_mem_llm.ts";
 import { AMS_SESSION_GATE_MUTATIONS } from "./ams_session_gate.ts";
 import { DECEPTICONS_READOUTS_MUTATIONS } from "./decepticons_readouts.ts";
 import { DECEPTICONS_XFORM_MUTATIONS } from "./decepticons_xform.ts";
+import { DECEPTICONS_GRADLM_MUTATIONS } from "./decepticons_gradlm.ts";
+import { DECEPTICONS_MEMORY_LM_MUTATIONS } from "./decepticons_memory_lm.ts";
+import { DECEPTICONS_TRANSFORMS_LM_MUTATIONS } from "./decepticons_transforms_lm.ts";
 /** Every planted bug. */
 export const MUTATIONS: readonly Mutation[] = [
   ...OPS_MUTATIONS,
@@ -83,4 +86,7 @@ export const MUTATIONS: readonly Mutation[] = [
   ...AMS_SESSION_GATE_MUTATIONS,
   ...DECEPTICONS_READOUTS_MUTATIONS,
   ...DECEPTICONS_XFORM_MUTATIONS,
+  ...DECEPTICONS_GRADLM_MUTATIONS,
+  ...DECEPTICONS_MEMORY_LM_MUTATIONS,
+  ...DECEPTICONS_TRANSFORMS_LM_MUTATIONS,
 ];

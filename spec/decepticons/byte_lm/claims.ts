@@ -381,7 +381,8 @@ export const BYTE_LM_READOUTS_GPU_GRADIENTS = claim({
     "equals the f64 oracle's analytic backward started from the adjoints the GPU's readouts " +
     "hand back (∂L/∂[S, x] and ∂L/∂window, computed by the model's readout modules, mix and " +
     "loss on leaves holding the model's own features). The readouts' own parameter gradients " +
-    "have no analytic oracle yet and are not compared",
+    "are compared against the oracle's full backward from the loss by " +
+    "decepticons.byte_lm.gpu_gradients_full",
   source: `${READOUTS_ORIG}; ${ORACLE}`,
   bound: "|gpu - oracle| <= e·(1 + 2^-20) per element of every upstream parameter gradient, e " +
     "the running f32 bound of spec/decepticons/byte_lm/_bounds.ts from the injected adjoints " +
