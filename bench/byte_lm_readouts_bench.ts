@@ -1,8 +1,9 @@
 /**
  * Byte LM readouts bench: training throughput (bytes per second of Adam steps: forward,
  * backward with the balance loss, clip, update) of the causal-bank byte model per readout kind,
- * with routed bands, the gated mix, the hash memory, two hemispheres of a gated substrate and two blocks, beside
- * today's plain configuration (frozen bank, MLP readout), at small widths (E = 16, M = 32,
+ * with routed bands, the gated mix, the hash memory, the online memory (`memoryKind`), each
+ * substrate transform and all five together, two hemispheres of a gated substrate and two
+ * blocks, beside today's plain configuration (frozen bank, MLP readout), at small widths (E = 16, M = 32,
  * readout and local hidden 32, window 4) with batch 8 × 64 bytes on the shipped corpus. One
  * iteration is `STEPS` steps and one loss readback (the byte-LM bench's protocol,
  * bench/decepticons_byte_lm_bench.ts); a table printed at exit gives the median bytes per
@@ -56,6 +57,34 @@ const cases: { name: string; config: Partial<CausalBankLMConfig> }[] = [
       hashMemory: true,
       hashMemorySlots: 16,
       hashMemoryDim: 16,
+    },
+  },
+  { name: "mlp, online memory (ngram)", config: { memoryKind: "ngram" } },
+  { name: "bank router (2 banks)", config: { substrateBankRouter: true, substrateNBanks: 2 } },
+  { name: "overwrite gate", config: { overwriteGate: true } },
+  { name: "magnitude normaliser (kept channel)", config: { magnitudeNormalize: true } },
+  { name: "mode selector", config: { modeSelector: true } },
+  {
+    name: "temporal attention (every 16, 2 x 8)",
+    config: {
+      temporalAttention: true,
+      temporalSnapshotInterval: 16,
+      temporalAttentionHeads: 2,
+      temporalAttentionHeadDim: 8,
+    },
+  },
+  {
+    name: "all five transforms",
+    config: {
+      substrateBankRouter: true,
+      substrateNBanks: 2,
+      overwriteGate: true,
+      magnitudeNormalize: true,
+      modeSelector: true,
+      temporalAttention: true,
+      temporalSnapshotInterval: 16,
+      temporalAttentionHeads: 2,
+      temporalAttentionHeadDim: 8,
     },
   },
   { name: "gated_retention", config: GATED },
