@@ -44,7 +44,6 @@ import {
   backward,
   concat,
   crossEntropy,
-  gpu,
   initGpu,
   matmul,
   mul,
@@ -56,11 +55,7 @@ import {
   tensor,
   tidy,
 } from "../../../impl/mod.ts";
-import {
-  CausalBankLM,
-  type CausalBankLMConfig,
-} from "../../../impl/decepticons/byte_lm/byte_lm.ts";
-import { Rng } from "../../../impl/gpu/rng.ts";
+import { CausalBankLM } from "../../../impl/decepticons/byte_lm/byte_lm.ts";
 import { reducePathLength, rowLanes, segmentPathLength } from "../../../impl/ops/kernels/reduce.ts";
 import {
   BYTE_LM_REFERENCE_FACTOR,
@@ -97,7 +92,8 @@ import { gruBounds } from "../../nn/gru/_bounds.ts";
 import { hashMemoryBounds } from "../hash_memory/_bounds.ts";
 import { hashMemoryBackward } from "../../oracle/decepticons/hash_memory.ts";
 import { byteLMBounds, type ByteLMBoundsConfig } from "./_bounds.ts";
-import { CASE_DIMS, caseBatch, caseDecays, caseValues } from "./_cases.ts";
+import { CASE_DIMS, caseBatch } from "./_cases.ts";
+import { lmConfigOf, seedModel } from "./_gpu_cases.ts";
 import { BYTE_LM_FULL_GPU_GRADIENTS } from "./gradients_full_claims.ts";
 
 await initGpu();
@@ -177,73 +173,6 @@ const FULL_CASES: readonly FullCase[] = [
   },
 ];
 
-/** The model configuration of an oracle configuration. */
-function modelConfig(c: ByteLMBoundsConfig, seed: number): Partial<CausalBankLMConfig> {
-  return {
-    substrate: c.substrate,
-    embeddingDim: c.embeddingDim,
-    linearModes: c.linearModes,
-    stateDim: c.stateDim,
-    numHeads: c.numHeads,
-    readoutHidden: c.readoutHidden,
-    localWindow: c.localWindow,
-    localHidden: c.localHidden,
-    localScale: c.localScale,
-    halfLifeMin: 1.5,
-    halfLifeMax: 64,
-    scanMethod: c.scanMethod,
-    scanChunk: c.scanChunk,
-    maxSeqLen: 16,
-    seed,
-    numBlocks: c.numBlocks ?? 1,
-    readoutKind: c.readoutKind ?? "mlp",
-    readoutDepth: c.readoutDepth ?? 1,
-    readoutExperts: c.readoutExperts ?? 4,
-    tiedReadoutNormalize: c.tiedReadoutNormalize ?? false,
-    readoutBands: c.readoutBands ?? 1,
-    bandExperts: c.bandExperts ?? [],
-    mixMode: c.mixMode ?? "additive",
-    hashMemory: c.hashMemory ?? false,
-    hashMemorySlots: c.hashMemorySlots ?? 64,
-    hashMemoryDim: c.hashMemoryDim ?? 64,
-  };
-}
-
-/**
- * Seeded f32 values of the readout modules' parameters (as the readout-path parity claim seeds
- * them): weights U(±1.5·√(3/fan-in)), biases U(±0.5), the gated mix's weights U(±0.3).
- */
-function readoutValue(name: string, shape: readonly number[], r: Rng): Float64Array {
-  const n = shape.reduce((a, b) => a * b, 1);
-  let lim = 0.5;
-  if (name === "mix.gate_w") lim = 0.3;
-  else if (name.includes(".weight_")) lim = 1.5 * Math.sqrt(3 / shape[1]!);
-  else if (shape.length >= 2) lim = 1.5 * Math.sqrt(3 / shape[shape.length - 2]!);
-  return Float64Array.from({ length: n }, () => Math.fround(r.uniformIn(-lim, lim)));
-}
-
-/** Writes seeded values into every parameter; returns what the oracle sees (read back). */
-async function seedModel(lm: CausalBankLM, cs: FullCase): Promise<Record<string, Float64Array>> {
-  const seeded = caseValues(cs.config, cs.seed);
-  const r = new Rng((cs.seed * 7919) >>> 0);
-  for (const [name, p] of lm.parameters) {
-    const v = seeded[name] ?? readoutValue(name, p.shape, r);
-    if (v.length !== p.size) {
-      throw new TypeError(
-        `Cannot seed parameter "${name}" [${p.shape.join(", ")}]: expected ${p.size} values ` +
-          `but the case has ${v.length}`,
-      );
-    }
-    gpu().device.queue.writeBuffer(p.buffer, 0, Float32Array.from(v));
-  }
-  const named = [...lm.parameters, ...lm.buffers];
-  const read = await readTensors(named.map(([, t]) => t));
-  const values: Record<string, Float64Array> = {};
-  named.forEach(([name], i) => (values[name] = Float64Array.from(read[i]!)));
-  if (cs.config.substrate === "frozen") values.decays = caseDecays(cs.config.linearModes);
-  return values;
-}
-
 /** What the GPU computed: the full gradients and every stage's inputs and outputs. */
 interface GpuRun {
   values: Record<string, Float64Array>;
@@ -289,7 +218,7 @@ async function runGpu(cs: FullCase): Promise<GpuRun> {
   const M = c.linearModes;
   const W = c.localWindow;
   const F = M + E;
-  const lm = new CausalBankLM(modelConfig(c, cs.seed));
+  const lm = new CausalBankLM(lmConfigOf(c, cs.seed));
   const made: Tensor[] = [];
   const leaf = (data: ArrayLike<number>, shape: number[], requiresGrad = true) => {
     const t = tensor(Float32Array.from(data), shape, { requiresGrad });
@@ -298,7 +227,7 @@ async function runGpu(cs: FullCase): Promise<GpuRun> {
   };
   try {
     const mods = lm.readoutModules!;
-    const values = await seedModel(lm, cs);
+    const values = await seedModel(lm, cs.config, cs.seed);
     const tok = tensor(batch.tokens, [B, T], { dtype: "i32" });
     const tgt = tensor(batch.targets, [B, T], { dtype: "i32" });
     made.push(tok, tgt);
@@ -1153,7 +1082,7 @@ claimTest(BYTE_LM_FULL_GPU_GRADIENTS, async () => {
   const perCase: string[] = [];
   for (const cs of FULL_CASES) {
     const r = await runCase(cs);
-    const lm = new CausalBankLM(modelConfig(cs.config, cs.seed));
+    const lm = new CausalBankLM(lmConfigOf(cs.config, cs.seed));
     const names = [...lm.parameters.keys()];
     lm.dispose();
     const compared = Object.keys(r.params).sort();

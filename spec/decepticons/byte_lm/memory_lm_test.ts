@@ -18,7 +18,6 @@ import {
   backward,
   concat,
   crossEntropy,
-  gpu,
   initGpu,
   liveBufferCount,
   matmul,
@@ -62,7 +61,8 @@ import {
 import { oracleReadout } from "../../oracle/decepticons/readouts.ts";
 import { readoutBounds } from "../readouts/_bounds.ts";
 import { byteLMBounds, type ByteLMBoundsConfig } from "./_bounds.ts";
-import { CASE_DIMS, caseBatch, caseValues } from "./_cases.ts";
+import { CASE_DIMS, caseBatch } from "./_cases.ts";
+import { lmConfigOf, seedModel } from "./_gpu_cases.ts";
 import {
   MEMORY_LM_ACTIVE_AT_INIT,
   MEMORY_LM_CAUSAL,
@@ -317,57 +317,6 @@ const MEM_CASES: readonly MemCase[] = [
 
 const MEM_T = 12;
 
-function modelConfig(c: ByteLMBoundsConfig, seed: number): Partial<CausalBankLMConfig> {
-  return {
-    substrate: c.substrate,
-    embeddingDim: c.embeddingDim,
-    linearModes: c.linearModes,
-    stateDim: c.stateDim,
-    numHeads: c.numHeads,
-    readoutHidden: c.readoutHidden,
-    localWindow: c.localWindow,
-    localHidden: c.localHidden,
-    localScale: c.localScale,
-    halfLifeMin: 1.5,
-    halfLifeMax: 64,
-    scanMethod: c.scanMethod,
-    scanChunk: c.scanChunk,
-    maxSeqLen: 16,
-    seed,
-    readoutKind: c.readoutKind ?? "mlp",
-    readoutExperts: c.readoutExperts ?? 4,
-    memoryKind: c.memoryKind ?? "none",
-  };
-}
-
-/** Seeded values as ./readouts_lm_test.ts's (memory_w U(±1.5·√(3/7)), memory_b and gate U(±0.5)). */
-function extraValue(shape: readonly number[], r: Rng): Float64Array {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const lim = shape.length >= 2 ? 1.5 * Math.sqrt(3 / shape[shape.length - 2]!) : 0.5;
-  return Float64Array.from({ length: n }, () => Math.fround(r.uniformIn(-lim, lim)));
-}
-
-async function seedModel(lm: CausalBankLM, cs: MemCase): Promise<Record<string, Float64Array>> {
-  const seeded = caseValues(cs.config, cs.seed);
-  const r = new Rng((cs.seed * 7919) >>> 0);
-  for (const [name, p] of lm.parameters) {
-    const v = seeded[name] ?? extraValue(p.shape, r);
-    if (v.length !== p.size) {
-      throw new TypeError(
-        `Cannot seed parameter "${name}" [${p.shape.join(", ")}]: expected ${p.size} values ` +
-          `but the case has ${v.length}`,
-      );
-    }
-    gpu().device.queue.writeBuffer(p.buffer, 0, Float32Array.from(v));
-  }
-  const named = [...lm.parameters, ...lm.buffers];
-  const read = await readTensors(named.map(([, t]) => t));
-  const values: Record<string, Float64Array> = {};
-  named.forEach(([name], i) => (values[name] = Float64Array.from(read[i]!)));
-  if (cs.config.substrate === "frozen") values.decays = seeded.decays!;
-  return values;
-}
-
 /** The model's memory residual, op for op (byte_lm.ts #withMemory), on its own u = [S, x]. */
 function residualU(lm: CausalBankLM, tok: Tensor): { u: Tensor; f: Tensor } {
   const p = (n: string) => lm.parameters.get(n)!;
@@ -403,11 +352,11 @@ function memRun(cs: MemCase): Promise<MemRun> {
     const N = B * T;
     const E = c.embeddingDim;
     const W = c.localWindow;
-    const lm = new CausalBankLM(modelConfig(c, cs.seed));
+    const lm = new CausalBankLM(lmConfigOf(c, cs.seed));
     const made: Tensor[] = [];
     try {
       const mods = lm.readoutModules!;
-      const values = await seedModel(lm, cs);
+      const values = await seedModel(lm, cs.config, cs.seed);
       const tok = tensor(batch.tokens, [B, T], { dtype: "i32" });
       const tgt = tensor(batch.targets, [B, T], { dtype: "i32" });
       made.push(tok, tgt);

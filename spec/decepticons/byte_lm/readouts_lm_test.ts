@@ -19,7 +19,6 @@ import {
   add,
   backward,
   crossEntropy,
-  gpu,
   initGpu,
   mul,
   noGrad,
@@ -50,7 +49,8 @@ import { gatedMix as gatedMixOracle, oracleReadout } from "../../oracle/deceptic
 import { gatedMixBounds, readoutBounds } from "../readouts/_bounds.ts";
 import { hashMemoryBounds } from "../hash_memory/_bounds.ts";
 import { byteLMBounds, type ByteLMBoundsConfig } from "./_bounds.ts";
-import { CASE_DIMS, caseBatch, caseDecays, caseValues } from "./_cases.ts";
+import { CASE_DIMS, caseBatch } from "./_cases.ts";
+import { lmConfigOf, seedModel } from "./_gpu_cases.ts";
 import {
   BYTE_LM_BALANCE_OBJECTIVE,
   BYTE_LM_READOUTS_CAUSAL,
@@ -159,53 +159,6 @@ const READOUT_CASES: readonly ReadoutCase[] = [
   },
 ];
 
-/** The model configuration of an oracle configuration. */
-function modelConfig(c: ByteLMBoundsConfig, seed: number): Partial<CausalBankLMConfig> {
-  return {
-    substrate: c.substrate,
-    embeddingDim: c.embeddingDim,
-    linearModes: c.linearModes,
-    stateDim: c.stateDim,
-    numHeads: c.numHeads,
-    readoutHidden: c.readoutHidden,
-    localWindow: c.localWindow,
-    localHidden: c.localHidden,
-    localScale: c.localScale,
-    halfLifeMin: 1.5,
-    halfLifeMax: 64,
-    scanMethod: c.scanMethod,
-    scanChunk: c.scanChunk,
-    maxSeqLen: 16,
-    seed,
-    numBlocks: c.numBlocks ?? 1,
-    readoutKind: c.readoutKind ?? "mlp",
-    readoutDepth: c.readoutDepth ?? 1,
-    readoutExperts: c.readoutExperts ?? 4,
-    tiedReadoutNormalize: c.tiedReadoutNormalize ?? false,
-    readoutBands: c.readoutBands ?? 1,
-    bandExperts: c.bandExperts ?? [],
-    mixMode: c.mixMode ?? "additive",
-    hashMemory: c.hashMemory ?? false,
-    hashMemorySlots: c.hashMemorySlots ?? 64,
-    hashMemoryDim: c.hashMemoryDim ?? 64,
-  };
-}
-
-/**
- * Seeded f32 values of the readout modules' parameters, in the spirit of {@link caseValues}:
- * weights U(±1.5·√(3/fan-in)) (fan-in the rows of [in, out] layouts, the columns of the GRU's
- * torch layout [3H, in]), biases U(±0.5), the gated mix's weights U(±0.3) (its features, an
- * entropy near log 256, would saturate the gate otherwise).
- */
-function readoutValue(name: string, shape: readonly number[], r: Rng): Float64Array {
-  const n = shape.reduce((a, b) => a * b, 1);
-  let lim = 0.5;
-  if (name === "mix.gate_w") lim = 0.3;
-  else if (name.includes(".weight_")) lim = 1.5 * Math.sqrt(3 / shape[1]!);
-  else if (shape.length >= 2) lim = 1.5 * Math.sqrt(3 / shape[shape.length - 2]!);
-  return Float64Array.from({ length: n }, () => Math.fround(r.uniformIn(-lim, lim)));
-}
-
 /** One case's GPU stages, with the values the oracle needs. */
 interface ReadoutRun {
   values: Record<string, Float64Array>;
@@ -218,44 +171,18 @@ interface ReadoutRun {
   logits: Float32Array;
 }
 
-/**
- * Writes the case's seeded values into every parameter of the model and returns the values the
- * oracle sees (read back, with the frozen bank's decays).
- */
-async function seedModel(lm: CausalBankLM, cs: ReadoutCase): Promise<Record<string, Float64Array>> {
-  const c = cs.config;
-  const seeded = caseValues(c, cs.seed);
-  const r = new Rng((cs.seed * 7919) >>> 0);
-  for (const [name, p] of lm.parameters) {
-    const v = seeded[name] ?? readoutValue(name, p.shape, r);
-    if (v.length !== p.size) {
-      throw new TypeError(
-        `Cannot seed parameter "${name}" [${p.shape.join(", ")}]: expected ${p.size} values ` +
-          `but the case has ${v.length}`,
-      );
-    }
-    gpu().device.queue.writeBuffer(p.buffer, 0, Float32Array.from(v));
-  }
-  const named = [...lm.parameters, ...lm.buffers];
-  const read = await readTensors(named.map(([, t]) => t));
-  const values: Record<string, Float64Array> = {};
-  named.forEach(([name], i) => (values[name] = Float64Array.from(read[i]!)));
-  if (c.substrate === "frozen") values.decays = caseDecays(c.linearModes);
-  return values;
-}
-
 async function runReadoutCase(cs: ReadoutCase): Promise<ReadoutRun> {
   const c = cs.config;
   const batch = caseBatch(cs.seed);
   const { B, T } = batch;
-  const lm = new CausalBankLM(modelConfig(c, cs.seed));
+  const lm = new CausalBankLM(lmConfigOf(c, cs.seed));
   const made: Tensor[] = [];
   try {
     const mods = lm.readoutModules;
     if (mods === null || mods.local === null) {
       throw new Error(`Cannot run case ${cs.name}: the model is not on the readout path`);
     }
-    const values = await seedModel(lm, cs);
+    const values = await seedModel(lm, cs.config, cs.seed);
     const tok = tensor(batch.tokens, [B, T], { dtype: "i32" });
     made.push(tok);
     const emb = lm.parameters.get("embedding")!;
@@ -773,11 +700,11 @@ function gradRun(cs: ReadoutCase): Promise<GradRun> {
     const E = c.embeddingDim;
     const M = c.linearModes;
     const W = c.localWindow;
-    const lm = new CausalBankLM(modelConfig(c, cs.seed));
+    const lm = new CausalBankLM(lmConfigOf(c, cs.seed));
     const made: Tensor[] = [];
     try {
       const mods = lm.readoutModules!;
-      const values = await seedModel(lm, cs);
+      const values = await seedModel(lm, cs.config, cs.seed);
       const tok = tensor(batch.tokens, [B, T], { dtype: "i32" });
       const tgt = tensor(batch.targets, [B, T], { dtype: "i32" });
       made.push(tok, tgt);
