@@ -133,9 +133,10 @@ function previousBackward(q: Tensor, k: Tensor, v: Tensor, gamma: Tensor, dO: Te
   const o = buf(n * tm * dv, "bench previous o");
   const sizes = { dk, dv, delta: false, hist: true, reverse: false, ckpt: 0 };
   const uniforms = { n, tm, per_seq: 1 };
+  // One launch of every step (the host splits retention's scans; tm fits the budget here).
   dispatch(RETENTION_FORWARD, {
     sizes,
-    uniforms: { ...uniforms, nck: 0 },
+    uniforms: { ...uniforms, nck: 0, t0: 0, t1: tm },
     buffers: { qs: q.buffer, ks: k.buffer, vs: v.buffer, gates: gamma.buffer, state, os: o, hist },
     workgroups: wg,
     steps: tm,

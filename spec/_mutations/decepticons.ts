@@ -463,6 +463,16 @@ export const DECEPTICONS_MUTATIONS: readonly Mutation[] = [
     filter: claims("retention", "gpu_parity_delta"),
     why: "the delta rule's erase term β k (k S) left outside the keep gate",
   }),
+  // (Shifting the key and query lanes alike only reorders the read's sum: an equivalent.)
+  planted("retention", "vec4_key_group_shifted", "forward", {
+    file: `${RET}/kernels/forward.ts`,
+    find: "if (usesK) out.push(`let ${prefix}k4_${g} = ks[st * ${dk / 4}u + ${g}u];`);",
+    replace:
+      "if (usesK) out.push(`let ${prefix}k4_${g} = ks[st * ${dk / 4}u + ${(g + 1) % (dk / 4)}u];`);",
+    tests: RET_GPU,
+    filter: claims("retention", "gpu_parity_gated"),
+    why: "the vec4 scan loads rows 4g..4g+3 of the key from the next group of four",
+  }),
   planted("retention", "delta_carry_map_sign", "forward", {
     file: `${RET}/kernels/delta_carry.ts`,
     find: "ns[c] = (gc * s[c] - b) + maps[(base + c) * ${w}u + j];",
@@ -523,6 +533,14 @@ export const DECEPTICONS_MUTATIONS: readonly Mutation[] = [
     tests: RET_GPU,
     filter: claims("retention", "gpu_gradients_gated"),
     why: "the fused adjoint pass decays dS_{t+1} by g_t instead of g_{t+1} on its way back",
+  }),
+  planted("retention", "vec4_checkpoint_columns_swapped", "backward", {
+    file: `${RET}/kernels/adjoint.ts`,
+    find: "= vec4f(c0_${g}.${x}, c1_${g}.${x}, c2_${g}.${x}, c3_${g}.${x});",
+    replace: "= vec4f(c1_${g}.${x}, c0_${g}.${x}, c2_${g}.${x}, c3_${g}.${x});",
+    tests: RET_GPU,
+    filter: claims("retention", "gpu_gradients_gated"),
+    why: "the vec4 adjoint rebuilds a chunk's entering state with columns j and j + 1 swapped",
   }),
   planted("retention", "fused_dk_scan_gate_unshifted", "backward", {
     file: `${RET}/kernels/forward.ts`,

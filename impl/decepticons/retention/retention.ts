@@ -48,16 +48,31 @@
  */
 import { gpu } from "../../gpu/device.ts";
 import { checkAllocation } from "../../gpu/buffers.ts";
-import { dispatch, type Program, type Sizes } from "../../gpu/program.ts";
+import {
+  dispatch,
+  type DispatchArgs,
+  maxStepsPerLaunch,
+  type Program,
+  type Sizes,
+} from "../../gpu/program.ts";
+import { assertLoopBudget } from "../../gpu/batch.ts";
 import { recordOp } from "../../autograd.ts";
-import { assertDType, emptyLike, formatShape, type Tensor } from "../../tensor.ts";
+import { assertDType, emptyLike, formatShape, outputLike, type Tensor } from "../../tensor.ts";
 import { sum } from "../../ops/reduce.ts";
-import { RETENTION_FORWARD, RETENTION_SCAN_WG, type RetentionSizes } from "./kernels/forward.ts";
+import {
+  RETENTION_FORWARD,
+  RETENTION_SCAN_WG,
+  type RetentionForwardSizes,
+  type RetentionSizes,
+} from "./kernels/forward.ts";
+import { RETENTION_FORWARD_VEC4, retentionForwardVec4 } from "./kernels/forward_vec4.ts";
 import { RETENTION_BACKWARD } from "./kernels/backward.ts";
 import { RETENTION_ADJOINT } from "./kernels/adjoint.ts";
+import { RETENTION_ADJOINT_VEC4 } from "./kernels/adjoint_vec4.ts";
 import { RETENTION_DGATE } from "./kernels/dgate.ts";
 import { RETENTION_GRADS } from "./kernels/grads.ts";
 import { RETENTION_CHUNK_SUMMARY } from "./kernels/chunk_summary.ts";
+import { RETENTION_CHUNK_SUMMARY_VEC4 } from "./kernels/chunk_summary_vec4.ts";
 import { RETENTION_CHUNK_CARRY } from "./kernels/chunk_carry.ts";
 import {
   RETENTION_CHUNK_OUTPUT,
@@ -169,6 +184,34 @@ function scanWorkgroups(p: Problem): number {
   return Math.ceil((p.n * Math.ceil(p.dv / scanLanes(p.dk))) / RETENTION_SCAN_WG);
 }
 
+/**
+ * The forward scan's program for a state of dk rows and dv columns: the vec4-bound one
+ * where both are multiples of four and the rows unrolled, else the f32 one (same values).
+ */
+function forwardProgram(dk: number, dv: number): Program<RetentionForwardSizes> {
+  return retentionForwardVec4(dk, dv) ? RETENTION_FORWARD_VEC4 : RETENTION_FORWARD;
+}
+
+/**
+ * Records a forward scan of `steps` steps as one launch per range [t0, t1) that fits the
+ * adapter's loop budget (the state carried through `state`), each recorded on the runner's
+ * fast path (cached pipeline and bind group, uniforms in the batch's ring).
+ *
+ * @throws {RangeError} when one step alone loops past the budget (before anything is recorded).
+ */
+function dispatchScan(
+  program: Program<RetentionForwardSizes>,
+  args: DispatchArgs<RetentionForwardSizes> & { sizes: RetentionForwardSizes },
+  steps: number,
+): void {
+  const per = maxStepsPerLaunch(program, args.sizes, steps);
+  assertLoopBudget(program.name, loopsOf(program, args.sizes, Math.min(per, steps)));
+  for (let t0 = 0; t0 < steps; t0 += per) {
+    const t1 = Math.min(steps, t0 + per);
+    dispatch(program, { ...args, uniforms: { ...args.uniforms, t0, t1 } });
+  }
+}
+
 /** Loop-header evaluations of `program` running `steps` steps (0 when it declares none). */
 function loopsOf<S extends Sizes>(program: Program<S>, sizes: S, steps: number): number {
   return program.loopIterations?.(sizes, steps) ?? 0;
@@ -176,13 +219,15 @@ function loopsOf<S extends Sizes>(program: Program<S>, sizes: S, steps: number):
 
 /** Records the recurrent forward; returns o and, when asked, the state history. */
 function recurrentForward(p: Problem, history: boolean): { o: Tensor; hist: Tensor | null } {
-  const o = emptyLike([p.n, p.tm, p.dv], "f32", `${p.op} o`);
+  // The scan writes every entry of o, and of the state before a launch reads it: no zero
+  // fill (a clear per buffer also breaks the batch's compute pass).
+  const o = outputLike([p.n, p.tm, p.dv], "f32", `${p.op} o`);
   // The history is kept in blocks of four columns (vec4), the scans' register layout.
   const cols = SCAN_LANES * Math.ceil(p.dv / SCAN_LANES);
   const hist = history ? emptyLike([p.n, p.tm, p.dk, cols], "f32", `${p.op} history`) : null;
-  const state = emptyLike([p.n, p.dk, p.dv], "f32", `${p.op} state`);
-  // The runner splits T over launches that carry the state (the loop budget).
-  dispatch(RETENTION_FORWARD, {
+  const state = outputLike([p.n, p.dk, p.dv], "f32", `${p.op} state`);
+  // Launches over ranges of T that carry the state (the loop budget).
+  dispatchScan(forwardProgram(p.dk, p.dv), {
     sizes: { dk: p.dk, dv: p.dv, delta: p.beta !== null, hist: history, reverse: false, ckpt: 0 },
     uniforms: { n: p.n, tm: p.tm, per_seq: p.perSeq ? 1 : 0, nck: 0 },
     buffers: {
@@ -196,8 +241,7 @@ function recurrentForward(p: Problem, history: boolean): { o: Tensor; hist: Tens
       hist: hist?.buffer,
     },
     workgroups: scanWorkgroups(p),
-    steps: p.tm,
-  });
+  }, p.tm);
   state.dispose();
   return { o, hist };
 }
@@ -298,7 +342,10 @@ function chunkwiseForward(p: Problem, chunk: number, parallel: boolean): Tensor 
     const l = emptyLike([p.n, nc, p.dk, p.dv], "f32", `${p.op} chunk summaries`);
     sin = emptyLike([p.n, nc, p.dk, p.dv], "f32", `${p.op} chunk states`);
     const state = emptyLike([p.n, p.dk, p.dv], "f32", `${p.op} carry`);
-    dispatch(RETENTION_CHUNK_SUMMARY, {
+    const summary = retentionForwardVec4(p.dk, p.dv)
+      ? RETENTION_CHUNK_SUMMARY_VEC4
+      : RETENTION_CHUNK_SUMMARY;
+    dispatch(summary, {
       sizes: { dk: p.dk, dv: p.dv },
       uniforms: { n: p.n, tm: p.tm, chunk: c, nc, per_seq: p.perSeq ? 1 : 0 },
       buffers: { ks: p.k.buffer, vs: p.v.buffer, gates: p.gates.buffer, ls: l.buffer },
@@ -395,16 +442,18 @@ function fusedBackward(p: Problem, dO: Tensor): Tensor[] {
   const nck = Math.ceil(p.tm / c);
   const tiles = Math.ceil(p.dv / SCAN_LANES);
   const perSeq = p.perSeq ? 1 : 0;
-  const ck = nck > 1 ? emptyLike([p.n, nck, p.dv, p.dk], "f32", `${p.op} checkpoints`) : null;
-  const state = emptyLike([p.n, p.dk, p.dv], "f32", `${p.op} transposed carry`);
-  const dq = emptyLike(p.q.shape, "f32", `${p.op} dq`);
-  const dk = emptyLike(p.k.shape, "f32", `${p.op} dk`);
-  const dv = emptyLike(p.v.shape, "f32", `${p.op} dv`);
-  const dg = emptyLike([p.n, p.tm], "f32", `${p.op} dgates`);
+  // No zero fills: the passes write every entry they or a later pass read (checkpoint slot 0,
+  // the zero state, is never read; the carries are written before a launch reads them).
+  const ck = nck > 1 ? outputLike([p.n, nck, p.dv, p.dk], "f32", `${p.op} checkpoints`) : null;
+  const state = outputLike([p.n, p.dk, p.dv], "f32", `${p.op} transposed carry`);
+  const dq = outputLike(p.q.shape, "f32", `${p.op} dq`);
+  const dk = outputLike(p.k.shape, "f32", `${p.op} dk`);
+  const dv = outputLike(p.v.shape, "f32", `${p.op} dv`);
+  const dg = outputLike([p.n, p.tm], "f32", `${p.op} dgates`);
   // The transposed problems: d_v state rows, d_k columns (blocks of four over d_k).
   const transposed = Math.ceil((p.n * Math.ceil(p.dk / scanLanes(p.dv))) / RETENTION_SCAN_WG);
   const scan = (reverse: boolean, qs: Tensor, ks: Tensor, vs: Tensor, os: Tensor) =>
-    dispatch(RETENTION_FORWARD, {
+    dispatchScan(forwardProgram(p.dv, p.dk), {
       sizes: {
         dk: p.dv,
         dv: p.dk,
@@ -424,14 +473,13 @@ function fusedBackward(p: Problem, dO: Tensor): Tensor[] {
         ck: reverse ? undefined : ck?.buffer,
       },
       workgroups: transposed,
-      steps: p.tm,
-    });
+    }, p.tm);
   scan(false, dO, p.v, p.k, dq);
   scan(true, p.v, dO, p.q, dk);
-  const ps = emptyLike([p.n, p.tm, tiles, SCAN_LANES], "f32", `${p.op} gate partials`);
-  const dstate = emptyLike([p.n, p.dk, p.dv], "f32", `${p.op} adjoint carry`);
+  const ps = outputLike([p.n, p.tm, tiles, SCAN_LANES], "f32", `${p.op} gate partials`);
+  const dstate = outputLike([p.n, p.dk, p.dv], "f32", `${p.op} adjoint carry`);
   // The runner splits the chunks over launches in reversed order, carrying dS.
-  dispatch(RETENTION_ADJOINT, {
+  dispatch(retentionForwardVec4(p.dk, p.dv) ? RETENTION_ADJOINT_VEC4 : RETENTION_ADJOINT, {
     sizes: { dk: p.dk, dv: p.dv, chunk: c },
     uniforms: { n: p.n, tm: p.tm, nck, per_seq: perSeq },
     buffers: {

@@ -155,9 +155,14 @@ export const RETENTION_CHUNK_OUTPUT: Program<RetentionOutputSizes> = defineProgr
     ys: { access: "read_write" },
   },
   helpers: ({ cols }) => {
+    // With COLS a multiple of four a block never passes the last column (j is a multiple of
+    // four below COLS): no per-lane branch.
     const lanes = (r: string, pre: string, post: string) =>
-      LANE.map((l, i) => `if (j + ${i}u < ${cols}u) { ${r}.${l} = ${pre} + ${i}u${post}; }`)
-        .join("\n  ");
+      LANE.map((l, i) =>
+        cols % 4 === 0
+          ? `${r}.${l} = ${pre} + ${i}u${post};`
+          : `if (j + ${i}u < ${cols}u) { ${r}.${l} = ${pre} + ${i}u${post}; }`
+      ).join("\n  ");
     return `
 // Four consecutive entries of a row from column j (0 past the last column); unrolled, so
 // no loop counts against the budget.

@@ -15,28 +15,50 @@
  *
  * @module
  */
-import { defineProgram, type Program } from "../../../gpu/program.ts";
-import { RETENTION_SCAN_WG, type RetentionSizes } from "./forward.ts";
-import { lanes, registers, rowLoop, scanLanes, unrollRows } from "./unroll.ts";
+import { defineProgram, type Program, type ProgramSpec } from "../../../gpu/program.ts";
+import {
+  RETENTION_SCAN_WG,
+  retentionForwardVec4,
+  type RetentionSizes,
+  vec4Lanes,
+  vec4Rows,
+} from "./forward.ts";
+import { lanes, registers, rowLoop, scanLanes, UNROLL_MAX_ROWS, unrollRows } from "./unroll.ts";
 
-/** The chunk-summary pass. */
-export const RETENTION_CHUNK_SUMMARY: Program<RetentionSizes> = defineProgram<RetentionSizes>({
-  name: "decepticons_retention_chunk_summary",
-  workgroupSize: RETENTION_SCAN_WG,
-  uniformVar: "prm",
-  uniforms: { n: "u32", tm: "u32", chunk: "u32", nc: "u32", per_seq: "u32" },
-  bindings: {
-    ks: { access: "read" },
-    vs: { access: "read" },
-    gates: { access: "read" },
-    ls: { access: "read_write" },
-  },
-  main: ({ dk, dv }) => {
-    // Column blocks of four (one column past UNROLL_MAX_ROWS rows) per invocation.
-    const width = scanLanes(dk);
-    const tiles = Math.ceil(dv / width);
-    const rows = (t: string) => unrollRows(dk, t, "    ");
-    return `
+/**
+ * The spec of the chunk-summary pass; with `vec4` (chunk_summary_vec4.ts: key and value sizes
+ * multiples of four, rows unrolled) k and v are bound as vec4 arrays, one load per group of
+ * four key entries and per block of four columns (the same values in the same order).
+ */
+export function retentionChunkSummarySpec(
+  name: string,
+  vec4: boolean,
+): ProgramSpec<RetentionSizes> {
+  const f32 = { access: "read" } as const;
+  const v4 = { access: "read", type: "vec4f" } as const;
+  return {
+    name,
+    workgroupSize: RETENTION_SCAN_WG,
+    uniformVar: "prm",
+    uniforms: { n: "u32", tm: "u32", chunk: "u32", nc: "u32", per_seq: "u32" },
+    bindings: {
+      ks: vec4 ? v4 : f32,
+      vs: vec4 ? v4 : f32,
+      gates: f32,
+      ls: { access: "read_write" },
+    },
+    main: ({ dk, dv }) => {
+      if (vec4 && !retentionForwardVec4(dk, dv)) {
+        throw new RangeError(
+          `Cannot generate ${name} for key size ${dk} and value size ${dv}: expected both ` +
+            `multiples of 4 and a key size <= ${UNROLL_MAX_ROWS}`,
+        );
+      }
+      // Column blocks of four (one column past UNROLL_MAX_ROWS rows) per invocation.
+      const width = scanLanes(dk);
+      const tiles = Math.ceil(dv / width);
+      const rows = (t: string) => vec4 ? vec4Rows(dk, t, "") : unrollRows(dk, t, "    ");
+      return `
   let gi = wg * ${RETENTION_SCAN_WG}u + lid;
   if (gi >= prm.n * prm.nc * ${tiles}u) { return; }
   let nci = gi / ${tiles}u;
@@ -50,11 +72,17 @@ export const RETENTION_CHUNK_SUMMARY: Program<RetentionSizes> = defineProgram<Re
     let st = n * prm.tm + t;
     var g = gates[st];
     if (prm.per_seq == 1u) { g = gates[n]; }
-    ${lanes(`let v = vs[st * ${dv}u + j];`, dv, dk)}
+    ${vec4Lanes(`let v = vs[st * ${dv}u + j];`, dv, dk, vec4)}
     ${rows(`l[c] = g * l[c] + ks[st * ${dk}u + c] * v;`)}
   }
-  ${rows(lanes(`ls[(nci * ${dk}u + c) * ${dv}u + j] = l[c];`, dv, dk))}`;
-  },
-  // The chunk's steps, and the row loops when not unrolled (one per step, and the store).
-  loopIterations: ({ dk }, steps) => steps + 1 + rowLoop(dk) * (1 + steps),
-});
+  ${unrollRows(dk, lanes(`ls[(nci * ${dk}u + c) * ${dv}u + j] = l[c];`, dv, dk), "    ")}`;
+    },
+    // The chunk's steps, and the row loops when not unrolled (one per step, and the store).
+    loopIterations: ({ dk }, steps) => steps + 1 + rowLoop(dk) * (1 + steps),
+  };
+}
+
+/** The chunk-summary pass (k and v as f32). */
+export const RETENTION_CHUNK_SUMMARY: Program<RetentionSizes> = defineProgram<RetentionSizes>(
+  retentionChunkSummarySpec("decepticons_retention_chunk_summary", false),
+);

@@ -9,10 +9,9 @@
  * columns and keeps each state row of it in a vec4 register (unroll.ts: every
  * lane sees the scalar loop's operations in its order) and loops over t inside
  * the shader; columns are independent, so one sequence's blocks spread over
- * workgroups of RETENTION_SCAN_WG (threads on llvmpipe). The program runner
- * splits a long sequence over
- * launches ([t0, t1) per launch) that carry the state through `state` (read
- * when t0 > 0, written at t1).
+ * workgroups of RETENTION_SCAN_WG (threads on llvmpipe). The host splits a long
+ * sequence over launches ([t0, t1) per launch, within the loop budget) that carry
+ * the state through `state` (read when t0 > 0, written at t1).
  *
  * Bindings: qs [n, tm, DK]; ks [n, tm, DK]; vs [n, tm, DV];
  * gates [n, tm] ([n] when per_seq: retention's γ); betas [n, tm] (optional, read
@@ -31,12 +30,17 @@
  * Grid: ceil(n·ceil(DV / 4) / RETENTION_SCAN_WG) workgroups of RETENTION_SCAN_WG, tiled.
  * Accuracy (class T3): each step's update is a few roundings on every entry on
  * top of the gated previous error; spec/decepticons/retention/gpu_test.ts tracks
- * the running bound step by step; the read adds a DK-term dot product.
+ * the running bound step by step; the read adds a DK-term dot product in row order.
+ * (Gated) retention compiles the update as g·S + k·v, without the delta rule's exact
+ * zero term (S − k·0 = S for every finite S): a subset of the tracked roundings, in the
+ * tracked order. With key and value sizes multiples of four, forward_vec4.ts binds q, k,
+ * v, o and ck as vec4 arrays (one load or store per four entries; the same values).
  *
  * @module
  */
-import { defineProgram, type Program } from "../../../gpu/program.ts";
+import { defineProgram, type Program, type ProgramSpec } from "../../../gpu/program.ts";
 import {
+  atRow,
   keepBindings,
   lanePick,
   lanes,
@@ -45,6 +49,7 @@ import {
   rowLoop,
   SCAN_LANES,
   scanColumns,
+  UNROLL_MAX_ROWS,
   unrollRows,
 } from "./unroll.ts";
 
@@ -87,104 +92,205 @@ export interface RetentionForwardSizes extends RetentionScanSizes {
   ckpt: number;
 }
 
-/** The forward recurrence over the steps [t0, t1) of each launch. */
-export const RETENTION_FORWARD: Program<RetentionForwardSizes> = defineProgram<
-  RetentionForwardSizes
->({
-  name: "decepticons_retention_forward",
-  workgroupSize: RETENTION_SCAN_WG,
-  uniformVar: "prm",
-  uniforms: {
-    n: "u32",
-    tm: "u32",
-    t0: "u32",
-    t1: "u32",
-    per_seq: "u32",
-    nck: "u32",
-  },
-  bindings: {
-    qs: { access: "read" },
-    ks: { access: "read" },
-    vs: { access: "read" },
-    gates: { access: "read" },
-    betas: { access: "read", optional: true },
-    state: { access: "read_write" },
-    os: { access: "read_write" },
-    hist: { access: "read_write", type: "vec4f", optional: true },
-    ck: { access: "read_write", optional: true },
-  },
-  main: ({ dk, dv, delta, hist, reverse, ckpt }) => {
-    const tiles = Math.ceil(dv / SCAN_LANES);
-    const rows = (t: string) => unrollRows(dk, t, "    ");
-    const zero = laneZero(dk);
-    const pick = lanePick(dk);
-    const step = `kc = ks[st * ${dk}u + c];
+/**
+ * The vec4 form of a step's row statements (key and value sizes multiples of four, rows
+ * unrolled): `ks[st * DKu + c]` and `qs[st * DKu + c]` at row c become lane c % 4 of one vec4
+ * load per group of four rows (`<prefix>k4_g`, `<prefix>q4_g`, loaded before the group's first
+ * row). One bounds-checked vec4 load replaces four scalar ones; every row still sees the same
+ * values and the same operations in the same order.
+ */
+export function vec4Rows(dk: number, template: string, prefix: string): string {
+  const out: string[] = [];
+  const kRef = `ks[st * ${dk}u + c]`;
+  const qRef = `qs[st * ${dk}u + c]`;
+  const usesK = template.includes(kRef);
+  const usesQ = template.includes(qRef);
+  for (let c = 0; c < dk; c++) {
+    const g = c >> 2;
+    const lane = "xyzw"[c & 3];
+    if ((c & 3) === 0) {
+      if (usesK) out.push(`let ${prefix}k4_${g} = ks[st * ${dk / 4}u + ${g}u];`);
+      if (usesQ) out.push(`let ${prefix}q4_${g} = qs[st * ${dk / 4}u + ${g}u];`);
+    }
+    out.push(
+      atRow(
+        template.replaceAll(kRef, `${prefix}k4_${g}.${lane}`).replaceAll(
+          qRef,
+          `${prefix}q4_${g}.${lane}`,
+        ),
+        c,
+      ),
+    );
+  }
+  return out.join("\n    ");
+}
+
+/**
+ * A value-row statement over the column block j..j+3: its lanes (scalar loads or stores,
+ * see unroll.ts `lanes`), or with vec4 bindings one vec4 access `name[(index) / 4u]` of the
+ * first of vs, os, dos and dvs it names (the index is a multiple of four: the row stride DV
+ * is, and j is a block's first column).
+ */
+export function vec4Lanes(
+  statement: string,
+  dv: number,
+  dk: number,
+  vec4: boolean,
+): string {
+  if (!vec4) return lanes(statement, dv, dk);
+  return statement.replace(/\b(vs|os|dos|dvs)\[(.*)\]/, "$1[($2) / 4u]");
+}
+
+/**
+ * The spec of the forward recurrence over the steps [t0, t1) of each launch; with `vec4`
+ * (see forward_vec4.ts) q, k, v, o and the checkpoints are bound as vec4 arrays.
+ *
+ * @throws {RangeError} (at code generation) for a vec4 program with sizes it cannot serve.
+ */
+export function retentionForwardSpec(
+  name: string,
+  vec4: boolean,
+): ProgramSpec<RetentionForwardSizes> {
+  const f32 = { access: "read" } as const;
+  const v4 = { access: "read", type: "vec4f" } as const;
+  return {
+    name,
+    workgroupSize: RETENTION_SCAN_WG,
+    uniformVar: "prm",
+    uniforms: {
+      n: "u32",
+      tm: "u32",
+      t0: "u32",
+      t1: "u32",
+      per_seq: "u32",
+      nck: "u32",
+    },
+    bindings: {
+      qs: vec4 ? v4 : f32,
+      ks: vec4 ? v4 : f32,
+      vs: vec4 ? v4 : f32,
+      gates: f32,
+      betas: { access: "read", optional: true },
+      state: { access: "read_write" },
+      os: vec4 ? { access: "read_write", type: "vec4f" } : { access: "read_write" },
+      hist: { access: "read_write", type: "vec4f", optional: true },
+      ck: vec4
+        ? { access: "read_write", type: "vec4f", optional: true }
+        : { access: "read_write", optional: true },
+    },
+    main: ({ dk, dv, delta, hist, reverse, ckpt }) => {
+      if (vec4 && !retentionForwardVec4(dk, dv)) {
+        throw new RangeError(
+          `Cannot compile ${name} for key size ${dk} and value size ${dv}: expected both ` +
+            `multiples of 4 and a key size <= ${UNROLL_MAX_ROWS}`,
+        );
+      }
+      const tiles = Math.ceil(dv / SCAN_LANES);
+      const rows = (t: string, prefix = "") =>
+        vec4 ? vec4Rows(dk, t, prefix) : unrollRows(dk, t, "    ");
+      const zero = laneZero(dk);
+      const pick = lanePick(dk);
+      // (Gated) retention drops the delta rule's erase term: g·(s − k_c·0) is g·s for every
+      // finite value, and the two operations per entry and step cost llvmpipe ~20%.
+      const step = delta
+        ? `kc = ks[st * ${dk}u + c];
     s[c] = g * (s[c] - kc * bu) + kc * wv;
+    o = o + qs[st * ${dk}u + c] * s[c];`
+        : `kc = ks[st * ${dk}u + c];
+    s[c] = g * s[c] + kc * wv;
     o = o + qs[st * ${dk}u + c] * s[c];`;
-    const body = `
+      const body = `
     ${
-      reverse
-        ? `let t = prm.tm - 1u - i;
+        reverse
+          ? `let t = prm.tm - 1u - i;
     let st = n * prm.tm + t;
     let next = select(min(st + 1u, n * prm.tm + prm.tm - 1u), n, prm.per_seq == 1u);
     let g = select(0.0, gates[next], t + 1u < prm.tm);`
-        : `let t = i;
+          : `let t = i;
     let st = n * prm.tm + t;
     let g = gates[select(st, n, prm.per_seq == 1u)];`
-    }
+      }
     var be = 0.0;
     var bw = 1.0;
     var u = ${zero};
     ${
-      delta
-        ? `be = betas[st];
+        delta
+          ? `be = betas[st];
     bw = be;
-    ${rows(`u = u + ks[st * ${dk}u + c] * s[c];`)}`
-        : ""
-    }
-    ${lanes(`let wv = bw * vs[st * ${dv}u + j];`, dv, dk)}
+    ${rows(`u = u + ks[st * ${dk}u + c] * s[c];`, "u")}`
+          : ""
+      }
+    ${vec4Lanes(`let wv = bw * vs[st * ${dv}u + j];`, dv, dk, vec4)}
     let bu = be * u;
     var o = ${zero};
     var kc = 0.0;
     ${rows(step)}
-    ${lanes(`os[st * ${dv}u + j] = o;`, dv, dk)}
+    ${vec4Lanes(`os[st * ${dv}u + j] = o;`, dv, dk, vec4)}
     ${hist ? rows(`hist[(st * ${dk}u + c) * ${tiles}u + jb]${pick} = s[c];`) : ""}
 `;
-    // With checkpoints the steps run in segments that end on chunk boundaries, the store
-    // after each segment (a store behind a per-step branch costs llvmpipe 3× the scan).
-    const loop = ckpt > 0
-      ? `for (var i0 = prm.t0; i0 < prm.t1;) {
+      // With checkpoints the steps run in segments that end on chunk boundaries, the store
+      // after each segment (a store behind a per-step branch costs llvmpipe 3× the scan).
+      const loop = ckpt > 0
+        ? `for (var i0 = prm.t0; i0 < prm.t1;) {
     let i1 = min(prm.t1, (i0 / ${ckpt}u + 1u) * ${ckpt}u);
     for (var i = i0; i < i1; i++) {${body}}
     if (i1 % ${ckpt}u == 0u && i1 < prm.tm) {
       let m = i1 / ${ckpt}u;
-      ${rows(lanes(`ck[((n * prm.nck + m) * ${dk}u + c) * ${dv}u + j] = s[c];`, dv, dk))}
+      ${
+          unrollRows(
+            dk,
+            vec4
+              ? `ck[(((n * prm.nck + m) * ${dk}u + c) * ${dv}u + j) / 4u] = s[c];`
+              : lanes(`ck[((n * prm.nck + m) * ${dk}u + c) * ${dv}u + j] = s[c];`, dv, dk),
+          )
+        }
     }
     i0 = i1;
   }`
-      : `for (var i = prm.t0; i < prm.t1; i++) {${body}}`;
-    return `
+        : `for (var i = prm.t0; i < prm.t1; i++) {${body}}`;
+      return `
   let gi = wg * ${RETENTION_SCAN_WG}u + lid;
   ${scanColumns(dk, dv)}
   ${
-      keepBindings(delta ? [] : ["betas"], [
-        ...(hist ? [] : [{ name: "hist", vec4: true }]),
-        ...(ckpt > 0 ? [] : [{ name: "ck" }]),
-      ])
-    }
+        keepBindings(delta ? [] : ["betas"], [
+          ...(hist ? [] : [{ name: "hist", vec4: true }]),
+          ...(ckpt > 0 ? [] : [{ name: "ck", vec4 }]),
+        ])
+      }
   ${registers("s", dk)}
   if (prm.t0 > 0u) {
-    ${rows(`{ ${lanes(`let x = state[(n * ${dk}u + c) * ${dv}u + j];`, dv, dk)} s[c] = x; }`)}
+    ${
+        unrollRows(
+          dk,
+          `{ ${lanes(`let x = state[(n * ${dk}u + c) * ${dv}u + j];`, dv, dk)} s[c] = x; }`,
+        )
+      }
   }
   ${loop}
-  ${rows(lanes(`state[(n * ${dk}u + c) * ${dv}u + j] = s[c];`, dv, dk))}`;
-  },
-  // The step loop, and the row loops when not unrolled: load and store, and per step the
-  // update plus the delta rule's dot product, the history and the checkpoint stores.
-  loopIterations: ({ dk, delta, hist, ckpt }, steps) =>
-    steps + 1 +
-    rowLoop(dk) * (2 + steps * (1 + (delta ? 1 : 0) + (hist ? 1 : 0) + (ckpt > 0 ? 1 : 0))) +
-    // The segment loop and each segment's own header.
-    (ckpt > 0 ? 2 * (Math.ceil(steps / ckpt) + 1) + 1 : 0),
-  split: { begin: "t0", end: "t1" },
-});
+  ${unrollRows(dk, lanes(`state[(n * ${dk}u + c) * ${dv}u + j] = s[c];`, dv, dk))}`;
+    },
+    // The step loop, and the row loops when not unrolled: load and store, and per step the
+    // update plus the delta rule's dot product, the history and the checkpoint stores.
+    loopIterations: ({ dk, delta, hist, ckpt }, steps) =>
+      steps + 1 +
+      rowLoop(dk) * (2 + steps * (1 + (delta ? 1 : 0) + (hist ? 1 : 0) + (ckpt > 0 ? 1 : 0))) +
+      // The segment loop and each segment's own header.
+      (ckpt > 0 ? 2 * (Math.ceil(steps / ckpt) + 1) + 1 : 0),
+    // No runner split: the host (retention.ts `dispatchScan`) records one launch per range
+    // [t0, t1) itself, so that each takes the runner's cached fast path; the general split
+    // path builds a bind group per launch (~15% of a 64 × 64, T = 512 forward on llvmpipe).
+  };
+}
+
+/**
+ * Whether {@link RETENTION_FORWARD_VEC4} (forward_vec4.ts) serves key size dk and value size
+ * dv: both multiples of four (rows of q, k, v and o start on a vec4) and the rows unrolled.
+ */
+export function retentionForwardVec4(dk: number, dv: number): boolean {
+  return dk % SCAN_LANES === 0 && dv % SCAN_LANES === 0 && dk <= UNROLL_MAX_ROWS;
+}
+
+/** The forward recurrence over the steps [t0, t1) of each launch (q, k, v and o as f32). */
+export const RETENTION_FORWARD: Program<RetentionForwardSizes> = defineProgram<
+  RetentionForwardSizes
+>(retentionForwardSpec("decepticons_retention_forward", false));
