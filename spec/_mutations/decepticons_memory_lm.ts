@@ -15,21 +15,21 @@ const TESTS = ["spec/decepticons/byte_lm/memory_lm_test.ts"];
 
 /** The online memory's planted bugs. */
 export const DECEPTICONS_MEMORY_LM_MUTATIONS: readonly Mutation[] = [
-  planted("online_memory", "query_after_update", "causality", {
+  planted("memory", "query_after_update", "causality", {
     file: KERNEL,
     find: "for (var s = 0u; s < t; s++) {",
     replace: "for (var s = 0u; s <= t; s++) {",
     tests: TESTS,
-    filter: claims("online_memory", "property_features_causal"),
+    filter: claims("memory", "property_online_features_causal"),
     why: "the memory is updated with x_t before it is queried at t: the features at t count the " +
       "very token the model predicts from them (a leak of x_t)",
   }),
-  planted("online_memory", "trigram_row_is_bigram", "forward", {
+  planted("memory", "trigram_row_is_bigram", "forward", {
     file: KERNEL,
     find: "m4 = max(m4, tri[v]);",
     replace: "m4 = max(m4, bi[v]);",
     tests: TESTS,
-    filter: claims("online_memory", "gpu_parity_features"),
+    filter: claims("memory", "gpu_parity_online_features"),
     why: "f4 reads the bigram row's largest count instead of the trigram row's",
   }),
   planted("byte_lm_memory", "gate_initialised_to_one", "forward", {

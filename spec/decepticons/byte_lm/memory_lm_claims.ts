@@ -20,7 +20,7 @@ function claim(c: Omit<Claim, "family">): Claim {
 
 /** The GPU features against the host memory's trace. */
 export const OCM_GPU_PARITY = claim({
-  id: "decepticons.online_memory.gpu_parity_features",
+  id: "decepticons.memory.gpu_parity_online_features",
   statement: "the GPU kernel's 7 online-memory features of every position of a batch of byte " +
     "streams equal OnlineCausalMemory.trace (f64, exact contexts, maxOrder 3) of each stream, " +
     "on random, repetitive and long-repeat streams (B = 3, T in {1, 2, 3, 37, 300}), and a " +
@@ -38,7 +38,7 @@ export const OCM_GPU_PARITY = claim({
 
 /** Query before update on the GPU. */
 export const OCM_GPU_CAUSAL = claim({
-  id: "decepticons.online_memory.property_features_causal",
+  id: "decepticons.memory.property_online_features_causal",
   statement: "the GPU features at position t depend on the tokens before t only: changing the " +
     "tokens at and after t0 leaves every feature row <= t0 bit-identical, and changes a later " +
     "row (control)",
@@ -162,7 +162,7 @@ export const MEMORY_LM_ORACLE_GRADCHECK = claim({
 
 /** Ids outside the byte range are not counted, never wrapped. */
 export const OCM_GPU_INVALID_IDS = claim({
-  id: "decepticons.online_memory.property_invalid_ids_not_counted",
+  id: "decepticons.memory.property_online_invalid_ids_not_counted",
   statement: "an id outside [0, 256) is never wrapped onto a byte: a stream holding 353 " +
     "(= 97 + 256) at some positions has the same GPU features as with -5 there (neither is " +
     "counted, and a context holding one has no row), and differs from the stream holding 97 " +

@@ -222,7 +222,7 @@ claimTest(OCM_GPU_PARITY, async (t) => {
   for (let i = 151 * F7; i < T * F7; i++) after = Math.max(after, Math.abs(a[i]! - b[i]!));
   const detail = `${m.detail}; control: one token changed at t = 150 moves later rows by ` +
     `${after.toExponential(2)}`;
-  console.log(`online_memory.gpu_parity_features: ${formatFigure(m.figure)}; ${detail}`);
+  console.log(`memory.gpu_parity_online_features: ${formatFigure(m.figure)}; ${detail}`);
   return {
     ...m,
     pass: m.pass && after > 0,
