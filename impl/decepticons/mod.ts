@@ -43,13 +43,7 @@ export {
   SupportWeightedMixer,
   type SupportWeightedMixerOptions,
 } from "./memory/mod.ts";
-export {
-  OCM_FEATURES_PROGRAM,
-  OCM_GPU_MAX_T,
-  OCM_GPU_VOCAB,
-  OCM_GPU_WORKGROUP,
-  onlineCausalFeatures,
-} from "./memory/online_causal_gpu.ts";
+export { OCM_GPU_MAX_T, OCM_GPU_VOCAB, onlineCausalFeatures } from "./memory/online_causal_gpu.ts";
 export {
   type DelayLine,
   delayLine,

@@ -22,13 +22,10 @@ const entry = <T>(e: FaultEntry<T>): FaultEntry<never> => e as unknown as FaultE
 
 const CONSTANT = "a constant (frozen data, not callable)";
 
-/** The online memory's constants and program object: no call to them is malformed. */
+/** The online memory's constants: no call to them is malformed. */
 export const MEMORY_LM_EXCLUDED: Record<string, string> = {
-  OCM_GPU_WORKGROUP: CONSTANT,
   OCM_GPU_VOCAB: CONSTANT,
   OCM_GPU_MAX_T: CONSTANT,
-  OCM_FEATURES_PROGRAM: "a kernel program object (run through dispatch, whose own checks the " +
-    "GPU runner's claims cover), not a public call",
 };
 
 /** A tiny valid LM with the memory (readout path; frozen substrate, one head). */
