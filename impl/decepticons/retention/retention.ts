@@ -113,12 +113,16 @@ const WG = 64;
 /**
  * Steps per chunk of the fused backward's state recompute at key size d_k: the dq pass
  * checkpoints the state entering each chunk, the adjoint pass rebuilds a chunk's states in
- * d_k·chunk vec4 registers. Measured on llvmpipe: at d_k = 16, 8 steps (chunks of 4, 16 and
- * 24 ran 1.2–1.9× slower in two runs: more checkpoints, or more spills); at d_k = 64, 4 steps
- * (forward + backward 1.07–1.14× faster than with 2: a checkpoint of 64 rows is costly).
+ * d_k·chunk vec4 registers (at most 512). The checkpoint stores dominate the dq pass's cost
+ * beyond a forward's (T/chunk·d_k·d_v floats: 16 MB at 64 × 64, T = 4096, chunk 4; llvmpipe
+ * scatters each vec4 store), so the chunk is the longest the registers allow. Measured on
+ * llvmpipe at T = 4096, per pass alone, in one process: at d_k = 64, chunk 8 against 4 took
+ * the dq pass from 12.8–16.7 ms to 8.6–11.7 ms and the adjoint from 14.3–21.6 ms to
+ * 12.7–16.6 ms (chunk 16: both slower again, spills); at d_k = 16, chunk 16 against 8 took
+ * the dq pass from 2.9 ms to 2.5 ms and the adjoint from 5.6–5.8 ms to 3.5–5.3 ms.
  */
 function adjointChunk(dk: number): number {
-  return Math.max(2, Math.min(8, Math.floor(256 / dk)));
+  return Math.max(2, Math.min(16, Math.floor(512 / dk)));
 }
 
 interface Problem {
@@ -433,8 +437,10 @@ function deltaChunkwiseForward(p: Problem, chunk: number): Tensor {
  * (v, do, q) (state dSᵀ, gates shifted by one step), each about a forward's cost; dv_t = k_t dS_t
  * and the gate
  * gradient's per-column ⟨dS_t, S_{t−1}⟩ come from the adjoint pass (state dS, S_{t−1}
- * recomputed per chunk from the checkpoints: 2–3 forwards' cost on llvmpipe), gathered over
- * columns by the dgate pass.
+ * recomputed per chunk from the checkpoints), gathered over columns by the dgate pass.
+ * Cost on llvmpipe, in forwards: dk 1; dq 1 plus its checkpoint stores (T/chunk states);
+ * the adjoint ~2.5, inherent to this form: per step and row it issues five vec4 multiply-adds
+ * (the state rebuild, dS's update, dv's and p's sums) where the forward issues two.
  * Every sum runs in the order of the adjoint kernels it replaces (and of their tracked bounds).
  */
 function fusedBackward(p: Problem, dO: Tensor): Tensor[] {
