@@ -50,6 +50,17 @@ function blocks(c: ByteLMBoundsConfig): ByteLMBoundsConfig {
   return { ...c, numBlocks: 2, blockBottleneck: 2 };
 }
 
+/**
+ * A readout-path case's configuration: the shared sizes, the chunked scan in chunks of 4, and the
+ * options in `extra` (readout kinds, bands, the mix, memories, transforms).
+ */
+export function pathCase(
+  substrate: ByteLMBoundsConfig["substrate"],
+  extra: Partial<ByteLMBoundsConfig> = {},
+): ByteLMBoundsConfig {
+  return { ...CASE_DIMS, substrate, scanMethod: "chunked", scanChunk: 4, ...extra };
+}
+
 function cfg(
   substrate: ByteLMBoundsConfig["substrate"],
   scanMethod: ByteLMBoundsConfig["scanMethod"],

@@ -92,7 +92,7 @@ import { gruBounds } from "../../nn/gru/_bounds.ts";
 import { hashMemoryBounds } from "../hash_memory/_bounds.ts";
 import { hashMemoryBackward } from "../../oracle/decepticons/hash_memory.ts";
 import { byteLMBounds, type ByteLMBoundsConfig } from "./_bounds.ts";
-import { CASE_DIMS, caseBatch } from "./_cases.ts";
+import { caseBatch, type LMCase, pathCase } from "./_cases.ts";
 import { lmConfigOf, seedModel } from "./_gpu_cases.ts";
 import { BYTE_LM_FULL_GPU_GRADIENTS } from "./gradients_full_claims.ts";
 
@@ -101,24 +101,10 @@ await initGpu();
 const V = ORACLE_BYTE_VOCAB;
 const TR = { ...track, ...trackBuiltins };
 
-/** One configuration: the oracle's (and bounds') configuration and the seed of its values. */
-interface FullCase {
-  readonly name: string;
-  readonly config: ByteLMBoundsConfig;
-  readonly seed: number;
-}
-
-function fcfg(
-  substrate: ByteLMBoundsConfig["substrate"],
-  extra: Partial<ByteLMBoundsConfig>,
-): ByteLMBoundsConfig {
-  return { ...CASE_DIMS, substrate, scanMethod: "chunked", scanChunk: 4, ...extra };
-}
-
-const FULL_CASES: readonly FullCase[] = [
+const FULL_CASES: readonly LMCase[] = [
   {
     name: "routed bands (2 x 2 experts), gated mix, learned_recurrence, two blocks",
-    config: fcfg("learned_recurrence", {
+    config: pathCase("learned_recurrence", {
       readoutKind: "routed_sqrelu_experts",
       readoutBands: 2,
       readoutExperts: 2,
@@ -130,7 +116,7 @@ const FULL_CASES: readonly FullCase[] = [
   },
   {
     name: "tied_embed_readout normalised (3 experts), frozen",
-    config: fcfg("frozen", {
+    config: pathCase("frozen", {
       readoutKind: "tied_embed_readout",
       readoutExperts: 3,
       tiedReadoutNormalize: true,
@@ -139,12 +125,12 @@ const FULL_CASES: readonly FullCase[] = [
   },
   {
     name: "recurrent (GRU) readout, learned_recurrence",
-    config: fcfg("learned_recurrence", { readoutKind: "recurrent" }),
+    config: pathCase("learned_recurrence", { readoutKind: "recurrent" }),
     seed: 73,
   },
   {
     name: "tied_recursive (depth 2), gated mix, gated_retention, two blocks",
-    config: fcfg("gated_retention", {
+    config: pathCase("gated_retention", {
       readoutKind: "tied_recursive",
       readoutDepth: 2,
       mixMode: "gated",
@@ -155,7 +141,7 @@ const FULL_CASES: readonly FullCase[] = [
   },
   {
     name: "tied_embed_readout bands (2 x 2 experts), gated_delta",
-    config: fcfg("gated_delta", {
+    config: pathCase("gated_delta", {
       readoutKind: "tied_embed_readout",
       readoutBands: 2,
       readoutExperts: 2,
@@ -164,7 +150,7 @@ const FULL_CASES: readonly FullCase[] = [
   },
   {
     name: "mlp, hash memory (3 slots x 4), frozen",
-    config: fcfg("frozen", {
+    config: pathCase("frozen", {
       hashMemory: true,
       hashMemorySlots: 3,
       hashMemoryDim: 4,
@@ -209,7 +195,7 @@ function clearGrads(lm: CausalBankLM): void {
 }
 
 /** The model's full backward, then each stage on leaves holding what the model handed it. */
-async function runGpu(cs: FullCase): Promise<GpuRun> {
+async function runGpu(cs: LMCase): Promise<GpuRun> {
   const c = cs.config;
   const batch = caseBatch(cs.seed);
   const { B, T } = batch;
@@ -547,7 +533,7 @@ interface CaseResult {
 
 const caseRuns = new Map<string, Promise<CaseResult>>();
 
-function runCase(cs: FullCase): Promise<CaseResult> {
+function runCase(cs: LMCase): Promise<CaseResult> {
   let p = caseRuns.get(cs.name);
   if (p === undefined) {
     p = (async () => composeCase(cs, await runGpu(cs)))();
@@ -557,7 +543,7 @@ function runCase(cs: FullCase): Promise<CaseResult> {
 }
 
 /** The oracle's full backward on the GPU's forward values, and every composed bound. */
-function composeCase(cs: FullCase, g: GpuRun): CaseResult {
+function composeCase(cs: LMCase, g: GpuRun): CaseResult {
   const c = cs.config;
   const { values, batch } = g;
   const { B, T } = batch;

@@ -60,8 +60,8 @@ import {
 } from "../../oracle/decepticons/byte_lm.ts";
 import { oracleReadout } from "../../oracle/decepticons/readouts.ts";
 import { readoutBounds } from "../readouts/_bounds.ts";
-import { byteLMBounds, type ByteLMBoundsConfig } from "./_bounds.ts";
-import { CASE_DIMS, caseBatch } from "./_cases.ts";
+import { byteLMBounds } from "./_bounds.ts";
+import { caseBatch, type LMCase, pathCase } from "./_cases.ts";
 import { lmConfigOf, seedModel } from "./_gpu_cases.ts";
 import {
   MEMORY_LM_ACTIVE_AT_INIT,
@@ -277,32 +277,12 @@ claimTest(OCM_GPU_CAUSAL, async () => {
 
 type Kind = "ngram" | "exact_context" | "statistical_backoff";
 
-interface MemCase {
-  readonly name: string;
-  readonly config: ByteLMBoundsConfig;
-  readonly seed: number;
-}
-
-function mcfg(
-  substrate: ByteLMBoundsConfig["substrate"],
-  memoryKind: Kind,
-  extra: Partial<ByteLMBoundsConfig> = {},
-): ByteLMBoundsConfig {
-  return {
-    ...CASE_DIMS,
-    substrate,
-    scanMethod: "chunked",
-    scanChunk: 4,
-    memoryKind,
-    ...extra,
-  };
-}
-
-const MEM_CASES: readonly MemCase[] = [
-  { name: "ngram, mlp, frozen", config: mcfg("frozen", "ngram"), seed: 71 },
+const MEM_CASES: readonly LMCase[] = [
+  { name: "ngram, mlp, frozen", config: pathCase("frozen", { memoryKind: "ngram" }), seed: 71 },
   {
     name: "exact_context, routed (2), gated_retention",
-    config: mcfg("gated_retention", "exact_context", {
+    config: pathCase("gated_retention", {
+      memoryKind: "exact_context",
       readoutKind: "routed_sqrelu_experts",
       readoutExperts: 2,
     }),
@@ -310,7 +290,7 @@ const MEM_CASES: readonly MemCase[] = [
   },
   {
     name: "statistical_backoff, mlp, learned_recurrence",
-    config: mcfg("learned_recurrence", "statistical_backoff"),
+    config: pathCase("learned_recurrence", { memoryKind: "statistical_backoff" }),
     seed: 73,
   },
 ];
@@ -342,7 +322,7 @@ interface MemRun {
 
 const runs = new Map<string, Promise<MemRun>>();
 
-function memRun(cs: MemCase): Promise<MemRun> {
+function memRun(cs: LMCase): Promise<MemRun> {
   let p = runs.get(cs.name);
   if (p !== undefined) return p;
   p = (async () => {
@@ -483,7 +463,7 @@ interface Stages {
   bound: Record<string, ArrayLike<number>>;
 }
 
-async function stages(cs: MemCase): Promise<Stages> {
+async function stages(cs: LMCase): Promise<Stages> {
   const c = cs.config;
   const g = await memRun(cs);
   const { B, T } = g.batch;
@@ -540,14 +520,14 @@ async function stages(cs: MemCase): Promise<Stages> {
 }
 
 const stageRuns = new Map<string, Promise<Stages>>();
-function staged(cs: MemCase): Promise<Stages> {
+function staged(cs: LMCase): Promise<Stages> {
   let p = stageRuns.get(cs.name);
   if (p === undefined) stageRuns.set(cs.name, p = stages(cs));
   return p;
 }
 
 claimTest(MEMORY_LM_GPU_PARITY, async (t) => {
-  const m = await differential<MemCase>(t, {
+  const m = await differential<LMCase>(t, {
     cases: MEM_CASES.map((cs) => ({ name: cs.name, input: cs })),
     gpu: async (cs) => (await staged(cs)).gpu,
     oracle: async (cs) => (await staged(cs)).oracle,
@@ -559,7 +539,7 @@ claimTest(MEMORY_LM_GPU_PARITY, async (t) => {
 
 // ------------------------------------------------------------------ gradients
 
-async function gradStages(cs: MemCase): Promise<Stages> {
+async function gradStages(cs: LMCase): Promise<Stages> {
   const g = await memRun(cs);
   const { B, T } = g.batch;
   const N = B * T;
@@ -641,7 +621,7 @@ async function gradStages(cs: MemCase): Promise<Stages> {
 }
 
 claimTest(MEMORY_LM_GPU_GRADIENTS, async (t) => {
-  const m = await differential<MemCase>(t, {
+  const m = await differential<LMCase>(t, {
     cases: MEM_CASES.map((cs) => ({ name: cs.name, input: cs })),
     gpu: async (cs) => (await gradStages(cs)).gpu,
     oracle: async (cs) => (await gradStages(cs)).oracle,

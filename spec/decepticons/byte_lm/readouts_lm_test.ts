@@ -48,8 +48,8 @@ import {
 import { gatedMix as gatedMixOracle, oracleReadout } from "../../oracle/decepticons/readouts.ts";
 import { gatedMixBounds, readoutBounds } from "../readouts/_bounds.ts";
 import { hashMemoryBounds } from "../hash_memory/_bounds.ts";
-import { byteLMBounds, type ByteLMBoundsConfig } from "./_bounds.ts";
-import { CASE_DIMS, caseBatch } from "./_cases.ts";
+import { byteLMBounds } from "./_bounds.ts";
+import { caseBatch, type LMCase, pathCase } from "./_cases.ts";
 import { lmConfigOf, seedModel } from "./_gpu_cases.ts";
 import {
   BYTE_LM_BALANCE_OBJECTIVE,
@@ -66,39 +66,25 @@ const TR = { ...track, ...trackBuiltins };
 
 // ------------------------------------------------------------------ parity, stage by stage
 
-/** A readout-path case: the oracle's (and bounds') configuration and the seed of its values. */
-interface ReadoutCase {
-  readonly name: string;
-  readonly config: ByteLMBoundsConfig;
-  readonly seed: number;
-}
-
-function rcfg(
-  substrate: ByteLMBoundsConfig["substrate"],
-  extra: Partial<ByteLMBoundsConfig>,
-): ByteLMBoundsConfig {
-  return { ...CASE_DIMS, substrate, scanMethod: "chunked", scanChunk: 4, ...extra };
-}
-
-const READOUT_CASES: readonly ReadoutCase[] = [
+const READOUT_CASES: readonly LMCase[] = [
   {
     name: "tied_recursive (depth 2), frozen",
-    config: rcfg("frozen", { readoutKind: "tied_recursive", readoutDepth: 2 }),
+    config: pathCase("frozen", { readoutKind: "tied_recursive", readoutDepth: 2 }),
     seed: 41,
   },
   {
     name: "routed_sqrelu_experts (4), frozen",
-    config: rcfg("frozen", { readoutKind: "routed_sqrelu_experts", readoutExperts: 4 }),
+    config: pathCase("frozen", { readoutKind: "routed_sqrelu_experts", readoutExperts: 4 }),
     seed: 42,
   },
   {
     name: "tied_embed_readout, gated_retention",
-    config: rcfg("gated_retention", { readoutKind: "tied_embed_readout", readoutExperts: 2 }),
+    config: pathCase("gated_retention", { readoutKind: "tied_embed_readout", readoutExperts: 2 }),
     seed: 43,
   },
   {
     name: "tied_embed_readout normalised, frozen",
-    config: rcfg("frozen", {
+    config: pathCase("frozen", {
       readoutKind: "tied_embed_readout",
       readoutExperts: 3,
       tiedReadoutNormalize: true,
@@ -107,12 +93,12 @@ const READOUT_CASES: readonly ReadoutCase[] = [
   },
   {
     name: "recurrent (GRU), learned_recurrence",
-    config: rcfg("learned_recurrence", { readoutKind: "recurrent" }),
+    config: pathCase("learned_recurrence", { readoutKind: "recurrent" }),
     seed: 45,
   },
   {
     name: "routed bands [4, 0] (a static band), frozen",
-    config: rcfg("frozen", {
+    config: pathCase("frozen", {
       readoutKind: "routed_sqrelu_experts",
       readoutBands: 2,
       bandExperts: [4, 0],
@@ -121,17 +107,17 @@ const READOUT_CASES: readonly ReadoutCase[] = [
   },
   {
     name: "mlp bands 3 over 8 modes (remainder in the last), gated_delta",
-    config: rcfg("gated_delta", { readoutBands: 3, readoutHidden: 9 }),
+    config: pathCase("gated_delta", { readoutBands: 3, readoutHidden: 9 }),
     seed: 47,
   },
   {
     name: "mlp, gated mix, frozen",
-    config: rcfg("frozen", { mixMode: "gated" }),
+    config: pathCase("frozen", { mixMode: "gated" }),
     seed: 48,
   },
   {
     name: "routed bands (2 x 2 experts), gated mix, gated_retention, two blocks",
-    config: rcfg("gated_retention", {
+    config: pathCase("gated_retention", {
       readoutKind: "routed_sqrelu_experts",
       readoutBands: 2,
       readoutExperts: 2,
@@ -143,7 +129,7 @@ const READOUT_CASES: readonly ReadoutCase[] = [
   },
   {
     name: "routed (2), hash memory (3 slots x 4), frozen",
-    config: rcfg("frozen", {
+    config: pathCase("frozen", {
       readoutKind: "routed_sqrelu_experts",
       readoutExperts: 2,
       hashMemory: true,
@@ -154,7 +140,7 @@ const READOUT_CASES: readonly ReadoutCase[] = [
   },
   {
     name: "mlp, hash memory (8 slots x 2), gated_delta",
-    config: rcfg("gated_delta", { hashMemory: true, hashMemorySlots: 8, hashMemoryDim: 2 }),
+    config: pathCase("gated_delta", { hashMemory: true, hashMemorySlots: 8, hashMemoryDim: 2 }),
     seed: 51,
   },
 ];
@@ -171,7 +157,7 @@ interface ReadoutRun {
   logits: Float32Array;
 }
 
-async function runReadoutCase(cs: ReadoutCase): Promise<ReadoutRun> {
+async function runReadoutCase(cs: LMCase): Promise<ReadoutRun> {
   const c = cs.config;
   const batch = caseBatch(cs.seed);
   const { B, T } = batch;
@@ -250,7 +236,7 @@ interface ReadoutStages {
 const stageRuns = new Map<string, Promise<ReadoutStages>>();
 
 /** The case's GPU stages, the oracle on each stage's GPU inputs, and each stage's bound. */
-function readoutStages(cs: ReadoutCase): Promise<ReadoutStages> {
+function readoutStages(cs: LMCase): Promise<ReadoutStages> {
   let p = stageRuns.get(cs.name);
   if (p !== undefined) return p;
   p = (async () => {
@@ -363,7 +349,7 @@ function readoutStages(cs: ReadoutCase): Promise<ReadoutStages> {
 }
 
 claimTest(BYTE_LM_READOUTS_GPU_PARITY, async (t) => {
-  const m = await differential<ReadoutCase>(t, {
+  const m = await differential<LMCase>(t, {
     cases: READOUT_CASES.map((cs) => ({ name: cs.name, input: cs })),
     gpu: async (cs) => (await readoutStages(cs)).gpu,
     oracle: async (cs) => (await readoutStages(cs)).oracle,
@@ -635,16 +621,16 @@ claimTest(BYTE_LM_BALANCE_OBJECTIVE, async () => {
  * embedding gradient joins the table's) and the hash memory (whose backward joins x's) are
  * outside the injected backward of the oracle and the bounds.
  */
-const GRAD_CASES: readonly ReadoutCase[] = [
+const GRAD_CASES: readonly LMCase[] = [
   {
     name: "routed bands (4, 4), frozen",
-    config: rcfg("frozen", { readoutKind: "routed_sqrelu_experts", readoutBands: 2 }),
+    config: pathCase("frozen", { readoutKind: "routed_sqrelu_experts", readoutBands: 2 }),
     seed: 61,
   },
   {
     name: "routed bands (2, 0), gated mix, learned_recurrence, two blocks, sequential",
     config: {
-      ...rcfg("learned_recurrence", {
+      ...pathCase("learned_recurrence", {
         readoutKind: "routed_sqrelu_experts",
         readoutBands: 2,
         bandExperts: [2, 0],
@@ -658,7 +644,7 @@ const GRAD_CASES: readonly ReadoutCase[] = [
   },
   {
     name: "routed bands (2, 2), gated_retention, two blocks",
-    config: rcfg("gated_retention", {
+    config: pathCase("gated_retention", {
       readoutKind: "routed_sqrelu_experts",
       readoutBands: 2,
       readoutExperts: 2,
@@ -689,7 +675,7 @@ const gradRuns = new Map<string, Promise<GradRun>>();
  * on leaves holding the model's own features and window, with the model's mix and loss), then
  * the model's full backward; the oracle's and the bounds' backward from those adjoints.
  */
-function gradRun(cs: ReadoutCase): Promise<GradRun> {
+function gradRun(cs: LMCase): Promise<GradRun> {
   let p = gradRuns.get(cs.name);
   if (p !== undefined) return p;
   p = (async () => {
@@ -794,7 +780,7 @@ function gradRun(cs: ReadoutCase): Promise<GradRun> {
 }
 
 claimTest(BYTE_LM_READOUTS_GPU_GRADIENTS, async (t) => {
-  const m = await differential<ReadoutCase>(t, {
+  const m = await differential<LMCase>(t, {
     cases: GRAD_CASES.map((cs) => ({ name: cs.name, input: cs })),
     gpu: async (cs) => (await gradRun(cs)).gpu,
     oracle: async (cs) => (await gradRun(cs)).oracle,
