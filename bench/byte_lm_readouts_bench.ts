@@ -5,24 +5,18 @@
  * substrate transform and all five together, two hemispheres of a gated substrate and two
  * blocks, beside today's plain configuration (frozen bank, MLP readout), at small widths (E = 16, M = 32,
  * readout and local hidden 32, window 4) with batch 8 × 64 bytes on the shipped corpus. One
- * iteration is `STEPS` steps and one loss readback (the byte-LM bench's protocol,
- * bench/decepticons_byte_lm_bench.ts); a table printed at exit gives the median bytes per
+ * iteration is 2 steps and one loss readback (bench/_byte_lm_training.ts, the protocol of
+ * bench/decepticons_byte_lm_bench.ts too); a table printed at exit gives the median bytes per
  * second and the slowdown against the plain model.
  *
  * Run: `npx -y deno@2.9.6 bench --allow-read=. --allow-env bench/byte_lm_readouts_bench.ts`
  *
  * @module
  */
-import process from "node:process";
-import { initGpu } from "../impl/mod.ts";
-import { CausalBankLM, type CausalBankLMConfig } from "../impl/decepticons/byte_lm/byte_lm.ts";
 
-await initGpu();
+import type { CausalBankLMConfig } from "../impl/decepticons/byte_lm/byte_lm.ts";
+import { benchTraining } from "./_byte_lm_training.ts";
 
-const corpus = Deno.readFileSync(new URL("../fixtures/corpus/byte_lm.txt", import.meta.url));
-const train = corpus.subarray(0, Math.floor(corpus.length * 0.9));
-const STEPS = 2;
-const BATCH = 8;
 const SEQ = 64;
 const WIDTHS: Partial<CausalBankLMConfig> = {
   embeddingDim: 16,
@@ -102,52 +96,13 @@ const cases: { name: string; config: Partial<CausalBankLMConfig> }[] = [
   },
 ];
 
-const rates = new Map<string, number[]>();
-const models: CausalBankLM[] = [];
-
-for (const c of cases) {
-  const name = `byte LM train ${c.name} B=${BATCH} T=${SEQ}`;
-  const lm = new CausalBankLM({ ...WIDTHS, ...c.config });
-  models.push(lm);
-  // Warm-up (pipeline compilation, Adam state) outside the timed iterations.
-  await lm.train(train, { steps: 1, batch: BATCH, seqLen: SEQ, lr: 1e-3, logEvery: 1 });
-  let seed = 1;
-  Deno.bench({
-    name,
-    group: "byte LM readouts training",
-    n: 3,
-    warmup: 0,
-    async fn() {
-      const r = await lm.train(train, {
-        steps: STEPS,
-        batch: BATCH,
-        seqLen: SEQ,
-        lr: 1e-3,
-        logEvery: STEPS,
-        seed: seed++,
-      });
-      const list = rates.get(name) ?? [];
-      list.push(r.bytesPerSecond);
-      rates.set(name, list);
-    },
-  });
-}
-
-process.on("exit", () => {
-  for (const lm of models) lm.dispose();
-  console.log(
-    `\nbyte LM readouts training throughput (E=${WIDTHS.embeddingDim}, M=${WIDTHS.linearModes}, ` +
-      `hidden ${WIDTHS.readoutHidden}+${WIDTHS.localHidden}, window ${WIDTHS.localWindow}, ` +
-      `${STEPS} steps per iteration, one readback):`,
-  );
-  let plain = NaN;
-  for (const [name, list] of rates) {
-    const sorted = [...list].sort((a, b) => a - b);
-    const median = sorted[Math.floor(sorted.length / 2)]!;
-    if (Number.isNaN(plain)) plain = median;
-    console.log(
-      `  ${name.padEnd(72)} ${median.toFixed(0).padStart(8)} bytes/s  ` +
-        `${(plain / median).toFixed(2)}x the plain model's time`,
-    );
-  }
+await benchTraining(cases, {
+  group: "byte LM readouts training",
+  widths: WIDTHS,
+  steps: 2,
+  batch: 8,
+  seqLen: SEQ,
+  heading: `byte LM readouts training throughput (E=${WIDTHS.embeddingDim}, ` +
+    `M=${WIDTHS.linearModes}, hidden ${WIDTHS.readoutHidden}+${WIDTHS.localHidden}, window ` +
+    `${WIDTHS.localWindow}; the first row is the plain model)`,
 });
