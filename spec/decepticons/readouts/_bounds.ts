@@ -51,6 +51,7 @@ import {
 } from "../../../invariants/tolerance.ts";
 import { matmulForward } from "../../oracle/matmul.ts";
 import {
+  bandInput,
   bandSpec,
   type OracleParams,
   type OracleReadoutSpec,
@@ -375,21 +376,10 @@ export function readoutBounds(
       };
     }
     case "bands": {
-      const { bands: nb, modes: M } = spec;
-      const Ex = F - M;
-      const w = Math.floor(M / nb);
       let logits: TA | null = null;
       let balance: Tracked | null = null;
-      for (let i = 0; i < nb; i++) {
-        const k = spec.bandExperts?.[i] ?? spec.experts ?? 4;
-        const start = i * w;
-        const width = k === 0 ? 0 : i === nb - 1 ? M - start : w;
-        const fi = width + Ex;
-        const ui = new Float64Array(n * fi);
-        for (let r = 0; r < n; r++) {
-          for (let c = 0; c < width; c++) ui[r * fi + c] = u.v[r * F + start + c]!;
-          for (let c = 0; c < Ex; c++) ui[r * fi + width + c] = u.v[r * F + M + c]!;
-        }
+      for (let i = 0; i < spec.bands; i++) {
+        const { ui, fi } = bandInput(spec, i, u.v, n, F);
         const r = readoutBounds(
           bandSpec(spec, i),
           p,
@@ -772,20 +762,11 @@ export function readoutGradBounds(
     case "bands": {
       const { bands: nb, modes: M } = spec;
       const Ex = F - M;
-      const w = Math.floor(M / nb);
       // Every band's contribution to ∂u (zero outside the columns it reads), added by autograd.
       const parts: TA[] = [];
       const dEmbs: TA[] = [];
       for (let i = 0; i < nb; i++) {
-        const k = spec.bandExperts?.[i] ?? spec.experts ?? 4;
-        const start = i * w;
-        const width = k === 0 ? 0 : i === nb - 1 ? M - start : w;
-        const fi = width + Ex;
-        const ui = new Float64Array(n * fi);
-        for (let r = 0; r < n; r++) {
-          for (let c = 0; c < width; c++) ui[r * fi + c] = u.v[r * F + start + c]!;
-          for (let c = 0; c < Ex; c++) ui[r * fi + width + c] = u.v[r * F + M + c]!;
-        }
+        const { ui, fi, start, width } = bandInput(spec, i, u.v, n, F);
         const g = readoutGradBounds(
           bandSpec(spec, i),
           p,

@@ -270,6 +270,33 @@ export function gruStates(
   return hs;
 }
 
+/**
+ * Band i's input of a banded spec over u [n, F] = [S (M modes), x]: its modes (the last band
+ * takes the remainder; a static band, 0 experts, none) and all of x, as [n, fi], with where its
+ * modes start in u and how many it reads.
+ */
+export function bandInput(
+  spec: Extract<OracleReadoutSpec, { kind: "bands" }>,
+  i: number,
+  u: ArrayLike<number>,
+  n: number,
+  F: number,
+): { ui: Float64Array; fi: number; start: number; width: number } {
+  const { bands: nb, modes: M } = spec;
+  const E = F - M;
+  const w = Math.floor(M / nb);
+  const k = spec.bandExperts?.[i] ?? spec.experts ?? 4;
+  const start = i * w;
+  const width = k === 0 ? 0 : i === nb - 1 ? M - start : w;
+  const fi = width + E;
+  const ui = new Float64Array(n * fi);
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c < width; c++) ui[r * fi + c] = u[r * F + start + c]!;
+    for (let c = 0; c < E; c++) ui[r * fi + width + c] = u[r * F + M + c]!;
+  }
+  return { ui, fi, start, width };
+}
+
 /** The readout of band i of a banded spec (band experts 0: a linear readout, no hidden layer). */
 export function bandSpec(
   spec: Extract<OracleReadoutSpec, { kind: "bands" }>,
@@ -397,22 +424,11 @@ export function oracleReadout(
       return { logits, balance: null };
     }
     case "bands": {
-      const { bands: nb, modes: M } = spec;
-      const E = F - M;
-      const w = Math.floor(M / nb);
       const logits = new Float64Array(n * V);
       let balance: number | null = null;
-      for (let i = 0; i < nb; i++) {
-        const k = spec.bandExperts?.[i] ?? spec.experts ?? 4;
+      for (let i = 0; i < spec.bands; i++) {
         const bp = `${prefix}.band${i}`;
-        const start = i * w;
-        const width = k === 0 ? 0 : i === nb - 1 ? M - start : w;
-        const fi = width + E;
-        const ui = new Float64Array(n * fi);
-        for (let r = 0; r < n; r++) {
-          for (let c = 0; c < width; c++) ui[r * fi + c] = u[r * F + start + c]!;
-          for (let c = 0; c < E; c++) ui[r * fi + width + c] = u[r * F + M + c]!;
-        }
+        const { ui, fi } = bandInput(spec, i, u, n, F);
         const r = oracleReadout(bandSpec(spec, i), p, bp, ui, { B, T, F: fi, V }, embedding);
         for (let j = 0; j < logits.length; j++) logits[j]! += r.logits[j]!;
         if (r.balance !== null) balance = (balance ?? 0) + r.balance;
@@ -740,19 +756,10 @@ export function oracleReadoutBackward(
     case "bands": {
       const { bands: nb, modes: M } = spec;
       const E = F - M;
-      const w = Math.floor(M / nb);
       const du = new Float64Array(n * F);
       let dEmbedding: Float64Array | null = null;
       for (let i = 0; i < nb; i++) {
-        const k = spec.bandExperts?.[i] ?? spec.experts ?? 4;
-        const start = i * w;
-        const width = k === 0 ? 0 : i === nb - 1 ? M - start : w;
-        const fi = width + E;
-        const ui = new Float64Array(n * fi);
-        for (let r = 0; r < n; r++) {
-          for (let c = 0; c < width; c++) ui[r * fi + c] = u[r * F + start + c]!;
-          for (let c = 0; c < E; c++) ui[r * fi + width + c] = u[r * F + M + c]!;
-        }
+        const { ui, fi, start, width } = bandInput(spec, i, u, n, F);
         const sub = bandSpec(spec, i);
         const g = oracleReadoutBackward(
           sub,
