@@ -118,6 +118,15 @@ export const DECEPTICONS_READOUTS_MUTATIONS: readonly Mutation[] = [
     filter: claims("readouts", "divergence_band_remainder"),
     why: "the last band reads ⌊M/n⌋ modes like the others: the M mod n remainder is dropped",
   }),
+  planted("readouts", "oracle_remainder_modes_dropped", "oracle", {
+    file: "spec/oracle/decepticons/readouts.ts",
+    find: "const width = k === 0 ? 0 : i === nb - 1 ? M - start : w;",
+    replace: "const width = k === 0 ? 0 : w;",
+    tests: FIXTURE_TESTS,
+    filter: claims("readouts", "fixture_parity"),
+    why: "the oracle's last band reads ⌊M/n⌋ modes: the definition drops the remainder that " +
+      "torch's band reads",
+  }),
   planted("readouts", "unused_full_readout", "forward", {
     file: `${IMPL}/bands.ts`,
     find: "    this.parameters = params;",

@@ -24,8 +24,8 @@ export const READOUT_FIXTURE = claim({
   statement: "the f64 readout oracle on the shipped weights reproduces PyTorch's logits (and " +
     "balance loss) for every readout kind: MLP (two GELU layers), tied-recursive (depth 3, " +
     "non-zero offsets), routed experts (4), tied-embedding with and without row normalisation, " +
-    "GRU, bands n = 2 (MLP), n = 3 over M = 10 modes (routed, band experts 4, 2, 0: the " +
-    "remainder case) and n = 2 tied-embedding bands; and the gated mix's gate and logits " +
+    "GRU, bands n = 2 (MLP), n = 3 over M = 10 modes (routed, band experts 4, 2, 0, and " +
+    "4, 0, 2, whose last band reads the remainder modes 6..9) and n = 2 tied-embedding bands; and the gated mix's gate and logits " +
     "(E = 8, M = 16, V = 256, B = 2, T = 40)",
   source: `${READOUTS}; ${BANK}; ${FIXTURE}`,
   bound: "|oracle - torch| <= 1e-12·max(|torch|, 1) per value (FIXTURE_F64_REL)",

@@ -65,6 +65,7 @@ const FIXTURE_KINDS = [
   "bands2_mlp",
   "bands3_routed_remainder",
   "bands2_tied_embed",
+  "bands3_routed_tail_remainder",
 ];
 
 const fixtureCases: GradCase[] = FIXTURE_KINDS.map((name) => {
@@ -318,6 +319,7 @@ const GPU_KINDS = [
   "tied_embed_readout",
   "tied_embed_normalized",
   "bands2_tied_embed",
+  "bands3_routed_tail_remainder",
 ];
 
 claimTest(READOUT_GPU_GRADIENTS, async () => {
