@@ -5,14 +5,16 @@
  * add with its two bind groups made once (ping-pong buffers, one pass), in µs
  * per op. Each iteration records R chains and syncs once, R raised until an
  * iteration takes ≥ 250 ms, so the ≥ 11 ms host sync is under 5% of the
- * figure; a "1 chain + sync" row gives the latency a caller of one chain sees. Two chain styles for memspec: intermediates freed
- * as the chain goes (`dispose`) and kept until a `tidy` scope ends.
+ * figure; a "1 chain + sync" row gives the latency a caller of one chain sees. Two chain styles
+ * for memspec: intermediates freed as the chain goes (`dispose`: elementwise fusion records runs
+ * of 256 adds as one dispatch) and kept until a `tidy` scope ends (runs of 14, the outputs a run
+ * may bind); and the `tidy` chain op by op with fusion off, one dispatch per add.
  *
  * Run: `npx -y deno@2.9.6 bench --allow-read=. --allow-env bench/dispatch_bench.ts`
  *
  * @module
  */
-import { add, gpu, initGpu, type Tensor, tensor, tidy } from "../impl/mod.ts";
+import { add, gpu, initGpu, setElementwiseFusion, type Tensor, tensor, tidy } from "../impl/mod.ts";
 import { flush, openEncoder } from "../impl/gpu/batch.ts";
 import { throughputBench } from "./_throughput.ts";
 
@@ -85,11 +87,22 @@ function rawChain(): () => void {
   };
 }
 
+/** The `tidy` chain with fusion off: every add its own dispatch. */
+function chainOpByOp(): Tensor {
+  const was = setElementwiseFusion(false);
+  try {
+    return chainTidy();
+  } finally {
+    setElementwiseFusion(was);
+  }
+}
+
 const raw = rawChain();
 const rows: [string, () => Tensor | void, boolean][] = [
   ["raw WGSL add ×1000 (bind groups made once)", raw, false],
   ["memspec add ×1000, disposing as it goes", chainDispose, false],
   ["memspec add ×1000 in tidy", chainTidy, false],
+  ["memspec add ×1000 in tidy, fusion off", chainOpByOp, false],
   ["raw WGSL add ×1000, 1 chain + sync", raw, true],
   ["memspec add ×1000, 1 chain + sync", chainTidy, true],
 ];

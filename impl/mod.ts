@@ -79,6 +79,7 @@ export {
   tanh,
 } from "./ops/unary.ts";
 export { add, div, maximum, minimum, mul, sub } from "./ops/binary.ts";
+export { FUSE_MAX_ELEMENTS, setElementwiseFusion } from "./ops/fused_elementwise.ts";
 export { sumToShape } from "./ops/sum_to_shape.ts";
 export { max, mean, sum } from "./ops/reduce.ts";
 export { logSoftmax, softmax } from "./ops/softmax.ts";

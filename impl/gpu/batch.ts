@@ -95,14 +95,63 @@ export function commitUniforms(bytes: number): void {
 
 const pipelines = new Map<string, GPUComputePipeline>();
 
+/**
+ * Work an op layer holds back to record later as one dispatch (the open run of fused
+ * elementwise ops, impl/ops/fused_elementwise.ts). It is recorded before anything else
+ * touches the batch (a dispatch, a clear or copy, a submit, a destroy), so recorded
+ * order stays execution order.
+ */
+let heldWork: (() => void) | null = null;
+let releaseListener: ((buffer: GPUBuffer) => void) | null = null;
+let fusedOps = 0;
+
+/** Holds `record` back until the batch is next touched (replacing any held work, which the holder records first). */
+export function holdWork(record: () => void): void {
+  heldWork = record;
+}
+
+/** Records the held work now, if any. */
+export function recordHeldWork(): void {
+  const work = heldWork;
+  if (work === null) return;
+  heldWork = null;
+  work();
+}
+
+/** Sets the function told of every buffer release (the fusion drops the stores of dead outputs). */
+export function onBufferRelease(listener: (buffer: GPUBuffer) => void): void {
+  releaseListener = listener;
+}
+
+/** Tells the release listener that `buffer` was released. */
+export function noteRelease(buffer: GPUBuffer): void {
+  releaseListener?.(buffer);
+}
+
+/** Counts one op recorded into held work rather than dispatched. */
+export function countFusedOp(): void {
+  fusedOps++;
+}
+
+/**
+ * The buffer pool's reuse clock: dispatches and fused ops recorded since process start.
+ * A fused op counts because the held run loads every input before it stores any output,
+ * so a buffer released after one op reads it may be the output of a later op of the run.
+ */
+export function reuseClock(): number {
+  return dispatches + fusedOps;
+}
+
 /** Destroys `buffer` now if no recorded work can use it, else after the next submit. */
 export function deferDestroy(buffer: { destroy(): void }): void {
+  recordHeldWork();
   if (encoder === null) buffer.destroy();
   else destroyAfterSubmit.push(buffer);
 }
 
 /** The open command encoder (opening one if needed), with the compute pass ended. */
 export function openEncoder(): GPUCommandEncoder {
+  recordHeldWork();
   if (pass !== null) {
     pass.end();
     pass = null;
@@ -124,6 +173,7 @@ function openPass(): GPUComputePassEncoder {
 
 /** Submits everything recorded so far. Cheap when nothing is recorded. */
 export function flush(): void {
+  recordHeldWork();
   if (encoder === null) {
     // Nothing recorded can read uniforms written since the last submit.
     if (ring !== null) ring.used = 0;
@@ -145,7 +195,7 @@ export function flush(): void {
   for (const b of destroyAfterSubmit.splice(0, destroyAfterSubmit.length)) b.destroy();
 }
 
-/** Dispatches recorded since process start (the buffer pool's reuse clock). */
+/** Dispatches recorded since process start. */
 export function dispatchCount(): number {
   return dispatches;
 }
@@ -158,9 +208,21 @@ export function recordClear(buffer: GPUBuffer, bytes: number): void {
   openEncoder().clearBuffer(buffer, 0, bytes);
 }
 
-/** Counters for benches and tests: submits and dispatches since process start. */
-export function batchStats(): { submits: number; dispatches: number } {
-  return { submits, dispatches };
+/**
+ * Counters for benches and tests since process start: submits, dispatches, and binary
+ * ops recorded into a fused run (`fusedOps`; the run's own dispatch counts in
+ * `dispatches` when it is recorded).
+ */
+export function batchStats(): { submits: number; dispatches: number; fusedOps: number } {
+  return { submits, dispatches, fusedOps };
+}
+
+/**
+ * GPU work recorded since process start: dispatches plus ops held in a fused run. A call
+ * that must record nothing (a refused call) leaves it unchanged.
+ */
+export function recordedWork(): number {
+  return dispatches + fusedOps;
 }
 
 /**
@@ -271,6 +333,7 @@ function uniformSlot(data: ArrayBuffer): GPUBufferBinding {
 
 /** Records one dispatch into the open batch. Zero workgroups record nothing. */
 export function launch(l: Launch): void {
+  recordHeldWork();
   const { device, limits } = gpu();
   if (l.loopIterations !== undefined) assertLoopBudget(l.name, l.loopIterations);
   const grid = typeof l.workgroups === "number"

@@ -11,7 +11,17 @@ import {
 import { createStorageBuffer, liveBufferCount, releaseBuffer } from "./buffers.ts";
 import { WGSL_LINEAR_WORKGROUP } from "./grid.ts";
 import { readBuffers, sync } from "./readback.ts";
-import { add, tensor, tidy } from "../mod.ts";
+import { add, setElementwiseFusion, tensor, tidy } from "../mod.ts";
+
+/** Runs `fn` with elementwise fusion off, so each add is its own dispatch. */
+async function opByOp(fn: () => Promise<void>): Promise<void> {
+  const was = setElementwiseFusion(false);
+  try {
+    await fn();
+  } finally {
+    setElementwiseFusion(was);
+  }
+}
 
 const gpuTest = (name: string, fn: () => Promise<void>) =>
   Deno.test({ name, sanitizeOps: false, sanitizeResources: false, fn });
@@ -74,41 +84,43 @@ gpuTest("tiled launch: 65,534 / 65,535 / 65,536 workgroups each run exactly once
   strictEqual(liveBufferCount(), before);
 });
 
-gpuTest("batching: a chain of 100 ops costs one submit, at the readback", async () => {
-  await initGpu();
-  await sync();
-  const x = tensor([1, 2, 3], [3]);
-  const s0 = batchStats();
-  const y = tidy(() => {
-    let acc = x;
-    for (let i = 0; i < 100; i++) acc = add(acc, x);
-    return acc;
-  });
-  const s1 = batchStats();
-  strictEqual(s1.submits, s0.submits, "recording ops must not submit");
-  strictEqual(s1.dispatches - s0.dispatches, 100);
-  deepStrictEqual(Array.from(await y.toArray()), [101, 202, 303]);
-  strictEqual(batchStats().submits - s0.submits, 1, "the chain and its readback: one submit");
-  x.dispose();
-  y.dispose();
-});
-
-gpuTest(
-  "batching: the batch submits itself past MAX_DISPATCHES_PER_SUBMIT dispatches",
-  async () => {
+gpuTest("batching: a chain of 100 ops costs one submit, at the readback", () =>
+  opByOp(async () => {
     await initGpu();
     await sync();
-    const x = tensor([1], [1]);
+    const x = tensor([1, 2, 3], [3]);
     const s0 = batchStats();
     const y = tidy(() => {
       let acc = x;
-      for (let i = 0; i < MAX_DISPATCHES_PER_SUBMIT + 1; i++) acc = add(acc, x);
+      for (let i = 0; i < 100; i++) acc = add(acc, x);
       return acc;
     });
-    strictEqual(batchStats().submits - s0.submits, 1, "one automatic submit at the limit");
-    deepStrictEqual(Array.from(await y.toArray()), [MAX_DISPATCHES_PER_SUBMIT + 2]);
+    const s1 = batchStats();
+    strictEqual(s1.submits, s0.submits, "recording ops must not submit");
+    strictEqual(s1.dispatches - s0.dispatches, 100);
+    deepStrictEqual(Array.from(await y.toArray()), [101, 202, 303]);
+    strictEqual(batchStats().submits - s0.submits, 1, "the chain and its readback: one submit");
     x.dispose();
     y.dispose();
-    flush();
-  },
+  }));
+
+gpuTest(
+  "batching: the batch submits itself past MAX_DISPATCHES_PER_SUBMIT dispatches",
+  () =>
+    opByOp(async () => {
+      await initGpu();
+      await sync();
+      const x = tensor([1], [1]);
+      const s0 = batchStats();
+      const y = tidy(() => {
+        let acc = x;
+        for (let i = 0; i < MAX_DISPATCHES_PER_SUBMIT + 1; i++) acc = add(acc, x);
+        return acc;
+      });
+      strictEqual(batchStats().submits - s0.submits, 1, "one automatic submit at the limit");
+      deepStrictEqual(Array.from(await y.toArray()), [MAX_DISPATCHES_PER_SUBMIT + 2]);
+      x.dispose();
+      y.dispose();
+      flush();
+    }),
 );

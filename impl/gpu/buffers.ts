@@ -42,7 +42,7 @@
 import { gpu } from "./device.ts";
 import { GpuOutOfMemoryError } from "./errors.ts";
 import { deferCheck } from "./pending_errors.ts";
-import { deferDestroy, dispatchCount, recordClear } from "./batch.ts";
+import { deferDestroy, noteRelease, recordClear, reuseClock } from "./batch.ts";
 
 /** Bytes actually allocated for a logical size: at least 4 (WebGPU cannot bind 0 bytes), multiple of 4. */
 export function physicalSize(byteLength: number): number {
@@ -88,7 +88,7 @@ interface BufferMeta {
   bytes: number;
   /** Whether it is handed out (not in the pool). */
   live: boolean;
-  /** `dispatchCount()` when it was released; reusable once more were recorded. */
+  /** `reuseClock()` when it was released; reusable once more work was recorded. */
   releasedAt: number;
 }
 
@@ -152,7 +152,7 @@ function takeFree(free: Map<number, FreeList>, cls: number): GPUBuffer | null {
   const list = free.get(cls);
   if (list === undefined || list.head === list.items.length) return null;
   const b = list.items[list.head]!;
-  if (meta.get(b)!.releasedAt >= dispatchCount()) return null;
+  if (meta.get(b)!.releasedAt >= reuseClock()) return null;
   list.items[list.head++] = undefined as unknown as GPUBuffer;
   if (list.head === list.items.length) {
     list.items.length = 0;
@@ -247,12 +247,13 @@ export function releaseBuffer(buffer: GPUBuffer): void {
     m.live = false;
   }
   live--;
+  noteRelease(buffer);
   if (m === undefined || m.cls === 0 || pooledBytes + m.cls > POOL_CAP_BYTES) {
     deferDestroy(buffer);
     return;
   }
   const free = poolOf(gpu().device);
-  m.releasedAt = dispatchCount();
+  m.releasedAt = reuseClock();
   let list = free.get(m.cls);
   if (list === undefined) free.set(m.cls, list = { items: [], head: 0 });
   list.items.push(buffer);

@@ -51,6 +51,7 @@ import {
   launch,
   pipelineWithLayout,
   recordDispatch,
+  recordHeldWork,
   reserveUniforms,
   uniformRing,
 } from "./batch.ts";
@@ -496,6 +497,9 @@ function fastSizesKey(s: Sizes): string {
  * @throws {RangeError} when one step alone loops past the budget, or a uniform is out of range.
  */
 export function dispatch<S extends Sizes>(program: Program<S>, args: DispatchArgs<S>): number {
+  // Held fused work first: it must precede this dispatch and must not interleave with
+  // its uniform reservation or its use of the program's binding array.
+  recordHeldWork();
   const sizes = (args.sizes ?? {}) as S;
   const rt = runtimeOf(program);
   const { names, decls, resources } = rt;

@@ -47,40 +47,14 @@ import { assertDType, outputLike, type Tensor } from "../tensor.ts";
 import { BINARY_CONTIGUOUS, BINARY_MAP, ELEMENTWISE_WORKGROUP } from "./kernels/elementwise.ts";
 import { assertMaxRank, broadcastShapes, broadcastStrides, padDims, sameShape } from "./_shape.ts";
 import { sumToShape } from "./sum_to_shape.ts";
+import { fuseBinary } from "./fused_elementwise.ts";
+import { BINARY_OPS, type BinaryDef, type BinaryOpName } from "./binary_defs.ts";
 
-/** A binary op: forward in `a`, `b`; gradient expressions in `a`, `b`, `g`. */
-export interface BinaryDef {
-  readonly forward: string;
-  readonly gradA: string;
-  readonly gradB: string;
-}
-
-/** Every binary op, by name. */
-export const BINARY_OPS = {
-  add: { forward: "a + b", gradA: "g", gradB: "g" },
-  sub: { forward: "a - b", gradA: "g", gradB: "-g" },
-  mul: { forward: "a * b", gradA: "g * b", gradB: "g * a" },
-  div: { forward: "a / b", gradA: "g / b", gradB: "-g * a / (b * b)" },
-  // PyTorch 1.13 (derivatives.yaml): where(a == b, g / 2, g), zeroed where the operand
-  // lost. NaN: the output is NaN (WGSL's max/min may return the other operand, so it is
-  // selected back) and, as every comparison is false, both operands get the full g.
-  maximum: {
-    forward: "select(select(max(a, b), b, is_nan(b)), a, is_nan(a))",
-    gradA: "select(select(g, 0.5 * g, a == b), 0.0, a < b)",
-    gradB: "select(select(g, 0.5 * g, a == b), 0.0, a > b)",
-  },
-  minimum: {
-    forward: "select(select(min(a, b), b, is_nan(b)), a, is_nan(a))",
-    gradA: "select(select(g, 0.5 * g, a == b), 0.0, a > b)",
-    gradB: "select(select(g, 0.5 * g, a == b), 0.0, a < b)",
-  },
-} as const satisfies Record<string, BinaryDef>;
-
-/** Names of the binary ops. */
-export type BinaryOpName = keyof typeof BINARY_OPS;
+export { BINARY_OPS, type BinaryDef, type BinaryOpName } from "./binary_defs.ts";
 
 function runBinary(
   name: string,
+  op: BinaryOpName | null,
   expr: string,
   a: Tensor,
   b: Tensor,
@@ -91,6 +65,8 @@ function runBinary(
   const strided = !(sameShape(a.shape, outShape) && sameShape(b.shape, outShape));
   const n = out.size;
   if (g === null && !strided) {
+    // Held in the open run of fused elementwise ops when it is small enough.
+    if (op !== null && fuseBinary(op, a.buffer, b.buffer, out.buffer, n)) return out;
     // The common case binds no uniforms: the kernel reads n from the output's binding.
     dispatch(BINARY_CONTIGUOUS, {
       sizes: { expr },
@@ -128,11 +104,11 @@ export function binary(name: BinaryOpName, a: Tensor, b: Tensor): Tensor {
   assertMaxRank(name, b);
   const shape = broadcastShapes(name, a.shape, b.shape);
   const def: BinaryDef = BINARY_OPS[name];
-  const y = runBinary(name, def.forward, a, b, null, shape);
+  const y = runBinary(name, name, def.forward, a, b, null, shape);
   return recordOp(y, name, [a, b], (g) => {
     const grad = (expr: string, target: Tensor): Tensor => {
       if (expr === "g" && sameShape(target.shape, shape)) return g;
-      const full = runBinary(`${name}_backward`, expr, a, b, g, shape);
+      const full = runBinary(`${name}_backward`, null, expr, a, b, g, shape);
       const reduced = sumToShape(full, target.shape);
       if (reduced !== full) full.dispose();
       return reduced;

@@ -54,7 +54,7 @@
  */
 import fc from "fast-check";
 import { liveBufferCount } from "../../impl/gpu/buffers.ts";
-import { batchStats } from "../../impl/gpu/batch.ts";
+import { recordedWork } from "../../impl/gpu/batch.ts";
 import {
   DeviceLostError,
   DisposedTensorError,
@@ -379,7 +379,7 @@ export async function fuzzEntry<T>(entry: FaultEntry<T>): Promise<EntryReport> {
         const owned = tensorsIn(valid, new Set());
         tensorsIn(args, owned);
         const live = liveBufferCount();
-        const dispatches = batchStats().dispatches;
+        const dispatches = recordedWork();
         let result: unknown;
         let thrown: unknown = null;
         let threw = false;
@@ -390,7 +390,7 @@ export async function fuzzEntry<T>(entry: FaultEntry<T>): Promise<EntryReport> {
           thrown = e;
         }
         const liveAfter = liveBufferCount();
-        const dispatchesAfter = batchStats().dispatches;
+        const dispatchesAfter = recordedWork();
         if (!threw) {
           fail(c, `returned ${describe(result)} instead of raising`);
           tensorsIn(result, owned);

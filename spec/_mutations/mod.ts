@@ -11,6 +11,7 @@ import { DECEPTICONS_MUTATIONS } from "./decepticons.ts";
 import { LINALG_MUTATIONS } from "./linalg.ts";
 import { OPS_POINTWISE_MUTATIONS } from "./ops_pointwise.ts";
 import { OPS_SELECTION_MUTATIONS } from "./ops_selection.ts";
+import { OPS_FUSION_MUTATIONS } from "./ops_fusion.ts";
 import { OPS_POOL_MUTATIONS } from "./ops_pool.ts";
 import { NN_MUTATIONS } from "./nn.ts";
 import { NN_GRU_MUTATIONS } from "./nn_gru.ts";
@@ -55,6 +56,7 @@ export const MUTATIONS: readonly Mutation[] = [
   ...OPS_POINTWISE_MUTATIONS,
   ...OPS_SELECTION_MUTATIONS,
   ...OPS_POOL_MUTATIONS,
+  ...OPS_FUSION_MUTATIONS,
   ...NN_MUTATIONS,
   ...NN_GRU_MUTATIONS,
   ...LINALG_GPU_MUTATIONS,

@@ -146,7 +146,7 @@ export const OPS_MUTATIONS: readonly Mutation[] = [
     family: "ops",
     mechanism: "div",
     layer: "backward",
-    file: "impl/ops/binary.ts",
+    file: "impl/ops/binary_defs.ts",
     find: 'gradB: "-g * a / (b * b)"',
     replace: 'gradB: "g * a / (b * b)"',
     tests: ELEMENTWISE,

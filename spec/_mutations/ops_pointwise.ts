@@ -88,7 +88,7 @@ export const OPS_POINTWISE_MUTATIONS: readonly Mutation[] = [
     why: "d/dx x^p written as p·x^p instead of p·x^(p−1)",
   }),
   planted("maximum", "tie_gradient_not_split", "backward", {
-    file: "impl/ops/binary.ts",
+    file: "impl/ops/binary_defs.ts",
     find: 'gradA: "select(select(g, 0.5 * g, a == b), 0.0, a < b)"',
     replace: 'gradA: "select(g, 0.0, a < b)"',
     tests: ELEMENTWISE,

@@ -36,8 +36,8 @@ export const OPS_POOL_MUTATIONS: readonly Mutation[] = [
   }),
   planted("pool", "reuse_before_next_dispatch", "forward", {
     file: POOL,
-    find: "  if (meta.get(b)!.releasedAt >= dispatchCount()) return null;",
-    replace: "  void dispatchCount;",
+    find: "  if (meta.get(b)!.releasedAt >= reuseClock()) return null;",
+    replace: "  void reuseClock;",
     tests: TESTS,
     filter: claims("pool", "property_no_alias"),
     why: "a buffer released by an op is handed out again before the dispatch that reads it is " +

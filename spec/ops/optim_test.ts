@@ -28,7 +28,7 @@ import {
   tidy,
   zeros,
 } from "../../impl/mod.ts";
-import { batchStats } from "../../impl/gpu/batch.ts";
+import { batchStats, recordedWork } from "../../impl/gpu/batch.ts";
 import { sumOfSquaresPathLength, SUMSQ_CHUNK } from "../../impl/ops/kernels/optim.ts";
 import { checkClose, describeClose } from "../../invariants/close.ts";
 import { FIXTURE_F64_REL, track, type Tracked } from "../../invariants/tolerance.ts";
@@ -970,7 +970,7 @@ claimTest(OPTIM_ARGUMENT_ERRORS, async () => {
   const failures: string[] = [];
   for (const c of cases) {
     const live = liveBufferCount();
-    const dispatches = batchStats().dispatches;
+    const dispatches = recordedWork();
     let thrown: unknown = null;
     try {
       c.run();
@@ -984,7 +984,7 @@ claimTest(OPTIM_ARGUMENT_ERRORS, async () => {
       failures.push(`${c.name}: message "${msg}" lacks one of ${JSON.stringify(c.mentions)}`);
     } else if (liveBufferCount() !== live) {
       failures.push(`${c.name}: leaked ${liveBufferCount() - live} buffers`);
-    } else if (batchStats().dispatches !== dispatches) {
+    } else if (recordedWork() !== dispatches) {
       failures.push(`${c.name}: recorded GPU work before failing`);
     }
   }
@@ -1398,7 +1398,7 @@ claimTest(OPTIM_SET_STATE_FAULTS, async () => {
   const [mBefore] = await readTensors([stateBefore.m]);
   for (const c of cases) {
     const live = liveBufferCount();
-    const dispatches = batchStats().dispatches;
+    const dispatches = recordedWork();
     try {
       c.run();
       failures.push(`${c.name}: no error`);
@@ -1411,7 +1411,7 @@ claimTest(OPTIM_SET_STATE_FAULTS, async () => {
     }
     const after = opt.state(0);
     if (liveBufferCount() !== live) failures.push(`${c.name}: buffer count changed`);
-    if (batchStats().dispatches !== dispatches) failures.push(`${c.name}: recorded GPU work`);
+    if (recordedWork() !== dispatches) failures.push(`${c.name}: recorded GPU work`);
     if (after === null || after.m !== stateBefore.m || after.step !== stateBefore.step) {
       failures.push(`${c.name}: the state changed`);
     }

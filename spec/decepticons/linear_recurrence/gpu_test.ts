@@ -24,7 +24,7 @@ import {
   tensor,
   tidy,
 } from "../../../impl/mod.ts";
-import { batchStats } from "../../../impl/gpu/batch.ts";
+import { recordedWork } from "../../../impl/gpu/batch.ts";
 import {
   linearRecurrence,
   type LinearRecurrenceOptions,
@@ -679,7 +679,7 @@ claimTest(SCAN_VALIDATION, async () => {
     ],
   ];
   let failures: string[] = [];
-  const before = batchStats().dispatches;
+  const before = recordedWork();
   for (const [name, fn, kind, msg] of cases) {
     try {
       fn();
@@ -690,7 +690,7 @@ claimTest(SCAN_VALIDATION, async () => {
       }
     }
   }
-  const dispatched = batchStats().dispatches - before;
+  const dispatched = recordedWork() - before;
   if (dispatched !== 0) failures.push(`${dispatched} dispatches recorded by invalid calls`);
   // Control: the valid call runs and is right (h = 1, 1.5, 1.75, 1.875 per channel).
   const { h, finalState } = linearRecurrence(a, b);

@@ -15,7 +15,7 @@ import {
   type Tensor,
   tensor,
 } from "../../../impl/mod.ts";
-import { batchStats } from "../../../impl/gpu/batch.ts";
+import { recordedWork } from "../../../impl/gpu/batch.ts";
 import {
   expandCopy,
   loadLarkosCheckpoint,
@@ -511,10 +511,10 @@ claimTest(CK_FAULT, async () => {
       for (const c of faults) {
         cases++;
         const live = liveBufferCount();
-        const dispatches = batchStats().dispatches;
+        const dispatches = recordedWork();
         const bad = await checkFault(c);
         if (bad !== null) problems.push(bad);
-        if (liveBufferCount() !== live || batchStats().dispatches !== dispatches) {
+        if (liveBufferCount() !== live || recordedWork() !== dispatches) {
           problems.push(`${c.name}: GPU state changed`);
         }
       }

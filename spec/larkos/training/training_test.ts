@@ -7,7 +7,7 @@
  * @module
  */
 import { initGpu, readTensors, saveCheckpoint, type Tensor, tensor } from "../../../impl/mod.ts";
-import { batchStats } from "../../../impl/gpu/batch.ts";
+import { recordedWork } from "../../../impl/gpu/batch.ts";
 import { liveBufferCount } from "../../../impl/gpu/buffers.ts";
 import {
   cosineAnnealingLr,
@@ -356,10 +356,10 @@ claimTest(TR_FAULT, async () => {
     for (const c of faults) {
       cases++;
       const live = liveBufferCount();
-      const dispatches = batchStats().dispatches;
+      const dispatches = recordedWork();
       const bad = await checkFault(c);
       if (bad !== null) problems.push(bad);
-      if (liveBufferCount() !== live || batchStats().dispatches !== dispatches) {
+      if (liveBufferCount() !== live || recordedWork() !== dispatches) {
         problems.push(`${c.name}: GPU state changed`);
       }
     }

@@ -16,7 +16,7 @@ import {
   initGruWeights,
 } from "../../../impl/nn/gru/gru.ts";
 import { gpu } from "../../../impl/gpu/device.ts";
-import { batchStats } from "../../../impl/gpu/batch.ts";
+import { recordedWork } from "../../../impl/gpu/batch.ts";
 import { Rng } from "../../../impl/gpu/rng.ts";
 import { checkClose } from "../../../invariants/close.ts";
 import { gradcheck } from "../../../invariants/gradcheck.ts";
@@ -389,7 +389,7 @@ claimTest(GRU_FAULT, (): Measurement => {
   const failures: string[] = [];
   for (const [name, f, type, msg] of cases) {
     const before = liveBufferCount();
-    const dispatches = batchStats().dispatches;
+    const dispatches = recordedWork();
     try {
       f();
       failures.push(`${name}: no error`);
@@ -399,7 +399,7 @@ claimTest(GRU_FAULT, (): Measurement => {
       }
     }
     if (liveBufferCount() !== before) failures.push(`${name}: leaked a buffer`);
-    if (batchStats().dispatches !== dispatches) failures.push(`${name}: recorded GPU work`);
+    if (recordedWork() !== dispatches) failures.push(`${name}: recorded GPU work`);
   }
   for (
     const t of [
