@@ -1,11 +1,21 @@
 /**
  * memspec itself, measured with the same method as the peers: its matmul
  * (default kernel choice), `retention` in the recurrent and chunkwise forms
- * (one head, d_k = d_v = 64, γ = 0.99, chunk 64) and a chain of `add`s.
+ * (one head, d_k = d_v = 64, γ = 0.99, chunk 64) and a chain of `add`s, as memspec runs it
+ * (elementwise fusion on) and op by op.
  *
  * @module
  */
-import { add, initGpu, matmul, sync, type Tensor, tensor, tidy } from "../../impl/mod.ts";
+import {
+  add,
+  initGpu,
+  matmul,
+  setElementwiseFusion,
+  sync,
+  type Tensor,
+  tensor,
+  tidy,
+} from "../../impl/mod.ts";
 import { retention } from "../../impl/decepticons/retention/retention.ts";
 import {
   CHAIN_OPS,
@@ -75,18 +85,27 @@ export const memspecPeer: Peer = {
         },
       }));
     }
-    return [{
-      form: "per-op",
-      note: `${CHAIN_OPS} × add(x, c) on ${CHAIN_SIZE} elements`,
+    // The same eager calls twice: as memspec runs them (elementwise fusion holds runs of
+    // adds and records each as one dispatch; the chain keeps every intermediate alive until
+    // its tidy ends, so a run is 14 adds) and with fusion off, one dispatch per add.
+    return ([["per-op", true], ["per-op, fusion off", false]] as const).map(([form, fuse]) => ({
+      form,
+      note: `${CHAIN_OPS} × add(x, c) on ${CHAIN_SIZE} elements` +
+        (fuse ? " (fused: 14 adds per dispatch)" : " (one dispatch per add)"),
       prepare(inp: Inputs) {
         const x = tensor(inp.x!, [CHAIN_SIZE]);
         const c = tensor(inp.c!, [CHAIN_SIZE]);
         return Promise.resolve(prepared([x, c], () => {
-          let y = x;
-          for (let i = 0; i < CHAIN_OPS; i++) y = add(y, c);
-          return y;
+          const was = setElementwiseFusion(fuse);
+          try {
+            let y = x;
+            for (let i = 0; i < CHAIN_OPS; i++) y = add(y, c);
+            return y;
+          } finally {
+            setElementwiseFusion(was);
+          }
         }));
       },
-    }];
+    }));
   },
 };
