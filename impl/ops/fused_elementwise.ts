@@ -1,6 +1,7 @@
 /**
- * Elementwise fusion: consecutive same-shape binary ops (add, sub, mul, div, maximum,
- * minimum, both operands and the output of one size, at most {@link FUSE_MAX_ELEMENTS}
+ * Elementwise fusion: consecutive same-shape elementwise ops (the binary ops add, sub,
+ * mul, div, maximum, minimum without broadcasting, and every unary op of
+ * impl/ops/unary.ts; operands and output of one size, at most {@link FUSE_MAX_ELEMENTS}
  * elements) are held back as one run and recorded as a single dispatch of the fused
  * program (impl/ops/kernels/fused_elementwise.ts) when anything else touches the batch: a
  * dispatch, a clear or copy, a read-back, a submit. A chain of k small ops then costs one
@@ -8,7 +9,8 @@
  *
  * What a caller sees does not change: every op still returns a tensor with its own
  * buffer (`liveBufferCount` counts it at once), values are bit-identical to the per-op
- * kernels (the same WGSL expression on the same f32 operands), and recorded order is
+ * kernels (the same WGSL expressions and helpers on the same f32 operands; backward
+ * kernels are never fused), and recorded order is
  * still execution order. Two things follow from holding the run:
  *
  * - an output whose tensor is disposed before the run is recorded is never written
@@ -47,12 +49,15 @@ import { countFusedOp, holdWork, onBufferRelease, recordHeldWork } from "../gpu/
 import { gpu } from "../gpu/device.ts";
 import { dispatch } from "../gpu/program.ts";
 import { BINARY_OPS, type BinaryOpName } from "./binary_defs.ts";
-import { BINARY_CONTIGUOUS, ELEMENTWISE_WORKGROUP } from "./kernels/elementwise.ts";
+import { UNARY_OPS, type UnaryOpName } from "./unary_defs.ts";
+import { BINARY_CONTIGUOUS, ELEMENTWISE_WORKGROUP, UNARY_MAP } from "./kernels/elementwise.ts";
 import {
   FUSED_MAX_OPS,
   FUSED_MAX_SLOTS,
+  FUSED_USES,
   fusedElementwiseProgram,
   fusedOpStatement,
+  fusedUnaryStatement,
 } from "./kernels/fused_elementwise.ts";
 
 /**
@@ -61,10 +66,19 @@ import {
  */
 export const FUSE_MAX_ELEMENTS = 1 << 16;
 
+/** A fused op: a binary op, or a unary op with its two attributes. */
+type FusedOp =
+  | { readonly kind: "binary"; readonly name: BinaryOpName }
+  | {
+    readonly kind: "unary";
+    readonly name: UnaryOpName;
+    readonly attrs: readonly [number, number];
+  };
+
 /** One value of a run: a buffer's contents when the run starts (a leaf) or an op's result. */
 interface Value {
   /** The op, or null for a leaf. */
-  readonly op: BinaryOpName | null;
+  readonly op: FusedOp | null;
   /** The buffer the leaf is read from, or the op's output buffer. */
   readonly buffer: GPUBuffer;
   /** Operand value indices (ops only). */
@@ -139,6 +153,25 @@ export function fuseBinary(
   out: GPUBuffer,
   n: number,
 ): boolean {
+  return hold({ kind: "binary", name: op }, a, b, out, n);
+}
+
+/**
+ * Records `out = op(x)` with attributes `attrs` (clamp's bounds, leaky_relu's slope, elu's
+ * alpha, pow's exponent; both buffers of `n` f32 elements) into the open run, as
+ * {@link fuseBinary}.
+ */
+export function fuseUnary(
+  op: UnaryOpName,
+  x: GPUBuffer,
+  out: GPUBuffer,
+  n: number,
+  attrs: readonly [number, number],
+): boolean {
+  return hold({ kind: "unary", name: op, attrs: [attrs[0], attrs[1]] }, x, x, out, n);
+}
+
+function hold(op: FusedOp, a: GPUBuffer, b: GPUBuffer, out: GPUBuffer, n: number): boolean {
   if (!enabled || n === 0 || n > FUSE_MAX_ELEMENTS) return false;
   const { device } = gpu();
   if (
@@ -198,11 +231,21 @@ function recordRun(): void {
   if (ops.length === 1) {
     // One op alone runs its own kernel, exactly as it would unfused.
     const v = values[ops[0]!]!;
-    dispatch(BINARY_CONTIGUOUS, {
-      sizes: { expr: BINARY_OPS[v.op!].forward },
-      buffers: { lhs: values[v.a]!.buffer, rhs: values[v.b]!.buffer, out: v.buffer },
-      workgroups,
-    });
+    const op = v.op!;
+    if (op.kind === "binary") {
+      dispatch(BINARY_CONTIGUOUS, {
+        sizes: { expr: BINARY_OPS[op.name].forward },
+        buffers: { lhs: values[v.a]!.buffer, rhs: values[v.b]!.buffer, out: v.buffer },
+        workgroups,
+      });
+    } else {
+      dispatch(UNARY_MAP.forward, {
+        sizes: { expr: UNARY_OPS[op.name].forward },
+        uniforms: { n, a0: op.attrs[0], a1: op.attrs[1] },
+        buffers: { xs: values[v.a]!.buffer, out: v.buffer },
+        workgroups,
+      });
+    }
     return;
   }
   const slotOf = new Map<GPUBuffer, number>();
@@ -216,11 +259,19 @@ function recordRun(): void {
   values.forEach((v, i) => {
     if (v.op === null && needed[i]) lines.push(`let v${i} = s${slot(v.buffer)}[i];`);
   });
-  ops.forEach((i, j) => {
+  let use = 1;
+  for (const i of ops) {
     const v = values[i]!;
-    lines.push(fusedOpStatement(v.op!, i, v.a, v.b, 2 * j + 1));
+    const op = v.op!;
+    if (op.kind === "binary") {
+      lines.push(fusedOpStatement(op.name, i, v.a, v.b, use));
+      use += FUSED_USES.binary;
+    } else {
+      lines.push(fusedUnaryStatement(op.name, i, v.a, op.attrs, use));
+      use += FUSED_USES.unary;
+    }
     if (v.live) lines.push(`s${slot(v.buffer)}[i] = v${i};`);
-  });
+  }
   const buffers: Record<string, GPUBuffer> = {};
   for (const [buffer, s] of slotOf) buffers[`s${s}`] = buffer;
   dispatch(fusedElementwiseProgram(slotOf.size), {

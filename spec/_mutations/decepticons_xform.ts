@@ -165,7 +165,7 @@ export const DECEPTICONS_XFORM_MUTATIONS: readonly Mutation[] = [
       "would, not through the gated decay (1 − g)·d of the recurrence it differentiates",
   }),
   planted(XF_MECH, "sigmoid_grad_drops_y", "backward", {
-    file: "impl/ops/unary.ts",
+    file: "impl/ops/unary_defs.ts",
     find: 'sigmoid: { forward: SIG, backward: "g * y * (1.0 - y)" }',
     replace: 'sigmoid: { forward: SIG, backward: "g * (1.0 - y)" }',
     tests: XF_GRAD_TEST,

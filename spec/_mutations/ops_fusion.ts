@@ -20,8 +20,17 @@ export const OPS_FUSION_MUTATIONS: readonly Mutation[] = [
     tests: TESTS,
     filter: claims("fusion", "property_bit_identical"),
     why: "a run written as plain straight-line WGSL lets the shader compiler simplify across " +
-      "ops under WGSL's finite-math license: on llvmpipe (a + b) − a becomes b and NaN − NaN " +
-      "becomes 0, where the per-op kernels compute IEEE results",
+      "ops under WGSL's finite-math license: on llvmpipe (a + b) − a becomes b, NaN − NaN " +
+      "becomes 0 and exp(log(x)) moves by an ulp, where the per-op kernels compute each op alone",
+  }),
+  planted("fusion", "operand_barrier_a_select", "forward", {
+    file: KERNEL,
+    find: '"\\nfn o(v: f32, k: u32) -> f32 { return bitcast<f32>(bitcast<u32>(v) ^ (p.z * k)); }"',
+    replace: '"\\nfn o(v: f32, k: u32) -> f32 { return select(v, 0.0, p.z == k); }"',
+    tests: TESTS,
+    filter: claims("fusion", "property_bit_identical"),
+    why: "each operand behind a select on a uniform rather than an integer XOR: the compiler " +
+      "still simplifies exp(log(x)) across ops, 1–2 ulp off the per-op kernels",
   }),
   planted("fusion", "dead_output_still_stored", "forward", {
     file: RECORDER,

@@ -27,7 +27,7 @@ export const OPS_POINTWISE_MUTATIONS: readonly Mutation[] = [
       "on [−π/2, π/2] and sign-flipped on every other half-period",
   }),
   planted("leaky_relu", "slope_on_positive_side", "forward", {
-    file: "impl/ops/unary.ts",
+    file: "impl/ops/unary_defs.ts",
     find: 'forward: "select(p.a0 * x, x, x > 0.0)"',
     replace: 'forward: "select(x, p.a0 * x, x > 0.0)"',
     tests: ELEMENTWISE,
@@ -54,7 +54,7 @@ export const OPS_POINTWISE_MUTATIONS: readonly Mutation[] = [
   }),
   // ------------------------------------------------------------------ backward
   planted("cos", "gradient_sign", "backward", {
-    file: "impl/ops/unary.ts",
+    file: "impl/ops/unary_defs.ts",
     find: 'backward: "-g * sin_r(x)"',
     replace: 'backward: "g * sin_r(x)"',
     tests: ELEMENTWISE,
@@ -71,7 +71,7 @@ export const OPS_POINTWISE_MUTATIONS: readonly Mutation[] = [
       "points the wrong way",
   }),
   planted("elu", "gradient_without_alpha", "backward", {
-    file: "impl/ops/unary.ts",
+    file: "impl/ops/unary_defs.ts",
     find: '"select(g, g * p.a0 * exp(x), x <= 0.0)"',
     replace: '"select(g, g * exp(x), x <= 0.0)"',
     tests: ELEMENTWISE,

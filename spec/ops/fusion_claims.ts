@@ -16,16 +16,18 @@ export const FUSION_BIT_IDENTICAL = declareClaim({
   id: "ops.fusion.property_bit_identical",
   family: "ops",
   kind: "property",
-  statement: "for eight fixed programs (five a compiler could simplify across ops: " +
-    "(a + b) − a, (b − a) + a, (a · b) / b, x − x and x / x; two sizes in a row; a freed " +
-    "input's buffer reused as a later output and as a zero fill) and under fuzzed programs " +
-    "of add, sub, mul, div, maximum and minimum on tensors of two sizes (NaN, ±∞, ±0 and " +
-    "1e30 among the inputs), with disposals that hand buffers read by a held run to its " +
-    "later outputs, reads in mid-run, broadcasting ops and zero-filled allocations between " +
-    "ops, every read returns the same f32 values (NaN as NaN, −0 as −0) as the same program " +
-    "run op by op with fusion off, and liveBufferCount equals the model after every step",
+  statement: "for eleven fixed programs (eight a compiler could simplify across ops: " +
+    "(a + b) − a, (b − a) + a, (a · b) / b, x − x and x / x, exp(log x) and log(exp x), " +
+    "−(−x) and √(x²), (x²)^0.5 and clamp(tanh x); two sizes in a row; a freed input's buffer " +
+    "reused as a later output and as a zero fill) and under fuzzed programs of the six " +
+    "binary ops and every unary op (with clamp, slope, alpha and exponent attributes) on " +
+    "tensors of two sizes (NaN, ±∞, ±0 and 1e30 among the inputs), with disposals that hand " +
+    "buffers read by a held run to its later outputs, reads in mid-run, broadcasting ops and " +
+    "zero-filled allocations between ops, every read returns the same f32 values (NaN as " +
+    "NaN, −0 as −0) as the same program run op by op with fusion off, and liveBufferCount " +
+    "equals the model after every step",
   source: SOURCE,
-  bound: "0 failing programs (the eight, and >= 60 fuzzed programs of up to 40 steps)",
+  bound: "0 failing programs (the eleven, and >= 60 fuzzed programs of up to 40 steps)",
 });
 
 /** Fusion cuts dispatches as documented, and no further. */

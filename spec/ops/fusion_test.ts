@@ -20,6 +20,7 @@ import {
 } from "../../impl/mod.ts";
 import { batchStats, flush, recordedWork } from "../../impl/gpu/batch.ts";
 import { FUSED_MAX_OPS, FUSED_MAX_SLOTS } from "../../impl/ops/kernels/fused_elementwise.ts";
+import { unary, UNARY_OPS, type UnaryOpName } from "../../impl/ops/unary.ts";
 import { claimTest } from "../_harness/claim.ts";
 import { fcParams, replayHint } from "../_harness/fuzz.ts";
 import { FUSION_BIT_IDENTICAL, FUSION_DISPATCHES, FUSION_REFUSAL } from "./fusion_claims.ts";
@@ -28,9 +29,22 @@ const OPS = [add, sub, mul, div, maximum, minimum] as const;
 /** Sizes a program draws its two tensor sizes from: one workgroup, its edges, several. */
 const SIZES = [1, 63, 64, 65, 257, 4096] as const;
 
+/** Unary ops with the attributes a program may give them (clamp, leaky_relu, elu, pow). */
+const UNARY_NAMES = Object.keys(UNARY_OPS) as UnaryOpName[];
+const ATTRS: readonly (readonly [number, number])[] = [
+  [0, 0],
+  [-1.5, 2],
+  [0.01, 0],
+  [2, 0],
+  [0.5, 0],
+  [-1, 0],
+  [3, 0],
+];
+
 type Step =
   | { kind: "upload"; size: 0 | 1; seed: number }
   | { kind: "op"; op: number; a: number; b: number }
+  | { kind: "unary"; op: number; a: number; attrs: number }
   | { kind: "free"; pick: number }
   | { kind: "read"; pick: number }
   | { kind: "broadcast"; pick: number; v: number }
@@ -49,6 +63,15 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
       op: fc.nat({ max: OPS.length - 1 }),
       a: fc.nat(),
       b: fc.nat(),
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant("unary" as const),
+      op: fc.nat({ max: UNARY_NAMES.length - 1 }),
+      a: fc.nat(),
+      attrs: fc.nat({ max: ATTRS.length - 1 }),
     }),
   },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant("free" as const), pick: fc.nat() }) },
@@ -113,6 +136,12 @@ async function execute(sizes: readonly [number, number], steps: readonly Step[])
           live.push(OPS[step.op]!(a, b));
           break;
         }
+        case "unary": {
+          if (live.length === 0) break;
+          const a = ATTRS[step.attrs]!;
+          live.push(unary(UNARY_NAMES[step.op]!, pick(step.a), [a[0], a[1]]));
+          break;
+        }
         case "free": {
           if (live.length === 0) break;
           live.splice(step.pick % live.length, 1)[0]!.dispose();
@@ -168,9 +197,15 @@ interface FixedProgram {
 
 const up = (size: 0 | 1, seed: number): Step => ({ kind: "upload", size, seed });
 const op = (o: number, a: number, b: number): Step => ({ kind: "op", op: o, a, b });
+const un = (name: UnaryOpName, a: number, attrs = 0): Step => ({
+  kind: "unary",
+  op: UNARY_NAMES.indexOf(name),
+  a,
+  attrs,
+});
 
 /**
- * Programs that target a known hazard, run before the fuzzed ones: five a shader compiler
+ * Programs that target a known hazard, run before the fuzzed ones: eight a shader compiler
  * would simplify if it saw one run as one expression (WGSL lets it assume finite values),
  * and three of the recorder's bookkeeping.
  */
@@ -196,6 +231,21 @@ const FIXED: readonly FixedProgram[] = [
     steps: [up(0, 0), up(0, 1000), op(0, 0, 1), op(1, 2, 2), op(3, 2, 2)],
   },
   { name: "a − a, a / a", sizes: [4096, 4096], steps: [up(0, 0), op(1, 0, 0), op(3, 0, 0)] },
+  {
+    name: "exp(log x), log(exp x)",
+    sizes: [4096, 4096],
+    steps: [up(0, 0), un("log", 0), un("exp", 1), un("exp", 0), un("log", 3)],
+  },
+  {
+    name: "−(−x), √(x²)",
+    sizes: [4096, 4096],
+    steps: [up(0, 0), un("neg", 0), un("neg", 1), un("square", 0), un("sqrt", 3)],
+  },
+  {
+    name: "(x²)^0.5, clamp(tanh x)",
+    sizes: [4096, 4096],
+    steps: [up(0, 0), un("pow", 0, 3), un("pow", 1, 4), un("tanh", 0), un("clamp", 3, 1)],
+  },
   {
     name: "two sizes in a row",
     sizes: [64, 4096],

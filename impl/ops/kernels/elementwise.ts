@@ -166,6 +166,12 @@ fn gelu_grad(x: f32) -> f32 {
 }
 `;
 
+/**
+ * Every helper a unary expression may call (`softplus`, `gelu_grad`, `is_nan` and the
+ * pointwise helpers): the unary map's and the fused elementwise program's.
+ */
+export const UNARY_EXPRESSION_HELPERS: string = UNARY_HELPERS + WGSL_IS_NAN + POINTWISE_HELPERS;
+
 /** Compile-time sizes of the unary map: the op's WGSL expression. */
 export interface UnaryMapSizes extends Record<string, string> {
   /** `f(x)` forward, `f(x, y, g)` backward; may use `p.a0`, `p.a1` and the helpers. */
@@ -185,7 +191,7 @@ function unaryMapProgram(withGrad: boolean): Program<UnaryMapSizes> {
         out: { access: "read_write" },
       }
       : { xs: { access: "read" }, out: { access: "read_write" } },
-    helpers: () => UNARY_HELPERS + WGSL_IS_NAN + POINTWISE_HELPERS,
+    helpers: () => UNARY_EXPRESSION_HELPERS,
     main: (s) =>
       `let i = wg * ${WG}u + lid;
   if (i >= p.n) { return; }
