@@ -207,7 +207,7 @@ const un = (name: UnaryOpName, a: number, attrs = 0): Step => ({
 /**
  * Programs that target a known hazard, run before the fuzzed ones: eight a shader compiler
  * would simplify if it saw one run as one expression (WGSL lets it assume finite values),
- * and three of the recorder's bookkeeping.
+ * and four of the recorder's bookkeeping.
  */
 const FIXED: readonly FixedProgram[] = [
   {
@@ -250,6 +250,18 @@ const FIXED: readonly FixedProgram[] = [
     name: "two sizes in a row",
     sizes: [64, 4096],
     steps: [up(0, 0), up(1, 5), op(0, 0, 0), op(0, 1, 1)],
+  },
+  {
+    // The first broadcasting op leaves the batch's compute pass open, as most programs do.
+    name: "a broadcasting op reading a held output",
+    sizes: [64, 64],
+    steps: [
+      up(0, 0),
+      up(0, 9),
+      { kind: "broadcast", pick: 0, v: 1 },
+      op(0, 0, 1),
+      { kind: "broadcast", pick: 3, v: 3 },
+    ],
   },
   {
     name: "an input freed, its buffer the next output",
