@@ -393,7 +393,9 @@ const dynamicOffset = new Uint32Array(1);
 /**
  * Records one dispatch of a compiled pipeline with a ready bind group; the
  * uniform binding, if any, is dynamic at `uniformOffset`. Callers check the
- * grid (no zero dimension) and the loop budget first.
+ * grid (no zero dimension) and the loop budget first, and call
+ * {@link recordHeldWork} before reserving their uniforms (held work recorded
+ * later would reserve the same uniform range).
  */
 export function recordDispatch(
   pipeline: GPUComputePipeline,
