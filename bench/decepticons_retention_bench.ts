@@ -20,7 +20,8 @@
  * the previous backward (the state history S_t of every step stored by the forward scan,
  * the adjoint recurrence storing dS_t of every step, then a gathering pass), kept here as
  * `previousBackward` through its kernels (they still serve the gated delta rule), for one
- * 64 × 64 state at T = 512 and 4096 and for W = 64 (4 heads of 16²) at T = 4096.
+ * 64 × 64 state at T = 512 and 4096 and for W = 64 (4 heads of 16²) at T = 4096; and the
+ * backward with γ fixed (no gradient asked: three scans, no adjoint pass).
  *
  * Then, the decayed fast-weight recurrence S ← 0.99·S + kᵀv, o = q·S with one 64 × 64
  * state (the peers' workload) at T = 512 and 4096, recurrent and chunkwise (chunk 64),
@@ -187,6 +188,7 @@ for (const [heads, d, T] of [[1, 64, 512], [1, 64, 4096], [4, 16, 4096]] as cons
     tensor(values(heads * T * d, scale), shape, { requiresGrad: true });
   const [q, k, v] = [leaf(0.25), leaf(0.25), leaf(0.25)];
   const gamma = tensor(Array.from({ length: heads }, () => 0.99), [heads], { requiresGrad: true });
+  const fixedGamma = tensor(Array.from({ length: heads }, () => 0.99), [heads]);
   const seed = tensor(values(heads * T * d, 1), shape);
   const label = heads === 1 ? `${d}×${d} T=${T}` : `W=${heads * d} (${heads}×${d}²) T=${T}`;
   const group = `retention backward, old vs new, ${label}`;
@@ -211,6 +213,19 @@ for (const [heads, d, T] of [[1, 64, 512], [1, 64, 4096], [4, 16, 4096]] as cons
     call: () => {
       clearGrads([q, k, v, gamma]);
       backward(retention(q, k, v, gamma), seed);
+    },
+  });
+  // A fixed γ (RetNet's setting: no gradient asked) takes the three-scan backward.
+  throughputBench({
+    name: `retention recurrent forward + fused backward, γ fixed ${label}`,
+    group,
+    reps: reps(perCall * 8),
+    work,
+    unit: "GFLOP/s",
+    iterations: 3,
+    call: () => {
+      clearGrads([q, k, v]);
+      backward(retention(q, k, v, fixedGamma), seed);
     },
   });
   throughputBench({

@@ -550,6 +550,33 @@ export const DECEPTICONS_MUTATIONS: readonly Mutation[] = [
     filter: claims("retention", "gpu_gradients_gated"),
     why: "the reversed scan behind dk decays dSᵀ_{t+1} by g_t instead of g_{t+1}",
   }),
+  planted("retention", "fixed_gate_dv_forward_in_time", "backward", {
+    file: `${RET}/retention.ts`,
+    find: "scan(false, true, p.k, p.q, dO, dv);",
+    replace: "scan(false, false, p.k, p.q, dO, dv);",
+    tests: RET_GPU,
+    filter: claims("retention", "gpu_gradients"),
+    why:
+      "with fixed gates, dv's scan runs forwards in time (the causal state S, not the adjoint dS)",
+  }),
+  planted("retention", "fixed_gate_dv_roles_swapped", "backward", {
+    file: `${RET}/retention.ts`,
+    find: "scan(false, true, p.k, p.q, dO, dv);",
+    replace: "scan(false, true, p.q, p.k, dO, dv);",
+    tests: RET_GPU,
+    filter: claims("retention", "gpu_gradients_gated"),
+    why: "with fixed gates, dv_t reads q_t·dS_t and builds dS from k_tᵀ do_t (q and k swapped)",
+  }),
+  planted("retention", "fixed_gate_checkpoints_skipped", "backward", {
+    file: `${RET}/retention.ts`,
+    find: "const ck = gateGrad && nck > 1",
+    replace: "const ck = !gateGrad && nck > 1",
+    tests: RET_GPU,
+    filter: claims("retention", "gpu_gradients"),
+    why:
+      "the checkpoints are stored only when no gate gradient will read them (learned γ rebuilds " +
+      "its chunks from the zero state)",
+  }),
   planted("retention", "beta_grad_sign", "backward", {
     file: `${RET}/kernels/grads.ts`,
     find: "db = db + w * (vs[st * ${dv}u + j] - g * u);",

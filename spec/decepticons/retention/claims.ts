@@ -94,7 +94,8 @@ export const RET_CAUSALITY = claim({
 export const RET_GPU_GRADIENTS = claim({
   id: "decepticons.retention.gpu_gradients",
   statement: "the retention backward kernels give the oracle's analytic gradients for q, k, v " +
-    `and γ through every form, for per-head ${GATES}`,
+    `and γ through every form, for per-head ${GATES}, and for q, k, v when γ is fixed (no ` +
+    "gradient asked: the backward's three-scan path)",
   source: `${RET}; memspec's backward kernels against spec/oracle/decepticons/retention.ts`,
   bound: "every element within its tracked f32 error bound (ratio <= 1)",
   kind: "parity",
@@ -137,7 +138,7 @@ export const GRET_GPU_FORMS = claim({
 export const GRET_GPU_GRADIENTS = claim({
   id: "decepticons.retention.gpu_gradients_gated",
   statement: "the gated retention backward gives the oracle's analytic gradients for q, k, v " +
-    "and every keep gate",
+    "and every keep gate, and for q, k, v when the gates are fixed (no gradient asked)",
   source: `${GRET}; memspec's backward kernels against spec/oracle/decepticons/retention.ts`,
   bound: "every element within its tracked f32 error bound (ratio <= 1)",
   kind: "parity",

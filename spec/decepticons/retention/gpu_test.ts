@@ -131,7 +131,7 @@ function makeCase(
 
 interface GpuResult {
   o: Float32Array;
-  /** dq, dk, dv, dgates (dγ for retention), dβ (delta). */
+  /** dq, dk, dv, dgates (dγ for retention; absent for fixed gates), dβ (delta). */
   grads: Float32Array[] | null;
 }
 
@@ -140,18 +140,21 @@ async function runGpu(
   form: RetentionForm,
   chunk: number,
   grads: boolean,
+  fixedGates = false,
 ): Promise<GpuResult> {
   const { p } = c;
   const made: Tensor[] = [];
-  const mk = (x: Float64Array, shape: number[]) => {
-    const t = tensor(Array.from(x), shape, { requiresGrad: grads });
+  const mk = (x: Float64Array, shape: number[], requiresGrad = grads) => {
+    const t = tensor(Array.from(x), shape, { requiresGrad });
     made.push(t);
     return t;
   };
   const q = mk(p.q, [p.n, p.t, p.dk]);
   const k = mk(p.k, [p.n, p.t, p.dk]);
   const v = mk(p.v, [p.n, p.t, p.dv]);
-  const g = c.gamma ? mk(c.gamma, [p.n]) : mk(p.gates, [p.n, p.t]);
+  // Fixed gates need no gradient: the backward then skips the gate's adjoint pass.
+  const gateGrad = grads && !fixedGates;
+  const g = c.gamma ? mk(c.gamma, [p.n], gateGrad) : mk(p.gates, [p.n, p.t], gateGrad);
   const beta = p.beta ? mk(p.beta, [p.n, p.t]) : null;
   const opts = { form, chunk: chunk > 0 ? chunk : 32 };
   const o = c.mode === "retention"
@@ -168,7 +171,7 @@ async function runGpu(
     made.push(w);
     backward(o, w);
   }
-  const inputs = [q, k, v, g, ...(beta ? [beta] : [])];
+  const inputs = [q, k, v, g, ...(beta ? [beta] : [])].filter((t) => t.requiresGrad);
   const read = await readTensors([o, ...(grads ? inputs.map((t) => t.grad!) : [])]);
   for (const t of inputs) t.grad?.dispose();
   for (const t of made) t.dispose();
@@ -776,10 +779,12 @@ function sumPerSeq(x: Float64Array, n: number, t: number): Float64Array {
 interface Run {
   readonly form: RetentionForm;
   readonly chunk: number;
+  /** Gates that need no gradient (the backward's three-scan path): dq, dk, dv compared. */
+  readonly fixedGates?: boolean;
 }
 
-function runLabel({ form, chunk }: Run): string {
-  return form === "chunkwise" ? `${form} c=${chunk}` : form;
+function runLabel({ form, chunk, fixedGates }: Run): string {
+  return (form === "chunkwise" ? `${form} c=${chunk}` : form) + (fixedGates ? " fixed gates" : "");
 }
 
 function maxAbs(x: ArrayLike<number>): number {
@@ -817,11 +822,12 @@ async function compareGradients(out: Comparison, c: Case, runs: readonly Run[]):
   const bounds = trackBackward(c.p, trackRecurrent(c.p).hist, c.w, c.gamma !== null);
   const dG = c.gamma ? sumPerSeq(ref.dGates, c.p.n, c.p.t) : ref.dGates;
   for (const run of runs) {
-    const gs = (await runGpu(c, run.form, run.chunk, true)).grads!;
+    const gs = (await runGpu(c, run.form, run.chunk, true, run.fixedGates)).grads!;
     const tag = runLabel(run);
     out.add(`${tag} dq`, gs[0]!, ref.dq, atolOf(bounds.dq));
     out.add(`${tag} dk`, gs[1]!, ref.dk, atolOf(bounds.dk));
     out.add(`${tag} dv`, gs[2]!, ref.dv, atolOf(bounds.dv));
+    if (run.fixedGates) continue;
     out.add(`${tag} d${c.gamma ? "gamma" : "gates"}`, gs[3]!, dG, atolOf(bounds.dGates));
     if (ref.dBeta) out.add(`${tag} dbeta`, gs[4]!, ref.dBeta, atolOf(bounds.dBeta!));
   }
@@ -920,11 +926,28 @@ claimTest(RET_GPU_FORMS, (t) => {
 claimTest(RET_GPU_GRADIENTS, (t) => {
   // T = 4096, d_k = 8: forward and adjoint recurrences both split over dispatches.
   const big = makeCase("retention", 13, RET_TEST_GATES.length, 4096, 8, 1, bigGate);
+  // Heads of 16 × 16 (the vec4 scans), γ learned and fixed.
+  const heads = makeCase("retention", 14, RET_TEST_GATES.length, 512, 16, 16, bigGate);
   return retentionClaim(
     t,
     compareGradients,
-    perRun(big, [{ form: "chunkwise", chunk: 64 }], "T=4096"),
-    (s) => ({ problem: retentionCase(s), runs: [{ form: s.form, chunk: s.chunk }] }),
+    [
+      ...perRun(big, [{ form: "chunkwise", chunk: 64 }, {
+        form: "recurrent",
+        chunk: 32,
+        fixedGates: true,
+      }], "T=4096"),
+      ...perRun(heads, [{ form: "recurrent", chunk: 32 }, {
+        form: "recurrent",
+        chunk: 32,
+        fixedGates: true,
+      }], "T=512 16×16"),
+    ],
+    // Every other fuzzed shape takes γ fixed.
+    (s) => ({
+      problem: retentionCase(s),
+      runs: [{ form: s.form, chunk: s.chunk, fixedGates: s.seed % 2 === 1 }],
+    }),
   );
 });
 
@@ -969,10 +992,14 @@ claimTest(GRET_GPU_GRADIENTS, (t) => {
   return retentionClaim(
     t,
     compareGradients,
-    perRun(big, [{ form: "recurrent", chunk: 32 }], "T=4096"),
+    perRun(big, [{ form: "recurrent", chunk: 32 }, {
+      form: "recurrent",
+      chunk: 32,
+      fixedGates: true,
+    }], "T=4096"),
     (s) => ({
       problem: gatedCase("gated_retention", s),
-      runs: [{ form: s.form, chunk: s.chunk }],
+      runs: [{ form: s.form, chunk: s.chunk, fixedGates: s.seed % 2 === 1 }],
     }),
   );
 });
