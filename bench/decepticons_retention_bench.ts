@@ -132,7 +132,7 @@ function previousBackward(q: Tensor, k: Tensor, v: Tensor, gamma: Tensor, dO: Te
   const hist = buf(n * tm * dk * tiles * 4, "bench previous history");
   const state = buf(n * dk * dv, "bench previous state");
   const o = buf(n * tm * dv, "bench previous o");
-  const sizes = { dk, dv, delta: false, hist: true, reverse: false, ckpt: 0 };
+  const sizes = { dk, dv, delta: false, hist: true, reverse: false, ckpt: 0, dgamma: false };
   const uniforms = { n, tm, per_seq: 1 };
   // One launch of every step (the host splits retention's scans; tm fits the budget here).
   dispatch(RETENTION_FORWARD, {

@@ -188,7 +188,15 @@ async function compare(T: number): Promise<string[]> {
   }
   // memspec's own forward kernels (their generated code), bound and dispatched raw.
   for (const program of [RETENTION_FORWARD, RETENTION_FORWARD_VEC4]) {
-    const sizes = { dk: D, dv: D, delta: false, hist: false, reverse: false, ckpt: 0 };
+    const sizes = {
+      dk: D,
+      dv: D,
+      delta: false,
+      hist: false,
+      reverse: false,
+      ckpt: 0,
+      dgamma: false,
+    };
     const mu = device.createBuffer({
       size: 32,
       usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,

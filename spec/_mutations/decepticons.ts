@@ -552,30 +552,62 @@ export const DECEPTICONS_MUTATIONS: readonly Mutation[] = [
   }),
   planted("retention", "fixed_gate_dv_forward_in_time", "backward", {
     file: `${RET}/retention.ts`,
-    find: "scan(false, true, p.k, p.q, dO, dv);",
-    replace: "scan(false, false, p.k, p.q, dO, dv);",
+    find: "scan(false, true, io);",
+    replace: "scan(false, false, io);",
     tests: RET_GPU,
     filter: claims("retention", "gpu_gradients"),
     why:
       "with fixed gates, dv's scan runs forwards in time (the causal state S, not the adjoint dS)",
   }),
-  planted("retention", "fixed_gate_dv_roles_swapped", "backward", {
+  planted("retention", "dv_scan_roles_swapped", "backward", {
     file: `${RET}/retention.ts`,
-    find: "scan(false, true, p.k, p.q, dO, dv);",
-    replace: "scan(false, true, p.q, p.k, dO, dv);",
-    tests: RET_GPU,
-    filter: claims("retention", "gpu_gradients_gated"),
-    why: "with fixed gates, dv_t reads q_t·dS_t and builds dS from k_tᵀ do_t (q and k swapped)",
-  }),
-  planted("retention", "fixed_gate_checkpoints_skipped", "backward", {
-    file: `${RET}/retention.ts`,
-    find: "const ck = gateGrad && nck > 1",
-    replace: "const ck = !gateGrad && nck > 1",
+    find: "const io = { qs: p.k, ks: p.q, vs: dO, os: dv };",
+    replace: "const io = { qs: p.q, ks: p.k, vs: dO, os: dv };",
     tests: RET_GPU,
     filter: claims("retention", "gpu_gradients"),
-    why:
-      "the checkpoints are stored only when no gate gradient will read them (learned γ rebuilds " +
-      "its chunks from the zero state)",
+    why: "dv_t reads q_t·dS_t and builds dS from k_tᵀ do_t (q and k swapped) in the dv scan of " +
+      "fixed gates and of a learned γ",
+  }),
+  planted("retention", "adjoint_checkpoints_skipped", "backward", {
+    file: `${RET}/retention.ts`,
+    find: "const ck = adjoint && nck > 1",
+    replace: "const ck = !adjoint && nck > 1",
+    tests: RET_GPU,
+    filter: claims("retention", "gpu_gradients_gated"),
+    why: "the checkpoints are stored only when no adjoint pass will read them (learned per-step " +
+      "gates rebuild their chunks from the zero state)",
+  }),
+  planted("retention", "decay_grad_e_undecayed", "backward", {
+    file: `${RET}/kernels/forward.ts`,
+    find: "? `e[c] = g * e[c] + s[c];",
+    replace: "? `e[c] = e[c] + s[c];",
+    tests: RET_GPU,
+    filter: claims("retention", "gpu_gradients"),
+    why: "the decay-gradient scan sums E_t = Σ_{t'>t} dS_{t'} without γ^{t'−t−1}",
+  }),
+  planted("retention", "decay_grad_reads_ds", "backward", {
+    file: `${RET}/kernels/forward.ts`,
+    find: "w = w + qs[st * ${dk}u + c] * e[c];`",
+    replace: "w = w + qs[st * ${dk}u + c] * s[c];`",
+    tests: RET_GPU,
+    filter: claims("retention", "gpu_gradients"),
+    why: "∂L/∂γ summed as Σ_t k_t dS_t v_tᵀ (dS_t for E_t: S_t in place of S_{t−1})",
+  }),
+  planted("retention", "decay_grad_carry_dropped", "backward", {
+    file: `${RET}/kernels/forward.ts`,
+    find: "acc = gps[n * ${tiles}u + jb];`",
+    replace: "acc = vec4f(0.0);`",
+    tests: RET_GPU,
+    filter: claims("retention", "gpu_gradients"),
+    why: "a launch after the first drops the decay sums of the later steps (launches split T)",
+  }),
+  planted("retention", "scan_launch_carry_dropped", "backward", {
+    file: `${RET}/kernels/forward.ts`,
+    find: "if (prm.t0 > 0u) {",
+    replace: "if (prm.t0 > prm.tm) {",
+    tests: RET_GPU,
+    filter: claims("retention", "gpu_gradients"),
+    why: "a scan's second launch (T past the loop budget) starts from a zero state, not the carry",
   }),
   planted("retention", "beta_grad_sign", "backward", {
     file: `${RET}/kernels/grads.ts`,

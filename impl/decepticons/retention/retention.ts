@@ -232,7 +232,15 @@ function recurrentForward(p: Problem, history: boolean): { o: Tensor; hist: Tens
   const state = outputLike([p.n, p.dk, p.dv], "f32", `${p.op} state`);
   // Launches over ranges of T that carry the state (the loop budget).
   dispatchScan(forwardProgram(p.dk, p.dv), {
-    sizes: { dk: p.dk, dv: p.dv, delta: p.beta !== null, hist: history, reverse: false, ckpt: 0 },
+    sizes: {
+      dk: p.dk,
+      dv: p.dv,
+      delta: p.beta !== null,
+      hist: history,
+      reverse: false,
+      ckpt: 0,
+      dgamma: false,
+    },
     uniforms: { n: p.n, tm: p.tm, per_seq: p.perSeq ? 1 : 0, nck: 0 },
     buffers: {
       qs: p.q.buffer,
@@ -435,27 +443,29 @@ function deltaChunkwiseForward(p: Problem, chunk: number): Tensor {
  * dq_t = do_t S_tᵀ is the forward recurrence on (do, v, k) (state Sᵀ); dk_t = v_t dS_tᵀ is the
  * same recurrence backwards in time on (v, do, q) (state dSᵀ, gates shifted by one step); each
  * costs about a forward. dv_t = k_t dS_t is the recurrence backwards in time on (k, q, do)
- * (state dS) when the gates need no gradient (a fixed decay, RetNet's setting): three scans,
- * about four forwards with the forward itself. When they need one, the gate gradient's
- * per-column ⟨dS_t, S_{t−1}⟩ comes with dv from the adjoint pass (state dS, S_{t−1}
- * recomputed per chunk from checkpoints the dq pass stores every {@link adjointChunk} steps),
- * gathered over columns by the dgate pass. Cost on llvmpipe, in forwards: dq 1 plus its
- * checkpoint stores, dk 1, the adjoint ~2.5: per step and row it issues four vec4
- * multiply-adds (the state rebuild, dS's update, dv's and p's sums) where the forward issues
- * two. Every sum runs in the order of the adjoint kernels it replaces (and of their tracked
- * bounds): the reversed forward kernel updates dS as g·dS + q·do and sums dv in row order,
- * as the adjoint does.
+ * (state dS), and the gates' gradient depends on what they are:
+ * - fixed (no gradient asked; RetNet's setting): nothing more, three scans in all;
+ * - a learned per-sequence γ: the dv scan also carries E_t = dS_{t+1} + γ·E_{t+1} and sums
+ *   (k_t E_t)·v_t, which adds up to ∂L/∂γ = Σ_t ⟨dS_t, S_{t−1}⟩ (forward.ts `dgamma`): two more
+ *   multiply-adds per state entry and step, no checkpoints;
+ * - learned per-step gates: each step's ⟨dS_t, S_{t−1}⟩ comes with dv from the adjoint pass
+ *   (state dS, S_{t−1} recomputed per chunk from checkpoints the dq pass stores every
+ *   {@link adjointChunk} steps), gathered over columns by the dgate pass.
+ * Every sum runs in the order of the adjoint kernels these replace (and of their tracked
+ * bounds): the reversed forward kernel updates dS as g·dS + q·do and sums dv in row order, as
+ * the adjoint does.
  */
 function fusedBackward(p: Problem, dO: Tensor): (Tensor | null)[] {
-  // A gate that needs no gradient (a constant, or one detached) skips the adjoint pass.
+  // A gate that needs no gradient (a constant, or one detached) skips the gate's passes.
   const gateGrad = p.gates.requiresGrad;
+  const adjoint = gateGrad && !p.perSeq;
   const c = adjointChunk(p.dk);
   const nck = Math.ceil(p.tm / c);
   const tiles = Math.ceil(p.dv / SCAN_LANES);
   const perSeq = p.perSeq ? 1 : 0;
   // No zero fills: the passes write every entry they or a later pass read (checkpoint slot 0,
   // the zero state, is never read; the carries are written before a launch reads them).
-  const ck = gateGrad && nck > 1
+  const ck = adjoint && nck > 1
     ? outputLike([p.n, nck, p.dv, p.dk], "f32", `${p.op} checkpoints`)
     : null;
   // The scans' carry, [d_v, d_k] or [d_k, d_v] per sequence: each scan writes it before it
@@ -467,10 +477,8 @@ function fusedBackward(p: Problem, dO: Tensor): (Tensor | null)[] {
   const scan = (
     transposed: boolean,
     reverse: boolean,
-    qs: Tensor,
-    ks: Tensor,
-    vs: Tensor,
-    os: Tensor,
+    io: { qs: Tensor; ks: Tensor; vs: Tensor; os: Tensor },
+    decay?: { ws: Tensor; estate: Tensor; gps: Tensor },
   ) => {
     // The transposed problems: d_v state rows, d_k columns (blocks of four over d_k).
     const [rows, cols] = transposed ? [p.dv, p.dk] : [p.dk, p.dv];
@@ -482,26 +490,40 @@ function fusedBackward(p: Problem, dO: Tensor): (Tensor | null)[] {
         hist: false,
         reverse,
         ckpt: !reverse && ck ? c : 0,
+        dgamma: decay !== undefined,
       },
       uniforms: { n: p.n, tm: p.tm, per_seq: perSeq, nck },
       buffers: {
-        qs: qs.buffer,
-        ks: ks.buffer,
-        vs: vs.buffer,
+        qs: io.qs.buffer,
+        ks: io.ks.buffer,
+        vs: io.vs.buffer,
         gates: p.gates.buffer,
         state: state.buffer,
-        os: os.buffer,
+        os: io.os.buffer,
         ck: reverse ? undefined : ck?.buffer,
+        ws: decay?.ws.buffer,
+        estate: decay?.estate.buffer,
+        gps: decay?.gps.buffer,
       },
       workgroups: Math.ceil((p.n * Math.ceil(cols / scanLanes(rows))) / RETENTION_SCAN_WG),
     }, p.tm);
   };
-  scan(true, false, dO, p.v, p.k, dq);
-  scan(true, true, p.v, dO, p.q, dk);
-  if (!gateGrad) {
-    scan(false, true, p.k, p.q, dO, dv);
-    state.dispose();
-    return [dq, dk, dv, null];
+  scan(true, false, { qs: dO, ks: p.v, vs: p.k, os: dq });
+  scan(true, true, { qs: p.v, ks: dO, vs: p.q, os: dk });
+  if (!adjoint) {
+    const io = { qs: p.k, ks: p.q, vs: dO, os: dv };
+    if (!gateGrad) {
+      scan(false, true, io);
+      state.dispose();
+      return [dq, dk, dv, null];
+    }
+    // Per column block, the sums of (k_t E_t)·v_t; their total is ∂L/∂γ.
+    const gps = outputLike([p.n, tiles * SCAN_LANES], "f32", `${p.op} decay partials`);
+    const estate = outputLike([p.n, p.dk, p.dv], "f32", `${p.op} decay carry`);
+    scan(false, true, io, { ws: p.v, estate, gps });
+    const dGamma = sum(gps, 1);
+    for (const t of [state, gps, estate]) t.dispose();
+    return [dq, dk, dv, dGamma];
   }
   const dg = outputLike([p.n, p.tm], "f32", `${p.op} dgates`);
   const ps = outputLike([p.n, p.tm, tiles, SCAN_LANES], "f32", `${p.op} gate partials`);
@@ -531,7 +553,7 @@ function fusedBackward(p: Problem, dO: Tensor): (Tensor | null)[] {
     workgroups: Math.ceil((p.n * p.tm) / WG),
   });
   for (const t of [ck, state, ps, dstate]) t?.dispose();
-  return [dq, dk, dv, p.perSeq ? sum(dg, 1) : dg];
+  return [dq, dk, dv, dg];
 }
 
 /**
@@ -643,9 +665,9 @@ function run(p: Problem, options: RetentionOptions): Tensor {
 
 /**
  * Multi-head matrix-memory retention with a per-sequence (per-head) decay γ:
- * S_t = γ_n S_{t−1} + k_tᵀ v_t, o_t = q_t S_t. Differentiable in q, k, v and γ; a γ that needs
- * no gradient (a fixed decay) makes the backward three scans, without the adjoint pass that
- * γ's gradient takes (on llvmpipe at T = 4096, about 1.5× faster).
+ * S_t = γ_n S_{t−1} + k_tᵀ v_t, o_t = q_t S_t. Differentiable in q, k, v and γ: the backward is
+ * three scans of the forward kernel with γ's gradient carried by the dv scan, which a γ that
+ * needs no gradient (a fixed decay) leaves out.
  *
  * @param q queries [N, T, d_k] (N = batch × heads)
  * @param k keys [N, T, d_k]
@@ -669,7 +691,8 @@ export function retention(
 /**
  * Gated retention: data-dependent keep gates, S_t = g_t S_{t−1} + k_tᵀ v_t, o_t = q_t S_t.
  * (The original's write gate w_t is a scaling of k_t or v_t.) Differentiable in every input;
- * gates that need no gradient skip the backward's adjoint pass, as in {@link retention}.
+ * the gates' gradient takes an adjoint pass, which gates that need no gradient skip (the
+ * backward is then three scans, as {@link retention}'s).
  *
  * @param gates keep gates [N, T], meant in (0, 1]
  * @returns o [N, T, d_v]

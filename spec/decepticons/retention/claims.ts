@@ -95,7 +95,7 @@ export const RET_GPU_GRADIENTS = claim({
   id: "decepticons.retention.gpu_gradients",
   statement: "the retention backward kernels give the oracle's analytic gradients for q, k, v " +
     `and γ through every form, for per-head ${GATES}, and for q, k, v when γ is fixed (no ` +
-    "gradient asked: the backward's three-scan path)",
+    "gradient asked), for T past the loop budget too (every scan in two launches)",
   source: `${RET}; memspec's backward kernels against spec/oracle/decepticons/retention.ts`,
   bound: "every element within its tracked f32 error bound (ratio <= 1)",
   kind: "parity",

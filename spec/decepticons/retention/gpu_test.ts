@@ -34,6 +34,7 @@ import {
 } from "../../../invariants/tolerance.ts";
 import { claimTest, type Measurement } from "../../_harness/claim.ts";
 import { checkClose } from "../../../invariants/close.ts";
+import { gpu } from "../../../impl/gpu/device.ts";
 import { loadPinnedJson } from "../../_harness/fixtures.ts";
 import { type EncodedArray, f64 } from "../../_harness/encoded_arrays.ts";
 import { Comparison, differential, jointly, type NamedCase } from "../../_harness/differential.ts";
@@ -684,18 +685,36 @@ function trackDeltaAdjoint(
   }
 }
 
-/** Bounds of the two backward kernels (on the recurrent forward's history). */
+/**
+ * Bounds of the backward kernels (on the recurrent forward's history). Retention's learned γ
+ * takes the decay-gradient scan: per column, backwards over t, E_t = g·E_{t+1} + dS_{t+1} (0 at
+ * the last step), w = Σ_c k_t[c]·E_t[c] in row order, a_j += w·v_t[j]; dγ sums the columns'
+ * a_j in any order.
+ */
 function trackBackward(p: ScanProblem, hist: Tracked[], dO: Float64Array, perSeq: boolean) {
   const { n, t: T, dk, dv } = p;
   const dshist: Tracked[] = new Array(n * T * dk * dv);
   const wup: Tracked[] = new Array(n * T * dv * 3);
   const dvOut: Tracked[] = new Array(n * T * dv);
+  const decaySums: Tracked[] = new Array(n * dv).fill(ZERO);
   if (p.beta) trackDeltaAdjoint(p, hist, dO, dshist, wup, dvOut);
   for (let b = 0; b < (p.beta ? 0 : n); b++) {
     for (let j = 0; j < dv; j++) {
       const ds: Tracked[] = new Array(dk).fill(ZERO);
+      const es: Tracked[] = new Array(dk).fill(ZERO);
       for (let t = T - 1; t >= 0; t--) {
         const st = b * T + t;
+        if (perSeq) {
+          // dS_{t+1} before its decay, and the gate of step t + 1 (0 past the end).
+          const gNext = t + 1 < T ? inp(p.gates[st + 1]!) : ZERO;
+          let wE = ZERO;
+          for (let c = 0; c < dk; c++) {
+            const next = t + 1 < T ? dshist[((st + 1) * dk + c) * dv + j]! : ZERO;
+            es[c] = add(mul(gNext, es[c]!), next);
+            wE = add(wE, mul(inp(p.k[st * dk + c]!), es[c]!));
+          }
+          decaySums[b * dv + j] = add(decaySums[b * dv + j]!, mul(wE, inp(p.v[st * dv + j]!)));
+        }
         const d = inp(dO[st * dv + j]!);
         let w = ZERO;
         let u = ZERO;
@@ -760,9 +779,11 @@ function trackBackward(p: ScanProblem, hist: Tracked[], dO: Float64Array, perSeq
       dk_[st * dk + c] = ak;
     }
   }
-  // Retention's dγ is a sum over t of the per-step dg (the `sum` op): any order, ≤ T adds.
+  // Retention's dγ sums the decay scan's per-column sums (the `sum` op over the padded
+  // column blocks): any order.
+  const padded = 4 * Math.ceil(dv / 4);
   const dGates = perSeq
-    ? Array.from({ length: n }, (_, b) => trackSum(dg.slice(b * T, (b + 1) * T), T))
+    ? Array.from({ length: n }, (_, b) => trackSum(decaySums.slice(b * dv, (b + 1) * dv), padded))
     : dg;
   return { dq, dk: dk_, dv: dvOut, dGates, dBeta: p.beta ? db : null };
 }
@@ -924,10 +945,14 @@ claimTest(RET_GPU_FORMS, (t) => {
 });
 
 claimTest(RET_GPU_GRADIENTS, (t) => {
-  // T = 4096, d_k = 8: forward and adjoint recurrences both split over dispatches.
   const big = makeCase("retention", 13, RET_TEST_GATES.length, 4096, 8, 1, bigGate);
   // Heads of 16 × 16 (the vec4 scans), γ learned and fixed.
   const heads = makeCase("retention", 14, RET_TEST_GATES.length, 512, 16, 16, bigGate);
+  // Past the loop budget (one launch runs at most budget − 1 steps) every scan splits T over
+  // two launches that carry its state, and the decay scan its E and its sums.
+  const budget = gpu().maxLoopIterations;
+  const longT = Number.isFinite(budget) ? Math.ceil(1.1 * budget) : 4096;
+  const long = makeCase("retention", 15, 1, longT, 4, 4, () => 0.97);
   return retentionClaim(
     t,
     compareGradients,
@@ -942,6 +967,11 @@ claimTest(RET_GPU_GRADIENTS, (t) => {
         chunk: 32,
         fixedGates: true,
       }], "T=512 16×16"),
+      ...perRun(long, [{ form: "recurrent", chunk: 32 }, {
+        form: "recurrent",
+        chunk: 32,
+        fixedGates: true,
+      }], `T=${longT} (two launches)`),
     ],
     // Every other fuzzed shape takes γ fixed.
     (s) => ({

@@ -1,5 +1,6 @@
 /**
- * (Gated) retention backward, the reverse-time pass: for each sequence n and
+ * Gated retention backward with learned per-step gates, the reverse-time pass (retention's
+ * per-sequence γ takes the decay-gradient scan of forward.ts instead): for each sequence n and
  * state column j, backwards over t,
  *   dS[c, j] = g_{t+1}·dS[c, j] + q_t[c]·do_t[j]   (dS = ∂L/∂S_t; g_T = 0)
  *   dv_t[j] = Σ_c k_t[c]·dS[c, j]

@@ -24,9 +24,17 @@
  * taken backwards and step t decays by the gate of step t + 1 (0 at t = tm − 1, where the
  * state is still zero): S_t = g_{t+1} S_{t+1} + k_tᵀ (w_t v_t), the adjoint recurrence
  * dS_t = g_{t+1} dS_{t+1} + q_tᵀ do_t of (gated) retention with (q, k, v) = (k', q', do).
- * The retention backward (retention.ts) runs this program twice with transposed roles:
- * forwards on (do, v, k) for dq (state Sᵀ, storing checkpoints for adjoint.ts), backwards
- * on (v, do, q) for dk (state dSᵀ).
+ * The retention backward (retention.ts) runs this program three times: with transposed roles
+ * forwards on (do, v, k) for dq (state Sᵀ; storing checkpoints for adjoint.ts when per-step
+ * gates need a gradient) and backwards on (v, do, q) for dk (state dSᵀ), and backwards on
+ * (k, q, do) for dv (state dS; with the decay gradient below for a learned γ).
+ * Decay gradient (sizes.dgamma; reversed retention on (k, q, do) with a per-sequence γ): the
+ * scan also keeps E_t = dS_{t+1} + γ·E_{t+1} (E of the last step 0) in registers and sums
+ * (k_t E_t)·v_t per column over its steps into `gps`, with v in `ws` [n, tm, DV]; the columns'
+ * sums add up to Σ_t ⟨dS_t, S_{t−1}⟩ = ∂L/∂γ, since S_{t−1} = Σ_{u<t} γ^{t−1−u} k_uᵀv_u gives
+ * Σ_t ⟨dS_t, S_{t−1}⟩ = Σ_u k_u E_u v_uᵀ. Launches carry E through `estate` [n, DK, DV] and the
+ * sums through `gps` (vec4 [n, ⌈DV/4⌉], columns past DV 0; read when t0 > 0). Each term is a
+ * product of the tracked dS and the inputs, with no checkpoints and no division by γ.
  * Grid: ceil(n·ceil(DV / 4) / RETENTION_SCAN_WG) workgroups of RETENTION_SCAN_WG, tiled.
  * Accuracy (class T3): each step's update is a few roundings on every entry on
  * top of the gated previous error; spec/decepticons/retention/gpu_test.ts tracks
@@ -90,6 +98,11 @@ export interface RetentionForwardSizes extends RetentionScanSizes {
   reverse: boolean;
   /** Stores the state entering every chunk of `ckpt` steps to `ck` (0: none). */
   ckpt: number;
+  /**
+   * Reversed retention with a per-sequence decay only: also carries E_t = dS_{t+1} + γ·E_{t+1}
+   * and sums Σ_t (k_t E_t)·v_t into `gps`, the decay's gradient Σ_t ⟨dS_t, S_{t−1}⟩.
+   */
+  dgamma: boolean;
 }
 
 /**
@@ -174,11 +187,20 @@ export function retentionForwardSpec(
       state: { access: "read_write" },
       os: vec4 ? { access: "read_write", type: "vec4f" } : { access: "read_write" },
       hist: { access: "read_write", type: "vec4f", optional: true },
+      ws: { access: "read", optional: true },
+      estate: { access: "read_write", optional: true },
+      gps: { access: "read_write", type: "vec4f", optional: true },
       ck: vec4
         ? { access: "read_write", type: "vec4f", optional: true }
         : { access: "read_write", optional: true },
     },
-    main: ({ dk, dv, delta, hist, reverse, ckpt }) => {
+    main: ({ dk, dv, delta, hist, reverse, ckpt, dgamma }) => {
+      if (dgamma && (!reverse || delta || hist || ckpt > 0 || dk > UNROLL_MAX_ROWS)) {
+        throw new RangeError(
+          `Cannot compile ${name} with the decay gradient: expected a reversed retention scan ` +
+            `without history or checkpoints and a key size <= ${UNROLL_MAX_ROWS}`,
+        );
+      }
       if (vec4 && !retentionForwardVec4(dk, dv)) {
         throw new RangeError(
           `Cannot compile ${name} for key size ${dk} and value size ${dv}: expected both ` +
@@ -196,6 +218,13 @@ export function retentionForwardSpec(
         ? `kc = ks[st * ${dk}u + c];
     s[c] = g * (s[c] - kc * bu) + kc * wv;
     o = o + qs[st * ${dk}u + c] * s[c];`
+        : dgamma
+        // E_t = dS_{t+1} + γ·E_{t+1} is taken before s becomes dS_t; w = k_t E_t in row order.
+        ? `e[c] = g * e[c] + s[c];
+    kc = ks[st * ${dk}u + c];
+    s[c] = g * s[c] + kc * wv;
+    o = o + qs[st * ${dk}u + c] * s[c];
+    w = w + qs[st * ${dk}u + c] * e[c];`
         : `kc = ks[st * ${dk}u + c];
     s[c] = g * s[c] + kc * wv;
     o = o + qs[st * ${dk}u + c] * s[c];`;
@@ -224,8 +253,15 @@ export function retentionForwardSpec(
     let bu = be * u;
     var o = ${zero};
     var kc = 0.0;
+    ${dgamma ? `var w = ${zero};` : ""}
     ${rows(step)}
     ${vec4Lanes(`os[st * ${dv}u + j] = o;`, dv, dk, vec4)}
+    ${
+        dgamma
+          ? `${lanes(`let wv4 = ws[st * ${dv}u + j];`, dv, dk)}
+    acc = acc + w * wv4;`
+          : ""
+      }
     ${hist ? rows(`hist[(st * ${dk}u + c) * ${tiles}u + jb]${pick} = s[c];`) : ""}
 `;
       // With checkpoints the steps run in segments that end on chunk boundaries, the store
@@ -252,12 +288,19 @@ export function retentionForwardSpec(
   let gi = wg * ${RETENTION_SCAN_WG}u + lid;
   ${scanColumns(dk, dv)}
   ${
-        keepBindings(delta ? [] : ["betas"], [
+        keepBindings([...(delta ? [] : ["betas"]), ...(dgamma ? [] : ["ws"])], [
           ...(hist ? [] : [{ name: "hist", vec4: true }]),
           ...(ckpt > 0 ? [] : [{ name: "ck", vec4 }]),
+          ...(dgamma ? [] : [{ name: "estate" }, { name: "gps", vec4: true }]),
         ])
       }
   ${registers("s", dk)}
+  ${
+        dgamma
+          ? `${registers("e", dk)}
+  var acc = ${zero};`
+          : ""
+      }
   if (prm.t0 > 0u) {
     ${
         unrollRows(
@@ -265,9 +308,26 @@ export function retentionForwardSpec(
           `{ ${lanes(`let x = state[(n * ${dk}u + c) * ${dv}u + j];`, dv, dk)} s[c] = x; }`,
         )
       }
+    ${
+        dgamma
+          ? `${
+            unrollRows(
+              dk,
+              `{ ${lanes(`let x = estate[(n * ${dk}u + c) * ${dv}u + j];`, dv, dk)} e[c] = x; }`,
+            )
+          }
+    acc = gps[n * ${tiles}u + jb];`
+          : ""
+      }
   }
   ${loop}
-  ${unrollRows(dk, lanes(`state[(n * ${dk}u + c) * ${dv}u + j] = s[c];`, dv, dk))}`;
+  ${unrollRows(dk, lanes(`state[(n * ${dk}u + c) * ${dv}u + j] = s[c];`, dv, dk))}
+  ${
+        dgamma
+          ? `${unrollRows(dk, lanes(`estate[(n * ${dk}u + c) * ${dv}u + j] = e[c];`, dv, dk))}
+  gps[n * ${tiles}u + jb] = acc;`
+          : ""
+      }`;
     },
     // The step loop, and the row loops when not unrolled: load and store, and per step the
     // update plus the delta rule's dot product, the history and the checkpoint stores.
