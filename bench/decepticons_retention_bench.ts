@@ -4,8 +4,8 @@
  * pass per chunk; gated delta: the WY / UT-transform form with one triangular
  * solve per chunk) against the recurrent form (one fused kernel looping over t,
  * split over dispatches by the loop budget) at T ∈ {1024, 4096} and model width
- * 64 and 256, forward and forward + backward (the backward is the adjoint
- * recurrence for every form).
+ * 64 and 256, forward and forward + backward (the backward is the same scans for
+ * every form).
  *
  * Width W is split into W / 16 heads of d_k = d_v = 16 (one sequence per
  * head), the head-factored layout of the original's retention path
@@ -15,13 +15,13 @@
  * figure. Gated delta runs on unit-norm keys, keep gates in [0.18, 1) and β in [0, 1).
  *
  * Retention forward + backward, old against new: the fused backward (dq and dk by the
- * forward scan with transposed roles, forwards and backwards in time; dv and the decay's
- * gradient by the adjoint pass, the states recomputed per chunk from checkpoints) beside
+ * forward scan with transposed roles, forwards and backwards in time; dv by the scan
+ * backwards in time, carrying the learned decay's gradient) beside
  * the previous backward (the state history S_t of every step stored by the forward scan,
  * the adjoint recurrence storing dS_t of every step, then a gathering pass), kept here as
  * `previousBackward` through its kernels (they still serve the gated delta rule), for one
  * 64 × 64 state at T = 512 and 4096 and for W = 64 (4 heads of 16²) at T = 4096; and the
- * backward with γ fixed (no gradient asked: three scans, no adjoint pass).
+ * backward with γ fixed (no gradient asked: the dv scan without the decay's gradient).
  *
  * Then, the decayed fast-weight recurrence S ← 0.99·S + kᵀv, o = q·S with one 64 × 64
  * state (the peers' workload) at T = 512 and 4096, recurrent and chunkwise (chunk 64),
