@@ -183,9 +183,12 @@ function validate(
   return { op, n, tm, dk, dv, q, k, v, gates, perSeq, beta };
 }
 
-/** Workgroups of a scan: one invocation per (sequence, block of four columns, or column). */
-function scanWorkgroups(p: Problem): number {
-  return Math.ceil((p.n * Math.ceil(p.dv / scanLanes(p.dk))) / RETENTION_SCAN_WG);
+/**
+ * Workgroups of a scan over `sequences` states of `rows` × `cols`: one invocation per
+ * (sequence, block of four columns, or column).
+ */
+function scanWorkgroups(sequences: number, rows: number, cols: number): number {
+  return Math.ceil((sequences * Math.ceil(cols / scanLanes(rows))) / RETENTION_SCAN_WG);
 }
 
 /**
@@ -252,7 +255,7 @@ function recurrentForward(p: Problem, history: boolean): { o: Tensor; hist: Tens
       os: o.buffer,
       hist: hist?.buffer,
     },
-    workgroups: scanWorkgroups(p),
+    workgroups: scanWorkgroups(p.n, p.dk, p.dv),
   }, p.tm);
   state.dispose();
   return { o, hist };
@@ -361,7 +364,7 @@ function chunkwiseForward(p: Problem, chunk: number, parallel: boolean): Tensor 
       sizes: { dk: p.dk, dv: p.dv },
       uniforms: { n: p.n, tm: p.tm, chunk: c, nc, per_seq: p.perSeq ? 1 : 0 },
       buffers: { ks: p.k.buffer, vs: p.v.buffer, gates: p.gates.buffer, ls: l.buffer },
-      workgroups: Math.ceil((p.n * nc * Math.ceil(p.dv / scanLanes(p.dk))) / RETENTION_SCAN_WG),
+      workgroups: scanWorkgroups(p.n * nc, p.dk, p.dv),
       steps: c,
     });
     // The runner splits the nc chunks over launches that carry the state.
@@ -505,7 +508,7 @@ function fusedBackward(p: Problem, dO: Tensor): (Tensor | null)[] {
         estate: decay?.estate.buffer,
         gps: decay?.gps.buffer,
       },
-      workgroups: Math.ceil((p.n * Math.ceil(cols / scanLanes(rows))) / RETENTION_SCAN_WG),
+      workgroups: scanWorkgroups(p.n, rows, cols),
     }, p.tm);
   };
   scan(true, false, { qs: dO, ks: p.v, vs: p.k, os: dq });
@@ -543,7 +546,7 @@ function fusedBackward(p: Problem, dO: Tensor): (Tensor | null)[] {
       dvs: dv.buffer,
       ps: ps.buffer,
     },
-    workgroups: scanWorkgroups(p),
+    workgroups: scanWorkgroups(p.n, p.dk, p.dv),
     steps: nck,
   });
   dispatch(RETENTION_DGATE, {
@@ -594,7 +597,7 @@ function recurrentBackward(p: Problem, dO: Tensor): (Tensor | null)[] {
       wup: wup.buffer,
       dvs: dv.buffer,
     },
-    workgroups: scanWorkgroups(p),
+    workgroups: scanWorkgroups(p.n, p.dk, p.dv),
     steps: p.tm,
   });
   dispatch(RETENTION_GRADS, {

@@ -212,6 +212,14 @@ export function retentionForwardSpec(
         vec4 ? vec4Rows(dk, t, prefix) : unrollRows(dk, t, "    ");
       const zero = laneZero(dk);
       const pick = lanePick(dk);
+      // A launch's carry: registers `reg` read from / written to the [n, DK, DV] buffer `buf`.
+      const carryIn = (reg: string, buf: string) =>
+        unrollRows(
+          dk,
+          `{ ${lanes(`let x = ${buf}[(n * ${dk}u + c) * ${dv}u + j];`, dv, dk)} ${reg}[c] = x; }`,
+        );
+      const carryOut = (reg: string, buf: string) =>
+        unrollRows(dk, lanes(`${buf}[(n * ${dk}u + c) * ${dv}u + j] = ${reg}[c];`, dv, dk));
       // (Gated) retention drops the delta rule's erase term: g·(s − k_c·0) is g·s for every
       // finite value, and the two operations per entry and step cost llvmpipe ~20%.
       const step = delta
@@ -302,29 +310,19 @@ export function retentionForwardSpec(
           : ""
       }
   if (prm.t0 > 0u) {
-    ${
-        unrollRows(
-          dk,
-          `{ ${lanes(`let x = state[(n * ${dk}u + c) * ${dv}u + j];`, dv, dk)} s[c] = x; }`,
-        )
-      }
+    ${carryIn("s", "state")}
     ${
         dgamma
-          ? `${
-            unrollRows(
-              dk,
-              `{ ${lanes(`let x = estate[(n * ${dk}u + c) * ${dv}u + j];`, dv, dk)} e[c] = x; }`,
-            )
-          }
+          ? `${carryIn("e", "estate")}
     acc = gps[n * ${tiles}u + jb];`
           : ""
       }
   }
   ${loop}
-  ${unrollRows(dk, lanes(`state[(n * ${dk}u + c) * ${dv}u + j] = s[c];`, dv, dk))}
+  ${carryOut("s", "state")}
   ${
         dgamma
-          ? `${unrollRows(dk, lanes(`estate[(n * ${dk}u + c) * ${dv}u + j] = e[c];`, dv, dk))}
+          ? `${carryOut("e", "estate")}
   gps[n * ${tiles}u + jb] = acc;`
           : ""
       }`;
