@@ -36,7 +36,8 @@
  *
  * @module
  */
-import { assertLoopBudget, deferDestroy, openEncoder } from "../gpu/batch.ts";
+import { assertLoopBudget, openEncoder } from "../gpu/batch.ts";
+import { acquireTexture, arrayLayers, releaseTexture } from "../gpu/textures.ts";
 import { gpu } from "../gpu/device.ts";
 import { dispatch, type UniformInput } from "../gpu/program.ts";
 import { recordOp } from "../autograd.ts";
@@ -306,66 +307,6 @@ function recordPacks(operands: readonly PackedOperand[]): void {
       workgroups: o.pack.workgroups,
     });
   }
-}
-
-/**
- * Operand textures are pooled: allocating, clearing and faulting in a fresh
- * texture per product costs about as much as the copy into it. A texture
- * released here may be handed to the next product at once, even before the
- * recorded work that reads it is submitted: commands run in recorded order,
- * so the next product's copy or pack lands after this product's reads. The
- * pool keeps at most {@link TEXTURE_POOL_BYTES}; older textures beyond it are
- * destroyed once the work that uses them is submitted.
- */
-const TEXTURE_POOL_BYTES = 64 * 2 ** 20;
-const TEXEL_BYTES = 16;
-let poolDevice: GPUDevice | null = null;
-const pool: GPUTexture[] = [];
-
-function textureBytes(t: GPUTexture): number {
-  return t.width * t.height * t.depthOrArrayLayers * TEXEL_BYTES;
-}
-
-function acquireTexture(width: number, height: number, layers: number, label: string): GPUTexture {
-  const { device } = gpu();
-  if (poolDevice !== device) {
-    pool.length = 0; // textures of a lost device are gone with it
-    poolDevice = device;
-  }
-  const i = pool.findIndex((t) =>
-    t.width === width && t.height === height && t.depthOrArrayLayers === layers
-  );
-  if (i >= 0) return pool.splice(i, 1)[0]!;
-  return device.createTexture({
-    label,
-    size: [width, height, layers],
-    format: "rgba32float",
-    usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST |
-      GPUTextureUsage.STORAGE_BINDING,
-  });
-}
-
-function releaseTexture(t: GPUTexture): void {
-  pool.push(t);
-  let bytes = pool.reduce((sum, x) => sum + textureBytes(x), 0);
-  while (bytes > TEXTURE_POOL_BYTES && pool.length > 0) {
-    const old = pool.shift()!;
-    bytes -= textureBytes(old);
-    // deferDestroy only calls destroy(), which textures have too.
-    deferDestroy(old);
-  }
-}
-
-/**
- * Layers to allocate for `layers` matrices. wgpu's GL backend fixes a texture's
- * view dimension at creation from its layer count alone: 1 layer is taken as
- * "2d", 6 as "cube", other multiples of 6 as "cube-array". A "2d-array" view
- * then samples the wrong image, so those counts get one unused extra layer.
- */
-function arrayLayers(layers: number): number {
-  let n = Math.max(2, layers);
-  while (n % 6 === 0) n++;
-  return n;
 }
 
 /**

@@ -33,6 +33,7 @@ import { deferDestroy, openEncoder } from "../../gpu/batch.ts";
 import { gpu } from "../../gpu/device.ts";
 import { dispatch } from "../../gpu/program.ts";
 import { hashU32, Rng } from "../../gpu/rng.ts";
+import { arrayLayers } from "../../gpu/textures.ts";
 import { emptyLike, readTensors, type Tensor, tensor, zeros } from "../../tensor.ts";
 import { UD_EPISODES, UD_STEP_SLOTS } from "./kernels/episodes.ts";
 import { UD_HEADS } from "./kernels/heads.ts";
@@ -475,19 +476,6 @@ export interface UdEvaluation {
   margin: number[];
 }
 
-/**
- * Layers of the parameter mirror for `seeds` seeds. wgpu's GL backend fixes a
- * texture's view dimension at creation from its layer count alone (1 layer:
- * "2d", 6: "cube", other multiples of 6: "cube-array"), and a "2d-array" view
- * of such a texture reads the wrong image (as impl/ops/matmul.ts found), so
- * those counts get an unused extra layer.
- */
-function mirrorLayers(seeds: number): number {
-  let n = Math.max(2, seeds);
-  while (n % 6 === 0) n++;
-  return n;
-}
-
 /** Longest episode {@link UdEpisodes.upload} accepts (the kernels loop over steps). */
 const UD_MAX_UPLOAD_STEPS = 2 ** 16;
 
@@ -568,7 +556,7 @@ export class UnknownDelayNet {
     }
     this.#sizes = udSizes(cfg);
     const { device, limits } = gpu();
-    const layers = mirrorLayers(seeds.length);
+    const layers = arrayLayers(seeds.length);
     if (layers > limits.maxTextureArrayLayers || stride / 4 > limits.maxTextureDimension2D) {
       throw new RangeError(
         `Cannot build an unknown-delay net for ${seeds.length} seeds of ${P} parameters: ` +
