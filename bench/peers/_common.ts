@@ -348,6 +348,8 @@ export interface Row {
   endToEndMs?: Stats;
   /** Set-up cost (session creation, first call with compilation), ms. */
   setupMs?: number;
+  /** The round of `--rounds=N` it was measured in (1-based; set by main.ts). */
+  round?: number;
 }
 
 /** Options of the timing method. */

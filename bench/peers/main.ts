@@ -14,9 +14,13 @@
  * table, memspec's speed-up over the best peer per row, and every row), and
  * prints the markdown.
  *
- * Usage: `deno task bench:peers [--quick] [--peers=memspec,ort-webgpu] [--forms=chunked] [workload …]`
+ * Usage: `deno task bench:peers [--quick] [--rounds=N] [--peers=memspec,ort-webgpu] [--forms=chunked] [workload …]`
  * (workloads: "matmul 512", "matmul 1024", "recurrence T=512", "recurrence T=4096",
- * "chain 1000 adds"; default all). `--quick` times fewer batches.
+ * "chain 1000 adds"; default all). `--quick` times fewer batches. `--rounds=N` (default 1)
+ * runs every peer N times in turn, the order rotated each round, and reports per row the
+ * round whose ratio is the median, with every round's ratio: a ratio then compares figures
+ * taken minutes apart rather than a whole run apart, and one slow round of the host (±30% on
+ * a shared machine) moves one ratio, not the row.
  *
  * @module
  */
@@ -63,7 +67,14 @@ function parseArgs(args: string[]) {
   }
   const workloads = WORKLOADS.filter((w) => wanted.length === 0 || wanted.includes(w));
   const forms = args.find((a) => a.startsWith("--forms="));
-  return { quick, peers, workloads, forms };
+  const roundsArg = args.find((a) => a.startsWith("--rounds="));
+  const rounds = roundsArg ? Number(roundsArg.slice("--rounds=".length)) : 1;
+  if (!Number.isInteger(rounds) || rounds < 1) {
+    throw new TypeError(
+      `Cannot run bench:peers: expected --rounds=N with N a positive integer but got "${roundsArg}"`,
+    );
+  }
+  return { quick, peers, workloads, forms, rounds };
 }
 
 /** Runs one peer's process; returns its rows (plus an error row if it failed). */
@@ -141,6 +152,10 @@ interface Summary {
   bestPeer?: { peer: string; form: string; figure: number };
   /** memspec's speed over the best peer's (> 1: memspec is faster). */
   speedup?: number;
+  /** With several rounds: each round's speed-up, in round order (this entry is the median's). */
+  speedups?: number[];
+  /** With several rounds: the round whose figures this entry shows (1-based). */
+  round?: number;
   /** Peers that could not be compared on this row, with why. */
   missing: string[];
 }
@@ -191,6 +206,24 @@ function summarise(rows: Row[], workloads: readonly WorkloadId[]): Summary[] {
   return out;
 }
 
+/**
+ * The summaries of several rounds as one: per row, the round whose speed-up is the median
+ * (the lower middle of an even count), with every round's speed-up beside it.
+ */
+function medianRound(perRound: readonly Summary[][]): Summary[] {
+  return perRound[0]!.map((_, i) => {
+    const entries = perRound.map((summary, r) => ({ s: summary[i]!, round: r + 1 }));
+    const speedups = entries.map((e) => e.s.speedup).filter((x) => x !== undefined);
+    const timed = entries.filter((e) => e.s.speedup !== undefined)
+      .sort((a, b) => a.s.speedup! - b.s.speedup!);
+    const pick = timed[Math.floor((timed.length - 1) / 2)] ?? entries.at(-1)!;
+    return { ...pick.s, speedups, round: pick.round };
+  });
+}
+
+const median = (x: readonly number[]) =>
+  [...x].sort((a, b) => a - b)[Math.floor((x.length - 1) / 2)];
+
 const fmt = (x: number | undefined) =>
   x === undefined || !Number.isFinite(x) ? "–" : x >= 100 ? x.toFixed(0) : x.toPrecision(3);
 
@@ -208,23 +241,32 @@ function statsCell(id: WorkloadId, s: Stats | undefined): string {
 /**
  * How close each recurrence form comes to matmul-class throughput: 4·T·d² flops per sequence
  * (the update and the read, d = 64) over its GPU time per call, against the same peer's matmul
- * 1024³ rate in this run.
+ * 1024³ rate in this run (with several rounds, the medians over the rounds of both rates).
  */
 function flopLines(rows: Row[]): string[] {
-  const lines: string[] = [];
+  const rates = new Map<string, { peer: string; rates: number[] }>();
+  const matmulRates = new Map<string, number[]>();
   for (const r of rows) {
-    if (r.status !== "ok" || !r.perCallMs || !r.workload.startsWith("recurrence")) continue;
+    if (r.status !== "ok" || !r.perCallMs) continue;
+    if (r.workload === "matmul 1024") {
+      const list = matmulRates.get(r.peer) ?? [];
+      list.push(figureOf(r.workload, r.perCallMs.median));
+      matmulRates.set(r.peer, list);
+    }
+    if (!r.workload.startsWith("recurrence")) continue;
     const t = recurrenceLength(r.workload);
-    const rate = (4 * t * D * D) / (r.perCallMs.median / 1000) / 1e9;
-    const mm = rows.find((m) =>
-      m.peer === r.peer && m.workload === "matmul 1024" && m.status === "ok" && m.perCallMs
-    );
-    const mmRate = mm?.perCallMs ? figureOf("matmul 1024", mm.perCallMs.median) : undefined;
-    lines.push(
-      `- ${r.peer} ${r.workload} ${r.form}: ${fmt(rate)} GFLOP/s (4·T·d² per sequence)` +
-        (mmRate ? `, ${(100 * rate / mmRate).toFixed(1)}% of its matmul 1024³ rate` : ""),
-    );
+    const key = `${r.peer} ${r.workload} ${r.form}`;
+    const entry = rates.get(key) ?? { peer: r.peer, rates: [] };
+    entry.rates.push((4 * t * D * D) / (r.perCallMs.median / 1000) / 1e9);
+    rates.set(key, entry);
   }
+  const lines = [...rates].map(([key, { peer, rates: list }]) => {
+    const rate = median(list)!;
+    const mm = matmulRates.get(peer);
+    const mmRate = mm ? median(mm) : undefined;
+    return `- ${key}: ${fmt(rate)} GFLOP/s (4·T·d² per sequence)` +
+      (mmRate ? `, ${(100 * rate / mmRate).toFixed(1)}% of its matmul 1024³ rate` : "");
+  });
   return lines.length === 0 ? [] : ["", "Recurrence throughput against matmul:", "", ...lines];
 }
 
@@ -238,9 +280,12 @@ function markdown(rows: Row[], summary: Summary[], header: string[]): string {
     const theirs = s.bestPeer
       ? `${fmt(s.bestPeer.figure)}${unit} (${s.bestPeer.peer}, ${s.bestPeer.form})`
       : `– (${s.missing.join("; ") || "no peer row"})`;
+    const spread = s.speedups && s.speedups.length > 1
+      ? ` (round ${s.round}; ${s.speedups.map((x) => x.toFixed(2)).join(", ")})`
+      : "";
     lines.push(
       `| ${s.workload} | ${s.metric} | ${mine} | ${theirs} | ${
-        s.speedup === undefined ? "–" : `**${s.speedup.toFixed(2)}×**`
+        s.speedup === undefined ? "–" : `**${s.speedup.toFixed(2)}×**${spread}`
       } |`,
     );
   }
@@ -250,8 +295,8 @@ function markdown(rows: Row[], summary: Summary[], header: string[]): string {
     "Every row (figures min / median / max over batches; GFLOP/s, ms per sequence or µs per op; " +
       "err/bound: the worst |output − f64 oracle| over its derived f32 bound, ≤ 1 passes):",
     "",
-    "| peer | workload | form | status | per call, R per sync | R | end to end | err/bound | setup ms | note |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| round | peer | workload | form | status | per call, R per sync | R | end to end | err/bound | setup ms | note |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   );
   for (const r of rows) {
     const status = r.status === "ok"
@@ -260,7 +305,7 @@ function markdown(rows: Row[], summary: Summary[], header: string[]): string {
       ? `**WRONG**: ${r.check?.detail ?? ""}`
       : `**error**: ${(r.error ?? "").replaceAll("|", "\\|")}`;
     lines.push(
-      `| ${r.peer} | ${r.workload} | ${r.form} | ${status} | ${
+      `| ${r.round ?? 1} | ${r.peer} | ${r.workload} | ${r.form} | ${status} | ${
         statsCell(r.workload, r.perCallMs)
       } | ${r.reps ?? "–"} | ${statsCell(r.workload, r.endToEndMs)} | ${fmt(r.check?.maxRatio)} | ${
         fmt(r.setupMs)
@@ -271,31 +316,41 @@ function markdown(rows: Row[], summary: Summary[], header: string[]): string {
 }
 
 async function main(): Promise<void> {
-  const { quick, peers, workloads, forms } = parseArgs(Deno.args);
+  const { quick, peers, workloads, forms, rounds } = parseArgs(Deno.args);
   await Deno.mkdir(WORK_DIR, { recursive: true });
   const started = new Date().toISOString();
   console.error(`bench:peers: f64 references for ${workloads.join(", ")}`);
   for (const id of workloads) await writeReference(WORK_DIR, id, referenceOf(id, inputsOf(id)));
   const rows: Row[] = [];
-  for (const peer of peers) {
-    console.error(`bench:peers: ${peer}`);
-    try {
-      rows.push(...(await runPeer(peer, workloads, quick, forms)));
-    } catch (e) {
-      rows.push({
-        peer,
-        library: "",
-        adapter: "",
-        workload: workloads[0]!,
-        form: "process",
-        note: "the peer's process could not be run",
-        comparable: true,
-        status: "error",
-        error: errorText(e),
-      });
+  for (let round = 1; round <= rounds; round++) {
+    // Rotated, so that no peer always runs right after a given other one.
+    const order = peers.map((_, i) => peers[(i + round - 1) % peers.length]!);
+    for (const peer of order) {
+      console.error(`bench:peers: ${peer}${rounds > 1 ? ` (round ${round} of ${rounds})` : ""}`);
+      let got: Row[];
+      try {
+        got = await runPeer(peer, workloads, quick, forms);
+      } catch (e) {
+        got = [{
+          peer,
+          library: "",
+          adapter: "",
+          workload: workloads[0]!,
+          form: "process",
+          note: "the peer's process could not be run",
+          comparable: true,
+          status: "error",
+          error: errorText(e),
+        }];
+      }
+      for (const r of got) rows.push({ ...r, round });
     }
   }
-  const summary = summarise(rows, workloads);
+  const perRound = Array.from(
+    { length: rounds },
+    (_, r) => summarise(rows.filter((row) => row.round === r + 1), workloads),
+  );
+  const summary = rounds === 1 ? perRound[0]! : medianRound(perRound);
   const adapters = [...new Set(rows.map((r) => r.adapter).filter((a) => a))];
   const method = quick ? QUICK : FULL;
   const header = [
@@ -305,13 +360,17 @@ async function main(): Promise<void> {
     `Method: each output checked against memspec's f64 oracle first; warm-up; R calls per sync ` +
     `with R grown until a batch takes ≥ ${method.batchMs} ms; min / median / max over up to ` +
     `${method.batches} batches; recurrences also end to end (1 call + read-back, ` +
-    `${method.endToEnd} repeats). memspec ÷ best peer > 1: memspec is faster.`,
+    `${method.endToEnd} repeats). memspec ÷ best peer > 1: memspec is faster.` +
+    (rounds > 1
+      ? ` ${rounds} rounds, every peer once per round: each row shows the round whose ` +
+        `ratio is the median, then every round's ratio.`
+      : ""),
   ];
   const md = markdown(rows, summary, header);
   await Deno.writeTextFile(
     `${OUT}/bench_peers.json`,
     JSON.stringify(
-      { started, deno: Deno.version.deno, adapters, quick, method, summary, rows },
+      { started, deno: Deno.version.deno, adapters, quick, rounds, method, summary, rows },
       null,
       1,
     ),

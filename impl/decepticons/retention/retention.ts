@@ -24,8 +24,9 @@
  * original's division-based chunked scan is wrong by O(1) once a chunk's
  * product drops below 1e−8.
  * Every form has the same backward. For (gated) retention (key and value sizes ≤ 64) it is
- * three scans and no state history: dq by the forward scan on transposed roles, dk by the
- * same scan backwards in time, dv and the gate gradient by an adjoint scan that recomputes
+ * three scans of the forward kernel and no state history: dq forwards in time on transposed
+ * roles, dk and dv backwards in time; a learned γ's gradient rides on the dv scan, while
+ * learned per-step gates take an adjoint scan in place of the dv scan, which recomputes
  * S_{t−1} per short chunk from the dq scan's checkpoints. The gated delta rule (and larger
  * sizes) runs the adjoint recurrence (two fused kernels) on a recomputed state history.
  *
