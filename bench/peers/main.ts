@@ -35,7 +35,7 @@ import {
   type WorkloadId,
   WORKLOADS,
 } from "./_common.ts";
-import { inputsOf } from "./_common.ts";
+import { inputsOf, stats } from "./_common.ts";
 import { PEERS, writeReference } from "./run_peer.ts";
 import { D, figureOf, recurrenceLength } from "./_common.ts";
 
@@ -221,9 +221,6 @@ function medianRound(perRound: readonly Summary[][]): Summary[] {
   });
 }
 
-const median = (x: readonly number[]) =>
-  [...x].sort((a, b) => a - b)[Math.floor((x.length - 1) / 2)];
-
 const fmt = (x: number | undefined) =>
   x === undefined || !Number.isFinite(x) ? "–" : x >= 100 ? x.toFixed(0) : x.toPrecision(3);
 
@@ -261,9 +258,9 @@ function flopLines(rows: Row[]): string[] {
     rates.set(key, entry);
   }
   const lines = [...rates].map(([key, { peer, rates: list }]) => {
-    const rate = median(list)!;
+    const rate = stats(list).median;
     const mm = matmulRates.get(peer);
-    const mmRate = mm ? median(mm) : undefined;
+    const mmRate = mm ? stats(mm).median : undefined;
     return `- ${key}: ${fmt(rate)} GFLOP/s (4·T·d² per sequence)` +
       (mmRate ? `, ${(100 * rate / mmRate).toFixed(1)}% of its matmul 1024³ rate` : "");
   });
