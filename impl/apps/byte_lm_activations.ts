@@ -161,6 +161,8 @@ export class ByteLMActivations implements ActivationSource {
   readonly #decays: Float32Array | null;
 
   /**
+   * Reads the states of a trained causal-bank LM (the model is borrowed, not disposed).
+   *
    * @param lm the model whose states are read
    * @param options `pooling`: `"last"` (default, the original's) or `"mean"`
    * @throws {TypeError} unless the substrate is `frozen` or `learned_recurrence`, or for a
@@ -347,10 +349,15 @@ function poolMean(all: Float32Array, bytes: readonly Uint8Array[], T: number, h:
 
 /** How {@link StackByteLM} trains: Adam on seeded random windows of the byte corpus. */
 export interface WindowTraining {
+  /** Adam steps, one batch of windows each. */
   steps: number;
+  /** Windows per batch. */
   batch: number;
+  /** Bytes a window predicts (it reads seqLen + 1 bytes: inputs and next-byte targets). */
   seqLen: number;
+  /** Adam's learning rate. */
   lr: number;
+  /** Seed of the window sampler (the same windows on every run). */
   seed: number;
 }
 
@@ -501,6 +508,9 @@ export class StackByteLM {
   readonly #decays: Float32Array;
 
   /**
+   * A stack LM with seeded initial weights (train it with {@link StackByteLM.train} or load
+   * it with {@link loadStackByteLM}).
+   *
    * @param config widths and seed (see {@link StackByteLMConfig})
    * @throws {RangeError} for a width or window that is not an integer in [1, 4096], or a seed
    *   outside [0, 2^32).

@@ -11,7 +11,15 @@ import { throwPendingErrors } from "./pending_errors.ts";
 
 /** A region to read: the first `byteLength` bytes of `buffer`. */
 export interface ReadRequest {
+  /**
+   * The buffer to read, from offset 0; it needs `COPY_SRC` usage (buffers from
+   * `createStorageBuffer` have it).
+   */
   buffer: GPUBuffer;
+  /**
+   * Bytes to return. The copy is rounded up to a multiple of 4 (WebGPU's copy
+   * alignment), so `buffer` must hold at least that many bytes; 0 reads nothing.
+   */
   byteLength: number;
 }
 

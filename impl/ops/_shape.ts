@@ -105,11 +105,20 @@ export function sameShape(a: readonly number[], b: readonly number[]): boolean {
 export interface CollapsedBatch {
   /** Sizes of the kept batch dims (size-1 dims dropped, chained neighbours merged). */
   bshape: number[];
-  /** Per kept dim, the step of A's (B's) item index; 0 where that operand broadcasts. */
+  /**
+   * Per kept dim, A's step: how far A's index advances per unit of that dim
+   * (in items when `unitA` is 1, in elements when `unitA` is the item size);
+   * 0 where A broadcasts along it.
+   */
   sa: number[];
+  /** Per kept dim, the same step for B (in the unit of `unitB`); 0 where B broadcasts along it. */
   sb: number[];
-  /** How many items A (B) holds: the product of its own batch dims times its item stride. */
+  /**
+   * A's extent: the product of its own batch dims times `unitA` (its item
+   * count when `unitA` is 1, its element count when `unitA` is the item size).
+   */
   itemsA: number;
+  /** B's extent: the product of its own batch dims times `unitB`. */
   itemsB: number;
 }
 

@@ -8,8 +8,14 @@
 
 /** A binary op: forward in `a`, `b`; gradient expressions in `a`, `b`, `g`. */
 export interface BinaryDef {
+  /** WGSL f32 expression of the output element from the operand elements `a` and `b`. */
   readonly forward: string;
+  /**
+   * WGSL expression of the gradient in `a` at one output position, from `a`, `b` and the
+   * output gradient `g`; broadcast positions are summed back to a's shape afterwards.
+   */
   readonly gradA: string;
+  /** The gradient in `b`, as {@link BinaryDef.gradA} is in `a`. */
   readonly gradB: string;
 }
 

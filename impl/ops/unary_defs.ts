@@ -10,7 +10,15 @@ import { GELU_INNER } from "./kernels/elementwise.ts";
 
 /** A unary op's definition. */
 export interface UnaryDef {
+  /**
+   * WGSL f32 expression of the output element from the input element `x` (and the
+   * op's attributes `p.a0`, `p.a1`, where it has any).
+   */
   readonly forward: string;
+  /**
+   * WGSL expression of the input gradient from `x`, the forward output `y`, the
+   * output gradient `g` and the attributes `p.a0`, `p.a1`.
+   */
   readonly backward: string;
 }
 

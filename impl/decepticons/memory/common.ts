@@ -88,13 +88,20 @@ export function checkBuckets(what: string, buckets: number): void {
 
 /** One context's counts: a dense row over the vocabulary and its total. */
 export interface CountRow {
+  /** Occurrences of each next token after this context, indexed by token id [vocabSize]. */
   readonly counts: Float64Array;
+  /** The sum of `counts` (kept so a probability is one division). */
   total: number;
 }
 
 /** A sparse table of count rows, keyed by a context key. */
 export class CountTable {
   readonly #rows = new Map<string | number, CountRow>();
+  /**
+   * An empty table.
+   *
+   * @param vocabSize tokens per row (token ids are 0 … vocabSize − 1)
+   */
   constructor(readonly vocabSize: number) {}
 
   /** Adds one occurrence of `token` after the context `key`. */

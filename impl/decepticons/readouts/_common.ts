@@ -71,7 +71,14 @@ export function streamOf(seed: number, name: string): Rng {
  * them all.
  */
 export class ParamBuilder {
+  /** Every parameter built or adopted so far, by full name (`prefix.local`). */
   readonly params = new Map<string, Tensor>();
+  /**
+   * An empty builder.
+   *
+   * @param seed seed of every parameter's stream (each name draws its own)
+   * @param prefix prepended with a dot to every local name
+   */
   constructor(readonly seed: number, readonly prefix: string) {}
 
   /** The full name of a local parameter name. */

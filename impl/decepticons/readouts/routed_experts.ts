@@ -114,6 +114,15 @@ export function switchBalanceLoss(pi: Tensor): Tensor {
  */
 export class RoutedCore {
   readonly #w: Record<"rW" | "rB" | "w1" | "b1" | "w2" | "b2", Tensor>;
+  /**
+   * Builds the router and the experts' weights through `p` (Xavier weights, zero biases).
+   *
+   * @param p the builder that names, seeds and keeps the parameters
+   * @param inputDim features F of a row u
+   * @param hidden hidden width H of each expert
+   * @param experts number of experts E
+   * @param outDim width O of each expert's output
+   */
   constructor(
     p: ParamBuilder,
     readonly inputDim: number,

@@ -572,10 +572,18 @@ async function run(cfg: Chunker1200Config, ins: Chunker1200Inputs): Promise<Chun
 
 /** One sequence's buffers for the phased full kernel. */
 export interface FullSeq {
+  /** Time steps of the sequence: the length of `xs` and `ys`. */
   len: number;
+  /** Input symbols x_t, i32 [len]. */
   xs: Tensor;
+  /** Target symbols y_t of each step's CE, i32 [len]. */
   ys: Tensor;
+  /**
+   * States h_t written by the forward phase, f32 [(len + 1)·H] (row 0, the initial state, stays
+   * zero).
+   */
   hs: Tensor;
+  /** Logits z_t stored by the forward phase for the BPTT and read-out phases, f32 [len·V]. */
   zs: Tensor;
   /** CE per step, then the last step's argmax. */
   out: Tensor;
@@ -593,7 +601,33 @@ export function c1200FullNet(
   H: number,
   own: <X extends Tensor>(t: X) => X,
   count: (launches: number) => void,
-) {
+): {
+  /** The net scratch (parameters, carried gradient) the kernel works in. */
+  scratch: { scr: Tensor; scf: Tensor };
+  /** Phase 1: the forward over a whole sequence. */
+  forward(q: FullSeq): void;
+  /**
+   * Phase 2 (BPTT) over a whole sequence: slices from the last step down, SGD after the first
+   * step (`sgd` false holds it: the raw gradient stays in the scratch for `applySgd`).
+   */
+  backward: (q: FullSeq, lr: number, clip: number, sgd?: boolean) => void;
+  /** An empty SGD-only slice: applies the gradient a held `backward` left. */
+  applySgd(q: FullSeq, lr: number, clip: number): void;
+  /** Allocates a sequence's buffers (registered with `own`) for inputs `x` and targets `y`. */
+  seq(x: ArrayLike<number>, y: ArrayLike<number>): FullSeq;
+  /**
+   * Phase 0: copies `params` into the net scratch, gradients zeroed (`q` only fills the bindings).
+   */
+  load(q: FullSeq): void;
+  /**
+   * Phase 3: copies the net scratch's parameters back to `params` (`q` only fills the bindings).
+   */
+  store(q: FullSeq): void;
+  /** One full-BPTT update: p ← p − lr·clamp(∇, −clip, clip) (lr already divided by len). */
+  train(q: FullSeq, lr: number, clip: number): void;
+  /** Phases 1 and 4: forward, then the per-step CE and the last step's argmax into `q.out`. */
+  evaluate(q: FullSeq): void;
+} {
   const V = C1200_GPU.vocab;
   const budget = gpu().maxLoopIterations;
   const scratch = c1200WindowScratch(H, V);
@@ -657,14 +691,11 @@ export function c1200FullNet(
     }
   };
   return {
-    /** The net scratch (parameters, carried gradient) the kernel works in. */
     scratch: { scr, scf },
-    /** Phase 1: the forward over a whole sequence. */
     forward(q: FullSeq) {
       phase(1, q, 0, q.len, false);
     },
     backward,
-    /** An empty SGD-only slice: applies the gradient a held {@link backward} left. */
     applySgd(q: FullSeq, lr: number, clip: number) {
       phase(2, q, 0, 0, true, lr, clip);
     },
@@ -685,7 +716,6 @@ export function c1200FullNet(
     store(q: FullSeq) {
       phase(3, q, 0, 0, false);
     },
-    /** One full-BPTT update: p ← p − lr·clamp(∇, −clip, clip) (lr already divided by len). */
     train(q: FullSeq, lr: number, clip: number) {
       phase(1, q, 0, q.len, false);
       backward(q, lr, clip);

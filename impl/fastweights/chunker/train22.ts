@@ -266,11 +266,15 @@ export function chunker22Train(
 
 /** The settings of one chunker-22 training run that every block's kernels take. */
 export interface C22RunSettings {
+  /** "chunker": A (symbol head) + C; "single": A with a label head, no C. */
   mode: "chunker" | "single";
   /** Seeds trained side by side. */
   seeds: number;
+  /** Adam learning rate of both nets. */
   lr: number;
+  /** Surprise threshold θ in (0, 1]: a step is surprising iff A's p(target) < θ. */
   threshold: number;
+  /** Global-norm clip of each net's gradient before its Adam step (> 0). */
   clip: number;
 }
 
@@ -278,8 +282,12 @@ export interface C22RunSettings {
 export interface C22PassRecorder {
   /** [S, 2]: s* (or −1) and C's Adam step count. */
   state: Tensor;
-  /** [S, blocks, 3] (mask, read-out, hits) and p(target) [S, blocks, B]. */
+  /**
+   * Per-block records, i32 [S, max(1, blocks), 3]: surprise mask bits, label read-out (0/1)
+   * and argmax next-symbol hits.
+   */
   rec: Tensor;
+  /** p(target) of A's pre-update softmax at every step, f32 [S, max(1, blocks), B]. */
   pt: Tensor;
   /** [S, B + 1, H]: the last block's states (h_A starts at 0 in each pass). */
   hs: Tensor;
@@ -294,12 +302,22 @@ export interface C22PassRecorder {
  * state back between chosen blocks. Every tensor is registered with `own` for disposal.
  */
 export interface C22Session {
+  /** A's parameters, f32 [S, P_A], trained in place. */
   a: Tensor;
+  /** A's Adam moments, f32 [S, 2·P_A] (m, then v per seed). */
   ma: Tensor;
+  /** C's parameters, f32 [S, P_C], trained in place; null in "single" mode. */
   c: Tensor | null;
+  /** C's Adam moments, f32 [S, 2·P_C] (m, then v per seed); null in "single" mode. */
   mc: Tensor | null;
+  /** A's symbol logits z_t of the last recorded block, f32 [S, B, V]. */
   logits: Tensor;
+  /**
+   * A's label output σ at t = B − 1 of the last recorded block, f32 [S, B] (single mode only;
+   * 0 at the other steps and in chunker mode).
+   */
   labels: Tensor;
+  /** A's raw (unclipped) gradient from the last training block's update, f32 [S, P_A]. */
   grads: Tensor;
   /** Dispatches recorded so far. */
   readonly dispatches: number;

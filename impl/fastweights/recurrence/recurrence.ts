@@ -39,18 +39,30 @@ export { scanBackwardLoops, scanForwardLoops };
 
 /** Where a recurrence reads its inputs: `n` sequences padded to `tm` steps. */
 export interface ScanInputs {
-  /** Sequences and padded steps per sequence. */
+  /** Sequences n (episodes of the batch). */
   n: number;
+  /**
+   * Padded steps per sequence tm: the time axis of `keys`, `values` and `gates` (every T_n ≤ tm).
+   */
   tm: number;
+  /** Key size d_k: the columns of the state W [d_v, d_k]. */
   keyDim: number;
+  /** Value size d_v: the rows of the state W. */
   valueDim: number;
+  /** Write strength η of every write W += (η·g_t)·v_t k_tᵀ. */
   eta: number;
-  /** [n, tm, d_k], [n, tm, d_v], [n, tm]. */
+  /** Keys k_t, [n, tm, d_k]. */
   keys: Tensor;
+  /** Values v_t, [n, tm, d_v]. */
   values: Tensor;
+  /** Write gates g_t, [n, tm]; steps past a sequence's length are ignored. */
   gates: Tensor;
   /** [n, d_k], or [n, tm, d_k] read at each sequence's last step when `queryAtLast`. */
   queries: Tensor;
+  /**
+   * True: each sequence reads with the query at its last step T_n − 1 of `queries`
+   * [n, tm, d_k] (the unknown-delay recall); false: with `queries` [n, d_k].
+   */
   queryAtLast: boolean;
   /** Steps per sequence (u32 [n]); null: every sequence has `steps` (default `tm`) steps. */
   lens: Tensor | null;
@@ -74,10 +86,16 @@ export interface ScanForwardOutputs {
 export interface ScanBackwardOutputs {
   /** ∂L/∂y [n, d_v] (input). */
   dy: Tensor;
-  /** [n, tm, d_k], [n, tm, d_v], [n, tm], [n, d_k]. */
+  /** ∂L/∂k_t [n, tm, d_k] (output; zero past each sequence's length). */
   dKeys: Tensor;
+  /** ∂L/∂v_t [n, tm, d_v] (output; zero past each sequence's length). */
   dValues: Tensor;
+  /** ∂L/∂g_t [n, tm] (output; zero past each sequence's length). */
   dGates: Tensor;
+  /**
+   * ∂L/∂q [n, d_k] (output): of the one query each sequence reads (its last step's with
+   * `queryAtLast`).
+   */
   dQuery: Tensor;
 }
 

@@ -34,13 +34,17 @@ export const UNKNOWN_DELAY_DEFAULTS: UnknownDelayConfig = { p: 4, hidden: 32, ke
 
 /** The compile-time sizes of the unknown-delay programs (a config without η). */
 export interface UdSizes extends Record<string, number> {
+  /** Pattern bits p (inputs have p + 2 entries), in [1, 256]. */
   p: number;
+  /** Hidden units H of the slow net, in [1, 256]. */
   hidden: number;
+  /** Key and query size d_k, in [1, 256]. */
   keyDim: number;
 }
 
 /** The compile-time sizes of the programs shaped by the pattern size alone. */
 export interface UdPatternSizes extends Record<string, number> {
+  /** Pattern bits p (the width of each stored pattern and recall target), in [1, 256]. */
   p: number;
 }
 

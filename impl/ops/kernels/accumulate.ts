@@ -7,13 +7,13 @@
  *
  * @module
  */
-import { defineProgram } from "../../gpu/program.ts";
+import { defineProgram, type Program } from "../../gpu/program.ts";
 
 /** Invocations per workgroup. */
 export const ACCUMULATE_WORKGROUP = 256;
 
 /** The in-place accumulation program. */
-export const ACCUMULATE = defineProgram({
+export const ACCUMULATE: Program = defineProgram({
   name: "accumulate",
   workgroupSize: ACCUMULATE_WORKGROUP,
   uniforms: { n: "u32" },

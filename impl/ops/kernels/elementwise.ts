@@ -56,13 +56,13 @@ const GELU_C = "0.7978845608028654";
 export const GELU_INNER = `${GELU_C} * (x + 0.044715 * x * x * x)`;
 
 /** f32(π) and f32(π − f32(π)): the two-part π of the sin/cos argument reduction (exact f32 literals). */
-export const PI_HI = Math.fround(Math.PI);
+export const PI_HI: number = Math.fround(Math.PI);
 /** See {@link PI_HI}. */
-export const PI_LO = Math.fround(Math.PI - PI_HI);
+export const PI_LO: number = Math.fround(Math.PI - PI_HI);
 /** 1/π as a WGSL literal: only picks the multiple of π to remove, so its rounding is harmless. */
 const INV_PI = "0.3183098861837907";
 /** Below this |x| the ELU kernel uses e^x − 1's Taylor polynomial (exp(x) − 1 would cancel). */
-export const ELU_SERIES_ABOVE = -0.0625;
+export const ELU_SERIES_ABOVE: number = -0.0625;
 
 /**
  * WGSL helpers for non-finite values and the trigonometric, ELU and power ops:

@@ -30,6 +30,10 @@ export const FUSED_MAX_OPS = 256;
 
 /** Compile-time sizes of {@link fusedElementwiseProgram}. */
 export interface FusedSizes {
+  /**
+   * Makes the interface a `Sizes` record, as the program runner requires; the
+   * program reads no size but `body`.
+   */
   readonly [key: string]: string | number;
   /** The straight-line body: loads, `let`s and stores over `i`. */
   readonly body: string;

@@ -68,6 +68,7 @@ fn vector_offsets(bi: u32) -> vec2u {
 
 /** Compile-time sizes of the outer kernels: the batch rank bounds the offset loop. */
 export interface OuterSizes extends Record<string, number> {
+  /** Kept batch dims after broadcasting and collapsing (0 when there are none, at most 8). */
   brank: number;
 }
 

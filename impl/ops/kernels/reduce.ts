@@ -189,6 +189,10 @@ export const SEGMENT_MAIN = `let s = seg_of(wg, lid, p.lanes, p.rows);
 
 /** Compile-time sizes of a segmented kernel: whether rows have one lane (no barriers). */
 export interface SegmentSizes extends Record<string, boolean> {
+  /**
+   * True when each row has one lane (L = 1, see {@link rowLanes}): the segment helpers
+   * then compile as identities, without shared memory or barriers.
+   */
   oneLane: boolean;
 }
 
@@ -305,17 +309,25 @@ export const REDUCE_MAX_BACKWARD: Program = defineProgram({
 
 /** A reduction of [outer, n, inner] along n. */
 export interface RowGeometry {
+  /** Product of the dims before the reduced axis (1 when it is the first). */
   outer: number;
+  /** Length of the reduced axis. */
   n: number;
+  /** Product of the dims after the reduced axis: the element stride along it (1 when last). */
   inner: number;
 }
 
 /** One pass: reduces [outer, n, inner] to [outer, chunks, inner] in rows of `chunk`. */
 export interface ReducePass {
+  /** Length of the axis this pass reduces: the original n, then the previous pass's `chunks`. */
   n: number;
+  /** Elements each row sums: n, capped at {@link MAX_ROW} (0 for an empty axis). */
   chunk: number;
+  /** Rows per (outer, inner) position, ceil(n / chunk), 1 for an empty axis: the length left. */
   chunks: number;
+  /** Rows of the pass, outer · chunks · inner: one output each. */
   rows: number;
+  /** Lanes per row, a power of two from {@link rowLanes}. */
   lanes: number;
 }
 

@@ -43,6 +43,10 @@ export const SMOOTH_L1: Program = defineProgram({
 
 /** Compile-time sizes of the backward: whether the loss was reduced to a scalar. */
 export interface SmoothL1BackwardSizes extends Record<string, boolean> {
+  /**
+   * True when the loss was summed or averaged to a scalar: every element then takes
+   * g[0]·scale; false for the elementwise loss, where element i takes g[i].
+   */
   reduced: boolean;
 }
 

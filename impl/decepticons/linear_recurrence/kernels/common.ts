@@ -14,6 +14,7 @@
 
 /** Compile-time sizes of the scan programs: element width 1 (real) or 2 (complex). */
 export interface ScanSizes extends Record<string, number> {
+  /** Floats per element: 1 for a real recurrence, 2 for a complex one (re, im). */
   w: 1 | 2;
 }
 

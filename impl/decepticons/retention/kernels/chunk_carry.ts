@@ -19,6 +19,7 @@ import type { RetentionSizes } from "./forward.ts";
 
 /** Sizes of the inter-chunk carries: the chunk length bounds the gate-product loop. */
 export interface RetentionCarrySizes extends RetentionSizes {
+  /** Steps per chunk (the gate product of a chunk loops over them). */
   chunk: number;
 }
 

@@ -25,6 +25,7 @@ export const LINEAR_WG = 64;
 
 /** Compile-time size of the linear substrate: its state size N (≤ 2048). */
 export interface LinearSubstrateSizes extends Record<string, number> {
+  /** State size N: the substrate's units, at most 2048. */
   n: number;
 }
 

@@ -7,7 +7,9 @@
 
 /** Loop-header evaluations of one step of a kernel, and of its fixed prologue/epilogue. */
 export interface StepLoops {
+  /** Loop-header evaluations one time step adds. */
   step: number;
+  /** Loop-header evaluations of the prologue and epilogue, once per launch. */
   fixed: number;
 }
 

@@ -28,8 +28,11 @@ import { paddedLoops, type StepLoops } from "./loops.ts";
 
 /** Static shape of one layer. */
 export interface ReservoirLayerShape {
+  /** Units of the layer. */
   n: number;
+  /** Leak rate in (0, 1]: s' = (1 − leak)·s + leak·fw_tanh(a). */
   leak: number;
+  /** The layer moves on every stride-th step (1: every step). */
   stride: number;
 }
 
@@ -38,6 +41,7 @@ export const RESERVOIR_WG = 64;
 
 /** Compile-time sizes of the reservoir kernel: its layer shapes, as {@link reservoirSizes} encodes them. */
 export interface ReservoirSizes extends Record<string, string> {
+  /** The layers' (n, leak, stride) as JSON: the key a compiled program is cached by. */
   layers: string;
 }
 

@@ -58,8 +58,14 @@ export function c22BlockLoops(B: number, V: number, H: number): number {
  * They are uniforms in the WGSL; only the loop count ({@link c22BlockLoops}) needs them.
  */
 export interface C22BlockSizes extends Record<string, number> {
+  /**
+   * Time steps (stream symbols) per block B; 21 in the protocol, the last step's target being the
+   * next block's a/x.
+   */
   B: number;
+  /** Symbols V: the one-hot input width and A's symbol logits (22 in the protocol). */
   V: number;
+  /** Hidden units H of A and C, at most 32 (the kernel's private state arrays hold 32). */
   H: number;
 }
 

@@ -42,9 +42,15 @@ export function c22UpdateLoops(B: number, V: number, H: number, P: number): numb
  * uniforms in the WGSL; only the loop count ({@link c22UpdateLoops}) needs them.
  */
 export interface C22UpdateSizes extends Record<string, number> {
+  /** Time steps per block B that the BPTT walks back over (21 in the protocol). */
   B: number;
+  /** Symbols V: the one-hot input width and A's symbol logits (22 in the protocol). */
   V: number;
+  /** Hidden units H of A, at most 32 (the kernel's private BPTT arrays hold 32). */
   H: number;
+  /**
+   * A's parameter count P_A per seed (with the label head in single mode): the gradient's length.
+   */
   P: number;
 }
 

@@ -56,9 +56,13 @@ export function c1200FullLoops(
  * shape the WGSL; the phase and `sgd` (a uniform each) only the loop count.
  */
 export interface C1200FullSizes extends Record<string, number | boolean> {
+  /** Hidden units H, a multiple of 4 (the net is held in vec4 groups). */
   H: number;
+  /** Symbols V: the one-hot input width and the logits per step (7 in chunker-1200). */
   V: number;
+  /** The phase dispatched: 0 load, 1 forward, 2 BPTT (+ SGD), 3 store, 4 CE and argmax read-out. */
   phase: 0 | 1 | 2 | 3 | 4;
+  /** Whether a phase-2 dispatch ends with the clipped SGD step (its loops are then counted). */
   sgd: boolean;
 }
 

@@ -27,8 +27,15 @@
  * @module
  */
 
-/** Flat offsets of a label-free Elman net with H hidden units and V symbols. */
-export function c1200NetOffsets(H: number, V: number) {
+/**
+ * Flat offsets of a label-free Elman net with H hidden units and V symbols:
+ * where W_xh [H, V], W_hh [H, H], W_hy [V, H], b_h [H] and b_y [V] start in the
+ * per-net parameter vector, and its length `size` = H(V + H + 1) + V(H + 1).
+ */
+export function c1200NetOffsets(
+  H: number,
+  V: number,
+): { wxh: number; whh: number; why: number; bh: number; by: number; size: number } {
   const whh = H * V;
   const why = whh + H * H;
   const bh = why + V * H;
@@ -36,8 +43,20 @@ export function c1200NetOffsets(H: number, V: number) {
   return { wxh: 0, whh, why, bh, by, size: by + V };
 }
 
-/** Loop-header evaluations of {@link c1200NetWgsl}'s functions (worst case, one call each). */
-export function c1200NetLoops(H: number, V: number) {
+/**
+ * Loop-header evaluations of {@link c1200NetWgsl}'s functions (worst case, one call each):
+ * `net_load` (`load`), `net_store` (`store`), one `net_forward` step (`forward`),
+ * `net_softmax` (`softmax`), one `net_backward` step including its softmax (`backward`)
+ * and `net_sgd` (`sgd`).
+ */
+export function c1200NetLoops(H: number, V: number): {
+  load: number;
+  store: number;
+  forward: number;
+  softmax: number;
+  backward: number;
+  sgd: number;
+} {
   const H4 = H / 4;
   const params = (V + 1) + V * (H4 + 1) + (H * H4 + 1) + (V * H4 + 1) + (H4 + 1) + (V + 1);
   const softmax = V + 2 * (V + 1);

@@ -69,8 +69,14 @@ export function c1200WindowFixedLoops(H: number, V: number): number {
  * shape the WGSL; the window W only the loop count.
  */
 export interface C1200WindowSizes extends Record<string, number> {
+  /** Hidden units H, a multiple of 4 (the net is held in vec4 groups). */
   H: number;
+  /** Symbols V: the one-hot input width and the logits per step (7 in chunker-1200). */
   V: number;
+  /**
+   * Window W: steps per update (BPTT truncated at window borders); at least the longest
+   * sequence for full BPTT over whole sequences.
+   */
   W: number;
 }
 

@@ -35,8 +35,21 @@ export interface ChunkerNetDims {
   readonly steps: number;
 }
 
-/** Flat parameter offsets (the oracle's layout, derived here independently of it). */
-export function chunkerOffsets(d: ChunkerNetDims) {
+/**
+ * Flat parameter offsets (the oracle's layout, derived here independently of it): where
+ * W_xh [H, V], W_hh [H, H], W_hy [O, H], W_hl [L, H], b_h [H], b_y [O] and b_l [L] start
+ * (L = `label`, 0 or 1), and the parameters per net `size`.
+ */
+export function chunkerOffsets(d: ChunkerNetDims): {
+  wxh: number;
+  whh: number;
+  why: number;
+  whl: number;
+  bh: number;
+  by: number;
+  bl: number;
+  size: number;
+} {
   const { vocab: V, hidden: H, out: O, label: L } = d;
   const whh = H * V;
   const why = whh + H * H;
@@ -49,8 +62,11 @@ export function chunkerOffsets(d: ChunkerNetDims) {
 
 /** Compile-time sizes of the chunker kernels: the label head shapes the WGSL; H and O the loop counts. */
 export interface ChunkerSizes extends Record<string, number> {
+  /** 1: the net has a label head σ(b_l + W_hl·h) (its WGSL is generated); 0: none. */
   label: number;
+  /** Hidden units H (bounds the inner loops; the value itself is a uniform). */
   hidden: number;
+  /** Output logits O per step (bounds the output loops; the value itself is a uniform). */
   out: number;
 }
 

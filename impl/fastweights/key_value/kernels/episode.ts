@@ -17,6 +17,7 @@
 export interface KvDims extends Record<string, number> {
   /** Key size d (W_K is d×d). */
   keyDim: number;
+  /** Value size d_v (the fast weights W_fast are d_v×d). */
   valueDim: number;
   /** Pairs N per episode. */
   pairs: number;

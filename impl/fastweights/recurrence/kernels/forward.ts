@@ -26,12 +26,17 @@ import { defineProgram, type Program } from "../../../gpu/program.ts";
 
 /** Compile-time sizes of the recurrence kernels: key size DK and value size DV. */
 export interface ScanSizes extends Record<string, number | boolean> {
+  /** Key size DK: the columns of the state W [DV, DK] (keys and queries have DK entries). */
   keyDim: number;
+  /**
+   * Value size DV: the rows of the state W (the forward runs one invocation per episode and row).
+   */
   valueDim: number;
 }
 
 /** The forward's sizes: whether the history is stored changes its loop count, not its WGSL. */
 export interface ScanForwardSizes extends ScanSizes {
+  /** True when the dispatch stores the state after every step (`hist` bound, store_hist = 1). */
   history: boolean;
 }
 

@@ -29,12 +29,32 @@
  */
 import { FW_MATH_WGSL } from "../../../gpu/wgsl/tanh_sigmoid.ts";
 
-/** Steps per episode (4 demos, 4 queries) and input width: fixed by the task. */
+/** Steps per episode (4 demos, 4 queries): fixed by the task. */
 export const SRWM_STEPS = 8;
+
+/**
+ * Input width per step, fixed by the task: [x₀, x₁, 2y−1, 1] on demos, [x₀, x₁, 0, 0] on queries.
+ */
 export const SRWM_INPUTS = 4;
 
-/** Flat parameter offsets for hidden size H (the kernels' own table). */
-export function srwmOffsets(H: number) {
+/**
+ * Flat parameter offsets for hidden size H (the kernels' own table): where W_slow [H, H],
+ * W_xh [H, 4], W_y [H], A_row [H, H], A_col [H, H], A_val [H], A_gate [H], b_h [H] and
+ * b_y [1] start (`ws`, `wx`, `wy`, `ar`, `ac`, `av`, `ag`, `bh`, `by`), and the parameter
+ * count `total`.
+ */
+export function srwmOffsets(H: number): {
+  ws: number;
+  wx: number;
+  wy: number;
+  ar: number;
+  ac: number;
+  av: number;
+  ag: number;
+  bh: number;
+  by: number;
+  total: number;
+} {
   const ws = 0;
   const wx = ws + H * H;
   const wy = wx + H * SRWM_INPUTS;

@@ -52,6 +52,10 @@ export function srwmTrainLoops(H: number, count: number): number {
 
 /** Compile-time sizes of the SRWM kernels: the hidden size H. */
 export interface SrwmSizes extends Record<string, number> {
+  /**
+   * Hidden size H (1..16, checked by the SRWM entry points); its offsets and scratch slices are
+   * baked into the WGSL.
+   */
   hidden: number;
 }
 

@@ -68,7 +68,7 @@ fn ${name}() -> vec2f {
 }
 
 /** Coefficients kept in the table: 64×22 for the keys, then 2 bands × 32 rows × 64 columns. */
-export const CF_TABLE_SIZE = 64 * 22 + 2 * 32 * 64;
+export const CF_TABLE_SIZE: number = 64 * 22 + 2 * 32 * 64;
 
 /**
  * Pass 0: the coefficient table shared by every call of the batch, hashed once: entries

@@ -45,7 +45,7 @@ import { defineProgram, type Program } from "../../../gpu/program.ts";
 import { REDUCE_WORKGROUP, SEGMENT_MAIN, segmentWgsl } from "../../../ops/kernels/reduce.ts";
 
 /** The gain written for a non-edge: below every real gain (1 + tanh w ≥ 0). */
-export const NON_EDGE = -1;
+export const NON_EDGE: number = -1;
 
 /** The lowest finite f32: marks a skipped score inside the row kernels. */
 const MASKED_WGSL = "-0x1.fffffep+127f";

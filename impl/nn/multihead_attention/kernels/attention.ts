@@ -50,7 +50,7 @@ import { RNG_WGSL } from "../../../gpu/rng.ts";
 import { REDUCE_WORKGROUP, SEGMENT_MAIN, segmentWgsl } from "../../../ops/kernels/reduce.ts";
 
 /** The bias value that marks a masked key: the lowest finite f32. */
-export const MASKED = -3.4028234663852886e38;
+export const MASKED: number = -3.4028234663852886e38;
 const MASKED_WGSL = "-0x1.fffffep+127f";
 
 /** Compile-time sizes of the row kernels. */
