@@ -9,12 +9,22 @@
  * Shapes: T = 4096 with W = 64 as 4 heads of 16² (the head-factored layout of
  * `decepticons_retention_bench.ts`) and one 64 × 64 state.
  *
+ * Then, per shape, the ceiling of a chunkwise backward built from matmul-class products (the
+ * route that would beat the scans' arithmetic floor where small products run near the adapter's
+ * peak): per chunk of C steps such a backward makes at least ten products, five C × C × d (the
+ * scores again, dO·Vᵀ, and dq, dk, dv inside the chunk) and five C × d × d (dq, dk, dv from the
+ * chunk's entering state and its adjoint, and both chunk summaries), 10·T·d·(C + d) flops per
+ * sequence. The bench times memspec's batched matmul on exactly those shapes and prints the time
+ * those flops take at the faster of the two measured rates: a lower bound on such a backward's
+ * time (it leaves out the masks, the decays and the carries), beside the 2 × forward that
+ * forward + backward ≤ 3× forward allows.
+ *
  * Run: `npx -y deno@2.9.6 run --allow-read=. --allow-env bench/retention_backward_ratio.ts [rounds]`
  * (rounds: default 7).
  *
  * @module
  */
-import { backward, initGpu, sync, type Tensor, tensor, tidy } from "../impl/mod.ts";
+import { backward, initGpu, matmul, sync, type Tensor, tensor, tidy } from "../impl/mod.ts";
 import { Rng } from "../impl/gpu/rng.ts";
 import { retention } from "../impl/decepticons/retention/retention.ts";
 
@@ -93,4 +103,37 @@ for (const [heads, d] of [[4, 16], [1, 64]] as const) {
   console.log(`  forward + backward, γ fixed   ${summary(ms.fixed)} ms: ${summary(ratio.fixed)}×`);
   clearGrads();
   for (const t of [q, k, v, learned, fixed, seed]) t.dispose();
+  await chunkedCeiling(heads, d, median(ms.forward));
+}
+
+/** GFLOP/s of memspec's batched matmul [b, m, kk] × [b, kk, nn], best of three timed batches. */
+async function bmmRate(b: number, m: number, kk: number, nn: number): Promise<number> {
+  const x = tensor(values(b * m * kk, 1), [b, m, kk]);
+  const y = tensor(values(b * kk * nn, 1), [b, kk, nn]);
+  const call = () => tidy(() => void matmul(x, y));
+  await perCall(call, 2);
+  const reps = Math.max(5, Math.ceil(300 / await perCall(call, 5)));
+  let best = Infinity;
+  for (let r = 0; r < 3; r++) best = Math.min(best, await perCall(call, reps));
+  x.dispose();
+  y.dispose();
+  return (2 * b * m * kk * nn) / (best * 1e6);
+}
+
+/** Prints the chunkwise backward's lower bound per chunk length (see the module doc). */
+async function chunkedCeiling(heads: number, d: number, forwardMs: number): Promise<void> {
+  console.log(
+    `  chunkwise backward from matmul-class products (allowed: ${(2 * forwardMs).toFixed(2)} ms):`,
+  );
+  for (const c of [16, 32, 64]) {
+    const chunks = heads * (T / c);
+    const scoreRate = await bmmRate(chunks, c, d, c);
+    const stateRate = await bmmRate(chunks, c, d, d);
+    const flops = 10 * heads * T * d * (c + d);
+    const ms = flops / (Math.max(scoreRate, stateRate) * 1e6);
+    console.log(
+      `    C=${c}: ${(flops / 1e6).toFixed(0)} MFLOP; batched matmul ${scoreRate.toFixed(1)} ` +
+        `GFLOP/s (C×d×C), ${stateRate.toFixed(1)} (C×d×d): at least ${ms.toFixed(2)} ms`,
+    );
+  }
 }
