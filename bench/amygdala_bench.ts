@@ -33,6 +33,7 @@
  *
  * @module
  */
+import { optionalEnv } from "./_env.ts";
 import { initGpu, readTensors, tensor } from "../impl/mod.ts";
 import { Rng } from "../impl/gpu/rng.ts";
 import { aggregate, AGGREGATOR_METHODS } from "../impl/amygdala/aggregators/aggregators.ts";
@@ -86,13 +87,7 @@ function stories(h: number, seed: number): { pos: Matrix[]; base: Matrix[] } {
 }
 
 function benchSizes(): number[] {
-  let list: string | undefined;
-  try {
-    list = Deno.env.get("AMYGDALA_BENCH_SIZES");
-  } catch {
-    list = undefined;
-  }
-  return (list ?? "256,1024").split(",").map(Number);
+  return (optionalEnv("AMYGDALA_BENCH_SIZES") ?? "256,1024").split(",").map(Number);
 }
 
 for (const h of benchSizes()) {

@@ -29,6 +29,7 @@
  *
  * @module
  */
+import { optionalEnv } from "./_env.ts";
 import { initGpu } from "../impl/mod.ts";
 import { Rng } from "../impl/gpu/rng.ts";
 import { eigh } from "../impl/linalg/eigh.ts";
@@ -59,13 +60,7 @@ const RUNS: Record<number, { n: number; warmup: number }> = {
 
 /** Sizes to run: LINALG_BENCH_SIZES (e.g. "64,256") when readable, else 64, 256 and 1024. */
 function benchSizes(): number[] {
-  let list: string | undefined;
-  try {
-    list = Deno.env.get("LINALG_BENCH_SIZES");
-  } catch {
-    list = undefined; // `deno task bench` grants only the fuzz variables
-  }
-  return (list ?? "64,256,1024").split(",").map(Number);
+  return (optionalEnv("LINALG_BENCH_SIZES") ?? "64,256,1024").split(",").map(Number);
 }
 
 const sizes = benchSizes();

@@ -20,6 +20,7 @@
  * @module
  */
 // Direct module imports (not ../impl/mod.ts): the probe needs only the device, tensors and the op.
+import { optionalEnv } from "./_env.ts";
 import { gpu, initGpu } from "../impl/gpu/device.ts";
 import { sync } from "../impl/gpu/readback.ts";
 import { type Tensor, tensor, tidy } from "../impl/tensor.ts";
@@ -202,19 +203,25 @@ async function compare(T: number): Promise<string[]> {
       usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
     });
     device.queue.writeBuffer(mu, 0, Uint32Array.of(1, T, 0, T, 1, 0, 0, 0));
-    const gb = storage(Float32Array.of(GAMMA), 16);
-    // Absent optional bindings: one placeholder each (a buffer bound read-only and
-    // read-write in one dispatch is a usage conflict).
-    const [pb, ph, pc] = [storage(null, 16), storage(null, 16), storage(null, 16)];
-    const st = storage(null, 4 * D * D);
     const ob = storage(null, bytes);
+    const bound: Record<string, GPUBuffer> = {
+      qs: qb,
+      ks: kb,
+      vs: vb,
+      gates: storage(Float32Array.of(GAMMA), 16),
+      state: storage(null, 4 * D * D),
+      os: ob,
+    };
+    // In the program's binding order; an absent optional binding gets a placeholder of its
+    // own (a buffer bound read-only and read-write in one dispatch is a usage conflict).
+    const buffers = Object.keys(program.bindings).map((name) => bound[name] ?? storage(null, 16));
     const wg = RETENTION_SCAN_WG;
     subjects.push(
       rawSubject(
         `memspec's ${program.name}, raw`,
         program.wgsl(sizes),
         wg,
-        [mu, qb, kb, vb, gb, pb, st, ob, ph, pc],
+        [mu, ...buffers],
         Math.ceil(D / 4 / wg),
         ob,
       ),
@@ -319,7 +326,7 @@ async function compare(T: number): Promise<string[]> {
   return lines;
 }
 
-const T = Number(Deno.env.get("PROBE_T") ?? 512);
+const T = Number(optionalEnv("PROBE_T") ?? 512);
 let report: string[] = [];
 Deno.bench({
   name: `retention recurrent vs raw probe, 64×64 T=${T} (table printed at exit)`,

@@ -3,7 +3,8 @@
  * family's folder into another family's (in `impl/`, `spec/` and
  * `spec/oracle/`), `impl/` never imports `spec/`, and no kernel file
  * hand-writes its `@binding` lines or its `fn main` prologue (the program
- * object in impl/gpu/program.ts generates both).
+ * object in impl/gpu/program.ts generates both), and no bench reads the
+ * environment but through bench/_env.ts (`deno task bench` may not read it).
  *
  * @module
  */
@@ -81,6 +82,34 @@ Deno.test("no kernel file hand-writes @binding lines or a fn main prologue", asy
     if (/fn main\s*\(/.test(text)) found.push(`${file}: fn main`);
   }
   deepStrictEqual(found, []);
+});
+
+/** Whether a module's text reads the environment itself (`Deno.env.get` and the like). */
+export function readsEnvDirectly(text: string): boolean {
+  return /\bDeno\.env\.(?:get|has|toObject)\s*\(/.test(text);
+}
+
+Deno.test("no bench reads the environment but through bench/_env.ts", async () => {
+  // `deno task bench` grants env access to the fuzz variables only: a bench reading any other
+  // variable itself fails there with NotCapable, and takes every bench after it down.
+  const found: string[] = [];
+  for (const file of await walk("bench")) {
+    if (file === "bench/_env.ts") continue;
+    if (readsEnvDirectly(await Deno.readTextFile(new URL(file, ROOT)))) found.push(file);
+  }
+  deepStrictEqual(found, []);
+});
+
+Deno.test("readsEnvDirectly() flags a direct read and passes optionalEnv()", async (t) => {
+  await t.step("fault: Deno.env.get", () => {
+    deepStrictEqual(readsEnvDirectly('const T = Number(Deno.env.get("PROBE_T") ?? 512);'), true);
+  });
+  await t.step("fault: Deno.env.toObject", () => {
+    deepStrictEqual(readsEnvDirectly("const all = Deno.env.toObject();"), true);
+  });
+  await t.step("control: optionalEnv", () => {
+    deepStrictEqual(readsEnvDirectly('const T = Number(optionalEnv("PROBE_T") ?? 512);'), false);
+  });
 });
 
 Deno.test("familyOf() and importsOf() read paths as the house does", () => {
