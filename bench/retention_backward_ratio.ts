@@ -10,7 +10,7 @@
  * `decepticons_retention_bench.ts`) and one 64 × 64 state.
  *
  * Then, per shape, the ceiling of a chunkwise backward built from matmul-class products (the
- * route that would beat the scans' arithmetic floor where small products run near the adapter's
+ * route that would escape the scans' passes over T where small products run near the adapter's
  * peak): per chunk of C steps such a backward makes at least ten products, five C × C × d (the
  * scores again, dO·Vᵀ, and dq, dk, dv inside the chunk) and five C × d × d (dq, dk, dv from the
  * chunk's entering state and its adjoint, and both chunk summaries), 10·T·d·(C + d) flops per
